@@ -1,0 +1,168 @@
+/*
+ * server.h — the API-server semantics of kubefs-fs, independent of FUSE.
+ *
+ * This is what kube-apiserver's registry does between a request and etcd:
+ * it turns "create / replace / patch / delete this object" into store
+ * writes, applying on the way
+ *  - identity: names from the path (metadata.name/namespace may be omitted
+ *    and must agree when present), generateName, the namespace existing
+ *    (and not terminating, for creates);
+ *  - server-set metadata: uid (random v4 UUID), creationTimestamp
+ *    (RFC 3339, UTC, seconds), resourceVersion (the store rv, as a decimal
+ *    string), generation (1 on create, +1 when anything but metadata and
+ *    status changes); clients cannot change uid/creationTimestamp;
+ *  - defaulting and validation through kind_admit() (api/kinds.h);
+ *  - spec/status separation: writes through the object ignore .status
+ *    (the stored status is kept), writes through the status subresource
+ *    take only .status; a create resets status unless the kind keeps it;
+ *  - optimistic concurrency: metadata.resourceVersion in a write must be
+ *    the current one, else -ESTALE with Kubernetes' 409 sentence;
+ *  - deletion: objects with finalizers, and pods bound to a node, get
+ *    metadata.deletionTimestamp (+ deletionGracePeriodSeconds for pods,
+ *    default spec.terminationGracePeriodSeconds or 30) and stay until the
+ *    finalizers are gone / the node agent deletes them with grace 0;
+ *    unbound pods and everything else go at once; deleting a namespace
+ *    marks it Terminating, deletes everything in it, and removes it when
+ *    it is empty;
+ *  - Services: spec.clusterIP allocated from the service CIDR (unless
+ *    "None" or set explicitly and free), NodePorts from the node-port range
+ *    for type NodePort/LoadBalancer; no duplicates; released on delete;
+ *    the allocation tables are rebuilt from the stored Services at start;
+ *  - the built-in namespaces default, kube-system, kube-public and
+ *    kube-node-lease exist after server_new().
+ *
+ * Every function returns 0 or a negative errno; on failure err holds the
+ * sentence Kubernetes would print and the store is unchanged. Errnos
+ * follow SPEC §3: -EINVAL (bad input), -EEXIST (create of an existing
+ * name), -ESTALE (resourceVersion conflict), -EFBIG (too large), -ENOENT
+ * (object or namespace missing), -ENOSPC (store full).
+ *
+ * Objects returned (ret_obj) are new references owned by the caller, with
+ * metadata.resourceVersion set. Objects passed in are borrowed and never
+ * modified (the server works on a copy).
+ *
+ * Store keys are "PATH_GROUP/RESOURCE/NAMESPACE/NAME" (NAMESPACE empty for
+ * cluster-scoped kinds); values are canonical JSON (codec_encode_json_line)
+ * without metadata.resourceVersion.
+ *
+ * Thread safety: all functions may be called concurrently.
+ */
+#ifndef KUBEFS_FS_SERVER_H
+#define KUBEFS_FS_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/error.h"
+#include "api/kinds.h"
+#include "store/store.h"
+
+struct server;
+
+struct server_config {
+	struct store *store;        /* borrowed; must outlive the server */
+	const char *service_cidr;   /* default "10.96.0.0/12" */
+	unsigned node_port_min;     /* default 30000 */
+	unsigned node_port_max;     /* default 32767 */
+};
+
+int server_new(const struct server_config *cfg, struct server **ret);
+void server_free(struct server *srv);
+
+/* Build the store key of an object into buf (STORE_KEY_MAX + 1 bytes).
+ * ns is ignored (may be NULL) for cluster-scoped kinds. -ENAMETOOLONG if
+ * it does not fit. */
+int server_key(const struct kind_info *k, const char *ns, const char *name,
+	       char *buf, size_t size);
+
+/* Inverse of server_key(): split a key into its kind, namespace ("" for
+ * cluster-scoped) and name. Pointers into buf (modified in place).
+ * -EINVAL if the key is not an object key. */
+int server_parse_key(char *buf, const struct kind_info **ret_kind,
+		     const char **ret_ns, const char **ret_name);
+
+/* Decode a stored value (store_get/store_list/store_events data) and set
+ * metadata.resourceVersion to rv. NULL on a corrupt value. Owned. */
+json_t *server_decode_value(const char *data, size_t len, uint64_t rv);
+
+/* Read one object. -ENOENT: 'pods "x" not found'. */
+int server_get(struct server *srv, const struct kind_info *k, const char *ns,
+	       const char *name, json_t **ret_obj, struct kf_error *err);
+
+/*
+ * List names (cheap: no decoding). ns NULL lists all namespaces. fn gets
+ * borrowed strings valid during the call; non-zero stops the walk.
+ * *ret_rv (may be NULL) is the list's resourceVersion.
+ */
+typedef int (*server_name_fn)(void *ud, const char *ns, const char *name,
+			      uint64_t rv);
+int server_list_names(struct server *srv, const struct kind_info *k,
+		      const char *ns, server_name_fn fn, void *ud,
+		      uint64_t *ret_rv);
+
+/* Does namespace ns exist (stored, possibly terminating)? */
+bool server_namespace_exists(struct server *srv, const char *ns);
+
+enum server_write_flags {
+	SERVER_CREATE = 1u << 0,   /* must not exist (O_EXCL): -EEXIST */
+	SERVER_UPDATE = 1u << 1,   /* must exist: -ENOENT */
+	SERVER_STATUS = 1u << 2,   /* status subresource: take only .status */
+	SERVER_DRY_RUN = 1u << 3,  /* validate and report, store nothing */
+};
+
+/*
+ * Create or replace the object ns/name of kind k with obj. Neither flag:
+ * create if absent, else replace (the file semantics of `cp`/`>`).
+ * name may be NULL on create when obj has metadata.generateName.
+ * metadata.name/namespace in obj must equal name/ns when present.
+ * A replace that changes nothing still succeeds and does not write.
+ */
+int server_put(struct server *srv, const struct kind_info *k, const char *ns,
+	       const char *name, const json_t *obj, unsigned flags,
+	       json_t **ret_obj, struct kf_error *err);
+
+/*
+ * Drop box: apply one manifest document under its own identity. The kind
+ * comes from apiVersion/kind (-EINVAL 'no matches for kind "X" in version
+ * "Y"'); the namespace from metadata.namespace, else default_ns (for
+ * namespaced kinds). Create if absent, else replace.
+ */
+int server_apply(struct server *srv, const json_t *doc,
+		 const char *default_ns, json_t **ret_obj,
+		 struct kf_error *err);
+
+/* JSON merge patch (RFC 7386) onto the current object, then as
+ * server_put() with SERVER_UPDATE (| SERVER_STATUS if flags say so). The
+ * patch may carry metadata.resourceVersion as a precondition. */
+int server_patch(struct server *srv, const struct kind_info *k,
+		 const char *ns, const char *name, const json_t *patch,
+		 unsigned flags, json_t **ret_obj, struct kf_error *err);
+
+/*
+ * Delete. grace_seconds < 0: the kind's default; 0: immediately (what a
+ * node agent sends once containers are gone). precondition_rv 0 or the
+ * rv the object must have. -ENOENT if absent.
+ */
+int server_delete(struct server *srv, const struct kind_info *k,
+		  const char *ns, const char *name, long grace_seconds,
+		  uint64_t precondition_rv, struct kf_error *err);
+
+/* pods/binding: set spec.nodeName of an unbound pod. -EEXIST ('pod x is
+ * already assigned to node "n"') if bound. */
+int server_bind(struct server *srv, const char *ns, const char *pod,
+		const char *node, struct kf_error *err);
+
+/* pods/eviction: graceful delete (PodDisruptionBudgets: not yet). */
+int server_evict(struct server *srv, const char *ns, const char *pod,
+		 struct kf_error *err);
+
+/* scale subresource: read or set spec.replicas. */
+int server_scale_get(struct server *srv, const struct kind_info *k,
+		     const char *ns, const char *name, long *ret_replicas,
+		     struct kf_error *err);
+int server_scale_set(struct server *srv, const struct kind_info *k,
+		     const char *ns, const char *name, long replicas,
+		     struct kf_error *err);
+
+#endif
