@@ -1,11 +1,327 @@
-/* kubefs-fs — the API server (kube-apiserver). Not built yet: prints usage and fails. */
+/*
+ * kubefs-fs — the API server: mounts the cluster as a filesystem.
+ *
+ *   kubefs-fs [--store DIR] [--foreground] [--log FILE] MOUNTPOINT
+ *
+ * Without --foreground it returns once the tree is mounted and serving
+ * (exit 0) or failed (exit 1, reason on stderr), and keeps running in the
+ * background. SIGTERM/SIGINT unmount cleanly. A mountpoint left behind by
+ * a crashed server ("Transport endpoint is not connected") is detached and
+ * reused.
+ */
+#include "fs/fs_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs/watch.h"
+
+struct options {
+	const char *store_dir;
+	const char *mountpoint;
+	const char *log_file;
+	bool foreground;
+	double attr_timeout;
+	size_t map_size_max;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kubefs-fs [--store DIR] [--foreground] [--log FILE] "
+		"MOUNTPOINT\n"
+		"\n"
+		"Serve a kubefs cluster as a filesystem at MOUNTPOINT.\n"
+		"\n"
+		"  --store DIR         LMDB store directory "
+		"(default /var/lib/kubefs/store)\n"
+		"  --foreground, -f    stay in the foreground\n"
+		"  --log FILE          append diagnostics to FILE\n"
+		"  --attr-timeout SEC  kernel attribute cache (default 1)\n"
+		"  --store-max-mb MB   largest the store may grow (default "
+		"8192)\n");
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"store", required_argument, NULL, 's'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"log", required_argument, NULL, 'l'},
+		{"attr-timeout", required_argument, NULL, 'a'},
+		{"store-max-mb", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->store_dir = "/var/lib/kubefs/store";
+	o->attr_timeout = 1.0;
+	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->store_dir = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'l':
+			o->log_file = optarg;
+			break;
+		case 'a':
+			o->attr_timeout = atof(optarg);
+			break;
+		case 'm':
+			o->map_size_max = (size_t)atol(optarg) << 20;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return -1;
+	}
+	o->mountpoint = argv[optind];
+	return 0;
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s kubefs-fs: ", ts);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Detach a mount left by a dead server; refuse a live one. */
+static int prepare_mountpoint(const char *mp)
+{
+	struct stat st;
+
+	if (stat(mp, &st) < 0) {
+		if (errno == ENOTCONN || errno == ECONNABORTED) {
+			logf_("%s: stale mount of a dead server, detaching",
+			      mp);
+			if (umount2(mp, MNT_DETACH) < 0) {
+				logf_("%s: cannot detach: %s", mp,
+				      strerror(errno));
+				return -1;
+			}
+			return 0;
+		}
+		if (errno == ENOENT && mkdir(mp, 0755) == 0)
+			return 0;
+		logf_("%s: %s", mp, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		logf_("%s: not a directory", mp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Background: fork before any thread exists; the parent waits on a pipe
+ * for the child's verdict so that `kubefs-fs DIR && ls DIR` works.
+ */
+static int daemonize(int *ret_fd)
+{
+	int p[2];
+	pid_t pid;
+	char c = 1;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			c = 1;
+		_exit(c);
+	}
+	close(p[0]);
+	setsid();
+	*ret_fd = p[1];
+	return 0;
+}
+
+static void report(int fd, int status)
+{
+	char c = (char)status;
+
+	if (fd < 0)
+		return;
+	if (write(fd, &c, 1) != 1) {
+		/* parent gone: nothing to tell */
+	}
+	close(fd);
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static int redirect_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "kubefs-fs: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	dup2(fd, 2);
+	close(fd);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "kubefs-fs: the API server (kube-apiserver) is not implemented yet\n"
-			"usage: kubefs-fs --cluster MOUNTPOINT\n");
-	return 2;
+	struct options o = {0};
+	struct kfs fs = {0};
+	struct store_config sc = {0};
+	struct server_config srvc = {0};
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_loop_config *lc = NULL;
+	int ready_fd = -1, r, status = 1;
+
+	if (parse(argc, argv, &o) < 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	if (o.log_file && o.foreground && redirect_log(o.log_file) < 0)
+		return 1;
+	if (prepare_mountpoint(o.mountpoint) < 0)
+		return 1;
+	if (!o.foreground && daemonize(&ready_fd) < 0) {
+		perror("kubefs-fs: fork");
+		return 1;
+	}
+
+	sc.path = o.store_dir;
+	sc.map_size_max = o.map_size_max;
+	r = store_open(&sc, &fs.store);
+	if (r < 0) {
+		logf_("cannot open store %s: %s", o.store_dir, strerror(-r));
+		goto out;
+	}
+	srvc.store = fs.store;
+	r = server_new(&srvc, &fs.srv);
+	if (r < 0) {
+		logf_("cannot start the API server: %s", strerror(-r));
+		goto out_store;
+	}
+	r = watch_hub_new(fs.store, 50, &fs.hub);
+	if (r < 0) {
+		logf_("cannot start the watch hub: %s", strerror(-r));
+		goto out_server;
+	}
+	fs.mountpoint = o.mountpoint;
+	fs.attr_timeout = o.attr_timeout;
+	fs.started = time(NULL);
+	fs.render = render_cache_new(64u << 20);
+	fs.errlog = errlog_new();
+	pthread_mutex_init(&fs.eph_lock, NULL);
+	if (!fs.render || !fs.errlog || kfs_nodes_init(&fs) < 0) {
+		logf_("out of memory");
+		goto out_hub;
+	}
+	kfs_global = &fs;
+
+	if (fuse_opt_add_arg(&args, "kubefs-fs") ||
+	    fuse_opt_add_arg(&args, "-o") ||
+	    fuse_opt_add_arg(&args, "fsname=kubefs,subtype=kubefs,"
+				    "allow_other,default_permissions"))
+		goto out_hub;
+	fs.se = fuse_session_new(&args, &kfs_ops, sizeof(kfs_ops), &fs);
+	if (!fs.se) {
+		logf_("cannot create the FUSE session");
+		goto out_hub;
+	}
+	if (fuse_set_signal_handlers(fs.se) != 0)
+		goto out_session;
+	if (fuse_session_mount(fs.se, o.mountpoint) != 0) {
+		logf_("cannot mount %s", o.mountpoint);
+		goto out_signals;
+	}
+	r = notifier_start(&fs, &fs.notifier);
+	if (r < 0) {
+		logf_("cannot start the notifier: %s", strerror(-r));
+		goto out_unmount;
+	}
+	logf_("serving %s from %s", o.mountpoint, o.store_dir);
+	report(ready_fd, 0);
+	ready_fd = -1;
+	if (!o.foreground) {
+		detach_stdio();
+		if (o.log_file)
+			redirect_log(o.log_file);
+	}
+
+	lc = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_clone_fd(lc, 0);
+	fuse_loop_cfg_set_idle_threads(lc, 16);
+	fuse_loop_cfg_set_max_threads(lc, 64);
+	r = fuse_session_loop_mt(fs.se, lc);
+	fuse_loop_cfg_destroy(lc);
+	logf_("stopping (%s)", r > 0 ? strsignal(r) : "unmounted");
+	status = 0;
+
+out_unmount:
+	fuse_session_unmount(fs.se);
+	notifier_stop(fs.notifier);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out_hub:
+	fuse_opt_free_args(&args);
+	watch_hub_free(fs.hub);
+	render_cache_free(fs.render);
+	errlog_free(fs.errlog);
+	if (fs.buckets) {
+		kfs_nodes_release(&fs);
+		eph_release(&fs);
+	}
+out_server:
+	server_free(fs.srv);
+out_store:
+	store_free(fs.store);
+out:
+	report(ready_fd, status);
+	return status;
 }

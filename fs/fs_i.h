@@ -1,0 +1,341 @@
+/*
+ * fs_i.h — private to the FUSE layer of kubefs-fs.
+ *
+ * The mounted tree is made of nodes (struct node), one per inode the
+ * kernel knows about. Nodes are looked up by inode number in one table
+ * (node.c); their lifetime follows the kernel's lookup count (lookup adds
+ * one, forget removes n). A node describes what a path means — root file,
+ * group/version/resource dir, namespace dir, object, subresource, watch
+ * stream, or one of the two kinds of non-object files:
+ *  - a ghost: the name a drop-box manifest was written under, resolvable
+ *    (unlisted) for GHOST_SECONDS after it was written so that rename- and
+ *    unlink-after-close tools (sed -i, vim, rsync) succeed;
+ *  - a scratch file: a name starting with '.', which no Kubernetes object
+ *    can have, kept in memory for editors' swap and temporary files;
+ *    renaming one onto an object name writes its content to that object.
+ */
+#ifndef KUBEFS_FS_FS_I_H
+#define KUBEFS_FS_FS_I_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "api/kinds.h"
+#include "fs/server.h"
+#include "store/store.h"
+
+#define GHOST_SECONDS 5
+#define SCRATCH_MAX_FILES 256 /* per mount */
+#define WRITES_PER_UID_MAX 1024 /* open write handles per caller uid */
+#define ERRLOG_LINES 100       /* remembered rejections per caller uid */
+
+enum node_type {
+	NODE_ROOT = 1,
+	NODE_ROOTFILE,
+	NODE_GROUP,    /* core, apps, ... */
+	NODE_VERSION,  /* core/v1 */
+	NODE_RESOURCE, /* core/v1/pods */
+	NODE_NSDIR,    /* core/v1/pods/default */
+	NODE_OBJECT,   /* core/v1/pods/default/nginx */
+	NODE_SUB,      /* nginx@status, nginx@json, ... */
+	NODE_WATCH,    /* @watch?query */
+	NODE_GHOST,    /* drop-box name, see above */
+	NODE_SCRATCH,  /* .dotfile, see above */
+};
+
+enum rootfile {
+	RF_README,
+	RF_VERSION,
+	RF_HEALTHZ,
+	RF_RESOURCES,
+	RF_ERRORS,
+	RF_METRICS,
+	RF_SNAPSHOT,
+	RF_COUNT,
+};
+
+enum subres {
+	SUB_JSON,
+	SUB_STATUS,
+	SUB_SCALE,
+	SUB_BINDING,
+	SUB_EVICTION,
+	SUB_LOG,
+};
+
+/*
+ * An ephemeral name in a directory: a ghost or a scratch file. They live
+ * in their own registry (ephemeral.c), independent of the kernel's
+ * references, until they expire (ghosts), are unlinked or renamed.
+ */
+struct ephemeral {
+	fuse_ino_t dir;
+	char *name;
+	fuse_ino_t ino;
+	enum node_type type; /* NODE_GHOST or NODE_SCRATCH */
+	time_t expires;      /* ghosts */
+	char *data;          /* scratch content (owned) */
+	size_t len;
+	time_t mtime;
+	struct ephemeral *next;
+};
+
+struct node {
+	fuse_ino_t ino;
+	fuse_ino_t parent;
+	enum node_type type;
+	char *name;        /* entry name in parent (owned) */
+	uint64_t nlookup;  /* kernel references */
+	const struct kind_info *kind;
+	char *group;       /* NODE_GROUP / NODE_VERSION: path group */
+	char *version;     /* NODE_VERSION */
+	char *ns;          /* namespace (owned) or NULL */
+	char *objname;     /* object name (owned) or NULL */
+	enum rootfile rootfile;
+	enum subres sub;
+	char *query;       /* NODE_WATCH: text after '?' (owned) */
+	struct node *hnext; /* hash chain */
+};
+
+/* The mount: one per kubefs-fs process. */
+struct kfs {
+	struct store *store;
+	struct server *srv;
+	struct watch_hub *hub;
+	struct fuse_session *se;
+	const char *mountpoint;
+	double attr_timeout;
+	time_t started;
+	/* node table */
+	pthread_mutex_t lock;
+	struct node **buckets;
+	size_t nbuckets;
+	size_t nnodes;
+	/* ghosts and scratch files; guarded by eph_lock */
+	pthread_mutex_t eph_lock;
+	struct ephemeral *eph;
+	size_t neph, nscratch;
+	/* object inode numbers: store key -> ino, for the object's life */
+	json_t *inos; /* object: key -> integer; guarded by lock */
+	uint64_t next_ino;
+	struct render_cache *render;
+	struct errlog *errlog;
+	struct notifier *notifier;
+	/* per-uid open write handles: uid (as string) -> count */
+	json_t *writers;
+	/* counters for `metrics` */
+	struct {
+		uint64_t lookups, reads, writes_ok, writes_failed, deletes;
+		uint64_t watch_opens;
+	} stats;
+};
+
+/* ---- node.c: the node table ---- */
+int kfs_nodes_init(struct kfs *fs);
+void kfs_nodes_release(struct kfs *fs);
+/* Find a node by inode number. Borrowed; valid while fs->lock is held or
+ * the kernel holds a reference (between lookup and forget). */
+struct node *kfs_node_get(struct kfs *fs, fuse_ino_t ino);
+/* Insert n (owned by the table afterwards) or, if a node with the same
+ * inode number exists, free n and return the existing one. Increments
+ * nlookup of the returned node. Takes fs->lock. */
+struct node *kfs_node_add(struct kfs *fs, struct node *n);
+void kfs_node_forget(struct kfs *fs, fuse_ino_t ino, uint64_t nlookup);
+struct node *kfs_node_new(enum node_type type, fuse_ino_t parent,
+			  const char *name);
+void kfs_node_free(struct node *n);
+/* Full path of a node relative to the mount root ("core/v1/pods/default/x").
+ * Owned. */
+char *kfs_node_path(struct kfs *fs, const struct node *n);
+/* Inode number of an object for its life: the one recorded for key, else a
+ * fresh one, recorded. */
+fuse_ino_t kfs_object_ino(struct kfs *fs, const char *key);
+void kfs_object_ino_drop(struct kfs *fs, const char *key);
+/* Inode number of a non-object path (stable: a hash of the path). */
+fuse_ino_t kfs_path_ino(const char *path);
+
+/* ---- ephemeral.c: ghosts and scratch files ---- */
+/* Look up (dir, name); expired ghosts are dropped. On success copies the
+ * entry's ino/type/len/mtime into *ret (ret->name/data set to NULL). */
+int eph_lookup(struct kfs *fs, fuse_ino_t dir, const char *name,
+	       struct ephemeral *ret);
+/* Make (dir, name) a ghost for GHOST_SECONDS with inode ino. */
+void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name,
+	       fuse_ino_t ino);
+/* Create an empty scratch file; -ENOSPC past SCRATCH_MAX_FILES. */
+int eph_scratch_create(struct kfs *fs, fuse_ino_t dir, const char *name,
+		       fuse_ino_t ino);
+/* Replace a scratch file's content (takes ownership of data). */
+int eph_scratch_store(struct kfs *fs, fuse_ino_t dir, const char *name,
+		      char *data, size_t len);
+/* Copy of a scratch file's content (owned). */
+int eph_scratch_read(struct kfs *fs, fuse_ino_t dir, const char *name,
+		     char **ret_data, size_t *ret_len);
+/* Remove; -ENOENT if absent. If ret_data is not NULL and the entry is a
+ * scratch file, its content is handed over (owned). */
+int eph_remove(struct kfs *fs, fuse_ino_t dir, const char *name,
+	       char **ret_data, size_t *ret_len);
+void eph_release(struct kfs *fs);
+
+/* ---- resolve.c: what a name means ---- */
+/* Resolve name in parent to a new node (not yet in the table) and its
+ * attributes. -ENOENT when nothing is there. */
+int kfs_resolve(struct kfs *fs, const struct node *parent, const char *name,
+		struct node **ret, struct stat *ret_st);
+/* Attributes of an existing node (fresh). */
+int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *ret_st);
+/* Is name a syntactically possible object name (DNS subdomain, <= 253)? */
+bool kfs_valid_object_name(const char *name);
+/* The directory a node's objects live in: kind and namespace. Returns
+ * false for directories that are not object directories. */
+bool kfs_object_dir(const struct node *dir, const struct kind_info **ret_kind,
+		    const char **ret_ns);
+
+/* ---- render.c: object -> bytes, cached by (key, rv) ---- */
+struct render_cache;
+struct render_cache *render_cache_new(size_t max_bytes);
+void render_cache_free(struct render_cache *rc);
+enum render_format { RENDER_YAML, RENDER_JSON };
+/* Current rendering of the object at key. *ret_data is a new malloc'd copy
+ * (owned) of *ret_len bytes; *ret_rv / *ret_mtime (may be NULL) describe
+ * it. -ENOENT if the object does not exist. */
+int kfs_render(struct kfs *fs, const char *key, enum render_format fmt,
+	       char **ret_data, size_t *ret_len, uint64_t *ret_rv,
+	       time_t *ret_mtime);
+/* Size only (cheap when cached). */
+int kfs_render_size(struct kfs *fs, const char *key, size_t *ret_len,
+		    uint64_t *ret_rv, time_t *ret_mtime);
+void render_cache_forget(struct render_cache *rc, const char *key);
+
+/* ---- errlog.c: the `errors` file, per caller uid ---- */
+struct errlog;
+struct errlog *errlog_new(void);
+void errlog_free(struct errlog *el);
+void errlog_add(struct errlog *el, uid_t uid, const char *path,
+		const char *msg);
+/* Newline-terminated lines, oldest first. Owned. */
+char *errlog_text(struct errlog *el, uid_t uid, size_t *ret_len);
+
+/* ---- rootfile.c: README, version, healthz, resources, metrics ---- */
+/* Content of a generated root file (not errors/snapshot). Owned. */
+char *kfs_rootfile_text(struct kfs *fs, enum rootfile rf, uid_t uid,
+			size_t *ret_len);
+const char *kfs_rootfile_name(enum rootfile rf);
+
+/* ---- write.c: the verdict at close ---- */
+struct kfs_write {
+	/* where the bytes were written */
+	fuse_ino_t dir;
+	char *entry;              /* entry name in dir (owned) */
+	const struct kind_info *kind; /* object dir's kind, or NULL (root) */
+	char *ns;                 /* object dir's namespace or NULL */
+	enum node_type target;    /* NODE_OBJECT, NODE_SUB, NODE_ROOT... */
+	enum subres sub;
+	bool created;             /* the file was created by this open */
+	bool excl;                /* ... with O_EXCL */
+	bool append;              /* O_APPEND: a merge patch */
+	bool truncated;           /* O_TRUNC or truncate to 0 */
+	bool dirty;               /* bytes were written or truncated */
+	char *buf;
+	size_t len, cap;
+};
+/* Judge and apply a finished write. Returns 0 or -errno; on failure the
+ * reason is in err. *ret_object (may be NULL) tells whether the entry name
+ * is now an object (false: it was a drop box). */
+int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
+		     struct kf_error *err);
+void kfs_write_release(struct kfs_write *w);
+
+/* ---- notify.c: keep the kernel's caches and inotify coherent ---- */
+struct notifier;
+int notifier_start(struct kfs *fs, struct notifier **ret);
+void notifier_stop(struct notifier *nt);
+/* Is the caller of req the notifier (its own syscalls on the mount)? */
+bool notifier_is_caller(struct notifier *nt, fuse_req_t req);
+/* Tell the notifier, before making a change through the object's own path,
+ * that the kernel raises that change's inotify event itself: the next
+ * event for key (within a few seconds) only invalidates caches. */
+void notifier_kernel_saw(struct notifier *nt, const char *key);
+/* Take such a mark back (the change failed or went elsewhere). */
+void notifier_unmark(struct notifier *nt, const char *key);
+/* Is the notifier creating path right now (lookup must say ENOENT)? */
+bool notifier_pending_create(struct notifier *nt, const char *path);
+/* Invalidate the kernel's entry for name in dir, asynchronously (safe to
+ * call from a request handler). */
+void notifier_inval_entry(struct notifier *nt, fuse_ino_t dir,
+			  const char *name);
+/* Is a deletion of path pending in the notifier (lookup must answer)? */
+bool notifier_pending_delete(struct notifier *nt, const char *path,
+			     fuse_ino_t *ret_ino);
+
+/* ---- ops.c / ops_file.c / ops_dir.c ---- */
+enum fh_kind {
+	FH_TEXT,     /* read-only snapshot of generated bytes */
+	FH_SNAPFD,   /* the store snapshot, in a memfd */
+	FH_WRITE,    /* object, subresource or drop-box write */
+	FH_SCRATCH,  /* a scratch file */
+	FH_WATCH,    /* an @watch stream */
+	FH_NOTIFY,   /* the notifier's own open: does nothing */
+};
+
+struct fh {
+	enum fh_kind kind;
+	pthread_mutex_t lock; /* recursive: see ops_file.c, watch reads */
+	fuse_ino_t ino;
+	uid_t uid;
+	char *path;          /* for `errors` lines (owned) */
+	char *data;          /* FH_TEXT */
+	size_t len;
+	int fd;              /* FH_SNAPFD */
+	struct kfs_write w;  /* FH_WRITE, FH_SCRATCH (w.buf) */
+	bool counted;        /* counted against the uid's writer limit */
+	bool dead;           /* FH_SCRATCH target gone */
+	struct watch_stream *ws;
+	fuse_req_t parked;   /* a read waiting for watch events */
+	size_t parked_size;
+	struct fuse_pollhandle *ph;
+	struct kfs *fs;
+};
+
+extern struct kfs *kfs_global; /* the one mount of this process */
+void kfs_fh_free(struct fh *fh);
+fuse_ino_t kfs_new_ino(struct kfs *fs);
+
+/* Entry replies: fill e for node n with attributes st. */
+void kfs_fill_entry(struct kfs *fs, const struct node *n,
+		    const struct stat *st, struct fuse_entry_param *e);
+
+/* Operation handlers, split by concern. */
+void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		   mode_t mode, struct fuse_file_info *fi);
+void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		 struct fuse_file_info *fi);
+void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		  size_t size, off_t off, struct fuse_file_info *fi);
+void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void kfs_op_release(fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+void kfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		  struct fuse_file_info *fi);
+void kfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph);
+void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+void kfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void kfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			off_t off, struct fuse_file_info *fi);
+void kfs_op_releasedir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi);
+/* Apply a truncate to an open write handle (setattr with a file). */
+int kfs_fh_truncate(struct fh *fh, off_t size);
+
+extern const struct fuse_lowlevel_ops kfs_ops;
+
+#endif

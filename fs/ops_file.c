@@ -1,0 +1,730 @@
+/*
+ * ops_file.c — open files: object snapshots, writes judged at close,
+ * scratch files, root files, and @watch streams whose reads park until
+ * events arrive (no thread is held while a reader waits).
+ */
+#include "fs/fs_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "api/cleanup.h"
+#include "api/codec.h"
+#include "fs/watch.h"
+
+/* A write buffer may hold a little more than the object limit so that the
+ * codec, not the buffer, reports the size error with its message. */
+#define WRITE_BUF_MAX (CODEC_MAX_BYTES + 4096)
+
+static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
+			 fuse_req_t req)
+{
+	struct fh *fh = calloc(1, sizeof(*fh));
+	pthread_mutexattr_t ma;
+
+	if (!fh)
+		return NULL;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&fh->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	fh->kind = kind;
+	fh->ino = ino;
+	fh->uid = fuse_req_ctx(req)->uid;
+	fh->fd = -1;
+	fh->fs = fs;
+	return fh;
+}
+
+/* Writers per uid are bounded: -EAGAIN past WRITES_PER_UID_MAX. */
+static int writer_count(struct kfs *fs, uid_t uid, int delta)
+{
+	char k[32];
+	json_int_t n;
+	int r = 0;
+
+	snprintf(k, sizeof(k), "%u", (unsigned)uid);
+	pthread_mutex_lock(&fs->lock);
+	n = json_integer_value(json_object_get(fs->writers, k)) + delta;
+	if (delta > 0 && n > WRITES_PER_UID_MAX)
+		r = -EAGAIN;
+	else if (n <= 0)
+		json_object_del(fs->writers, k);
+	else
+		json_object_set_new(fs->writers, k, json_integer(n));
+	pthread_mutex_unlock(&fs->lock);
+	return r;
+}
+
+void kfs_fh_free(struct fh *fh)
+{
+	if (!fh)
+		return;
+	if (fh->counted)
+		writer_count(fh->fs, fh->uid, -1);
+	watch_stream_free(fh->ws);
+	if (fh->ph)
+		fuse_pollhandle_destroy(fh->ph);
+	if (fh->fd >= 0)
+		close(fh->fd);
+	kfs_write_release(&fh->w);
+	free(fh->data);
+	free(fh->path);
+	pthread_mutex_destroy(&fh->lock);
+	free(fh);
+}
+
+static void reply_open(fuse_req_t req, struct fuse_file_info *fi,
+		       struct fh *fh)
+{
+	fi->fh = (uintptr_t)fh;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	if (fh->kind == FH_WATCH)
+		fi->nonseekable = 1;
+	if (fuse_reply_open(req, fi) != 0)
+		kfs_fh_free(fh);
+}
+
+static int object_key_of(const struct node *n, char *key)
+{
+	return server_key(n->kind, n->ns, n->objname, key, STORE_KEY_MAX + 1);
+}
+
+/* What reading an object or subresource shows. */
+static int sub_text(struct kfs *fs, const struct node *n, char **ret,
+		    size_t *ret_len)
+{
+	char key[STORE_KEY_MAX + 1];
+	int r = object_key_of(n, key);
+
+	if (r < 0)
+		return r;
+	if (n->type == NODE_OBJECT || n->sub == SUB_STATUS)
+		return kfs_render(fs, key, RENDER_YAML, ret, ret_len, NULL,
+				  NULL);
+	switch (n->sub) {
+	case SUB_JSON:
+		return kfs_render(fs, key, RENDER_JSON, ret, ret_len, NULL,
+				  NULL);
+	case SUB_SCALE: {
+		long replicas;
+
+		r = server_scale_get(fs->srv, n->kind, n->ns, n->objname,
+				     &replicas, NULL);
+		if (r < 0)
+			return r;
+		if (asprintf(ret, "%ld\n", replicas) < 0)
+			return -ENOMEM;
+		*ret_len = strlen(*ret);
+		return 0;
+	}
+	case SUB_LOG:
+		*ret = strdup("");
+		*ret_len = 0;
+		return *ret ? 0 : -ENOMEM;
+	default:
+		*ret = strdup("");
+		*ret_len = 0;
+		return *ret ? 0 : -ENOMEM;
+	}
+}
+
+static int open_rootfile(struct kfs *fs, struct node *n, struct fh *fh)
+{
+	if (n->rootfile == RF_SNAPSHOT) {
+		fh->kind = FH_SNAPFD;
+		fh->fd = memfd_create("kubefs-snapshot", MFD_CLOEXEC);
+		if (fh->fd < 0)
+			return -errno;
+		return store_snapshot(fs->store, fh->fd);
+	}
+	fh->data = kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
+	return fh->data ? 0 : -ENOMEM;
+}
+
+/* Set up fh->w for a write to node n (an object, subresource or ghost). */
+static int setup_write(struct kfs *fs, fuse_req_t req, struct node *n,
+		       int flags, struct fh *fh)
+{
+	struct node *dir = kfs_node_get(fs, n->parent);
+	const struct kind_info *kind;
+	const char *ns;
+	int r;
+
+	r = writer_count(fs, fh->uid, 1);
+	if (r < 0)
+		return r;
+	fh->counted = true;
+	fh->kind = FH_WRITE;
+	fh->w.dir = n->parent;
+	fh->w.target = n->type;
+	fh->w.sub = n->sub;
+	fh->w.entry = strdup(n->objname ? n->objname : n->name);
+	if (dir && kfs_object_dir(dir, &kind, &ns)) {
+		fh->w.kind = kind;
+		fh->w.ns = ns ? strdup(ns) : NULL;
+	} else if (dir && dir->ns) {
+		fh->w.ns = strdup(dir->ns);
+	}
+	fh->w.append = flags & O_APPEND;
+	if ((flags & O_TRUNC) || fh->w.append) {
+		fh->w.truncated = !fh->w.append;
+		fh->w.dirty = !fh->w.append;
+	} else if (n->type == NODE_OBJECT || n->type == NODE_SUB) {
+		/* O_RDWR / O_WRONLY without truncation starts from the
+		 * current bytes, as a file would */
+		r = sub_text(fs, n, &fh->w.buf, &fh->w.len);
+		if (r < 0)
+			return r;
+		fh->w.cap = fh->w.len;
+	}
+	(void)req;
+	return fh->w.entry ? 0 : -ENOMEM;
+}
+
+void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct kfs *fs = kfs_global;
+	struct node *n = kfs_node_get(fs, ino);
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	struct kf_error err;
+	struct fh *fh;
+	int r = 0;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	fh = fh_new(fs, FH_TEXT, ino, req);
+	if (!fh) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fh->path = kfs_node_path(fs, n);
+	if (notifier_is_caller(fs->notifier, req)) {
+		fh->kind = FH_NOTIFY;
+		reply_open(req, fi, fh);
+		return;
+	}
+	switch (n->type) {
+	case NODE_ROOTFILE:
+		r = writing ? -EACCES : open_rootfile(fs, n, fh);
+		break;
+	case NODE_OBJECT:
+	case NODE_SUB:
+		if (writing)
+			r = setup_write(fs, req, n, fi->flags, fh);
+		else
+			r = sub_text(fs, n, &fh->data, &fh->len);
+		break;
+	case NODE_GHOST:
+		if (writing)
+			r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);
+		else
+			fh->data = strdup("");
+		break;
+	case NODE_SCRATCH:
+		fh->kind = FH_SCRATCH;
+		fh->w.dir = n->parent;
+		fh->w.entry = strdup(n->name);
+		if (fi->flags & O_TRUNC) {
+			fh->w.dirty = true;
+		} else {
+			r = eph_scratch_read(fs, n->parent, n->name,
+					     &fh->w.buf, &fh->w.len);
+			fh->w.cap = fh->w.len;
+		}
+		fh->w.append = fi->flags & O_APPEND;
+		break;
+	case NODE_WATCH:
+		if (writing) {
+			r = -EACCES;
+			break;
+		}
+		fh->kind = FH_WATCH;
+		kf_error_init(&err);
+		r = watch_stream_open(fs->hub, n->kind, n->ns, n->query,
+				      fh->uid, &fh->ws, &err);
+		if (r < 0 && err.msg[0])
+			errlog_add(fs->errlog, fh->uid, fh->path, err.msg);
+		__atomic_add_fetch(&fs->stats.watch_opens, 1,
+				   __ATOMIC_RELAXED);
+		break;
+	default:
+		r = -EISDIR;
+	}
+	if (r < 0) {
+		kfs_fh_free(fh);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	reply_open(req, fi, fh);
+}
+
+fuse_ino_t kfs_new_ino(struct kfs *fs)
+{
+	char k[48];
+	fuse_ino_t ino;
+
+	snprintf(k, sizeof(k), "#%p", (void *)&k);
+	ino = kfs_object_ino(fs, k);
+	kfs_object_ino_drop(fs, k);
+	return ino;
+}
+
+void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		   mode_t mode, struct fuse_file_info *fi)
+{
+	struct kfs *fs = kfs_global;
+	struct node *p = kfs_node_get(fs, parent), *n;
+	struct fuse_entry_param e;
+	struct stat st;
+	const struct kind_info *kind;
+	const char *ns;
+	struct fh *fh;
+	int r;
+
+	(void)mode;
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (notifier_is_caller(fs->notifier, req)) {
+		/* the object exists already: hand its entry over */
+		r = kfs_resolve(fs, p, name, &n, &st);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		n = kfs_node_add(fs, n);
+		fh = fh_new(fs, FH_NOTIFY, n->ino, req);
+		kfs_fill_entry(fs, n, &st, &e);
+		fi->fh = (uintptr_t)fh;
+		fi->direct_io = 1;
+		if (!fh || fuse_reply_create(req, &e, fi) != 0) {
+			kfs_node_forget(fs, n->ino, 1);
+			kfs_fh_free(fh);
+		}
+		return;
+	}
+	if (p->type != NODE_ROOT && p->type != NODE_RESOURCE &&
+	    p->type != NODE_NSDIR) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (name[0] == '@' || strchr(name, '@') || strchr(name, '/')) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	n = kfs_node_new(name[0] == '.' ? NODE_SCRATCH : NODE_GHOST, parent,
+			 name);
+	fh = fh_new(fs, name[0] == '.' ? FH_SCRATCH : FH_WRITE, 0, req);
+	if (!n || !fh) {
+		kfs_node_free(n);
+		kfs_fh_free(fh);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* A valid name in an object dir may become that object: give it the
+	 * object's inode number from the start. */
+	if (kfs_object_dir(p, &kind, &ns) && kfs_valid_object_name(name)) {
+		char key[STORE_KEY_MAX + 1];
+
+		n->ino = server_key(kind, ns, name, key, sizeof(key)) == 0 ?
+				 kfs_object_ino(fs, key) :
+				 kfs_new_ino(fs);
+	} else {
+		n->ino = kfs_new_ino(fs);
+	}
+	fh->ino = n->ino;
+	fh->path = kfs_node_path(fs, p);
+	{
+		char *full = NULL;
+
+		if (asprintf(&full, "%s%s%s", fh->path ? fh->path : "",
+			     fh->path && *fh->path ? "/" : "", name) >= 0) {
+			free(fh->path);
+			fh->path = full;
+		}
+	}
+	if (n->type == NODE_SCRATCH) {
+		r = eph_scratch_create(fs, parent, name, n->ino);
+		fh->w.dir = parent;
+		fh->w.entry = strdup(name);
+		fh->w.dirty = true;
+	} else {
+		/* resolvable while being written; a ghost after close if it
+		 * turns out to be a drop box */
+		eph_ghost(fs, parent, name, n->ino);
+		r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);
+		fh->w.created = true;
+		fh->w.excl = fi->flags & O_EXCL;
+		fh->w.dirty = true;
+	}
+	if (r < 0) {
+		eph_remove(fs, parent, name, NULL, NULL);
+		kfs_node_free(n);
+		kfs_fh_free(fh);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	st.st_ino = n->ino;
+	st.st_mode = S_IFREG | 0600;
+	st.st_nlink = 1;
+	st.st_uid = getuid();
+	st.st_gid = getgid();
+	st.st_mtime = st.st_ctime = st.st_atime = time(NULL);
+	n = kfs_node_add(fs, n);
+	kfs_fill_entry(fs, n, &st, &e);
+	fi->fh = (uintptr_t)fh;
+	fi->direct_io = 1;
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		kfs_node_forget(fs, n->ino, 1);
+		kfs_fh_free(fh);
+	}
+}
+
+static void reply_slice(fuse_req_t req, const char *data, size_t len,
+			size_t size, off_t off)
+{
+	if ((size_t)off >= len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, data + off,
+			       len - off < size ? len - off : size);
+}
+
+/* Reply to a parked watch read if the stream has something; fh->lock
+ * held. Returns true if the request was answered. */
+static bool watch_try_reply(struct fh *fh, fuse_req_t req, size_t size)
+{
+	char *buf = malloc(size ? size : 1);
+	ssize_t n;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return true;
+	}
+	n = watch_stream_read(fh->ws, buf, size);
+	if (n == -EAGAIN) {
+		free(buf);
+		return false;
+	}
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+	return true;
+}
+
+static void watch_interrupted(fuse_req_t req, void *ud)
+{
+	struct fh *fh = ud;
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->parked == req) {
+		fh->parked = NULL;
+		fuse_reply_err(req, EINTR);
+	}
+	pthread_mutex_unlock(&fh->lock);
+}
+
+/* Called by the watch hub when the stream becomes readable. */
+static void watch_ready(void *ud)
+{
+	struct fh *fh = ud;
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->parked && watch_try_reply(fh, fh->parked, fh->parked_size))
+		fh->parked = NULL;
+	if (fh->ph)
+		fuse_lowlevel_notify_poll(fh->ph);
+	pthread_mutex_unlock(&fh->lock);
+}
+
+static void read_watch(fuse_req_t req, struct fh *fh, size_t size,
+		       struct fuse_file_info *fi)
+{
+	pthread_mutex_lock(&fh->lock);
+	if (fh->parked) {
+		/* one reader at a time per open file */
+		pthread_mutex_unlock(&fh->lock);
+		fuse_reply_err(req, EBUSY);
+		return;
+	}
+	if (watch_try_reply(fh, req, size)) {
+		pthread_mutex_unlock(&fh->lock);
+		return;
+	}
+	if (fi->flags & O_NONBLOCK) {
+		pthread_mutex_unlock(&fh->lock);
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	fh->parked = req;
+	fh->parked_size = size;
+	watch_stream_set_ready_fn(fh->ws, watch_ready, fh);
+	/* may call watch_interrupted at once (recursive lock) */
+	fuse_req_interrupt_func(req, watch_interrupted, fh);
+	pthread_mutex_unlock(&fh->lock);
+}
+
+void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		 struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct kfs *fs = kfs_global;
+
+	(void)ino;
+	__atomic_add_fetch(&fs->stats.reads, 1, __ATOMIC_RELAXED);
+	switch (fh->kind) {
+	case FH_TEXT:
+		reply_slice(req, fh->data, fh->len, size, off);
+		return;
+	case FH_SNAPFD: {
+		char *buf = malloc(size ? size : 1);
+		ssize_t n;
+
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		n = pread(fh->fd, buf, size, off);
+		if (n < 0)
+			fuse_reply_err(req, errno);
+		else
+			fuse_reply_buf(req, buf, n);
+		free(buf);
+		return;
+	}
+	case FH_WRITE:
+	case FH_SCRATCH:
+		pthread_mutex_lock(&fh->lock);
+		reply_slice(req, fh->w.buf, fh->w.len, size, off);
+		pthread_mutex_unlock(&fh->lock);
+		return;
+	case FH_WATCH:
+		read_watch(req, fh, size, fi);
+		return;
+	case FH_NOTIFY:
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+}
+
+static int buf_reserve(struct kfs_write *w, size_t need)
+{
+	size_t cap = w->cap ? w->cap : 4096;
+	char *p;
+
+	if (need > WRITE_BUF_MAX)
+		return -EFBIG;
+	if (need <= w->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > WRITE_BUF_MAX)
+		cap = WRITE_BUF_MAX;
+	p = realloc(w->buf, cap + 1);
+	if (!p)
+		return -ENOMEM;
+	w->buf = p;
+	w->cap = cap;
+	return 0;
+}
+
+void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		  size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct kfs_write *w = &fh->w;
+	size_t end;
+	int r;
+
+	(void)ino;
+	if (fh->kind == FH_NOTIFY) {
+		fuse_reply_write(req, size);
+		return;
+	}
+	if (fh->kind != FH_WRITE && fh->kind != FH_SCRATCH) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	pthread_mutex_lock(&fh->lock);
+	if (w->append)
+		off = w->len; /* appends go to the end of what we hold */
+	end = (size_t)off + size;
+	r = buf_reserve(w, end);
+	if (r < 0) {
+		pthread_mutex_unlock(&fh->lock);
+		if (r == -EFBIG && fh->path)
+			errlog_add(kfs_global->errlog, fh->uid, fh->path,
+				   "the object is too large: the limit is "
+				   "1572864 bytes");
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if ((size_t)off > w->len)
+		memset(w->buf + w->len, 0, off - w->len);
+	memcpy(w->buf + off, buf, size);
+	if (end > w->len)
+		w->len = end;
+	w->dirty = true;
+	pthread_mutex_unlock(&fh->lock);
+	fuse_reply_write(req, size);
+}
+
+int kfs_fh_truncate(struct fh *fh, off_t size)
+{
+	int r = 0;
+
+	if (fh->kind != FH_WRITE && fh->kind != FH_SCRATCH)
+		return -EPERM;
+	pthread_mutex_lock(&fh->lock);
+	if ((size_t)size > fh->w.len) {
+		r = buf_reserve(&fh->w, size);
+		if (r == 0)
+			memset(fh->w.buf + fh->w.len, 0, size - fh->w.len);
+	}
+	if (r == 0) {
+		fh->w.len = size;
+		fh->w.dirty = true;
+		if (size == 0)
+			fh->w.truncated = true;
+	}
+	pthread_mutex_unlock(&fh->lock);
+	return r;
+}
+
+/* The verdict: commit a dirty write buffer. fh->lock held. */
+static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
+{
+	struct kf_error err;
+	bool is_object = false;
+	int r;
+
+	char key[STORE_KEY_MAX + 1] = "";
+
+	/* the kernel raises this name's inotify event itself */
+	if (fh->w.kind && fh->w.target != NODE_SUB &&
+	    kfs_valid_object_name(fh->w.entry) &&
+	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key,
+		       sizeof(key)) == 0)
+		notifier_kernel_saw(fs->notifier, key);
+	kf_error_init(&err);
+	r = kfs_write_commit(fs, &fh->w, &is_object, &err);
+	if ((r < 0 || !is_object) && key[0])
+		notifier_unmark(fs->notifier, key);
+	fh->w.dirty = false;
+	if (r < 0) {
+		__atomic_add_fetch(&fs->stats.writes_failed, 1,
+				   __ATOMIC_RELAXED);
+		errlog_add(fs->errlog, uid, fh->path ? fh->path : "?",
+			   err.msg[0] ? err.msg : strerror(-r));
+	} else {
+		__atomic_add_fetch(&fs->stats.writes_ok, 1, __ATOMIC_RELAXED);
+	}
+	if (fh->w.target == NODE_GHOST || fh->w.created) {
+		if (is_object)
+			eph_remove(fs, fh->w.dir, fh->w.entry, NULL, NULL);
+		else
+			eph_ghost(fs, fh->w.dir, fh->w.entry, fh->ino);
+	}
+	/* the next commit starts from what was written */
+	fh->w.created = false;
+	fh->w.excl = false;
+	return r;
+}
+
+void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct kfs *fs = kfs_global;
+	int r = 0;
+
+	(void)ino;
+	pthread_mutex_lock(&fh->lock);
+	if (fh->kind == FH_WRITE && fh->w.dirty) {
+		r = commit(fs, fh, fuse_req_ctx(req)->uid);
+	} else if (fh->kind == FH_SCRATCH && fh->w.dirty) {
+		char *copy = malloc(fh->w.len + 1);
+
+		if (!copy) {
+			r = -ENOMEM;
+		} else {
+			if (fh->w.len)
+				memcpy(copy, fh->w.buf, fh->w.len);
+			r = eph_scratch_store(fs, fh->w.dir, fh->w.entry, copy,
+					      fh->w.len);
+			if (r == -ENOENT)
+				r = 0; /* renamed or removed meanwhile */
+			fh->w.dirty = false;
+		}
+	}
+	pthread_mutex_unlock(&fh->lock);
+	fuse_reply_err(req, -r);
+}
+
+void kfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		  struct fuse_file_info *fi)
+{
+	(void)datasync;
+	/* Commits are durable when close() returns; an fsync before close
+	 * has nothing durable to add (vim fsyncs its swap file). */
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+void kfs_op_release(fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (fh->kind == FH_WRITE && fh->w.dirty) {
+		/* written after the last flush (mmap, or a close that
+		 * raced): judge it now; nobody is left to tell */
+		pthread_mutex_lock(&fh->lock);
+		commit(kfs_global, fh, fh->uid);
+		pthread_mutex_unlock(&fh->lock);
+	}
+	if (fh->ws)
+		watch_stream_set_ready_fn(fh->ws, NULL, NULL);
+	kfs_fh_free(fh);
+	fuse_reply_err(req, 0);
+}
+
+void kfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	unsigned revents;
+
+	(void)ino;
+	if (fh->kind != FH_WATCH) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLOUT);
+		return;
+	}
+	pthread_mutex_lock(&fh->lock);
+	if (ph) {
+		if (fh->ph)
+			fuse_pollhandle_destroy(fh->ph);
+		fh->ph = ph;
+		watch_stream_set_ready_fn(fh->ws, watch_ready, fh);
+	}
+	revents = watch_stream_readable(fh->ws) ? POLLIN : 0;
+	pthread_mutex_unlock(&fh->lock);
+	fuse_reply_poll(req, revents);
+}
