@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "fs/watch.h"
+#include "fs/version.h"
 
 struct options {
 	const char *store_dir;
@@ -61,6 +62,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{"attr-timeout", required_argument, NULL, 'a'},
 		{"store-max-mb", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -86,6 +88,9 @@ static int parse(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("kubefs-fs " KUBEFS_VERSION "\n");
 			exit(0);
 		default:
 			usage(stderr);

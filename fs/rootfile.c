@@ -7,7 +7,7 @@
 #include <time.h>
 
 
-#define KUBEFS_VERSION "0.1.0"
+#include "fs/version.h"
 
 static const char readme[] =
 	"kubefs: a Kubernetes cluster as a filesystem.\n"

@@ -1,0 +1,402 @@
+/*
+ * cluster.c — kubefs up / down / status: a one-node cluster on this
+ * machine, as background daemons with their logs and pid files under the
+ * state directory (default /var/lib/kubefs):
+ *
+ *   STATE/store/          the API server's LMDB store
+ *   STATE/log/NAME.log    each component's log
+ *   STATE/run/NAME.pid    each component's pid
+ *
+ * Components that are not built yet (their binary answers --version with
+ * a failure) are skipped with a line saying so, never faked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shell/cli.h"
+
+struct up_opts {
+	const char *state;
+	const char *store;
+	const char *node_name;
+	int nodes;
+	int fake_nodes;
+};
+
+enum { C_FS, C_SCHED, C_CTRL, C_NODE, C_FAKE, C_PROXY, C_COUNT };
+
+static const char *const comp_bin[C_COUNT] = {
+	"kubefs-fs", "kubefs-sched", "kubefs-ctrl",
+	"kubefs-node", "kubefs-node", "kubefs-proxy",
+};
+static const char *const comp_name[C_COUNT] = {
+	"kubefs-fs", "kubefs-sched", "kubefs-ctrl",
+	"kubefs-node", "kubefs-node-fake", "kubefs-proxy",
+};
+
+static void mkdirs(const char *path)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+}
+
+static void state_path(char *buf, size_t size, const char *state,
+		       const char *dir, const char *name, const char *ext)
+{
+	snprintf(buf, size, "%s/%s/%s%s", state, dir, name, ext);
+}
+
+/* Is this component built? Stubs fail --version. */
+static bool built(struct cli *cli, const char *bin)
+{
+	char path[4096];
+	pid_t pid;
+	int status;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->bindir, bin);
+	if (access(path, X_OK) < 0)
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(path, bin, "--version", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static pid_t read_pid(const char *state, const char *name)
+{
+	char path[4096];
+	FILE *f;
+	long pid = 0;
+
+	state_path(path, sizeof(path), state, "run", name, ".pid");
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	return (pid_t)pid;
+}
+
+/* Start a daemon: its own session, output to its log, pid recorded. */
+static pid_t spawn(struct cli *cli, const char *state, const char *name,
+		   char *const argv[])
+{
+	char log[4096], pidf[4096], path[4096];
+	pid_t pid;
+	FILE *f;
+
+	state_path(log, sizeof(log), state, "log", name, ".log");
+	state_path(pidf, sizeof(pidf), state, "run", name, ".pid");
+	snprintf(path, sizeof(path), "%s/%s", cli->bindir, argv[0]);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		setsid();
+		if (in >= 0)
+			dup2(in, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		execv(path, argv);
+		fprintf(stderr, "kubefs: cannot run %s: %s\n", path,
+			strerror(errno));
+		_exit(127);
+	}
+	f = fopen(pidf, "w");
+	if (f) {
+		fprintf(f, "%ld\n", (long)pid);
+		fclose(f);
+	}
+	return pid;
+}
+
+static bool healthy(const char *mount)
+{
+	char path[4096], buf[8] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/healthz", mount);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return !strcmp(buf, "ok\n");
+}
+
+static int parse_up(int argc, char **argv, struct up_opts *o)
+{
+	static char host[256];
+
+	o->state = "/var/lib/kubefs";
+	o->nodes = 1;
+	if (gethostname(host, sizeof(host)) < 0 || !*host)
+		strcpy(host, "node-1");
+	for (char *p = host; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	o->node_name = host;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return 1;
+		if (!v) {
+			fprintf(stderr, "error: flag needs an argument: %s\n",
+				a);
+			return -1;
+		}
+		if (!strcmp(a, "--state"))
+			o->state = v;
+		else if (!strcmp(a, "--store"))
+			o->store = v;
+		else if (!strcmp(a, "--nodes"))
+			o->nodes = atoi(v);
+		else if (!strcmp(a, "--fake-nodes"))
+			o->fake_nodes = atoi(v);
+		else if (!strcmp(a, "--node-name"))
+			o->node_name = v;
+		else {
+			fprintf(stderr, "error: unknown flag: %s\n", a);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void up_usage(void)
+{
+	printf("Start a one-node cluster on this machine.\n\n"
+	       "Usage:\n  kubefs up [--mount DIR] [--state DIR] [--store DIR] "
+	       "[--nodes N] [--fake-nodes N]\n\n"
+	       "Options:\n"
+	       "  --state DIR       logs, pid files and the store "
+	       "(default /var/lib/kubefs)\n"
+	       "  --store DIR       the store (default STATE/store)\n"
+	       "  --nodes N         real node agents: 0 or 1 (default 1)\n"
+	       "  --fake-nodes N    simulated nodes (default 0)\n"
+	       "  --node-name NAME  this machine's node name (default: "
+	       "hostname)\n");
+}
+
+static int start_component(struct cli *cli, const struct up_opts *o, int c,
+			   const char *store)
+{
+	char count[16];
+	char *argv[16];
+	int n = 0;
+
+	if (read_pid(o->state, comp_name[c])) {
+		printf("%-18s already running\n", comp_name[c]);
+		return 0;
+	}
+	if (!built(cli, comp_bin[c])) {
+		printf("%-18s not built yet, skipped\n", comp_name[c]);
+		return 0;
+	}
+	argv[n++] = (char *)comp_bin[c];
+	switch (c) {
+	case C_FS:
+		argv[n++] = "--foreground";
+		argv[n++] = "--store";
+		argv[n++] = (char *)store;
+		argv[n++] = (char *)cli->mount;
+		break;
+	case C_NODE:
+		argv[n++] = "--cluster";
+		argv[n++] = (char *)cli->mount;
+		argv[n++] = "--name";
+		argv[n++] = (char *)o->node_name;
+		break;
+	case C_FAKE:
+		snprintf(count, sizeof(count), "%d", o->fake_nodes);
+		argv[n++] = "--cluster";
+		argv[n++] = (char *)cli->mount;
+		argv[n++] = "--fake";
+		argv[n++] = "--count";
+		argv[n++] = count;
+		argv[n++] = "--name-prefix";
+		argv[n++] = "fake-";
+		break;
+	default:
+		argv[n++] = "--cluster";
+		argv[n++] = (char *)cli->mount;
+	}
+	argv[n] = NULL;
+	if (spawn(cli, o->state, comp_name[c], argv) < 0) {
+		fprintf(stderr, "error: cannot start %s: %s\n", comp_name[c],
+			strerror(errno));
+		return -1;
+	}
+	printf("%-18s started\n", comp_name[c]);
+	return 0;
+}
+
+int cmd_up(struct cli *cli, int argc, char **argv)
+{
+	struct up_opts o = {0};
+	char store[4096], dir[4096];
+	int r = parse_up(argc, argv, &o);
+
+	if (r) {
+		if (r > 0)
+			up_usage();
+		return r > 0 ? 0 : 1;
+	}
+	snprintf(store, sizeof(store), "%s",
+		 o.store ? o.store : o.state);
+	if (!o.store)
+		strncat(store, "/store", sizeof(store) - strlen(store) - 1);
+	snprintf(dir, sizeof(dir), "%s/log", o.state);
+	mkdirs(dir);
+	snprintf(dir, sizeof(dir), "%s/run", o.state);
+	mkdirs(dir);
+	mkdirs(cli->mount);
+
+	if (start_component(cli, &o, C_FS, store) < 0)
+		return 1;
+	for (int i = 0; !healthy(cli->mount); i++) {
+		if (i >= 200 || !read_pid(o.state, "kubefs-fs")) {
+			fprintf(stderr,
+				"error: the API server did not come up; see "
+				"%s/log/kubefs-fs.log\n",
+				o.state);
+			return 1;
+		}
+		if (cli->tty && i % 10 == 0)
+			fprintf(stderr, "waiting for the API server...\r");
+		usleep(50000);
+	}
+	if (start_component(cli, &o, C_SCHED, store) < 0 ||
+	    start_component(cli, &o, C_CTRL, store) < 0 ||
+	    (o.nodes > 0 && start_component(cli, &o, C_NODE, store) < 0) ||
+	    (o.fake_nodes > 0 &&
+	     start_component(cli, &o, C_FAKE, store) < 0) ||
+	    start_component(cli, &o, C_PROXY, store) < 0)
+		return 1;
+	printf("\nThe cluster is up at %s. Try:\n"
+	       "  ls %s\n"
+	       "  cp examples/deployment.yaml %s/apps/v1/deployments/\n"
+	       "  cat %s/apps/v1/deployments/default/nginx\n"
+	       "  inotifywait -m %s/core/v1/pods/default\n"
+	       "Logs: %s/log/   Stop: kubefs down\n",
+	       cli->mount, cli->mount, cli->mount, cli->mount, cli->mount,
+	       o.state);
+	return 0;
+}
+
+static bool stop_pid(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return true;
+		/* reap it if it is our child (it is not, normally) */
+		waitpid(pid, NULL, WNOHANG);
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	return false;
+}
+
+static const char *state_arg(int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--state"))
+			return argv[i + 1];
+	return "/var/lib/kubefs";
+}
+
+int cmd_down(struct cli *cli, int argc, char **argv)
+{
+	const char *state = state_arg(argc, argv);
+	char pidf[4096];
+
+	for (int c = C_COUNT - 1; c >= 0; c--) {
+		pid_t pid = read_pid(state, comp_name[c]);
+
+		state_path(pidf, sizeof(pidf), state, "run", comp_name[c],
+			   ".pid");
+		if (pid > 0) {
+			bool clean = stop_pid(pid);
+
+			printf("%-18s stopped%s\n", comp_name[c],
+			       clean ? "" : " (killed)");
+		}
+		unlink(pidf);
+	}
+	/* a dead server may leave its mount behind */
+	if (!healthy(cli->mount)) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int fd = open("/dev/null", O_RDWR);
+
+			dup2(fd, 2);
+			execlp("fusermount3", "fusermount3", "-u", "-z",
+			       cli->mount, (char *)NULL);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	return 0;
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	const char *state = state_arg(argc, argv);
+
+	printf("%-18s %s\n", "COMPONENT", "STATUS");
+	for (int c = 0; c < C_COUNT; c++) {
+		pid_t pid = read_pid(state, comp_name[c]);
+		char st[64];
+
+		if (pid > 0)
+			snprintf(st, sizeof(st), "running (pid %ld)",
+				 (long)pid);
+		else if (!built(cli, comp_bin[c]))
+			snprintf(st, sizeof(st), "not built yet");
+		else
+			snprintf(st, sizeof(st), "stopped");
+		printf("%-18s %s\n", comp_name[c], st);
+	}
+	printf("%-18s %s\n", "mount", healthy(cli->mount) ? "healthy" :
+							    "not serving");
+	return healthy(cli->mount) ? 0 : 1;
+}
