@@ -156,6 +156,15 @@ char *kfs_node_path(struct kfs *fs, const struct node *n);
  * fresh one, recorded. */
 fuse_ino_t kfs_object_ino(struct kfs *fs, const char *key);
 void kfs_object_ino_drop(struct kfs *fs, const char *key);
+/*
+ * The file with inode ino (a ghost or scratch file) was renamed onto the
+ * object (kind, ns, name) in dir: the kernel now thinks ino *is* that
+ * name, so make it so — the node becomes the object and the object keeps
+ * ino for its life. No-op if the kernel holds no node ino.
+ */
+void kfs_node_become_object(struct kfs *fs, fuse_ino_t ino, fuse_ino_t dir,
+			    const struct kind_info *kind, const char *ns,
+			    const char *name);
 /* Inode number of a non-object path (stable: a hash of the path). */
 fuse_ino_t kfs_path_ino(const char *path);
 

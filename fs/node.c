@@ -233,3 +233,44 @@ fuse_ino_t kfs_path_ino(const char *path)
 	h &= ~OBJECT_INO_BASE;
 	return h <= FUSE_ROOT_ID ? h + 2 : h;
 }
+
+void kfs_node_become_object(struct kfs *fs, fuse_ino_t ino, fuse_ino_t dir,
+			    const struct kind_info *kind, const char *ns,
+			    const char *name)
+{
+	char key[STORE_KEY_MAX + 1];
+	char *nns = ns ? strdup(ns) : NULL, *nname = strdup(name);
+	char *nobj = strdup(name);
+	struct node *n;
+
+	if (server_key(kind, ns, name, key, sizeof(key)) < 0 || !nname ||
+	    !nobj || (ns && !nns)) {
+		free(nns);
+		free(nname);
+		free(nobj);
+		return;
+	}
+	pthread_mutex_lock(&fs->lock);
+	for (n = fs->buckets[bucket_of(fs, ino)]; n; n = n->hnext)
+		if (n->ino == ino)
+			break;
+	if (n) {
+		n->type = NODE_OBJECT;
+		n->parent = dir;
+		n->kind = kind;
+		free(n->name);
+		free(n->ns);
+		free(n->objname);
+		n->name = nname;
+		n->ns = nns;
+		n->objname = nobj;
+		nname = nns = nobj = NULL;
+		json_object_set_new(fs->inos, key,
+				    json_integer((json_int_t)(ino &
+						~OBJECT_INO_BASE)));
+	}
+	pthread_mutex_unlock(&fs->lock);
+	free(nns);
+	free(nname);
+	free(nobj);
+}

@@ -299,6 +299,32 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 }
 
 /*
+ * After a rename onto newname the kernel believes the renamed inode is
+ * newname. If newname is an object, the inode becomes that object;
+ * otherwise the kernel is told to forget the name.
+ */
+static void become_target(struct kfs *fs, fuse_ino_t ino,
+			  const struct node *np, const char *newname)
+{
+	const struct kind_info *kind;
+	const char *ns;
+	char key[STORE_KEY_MAX + 1];
+	char *data = NULL;
+	size_t len;
+	uint64_t rv;
+
+	if (kfs_object_dir(np, &kind, &ns) &&
+	    kfs_valid_object_name(newname) &&
+	    server_key(kind, ns, newname, key, sizeof(key)) == 0 &&
+	    store_get(fs->store, key, &data, &len, &rv) == 0) {
+		free(data);
+		kfs_node_become_object(fs, ino, np->ino, kind, ns, newname);
+		return;
+	}
+	notifier_inval_entry(fs->notifier, np->ino, newname);
+}
+
+/*
  * rename: a ghost (drop-box name) renamed anywhere is done already; a
  * scratch file renamed onto a name is written to that name (rsync, some
  * editors). Objects cannot be renamed: Kubernetes has no rename.
@@ -328,7 +354,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	if (e.type == NODE_GHOST) {
 		eph_remove(fs, parent, name, NULL, NULL);
-		notifier_inval_entry(fs->notifier, newparent, newname);
+		become_target(fs, e.ino, np, newname);
 		fuse_reply_err(req, 0);
 		return;
 	}
@@ -367,7 +393,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			log_error(fs, req, path, &err, r);
 	}
 	kfs_write_release(&w);
-	notifier_inval_entry(fs->notifier, newparent, newname);
+	if (r == 0)
+		become_target(fs, e.ino, np, newname);
+	else
+		notifier_inval_entry(fs->notifier, newparent, newname);
 	fuse_reply_err(req, -r);
 }
 

@@ -605,6 +605,18 @@ int kfs_fh_truncate(struct fh *fh, off_t size)
 	return r;
 }
 
+static bool object_exists(struct kfs *fs, const char *key)
+{
+	char *data = NULL;
+	size_t len;
+	uint64_t rv;
+
+	if (store_get(fs->store, key, &data, &len, &rv) < 0)
+		return false;
+	free(data);
+	return true;
+}
+
 /* The verdict: commit a dirty write buffer. fh->lock held. */
 static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 {
@@ -634,7 +646,9 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		__atomic_add_fetch(&fs->stats.writes_ok, 1, __ATOMIC_RELAXED);
 	}
 	if (fh->w.target == NODE_GHOST || fh->w.created) {
-		if (is_object)
+		/* a drop box may have created the object of this very name:
+		 * then the name is that object, not a ghost */
+		if (is_object || (key[0] && object_exists(fs, key)))
 			eph_remove(fs, fh->w.dir, fh->w.entry, NULL, NULL);
 		else
 			eph_ghost(fs, fh->w.dir, fh->w.entry, fh->ino);
