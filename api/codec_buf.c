@@ -17,7 +17,7 @@ void codec_buf_init(struct codec_buf *b)
 
 bool codec_buf_grow(struct codec_buf *b, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 1024;
+	size_t cap = b->cap ? b->cap : 4096;
 	char *p;
 
 	if (b->failed)
@@ -43,6 +43,21 @@ void codec_buf_spaces(struct codec_buf *b, size_t n)
 		return;
 	memset(b->data + b->len, ' ', n);
 	b->len += n;
+}
+
+void codec_buf_int(struct codec_buf *b, json_int_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u =
+	    v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	codec_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 char *codec_buf_finish(struct codec_buf *b, size_t *ret_len)
@@ -96,6 +111,24 @@ static int top_member_cmp(const void *a, const void *b)
 	return member_cmp(a, b);
 }
 
+/* Insertion sort for the usual handful of keys, qsort beyond. */
+static void sort_members(struct codec_member *v, size_t n,
+			 int (*cmp)(const void *, const void *))
+{
+	if (n > 16) {
+		qsort(v, n, sizeof(*v), cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct codec_member x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && cmp(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 int codec_members_init(struct codec_members *m, const json_t *obj, bool top)
 {
 	size_t n = json_object_size(obj), i = 0;
@@ -117,7 +150,7 @@ int codec_members_init(struct codec_members *m, const json_t *obj, bool top)
 		m->v[i].value = json_object_iter_value(it);
 	}
 	m->n = i;
-	qsort(m->v, m->n, sizeof(*m->v), top ? top_member_cmp : member_cmp);
+	sort_members(m->v, m->n, top ? top_member_cmp : member_cmp);
 	return 0;
 }
 

@@ -53,6 +53,9 @@ static inline void codec_buf_puts(struct codec_buf *b, const char *s)
 
 void codec_buf_spaces(struct codec_buf *b, size_t n);
 
+/* Decimal text of v. */
+void codec_buf_int(struct codec_buf *b, json_int_t v);
+
 /*
  * The NUL-terminated text, owned by the caller, with its length in
  * *ret_len (may be NULL); NULL if any append failed. b is released either

@@ -249,9 +249,7 @@ static void dump_json(struct codec_buf *b, const json_t *v, bool top)
 		put_json_string(b, json_string_value(v), json_string_length(v));
 		return;
 	case JSON_INTEGER:
-		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-				     json_integer_value(v));
-		codec_buf_put(b, num, n);
+		codec_buf_int(b, json_integer_value(v));
 		return;
 	case JSON_REAL:
 		/* JSON has no NaN or infinity (jansson never holds them). */

@@ -52,10 +52,20 @@ static bool is_oct(char c)
 	return c >= '0' && c <= '7';
 }
 
-static bool is_word(const char *s, size_t n, const char *const *words)
+struct word {
+	const char *s;
+	size_t n;
+};
+
+#define WORD(x)                                                                \
+	{                                                                      \
+		x, sizeof(x) - 1                                               \
+	}
+
+static bool is_word(const char *s, size_t n, const struct word *words)
 {
-	for (; *words; words++)
-		if (strlen(*words) == n && !memcmp(s, *words, n))
+	for (; words->s; words++)
+		if (words->n == n && !memcmp(s, words->s, n))
 			return true;
 	return false;
 }
@@ -120,22 +130,40 @@ static bool is_int_syntax(const char *s, size_t n)
 
 enum codec_scalar codec_scalar_classify(const char *s, size_t n)
 {
-	static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
-	static const char *const bools[] = {"true",  "True",  "TRUE", "false",
-					    "False", "FALSE", NULL};
-	static const char *const infnan[] = {
-	    ".inf",  ".Inf",  ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-	    "-.Inf", "-.INF", ".nan", ".NaN",  ".NAN",	NULL};
+	static const struct word nulls[] = {
+	    WORD("~"), WORD("null"), WORD("Null"), WORD("NULL"), {NULL, 0}};
+	static const struct word bools[] = {
+	    WORD("true"),  WORD("True"),  WORD("TRUE"), WORD("false"),
+	    WORD("False"), WORD("FALSE"), {NULL, 0}};
+	static const struct word infnan[] = {
+	    WORD(".inf"),  WORD(".Inf"),  WORD(".INF"),	 WORD("+.inf"),
+	    WORD("+.Inf"), WORD("+.INF"), WORD("-.inf"), WORD("-.Inf"),
+	    WORD("-.INF"), WORD(".nan"),  WORD(".NaN"),	 WORD(".NAN"),
+	    {NULL, 0}};
 
 	if (n == 0)
 		return CODEC_SCALAR_NULL;
-	/* Most strings are ruled out by their first byte. */
-	if (!strchr("~nNtTfF0123456789+-.", s[0]))
-		return CODEC_SCALAR_STR;
-	if (is_word(s, n, nulls))
-		return CODEC_SCALAR_NULL;
-	if (is_word(s, n, bools))
-		return CODEC_SCALAR_BOOL;
+	switch (s[0]) {
+	case '~':
+	case 'n':
+	case 'N':
+		return is_word(s, n, nulls) ? CODEC_SCALAR_NULL
+					    : CODEC_SCALAR_STR;
+	case 't':
+	case 'T':
+	case 'f':
+	case 'F':
+		return is_word(s, n, bools) ? CODEC_SCALAR_BOOL
+					    : CODEC_SCALAR_STR;
+	case '+':
+	case '-':
+	case '.':
+		break;
+	default:
+		/* Most strings are ruled out by their first byte. */
+		if (!is_digit(s[0]))
+			return CODEC_SCALAR_STR;
+	}
 	if (is_int_syntax(s, n))
 		return CODEC_SCALAR_INT;
 	if (is_float_syntax(s, n))
@@ -225,16 +253,18 @@ static bool is_timestamp(const char *s, size_t n)
 
 bool codec_scalar_yaml11_special(const char *s, size_t n)
 {
-	static const char *const words[] = {
-	    "y",  "Y",	"yes", "Yes", "YES", "n",   "N",  "no", "No", "NO",
-	    "on", "On", "ON",  "off", "Off", "OFF", "<<", "=",	NULL};
+	static const struct word words[] = {
+	    WORD("y"),	 WORD("Y"),  WORD("yes"), WORD("Yes"), WORD("YES"),
+	    WORD("n"),	 WORD("N"),  WORD("no"),  WORD("No"),  WORD("NO"),
+	    WORD("on"),	 WORD("On"), WORD("ON"),  WORD("off"), WORD("Off"),
+	    WORD("OFF"), WORD("<<"), WORD("="),	  {NULL, 0}};
 	char plain[128];
 	size_t m = 0;
 
 	if (n == 0)
 		return false;
-	if (!strchr("0123456789+-.", s[0]))
-		return is_word(s, n, words);
+	if (!is_digit(s[0]) && s[0] != '+' && s[0] != '-' && s[0] != '.')
+		return n <= 3 && is_word(s, n, words);
 	if (is_base60(s, n) || is_timestamp(s, n))
 		return true;
 	/* go-yaml v2 drops every '_' before trying the number forms. */

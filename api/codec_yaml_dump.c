@@ -49,14 +49,44 @@ static bool printable_at(const char *s, size_t n, size_t *i)
 	return true;
 }
 
+/*
+ * ASCII bytes by what they mean inside a plain scalar: 0 harmless,
+ * 1 needs a look at its neighbour (": ", " #"), 2 never allowed.
+ */
+static const unsigned char plain_class[128] = {
+    [0 ... 0x1F] = 2,
+    [':'] = 1,
+    ['#'] = 1,
+    [0x7F] = 2,
+};
+
 static bool plain_ok(const char *s, size_t n)
 {
 	unsigned char c = (unsigned char)s[0];
 
 	if (n == 0 || c == ' ' || s[n - 1] == ' ' || s[n - 1] == ':')
 		return false;
-	if (strchr("?:,[]{}#&*!|>'\"%@`", c))
+	switch (c) {
+	case '?':
+	case ':':
+	case ',':
+	case '[':
+	case ']':
+	case '{':
+	case '}':
+	case '#':
+	case '&':
+	case '*':
+	case '!':
+	case '|':
+	case '>':
+	case '\'':
+	case '"':
+	case '%':
+	case '@':
+	case '`':
 		return false;
+	}
 	if (c == '-' && (n == 1 || s[1] == ' '))
 		return false;
 	if (n >= 3 && (!memcmp(s, "---", 3) || !memcmp(s, "...", 3)))
@@ -68,12 +98,15 @@ static bool plain_ok(const char *s, size_t n)
 				return false;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7F)
+		switch (plain_class[c]) {
+		case 2:
 			return false;
-		if (c == ':' && s[i + 1] == ' ')
-			return false;
-		if (c == '#' && s[i - 1] == ' ')
-			return false;
+		case 1:
+			if (c == ':' && s[i + 1] == ' ')
+				return false;
+			if (c == '#' && s[i - 1] == ' ')
+				return false;
+		}
 		i++;
 	}
 	return codec_scalar_classify(s, n) == CODEC_SCALAR_STR &&
@@ -235,9 +268,7 @@ static void put_scalar_line(struct codec_buf *b, const json_t *v, size_t indent)
 		put_string_line(b, v, indent);
 		return;
 	case JSON_INTEGER:
-		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-				     json_integer_value(v));
-		codec_buf_put(b, num, n);
+		codec_buf_int(b, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		n = codec_format_real(json_real_value(v), num);
