@@ -14,9 +14,14 @@
  *  - YAML scalars resolve with the YAML 1.2 core schema, as Kubernetes
  *    does for plain scalars: null/~/empty → null, true/false (and
  *    True/TRUE/False/FALSE) → bool, decimal/0o/0x ints → integer,
- *    floats (incl. .inf/.nan) → real, everything else → string. Quoted or
- *    block scalars are always strings. Tagged scalars (!!str, !!int, ...)
- *    honour the tag.
+ *    floats → real, everything else → string. Quoted or block scalars are
+ *    always strings. Tagged scalars (!!str, !!int, !!float, !!bool,
+ *    !!null) honour the tag; other tags keep the text as a string.
+ *    .inf/.nan are refused (-EINVAL), as Kubernetes refuses them: JSON,
+ *    and so jansson, cannot hold them. Strings may not contain NUL.
+ *  - Anchors and aliases work within a document; an alias is a deep copy,
+ *    so any part of a decoded tree may be modified. YAML 1.1 merge keys
+ *    ("<<: *base", "<<: [*a, *b]") are supported; explicit keys win.
  *  - Canonical YAML: block style, 2-space indentation, sequences inside
  *    mappings are not indented ("- " at the key's column, as kubectl
  *    prints), top-level keys ordered apiVersion, kind, metadata, spec,
@@ -26,14 +31,19 @@
  *    when that round-trips, else double quotes. Encoding the result of
  *    decoding a canonical document gives the same bytes (fixed point).
  *  - Canonical JSON: compact, keys in the same order as YAML, one trailing
- *    newline.
+ *    newline. Besides what JSON requires, DEL, C1 controls, U+2028,
+ *    U+2029, U+FEFF, U+FFFE and U+FFFF are written as \uXXXX escapes.
+ *    (A real that is NaN or infinite, which jansson never holds, would be
+ *    written as null.)
  *
  * All errors are -EINVAL except: input over the size limit, nesting over
  * the depth limit, too many aliases or alias expansion over the limit,
  * too many nodes → -EFBIG. Messages are for users, e.g.
  *   "error converting YAML to JSON: yaml: line 3: mapping values are not
  *    allowed in this context"
- *   "yaml: line 7: key \"name\" already set in map"
+ *   "error converting YAML to JSON: yaml: line 7: key \"name\" already
+ *    set in map"
+ *   "error parsing JSON: line 1 column 9: duplicate object key near ..."
  *   "the object is too large: 1600000 bytes, the limit is 1572864 bytes"
  */
 #ifndef KUBEFS_API_CODEC_H
@@ -62,9 +72,12 @@ extern const struct codec_limits codec_default_limits;
 /*
  * Decode a stream of one or more documents. The format is detected: input
  * whose first non-blank byte is '{' or '[' is JSON (jansson; several JSON
- * values may follow one another), anything else is YAML, possibly
- * multi-document ("---" separators). Empty documents (only comments or
- * blanks) are skipped.
+ * objects or arrays may follow one another), anything else is YAML,
+ * possibly multi-document ("---" separators). Input that starts like JSON
+ * but is not valid JSON is retried as YAML flow style ("{a: 1}"); when that
+ * fails too, the JSON error is reported (or YAML's, if it is -EFBIG).
+ * Empty documents (only comments or blanks) are skipped; an explicit
+ * "null" document is kept.
  *
  * buf need not be NUL-terminated. limits may be NULL for the defaults.
  * On success *ret_docs is a new JSON array (owned by the caller), one
@@ -100,7 +113,8 @@ char *codec_encode_json_line(const json_t *obj, size_t *ret_len);
 
 /*
  * Expand Kubernetes "List" objects (kind: List or *List with an items
- * array) found in docs into their items, in place. Returns 0.
+ * array) found in docs into their items, in place, in order; Lists inside
+ * items are expanded too. Returns 0, or -ENOMEM.
  */
 int codec_flatten_lists(json_t *docs);
 
