@@ -55,9 +55,9 @@
 #include "api/error.h"
 
 #define CODEC_MAX_BYTES (1536u * 1024u) /* 1.5 MiB, as etcd/kube-apiserver */
-#define CODEC_MAX_DEPTH 64              /* nested collections */
-#define CODEC_MAX_ALIASES 100           /* alias events in one stream */
-#define CODEC_MAX_NODES 500000          /* nodes after alias expansion */
+#define CODEC_MAX_DEPTH 64		/* nested collections */
+#define CODEC_MAX_ALIASES 100		/* alias events in one stream */
+#define CODEC_MAX_NODES 500000		/* nodes after alias expansion */
 
 struct codec_limits {
 	size_t max_bytes;
