@@ -355,7 +355,7 @@ size_t codec_format_real(double v, char *out)
 	c_locale_leave(old);
 	if (strchr(out, '.'))
 		return n;
-	/* Keep it a real when read back: "1" → "1.0", "1e+300" → "1.0e+300". */
+	/* Keep it a real when read back: "1.0", "1.0e+300". */
 	e = strchr(out, 'e');
 	if (!e) {
 		memcpy(out + n, ".0", 3);

@@ -101,7 +101,7 @@ static int yload_count(struct yload *y, size_t n, size_t line)
 }
 
 /* Start an anchor's definition; its node is filled in when complete. */
-static int yload_anchor_begin(struct yload *y, const char *name, long *ret)
+static int yload_anchor_begin(struct yload *y, const char *name, long *ret_idx)
 {
 	json_t *idx;
 
@@ -118,7 +118,7 @@ static int yload_anchor_begin(struct yload *y, const char *name, long *ret)
 	if (!idx || json_object_set_new(y->anchor_index, name, idx) < 0)
 		return yload_oom(y);
 	y->anchors[y->n_anchors] = (struct yload_anchor){NULL, 0, 0};
-	*ret = (long)y->n_anchors++;
+	*ret_idx = (long)y->n_anchors++;
 	return 0;
 }
 
@@ -360,7 +360,8 @@ static int yload_bad_value(struct yload *y, size_t line, const char *tag,
 }
 
 static int yload_number(struct yload *y, enum codec_scalar cls, bool want_real,
-			const char *s, size_t n, size_t line, json_t **ret)
+			const char *s, size_t n, size_t line,
+			json_t **ret_value)
 {
 	json_int_t i;
 	double d;
@@ -377,7 +378,7 @@ static int yload_number(struct yload *y, enum codec_scalar cls, bool want_real,
 					  "number %.100s is out of the range "
 					  "of a 64-bit integer",
 					  s);
-		*ret = json_integer(i);
+		*ret_value = json_integer(i);
 		return 0;
 	}
 	if (cls == CODEC_SCALAR_INT && (s[1] == 'x' || s[1] == 'o')) {
@@ -386,7 +387,7 @@ static int yload_number(struct yload *y, enum codec_scalar cls, bool want_real,
 					  "number %.100s is out of the range "
 					  "of a 64-bit integer",
 					  s);
-		*ret = json_real((double)i);
+		*ret_value = json_real((double)i);
 		return 0;
 	}
 	if (codec_scalar_float(s, n, &d) < 0)
@@ -394,12 +395,13 @@ static int yload_number(struct yload *y, enum codec_scalar cls, bool want_real,
 				  "number %.100s is out of the range of a "
 				  "64-bit float",
 				  s);
-	*ret = json_real(d);
+	*ret_value = json_real(d);
 	return 0;
 }
 
-/* The JSON value of a scalar, honouring its tag; *ret may be NULL (OOM). */
-static int yload_resolve(struct yload *y, const yaml_event_t *ev, json_t **ret)
+/* The value of a scalar, honouring its tag; *ret_value is NULL on ENOMEM. */
+static int yload_resolve(struct yload *y, const yaml_event_t *ev,
+			 json_t **ret_value)
 {
 	const char *s = (const char *)ev->data.scalar.value;
 	const char *tag = (const char *)ev->data.scalar.tag;
@@ -413,48 +415,50 @@ static int yload_resolve(struct yload *y, const yaml_event_t *ev, json_t **ret)
 		if (!strcmp(t, "int")) {
 			if (cls != CODEC_SCALAR_INT)
 				return yload_bad_value(y, line, "!!int", s);
-			return yload_number(y, cls, false, s, n, line, ret);
+			return yload_number(y, cls, false, s, n, line,
+					    ret_value);
 		}
 		if (!strcmp(t, "float")) {
 			if (cls != CODEC_SCALAR_INT &&
 			    cls != CODEC_SCALAR_FLOAT &&
 			    cls != CODEC_SCALAR_INFNAN)
 				return yload_bad_value(y, line, "!!float", s);
-			return yload_number(y, cls, true, s, n, line, ret);
+			return yload_number(y, cls, true, s, n, line,
+					    ret_value);
 		}
 		if (!strcmp(t, "bool")) {
 			if (cls != CODEC_SCALAR_BOOL)
 				return yload_bad_value(y, line, "!!bool", s);
-			*ret = json_boolean(s[0] == 't' || s[0] == 'T');
+			*ret_value = json_boolean(s[0] == 't' || s[0] == 'T');
 			return 0;
 		}
 		if (!strcmp(t, "null")) {
 			if (cls != CODEC_SCALAR_NULL)
 				return yload_bad_value(y, line, "!!null", s);
-			*ret = json_null();
+			*ret_value = json_null();
 			return 0;
 		}
 		/* !!str, !!binary, !!timestamp and the rest keep the text. */
-		*ret = json_stringn_nocheck(s, n);
+		*ret_value = json_stringn_nocheck(s, n);
 		return 0;
 	}
 	if (tag || !plain) {
-		*ret = json_stringn_nocheck(s, n);
+		*ret_value = json_stringn_nocheck(s, n);
 		return 0;
 	}
 	switch (cls) {
 	case CODEC_SCALAR_NULL:
-		*ret = json_null();
+		*ret_value = json_null();
 		return 0;
 	case CODEC_SCALAR_BOOL:
-		*ret = json_boolean(s[0] == 't' || s[0] == 'T');
+		*ret_value = json_boolean(s[0] == 't' || s[0] == 'T');
 		return 0;
 	case CODEC_SCALAR_INT:
 	case CODEC_SCALAR_FLOAT:
 	case CODEC_SCALAR_INFNAN:
-		return yload_number(y, cls, false, s, n, line, ret);
+		return yload_number(y, cls, false, s, n, line, ret_value);
 	default:
-		*ret = json_stringn_nocheck(s, n);
+		*ret_value = json_stringn_nocheck(s, n);
 		return 0;
 	}
 }
