@@ -23,8 +23,8 @@
 #define KF_ERROR_MSG_MAX 2048
 
 struct kf_error {
-	int code;                    /* 0 or a negative errno */
-	char msg[KF_ERROR_MSG_MAX];  /* NUL-terminated, "" when unset */
+	int code;		    /* 0 or a negative errno */
+	char msg[KF_ERROR_MSG_MAX]; /* NUL-terminated, "" when unset */
 };
 
 /* Reset to "no error". */
@@ -36,13 +36,13 @@ void kf_error_init(struct kf_error *err);
  * A message longer than KF_ERROR_MSG_MAX is truncated, never overflowed.
  */
 int kf_error_set(struct kf_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * Prefix an existing message: "<prefix><old message>". Used to add the
  * object's identity in front of a field-level message. Returns err->code.
  */
 int kf_error_prefix(struct kf_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -121,8 +121,8 @@ static double run_phase(const char *dir, enum op op, int n, int threads,
 	double t0 = now(), dt;
 
 	for (int i = 0; i < threads; i++) {
-		jobs[i] = (struct job){dir, i * (n / threads), n / threads, op,
-				       0};
+		jobs[i] =
+		    (struct job){dir, i * (n / threads), n / threads, op, 0};
 		pthread_create(&t[i], NULL, run_job, &jobs[i]);
 	}
 	for (int i = 0; i < threads; i++) {
@@ -288,13 +288,13 @@ static void watch_latency(const char *mnt, int watchers, int events)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"mount", required_argument, NULL, 'm'},
-		{"tmpfs", required_argument, NULL, 't'},
-		{"objects", required_argument, NULL, 'n'},
-		{"list", required_argument, NULL, 'l'},
-		{"watchers", required_argument, NULL, 'w'},
-		{"events", required_argument, NULL, 'e'},
-		{NULL, 0, NULL, 0},
+	    {"mount", required_argument, NULL, 'm'},
+	    {"tmpfs", required_argument, NULL, 't'},
+	    {"objects", required_argument, NULL, 'n'},
+	    {"list", required_argument, NULL, 'l'},
+	    {"watchers", required_argument, NULL, 'w'},
+	    {"events", required_argument, NULL, 'e'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *mnt = NULL, *tmp = NULL;
 	int n = 2000, list_n = 10000, watchers = 100, events = 200, c;
@@ -303,13 +303,26 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': mnt = optarg; break;
-		case 't': tmp = optarg; break;
-		case 'n': n = atoi(optarg); break;
-		case 'l': list_n = atoi(optarg); break;
-		case 'w': watchers = atoi(optarg); break;
-		case 'e': events = atoi(optarg); break;
-		default: return 2;
+		case 'm':
+			mnt = optarg;
+			break;
+		case 't':
+			tmp = optarg;
+			break;
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'l':
+			list_n = atoi(optarg);
+			break;
+		case 'w':
+			watchers = atoi(optarg);
+			break;
+		case 'e':
+			events = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!mnt || !tmp) {
@@ -330,8 +343,8 @@ int main(int argc, char **argv)
 			double k = run_phase(kdir, op, n, th, &fk);
 			double t = run_phase(tmp, op, n, th, &ft);
 
-			printf("%-8s %7d %14.0f %14.0f %8.3f%s\n",
-			       op_names[op], th, k, t, k / t,
+			printf("%-8s %7d %14.0f %14.0f %8.3f%s\n", op_names[op],
+			       th, k, t, k / t,
 			       fk || ft ? "  (failures!)" : "");
 		}
 	}

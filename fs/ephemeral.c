@@ -34,8 +34,7 @@ static void sweep(struct kfs *fs, time_t now)
 	}
 }
 
-static struct ephemeral **find(struct kfs *fs, fuse_ino_t dir,
-			       const char *name)
+static struct ephemeral **find(struct kfs *fs, fuse_ino_t dir, const char *name)
 {
 	struct ephemeral **pp;
 
@@ -87,8 +86,7 @@ static struct ephemeral *get_or_add(struct kfs *fs, fuse_ino_t dir,
 	return e;
 }
 
-void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name,
-	       fuse_ino_t ino)
+void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name, fuse_ino_t ino)
 {
 	struct ephemeral *e;
 	time_t now = time(NULL);

@@ -80,8 +80,7 @@ static void add_line(struct errlog *el, uid_t uid, const char *path,
 
 /* A message of several lines (several rejected documents) is several
  * lines in the file. */
-void errlog_add(struct errlog *el, uid_t uid, const char *path,
-		const char *msg)
+void errlog_add(struct errlog *el, uid_t uid, const char *path, const char *msg)
 {
 	const char *nl;
 
@@ -124,13 +123,14 @@ char *errlog_text(struct errlog *el, uid_t uid, size_t *ret_len)
 	u = user_get(el, uid, false);
 	for (unsigned i = 0; u && i < u->count; i++)
 		cap += strlen(u->lines[(u->next + ERRLOG_LINES - u->count + i) %
-				       ERRLOG_LINES]) + 1;
+				       ERRLOG_LINES]) +
+		       1;
 	out = malloc(cap);
 	if (out) {
 		for (unsigned i = 0; u && i < u->count; i++) {
-			const char *l = u->lines[(u->next + ERRLOG_LINES -
-						  u->count + i) %
-						 ERRLOG_LINES];
+			const char *l =
+			    u->lines[(u->next + ERRLOG_LINES - u->count + i) %
+				     ERRLOG_LINES];
 			size_t n = strlen(l);
 
 			memcpy(out + len, l, n);

@@ -38,32 +38,31 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: kubefs-fs [--store DIR] [--foreground] [--log FILE] "
-		"MOUNTPOINT\n"
-		"\n"
-		"Serve a kubefs cluster as a filesystem at MOUNTPOINT.\n"
-		"\n"
-		"  --store DIR         LMDB store directory "
-		"(default /var/lib/kubefs/store)\n"
-		"  --foreground, -f    stay in the foreground\n"
-		"  --log FILE          append diagnostics to FILE\n"
-		"  --attr-timeout SEC  kernel attribute cache (default 1)\n"
-		"  --store-max-mb MB   largest the store may grow (default "
-		"8192)\n");
+	fprintf(f, "usage: kubefs-fs [--store DIR] [--foreground] [--log FILE] "
+		   "MOUNTPOINT\n"
+		   "\n"
+		   "Serve a kubefs cluster as a filesystem at MOUNTPOINT.\n"
+		   "\n"
+		   "  --store DIR         LMDB store directory "
+		   "(default /var/lib/kubefs/store)\n"
+		   "  --foreground, -f    stay in the foreground\n"
+		   "  --log FILE          append diagnostics to FILE\n"
+		   "  --attr-timeout SEC  kernel attribute cache (default 1)\n"
+		   "  --store-max-mb MB   largest the store may grow (default "
+		   "8192)\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"store", required_argument, NULL, 's'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"log", required_argument, NULL, 'l'},
-		{"attr-timeout", required_argument, NULL, 'a'},
-		{"store-max-mb", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"store", required_argument, NULL, 's'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"attr-timeout", required_argument, NULL, 'a'},
+	    {"store-max-mb", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 

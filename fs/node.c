@@ -107,8 +107,7 @@ void kfs_node_forget(struct kfs *fs, fuse_ino_t ino, uint64_t nlookup)
 	if (ino == FUSE_ROOT_ID)
 		return;
 	pthread_mutex_lock(&fs->lock);
-	for (pp = &fs->buckets[bucket_of(fs, ino)]; (n = *pp);
-	     pp = &n->hnext)
+	for (pp = &fs->buckets[bucket_of(fs, ino)]; (n = *pp); pp = &n->hnext)
 		if (n->ino == ino)
 			break;
 	if (n) {
@@ -202,9 +201,9 @@ fuse_ino_t kfs_object_ino(struct kfs *fs, const char *key)
 		ino = (fuse_ino_t)json_integer_value(v);
 	} else {
 		ino = ++fs->next_ino;
-		json_object_set_new(fs->inos, key,
-				    json_integer((json_int_t)(ino &
-						~OBJECT_INO_BASE)));
+		json_object_set_new(
+		    fs->inos, key,
+		    json_integer((json_int_t)(ino & ~OBJECT_INO_BASE)));
 		ino |= OBJECT_INO_BASE;
 		pthread_mutex_unlock(&fs->lock);
 		return ino;
@@ -265,9 +264,9 @@ void kfs_node_become_object(struct kfs *fs, fuse_ino_t ino, fuse_ino_t dir,
 		n->ns = nns;
 		n->objname = nobj;
 		nname = nns = nobj = NULL;
-		json_object_set_new(fs->inos, key,
-				    json_integer((json_int_t)(ino &
-						~OBJECT_INO_BASE)));
+		json_object_set_new(
+		    fs->inos, key,
+		    json_integer((json_int_t)(ino & ~OBJECT_INO_BASE)));
 	}
 	pthread_mutex_unlock(&fs->lock);
 	free(nns);

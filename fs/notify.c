@@ -29,8 +29,8 @@
 #include "api/cleanup.h"
 #include "fs/watch.h"
 
-#define SAW_SECONDS 2       /* how long a "kernel saw it" mark lives */
-#define QUEUE_MAX 1000000   /* jobs; past it events are dropped */
+#define SAW_SECONDS 2	  /* how long a "kernel saw it" mark lives */
+#define QUEUE_MAX 1000000 /* jobs; past it events are dropped */
 
 enum job_type {
 	JOB_EVENT,
@@ -40,9 +40,9 @@ enum job_type {
 struct job {
 	enum job_type type;
 	enum store_event_type ev;
-	fuse_ino_t dir;  /* JOB_INVAL_ENTRY */
-	fuse_ino_t ino;  /* JOB_EVENT: the object's inode, if known */
-	char *path;      /* JOB_EVENT: relative path; INVAL: name */
+	fuse_ino_t dir; /* JOB_INVAL_ENTRY */
+	fuse_ino_t ino; /* JOB_EVENT: the object's inode, if known */
+	char *path;	/* JOB_EVENT: relative path; INVAL: name */
 	char *key;
 	struct job *next;
 };
@@ -56,10 +56,10 @@ struct notifier {
 	struct job *head, *tail;
 	size_t queued;
 	bool stop;
-	json_t *saw;       /* key -> expiry (seconds) */
-	json_t *deleting;  /* path -> ino while an unlink is in flight */
-	json_t *creating;  /* path -> 1 while an open(O_CREAT) is in flight */
-	int root_fd;       /* the mount root, opened before serving */
+	json_t *saw;	  /* key -> expiry (seconds) */
+	json_t *deleting; /* path -> ino while an unlink is in flight */
+	json_t *creating; /* path -> 1 while an open(O_CREAT) is in flight */
+	int root_fd;	  /* the mount root, opened before serving */
 };
 
 bool notifier_is_caller(struct notifier *nt, fuse_req_t req)
@@ -136,8 +136,7 @@ static void enqueue(struct notifier *nt, struct job *j)
 	pthread_mutex_unlock(&nt->lock);
 }
 
-void notifier_inval_entry(struct notifier *nt, fuse_ino_t dir,
-			  const char *name)
+void notifier_inval_entry(struct notifier *nt, fuse_ino_t dir, const char *name)
 {
 	struct job *j;
 
@@ -185,11 +184,11 @@ static void on_event(void *ud, const struct watch_event_info *ev)
 	j->type = JOB_EVENT;
 	j->ev = ev->type;
 	j->key = strdup(key);
-	if (k->namespaced ?
-		    asprintf(&j->path, "%s/%s/%s/%s/%s", k->path_group,
-			     k->version, k->resource, ev->ns, ev->name) < 0 :
-		    asprintf(&j->path, "%s/%s/%s/%s", k->path_group,
-			     k->version, k->resource, ev->name) < 0)
+	if (k->namespaced
+		? asprintf(&j->path, "%s/%s/%s/%s/%s", k->path_group,
+			   k->version, k->resource, ev->ns, ev->name) < 0
+		: asprintf(&j->path, "%s/%s/%s/%s", k->path_group, k->version,
+			   k->resource, ev->name) < 0)
 		j->path = NULL;
 	if (ev->type == STORE_EV_DELETED) {
 		j->ino = kfs_object_ino(fs, key);
@@ -218,8 +217,8 @@ static void run_event(struct notifier *nt, struct job *j)
 		return;
 	if (nt->root_fd < 0) {
 		/* opened lazily: the mount must be serving */
-		nt->root_fd = open(fs->mountpoint,
-				   O_PATH | O_DIRECTORY | O_CLOEXEC);
+		nt->root_fd =
+		    open(fs->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (nt->root_fd < 0)
 			return;
 	}
@@ -230,7 +229,7 @@ static void run_event(struct notifier *nt, struct job *j)
 		pthread_mutex_unlock(&nt->lock);
 		fd = openat(nt->root_fd, j->path,
 			    O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC |
-				    O_NOFOLLOW,
+				O_NOFOLLOW,
 			    0644);
 		if (fd >= 0)
 			close(fd);
@@ -279,9 +278,8 @@ static void *notifier_main(void *arg)
 		pthread_mutex_unlock(&nt->lock);
 
 		if (j->type == JOB_INVAL_ENTRY)
-			fuse_lowlevel_notify_inval_entry(nt->fs->se, j->dir,
-							 j->path,
-							 strlen(j->path));
+			fuse_lowlevel_notify_inval_entry(
+			    nt->fs->se, j->dir, j->path, strlen(j->path));
 		else
 			run_event(nt, j);
 		free(j->path);

@@ -30,8 +30,8 @@ static double entry_timeout(const struct node *n)
 	}
 }
 
-void kfs_fill_entry(struct kfs *fs, const struct node *n,
-		    const struct stat *st, struct fuse_entry_param *e)
+void kfs_fill_entry(struct kfs *fs, const struct node *n, const struct stat *st,
+		    struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = n->ino;
@@ -124,8 +124,7 @@ static void op_forget_multi(fuse_req_t req, size_t count,
 			    struct fuse_forget_data *forgets)
 {
 	for (size_t i = 0; i < count; i++)
-		kfs_node_forget(kfs_global, forgets[i].ino,
-				forgets[i].nlookup);
+		kfs_node_forget(kfs_global, forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -196,8 +195,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		st.st_mode = S_IFREG | 0644;
 		st.st_nlink = 1;
 		if (fi && fi->fh)
-			st.st_size =
-				((struct fh *)(uintptr_t)fi->fh)->w.len;
+			st.st_size = ((struct fh *)(uintptr_t)fi->fh)->w.len;
 	}
 	fuse_reply_attr(req, &st, 0.0);
 }
@@ -303,8 +301,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
  * newname. If newname is an object, the inode becomes that object;
  * otherwise the kernel is told to forget the name.
  */
-static void become_target(struct kfs *fs, fuse_ino_t ino,
-			  const struct node *np, const char *newname)
+static void become_target(struct kfs *fs, fuse_ino_t ino, const struct node *np,
+			  const char *newname)
 {
 	const struct kind_info *kind;
 	const char *ns;
@@ -313,8 +311,7 @@ static void become_target(struct kfs *fs, fuse_ino_t ino,
 	size_t len;
 	uint64_t rv;
 
-	if (kfs_object_dir(np, &kind, &ns) &&
-	    kfs_valid_object_name(newname) &&
+	if (kfs_object_dir(np, &kind, &ns) && kfs_valid_object_name(newname) &&
 	    server_key(kind, ns, newname, key, sizeof(key)) == 0 &&
 	    store_get(fs->store, key, &data, &len, &rv) == 0) {
 		free(data);
@@ -418,27 +415,27 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 }
 
 const struct fuse_lowlevel_ops kfs_ops = {
-	.init = op_init,
-	.lookup = op_lookup,
-	.forget = op_forget,
-	.forget_multi = op_forget_multi,
-	.getattr = op_getattr,
-	.setattr = op_setattr,
-	.unlink = op_unlink,
-	.rmdir = op_rmdir,
-	.mkdir = op_mkdir,
-	.rename = op_rename,
-	.statfs = op_statfs,
-	.open = kfs_op_open,
-	.create = kfs_op_create,
-	.read = kfs_op_read,
-	.write = kfs_op_write,
-	.flush = kfs_op_flush,
-	.release = kfs_op_release,
-	.fsync = kfs_op_fsync,
-	.poll = kfs_op_poll,
-	.opendir = kfs_op_opendir,
-	.readdir = kfs_op_readdir,
-	.readdirplus = kfs_op_readdirplus,
-	.releasedir = kfs_op_releasedir,
+    .init = op_init,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .unlink = op_unlink,
+    .rmdir = op_rmdir,
+    .mkdir = op_mkdir,
+    .rename = op_rename,
+    .statfs = op_statfs,
+    .open = kfs_op_open,
+    .create = kfs_op_create,
+    .read = kfs_op_read,
+    .write = kfs_op_write,
+    .flush = kfs_op_flush,
+    .release = kfs_op_release,
+    .fsync = kfs_op_fsync,
+    .poll = kfs_op_poll,
+    .opendir = kfs_op_opendir,
+    .readdir = kfs_op_readdir,
+    .readdirplus = kfs_op_readdirplus,
+    .releasedir = kfs_op_releasedir,
 };

@@ -115,14 +115,14 @@ static int fill(struct kfs *fs, struct node *n, struct dir_handle *dh)
 	case NODE_RESOURCE:
 		if (n->kind->namespaced) {
 			nsk = kinds_by_path("core", "v1", "namespaces");
-			return server_list_names(fs->srv, nsk, NULL, add_ns,
-						 dh, NULL);
+			return server_list_names(fs->srv, nsk, NULL, add_ns, dh,
+						 NULL);
 		}
 		return server_list_names(fs->srv, n->kind, NULL, add_name, dh,
 					 NULL);
 	case NODE_NSDIR:
-		return server_list_names(fs->srv, n->kind, n->ns, add_name,
-					 dh, NULL);
+		return server_list_names(fs->srv, n->kind, n->ns, add_name, dh,
+					 NULL);
 	default:
 		return -ENOTDIR;
 	}
@@ -156,8 +156,8 @@ void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		dh_free(dh);
 }
 
-static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-		       off_t off, struct fuse_file_info *fi, bool plus)
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
 {
 	struct kfs *fs = kfs_global;
 	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
@@ -187,9 +187,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			if (kfs_resolve(fs, dir, d->name, &n, &st) < 0)
 				continue; /* gone since opendir */
 			kfs_fill_entry(fs, n, &st, &e);
-			need = fuse_add_direntry_plus(req, buf + used,
-						      size - used, d->name,
-						      &e, i + 1);
+			need = fuse_add_direntry_plus(
+			    req, buf + used, size - used, d->name, &e, i + 1);
 			if (need <= size - used)
 				kfs_node_add(fs, n); /* counts as a lookup */
 			else
@@ -208,8 +207,8 @@ void kfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	do_readdir(req, ino, size, off, fi, false);
 }
 
-void kfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
-			off_t off, struct fuse_file_info *fi)
+void kfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
 {
 	do_readdir(req, ino, size, off, fi, true);
 }

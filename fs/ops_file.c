@@ -80,8 +80,7 @@ void kfs_fh_free(struct fh *fh)
 	free(fh);
 }
 
-static void reply_open(fuse_req_t req, struct fuse_file_info *fi,
-		       struct fh *fh)
+static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 {
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
@@ -237,8 +236,8 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (fi->flags & O_TRUNC) {
 			fh->w.dirty = true;
 		} else {
-			r = eph_scratch_read(fs, n->parent, n->name,
-					     &fh->w.buf, &fh->w.len);
+			r = eph_scratch_read(fs, n->parent, n->name, &fh->w.buf,
+					     &fh->w.len);
 			fh->w.cap = fh->w.len;
 		}
 		fh->w.append = fi->flags & O_APPEND;
@@ -254,8 +253,7 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 				      fh->uid, &fh->ws, &err);
 		if (r < 0 && err.msg[0])
 			errlog_add(fs->errlog, fh->uid, fh->path, err.msg);
-		__atomic_add_fetch(&fs->stats.watch_opens, 1,
-				   __ATOMIC_RELAXED);
+		__atomic_add_fetch(&fs->stats.watch_opens, 1, __ATOMIC_RELAXED);
 		break;
 	default:
 		r = -EISDIR;
@@ -337,9 +335,9 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (kfs_object_dir(p, &kind, &ns) && kfs_valid_object_name(name)) {
 		char key[STORE_KEY_MAX + 1];
 
-		n->ino = server_key(kind, ns, name, key, sizeof(key)) == 0 ?
-				 kfs_object_ino(fs, key) :
-				 kfs_new_ino(fs);
+		n->ino = server_key(kind, ns, name, key, sizeof(key)) == 0
+			     ? kfs_object_ino(fs, key)
+			     : kfs_new_ino(fs);
 	} else {
 		n->ino = kfs_new_ino(fs);
 	}
@@ -542,8 +540,8 @@ static int buf_reserve(struct kfs_write *w, size_t need)
 	return 0;
 }
 
-void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
-		  size_t size, off_t off, struct fuse_file_info *fi)
+void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+		  off_t off, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
 	struct kfs_write *w = &fh->w;
@@ -629,8 +627,8 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	/* the kernel raises this name's inotify event itself */
 	if (fh->w.kind && fh->w.target != NODE_SUB &&
 	    kfs_valid_object_name(fh->w.entry) &&
-	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key,
-		       sizeof(key)) == 0)
+	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key, sizeof(key)) ==
+		0)
 		notifier_kernel_saw(fs->notifier, key);
 	kf_error_init(&err);
 	r = kfs_write_commit(fs, &fh->w, &is_object, &err);
@@ -699,8 +697,7 @@ void kfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fuse_reply_err(req, 0);
 }
 
-void kfs_op_release(fuse_req_t req, fuse_ino_t ino,
-		    struct fuse_file_info *fi)
+void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
 

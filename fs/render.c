@@ -103,7 +103,7 @@ static void entry_free(struct render_entry *e)
 static void entry_drop(struct render_cache *rc, struct render_entry *e)
 {
 	struct render_entry **pp =
-		&rc->buckets[hash_key(e->key) & (rc->nbuckets - 1)];
+	    &rc->buckets[hash_key(e->key) & (rc->nbuckets - 1)];
 
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == e) {
@@ -115,11 +115,10 @@ static void entry_drop(struct render_cache *rc, struct render_entry *e)
 	entry_free(e);
 }
 
-static struct render_entry *entry_find(struct render_cache *rc,
-				       const char *key)
+static struct render_entry *entry_find(struct render_cache *rc, const char *key)
 {
 	struct render_entry *e =
-		rc->buckets[hash_key(key) & (rc->nbuckets - 1)];
+	    rc->buckets[hash_key(key) & (rc->nbuckets - 1)];
 
 	for (; e; e = e->hnext)
 		if (!strcmp(e->key, key))
@@ -166,8 +165,8 @@ static char *dup_bytes(const char *p, size_t len)
 
 /* Look up (key, rv) and copy out what is asked; lock held. 1 if served. */
 static int cache_serve(struct render_cache *rc, const char *key, uint64_t rv,
-		       enum render_format fmt, char **ret_data,
-		       size_t *ret_len, time_t *ret_mtime)
+		       enum render_format fmt, char **ret_data, size_t *ret_len,
+		       time_t *ret_mtime)
 {
 	struct render_entry *e = entry_find(rc, key);
 	const char *src;
@@ -261,8 +260,8 @@ static int render(struct kfs *fs, const char *key, enum render_format fmt,
 	obj = server_decode_value(data, len, rv);
 	if (!obj)
 		return -EIO;
-	text = fmt == RENDER_YAML ? codec_encode_yaml(obj, &tlen) :
-				    codec_encode_json(obj, &tlen);
+	text = fmt == RENDER_YAML ? codec_encode_yaml(obj, &tlen)
+				  : codec_encode_json(obj, &tlen);
 	if (!text)
 		return -ENOMEM;
 	if (ret_data) {

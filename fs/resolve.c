@@ -11,10 +11,10 @@
 #include "api/cleanup.h"
 
 static const char *const rootfile_names[RF_COUNT] = {
-	[RF_README] = "README",       [RF_VERSION] = "version",
-	[RF_HEALTHZ] = "healthz",     [RF_RESOURCES] = "resources",
-	[RF_ERRORS] = "errors",       [RF_METRICS] = "metrics",
-	[RF_SNAPSHOT] = "snapshot",
+    [RF_README] = "README",	[RF_VERSION] = "version",
+    [RF_HEALTHZ] = "healthz",	[RF_RESOURCES] = "resources",
+    [RF_ERRORS] = "errors",	[RF_METRICS] = "metrics",
+    [RF_SNAPSHOT] = "snapshot",
 };
 
 const char *kfs_rootfile_name(enum rootfile rf)
@@ -152,11 +152,11 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 		return 0;
 	case NODE_ROOTFILE:
 		if (n->rootfile != RF_SNAPSHOT) {
-			_cleanup_free_ char *t = kfs_rootfile_text(
-				fs, n->rootfile, 0, &len);
+			_cleanup_free_ char *t =
+			    kfs_rootfile_text(fs, n->rootfile, 0, &len);
 			/* errors differs per caller: size 0 (direct I/O) */
-			if (n->rootfile == RF_ERRORS || n->rootfile ==
-			    RF_METRICS)
+			if (n->rootfile == RF_ERRORS ||
+			    n->rootfile == RF_METRICS)
 				len = 0;
 		}
 		file_stat(n->ino, 0444, len, time(NULL), st);
@@ -178,9 +178,9 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 		if (r < 0)
 			return r;
 		file_stat(n->ino,
-			  n->sub == SUB_BINDING || n->sub == SUB_EVICTION ?
-				  0200 :
-				  0644,
+			  n->sub == SUB_BINDING || n->sub == SUB_EVICTION
+			      ? 0200
+			      : 0644,
 			  len, mtime, st);
 		return 0;
 	case NODE_WATCH:

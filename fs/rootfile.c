@@ -6,27 +6,26 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "fs/version.h"
 
 static const char readme[] =
-	"kubefs: a Kubernetes cluster as a filesystem.\n"
-	"\n"
-	"  GROUP/VERSION/RESOURCE/NAMESPACE/NAME   a namespaced object (YAML)\n"
-	"  GROUP/VERSION/RESOURCE/NAME             a cluster-scoped object\n"
-	"  core/v1/pods/default/web                e.g. the pod web\n"
-	"\n"
-	"Write a manifest into any directory (or here) to apply it:\n"
-	"  cp deployment.yaml apps/v1/deployments/\n"
-	"Edit an object with any editor, sed -i, or > ; append (>>) merges.\n"
-	"  echo 3 > apps/v1/deployments/default/web@scale\n"
-	"  rm core/v1/pods/default/web\n"
-	"Unlisted names: NAME@json NAME@status NAME@scale NAME@binding\n"
-	"NAME@eviction NAME@log and @watch?resourceVersion=N&labelSelector=...\n"
-	"\n"
-	"  resources   the served resources      errors   your rejected writes\n"
-	"  healthz     ok when serving           metrics  Prometheus text\n"
-	"  snapshot    a consistent copy of the store (cp snapshot backup.mdb)\n";
+    "kubefs: a Kubernetes cluster as a filesystem.\n"
+    "\n"
+    "  GROUP/VERSION/RESOURCE/NAMESPACE/NAME   a namespaced object (YAML)\n"
+    "  GROUP/VERSION/RESOURCE/NAME             a cluster-scoped object\n"
+    "  core/v1/pods/default/web                e.g. the pod web\n"
+    "\n"
+    "Write a manifest into any directory (or here) to apply it:\n"
+    "  cp deployment.yaml apps/v1/deployments/\n"
+    "Edit an object with any editor, sed -i, or > ; append (>>) merges.\n"
+    "  echo 3 > apps/v1/deployments/default/web@scale\n"
+    "  rm core/v1/pods/default/web\n"
+    "Unlisted names: NAME@json NAME@status NAME@scale NAME@binding\n"
+    "NAME@eviction NAME@log and @watch?resourceVersion=N&labelSelector=...\n"
+    "\n"
+    "  resources   the served resources      errors   your rejected writes\n"
+    "  healthz     ok when serving           metrics  Prometheus text\n"
+    "  snapshot    a consistent copy of the store (cp snapshot backup.mdb)\n";
 
 static char *text_resources(size_t *ret_len)
 {

@@ -75,8 +75,8 @@ static int write_scale(struct kfs *fs, struct kfs_write *w, const char *name,
 				(long)json_integer_value(r), err);
 }
 
-static int write_binding(struct kfs *fs, struct kfs_write *w,
-			 const char *name, struct kf_error *err)
+static int write_binding(struct kfs *fs, struct kfs_write *w, const char *name,
+			 struct kf_error *err)
 {
 	_cleanup_free_ char *t = buf_text(w);
 	_cleanup_json_ json_t *doc = NULL;
@@ -90,7 +90,7 @@ static int write_binding(struct kfs *fs, struct kfs_write *w,
 	if (codec_decode_one(t, strlen(t), NULL, &doc, err) < 0)
 		return err ? err->code : -EINVAL;
 	node = json_string_value(
-		json_object_get(json_object_get(doc, "target"), "name"));
+	    json_object_get(json_object_get(doc, "target"), "name"));
 	if (!node || !*node)
 		return kf_error_set(err, -EINVAL,
 				    "Binding.core \"%s\" is invalid: "
@@ -114,14 +114,13 @@ static int check_kind(const struct kind_info *kind, json_t *doc,
 		json_object_set_new(doc, "kind", json_string(kind->kind));
 	av = json_string_value(json_object_get(doc, "apiVersion"));
 	k = json_string_value(json_object_get(doc, "kind"));
-	if (!av || !k || strcmp(av, kind->api_version) ||
-	    strcmp(k, kind->kind))
+	if (!av || !k || strcmp(av, kind->api_version) || strcmp(k, kind->kind))
 		return kf_error_set(
-			err, -EINVAL,
-			"the object's kind %s%s%s does not match the "
-			"directory: %s/%s %s objects go here",
-			av ? av : "", av ? "/" : "", k ? k : "(none)",
-			kind->path_group, kind->version, kind->kind);
+		    err, -EINVAL,
+		    "the object's kind %s%s%s does not match the "
+		    "directory: %s/%s %s objects go here",
+		    av ? av : "", av ? "/" : "", k ? k : "(none)",
+		    kind->path_group, kind->version, kind->kind);
 	return 0;
 }
 
@@ -132,8 +131,7 @@ static int write_object(struct kfs *fs, struct kfs_write *w, const char *name,
 
 	if (r < 0)
 		return r;
-	return server_put(fs->srv, w->kind, w->ns, name, doc, flags, NULL,
-			  err);
+	return server_put(fs->srv, w->kind, w->ns, name, doc, flags, NULL, err);
 }
 
 static int write_touch(struct kfs *fs, struct kfs_write *w, const char *name,
@@ -189,8 +187,7 @@ static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 	int first = 0;
 
 	codec_flatten_lists(docs);
-	json_array_foreach(docs, i, doc)
-	{
+	json_array_foreach (docs, i, doc) {
 		struct kf_error one;
 		int r;
 
@@ -234,8 +231,7 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		case SUB_EVICTION:
 			return server_evict(fs->srv, w->ns, name, err);
 		case SUB_LOG:
-			return kf_error_set(err, -EACCES,
-					    "logs are read-only");
+			return kf_error_set(err, -EACCES, "logs are read-only");
 		default:
 			break;
 		}
@@ -255,13 +251,14 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 					    "expected one object, found %zu",
 					    json_array_size(docs));
 		doc = json_array_get(docs, 0);
-		mname = json_string_value(json_object_get(
-			json_object_get(doc, "metadata"), "name"));
+		mname = json_string_value(
+		    json_object_get(json_object_get(doc, "metadata"), "name"));
 		if (mname && strcmp(mname, name))
-			return kf_error_set(err, -EINVAL,
-					    "the name of the object (%s) does "
-					    "not match the name on the URL (%s)",
-					    mname, name);
+			return kf_error_set(
+			    err, -EINVAL,
+			    "the name of the object (%s) does "
+			    "not match the name on the URL (%s)",
+			    mname, name);
 		return write_object(fs, w, name, doc, flags | SERVER_UPDATE,
 				    err);
 	}
@@ -276,16 +273,16 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		if (json_array_size(docs) == 0) {
 			if (!w->created)
 				return kf_error_set(
-					err, -EINVAL,
-					"Object 'Kind' is missing in ''");
+				    err, -EINVAL,
+				    "Object 'Kind' is missing in ''");
 			r = write_touch(fs, w, name, err);
 			if (r == 0 && ret_object)
 				*ret_object = true;
 			return r;
 		}
 		doc = json_array_get(docs, 0);
-		mname = json_string_value(json_object_get(
-			json_object_get(doc, "metadata"), "name"));
+		mname = json_string_value(
+		    json_object_get(json_object_get(doc, "metadata"), "name"));
 		if (json_array_size(docs) == 1 && json_is_object(doc) &&
 		    !is_list(doc) && (!mname || !strcmp(mname, name))) {
 			r = write_object(fs, w, name, doc,

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 
 struct cli {
-	const char *mount;   /* --mount, $KUBEFS_MOUNT, or /mnt/cluster */
-	const char *bindir;  /* directory of the kubefs binaries */
-	bool tty;            /* stdout is a terminal */
+	const char *mount;  /* --mount, $KUBEFS_MOUNT, or /mnt/cluster */
+	const char *bindir; /* directory of the kubefs binaries */
+	bool tty;	    /* stdout is a terminal */
 };
 
 struct cli_command {

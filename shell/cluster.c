@@ -34,12 +34,12 @@ struct up_opts {
 enum { C_FS, C_SCHED, C_CTRL, C_NODE, C_FAKE, C_PROXY, C_COUNT };
 
 static const char *const comp_bin[C_COUNT] = {
-	"kubefs-fs", "kubefs-sched", "kubefs-ctrl",
-	"kubefs-node", "kubefs-node", "kubefs-proxy",
+    "kubefs-fs",   "kubefs-sched", "kubefs-ctrl",
+    "kubefs-node", "kubefs-node",  "kubefs-proxy",
 };
 static const char *const comp_name[C_COUNT] = {
-	"kubefs-fs", "kubefs-sched", "kubefs-ctrl",
-	"kubefs-node", "kubefs-node-fake", "kubefs-proxy",
+    "kubefs-fs",   "kubefs-sched",     "kubefs-ctrl",
+    "kubefs-node", "kubefs-node-fake", "kubefs-proxy",
 };
 
 static void mkdirs(const char *path)
@@ -278,8 +278,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 			up_usage();
 		return r > 0 ? 0 : 1;
 	}
-	snprintf(store, sizeof(store), "%s",
-		 o.store ? o.store : o.state);
+	snprintf(store, sizeof(store), "%s", o.store ? o.store : o.state);
 	if (!o.store)
 		strncat(store, "/store", sizeof(store) - strlen(store) - 1);
 	snprintf(dir, sizeof(dir), "%s/log", o.state);
@@ -305,8 +304,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	if (start_component(cli, &o, C_SCHED, store) < 0 ||
 	    start_component(cli, &o, C_CTRL, store) < 0 ||
 	    (o.nodes > 0 && start_component(cli, &o, C_NODE, store) < 0) ||
-	    (o.fake_nodes > 0 &&
-	     start_component(cli, &o, C_FAKE, store) < 0) ||
+	    (o.fake_nodes > 0 && start_component(cli, &o, C_FAKE, store) < 0) ||
 	    start_component(cli, &o, C_PROXY, store) < 0)
 		return 1;
 	printf("\nThe cluster is up at %s. Try:\n"
@@ -396,7 +394,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			snprintf(st, sizeof(st), "stopped");
 		printf("%-18s %s\n", comp_name[c], st);
 	}
-	printf("%-18s %s\n", "mount", healthy(cli->mount) ? "healthy" :
-							    "not serving");
+	printf("%-18s %s\n", "mount",
+	       healthy(cli->mount) ? "healthy" : "not serving");
 	return healthy(cli->mount) ? 0 : 1;
 }

@@ -16,9 +16,9 @@
 #include "shell/cli.h"
 
 static const struct cli_command commands[] = {
-	{"up", cmd_up, "Start a one-node cluster on this machine"},
-	{"down", cmd_down, "Stop the cluster started by 'kubefs up'"},
-	{"status", cmd_status, "Show the cluster's components"},
+    {"up", cmd_up, "Start a one-node cluster on this machine"},
+    {"down", cmd_down, "Stop the cluster started by 'kubefs up'"},
+    {"status", cmd_status, "Show the cluster's components"},
 };
 
 static void usage(FILE *f)
@@ -85,8 +85,9 @@ int main(int argc, char **argv)
 			free(args);
 			return r;
 		}
-	fprintf(stderr, "error: unknown command \"%s\" for \"kubefs\"\n"
-			"Run 'kubefs --help' for usage.\n",
+	fprintf(stderr,
+		"error: unknown command \"%s\" for \"kubefs\"\n"
+		"Run 'kubefs --help' for usage.\n",
 		args[0]);
 	free(args);
 	return 1;

@@ -18,19 +18,32 @@
 static const char *errname(int e)
 {
 	switch (e) {
-	case EINVAL: return "EINVAL";
-	case EEXIST: return "EEXIST";
-	case ESTALE: return "ESTALE";
-	case EFBIG: return "EFBIG";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case ENOSPC: return "ENOSPC";
-	case EAGAIN: return "EAGAIN";
-	case EPERM: return "EPERM";
-	case EIO: return "EIO";
-	case EISDIR: return "EISDIR";
-	case EBUSY: return "EBUSY";
-	default: return strerror(e);
+	case EINVAL:
+		return "EINVAL";
+	case EEXIST:
+		return "EEXIST";
+	case ESTALE:
+		return "ESTALE";
+	case EFBIG:
+		return "EFBIG";
+	case ENOENT:
+		return "ENOENT";
+	case EACCES:
+		return "EACCES";
+	case ENOSPC:
+		return "ENOSPC";
+	case EAGAIN:
+		return "EAGAIN";
+	case EPERM:
+		return "EPERM";
+	case EIO:
+		return "EIO";
+	case EISDIR:
+		return "EISDIR";
+	case EBUSY:
+		return "EBUSY";
+	default:
+		return strerror(e);
 	}
 }
 
