@@ -43,7 +43,12 @@
  *
  * Store keys are "PATH_GROUP/RESOURCE/NAMESPACE/NAME" (NAMESPACE empty for
  * cluster-scoped kinds); values are canonical JSON (codec_encode_json_line)
- * without metadata.resourceVersion.
+ * without metadata.resourceVersion. The server also keeps one key per
+ * allocated ClusterIP and NodePort ("!alloc/serviceips/10.96.0.10",
+ * "!alloc/nodeports/30080"; value "NAMESPACE/NAME" of the Service),
+ * written in the same atomic store write as the Service, so that several
+ * kubefs-fs on one store never hand out a value twice. Those keys (and
+ * their events) are not objects: server_parse_key() rejects them.
  *
  * Thread safety: all functions may be called concurrently.
  */
@@ -53,6 +58,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "api/error.h"
 #include "api/kinds.h"
@@ -61,18 +67,30 @@
 struct server;
 
 struct server_config {
-	struct store *store;        /* borrowed; must outlive the server */
-	const char *service_cidr;   /* default "10.96.0.0/12" */
-	unsigned node_port_min;     /* default 30000 */
-	unsigned node_port_max;     /* default 32767 */
+	struct store *store;	  /* borrowed; must outlive the server */
+	const char *service_cidr; /* default "10.96.0.0/12" */
+	unsigned node_port_min;	  /* default 30000 */
+	unsigned node_port_max;	  /* default 32767 */
 };
 
+/*
+ * Open the API server on cfg->store: rebuild the allocation tables from
+ * the stored Services and create the built-in namespaces that are
+ * missing. -EINVAL for a service CIDR that is not IPv4 /12../30 or a bad
+ * node-port range; store errors otherwise.
+ */
 int server_new(const struct server_config *cfg, struct server **ret);
 void server_free(struct server *srv);
 
+/* Replace the clock (default time(NULL)) that stamps creationTimestamp
+ * and deletionTimestamp; NULL restores it. For tests. Not thread-safe:
+ * call before other threads use srv. */
+void server_set_clock(struct server *srv, time_t (*now)(void *ud), void *ud);
+
 /* Build the store key of an object into buf (STORE_KEY_MAX + 1 bytes).
  * ns is ignored (may be NULL) for cluster-scoped kinds. -ENAMETOOLONG if
- * it does not fit. */
+ * it does not fit, -EINVAL if name (or ns, for a namespaced kind) is
+ * NULL, empty or contains '/'. */
 int server_key(const struct kind_info *k, const char *ns, const char *name,
 	       char *buf, size_t size);
 
@@ -105,10 +123,10 @@ int server_list_names(struct server *srv, const struct kind_info *k,
 bool server_namespace_exists(struct server *srv, const char *ns);
 
 enum server_write_flags {
-	SERVER_CREATE = 1u << 0,   /* must not exist (O_EXCL): -EEXIST */
-	SERVER_UPDATE = 1u << 1,   /* must exist: -ENOENT */
-	SERVER_STATUS = 1u << 2,   /* status subresource: take only .status */
-	SERVER_DRY_RUN = 1u << 3,  /* validate and report, store nothing */
+	SERVER_CREATE = 1u << 0,  /* must not exist (O_EXCL): -EEXIST */
+	SERVER_UPDATE = 1u << 1,  /* must exist: -ENOENT */
+	SERVER_STATUS = 1u << 2,  /* status subresource: take only .status */
+	SERVER_DRY_RUN = 1u << 3, /* validate and report, store nothing */
 };
 
 /*
@@ -128,24 +146,23 @@ int server_put(struct server *srv, const struct kind_info *k, const char *ns,
  * "Y"'); the namespace from metadata.namespace, else default_ns (for
  * namespaced kinds). Create if absent, else replace.
  */
-int server_apply(struct server *srv, const json_t *doc,
-		 const char *default_ns, json_t **ret_obj,
-		 struct kf_error *err);
+int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
+		 json_t **ret_obj, struct kf_error *err);
 
 /* JSON merge patch (RFC 7386) onto the current object, then as
  * server_put() with SERVER_UPDATE (| SERVER_STATUS if flags say so). The
  * patch may carry metadata.resourceVersion as a precondition. */
-int server_patch(struct server *srv, const struct kind_info *k,
-		 const char *ns, const char *name, const json_t *patch,
-		 unsigned flags, json_t **ret_obj, struct kf_error *err);
+int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
+		 const char *name, const json_t *patch, unsigned flags,
+		 json_t **ret_obj, struct kf_error *err);
 
 /*
  * Delete. grace_seconds < 0: the kind's default; 0: immediately (what a
  * node agent sends once containers are gone). precondition_rv 0 or the
  * rv the object must have. -ENOENT if absent.
  */
-int server_delete(struct server *srv, const struct kind_info *k,
-		  const char *ns, const char *name, long grace_seconds,
+int server_delete(struct server *srv, const struct kind_info *k, const char *ns,
+		  const char *name, long grace_seconds,
 		  uint64_t precondition_rv, struct kf_error *err);
 
 /* pods/binding: set spec.nodeName of an unbound pod. -EEXIST ('pod x is

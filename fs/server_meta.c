@@ -1,0 +1,342 @@
+/*
+ * server_meta.c — what the server computes for an object: uid,
+ * timestamps, generated names, the pod QoS class, and the comparisons
+ * that decide generation bumps and no-op writes.
+ */
+#include "fs/server_i.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+static void random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if (got <= 0) {
+			/* no entropy source: degrade, never block or fail */
+			for (; n > 0; n--)
+				*p++ = (unsigned char)random();
+			return;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+}
+
+void srv_uuid(char buf[SRV_UUID_LEN])
+{
+	unsigned char b[16];
+
+	random_bytes(b, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+	snprintf(buf, SRV_UUID_LEN,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+void srv_timestamp(time_t t, char buf[SRV_TIMESTAMP_LEN])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(buf, SRV_TIMESTAMP_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, SRV_TIMESTAMP_LEN, "1970-01-01T00:00:00Z");
+}
+
+int srv_timestamp_parse(const char *s, time_t *ret)
+{
+	struct tm tm = {0};
+	const char *end;
+
+	if (!s)
+		return -EINVAL;
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return -EINVAL;
+	*ret = timegm(&tm);
+	return 0;
+}
+
+void srv_generate_name(const char *base, char *buf, size_t size)
+{
+	/* Kubernetes' alphabet: no vowels (no words), no 0/1/3 (no lookalikes) */
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned char rnd[SRV_GENERATE_SUFFIX];
+	char suffix[SRV_GENERATE_SUFFIX + 1];
+	size_t blen = strlen(base);
+
+	if (blen > SRV_GENERATE_BASE_MAX)
+		blen = SRV_GENERATE_BASE_MAX;
+	random_bytes(rnd, sizeof(rnd));
+	for (size_t i = 0; i < SRV_GENERATE_SUFFIX; i++)
+		suffix[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+	suffix[SRV_GENERATE_SUFFIX] = '\0';
+	snprintf(buf, size, "%.*s%s", (int)blen, base, suffix);
+}
+
+/*
+ * A resource quantity ("100m", "1Gi", "0.5", "2e3", 3) in nano-units,
+ * saturating at QTY_MAX. -EINVAL if it does not parse; validation reports
+ * those, the QoS class ignores them.
+ */
+typedef __int128 qty_t;
+#define QTY_MAX ((qty_t)1 << 100)
+
+static qty_t qty_mul(qty_t a, qty_t b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	if (a > QTY_MAX / b)
+		return QTY_MAX;
+	return a * b;
+}
+
+static int quantity_nano(const json_t *v, qty_t *ret)
+{
+	static const struct {
+		const char *s;
+		int exp10;
+		int exp1024;
+	} suffixes[] = {
+	    {"n", -9, 0}, {"u", -6, 0}, {"m", -3, 0}, {"", 0, 0},
+	    {"k", 3, 0},  {"M", 6, 0},	{"G", 9, 0},  {"T", 12, 0},
+	    {"P", 15, 0}, {"E", 18, 0}, {"Ki", 0, 1}, {"Mi", 0, 2},
+	    {"Gi", 0, 3}, {"Ti", 0, 4}, {"Pi", 0, 5}, {"Ei", 0, 6},
+	};
+	char buf[64];
+	const char *s = buf;
+	qty_t m = 0;
+	int frac = 0, exp10 = 0, exp1024 = 0, digits = 0;
+	bool seen_point = false, found = false;
+
+	if (json_is_integer(v))
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, sizeof(buf), "%.9f", json_real_value(v));
+	else if (json_is_string(v) && json_string_length(v) < sizeof(buf))
+		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	else
+		return -EINVAL;
+
+	if (*s == '+')
+		s++;
+	if (*s == '-')
+		return -EINVAL; /* negative requests are invalid anyway */
+	for (; (*s >= '0' && *s <= '9') || (*s == '.' && !seen_point); s++) {
+		if (*s == '.') {
+			seen_point = true;
+			continue;
+		}
+		digits++;
+		if (m < QTY_MAX / 10)
+			m = m * 10 + (*s - '0');
+		else if (!seen_point)
+			exp10++; /* too many digits: keep the magnitude */
+		if (seen_point && m < QTY_MAX / 10)
+			frac++;
+	}
+	if (digits == 0)
+		return -EINVAL;
+	if (*s == 'e' || *s == 'E') {
+		char *end;
+		long e = strtol(s + 1, &end, 10);
+
+		if (end == s + 1 || *end || e < -40 || e > 40)
+			return -EINVAL;
+		exp10 += (int)e;
+		found = true;
+	} else {
+		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]);
+		     i++) {
+			if (!strcmp(s, suffixes[i].s)) {
+				exp10 += suffixes[i].exp10;
+				exp1024 = suffixes[i].exp1024;
+				found = true;
+				break;
+			}
+		}
+	}
+	if (!found)
+		return -EINVAL;
+	exp10 += 9 - frac;
+	for (int i = 0; i < exp1024; i++)
+		m = qty_mul(m, 1024);
+	for (; exp10 > 0; exp10--)
+		m = qty_mul(m, 10);
+	for (; exp10 < 0; exp10++)
+		m = (m + 9) / 10; /* Kubernetes rounds up to the scale */
+	*ret = m;
+	return 0;
+}
+
+enum { QOS_CPU, QOS_MEMORY, QOS_NRES };
+static const char *const qos_res[QOS_NRES] = {"cpu", "memory"};
+
+struct qos_sum {
+	qty_t req[QOS_NRES], lim[QOS_NRES];
+	bool has_req[QOS_NRES], has_lim[QOS_NRES];
+	bool guaranteed;
+};
+
+static void qos_container(const json_t *c, struct qos_sum *q)
+{
+	json_t *res = json_object_get(c, "resources");
+	json_t *requests = json_object_get(res, "requests");
+	json_t *limits = json_object_get(res, "limits");
+	bool lim_found[QOS_NRES] = {false, false};
+
+	for (int i = 0; i < QOS_NRES; i++) {
+		json_t *rv = json_object_get(requests, qos_res[i]);
+		json_t *lv = json_object_get(limits, qos_res[i]);
+		qty_t r = 0, l = 0;
+
+		/* defaulting: a missing request is the limit */
+		if (!rv)
+			rv = lv;
+		if (rv && quantity_nano(rv, &r) == 0 && r > 0) {
+			q->req[i] =
+			    q->req[i] + r > QTY_MAX ? QTY_MAX : q->req[i] + r;
+			q->has_req[i] = true;
+		}
+		if (lv && quantity_nano(lv, &l) == 0 && l > 0) {
+			q->lim[i] =
+			    q->lim[i] + l > QTY_MAX ? QTY_MAX : q->lim[i] + l;
+			q->has_lim[i] = true;
+			lim_found[i] = true;
+		}
+	}
+	if (!lim_found[QOS_CPU] || !lim_found[QOS_MEMORY])
+		q->guaranteed = false;
+}
+
+const char *srv_pod_qos(const json_t *pod)
+{
+	static const char *const lists[] = {"initContainers", "containers"};
+	json_t *spec = json_object_get(pod, "spec");
+	struct qos_sum q = {.guaranteed = true};
+	int nreq = 0, nlim = 0;
+
+	for (size_t l = 0; l < 2; l++) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach (json_object_get(spec, lists[l]), i, c)
+			qos_container(c, &q);
+	}
+	for (int i = 0; i < QOS_NRES; i++) {
+		nreq += q.has_req[i];
+		nlim += q.has_lim[i];
+	}
+	if (nreq == 0 && nlim == 0)
+		return "BestEffort";
+	if (q.guaranteed) {
+		for (int i = 0; i < QOS_NRES; i++)
+			if (q.has_req[i] &&
+			    (!q.has_lim[i] || q.lim[i] != q.req[i]))
+				q.guaranteed = false;
+	}
+	if (q.guaranteed && nreq == nlim)
+		return "Guaranteed";
+	return "Burstable";
+}
+
+/* a and b are equal objects once the top-level key skip is ignored. */
+static bool equal_except(const json_t *a, const json_t *b, const char *skip1,
+			 const char *skip2)
+{
+	const char *key;
+	json_t *v;
+	size_t na = 0, nb = 0;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return json_equal(a, b);
+	json_object_foreach ((json_t *)a, key, v) {
+		if (!strcmp(key, skip1) || (skip2 && !strcmp(key, skip2)))
+			continue;
+		na++;
+		if (!json_equal(v, json_object_get(b, key)))
+			return false;
+	}
+	json_object_foreach ((json_t *)b, key, v) {
+		if (!strcmp(key, skip1) || (skip2 && !strcmp(key, skip2)))
+			continue;
+		nb++;
+	}
+	return na == nb;
+}
+
+bool srv_same_spec(const json_t *a, const json_t *b)
+{
+	return equal_except(a, b, "metadata", "status");
+}
+
+bool srv_same_object(const json_t *a, const json_t *b)
+{
+	return equal_except(a, b, "metadata", NULL) &&
+	       equal_except(json_object_get(a, "metadata"),
+			    json_object_get(b, "metadata"), "resourceVersion",
+			    NULL);
+}
+
+bool srv_dns_subdomain(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char prev = '.';
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alnum && c != '-' && c != '.')
+			return false;
+		/* labels start and end with an alphanumeric character */
+		if (!alnum && prev == '.')
+			return false;
+		if (c == '.' && prev == '-')
+			return false;
+		prev = c;
+	}
+	return prev != '-' && prev != '.';
+}
+
+static const char *go_json_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "bool";
+	default:
+		return "null";
+	}
+}
+
+int srv_type_error(struct kf_error *err, const struct kind_info *k,
+		   const json_t *v, const char *field, const char *type)
+{
+	return kf_error_set(err, -EINVAL,
+			    "%s in version \"%s\" cannot be handled as a %s: "
+			    "json: cannot unmarshal %s into Go struct field "
+			    "%s of type %s",
+			    k->kind, k->version, k->kind, go_json_type(v),
+			    field, type);
+}
