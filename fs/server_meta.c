@@ -71,7 +71,7 @@ void srv_generate_name(const char *base, char *buf, size_t size)
 	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 	unsigned char rnd[SRV_GENERATE_SUFFIX];
 	char suffix[SRV_GENERATE_SUFFIX + 1];
-	size_t blen = strlen(base);
+	size_t blen = base ? strlen(base) : 0;
 
 	if (blen > SRV_GENERATE_BASE_MAX)
 		blen = SRV_GENERATE_BASE_MAX;
@@ -79,7 +79,7 @@ void srv_generate_name(const char *base, char *buf, size_t size)
 	for (size_t i = 0; i < SRV_GENERATE_SUFFIX; i++)
 		suffix[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
 	suffix[SRV_GENERATE_SUFFIX] = '\0';
-	snprintf(buf, size, "%.*s%s", (int)blen, base, suffix);
+	snprintf(buf, size, "%.*s%s", (int)blen, base ? base : "", suffix);
 }
 
 /*

@@ -19,7 +19,9 @@
 #include "api/cleanup.h"
 
 #define SVC_MAX_ERRORS 8
-#define SVC_MAX_VALUES 1024 /* ports + healthCheckNodePort per Service */
+/* node ports + healthCheckNodePort of one Service; with the ones given
+ * back, a write stays well within STORE_OPS_MAX */
+#define SVC_MAX_VALUES 256
 
 /* ---- Service shape ---- */
 
@@ -84,6 +86,46 @@ static const char *str_or_empty(const json_t *v)
 	const char *s = json_string_value(v);
 
 	return s ? s : "";
+}
+
+static bool is_lb(const json_t *svc)
+{
+	return !strcmp(svc_type(svc), "LoadBalancer");
+}
+
+/* Drop field of spec if the user left it as old had it. */
+static void drop_same(json_t *spec, const json_t *ospec, const char *field)
+{
+	json_t *v = json_object_get(spec, field);
+
+	if (v && json_equal(v, json_object_get(ospec, field)))
+		json_object_del(spec, field);
+}
+
+/*
+ * Kubernetes' dropTypeDependentFields: when the type changes, fields only
+ * the old type uses go, unless the user changed them in this very write
+ * (then validation tells them). Node ports and cluster IPs are handled
+ * with their allocation.
+ */
+static void drop_type_fields(json_t *svc, const json_t *old)
+{
+	json_t *spec = json_object_get(svc, "spec");
+	json_t *ospec = json_object_get(old, "spec");
+	json_t *st = json_object_get(svc, "status");
+
+	if (needs_node_ports(old) && !needs_node_ports(svc))
+		drop_same(spec, ospec, "externalTrafficPolicy");
+	if (is_lb(old) && !is_lb(svc)) {
+		drop_same(spec, ospec, "allocateLoadBalancerNodePorts");
+		drop_same(spec, ospec, "loadBalancerClass");
+		if (json_is_object(st))
+			json_object_set_new(st, "loadBalancer", json_object());
+	}
+	if (needs_cluster_ip(old) && !needs_cluster_ip(svc)) {
+		drop_same(spec, ospec, "ipFamilies");
+		drop_same(spec, ospec, "ipFamilyPolicy");
+	}
 }
 
 /* ---- index mapping ---- */
@@ -712,16 +754,24 @@ int svc_plan_build(struct server *srv, json_t *svc, const json_t *old,
 				r = plan_push(&plan->del, &plan->ndel, SVC_PORT,
 					      ports[i], false, NULL);
 	} else {
+		if (old)
+			drop_type_fields(svc, old);
 		r = plan_cluster_ip(srv, svc, old, name, plan, err);
 		if (r == 0)
 			r = plan_node_ports(srv, svc, old, name, plan, err);
 	}
 	pthread_mutex_unlock(&srv->alloc_lock);
 	if (r < 0) {
-		if (r == -ENOMEM || r == -E2BIG)
+		if (r == -E2BIG)
+			kf_error_set(err, -EINVAL,
+				     "Service \"%s\" is invalid: spec.ports: "
+				     "Too many: more than %d node ports",
+				     name, SVC_MAX_VALUES - 1);
+		else if (r == -ENOMEM)
 			kf_error_set(err, r,
-				     "Internal error occurred: too many ports "
-				     "to allocate");
+				     "Internal error occurred: out of memory");
+		if (r == -E2BIG)
+			r = -EINVAL;
 		svc_plan_abort(srv, plan);
 	}
 	return r;

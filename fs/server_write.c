@@ -556,15 +556,18 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		    unsigned flags, json_t **ret_obj, struct kf_error *err)
 {
 	_cleanup_json_ json_t *w = json_deep_copy(in), *old = NULL;
-	char key[STORE_KEY_MAX + 1], gen[256];
+	char key[STORE_KEY_MAX + 1], own[STORE_KEY_MAX + 1];
 	bool generated = false;
 	uint64_t rv;
 	int r;
 
 	if (!w)
 		return -ENOMEM;
-	if (!name)
-		name = srv_meta_str(w, "name");
+	if (!name && srv_meta_str(w, "name")) {
+		/* a copy: defaulting may replace the object's strings */
+		snprintf(own, sizeof(own), "%s", srv_meta_str(w, "name"));
+		name = own;
+	}
 	if (!name || !*name) {
 		if (flags & (SERVER_UPDATE | SERVER_STATUS))
 			return kf_error_set(
@@ -573,10 +576,10 @@ static int put_once(struct server *srv, const struct kind_info *k,
 			    "Required value: name or "
 			    "generateName is required",
 			    kind_qualified(k));
-		srv_generate_name(srv_meta_str(w, "generateName"), gen,
-				  sizeof(gen));
-		json_object_set_new(srv_meta(w), "name", json_string(gen));
-		name = srv_meta_str(w, "name");
+		srv_generate_name(srv_meta_str(w, "generateName"), own,
+				  sizeof(own));
+		json_object_set_new(srv_meta(w), "name", json_string(own));
+		name = own;
 		generated = true;
 	}
 	if (server_key(k, ns, name, key, sizeof(key)) < 0)
@@ -615,6 +618,8 @@ int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 	kf_error_init(err);
 	if (!k->namespaced)
 		ns = NULL;
+	if (name && !*name)
+		name = NULL;
 	r = identity(k, ns, name, obj, &in, err);
 	if (r < 0)
 		return r;
