@@ -5,6 +5,7 @@
  */
 #include "fs/server_i.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,10 @@ static int quantity_nano(const json_t *v, qty_t *ret)
 	}
 	if (digits == 0)
 		return -EINVAL;
-	if (*s == 'e' || *s == 'E') {
+	/* "1e3" is an exponent, "1E" and "1Ei" are suffixes (exa, exbi) */
+	if ((*s == 'e' || *s == 'E') &&
+	    (isdigit((unsigned char)s[1]) ||
+	     ((s[1] == '+' || s[1] == '-') && isdigit((unsigned char)s[2])))) {
 		char *end;
 		long e = strtol(s + 1, &end, 10);
 

@@ -467,6 +467,8 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 		}
 		cip = alloc_ipv4_format(ip, text);
 		have = true;
+	} else {
+		cip = "None"; /* not the spec's string: it is replaced below */
 	}
 	json_object_set_new(spec, "clusterIP", json_string(cip));
 	json_object_set_new(spec, "clusterIPs", json_pack("[s]", cip));

@@ -25,6 +25,7 @@
 #include "api/codec.h"
 #include "api/kinds.h"
 #include "fs/server.h"
+#include "fs/server_i.h"
 #include "store/store.h"
 
 #define T0 ((time_t)1700000000) /* 2023-11-14T22:13:20Z */
@@ -634,6 +635,71 @@ static void test_qos_class(void **state)
 	    "  - {name: b, image: nginx}\n",
 	    0);
 	assert_string_equal(S(two, "status.qosClass"), "Burstable");
+}
+
+/* Quantities in every notation compare by value. */
+static void test_qos_units(void **state)
+{
+	static const struct {
+		const char *req_cpu, *req_mem, *lim_cpu, *lim_mem, *qos;
+	} cases[] = {
+	    {"100m", "1Gi", "0.1", "1073741824", "Guaranteed"},
+	    {"1", "1k", "1000m", "1e3", "Guaranteed"},
+	    {"2", "1E", "2", "1000P", "Guaranteed"},
+	    {"2", "1Ei", "2", "1024Pi", "Guaranteed"},
+	    {"1", "1Mi", "1", "1M", "Burstable"},
+	    {"1m", "1", "1", "1", "Burstable"},
+	    {"0", "0", "1", "1Gi", "Burstable"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_json_ json_t *pod = json_pack(
+		    "{s:{s:[{s:s,s:{s:{s:s,s:s},s:{s:s,s:s}}}]}}", "spec",
+		    "containers", "name", "c", "resources", "requests", "cpu",
+		    cases[i].req_cpu, "memory", cases[i].req_mem, "limits",
+		    "cpu", cases[i].lim_cpu, "memory", cases[i].lim_mem);
+
+		assert_non_null(pod);
+		if (strcmp(srv_pod_qos(pod), cases[i].qos))
+			fail_msg("case %zu: want %s, got %s", i, cases[i].qos,
+				 srv_pod_qos(pod));
+	}
+	/* integers and reals as YAML gives them */
+	{
+		_cleanup_json_ json_t *pod =
+		    Y("spec:\n  containers:\n  - name: c\n"
+		      "    resources:\n"
+		      "      requests: {cpu: 0.5, memory: 1048576}\n"
+		      "      limits: {cpu: 500m, memory: 1Mi}\n");
+
+		assert_string_equal(srv_pod_qos(pod), "Guaranteed");
+	}
+}
+
+static void test_helpers(void **state)
+{
+	char buf[SRV_TIMESTAMP_LEN], name[64];
+	time_t t = 0;
+
+	(void)state;
+	srv_timestamp(T0, buf);
+	assert_string_equal(buf, "2023-11-14T22:13:20Z");
+	assert_int_equal(srv_timestamp_parse(buf, &t), 0);
+	assert_int_equal(t, T0);
+	assert_int_equal(srv_timestamp_parse("2023-11-14", &t), -EINVAL);
+	assert_true(srv_dns_subdomain("node-1.example.com"));
+	assert_true(srv_dns_subdomain("a"));
+	assert_false(srv_dns_subdomain(""));
+	assert_false(srv_dns_subdomain("Node"));
+	assert_false(srv_dns_subdomain("-a"));
+	assert_false(srv_dns_subdomain("a-"));
+	assert_false(srv_dns_subdomain("a..b"));
+	assert_false(srv_dns_subdomain("a.-b"));
+	assert_false(srv_dns_subdomain("a_b"));
+	assert_false(srv_dns_subdomain("a/b"));
+	srv_generate_name(NULL, name, sizeof(name));
+	assert_int_equal(strlen(name), 5);
 }
 
 static void test_dry_run(void **state)
@@ -1604,6 +1670,8 @@ int main(void)
 	    T(test_generate_name),
 	    T(test_create_resets_status),
 	    T(test_qos_class),
+	    cmocka_unit_test(test_qos_units),
+	    cmocka_unit_test(test_helpers),
 	    T(test_dry_run),
 	    T(test_replace_keeps_server_fields),
 	    T(test_noop_replace),
