@@ -34,7 +34,7 @@
  *     (client-go's ReleaseOnCancel).
  *
  * Thread safety: leader_stop() and leader_is_leading() may be called from
- * any thread (signal handlers excepted); the rest from one thread.
+ * any thread (not from signal handlers); the rest from one thread.
  */
 #ifndef KUBEFS_CLIENT_LEADER_H
 #define KUBEFS_CLIENT_LEADER_H
@@ -90,8 +90,8 @@ int leader_new(struct client *c, const struct leader_config *cfg,
  */
 int leader_run(struct leader *l);
 
-/* Ask leader_run() to stop (async-safe enough for a signal-watching
- * thread; wakes its sleeps). Idempotent. */
+/* Ask leader_run() to stop; wakes its sleeps. From any thread (not a
+ * signal handler). Idempotent. */
 void leader_stop(struct leader *l);
 
 /* True while this candidate holds the lease and leader_run() leads. */
