@@ -24,10 +24,26 @@
  * batched by one committer thread into a single LMDB transaction (group
  * commit), so N writers waiting together cost one sync. After kill -9 or
  * power loss at any instant the store opens with every acknowledged write
- * and no trace of unacknowledged ones, with no recovery step.
+ * and no trace of unacknowledged ones, with no recovery step. (A write
+ * whose store_write() had not returned yet is either wholly there or
+ * wholly absent: it may have reached the disk just before the crash.)
  *
  * Thread safety: every function may be called from any thread, except
- * store_free(), which must not race with any other call.
+ * store_free(), which must not race with any other call. One process
+ * opens a directory once (LMDB's rule); a second store_open() of it in
+ * the same process fails with -EBUSY.
+ *
+ * Callbacks (store_list_fn, store_event_fn) run inside a read transaction
+ * and may call store_get(), store_list(), store_events() and the other
+ * reads, but never store_write(): the committer may need every read
+ * transaction of the process to end before it can grow the map.
+ *
+ * Limits: keys STORE_KEY_MAX bytes, values STORE_VALUE_MAX bytes, at most
+ * STORE_OPS_MAX ops and STORE_WRITE_MAX bytes of keys and values in one
+ * store_write(); the map grows (doubling) up to map_size_max, and PUTs
+ * are refused (-ENOSPC) once the live data would pass map_size_max minus
+ * a reserve (1/8 of it, at most 64 MiB) kept so that deletes still work.
+ * See docs/store.md.
  */
 #ifndef KUBEFS_STORE_STORE_H
 #define KUBEFS_STORE_STORE_H
@@ -36,40 +52,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_KEY_MAX 511 /* LMDB's default maximum key size */
+#define STORE_KEY_MAX 511	    /* LMDB's default maximum key size */
+#define STORE_VALUE_MAX (8u << 20)  /* bytes of one value */
+#define STORE_OPS_MAX 1024	    /* ops in one store_write() */
+#define STORE_WRITE_MAX (32u << 20) /* key and value bytes in one write */
 
 /* expect_rv values with a special meaning (any other value: exact rv). */
-#define STORE_RV_ANY 0              /* no precondition */
-#define STORE_RV_ABSENT UINT64_MAX  /* key must not exist (create) */
+#define STORE_RV_ANY 0		   /* no precondition */
+#define STORE_RV_ABSENT UINT64_MAX /* key must not exist (create) */
 
 struct store;
 
 struct store_config {
-	const char *path;       /* directory; created (0700) if missing */
-	size_t map_size;        /* initial LMDB map size; 0: 64 MiB */
-	size_t map_size_max;    /* growth limit; 0: 8 GiB */
-	uint64_t keep_events;   /* event-log retention; 0: 10000 */
-	unsigned keep_seconds;  /* event-log retention; 0: 300 */
-	bool no_sync;           /* benchmarks only: skip the disk sync */
+	const char *path;      /* directory; created (0700) if missing */
+	size_t map_size;       /* initial LMDB map size; 0: 64 MiB */
+	size_t map_size_max;   /* growth limit; 0: 8 GiB */
+	uint64_t keep_events;  /* event-log retention; 0: 10000 */
+	unsigned keep_seconds; /* event-log retention; 0: 300 */
+	bool no_sync;	       /* benchmarks only: skip the disk sync */
 };
 
 /*
  * Open (creating if needed) the store in cfg->path. *ret is owned by the
  * caller, released with store_free(). Errors: -errno from the filesystem
- * or LMDB (-EINVAL for a corrupt/incompatible environment).
+ * or LMDB (-EINVAL for a corrupt/incompatible environment, -EBUSY if this
+ * process has the directory open already).
+ *
+ * The initial map is the larger of cfg->map_size and the size the store
+ * last grew to (persisted in the file), capped at map_size_max.
  */
 int store_open(const struct store_config *cfg, struct store **ret);
 
 /* Stop the committer (after finishing queued writes) and close. NULL ok. */
 void store_free(struct store *s);
 
-/* The newest committed rv (0 for an empty store). Never fails. */
+/* The newest committed rv (0 for an empty store), read from the store,
+ * so it includes other processes' writes. Never fails (on an LMDB error
+ * it returns the last rv this process saw). */
 uint64_t store_current_rv(struct store *s);
 
 /*
  * Read one value. On success *ret_data is malloc'd (owned by the caller,
  * NUL-terminated for convenience, length in *ret_len) and *ret_rv is the
- * object's rv. -ENOENT if absent.
+ * object's rv. -ENOENT if absent, -EINVAL for a bad key, -ENOMEM; the
+ * out parameters are untouched on failure.
  */
 int store_get(struct store *s, const char *key, char **ret_data,
 	      size_t *ret_len, uint64_t *ret_rv);
@@ -77,7 +103,8 @@ int store_get(struct store *s, const char *key, char **ret_data,
 /*
  * Called for each key with the given prefix, in key order, all from one
  * consistent read snapshot. key/data are borrowed: valid only during the
- * call. Return 0 to continue, anything else stops the walk and becomes
+ * call. key is NUL-terminated; data is not (it points into the map).
+ * Return 0 to continue, anything else stops the walk and becomes
  * store_list()'s return value.
  */
 typedef int (*store_list_fn)(void *ud, const char *key, size_t key_len,
@@ -88,8 +115,8 @@ typedef int (*store_list_fn)(void *ud, const char *key, size_t key_len,
  * receives the store rv of the snapshot walked — the resourceVersion of
  * the list, from which a watch resumes without missing anything.
  */
-int store_list(struct store *s, const char *prefix, store_list_fn fn,
-	       void *ud, uint64_t *ret_rv);
+int store_list(struct store *s, const char *prefix, store_list_fn fn, void *ud,
+	       uint64_t *ret_rv);
 
 enum store_op_type {
 	STORE_PUT,    /* create or replace */
@@ -100,8 +127,8 @@ struct store_op {
 	/* inputs — borrowed until store_write() returns */
 	enum store_op_type type;
 	const char *key;
-	const char *data; /* PUT only */
-	size_t len;       /* PUT only */
+	const char *data;   /* PUT only */
+	size_t len;	    /* PUT only */
 	uint64_t expect_rv; /* STORE_RV_ANY, STORE_RV_ABSENT or an exact rv */
 	/* outputs */
 	uint64_t ret_rv; /* rv given to this op on success */
@@ -118,9 +145,16 @@ struct store_op {
  *   -ESTALE    an op expected an exact rv and the key has another rv
  *   -ENOSPC    the map is full even after growing to map_size_max; reads
  *              and deletes keep working
- *   -EINVAL    bad key (empty, too long, contains NUL) or n == 0
+ *   -EINVAL    bad key (empty, too long, contains NUL), unknown op
+ *              type, PUT with len but no data, n == 0 or n > STORE_OPS_MAX
+ *   -EFBIG     a value over STORE_VALUE_MAX, or more than STORE_WRITE_MAX
+ *              bytes of keys and values in all
  *   -EIO       the disk failed; the store refuses further writes
- * *ret_index (may be NULL) receives the index of the op that failed.
+ * *ret_index (may be NULL) receives the index of the op that failed (0
+ * when the whole write failed, e.g. -EIO). On failure ops[].ret_rv are
+ * untouched. A DELETE's precondition is checked like a PUT's, after the
+ * key's existence (so it is -ENOENT on an absent key whatever expect_rv).
+ * Ops of one call see each other's effects in array order.
  */
 int store_write(struct store *s, struct store_op *ops, size_t n,
 		size_t *ret_index);
@@ -138,12 +172,13 @@ struct store_event {
 	size_t key_len;
 	const char *data; /* ADDED/MODIFIED: new value; DELETED: last value */
 	size_t len;
-	const char *old;  /* MODIFIED/DELETED: previous value; ADDED: NULL */
+	const char *old; /* MODIFIED/DELETED: previous value; ADDED: NULL */
 	size_t old_len;
 };
 
-/* Return 0 to go on, anything else stops and is returned. ev is borrowed
- * for the duration of the call. */
+/* Return 0 to go on, anything else stops and is returned. ev and the bytes
+ * it points to are borrowed for the duration of the call (not
+ * NUL-terminated). */
 typedef int (*store_event_fn)(void *ud, const struct store_event *ev);
 
 /*
@@ -153,31 +188,35 @@ typedef int (*store_event_fn)(void *ud, const struct store_event *ev);
  *              yet" — after_rv is current or in the future)
  *   -ERANGE    events after after_rv were compacted away ("too old": a
  *              watch from there must fail with 410 Gone and re-list)
+ *   -EIO       the log is damaged (not contiguous, or a bad record)
  *   or the callback's non-zero value.
  */
 int store_events(struct store *s, uint64_t after_rv, size_t max,
 		 store_event_fn fn, void *ud);
 
 /* The oldest rv still in the log minus one: the smallest after_rv that
- * store_events() accepts. */
+ * store_events() accepts (0 until the log is first compacted). */
 uint64_t store_oldest_resumable_rv(struct store *s);
 
 /*
  * Write a consistent, compacted copy of the whole store (an LMDB data.mdb
  * file) to fd, e.g. for `cp /mnt/cluster/snapshot backup.mdb`. Restoring
- * is copying it back as data.mdb into an empty store directory.
+ * is copying it back as data.mdb into an empty store directory. Writers
+ * go on meanwhile; fd may be a file or a pipe. -errno on failure (fd then
+ * holds a partial copy).
  */
 int store_snapshot(struct store *s, int fd);
 
 struct store_stats {
-	size_t map_size;      /* current map size */
-	size_t used_bytes;    /* pages in use * page size */
-	uint64_t objects;     /* keys in the object table */
-	uint64_t log_events;  /* events retained */
-	uint64_t commits;     /* LMDB transactions committed by this process */
-	uint64_t writes;      /* store_write() calls committed */
+	size_t map_size;     /* current map size */
+	size_t used_bytes;   /* live pages (not free ones) * page size */
+	uint64_t objects;    /* keys in the object table */
+	uint64_t log_events; /* events retained */
+	uint64_t commits;    /* LMDB transactions committed by this process */
+	uint64_t writes;     /* store_write() calls committed */
 };
 
+/* Fill *ret from one read snapshot. 0 or -errno (*ret untouched). */
 int store_stat(struct store *s, struct store_stats *ret);
 
 #endif
