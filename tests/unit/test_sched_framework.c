@@ -1240,6 +1240,180 @@ static void test_node_malformed(void **state)
 	sched_node_free(n);
 }
 
+/* ---- hostile input ---- */
+
+static uint64_t rng_state = 42;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)(rng_state >> 33) % n;
+}
+
+/* A random JSON value of any type, a little nested sometimes. */
+static json_t *random_value(int depth)
+{
+	static const char *const strings[] = {
+	    "",	  "1",	"-1", "100m", "1e400", "9e18",	  "NaN",    "Exists",
+	    "In", "Gt", "a",  "ssd",  "TCP",   "0.0.0.0", "Always", "\xff"};
+
+	switch (rnd(depth > 2 ? 6 : 8)) {
+	case 0:
+		return json_null();
+	case 1:
+		return json_boolean(rnd(2));
+	case 2:
+		return json_integer((json_int_t)rnd(200000) - 100000);
+	case 3:
+		return json_integer(rnd(2) ? INT64_MAX : INT64_MIN);
+	case 4:
+		return json_real(rnd(2) ? 1e300 : -0.5);
+	case 5:
+		return json_string(
+		    strings[rnd(sizeof(strings) / sizeof(strings[0]))]);
+	case 6: {
+		json_t *a = json_array();
+
+		for (unsigned i = rnd(4); i > 0; i--)
+			json_array_append_new(a, random_value(depth + 1));
+		return a;
+	}
+	default: {
+		static const char *const keys[] = {
+		    "key",	   "operator",	  "values",
+		    "effect",	   "value",	  "labelSelector",
+		    "topologyKey", "matchLabels", "matchExpressions",
+		    "hostPort",	   "cpu",	  "memory"};
+		json_t *o = json_object();
+
+		for (unsigned i = rnd(4); i > 0; i--)
+			json_object_set_new(
+			    o, keys[rnd(sizeof(keys) / sizeof(keys[0]))],
+			    random_value(depth + 1));
+		return o;
+	}
+	}
+}
+
+/* Replace the value at a random place of v (objects and arrays). */
+static void mutate(json_t *v, int depth)
+{
+	size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
+	json_t *child = NULL;
+	const char *key = NULL;
+	size_t pick, i = 0;
+	void *it;
+
+	if (!n)
+		return;
+	pick = rnd((unsigned)n);
+	if (json_is_object(v)) {
+		for (it = json_object_iter(v); it && i < pick; i++)
+			it = json_object_iter_next(v, it);
+		key = json_object_iter_key(it);
+		child = json_object_iter_value(it);
+	} else {
+		child = json_array_get(v, pick);
+	}
+	if ((json_is_object(child) || json_is_array(child)) && rnd(4)) {
+		mutate(child, depth + 1);
+		return;
+	}
+	if (key)
+		json_object_set_new(v, key, random_value(depth));
+	else
+		json_array_set_new(v, pick, random_value(depth));
+}
+
+static void test_hostile_objects_never_crash(void **state)
+{
+	json_t *pod_t =
+	    J("{'metadata':{'name':'p','namespace':'default','labels':"
+	      "{'app':'x'},'ownerReferences':[{'uid':'u','controller':true}]},"
+	      "'spec':{'priority':1,'nodeSelector':{'disk':'ssd'},"
+	      "'tolerations':[{'key':'k','operator':'Exists'}],'overhead':"
+	      "{'cpu':'1'},'containers':[{'resources':{'requests':{'cpu':"
+	      "'100m','memory':'1Gi'},'limits':{'cpu':'1'}},'ports':[{"
+	      "'hostPort':80,'protocol':'TCP','hostIP':'1.2.3.4'}]}],"
+	      "'initContainers':[{'restartPolicy':'Always','resources':"
+	      "{'requests':{'cpu':'1'}}}],'affinity':{'nodeAffinity':{"
+	      "'requiredDuringSchedulingIgnoredDuringExecution':{"
+	      "'nodeSelectorTerms':[{'matchExpressions':[{'key':'disk',"
+	      "'operator':'In','values':['ssd']}],'matchFields':[{'key':"
+	      "'metadata.name','operator':'In','values':['n']}]}]},"
+	      "'preferredDuringSchedulingIgnoredDuringExecution':[{'weight':"
+	      "5,'preference':{'matchExpressions':[{'key':'a','operator':"
+	      "'Gt','values':['1']}]}}]},'podAffinity':{'requiredDuring"
+	      "SchedulingIgnoredDuringExecution':[{'labelSelector':{"
+	      "'matchLabels':{'app':'x'}},'topologyKey':'zone'}]},"
+	      "'podAntiAffinity':{'requiredDuringSchedulingIgnoredDuring"
+	      "Execution':[{'labelSelector':{'matchExpressions':[{'key':'app',"
+	      "'operator':'NotIn','values':['y']}]},'topologyKey':'h',"
+	      "'namespaces':['default'],'namespaceSelector':{}}]}}},"
+	      "'status':{'phase':'Pending'}}");
+	json_t *node_t =
+	    J("{'metadata':{'name':'n','labels':{'disk':'ssd','zone':'a',"
+	      "'h':'n','a':'5'}},'spec':{'unschedulable':false,'taints':[{"
+	      "'key':'k','value':'v','effect':'NoSchedule'}]},'status':{"
+	      "'allocatable':{'cpu':'8','memory':'8Gi','pods':'10'},"
+	      "'capacity':{'cpu':'8'}}}");
+	struct sched_profile prof;
+	int ok_pods = 0, ok_nodes = 0;
+
+	(void)state;
+	sched_profile_init(&prof);
+	for (int iter = 0; iter < 3000; iter++) {
+		json_t *po = json_deep_copy(pod_t),
+		       *no = json_deep_copy(node_t);
+		struct sched_pod *p = NULL, *placed = NULL;
+		struct sched_node *n = NULL;
+		struct sched_diagnosis d;
+		struct kf_error err;
+		size_t idx;
+		char *msg = NULL;
+		int r;
+
+		for (unsigned m = 1 + rnd(3); m > 0; m--) {
+			mutate(po, 0);
+			mutate(no, 0);
+		}
+		kf_error_init(&err);
+		assert_int_equal(sched_node_new("n", &n), 0);
+		if (sched_node_set(n, no, &err) == 0)
+			ok_nodes++;
+		else
+			assert_true(err.msg[0] != '\0');
+		kf_error_init(&err);
+		r = sched_pod_new(po, &err, &p);
+		if (r == 0) {
+			ok_pods++;
+			/* the same pod placed, then another decision */
+			assert_int_equal(sched_pod_new(po, &err, &placed), 0);
+			assert_int_equal(sched_node_add_pod(n, placed), 0);
+			sched_diagnosis_init(&d);
+			r = sched_schedule(&prof, p, &n, 1, &d, &idx);
+			assert_true(r == 0 || r == SCHED_E_UNSCHEDULABLE);
+			assert_int_equal(sched_diagnosis_message(&d, &msg), 0);
+			free(msg);
+			sched_diagnosis_release(&d);
+			assert_int_equal(sched_node_remove_pod(n, placed), 0);
+		} else {
+			assert_int_equal(r, -EINVAL);
+			assert_true(err.msg[0] != '\0');
+		}
+		sched_pod_unref(placed);
+		sched_pod_unref(p);
+		sched_node_free(n);
+		json_decref(po);
+		json_decref(no);
+	}
+	/* the mutations leave a fair share of objects readable */
+	assert_true(ok_pods > 300);
+	assert_true(ok_nodes > 300);
+	json_decref(pod_t);
+	json_decref(node_t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1274,6 +1448,7 @@ int main(void)
 	    cmocka_unit_test(test_nodes_to_find),
 	    cmocka_unit_test(test_schedule_sampling_rotates),
 	    cmocka_unit_test(test_node_malformed),
+	    cmocka_unit_test(test_hostile_objects_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, 0, NULL);
