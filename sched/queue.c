@@ -25,7 +25,10 @@ struct sched_queue {
 	size_t n_unsched;
 	size_t n_in_flight;
 	uint64_t cycle;
+	/* the last cycle in which an event moved pods, in all and per
+	 * plugin the event may help (kube-scheduler's moveRequestCycle) */
 	uint64_t move_request_cycle;
+	uint64_t plugin_move_cycle[SCHED_N_PLUGINS];
 	uint64_t seq;
 };
 
@@ -389,6 +392,19 @@ void sched_queue_done(struct sched_queue *q, struct sched_queued_pod *e)
 	entry_free(e);
 }
 
+/* Did an event relevant to these plugins (any event for none) move pods
+ * in or after cycle? */
+static bool moved_since(const struct sched_queue *q, unsigned plugins,
+			uint64_t cycle)
+{
+	if (!plugins)
+		return q->move_request_cycle >= cycle;
+	for (int id = 0; id < SCHED_N_PLUGINS; id++)
+		if ((plugins & (1u << id)) && q->plugin_move_cycle[id] >= cycle)
+			return true;
+	return false;
+}
+
 void sched_queue_add_unschedulable(struct sched_queue *q,
 				   struct sched_queued_pod *e, unsigned plugins,
 				   int64_t now_ms)
@@ -397,9 +413,10 @@ void sched_queue_add_unschedulable(struct sched_queue *q,
 		return;
 	e->timestamp_ms = now_ms;
 	e->plugins = plugins;
-	/* an event arrived while it was in flight: do not wait for another */
+	/* an event that may help arrived while it was in flight: do not
+	 * wait for another one */
 	place(q, e,
-	      q->move_request_cycle >= e->cycle ? SCHED_QUEUE_BACKOFF
+	      moved_since(q, plugins, e->cycle) ? SCHED_QUEUE_BACKOFF
 						: SCHED_QUEUE_UNSCHEDULABLE);
 }
 
@@ -437,6 +454,9 @@ void sched_queue_move_all(struct sched_queue *q, unsigned event, int64_t now_ms)
 		place_after_backoff(q, e, now_ms);
 	}
 	q->move_request_cycle = q->cycle;
+	for (int id = 0; id < SCHED_N_PLUGINS; id++)
+		if (mask & (1u << id))
+			q->plugin_move_cycle[id] = q->cycle;
 }
 
 void sched_queue_flush(struct sched_queue *q, int64_t now_ms)

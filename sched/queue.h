@@ -13,9 +13,9 @@
  *                  against the plugins that rejected it, or for 5 minutes
  *   in flight      popped and being scheduled; it is handed back with
  *                  sched_queue_done() (scheduled) or one of the requeue
- *                  calls. A move request seen while a pod was in flight
- *                  sends it to back-off instead of unschedulable, so the
- *                  event is not lost (moveRequestCycle).
+ *                  calls. An event that may help it, seen while it was in
+ *                  flight, sends it to back-off instead of unschedulable,
+ *                  so the event is not lost (moveRequestCycle).
  *
  * Pods are keyed "NAMESPACE/NAME"; a key is in at most one place. Adding
  * a key that is queued updates it in place; a real change (anything but

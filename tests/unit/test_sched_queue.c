@@ -184,10 +184,19 @@ static void test_event_during_flight_is_not_lost(void **state)
 	    q, a, 1u << SCHED_PLUGIN_NODE_RESOURCES_FIT, 10);
 	assert_int_equal(sched_queue_where(q, "default/a"),
 			 SCHED_QUEUE_BACKOFF);
-	/* b was popped after the event: it waits for the next one */
+	/* an event that cannot help does not count */
 	b = pop(q, 20, "b");
+	sched_queue_move_all(q, SCHED_EVENT_POD_ADD, 20);
 	sched_queue_add_unschedulable(
 	    q, b, 1u << SCHED_PLUGIN_NODE_RESOURCES_FIT, 30);
+	assert_int_equal(sched_queue_where(q, "default/b"),
+			 SCHED_QUEUE_UNSCHEDULABLE);
+	sched_queue_delete(q, "default/b");
+	add(q, "b", 0, 40);
+	/* b was popped after the event: it waits for the next one */
+	b = pop(q, 50, "b");
+	sched_queue_add_unschedulable(
+	    q, b, 1u << SCHED_PLUGIN_NODE_RESOURCES_FIT, 60);
 	assert_int_equal(sched_queue_where(q, "default/b"),
 			 SCHED_QUEUE_UNSCHEDULABLE);
 	sched_queue_free(q);
