@@ -331,9 +331,14 @@ int leader_run(struct leader *l)
 	pthread_mutex_unlock(&l->lock);
 
 	/* campaign */
-	while (!try_acquire_or_renew(l))
+	for (;;) {
+		if (!pause_ms(l, 0))
+			goto out_stopped;
+		if (try_acquire_or_renew(l))
+			break;
 		if (!pause_ms(l, jittered(l)))
 			goto out_stopped;
+	}
 	pthread_mutex_lock(&l->lock);
 	stopped = l->stop;
 	l->leading = !stopped;

@@ -8,6 +8,7 @@
  *   each test:      TEST_FS_REQUIRE(&fs)  (skips when the server is not
  *                                          usable, saying why)
  *   group teardown: test_fs_stop(&fs)
+ *   test_fs_restart(&fs) stops and starts the server on the same store.
  *
  * The binary is $KUBEFS_BIN/kubefs-fs, else bin/kubefs-fs relative to the
  * current directory (tests run from the repository root).
@@ -70,31 +71,23 @@ static inline bool test_fs_healthy(const char *mnt)
 	return n >= 2 && !strncmp(buf, "ok", 2);
 }
 
-static inline void test_fs_start(struct test_fs *fs)
+/* Start kubefs-fs on fs->dir's store and mount; wait until it serves. */
+static inline void test_fs_spawn(struct test_fs *fs)
 {
 	char bin[512], store[128], log[128];
 	const char *dir = getenv("KUBEFS_BIN");
 	int status;
 
-	memset(fs, 0, sizeof(*fs));
-	fs->pid = -1;
 	snprintf(bin, sizeof(bin), "%s/kubefs-fs", dir ? dir : "bin");
 	if (access(bin, X_OK) < 0) {
 		snprintf(fs->why, sizeof(fs->why), "%s not found", bin);
 		return;
 	}
-	snprintf(fs->dir, sizeof(fs->dir), "/tmp/kubefs-client-XXXXXX");
-	if (!mkdtemp(fs->dir)) {
-		snprintf(fs->why, sizeof(fs->why), "mkdtemp: %m");
-		return;
-	}
-	snprintf(fs->mnt, sizeof(fs->mnt), "%s/mnt", fs->dir);
 	snprintf(store, sizeof(store), "%s/store", fs->dir);
 	snprintf(log, sizeof(log), "%s/log", fs->dir);
-	mkdir(fs->mnt, 0755);
 	fs->pid = fork();
 	if (fs->pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -127,11 +120,57 @@ static inline void test_fs_start(struct test_fs *fs)
 			 "%s/healthz never read \"ok\"", fs->mnt);
 		return;
 	}
-	if (client_new(fs->mnt, &fs->c) < 0) {
-		snprintf(fs->why, sizeof(fs->why), "client_new failed");
+	fs->up = true;
+}
+
+/* SIGTERM the server and wait (10 s, then SIGKILL). */
+static inline void test_fs_kill(struct test_fs *fs)
+{
+	int status;
+
+	if (fs->pid > 0) {
+		kill(fs->pid, SIGTERM);
+		for (int i = 0; i < 200; i++) {
+			if (waitpid(fs->pid, &status, WNOHANG) == fs->pid)
+				break;
+			test_fs_sleep_ms(50);
+			if (i == 199) {
+				kill(fs->pid, SIGKILL);
+				waitpid(fs->pid, &status, 0);
+			}
+		}
+		fs->pid = -1;
+	}
+	if (fs->mnt[0])
+		umount2(fs->mnt, MNT_DETACH); /* only if it was left behind */
+	fs->up = false;
+}
+
+/* Stop the server and start it again on the same store and mount. */
+static inline bool test_fs_restart(struct test_fs *fs)
+{
+	test_fs_kill(fs);
+	test_fs_spawn(fs);
+	return fs->up;
+}
+
+static inline void test_fs_start(struct test_fs *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->pid = -1;
+	snprintf(fs->dir, sizeof(fs->dir), "/tmp/kubefs-client-XXXXXX");
+	if (!mkdtemp(fs->dir)) {
+		snprintf(fs->why, sizeof(fs->why), "mkdtemp: %m");
+		fs->dir[0] = '\0';
 		return;
 	}
-	fs->up = true;
+	snprintf(fs->mnt, sizeof(fs->mnt), "%s/mnt", fs->dir);
+	mkdir(fs->mnt, 0755);
+	test_fs_spawn(fs);
+	if (fs->up && client_new(fs->mnt, &fs->c) < 0) {
+		snprintf(fs->why, sizeof(fs->why), "client_new failed");
+		fs->up = false;
+	}
 }
 
 static inline int test_fs_rm(const char *path, const struct stat *st, int flag,
@@ -146,29 +185,11 @@ static inline int test_fs_rm(const char *path, const struct stat *st, int flag,
 
 static inline void test_fs_stop(struct test_fs *fs)
 {
-	int status;
-
 	client_free(fs->c);
 	fs->c = NULL;
-	if (fs->pid > 0) {
-		kill(fs->pid, SIGTERM);
-		/* 10 s to unmount and exit cleanly, then kill it */
-		for (int i = 0; i < 200; i++) {
-			if (waitpid(fs->pid, &status, WNOHANG) == fs->pid)
-				break;
-			test_fs_sleep_ms(50);
-			if (i == 199) {
-				kill(fs->pid, SIGKILL);
-				waitpid(fs->pid, &status, 0);
-			}
-		}
-		fs->pid = -1;
-	}
-	if (fs->mnt[0])
-		umount2(fs->mnt, MNT_DETACH); /* only if it was left behind */
+	test_fs_kill(fs);
 	if (fs->dir[0])
 		nftw(fs->dir, test_fs_rm, 16, FTW_DEPTH | FTW_PHYS);
-	fs->up = false;
 }
 
 /* Write text to mnt/rel with O_CREAT|O_TRUNC: 0 or -errno (close's). */

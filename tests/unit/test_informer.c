@@ -1,0 +1,439 @@
+/*
+ * Unit tests for client/informer: keys, life cycle, and a cache kept
+ * current from a real kubefs-fs (initial list, live events, selectors,
+ * a server restart in the middle).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api/cleanup.h"
+#include "client/client.h"
+#include "client/informer.h"
+#include "test_client_fs.h"
+
+static struct test_fs fs;
+
+static const struct kind_info configmaps_row = {
+    .group = "",
+    .path_group = "core",
+    .version = "v1",
+    .api_version = "v1",
+    .kind = "ConfigMap",
+    .resource = "configmaps",
+    .namespaced = true,
+};
+
+/* What the handlers saw, for the tests to look at. */
+struct seen {
+	pthread_mutex_t lock;
+	int adds, updates, deletes, resyncs;
+	json_t *log; /* ["add ns/name", "update ns/name", ...] */
+	pthread_t thread;
+	bool other_thread; /* a handler ran on two threads */
+};
+
+static void seen_init(struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->log = json_array();
+}
+
+static void seen_release(struct seen *s)
+{
+	json_decref(s->log);
+	pthread_mutex_destroy(&s->lock);
+}
+
+static void seen_note(struct seen *s, const char *what, const json_t *obj)
+{
+	_cleanup_free_ char *key = NULL, *line = NULL;
+
+	assert_int_equal(informer_key(obj, &key), 0);
+	assert_true(asprintf(&line, "%s %s", what, key) > 0);
+	pthread_mutex_lock(&s->lock);
+	if (!s->thread)
+		s->thread = pthread_self();
+	else if (!pthread_equal(s->thread, pthread_self()))
+		s->other_thread = true;
+	json_array_append_new(s->log, json_string(line));
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void on_add(void *ud, const json_t *obj)
+{
+	struct seen *s = ud;
+
+	seen_note(s, "add", obj);
+	pthread_mutex_lock(&s->lock);
+	s->adds++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void on_update(void *ud, const json_t *old, const json_t *new)
+{
+	struct seen *s = ud;
+
+	seen_note(s, old == new ? "resync" : "update", new);
+	pthread_mutex_lock(&s->lock);
+	if (old == new)
+		s->resyncs++;
+	else
+		s->updates++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void on_delete(void *ud, const json_t *obj)
+{
+	struct seen *s = ud;
+
+	seen_note(s, "delete", obj);
+	pthread_mutex_lock(&s->lock);
+	s->deletes++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool seen_has(struct seen *s, const char *line)
+{
+	size_t i;
+	json_t *v;
+	bool found = false;
+
+	pthread_mutex_lock(&s->lock);
+	json_array_foreach (s->log, i, v)
+		if (!strcmp(json_string_value(v), line))
+			found = true;
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
+/* Wait (bounded, generously) for a handler line to appear. */
+static void wait_seen(struct seen *s, const char *line)
+{
+	for (int i = 0; i < 1500; i++) {
+		if (seen_has(s, line))
+			return;
+		test_fs_sleep_ms(20);
+	}
+	fail_msg("handlers never saw \"%s\"", line);
+}
+
+/* ---- no server needed ---- */
+
+static void test_keys(void **state)
+{
+	_cleanup_json_ json_t *nsd = json_pack("{s:{s:s, s:s}}", "metadata",
+					       "namespace", "ns1", "name", "a");
+	_cleanup_json_ json_t *cluster =
+	    json_pack("{s:{s:s}}", "metadata", "name", "node-1");
+	_cleanup_json_ json_t *noname = json_pack("{s:{}}", "metadata");
+	char ns[CLIENT_NAME_MAX + 1], name[CLIENT_NAME_MAX + 1];
+	char *key = NULL;
+
+	assert_int_equal(informer_key(nsd, &key), 0);
+	assert_string_equal(key, "ns1/a");
+	free(key);
+	assert_int_equal(informer_key(cluster, &key), 0);
+	assert_string_equal(key, "node-1");
+	free(key);
+	key = NULL;
+	assert_int_equal(informer_key(noname, &key), -EINVAL);
+	assert_null(key);
+
+	assert_int_equal(informer_split_key("ns1/a", ns, name), 0);
+	assert_string_equal(ns, "ns1");
+	assert_string_equal(name, "a");
+	assert_int_equal(informer_split_key("node-1", ns, name), 0);
+	assert_string_equal(ns, "");
+	assert_string_equal(name, "node-1");
+	assert_int_equal(informer_split_key("/a", ns, name), -EINVAL);
+	assert_int_equal(informer_split_key("a/", ns, name), -EINVAL);
+	assert_int_equal(informer_split_key("a/b/c", ns, name), -EINVAL);
+	assert_int_equal(informer_split_key("", ns, name), -EINVAL);
+	assert_int_equal(informer_split_key(NULL, ns, name), -EINVAL);
+}
+
+static void test_life_cycle_without_server(void **state)
+{
+	char dir[] = "/tmp/kubefs-informer-XXXXXX";
+	struct informer_opts o = {.kind = &configmaps_row, .ns = "default"};
+	struct informer_handlers h = {0};
+	struct informer *inf = NULL;
+	struct client *c = NULL;
+	struct kf_error err;
+	json_t *all = NULL, *obj = NULL;
+
+	/* a plain empty directory: every list fails */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(client_new(dir, &c), 0);
+	assert_int_equal(informer_new(c, &(struct informer_opts){0}, &inf),
+			 -EINVAL);
+	assert_int_equal(informer_new(c, &o, &inf), 0);
+	assert_false(informer_has_synced(inf));
+	assert_int_equal(informer_wait_synced(inf, 0), -ETIMEDOUT);
+	assert_int_equal(informer_wait_synced(inf, 30), -ETIMEDOUT);
+	for (int i = 0; i < INFORMER_HANDLERS_MAX; i++)
+		assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), -ENOSPC);
+
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_start(inf), -EBUSY);
+	assert_int_equal(informer_add_handlers(inf, &h), -EBUSY);
+	/* the failing list is reported */
+	for (int i = 0; i < 1500 && !informer_error(inf, NULL); i++)
+		test_fs_sleep_ms(20);
+	kf_error_init(&err);
+	assert_int_equal(informer_error(inf, &err), -ENOENT);
+	assert_true(err.msg[0] != '\0');
+	/* stop interrupts the back-off */
+	informer_stop(inf);
+	informer_stop(inf);
+	assert_int_equal(informer_wait_synced(inf, -1), -ECANCELED);
+	assert_int_equal(informer_list(inf, &all), 0);
+	assert_int_equal(json_array_size(all), 0);
+	json_decref(all);
+	assert_int_equal(informer_get(inf, "default/x", &obj), -ENOENT);
+	assert_int_equal(informer_len(inf), 0);
+	informer_free(inf);
+	informer_free(NULL);
+	client_free(c);
+	rmdir(dir);
+}
+
+/* ---- against kubefs-fs ---- */
+
+static const struct kind_info *cm_kind(void)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "configmaps");
+
+	assert_non_null(k);
+	return k;
+}
+
+static void make_namespace(const char *name)
+{
+	_cleanup_json_ json_t *ns =
+	    json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+		      "Namespace", "metadata", "name", name);
+	int r = client_create(fs.c, kinds_by_path("core", "v1", "namespaces"),
+			      NULL, ns, NULL, NULL);
+
+	assert_true(r == 0 || r == -EEXIST);
+}
+
+static void put_cm(const char *ns, const char *name, const char *app,
+		   const char *value)
+{
+	_cleanup_json_ json_t *o = json_pack(
+	    "{s:{s:s, s:s, s:{s:s}}, s:{s:s}}", "metadata", "name", name,
+	    "namespace", ns, "labels", "app", app, "data", "v", value);
+	int r = client_create(fs.c, cm_kind(), ns, o, NULL, NULL);
+
+	if (r == -EEXIST)
+		r = client_replace(fs.c, cm_kind(), o, NULL, NULL);
+	assert_int_equal(r, 0);
+}
+
+static const char *data_v(const json_t *obj)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(obj, "data"), "v"));
+}
+
+static void test_live_sync_and_events(void **state)
+{
+	struct informer_opts o = {.ns = "inf1"};
+	struct informer *inf = NULL;
+	struct seen s;
+	struct informer_handlers h = {on_add, on_update, on_delete, &s};
+	json_t *obj = NULL, *all = NULL;
+
+	TEST_FS_REQUIRE(&fs);
+	seen_init(&s);
+	o.kind = cm_kind();
+	make_namespace("inf1");
+	put_cm("inf1", "b", "web", "1");
+	put_cm("inf1", "a", "web", "1");
+	put_cm("inf1", "c", "db", "1");
+
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	assert_true(informer_has_synced(inf));
+	/* synced means the initial objects are cached and handled */
+	assert_int_equal(informer_len(inf), 3);
+	pthread_mutex_lock(&s.lock);
+	assert_int_equal(s.adds, 3);
+	pthread_mutex_unlock(&s.lock);
+	assert_int_equal(informer_list(inf, &all), 0);
+	assert_int_equal(json_array_size(all), 3);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_array_get(all, 0), "metadata"), "name")),
+	    "a");
+	json_decref(all);
+
+	/* live changes reach the handlers and the cache */
+	put_cm("inf1", "d", "web", "1");
+	wait_seen(&s, "add inf1/d");
+	put_cm("inf1", "a", "web", "2");
+	wait_seen(&s, "update inf1/a");
+	assert_int_equal(informer_get(inf, "inf1/a", &obj), 0);
+	assert_string_equal(data_v(obj), "2");
+	json_decref(obj);
+	assert_int_equal(client_delete(fs.c, cm_kind(), "inf1", "b", NULL), 0);
+	wait_seen(&s, "delete inf1/b");
+	assert_int_equal(informer_get(inf, "inf1/b", &obj), -ENOENT);
+	assert_int_equal(informer_len(inf), 3);
+	assert_int_equal(informer_error(inf, NULL), 0);
+
+	informer_stop(inf);
+	/* handlers ran on one thread, the informer's */
+	assert_false(s.other_thread);
+	assert_false(pthread_equal(s.thread, pthread_self()));
+	/* the cache stays readable after stop */
+	assert_int_equal(informer_get(inf, "inf1/d", &obj), 0);
+	json_decref(obj);
+	informer_free(inf);
+	seen_release(&s);
+}
+
+static void test_live_selector(void **state)
+{
+	struct informer_opts o = {.ns = "inf2", .label_selector = "app=db"};
+	struct informer *inf = NULL;
+	struct seen s;
+	struct informer_handlers h = {on_add, on_update, on_delete, &s};
+	json_t *all = NULL;
+
+	TEST_FS_REQUIRE(&fs);
+	seen_init(&s);
+	o.kind = cm_kind();
+	make_namespace("inf2");
+	put_cm("inf2", "web1", "web", "1");
+	put_cm("inf2", "db1", "db", "1");
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	assert_int_equal(informer_list(inf, &all), 0);
+	assert_int_equal(json_array_size(all), 1);
+	json_decref(all);
+	put_cm("inf2", "web2", "web", "1");
+	put_cm("inf2", "db2", "db", "1");
+	wait_seen(&s, "add inf2/db2");
+	assert_false(seen_has(&s, "add inf2/web2"));
+	assert_int_equal(informer_len(inf), 2);
+	informer_free(inf);
+	seen_release(&s);
+
+	/* a selector matching nothing still syncs */
+	o.label_selector = "app=nothing";
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	assert_int_equal(informer_len(inf), 0);
+	informer_free(inf);
+}
+
+static void test_live_all_namespaces_and_resync(void **state)
+{
+	struct informer_opts o = {.resync_ms = 100};
+	struct informer *inf = NULL;
+	struct seen s;
+	struct informer_handlers h = {on_add, on_update, on_delete, &s};
+	json_t *obj = NULL;
+
+	TEST_FS_REQUIRE(&fs);
+	seen_init(&s);
+	o.kind = cm_kind();
+	make_namespace("inf3a");
+	make_namespace("inf3b");
+	put_cm("inf3a", "x", "web", "1");
+	put_cm("inf3b", "x", "web", "1");
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	assert_int_equal(informer_get(inf, "inf3a/x", &obj), 0);
+	json_decref(obj);
+	assert_int_equal(informer_get(inf, "inf3b/x", &obj), 0);
+	json_decref(obj);
+	/* the resync period re-delivers cached objects as updates */
+	wait_seen(&s, "resync inf3a/x");
+	informer_free(inf);
+	seen_release(&s);
+}
+
+static void test_live_server_restart(void **state)
+{
+	struct informer_opts o = {.ns = "inf4"};
+	struct informer *inf = NULL;
+	struct seen s;
+	struct informer_handlers h = {on_add, on_update, on_delete, &s};
+	json_t *obj = NULL;
+
+	TEST_FS_REQUIRE(&fs);
+	seen_init(&s);
+	o.kind = cm_kind();
+	make_namespace("inf4");
+	put_cm("inf4", "before", "web", "1");
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+
+	/* the stream breaks; the informer resumes from its
+	 * resourceVersion once the server is back */
+	if (!test_fs_restart(&fs))
+		fail_msg("kubefs-fs did not come back: %s", fs.why);
+	put_cm("inf4", "after", "web", "1");
+	put_cm("inf4", "before", "web", "2");
+	wait_seen(&s, "add inf4/after");
+	wait_seen(&s, "update inf4/before");
+	assert_int_equal(informer_get(inf, "inf4/before", &obj), 0);
+	assert_string_equal(data_v(obj), "2");
+	json_decref(obj);
+	/* nothing was delivered twice as an add */
+	pthread_mutex_lock(&s.lock);
+	assert_int_equal(s.adds, 2);
+	assert_int_equal(s.deletes, 0);
+	pthread_mutex_unlock(&s.lock);
+	informer_free(inf);
+	seen_release(&s);
+}
+
+static int group_setup(void **state)
+{
+	test_fs_start(&fs);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	test_fs_stop(&fs);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_life_cycle_without_server),
+	    cmocka_unit_test(test_live_sync_and_events),
+	    cmocka_unit_test(test_live_selector),
+	    cmocka_unit_test(test_live_all_namespaces_and_resync),
+	    cmocka_unit_test(test_live_server_restart),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
