@@ -1,0 +1,868 @@
+/*
+ * watch_stream.c — one `@watch` stream: its query, its start (the initial
+ * objects or a resume point, joined to the hub's live feed without a gap
+ * or a repeat), its bounded queue of lines and the reader's side.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/cleanup.h"
+#include "api/codec.h"
+#include "fs/server.h"
+#include "fs/watch_i.h"
+
+/* Longest timeoutSeconds honoured (ten years); longer is "that long". */
+#define TIMEOUT_MAX_S ((int64_t)10 * 366 * 24 * 3600)
+
+/* ------------------------------------------------------------ query */
+
+struct wquery {
+	bool has_rv; /* a resourceVersion other than "" and "0" */
+	uint64_t rv;
+	int initial; /* sendInitialEvents: -1 unset, 0, 1 */
+	bool bookmarks;
+	int64_t timeout; /* seconds; 0: none */
+	char *label;	 /* decoded; NULL if absent */
+	char *field;
+	unsigned seen; /* parameters already taken (first one wins) */
+};
+
+static void wquery_release(struct wquery *q)
+{
+	free(q->label);
+	free(q->field);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Go's strconv.Quote for the short values quoted in messages. */
+static void quote(char *buf, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	if (size < 3)
+		return;
+	buf[o++] = '"';
+	for (; *s && o + 6 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
+/* URL-decode s[0..n) ('+' is a space) into a new string, as Go's
+ * url.QueryUnescape; NUL bytes are refused too. */
+static int url_decode(const char *s, size_t n, char **ret, struct kf_error *err)
+{
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out)
+		return kf_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (s[i] == '+') {
+			*o++ = ' ';
+			continue;
+		}
+		if (s[i] != '%') {
+			*o++ = s[i];
+			continue;
+		}
+		hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+		lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+		if (hi < 0 || lo < 0 || (hi | lo) == 0) {
+			char bad[4] = {0}, q[16];
+
+			memcpy(bad, s + i, n - i < 3 ? n - i : 3);
+			quote(q, sizeof(q), bad);
+			free(out);
+			return kf_error_set(err, -EINVAL,
+					    "invalid URL escape %s", q);
+		}
+		*o++ = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	*o = '\0';
+	*ret = out;
+	return 0;
+}
+
+/* Go's strconv.ParseUint(s, 10, 64) / ParseInt(s, 10, 64) with their
+ * error messages. */
+static int parse_number(const char *s, bool is_signed, const char *param,
+			uint64_t *ret_u, int64_t *ret_i, struct kf_error *err)
+{
+	const char *func = is_signed ? "ParseInt" : "ParseUint";
+	const char *p = s;
+	bool neg = false;
+	uint64_t v = 0, max;
+	char q[96];
+
+	if (is_signed && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	max = !is_signed ? UINT64_MAX
+	      : neg	 ? (uint64_t)INT64_MAX + 1
+			 : (uint64_t)INT64_MAX;
+	quote(q, sizeof(q), s);
+	if (!*p)
+		goto syntax;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto syntax;
+		if (v > (max - (uint64_t)(*p - '0')) / 10) {
+			for (; *p; p++)
+				if (*p < '0' || *p > '9')
+					goto syntax;
+			return kf_error_set(err, -EINVAL,
+					    "%sstrconv.%s: parsing %s: value "
+					    "out of range",
+					    param, func, q);
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (is_signed)
+		*ret_i = neg ? (int64_t)(0 - v) : (int64_t)v;
+	else
+		*ret_u = v;
+	return 0;
+syntax:
+	return kf_error_set(err, -EINVAL,
+			    "%sstrconv.%s: parsing %s: invalid syntax", param,
+			    func, q);
+}
+
+/* Convert_Slice_string_To_bool: only "0" and "false" are false. */
+static bool parse_bool(const char *s)
+{
+	return strcmp(s, "0") && strcasecmp(s, "false");
+}
+
+enum qparam {
+	QP_RV,
+	QP_INITIAL,
+	QP_BOOKMARKS,
+	QP_TIMEOUT,
+	QP_LABEL,
+	QP_FIELD,
+};
+
+static int query_param(struct wquery *q, const struct kind_info *kind,
+		       const char *name, const char *value,
+		       struct kf_error *err)
+{
+	static const char *const names[] = {
+	    [QP_RV] = "resourceVersion",
+	    [QP_INITIAL] = "sendInitialEvents",
+	    [QP_BOOKMARKS] = "allowWatchBookmarks",
+	    [QP_TIMEOUT] = "timeoutSeconds",
+	    [QP_LABEL] = "labelSelector",
+	    [QP_FIELD] = "fieldSelector",
+	};
+	char prefix[160];
+	unsigned p;
+	int r;
+
+	for (p = 0; p < sizeof(names) / sizeof(names[0]); p++)
+		if (!strcmp(name, names[p]))
+			break;
+	if (p == sizeof(names) / sizeof(names[0]) || (q->seen & 1u << p))
+		return 0; /* ignored, or not the first one */
+	q->seen |= 1u << p;
+	switch ((enum qparam)p) {
+	case QP_RV:
+		if (!*value || !strcmp(value, "0"))
+			return 0;
+		/* storage.InvalidError as the registry reports it */
+		snprintf(prefix, sizeof(prefix),
+			 "%s%s%s \"\" is invalid: resourceVersion: Invalid "
+			 "value: ",
+			 kind->resource, *kind->group ? "." : "", kind->group);
+		r = parse_number(value, false, "", &q->rv, NULL, err);
+		if (r < 0) {
+			char qv[96];
+
+			quote(qv, sizeof(qv), value);
+			kf_error_prefix(err, "%s%s: ", prefix, qv);
+			return r;
+		}
+		q->has_rv = true;
+		return 0;
+	case QP_INITIAL:
+		q->initial = parse_bool(value);
+		return 0;
+	case QP_BOOKMARKS:
+		q->bookmarks = parse_bool(value);
+		return 0;
+	case QP_TIMEOUT:
+		if (!*value)
+			return 0;
+		return parse_number(value, true, "", NULL, &q->timeout, err);
+	case QP_LABEL:
+		q->label = strdup(value);
+		return q->label ? 0
+				: kf_error_set(err, -ENOMEM, "out of memory");
+	case QP_FIELD:
+		q->field = strdup(value);
+		return q->field ? 0
+				: kf_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Parse name=value&name=value... */
+static int query_parse(const char *text, const struct kind_info *kind,
+		       struct wquery *q, struct kf_error *err)
+{
+	const char *p = text ? text : "";
+	size_t len = strlen(p);
+
+	if (len > WATCH_QUERY_MAX)
+		return kf_error_set(err, -EINVAL,
+				    "the query is too long: %zu bytes, the "
+				    "limit is %d bytes",
+				    len, WATCH_QUERY_MAX);
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		_cleanup_free_ char *name = NULL, *value = NULL;
+		int r;
+
+		if (n) {
+			size_t nlen = eq ? (size_t)(eq - p) : n;
+
+			r = url_decode(p, nlen, &name, err);
+			if (r == 0)
+				r = eq ? url_decode(eq + 1, n - nlen - 1,
+						    &value, err)
+				       : url_decode("", 0, &value, err);
+			if (r == 0)
+				r = query_param(q, kind, name, value, err);
+			if (r < 0)
+				return r;
+		}
+		p += n + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- queue */
+
+/* Append line (reference stolen on success); ws->lock held or ws not
+ * yet shared. */
+static int queue_append(struct watch_stream *ws, struct wline *line)
+{
+	if (ws->qlen == ws->qcap) {
+		size_t cap = ws->qcap ? ws->qcap * 2 : 16;
+		struct wline **q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (size_t i = 0; i < ws->qlen; i++)
+			q[i] = ws->q[(ws->qhead + i) % ws->qcap];
+		free(ws->q);
+		ws->q = q;
+		ws->qcap = cap;
+		ws->qhead = 0;
+	}
+	ws->q[(ws->qhead + ws->qlen) % ws->qcap] = line;
+	ws->qlen++;
+	ws->qbytes += line->len;
+	return 0;
+}
+
+static void queue_pop(struct watch_stream *ws)
+{
+	struct wline *l = ws->q[ws->qhead];
+
+	ws->qhead = (ws->qhead + 1) % ws->qcap;
+	ws->qlen--;
+	ws->qbytes -= l->len;
+	ws->head_off = 0;
+	if (ws->initial_left) {
+		ws->initial_left--;
+		ws->initial_bytes -= l->len;
+	}
+	wline_unref(l);
+}
+
+static void end_locked(struct watch_stream *ws, bool expired, uint64_t rv,
+		       uint64_t oldest)
+{
+	struct wline *l;
+
+	if (ws->ended)
+		return;
+	if (expired) {
+		l = wline_expired(rv ? rv : ws->sent_rv, oldest);
+		if (l && queue_append(ws, l) < 0)
+			wline_unref(l);
+	}
+	ws->ended = true;
+	stream_notify_locked(ws);
+}
+
+void stream_end(struct watch_stream *ws, bool expired, uint64_t rv,
+		uint64_t oldest)
+{
+	pthread_mutex_lock(&ws->lock);
+	end_locked(ws, expired, rv, oldest);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* Would one more line of len bytes pass the stream's limits? Lines of
+ * the initial list do not count. */
+static bool over_limits(const struct watch_stream *ws, size_t len)
+{
+	return ws->qlen - ws->initial_left + 1 > ws->max_events ||
+	       ws->qbytes - ws->initial_bytes + len > ws->max_bytes;
+}
+
+void stream_push(struct watch_stream *ws, struct wline *line, uint64_t rv)
+{
+	pthread_mutex_lock(&ws->lock);
+	if (ws->ended) {
+		wline_unref(line);
+	} else if (over_limits(ws, line->len) || queue_append(ws, line) < 0) {
+		/* too slow: what it has, then 410, as a slow watcher is
+		 * closed; "(rv)" is the first event it will not get */
+		wline_unref(line);
+		end_locked(ws, true, 0, rv);
+	} else {
+		ws->sent_rv = rv;
+		stream_notify_locked(ws);
+	}
+	pthread_mutex_unlock(&ws->lock);
+}
+
+void stream_bookmark(struct watch_stream *ws, uint64_t rv)
+{
+	struct wline *l;
+
+	pthread_mutex_lock(&ws->lock);
+	if (!ws->ended && rv > ws->sent_rv) {
+		l = wline_bookmark(ws->kind, rv, false);
+		/* a bookmark over the limits is skipped, not fatal */
+		if (l && (over_limits(ws, l->len) || queue_append(ws, l) < 0))
+			wline_unref(l);
+		else if (l)
+			ws->sent_rv = rv;
+		stream_notify_locked(ws);
+	}
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* ------------------------------------------------------------- start */
+
+struct list_ctx {
+	struct watch_stream *ws;
+	size_t bytes;
+};
+
+/* One object of the initial list: an ADDED line if it matches. */
+static int list_one(void *ud, const char *key, size_t key_len, const char *data,
+		    size_t len, uint64_t rv)
+{
+	struct list_ctx *c = ud;
+	struct watch_stream *ws = c->ws;
+	_cleanup_free_ char *text = NULL;
+	char buf[STORE_KEY_MAX + 1];
+	const struct kind_info *k;
+	const char *ns, *name;
+	struct wline *line;
+	json_t *obj;
+	size_t n;
+
+	if (key_len > STORE_KEY_MAX)
+		return 0;
+	memcpy(buf, key, key_len);
+	buf[key_len] = '\0';
+	if (server_parse_key(buf, &k, &ns, &name) < 0 || k != ws->kind)
+		return 0;
+	obj = server_decode_value(data, len, rv);
+	if (!obj)
+		return 0; /* corrupt: nothing to show */
+	if (label_selector_matches_object(ws->lsel, obj) &&
+	    field_selector_matches(ws->fsel, obj))
+		text = codec_encode_json_line(obj, &n);
+	else
+		n = 0;
+	json_decref(obj);
+	if (!text)
+		return n ? -ENOMEM : 0;
+	line = wline_event("ADDED", text, n);
+	if (!line)
+		return -ENOMEM;
+	if (queue_append(ws, line) < 0) {
+		wline_unref(line);
+		return -ENOMEM;
+	}
+	ws->initial_left++;
+	ws->initial_bytes += line->len;
+	return 0;
+}
+
+/* Queue the current objects as ADDED; *ret_rv is the list's rv. */
+static int stream_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
+		       struct kf_error *err)
+{
+	struct list_ctx c = {ws, 0};
+	char prefix[STORE_KEY_MAX + 1];
+	const struct kind_info *k = ws->kind;
+	struct wline *l;
+	uint64_t rv = 0;
+	int n, r;
+
+	n = snprintf(prefix, sizeof(prefix), "%s/%s/%s%s", k->path_group,
+		     k->resource, ws->ns ? ws->ns : "",
+		     ws->ns || !k->namespaced ? "/" : "");
+	if (n < 0 || (size_t)n >= sizeof(prefix))
+		return kf_error_set(err, -ENAMETOOLONG,
+				    "namespace name too long");
+	r = store_list(ws->hub->st, prefix, list_one, &c, &rv);
+	if (r < 0)
+		return kf_error_set(err, r, "unable to list %s: %s",
+				    k->resource, strerror(-r));
+	if (end_mark) {
+		l = wline_bookmark(k, rv, true);
+		if (!l || queue_append(ws, l) < 0) {
+			wline_unref(l);
+			return kf_error_set(err, -ENOMEM, "out of memory");
+		}
+		ws->initial_left++;
+		ws->initial_bytes += l->len;
+	}
+	*ret_rv = rv;
+	return 0;
+}
+
+/* Lines of a catch-up, collected before they join the queue. */
+struct catch_ctx {
+	struct watch_stream *ws;
+	uint64_t to;
+	struct wline **lines;
+	size_t n, cap, bytes;
+	bool over; /* past the stream's limits */
+};
+
+static int catch_one(void *ud, const struct store_event *raw)
+{
+	struct catch_ctx *c = ud;
+	struct watch_stream *ws = c->ws;
+	struct wline *line = NULL;
+	bool fail = false;
+	struct wev e;
+
+	if (raw->rv > c->to)
+		return 1;
+	wev_init(&e, raw);
+	if (e.kind == ws->kind && (!ws->ns || !strcmp(ws->ns, e.ns)))
+		line = wev_line_for(&e, ws, &fail);
+	wev_release(&e);
+	if (fail)
+		return -ENOMEM;
+	if (!line)
+		return 0;
+	if (c->n + 1 > ws->max_events || c->bytes + line->len > ws->max_bytes) {
+		wline_unref(line);
+		c->over = true;
+		return 1;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct wline **l = realloc(c->lines, cap * sizeof(*l));
+
+		if (!l) {
+			wline_unref(line);
+			return -ENOMEM;
+		}
+		c->lines = l;
+		c->cap = cap;
+	}
+	c->lines[c->n++] = line;
+	c->bytes += line->len;
+	return 0;
+}
+
+/* Put lines[0..n) (references stolen) in front of the queue; ws->lock
+ * held. */
+static int queue_prepend(struct watch_stream *ws, struct wline **lines,
+			 size_t n)
+{
+	size_t cap = ws->qcap, len = ws->qlen + n;
+	struct wline **q;
+
+	while (cap < len)
+		cap = cap ? cap * 2 : 16;
+	q = malloc(cap * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	memcpy(q, lines, n * sizeof(*q));
+	for (size_t i = 0; i < ws->qlen; i++)
+		q[n + i] = ws->q[(ws->qhead + i) % ws->qcap];
+	free(ws->q);
+	ws->q = q;
+	ws->qcap = cap;
+	ws->qhead = 0;
+	ws->qlen = len;
+	for (size_t i = 0; i < n; i++)
+		ws->qbytes += lines[i]->len;
+	return 0;
+}
+
+/* Drop everything queued and end with 410; ws->lock held. */
+static void expire_locked(struct watch_stream *ws, uint64_t rv, uint64_t oldest)
+{
+	while (ws->qlen)
+		queue_pop(ws);
+	ws->ended = false;
+	end_locked(ws, true, rv, oldest);
+}
+
+/*
+ * Queue the events in (from, to] from the store, ahead of the live ones
+ * the hub has queued since the stream joined at `to`. No lock is held
+ * while reading the store.
+ */
+static int catch_up(struct watch_stream *ws, uint64_t from, uint64_t to,
+		    struct kf_error *err)
+{
+	struct catch_ctx c = {.ws = ws, .to = to};
+	uint64_t oldest = 0;
+	int r;
+
+	r = store_events(ws->hub->st, from, 0, catch_one, &c);
+	if (r == -ERANGE)
+		oldest = store_oldest_resumable_rv(ws->hub->st);
+	pthread_mutex_lock(&ws->lock);
+	if (r == -ERANGE) {
+		expire_locked(ws, from, oldest);
+	} else if (c.over) {
+		/* too far behind to catch up within the limits */
+		expire_locked(ws, from, to);
+	} else if (r >= 0) {
+		r = queue_prepend(ws, c.lines, c.n);
+		if (r == 0) {
+			c.n = 0;
+			if (ws->sent_rv < to)
+				ws->sent_rv = to;
+		}
+	}
+	pthread_mutex_unlock(&ws->lock);
+	for (size_t i = 0; i < c.n; i++)
+		wline_unref(c.lines[i]);
+	free(c.lines);
+	if (r < 0 && r != -ERANGE)
+		return kf_error_set(err, r, "unable to read events: %s",
+				    strerror(-r));
+	return 0;
+}
+
+/*
+ * Join the hub's feed at `from`: from now on the hub queues the events
+ * after max(from, its rv); those in between come from the store.
+ */
+static int stream_attach(struct watch_stream *ws, uint64_t from,
+			 struct kf_error *err)
+{
+	struct watch_hub *hub = ws->hub;
+	uint64_t hub_rv;
+
+	pthread_mutex_lock(&hub->slock);
+	hub_rv = atomic_load(&hub->rv);
+	ws->start_rv = from > hub_rv ? from : hub_rv;
+	ws->last_bookmark = watch_now_ms();
+	ws->next = hub->streams;
+	if (hub->streams)
+		hub->streams->prev = ws;
+	hub->streams = ws;
+	ws->linked = true;
+	if (hub->stopped)
+		stream_end(ws, false, 0, 0);
+	pthread_mutex_unlock(&hub->slock);
+	if (from >= hub_rv)
+		return 0;
+	return catch_up(ws, from, hub_rv, err);
+}
+
+static struct uid_count *uid_find(struct watch_hub *hub, uid_t uid)
+{
+	for (size_t i = 0; i < hub->nuids; i++)
+		if (hub->uids[i].uid == uid)
+			return &hub->uids[i];
+	return NULL;
+}
+
+/* Count ws against the hub's limits and copy them; -EAGAIN when full. */
+static int stream_reserve(struct watch_stream *ws, struct kf_error *err)
+{
+	struct watch_hub *hub = ws->hub;
+	struct uid_count *uc;
+	int r = 0;
+
+	pthread_mutex_lock(&hub->slock);
+	uc = uid_find(hub, ws->uid);
+	if (hub->stopped) {
+		r = kf_error_set(err, -ESHUTDOWN,
+				 "the server is shutting down");
+	} else if (hub->nstreams >= hub->lim.max_streams ||
+		   (uc && uc->n >= hub->lim.max_streams_per_uid)) {
+		r = kf_error_set(err, -EAGAIN,
+				 "Too many requests, please try again later.");
+	} else if (!uc && hub->nuids == hub->uids_cap) {
+		size_t cap = hub->uids_cap ? hub->uids_cap * 2 : 8;
+		struct uid_count *u = realloc(hub->uids, cap * sizeof(*u));
+
+		if (!u)
+			r = kf_error_set(err, -ENOMEM, "out of memory");
+		else
+			hub->uids = u, hub->uids_cap = cap;
+	}
+	if (r == 0) {
+		if (!uc) {
+			uc = &hub->uids[hub->nuids++];
+			*uc = (struct uid_count){ws->uid, 0};
+		}
+		uc->n++;
+		hub->nstreams++;
+		ws->counted = true;
+		ws->max_bytes = hub->lim.max_queue_bytes;
+		ws->max_events = hub->lim.max_queue_events;
+	}
+	pthread_mutex_unlock(&hub->slock);
+	return r;
+}
+
+/* Undo stream_reserve() and stream_attach(); hub->slock held. */
+static void stream_detach_locked(struct watch_stream *ws)
+{
+	struct watch_hub *hub = ws->hub;
+	struct uid_count *uc;
+
+	if (ws->linked) {
+		if (ws->prev)
+			ws->prev->next = ws->next;
+		else
+			hub->streams = ws->next;
+		if (ws->next)
+			ws->next->prev = ws->prev;
+		ws->linked = false;
+	}
+	if (ws->counted) {
+		uc = uid_find(hub, ws->uid);
+		if (uc && --uc->n == 0)
+			*uc = hub->uids[--hub->nuids];
+		hub->nstreams--;
+		ws->counted = false;
+	}
+}
+
+static struct watch_stream *
+stream_alloc(struct watch_hub *hub, const struct kind_info *kind, uid_t uid)
+{
+	struct watch_stream *ws = calloc(1, sizeof(*ws));
+
+	if (!ws)
+		return NULL;
+	ws->hub = hub;
+	atomic_fetch_add(&hub->refs, 1);
+	ws->kind = kind;
+	ws->uid = uid;
+	pthread_mutex_init(&ws->lock, NULL);
+	pthread_cond_init(&ws->idle, NULL);
+	return ws;
+}
+
+int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
+		      const char *ns, const char *query, uid_t caller,
+		      struct watch_stream **ret, struct kf_error *err)
+{
+	struct wquery q = {.initial = -1};
+	struct watch_stream *ws = NULL;
+	uint64_t from = 0;
+	int r;
+
+	if (!hub || !kind || !ret)
+		return kf_error_set(err, -EINVAL, "invalid watch request");
+	r = query_parse(query, kind, &q, err);
+	if (r < 0)
+		goto out;
+	ws = stream_alloc(hub, kind, caller);
+	if (!ws) {
+		r = kf_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ws->bookmarks = q.bookmarks;
+	if (kind->namespaced && ns && *ns && !(ws->ns = strdup(ns))) {
+		r = kf_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (q.label && *q.label) {
+		r = label_selector_parse(q.label, &ws->lsel, err);
+		if (r == 0 && label_selector_size(ws->lsel) == 0) {
+			label_selector_free(ws->lsel);
+			ws->lsel = NULL;
+		}
+		if (r < 0)
+			goto out;
+	}
+	if (q.field && *q.field) {
+		r = field_selector_parse(q.field, kind->group, kind->kind,
+					 &ws->fsel, err);
+		if (r == 0 && field_selector_size(ws->fsel) == 0) {
+			field_selector_free(ws->fsel);
+			ws->fsel = NULL;
+		}
+		if (r < 0)
+			goto out;
+	}
+	if (q.timeout) {
+		int64_t t = q.timeout < 0 ? 0 : q.timeout;
+
+		ws->deadline = watch_now_ms() +
+			       (t > TIMEOUT_MAX_S ? TIMEOUT_MAX_S : t) * 1000;
+		if (ws->deadline == 0)
+			ws->deadline = 1;
+	}
+	r = stream_reserve(ws, err);
+	if (r < 0)
+		goto out;
+
+	if (q.initial == 1 || (q.initial == -1 && !q.has_rv)) {
+		r = stream_list(ws, q.initial == 1 && q.bookmarks, &from, err);
+		if (r < 0)
+			goto out;
+	} else if (q.has_rv) {
+		from = q.rv;
+	} else {
+		from = store_current_rv(hub->st);
+	}
+	ws->sent_rv = from;
+	r = stream_attach(ws, from, err);
+	if (r < 0)
+		goto out;
+	*ret = ws;
+	ws = NULL;
+out:
+	watch_stream_free(ws);
+	wquery_release(&q);
+	return r;
+}
+
+/* ------------------------------------------------------------ reader */
+
+/* Past the timeout? Ends the stream; ws->lock held. */
+static bool timed_out_locked(struct watch_stream *ws)
+{
+	if (ws->deadline && !ws->ended && watch_now_ms() >= ws->deadline)
+		ws->ended = true;
+	return ws->ended;
+}
+
+ssize_t watch_stream_read(struct watch_stream *ws, char *buf, size_t size)
+{
+	size_t copied = 0;
+	ssize_t ret = 0;
+
+	if (!size)
+		return 0;
+	pthread_mutex_lock(&ws->lock);
+	while (ws->qlen) {
+		struct wline *l = ws->q[ws->qhead];
+		size_t rem = l->len - ws->head_off;
+
+		if (rem > size - copied) {
+			if (copied)
+				break;
+			/* a line longer than the buffer: a piece of it */
+			memcpy(buf, l->data + ws->head_off, size);
+			ws->head_off += size;
+			copied = size;
+			break;
+		}
+		memcpy(buf + copied, l->data + ws->head_off, rem);
+		copied += rem;
+		queue_pop(ws);
+	}
+	if (copied)
+		ret = (ssize_t)copied;
+	else if (!timed_out_locked(ws))
+		ws->armed = true, ret = -EAGAIN;
+	pthread_mutex_unlock(&ws->lock);
+	return ret;
+}
+
+bool watch_stream_readable(struct watch_stream *ws)
+{
+	bool r;
+
+	pthread_mutex_lock(&ws->lock);
+	r = ws->qlen || timed_out_locked(ws);
+	if (!r)
+		ws->armed = true;
+	pthread_mutex_unlock(&ws->lock);
+	return r;
+}
+
+void watch_stream_set_ready_fn(struct watch_stream *ws, void (*fn)(void *ud),
+			       void *ud)
+{
+	pthread_mutex_lock(&ws->lock);
+	ws->fn = fn;
+	ws->ud = ud;
+	stream_notify_locked(ws);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+void watch_stream_free(struct watch_stream *ws)
+{
+	struct watch_hub *hub;
+
+	if (!ws)
+		return;
+	hub = ws->hub;
+	pthread_mutex_lock(&hub->slock);
+	stream_detach_locked(ws);
+	pthread_mutex_unlock(&hub->slock);
+
+	pthread_mutex_lock(&ws->lock);
+	ws->dying = true;
+	ws->fn = NULL;
+	while (ws->notify_queued || ws->in_callback)
+		pthread_cond_wait(&ws->idle, &ws->lock);
+	pthread_mutex_unlock(&ws->lock);
+
+	while (ws->qlen)
+		queue_pop(ws);
+	free(ws->q);
+	label_selector_free(ws->lsel);
+	field_selector_free(ws->fsel);
+	free(ws->ns);
+	pthread_mutex_destroy(&ws->lock);
+	pthread_cond_destroy(&ws->idle);
+	free(ws);
+	watch_hub_unref(hub);
+}
