@@ -116,4 +116,18 @@ void sched_filter_resources_fit(const struct sched_cycle *c,
 	if (want->memory > 0 && want->memory > a->memory - used->memory)
 		sched_status_add(st, SCHED_UNSCHEDULABLE,
 				 REASON_INSUFFICIENT_MEMORY);
+	/* ephemeral-storage, hugepages, extended resources: a node that
+	 * does not offer one has none of it */
+	for (size_t i = 0; i < c->pod->n_scalars; i++) {
+		const struct sched_scalar *s = &c->pod->scalars[i];
+		int64_t free_ = 0;
+
+		for (size_t j = 0; j < n->n_scalars; j++)
+			if (strcmp(n->scalars[j].name, s->name) == 0)
+				free_ = n->scalars[j].value -
+					n->requested_scalars[j];
+		if (s->value > free_)
+			sched_status_add(st, SCHED_UNSCHEDULABLE,
+					 "Insufficient %s", s->name);
+	}
 }

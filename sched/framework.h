@@ -63,6 +63,19 @@ struct sched_host_port {
 	int32_t port;	      /* 1..65535 */
 };
 
+/* Distinct resource names one pod may request (hostile-input bound). */
+#define SCHED_MAX_POD_RESOURCES 32
+/* Resources other than cpu, memory and pods one node may offer. */
+#define SCHED_MAX_NODE_SCALARS 64
+
+/* A resource other than cpu and memory: ephemeral-storage, hugepages-2Mi,
+ * an extended resource such as nvidia.com/gpu. Name borrowed from the
+ * object; value in units. */
+struct sched_scalar {
+	const char *name;
+	int64_t value;
+};
+
 /* A required pod (anti-)affinity term. All pointers borrowed from the pod. */
 struct sched_pod_term {
 	const json_t *selector;	  /* labelSelector object; NULL matches none */
@@ -96,6 +109,9 @@ struct sched_pod {
 	/* The same with SCHED_DEFAULT_* for each container requesting no
 	 * cpu or memory (what scoring uses). */
 	struct sched_resources nonzero_req;
+	/* the other resources requested (> 0), summed the same way */
+	struct sched_scalar *scalars; /* owned array */
+	size_t n_scalars;
 
 	const json_t *labels;	     /* metadata.labels object, or NULL */
 	const json_t *node_selector; /* spec.nodeSelector object, or NULL */
@@ -151,6 +167,11 @@ struct sched_node {
 	/* sums over pods; .pods counts them */
 	struct sched_resources requested;
 	struct sched_resources nonzero_requested;
+	/* the other allocatable resources (names borrowed from obj) and,
+	 * in the same order, the pods' requests of them */
+	struct sched_scalar *scalars; /* owned array */
+	int64_t *requested_scalars;   /* owned array */
+	size_t n_scalars;
 	/* the pods, each holding one reference */
 	struct sched_pod **pods;
 	size_t n_pods;
@@ -191,7 +212,7 @@ enum sched_code {
 	SCHED_UNRESOLVABLE,  /* UnschedulableAndUnresolvable */
 };
 
-#define SCHED_MAX_REASONS 4
+#define SCHED_MAX_REASONS 8
 #define SCHED_REASON_MAX 320
 
 /* What a filter says about one node. */

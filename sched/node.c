@@ -6,6 +6,8 @@
 #include "sched/framework.h"
 #include "sched/resource.h"
 
+static void recount(struct sched_node *n);
+
 int sched_node_new(const char *name, struct sched_node **ret_node)
 {
 	struct sched_node *n = calloc(1, sizeof(*n));
@@ -28,6 +30,8 @@ void sched_node_free(struct sched_node *n)
 	for (size_t i = 0; i < n->n_pods; i++)
 		sched_pod_unref(n->pods[i]);
 	free(n->pods);
+	free(n->scalars);
+	free(n->requested_scalars);
 	json_decref(n->obj);
 	free(n->name);
 	free(n);
@@ -72,14 +76,77 @@ static int check_type(const json_t *v, json_type type, const char *path,
 			    names[type]);
 }
 
+static bool is_core_resource(const char *name)
+{
+	return strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0 ||
+	       strcmp(name, "pods") == 0;
+}
+
+/* The other resources offered: allocatable, and capacity for names
+ * allocatable lacks. */
+static int parse_scalars(const json_t *alloc, const json_t *cap,
+			 struct kf_error *err, struct sched_scalar **ret,
+			 size_t *ret_n)
+{
+	const json_t *maps[2] = {alloc, cap};
+	struct sched_scalar *out = NULL;
+	size_t n = 0;
+	const char *name;
+	json_t *v;
+	int r;
+
+	for (int m = 0; m < 2; m++) {
+		json_object_foreach ((json_t *)maps[m], name, v) {
+			char path[320];
+			bool dup = false;
+
+			if (is_core_resource(name))
+				continue;
+			for (size_t i = 0; i < n; i++)
+				dup |= strcmp(out[i].name, name) == 0;
+			if (dup)
+				continue;
+			if (n == SCHED_MAX_NODE_SCALARS) {
+				free(out);
+				return kf_error_set(
+				    err, -EINVAL,
+				    "status.allocatable: Invalid value: more "
+				    "than %d resources",
+				    SCHED_MAX_NODE_SCALARS);
+			}
+			if (!out) {
+				out = calloc(SCHED_MAX_NODE_SCALARS,
+					     sizeof(*out));
+				if (!out)
+					return -ENOMEM;
+			}
+			snprintf(path, sizeof(path), "%s[%.253s]",
+				 m ? "status.capacity" : "status.allocatable",
+				 name);
+			r = sched_resource_parse(v, false, path, err,
+						 &out[n].value);
+			if (r < 0) {
+				free(out);
+				return r;
+			}
+			out[n++].name = name;
+		}
+	}
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}
+
 int sched_node_set(struct sched_node *n, const json_t *obj,
 		   struct kf_error *err)
 {
 	const json_t *meta, *spec, *status, *labels, *taints, *alloc, *cap;
 	const json_t *t;
+	struct sched_scalar *scalars = NULL;
+	int64_t *req_scalars = NULL;
+	size_t i, n_scalars = 0;
 	struct sched_resources a;
 	const char *name;
-	size_t i;
 	int r;
 
 	if (!json_is_object(obj))
@@ -123,18 +190,39 @@ int sched_node_set(struct sched_node *n, const json_t *obj,
 	    (r = parse_allocatable(alloc, cap, "pods", false, err, &a.pods)) <
 		0)
 		return r;
+	r = parse_scalars(alloc, cap, err, &scalars, &n_scalars);
+	if (r < 0)
+		return r;
+	if (n_scalars) {
+		req_scalars = calloc(n_scalars, sizeof(*req_scalars));
+		if (!req_scalars) {
+			free(scalars);
+			return -ENOMEM;
+		}
+	}
 
+	free(n->scalars);
+	free(n->requested_scalars);
+	n->scalars = scalars;
+	n->requested_scalars = req_scalars;
+	n->n_scalars = n_scalars;
 	json_decref(n->obj);
 	n->obj = json_incref((json_t *)obj);
 	n->labels = json_is_object(labels) ? labels : NULL;
 	n->taints = json_is_array(taints) ? taints : NULL;
 	n->unschedulable = json_is_true(json_object_get(spec, "unschedulable"));
 	n->allocatable = a;
+	recount(n);
 	return 0;
 }
 
 void sched_node_clear(struct sched_node *n)
 {
+	free(n->scalars);
+	free(n->requested_scalars);
+	n->scalars = NULL;
+	n->requested_scalars = NULL;
+	n->n_scalars = 0;
 	json_decref(n->obj);
 	n->obj = NULL;
 	n->labels = NULL;
@@ -157,6 +245,26 @@ static void account(struct sched_node *n, const struct sched_pod *p)
 	n->nonzero_requested.pods++;
 	n->n_with_host_ports += p->n_host_ports > 0;
 	n->n_with_anti_affinity += p->n_anti_affinity > 0;
+	for (size_t i = 0; i < p->n_scalars; i++)
+		for (size_t j = 0; j < n->n_scalars; j++)
+			if (strcmp(p->scalars[i].name, n->scalars[j].name) == 0)
+				n->requested_scalars[j] =
+				    sched_resource_add(n->requested_scalars[j],
+						       p->scalars[i].value);
+}
+
+/* Recompute every sum from the pods (sums may have saturated, and the
+ * node's resource list may have changed). */
+static void recount(struct sched_node *n)
+{
+	memset(&n->requested, 0, sizeof(n->requested));
+	memset(&n->nonzero_requested, 0, sizeof(n->nonzero_requested));
+	for (size_t j = 0; j < n->n_scalars; j++)
+		n->requested_scalars[j] = 0;
+	n->n_with_host_ports = 0;
+	n->n_with_anti_affinity = 0;
+	for (size_t i = 0; i < n->n_pods; i++)
+		account(n, n->pods[i]);
 }
 
 int sched_node_add_pod(struct sched_node *n, struct sched_pod *p)
@@ -185,12 +293,6 @@ int sched_node_remove_pod(struct sched_node *n, const struct sched_pod *p)
 		return -ENOENT;
 	sched_pod_unref(n->pods[i]);
 	n->pods[i] = n->pods[--n->n_pods];
-	/* recount rather than subtract: sums may have saturated */
-	memset(&n->requested, 0, sizeof(n->requested));
-	memset(&n->nonzero_requested, 0, sizeof(n->nonzero_requested));
-	n->n_with_host_ports = 0;
-	n->n_with_anti_affinity = 0;
-	for (i = 0; i < n->n_pods; i++)
-		account(n, n->pods[i]);
+	recount(n);
 	return 0;
 }

@@ -52,20 +52,119 @@ static int get_string(const json_t *obj, const char *key, const char *path,
 	return 0;
 }
 
-/* The cpu and memory a container asks for: requests, else limits (the
- * API server's defaulting copies limits into absent requests). */
-struct container_req {
-	struct sched_resources req;
-	bool has_cpu;
-	bool has_memory;
+/*
+ * Resource lists while summing requests: a few names (borrowed from the
+ * pod object) and their amounts, cpu in millicores, the rest in units.
+ */
+struct reslist {
+	size_t n;
+	const char *name[SCHED_MAX_POD_RESOURCES];
+	int64_t v[SCHED_MAX_POD_RESOURCES];
 };
 
-static int container_requests(const json_t *c, const char *path,
-			      struct kf_error *err, struct container_req *ret)
+/* The amount of name in l, added as 0 if missing; NULL when l is full. */
+static int64_t *res_slot(struct reslist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->name[i], name) == 0)
+			return &l->v[i];
+	if (l->n == SCHED_MAX_POD_RESOURCES)
+		return NULL;
+	l->name[l->n] = name;
+	l->v[l->n] = 0;
+	return &l->v[l->n++];
+}
+
+static bool res_has(const struct reslist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->name[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int64_t res_get(const struct reslist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->name[i], name) == 0)
+			return l->v[i];
+	return 0;
+}
+
+static int too_many(struct kf_error *err)
+{
+	return kf_error_set(err, -EINVAL,
+			    "spec.containers: Invalid value: more than %d "
+			    "distinct resources requested",
+			    SCHED_MAX_POD_RESOURCES);
+}
+
+static int res_add(struct reslist *a, const struct reslist *b,
+		   struct kf_error *err)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		int64_t *v = res_slot(a, b->name[i]);
+
+		if (!v)
+			return too_many(err);
+		*v = sched_resource_add(*v, b->v[i]);
+	}
+	return 0;
+}
+
+static int res_max(struct reslist *a, const struct reslist *b,
+		   struct kf_error *err)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		int64_t *v = res_slot(a, b->name[i]);
+
+		if (!v)
+			return too_many(err);
+		if (b->v[i] > *v)
+			*v = b->v[i];
+	}
+	return 0;
+}
+
+/* Parse every quantity of a requests/limits/overhead map into l, except
+ * names l already has. */
+static int parse_map(const json_t *map, const char *path, struct reslist *l,
+		     struct kf_error *err)
+{
+	const char *name;
+	json_t *v;
+	char p[192];
+
+	json_object_foreach ((json_t *)map, name, v) {
+		int64_t *slot;
+		int r;
+
+		if (res_has(l, name))
+			continue;
+		slot = res_slot(l, name);
+		if (!slot)
+			return too_many(err);
+		snprintf(p, sizeof(p), "%s[%s]", path, name);
+		r = sched_resource_parse(v, strcmp(name, "cpu") == 0, p, err,
+					 slot);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * What a container asks for: its requests, else its limits (the API
+ * server's defaulting copies limits into absent requests). With nonzero,
+ * cpu and memory it does not mention count as SCHED_DEFAULT_* (what
+ * scoring uses).
+ */
+static int container_requests(const json_t *c, const char *path, bool nonzero,
+			      struct kf_error *err, struct reslist *ret)
 {
 	static const char *const names[] = {"requests", "limits"};
-	struct container_req out = {.req = {0, 0, 0}};
-	const json_t *res = NULL, *list[2] = {NULL, NULL};
+	const json_t *res = NULL, *list = NULL;
+	struct reslist out = {0};
 	char p[160];
 	int r;
 
@@ -75,62 +174,23 @@ static int container_requests(const json_t *c, const char *path,
 		return r;
 	for (int i = 0; i < 2; i++) {
 		snprintf(p, sizeof(p), "%s.resources.%s", path, names[i]);
-		r = get_object(res, names[i], p, err, &list[i]);
+		r = get_object(res, names[i], p, err, &list);
+		if (r < 0)
+			return r;
+		r = parse_map(list, p, &out, err);
 		if (r < 0)
 			return r;
 	}
-	for (int i = 0; i < 2; i++) {
-		const json_t *cpu = json_object_get(list[i], "cpu");
-		const json_t *mem = json_object_get(list[i], "memory");
-
-		if (cpu && !out.has_cpu) {
-			snprintf(p, sizeof(p), "%s.resources.%s[cpu]", path,
-				 names[i]);
-			r = sched_resource_parse(cpu, true, p, err,
-						 &out.req.milli_cpu);
-			if (r < 0)
-				return r;
-			out.has_cpu = true;
-		}
-		if (mem && !out.has_memory) {
-			snprintf(p, sizeof(p), "%s.resources.%s[memory]", path,
-				 names[i]);
-			r = sched_resource_parse(mem, false, p, err,
-						 &out.req.memory);
-			if (r < 0)
-				return r;
-			out.has_memory = true;
-		}
+	if (nonzero) {
+		if (!res_has(&out, "cpu") && out.n < SCHED_MAX_POD_RESOURCES)
+			*res_slot(&out, "cpu") =
+			    SCHED_DEFAULT_MILLI_CPU_REQUEST;
+		if (!res_has(&out, "memory") && out.n < SCHED_MAX_POD_RESOURCES)
+			*res_slot(&out, "memory") =
+			    SCHED_DEFAULT_MEMORY_REQUEST;
 	}
 	*ret = out;
 	return 0;
-}
-
-static void add_res(struct sched_resources *a, const struct sched_resources *b)
-{
-	a->milli_cpu = sched_resource_add(a->milli_cpu, b->milli_cpu);
-	a->memory = sched_resource_add(a->memory, b->memory);
-}
-
-static void max_res(struct sched_resources *a, const struct sched_resources *b)
-{
-	if (b->milli_cpu > a->milli_cpu)
-		a->milli_cpu = b->milli_cpu;
-	if (b->memory > a->memory)
-		a->memory = b->memory;
-}
-
-/* A container's requests as scoring sees them: SCHED_DEFAULT_* for cpu
- * or memory it does not mention. */
-static struct sched_resources nonzero(const struct container_req *c)
-{
-	struct sched_resources r = c->req;
-
-	if (!c->has_cpu)
-		r.milli_cpu = SCHED_DEFAULT_MILLI_CPU_REQUEST;
-	if (!c->has_memory)
-		r.memory = SCHED_DEFAULT_MEMORY_REQUEST;
-	return r;
 }
 
 /*
@@ -139,14 +199,11 @@ static struct sched_resources nonzero(const struct container_req *c)
  * the pod needs the max of that and the sum; sidecars (restartPolicy
  * Always) add to the sum; then the pod overhead.
  */
-static int compute_requests(struct sched_pod *pod, const json_t *spec,
-			    struct kf_error *err)
+static int pod_requests(const json_t *spec, bool nonzero, struct kf_error *err,
+			struct reslist *ret)
 {
-	struct sched_resources req = {0, 0, 1}, nz = {0, 0, 1};
-	struct sched_resources side = {0, 0, 0}, side_nz = {0, 0, 0};
-	struct sched_resources init = {0, 0, 0}, init_nz = {0, 0, 0};
 	const json_t *containers = NULL, *inits = NULL, *overhead = NULL, *c;
-	struct container_req cr;
+	struct reslist sum = {0}, side = {0}, init = {0}, cr, t;
 	char path[64];
 	size_t i;
 	int r;
@@ -159,71 +216,83 @@ static int compute_requests(struct sched_pod *pod, const json_t *spec,
 	if (r < 0)
 		return r;
 	json_array_foreach (containers, i, c) {
-		struct sched_resources n;
-
 		snprintf(path, sizeof(path), "spec.containers[%zu]", i);
-		r = container_requests(c, path, err, &cr);
-		if (r < 0)
+		r = container_requests(c, path, nonzero, err, &cr);
+		if (r < 0 || (r = res_add(&sum, &cr, err)) < 0)
 			return r;
-		n = nonzero(&cr);
-		add_res(&req, &cr.req);
-		add_res(&nz, &n);
 	}
 	json_array_foreach (inits, i, c) {
 		const char *policy;
-		struct sched_resources n, t, t_nz;
 
 		snprintf(path, sizeof(path), "spec.initContainers[%zu]", i);
-		r = container_requests(c, path, err, &cr);
+		r = container_requests(c, path, nonzero, err, &cr);
 		if (r < 0)
 			return r;
-		n = nonzero(&cr);
 		policy = json_string_value(json_object_get(c, "restartPolicy"));
 		if (policy && strcmp(policy, "Always") == 0) {
-			add_res(&req, &cr.req);
-			add_res(&nz, &n);
-			add_res(&side, &cr.req);
-			add_res(&side_nz, &n);
+			if ((r = res_add(&sum, &cr, err)) < 0 ||
+			    (r = res_add(&side, &cr, err)) < 0)
+				return r;
 			t = side;
-			t_nz = side_nz;
 		} else {
-			t = cr.req;
-			t_nz = n;
-			add_res(&t, &side);
-			add_res(&t_nz, &side_nz);
+			t = cr;
+			if ((r = res_add(&t, &side, err)) < 0)
+				return r;
 		}
-		max_res(&init, &t);
-		max_res(&init_nz, &t_nz);
+		if ((r = res_max(&init, &t, err)) < 0)
+			return r;
 	}
-	max_res(&req, &init);
-	max_res(&nz, &init_nz);
+	if ((r = res_max(&sum, &init, err)) < 0)
+		return r;
 
 	r = get_object(spec, "overhead", "spec.overhead", err, &overhead);
 	if (r < 0)
 		return r;
 	if (overhead) {
-		struct sched_resources o = {0, 0, 0};
-		const json_t *v;
+		struct reslist o = {0};
 
-		v = json_object_get(overhead, "cpu");
-		if (v) {
-			r = sched_resource_parse(v, true, "spec.overhead[cpu]",
-						 err, &o.milli_cpu);
-			if (r < 0)
-				return r;
-		}
-		v = json_object_get(overhead, "memory");
-		if (v) {
-			r = sched_resource_parse(
-			    v, false, "spec.overhead[memory]", err, &o.memory);
-			if (r < 0)
-				return r;
-		}
-		add_res(&req, &o);
-		add_res(&nz, &o);
+		if ((r = parse_map(overhead, "spec.overhead", &o, err)) < 0 ||
+		    (r = res_add(&sum, &o, err)) < 0)
+			return r;
 	}
-	pod->req = req;
-	pod->nonzero_req = nz;
+	*ret = sum;
+	return 0;
+}
+
+static int compute_requests(struct sched_pod *pod, const json_t *spec,
+			    struct kf_error *err)
+{
+	struct reslist req, nz;
+	size_t n = 0;
+	int r;
+
+	r = pod_requests(spec, false, err, &req);
+	if (r < 0)
+		return r;
+	r = pod_requests(spec, true, err, &nz);
+	if (r < 0)
+		return r;
+	pod->req.milli_cpu = res_get(&req, "cpu");
+	pod->req.memory = res_get(&req, "memory");
+	pod->req.pods = 1;
+	pod->nonzero_req.milli_cpu = res_get(&nz, "cpu");
+	pod->nonzero_req.memory = res_get(&nz, "memory");
+	pod->nonzero_req.pods = 1;
+	for (size_t i = 0; i < req.n; i++)
+		n += strcmp(req.name[i], "cpu") != 0 &&
+		     strcmp(req.name[i], "memory") != 0 && req.v[i] > 0;
+	if (!n)
+		return 0;
+	pod->scalars = calloc(n, sizeof(*pod->scalars));
+	if (!pod->scalars)
+		return -ENOMEM;
+	for (size_t i = 0; i < req.n; i++) {
+		if (strcmp(req.name[i], "cpu") == 0 ||
+		    strcmp(req.name[i], "memory") == 0 || req.v[i] <= 0)
+			continue;
+		pod->scalars[pod->n_scalars].name = req.name[i];
+		pod->scalars[pod->n_scalars++].value = req.v[i];
+	}
 	return 0;
 }
 
@@ -556,6 +625,7 @@ void sched_pod_unref(struct sched_pod *pod)
 	if (!pod || __atomic_sub_fetch(&pod->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	free(pod->host_ports);
+	free(pod->scalars);
 	free(pod->affinity);
 	free(pod->anti_affinity);
 	free(pod->key);

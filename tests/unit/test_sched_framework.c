@@ -515,6 +515,53 @@ static void test_filter_resources_fit(void **state)
 	sched_node_free(n);
 }
 
+static void test_filter_extended_resources(void **state)
+{
+	json_t *obj = J("{'metadata':{'name':'g'},'status':{'allocatable':"
+			"{'cpu':'8','memory':'8Gi','pods':'10',"
+			"'nvidia.com/gpu':'2','ephemeral-storage':'10Gi'},"
+			"'capacity':{'hugepages-2Mi':'1Gi'}}}");
+	struct sched_node *plain = node_simple("plain"), *g = NULL;
+	struct sched_pod *gpu = pod_spec(
+	    "gpu", "{'containers':[{'resources':{'limits':{"
+		   "'nvidia.com/gpu':'1'}}}],'initContainers':[{"
+		   "'resources':{'requests':{'ephemeral-storage':'4Gi'}}}]}");
+	struct sched_pod *two = pod_spec(
+	    "two", "{'containers':[{'resources':{'requests':{"
+		   "'nvidia.com/gpu':'2','hugepages-2Mi':'512Mi'}}}]}");
+	struct kf_error err;
+	struct sched_status st;
+
+	(void)state;
+	kf_error_init(&err);
+	assert_int_equal(sched_node_new("g", &g), 0);
+	assert_int_equal(sched_node_set(g, obj, &err), 0);
+	assert_int_equal(g->n_scalars, 3);
+	/* limits stand in for requests; init containers count at most */
+	assert_int_equal(gpu->n_scalars, 2);
+	expect_reject(SCHED_PLUGIN_NODE_RESOURCES_FIT, gpu, plain,
+		      "Insufficient nvidia.com/gpu");
+	st = run_filter(SCHED_PLUGIN_NODE_RESOURCES_FIT, gpu, &plain, 1, 0);
+	assert_int_equal(st.n_reasons, 2);
+	expect_pass(SCHED_PLUGIN_NODE_RESOURCES_FIT, gpu, g);
+	expect_pass(SCHED_PLUGIN_NODE_RESOURCES_FIT, two, g);
+	assert_int_equal(sched_node_add_pod(g, gpu), 0);
+	expect_reject(SCHED_PLUGIN_NODE_RESOURCES_FIT, two, g,
+		      "Insufficient nvidia.com/gpu");
+	/* a new version of the node keeps counting the pods on it */
+	json_object_set_new(
+	    json_object_get(json_object_get(obj, "status"), "allocatable"),
+	    "nvidia.com/gpu", json_string("3"));
+	assert_int_equal(sched_node_set(g, obj, &err), 0);
+	expect_pass(SCHED_PLUGIN_NODE_RESOURCES_FIT, two, g);
+	assert_int_equal(sched_node_remove_pod(g, gpu), 0);
+	json_decref(obj);
+	sched_pod_unref(gpu);
+	sched_pod_unref(two);
+	sched_node_free(g);
+	sched_node_free(plain);
+}
+
 static void test_filter_node_ports(void **state)
 {
 	struct sched_node *n = node_simple("n");
@@ -1428,6 +1475,7 @@ int main(void)
 	    cmocka_unit_test(test_filter_taint_toleration),
 	    cmocka_unit_test(test_filter_node_affinity),
 	    cmocka_unit_test(test_filter_resources_fit),
+	    cmocka_unit_test(test_filter_extended_resources),
 	    cmocka_unit_test(test_filter_node_ports),
 	    cmocka_unit_test(test_filter_anti_affinity_hostname),
 	    cmocka_unit_test(test_filter_anti_affinity_namespaces_and_zones),
