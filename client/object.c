@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/cleanup.h"
@@ -413,6 +414,19 @@ static char *generate_name(const char *base)
 	return out;
 }
 
+/* Does the directory holding path exist? */
+static bool parent_exists(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat st;
+
+	if (!slash)
+		return true;
+	*slash = '\0';
+	return stat(dir, &st) == 0;
+}
+
 /* Write obj (with metadata.name = name) to NAME with O_CREAT|O_EXCL. */
 static int create_once(struct client *c, const struct kind_info *k,
 		       const char *ns, const char *name, const json_t *obj,
@@ -446,6 +460,8 @@ static int create_once(struct client *c, const struct kind_info *k,
 	if (!text)
 		return -ENOMEM;
 	r = kfc_write_file(path, O_CREAT | O_EXCL, text, strlen(text));
+	if (r == -ENOENT && ns && !parent_exists(path))
+		return kf_error_set(err, r, "namespaces \"%s\" not found", ns);
 	if (r < 0)
 		return kfc_fail(c, rel, since, r, k, name, err);
 	return 0;

@@ -607,9 +607,10 @@ static void test_live_rejected_write(void **state)
 	/* a missing namespace */
 	cm = configmap(NULL, "x", "web", "1");
 	kf_error_init(&err);
-	assert_true(client_create(fs.c, kind("core", "configmaps"),
-				  "no-such-ns", cm, &err, NULL) < 0);
-	assert_true(err.msg[0] != '\0');
+	assert_int_equal(client_create(fs.c, kind("core", "configmaps"),
+				       "no-such-ns", cm, &err, NULL),
+			 -ENOENT);
+	assert_string_equal(err.msg, "namespaces \"no-such-ns\" not found");
 
 	/* a bad name never reaches the server */
 	kf_error_init(&err);
