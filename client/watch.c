@@ -228,11 +228,15 @@ static int parse_event(struct watch *w, const char *line, size_t len,
  */
 static int take_line(struct watch *w, const char **ret, size_t *ret_len)
 {
-	const char *p = w->buf + w->start;
-	const char *nl = memchr(p, '\n', w->len - w->start);
+	const char *p, *nl;
+
+	if (w->start == w->len)
+		return 0;
+	p = w->buf + w->start;
+	nl = memchr(p, '\n', w->len - w->start);
 
 	if (!nl) {
-		if (!w->eof || w->start == w->len)
+		if (!w->eof)
 			return 0;
 		nl = w->buf + w->len; /* a last line without newline */
 	}
