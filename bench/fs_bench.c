@@ -218,7 +218,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void watch_latency(const char *mnt, int watchers, int events)
 {
-	char dir[4096], path[4096], name[64], q[4200];
+	char dir[4096], path[8192], name[64], q[4200];
 	struct watcher *w = calloc(watchers, sizeof(*w));
 	pthread_t *t = calloc(watchers, sizeof(*t));
 	double *lat = calloc((size_t)watchers * events, sizeof(double));
