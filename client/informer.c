@@ -38,12 +38,13 @@ struct informer {
 	int wake[2]; /* pipe: a byte wakes the thread to stop */
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* synced or stopped changed */
-	bool stopping;	     /* under lock */
-	bool synced;	     /* under lock */
-	json_t *cache;	     /* key -> object, under lock */
-	int error;	     /* under lock */
-	struct kf_error err; /* under lock */
+	pthread_cond_t cond;	  /* synced or stopped changed */
+	bool stopping;		  /* under lock */
+	bool synced;		  /* under lock */
+	json_t *cache;		  /* key -> object, under lock */
+	int error;		  /* under lock */
+	struct informer_stats st; /* under lock */
+	struct kf_error err;	  /* under lock */
 
 	/* thread-private */
 	uint64_t rv;	      /* where the next watch starts */
@@ -341,6 +342,7 @@ static int do_list(struct informer *inf)
 	cache_replace(inf, items);
 	inf->rv = rv;
 	pthread_mutex_lock(&inf->lock);
+	inf->st.lists++;
 	inf->synced = true;
 	if (inf->error != -E2BIG) {
 		inf->error = 0;
@@ -425,6 +427,9 @@ static int watch_once(struct informer *inf)
 		set_error(inf, r, &err);
 		return -EAGAIN;
 	}
+	pthread_mutex_lock(&inf->lock);
+	inf->st.watches++;
+	pthread_mutex_unlock(&inf->lock);
 	for (;;) {
 		struct watch_event ev = {0};
 
@@ -445,6 +450,9 @@ static int watch_once(struct informer *inf)
 			break;
 		events++;
 		inf->backoff_ms = 0;
+		pthread_mutex_lock(&inf->lock);
+		inf->st.events++;
+		pthread_mutex_unlock(&inf->lock);
 		if (ev.type == WATCH_ERROR) {
 			r = watch_event_status_code(&ev) == 410 ? -ESTALE
 								: -EAGAIN;
@@ -659,4 +667,11 @@ int informer_error(struct informer *inf, struct kf_error *err)
 		*err = inf->err;
 	pthread_mutex_unlock(&inf->lock);
 	return r;
+}
+
+void informer_stats(struct informer *inf, struct informer_stats *ret)
+{
+	pthread_mutex_lock(&inf->lock);
+	*ret = inf->st;
+	pthread_mutex_unlock(&inf->lock);
 }

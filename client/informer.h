@@ -140,6 +140,15 @@ size_t informer_len(struct informer *inf);
  */
 int informer_error(struct informer *inf, struct kf_error *err);
 
+struct informer_stats {
+	uint64_t lists;	  /* successful lists: 1, plus one per re-list */
+	uint64_t watches; /* watch streams opened */
+	uint64_t events;  /* watch events read (bookmarks included) */
+};
+
+/* Counters of the informer's loop, for metrics and tests. */
+void informer_stats(struct informer *inf, struct informer_stats *ret);
+
 /*
  * client-go's MetaNamespaceKeyFunc: "ns/name", or "name" when the object
  * has no namespace. *ret malloc'd, owned by the caller. -EINVAL if obj

@@ -412,6 +412,125 @@ static void test_live_server_restart(void **state)
 	seen_release(&s);
 }
 
+/* Handlers that hold the informer's thread while a gate is closed. */
+struct gate {
+	struct seen seen;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool closed, holding;
+};
+
+static void gated_update(void *ud, const json_t *old, const json_t *new)
+{
+	struct gate *g = ud;
+
+	on_update(&g->seen, old, new);
+	pthread_mutex_lock(&g->lock);
+	if (!strcmp(data_v(new) ? data_v(new) : "", "block")) {
+		g->holding = true;
+		pthread_cond_broadcast(&g->cond);
+		while (g->closed)
+			pthread_cond_wait(&g->cond, &g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void gated_delete(void *ud, const json_t *obj)
+{
+	on_delete(&((struct gate *)ud)->seen, obj);
+}
+
+/* Replace ns/name's data.v with value. */
+static void set_v(const char *ns, const char *name, const char *value)
+{
+	_cleanup_json_ json_t *o =
+	    json_pack("{s:{s:s, s:s}, s:{s:s}}", "metadata", "name", name,
+		      "namespace", ns, "data", "v", value);
+
+	assert_int_equal(client_replace(fs.c, cm_kind(), o, NULL, NULL), 0);
+}
+
+/*
+ * A watcher too slow to keep up is cut off by the server with 410 (its
+ * queue holds at most 64 MiB: fs/watch.h WATCH_MAX_QUEUE_BYTES); the
+ * informer re-lists and finds, by diffing its cache, an object deleted
+ * while its events were lost.
+ */
+static void test_live_relist_after_410(void **state)
+{
+	struct informer_opts o = {.ns = "inf5"};
+	struct informer *inf = NULL;
+	struct informer_stats st;
+	struct gate g = {.closed = true};
+	struct informer_handlers h = {NULL, gated_update, gated_delete, &g};
+	const size_t big = 1000000;
+	char *value;
+	json_t *obj = NULL;
+
+	TEST_FS_REQUIRE(&fs);
+	seen_init(&g.seen);
+	pthread_mutex_init(&g.lock, NULL);
+	pthread_cond_init(&g.cond, NULL);
+	o.kind = cm_kind();
+	make_namespace("inf5");
+	put_cm("inf5", "big", "web", "small");
+	put_cm("inf5", "victim", "web", "1");
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+
+	/* hold the informer's thread in a handler */
+	set_v("inf5", "big", "block");
+	pthread_mutex_lock(&g.lock);
+	while (!g.holding)
+		pthread_cond_wait(&g.cond, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+
+	/* more than its stream may queue, then a deletion it will miss */
+	value = malloc(big + 1);
+	assert_non_null(value);
+	memset(value, 'x', big);
+	value[big] = '\0';
+	for (int i = 0; i < 80; i++) {
+		snprintf(value, 16, "%08d", i);
+		value[8] = 'x';
+		set_v("inf5", "big", value);
+	}
+	free(value);
+	set_v("inf5", "big", "final");
+	assert_int_equal(client_delete(fs.c, cm_kind(), "inf5", "victim", NULL),
+			 0);
+
+	pthread_mutex_lock(&g.lock);
+	g.closed = false;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+
+	wait_seen(&g.seen, "delete inf5/victim");
+	for (int i = 0;; i++) {
+		assert_int_equal(informer_get(inf, "inf5/big", &obj), 0);
+		if (!strcmp(data_v(obj), "final"))
+			break;
+		json_decref(obj);
+		if (i == 1500)
+			fail_msg("the informer never caught up");
+		test_fs_sleep_ms(20);
+	}
+	json_decref(obj);
+	informer_stats(inf, &st);
+	if (st.lists < 2)
+		fail_msg("no re-list happened (lists %llu, watches %llu): did "
+			 "kubefs-fs stop cutting off slow watchers?",
+			 (unsigned long long)st.lists,
+			 (unsigned long long)st.watches);
+	assert_true(st.watches >= 2);
+	informer_free(inf);
+	pthread_cond_destroy(&g.cond);
+	pthread_mutex_destroy(&g.lock);
+	seen_release(&g.seen);
+}
+
 static int group_setup(void **state)
 {
 	test_fs_start(&fs);
@@ -433,6 +552,7 @@ int main(void)
 	    cmocka_unit_test(test_live_selector),
 	    cmocka_unit_test(test_live_all_namespaces_and_resync),
 	    cmocka_unit_test(test_live_server_restart),
+	    cmocka_unit_test(test_live_relist_after_410),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
