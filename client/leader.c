@@ -333,11 +333,11 @@ int leader_run(struct leader *l)
 	/* campaign */
 	for (;;) {
 		if (!pause_ms(l, 0))
-			goto out_stopped;
+			goto out_clear_running;
 		if (try_acquire_or_renew(l))
 			break;
 		if (!pause_ms(l, jittered(l)))
-			goto out_stopped;
+			goto out_clear_running;
 	}
 	pthread_mutex_lock(&l->lock);
 	stopped = l->stop;
@@ -345,7 +345,7 @@ int leader_run(struct leader *l)
 	pthread_mutex_unlock(&l->lock);
 	if (stopped) {
 		release(l);
-		goto out_stopped;
+		goto out_clear_running;
 	}
 	r = pthread_create(&work, NULL, work_main, l);
 	if (r) {
@@ -379,7 +379,7 @@ int leader_run(struct leader *l)
 	pthread_mutex_unlock(&l->lock);
 	return stopped ? 0 : -ENOLCK;
 
-out_stopped:
+out_clear_running:
 	pthread_mutex_lock(&l->lock);
 	l->running = false;
 	pthread_mutex_unlock(&l->lock);

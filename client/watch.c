@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/cleanup.h"
@@ -80,6 +81,19 @@ static int build_query(const struct watch_opts *o, char *q, size_t size)
 	return r;
 }
 
+/* Does the directory holding the @watch name exist? */
+static bool dir_exists(const char *watch_path)
+{
+	_cleanup_free_ char *dir = strdup(watch_path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat st;
+
+	if (!slash)
+		return true;
+	*slash = '\0';
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int watch_open(struct client *c, const struct kind_info *k, const char *ns,
 	       const struct watch_opts *o, struct kf_error *err,
 	       struct watch **ret)
@@ -119,7 +133,7 @@ int watch_open(struct client *c, const struct kind_info *k, const char *ns,
 	w->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (w->fd < 0) {
 		r = -errno;
-		if (r == -ENOENT && ns)
+		if (r == -ENOENT && ns && !dir_exists(path))
 			return kf_error_set(err, r,
 					    "namespaces \"%s\" not found", ns);
 		return kfc_fail(c, rel, since, r, k, NULL, err);
