@@ -22,22 +22,24 @@
 
 #include "api/error.h"
 
+struct validation;
+
 enum kind_subresource {
 	KIND_SUB_STATUS = 1u << 0,   /* NAME@status */
 	KIND_SUB_SCALE = 1u << 1,    /* NAME@scale (spec.replicas) */
 	KIND_SUB_BINDING = 1u << 2,  /* pods: NAME@binding */
-	KIND_SUB_LOG = 1u << 3,      /* pods: NAME@log[.CONTAINER] */
+	KIND_SUB_LOG = 1u << 3,	     /* pods: NAME@log[.CONTAINER] */
 	KIND_SUB_EVICTION = 1u << 4, /* pods: NAME@eviction */
 };
 
 struct kind_info {
-	const char *group;       /* "" for the core group */
-	const char *path_group;  /* directory name: "core" or the group */
-	const char *version;     /* "v1" */
+	const char *group;	 /* "" for the core group */
+	const char *path_group;	 /* directory name: "core" or the group */
+	const char *version;	 /* "v1" */
 	const char *api_version; /* "v1" or "apps/v1" */
-	const char *kind;        /* "Deployment" */
-	const char *resource;    /* plural, "deployments" */
-	const char *singular;    /* "deployment" */
+	const char *kind;	 /* "Deployment" */
+	const char *resource;	 /* plural, "deployments" */
+	const char *singular;	 /* "deployment" */
 	const char *short_names; /* comma-separated, e.g. "deploy" or "" */
 	bool namespaced;
 	unsigned subresources; /* enum kind_subresource bits */
@@ -63,6 +65,16 @@ struct kind_info {
 	 */
 	int (*validate)(const json_t *obj, const json_t *old,
 			struct kf_error *err);
+	/* "Deployment.apps" / "Pod", as kind_qualified() returns it. */
+	const char *qualified;
+	/* The kind's metadata.name rule: an enum name_rule (validate.h). */
+	unsigned name_rule;
+	/*
+	 * The kind's own rules after the generic ObjectMeta ones, adding to
+	 * the error list v (validate.h). May be NULL.
+	 */
+	void (*check)(struct validation *v, const json_t *obj,
+		      const json_t *old);
 };
 
 /* Number of kinds and the i-th one, in a stable order (for `resources`). */
@@ -78,8 +90,7 @@ const struct kind_info *kinds_by_path(const char *path_group,
 				      const char *resource);
 
 /* Look up by apiVersion and kind as written in a manifest. NULL if none. */
-const struct kind_info *kinds_by_gvk(const char *api_version,
-				     const char *kind);
+const struct kind_info *kinds_by_gvk(const char *api_version, const char *kind);
 
 /*
  * Look up by a name a user types: plural, singular, kind (any case) or
