@@ -1,12 +1,16 @@
 /*
  * commit.c — writes and group commit.
  *
- * store_write() queues its request and sleeps. One committer thread takes
- * every queued request (up to a budget), runs them all in one LMDB write
- * transaction — each request in a nested transaction, so a request that
- * fails leaves no trace while the others commit — and commits once: one
- * disk sync for the whole group. Then it wakes every waiter with its own
- * result.
+ * store_write() queues its request. The first writer to find no commit
+ * under way becomes the committer: it takes every queued request (up to
+ * a budget), runs them all in one LMDB write transaction — each request
+ * in a nested transaction, so a request that fails leaves no trace while
+ * the others commit — and commits once: one disk sync for the whole
+ * group. It then wakes each writer of the group with its own result and
+ * hands the committer's role to the oldest writer still queued, who
+ * commits everything queued meanwhile. A lone writer thus commits its own
+ * write with no thread switch, and N writers waiting together share one
+ * sync.
  */
 #include "store/store_i.h"
 
@@ -163,6 +167,8 @@ static int compact(struct store *s, MDB_txn *txn, uint64_t current,
 	MDB_txn *child;
 	int n;
 
+	if (current <= s->keep_events)
+		return 0; /* nothing can go yet */
 	if (mdb_txn_begin(s->env, txn, 0, &child))
 		return 0;
 	n = log_compact(s, child, current, now, max);
@@ -293,65 +299,39 @@ static void commit_group(struct store *s, struct store_req *group)
 	}
 }
 
-static void *committer_main(void *arg)
+/* Take the queue's head, up to the budget of one transaction. Called
+ * with s->lock held and the queue not empty. */
+static struct store_req *take_group(struct store *s)
 {
-	struct store *s = arg;
-	struct store_req *group, *last, *next;
-	size_t reqs, bytes;
+	struct store_req *group = s->head, *last = group;
+	size_t reqs = 1, bytes = group->bytes;
 
-	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		while (!s->head && !s->stopping)
-			pthread_cond_wait(&s->work, &s->lock);
-		if (!s->head)
-			break;
-		/* Take the queue, up to the budget of one transaction. */
-		group = last = s->head;
-		reqs = 1;
-		bytes = group->bytes;
-		while (last->next && reqs < STORE_GROUP_REQS &&
-		       bytes + last->next->bytes <= STORE_GROUP_BYTES) {
-			last = last->next;
-			reqs++;
-			bytes += last->bytes;
-		}
-		s->head = last->next;
-		if (!s->head)
-			s->tail = NULL;
-		last->next = NULL;
-		pthread_mutex_unlock(&s->lock);
-
-		commit_group(s, group);
-
-		pthread_mutex_lock(&s->lock);
-		for (struct store_req *q = group; q; q = next) {
-			next = q->next; /* q is gone once done is seen */
-			q->done = true;
-		}
-		pthread_cond_broadcast(&s->done);
+	while (last->next && reqs < STORE_GROUP_REQS &&
+	       bytes + last->next->bytes <= STORE_GROUP_BYTES) {
+		last = last->next;
+		reqs++;
+		bytes += last->bytes;
 	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
+	s->head = last->next;
+	if (!s->head)
+		s->tail = NULL;
+	last->next = NULL;
+	return group;
 }
 
-int store_committer_start(struct store *s)
+/* Mark the group's requests done and wake their writers (but self).
+ * Called with s->lock held: a writer cannot return before it is
+ * released. */
+static void finish_group(struct store_req *group, struct store_req *self)
 {
-	int r = pthread_create(&s->committer, NULL, committer_main, s);
+	struct store_req *next;
 
-	if (r)
-		return -r;
-	s->committer_started = true;
-	return 0;
-}
-
-void store_committer_stop(struct store *s)
-{
-	pthread_mutex_lock(&s->lock);
-	s->stopping = true;
-	pthread_cond_signal(&s->work);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->committer, NULL);
-	s->committer_started = false;
+	for (struct store_req *q = group; q; q = next) {
+		next = q->next;
+		q->done = true;
+		if (q != self)
+			pthread_cond_signal(&q->cond);
+	}
 }
 
 /* Validate ops before queueing; the committer trusts them. */
@@ -390,6 +370,7 @@ int store_write(struct store *s, struct store_op *ops, size_t n,
 		size_t *ret_index)
 {
 	struct store_req req = {.ops = ops, .n = n};
+	struct store_req *group;
 	size_t index;
 	int r;
 
@@ -399,22 +380,41 @@ int store_write(struct store *s, struct store_op *ops, size_t n,
 			*ret_index = index;
 		return r;
 	}
-	pthread_mutex_lock(&s->lock);
-	if (s->broken) {
-		pthread_mutex_unlock(&s->lock);
+	if (atomic_load(&s->broken)) {
 		if (ret_index)
 			*ret_index = 0;
 		return -EIO;
 	}
+	pthread_cond_init(&req.cond, NULL);
+	pthread_mutex_lock(&s->lock);
 	if (s->tail)
 		s->tail->next = &req;
 	else
 		s->head = &req;
 	s->tail = &req;
-	pthread_cond_signal(&s->work);
-	while (!req.done)
-		pthread_cond_wait(&s->done, &s->lock);
+	if (s->committing) {
+		/* Wait to be done, or to be handed the committer's role. */
+		while (!req.done && !req.lead)
+			pthread_cond_wait(&req.cond, &s->lock);
+	}
+	if (!req.done) {
+		s->committing = true;
+		while (!req.done) {
+			group = take_group(s);
+			pthread_mutex_unlock(&s->lock);
+			commit_group(s, group);
+			pthread_mutex_lock(&s->lock);
+			finish_group(group, &req);
+		}
+		if (s->head) {
+			s->head->lead = true;
+			pthread_cond_signal(&s->head->cond);
+		} else {
+			s->committing = false;
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&req.cond);
 
 	if (req.result < 0) {
 		if (ret_index)

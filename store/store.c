@@ -404,8 +404,6 @@ int store_open(const struct store_config *cfg, struct store **ret)
 	pthread_rwlock_init(&s->resize_lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->work, NULL);
-	pthread_cond_init(&s->done, NULL);
 
 	r = registry_add(s);
 	if (r < 0) {
@@ -421,9 +419,6 @@ int store_open(const struct store_config *cfg, struct store **ret)
 	r = sync_dir(cfg->path);
 	if (r < 0)
 		goto out_free;
-	r = store_committer_start(s);
-	if (r < 0)
-		goto out_free;
 	*ret = s;
 	return 0;
 out_free:
@@ -435,16 +430,12 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->committer_started)
-		store_committer_stop(s);
 	if (s->env)
 		mdb_env_close(s->env);
 	if (s->pid)
 		registry_remove(s);
 	pthread_rwlock_destroy(&s->resize_lock);
 	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->work);
-	pthread_cond_destroy(&s->done);
 	free(s);
 }
 

@@ -21,12 +21,13 @@
  *
  * Durability: store_write() returns only after the commit holding the
  * write is on disk (fsync/fdatasync through LMDB). Concurrent writers are
- * batched by one committer thread into a single LMDB transaction (group
- * commit), so N writers waiting together cost one sync. After kill -9 or
- * power loss at any instant the store opens with every acknowledged write
- * and no trace of unacknowledged ones, with no recovery step. (A write
- * whose store_write() had not returned yet is either wholly there or
- * wholly absent: it may have reached the disk just before the crash.)
+ * batched into a single LMDB transaction (group commit): the first writer
+ * to find no commit under way commits everything queued, so N writers
+ * waiting together cost one sync. After kill -9 or power loss at any
+ * instant the store opens with every acknowledged write and no trace of
+ * unacknowledged ones, with no recovery step. (A write whose
+ * store_write() had not returned yet is either wholly there or wholly
+ * absent: it may have reached the disk just before the crash.)
  *
  * Thread safety: every function may be called from any thread, except
  * store_free(), which must not race with any other call. One process
@@ -35,7 +36,7 @@
  *
  * Callbacks (store_list_fn, store_event_fn) run inside a read transaction
  * and may call store_get(), store_list(), store_events() and the other
- * reads, but never store_write(): the committer may need every read
+ * reads, but never store_write(): a commit may need every read
  * transaction of the process to end before it can grow the map.
  *
  * Limits: keys STORE_KEY_MAX bytes, values STORE_VALUE_MAX bytes, at most
@@ -83,7 +84,7 @@ struct store_config {
  */
 int store_open(const struct store_config *cfg, struct store **ret);
 
-/* Stop the committer (after finishing queued writes) and close. NULL ok. */
+/* Close. No store_write() may be in flight. NULL ok. */
 void store_free(struct store *s);
 
 /* The newest committed rv (0 for an empty store), read from the store,

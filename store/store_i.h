@@ -1,6 +1,6 @@
 /*
  * store_i.h — the store's private parts: the handle, the on-disk layout,
- * the resize lock and the committer. See docs/store.md for the design.
+ * the resize lock and the write queue. See docs/store.md for the design.
  *
  * On-disk layout (native byte order; an LMDB file is not portable across
  * architectures anyway), in four named DBIs of one LMDB environment:
@@ -61,15 +61,17 @@ struct log_rec {
 };
 #define LOG_REC_SIZE 32
 
-/* One store_write() waiting for the committer; lives on its stack. */
+/* One store_write() in the queue; lives on its stack. */
 struct store_req {
 	struct store_op *ops;
 	size_t n;
 	size_t bytes;	   /* key and value bytes, for the group budget */
-	int result;	   /* set by the committer */
+	int result;	   /* set by the committing writer */
 	size_t index;	   /* failing op when result < 0 */
 	uint64_t first_rv; /* rv of ops[0] when result == 0 */
 	bool done;
+	bool lead;	     /* handed the committer's role */
+	pthread_cond_t cond; /* done or lead, under store.lock */
 	struct store_req *next;
 };
 
@@ -88,7 +90,6 @@ struct store {
 	ino_t ino;
 	pid_t pid;
 	struct store *reg_next; /* the process' list of open stores */
-	bool committer_started;
 
 	/*
 	 * Every LMDB transaction of this process runs under resize_lock
@@ -97,14 +98,11 @@ struct store {
 	 */
 	pthread_rwlock_t resize_lock;
 
-	/* The committer and its queue. */
+	/* The write queue; committing: some writer is committing. */
 	pthread_mutex_t lock;
-	pthread_cond_t work; /* queue not empty, or stopping */
-	pthread_cond_t done; /* some request finished */
 	struct store_req *head, *tail;
-	bool stopping;
+	bool committing;
 	_Atomic bool broken; /* a commit failed: writes refused with -EIO */
-	pthread_t committer;
 
 	store_clock_fn clock;
 	void *clock_ud;
@@ -125,8 +123,7 @@ int store_errno(int rc);
 int store_read_begin(struct store *s, MDB_txn **ret_txn);
 void store_read_end(struct store *s, MDB_txn *txn);
 
-/* Take the resize lock shared / release it (for the committer's write
- * transaction). */
+/* Take the resize lock shared / release it (for a write transaction). */
 void store_lock_shared(struct store *s);
 void store_unlock_shared(struct store *s);
 
@@ -150,11 +147,6 @@ uint64_t store_now(struct store *s);
 /* Replace the clock used to timestamp events (tests). NULL: the real
  * CLOCK_REALTIME clock. Not thread-safe against concurrent writes. */
 void store_set_clock(struct store *s, store_clock_fn fn, void *ud);
-
-/* ---- commit.c ---- */
-
-int store_committer_start(struct store *s);
-void store_committer_stop(struct store *s);
 
 /* ---- eventlog.c ---- */
 

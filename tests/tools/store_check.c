@@ -4,9 +4,10 @@
  * in LOG):
  *
  *  - every acknowledged write is there: a key holds the value of its last
- *    ACK (same rv, same hash), or the value of the one write that was in
- *    flight when the writer died (a larger rv, that TRY's hash); an ACKed
- *    delete left the key absent (or the in-flight put after it);
+ *    ACK (same rv, same hash), or the value of a write tried after it (a
+ *    larger rv, that TRY's hash: the write in flight when a writer died,
+ *    one per run at most); an ACKed delete left the key absent (or a put
+ *    tried after it is there);
  *  - nothing else is there: every key is one the writer tried;
  *  - no value is torn: each value's own " crc=" matches its bytes, and
  *    says the key it is stored under;
@@ -39,8 +40,10 @@ struct kstate {
 	int ack_op;	   /* last acknowledged write */
 	uint64_t ack_rv;
 	uint64_t ack_hash;
-	int try_op; /* write in flight (tried after the last ACK) */
-	uint64_t try_hash;
+	/* writes tried after the last ACK (in flight when a writer died) */
+	size_t ntries;
+	int *try_ops;
+	uint64_t *try_hashes;
 	/* from the store */
 	bool seen_object;
 	int ev_type; /* last event in the log, 0: none */
@@ -158,6 +161,33 @@ static uint64_t check_value(const char *what, const char *key, size_t key_len,
 	return value_seq(c, len - strlen(head));
 }
 
+static int add_try(struct kstate *k, int op, uint64_t hash)
+{
+	int *ops = realloc(k->try_ops, (k->ntries + 1) * sizeof(*ops));
+	uint64_t *hashes;
+
+	if (!ops)
+		return -1;
+	k->try_ops = ops;
+	hashes = realloc(k->try_hashes, (k->ntries + 1) * sizeof(*hashes));
+	if (!hashes)
+		return -1;
+	k->try_hashes = hashes;
+	ops[k->ntries] = op;
+	hashes[k->ntries++] = hash;
+	return 0;
+}
+
+/* Was op (with hash, for a put) tried after the last ACK? */
+static bool tried(const struct kstate *k, int op, uint64_t hash)
+{
+	for (size_t i = 0; i < k->ntries; i++)
+		if (k->try_ops[i] == op &&
+		    (op == OP_DEL || k->try_hashes[i] == hash))
+			return true;
+	return false;
+}
+
 static int read_log(const char *path, size_t *ret_acks)
 {
 	char line[512], op[8], verb[8], key[KEY_LEN], a[32], b[32];
@@ -185,8 +215,12 @@ static int read_log(const char *path, size_t *ret_acks)
 			continue;
 		}
 		if (!strcmp(verb, "TRY")) {
-			k->try_op = strcmp(op, "DEL") ? OP_PUT : OP_DEL;
-			k->try_hash = strtoull(b, NULL, 16);
+			if (add_try(k, strcmp(op, "DEL") ? OP_PUT : OP_DEL,
+				    strtoull(b, NULL, 16)) < 0) {
+				fclose(f);
+				printf("FAIL: out of memory\n");
+				return -1;
+			}
 			continue;
 		}
 		rv = strtoull(a, NULL, 10);
@@ -197,7 +231,7 @@ static int read_log(const char *path, size_t *ret_acks)
 		k->ack_op = strcmp(op, "DEL") ? OP_PUT : OP_DEL;
 		k->ack_rv = rv;
 		k->ack_hash = strtoull(b, NULL, 16);
-		k->try_op = OP_NONE;
+		k->ntries = 0;
 		acks++;
 	}
 	fclose(f);
@@ -219,7 +253,7 @@ static void check_acked(struct store *s, uint64_t current)
 			continue;
 		r = store_get(s, k->key, &data, &len, &rv);
 		if (r == -ENOENT) {
-			if (k->ack_op == OP_PUT && k->try_op != OP_DEL)
+			if (k->ack_op == OP_PUT && !tried(k, OP_DEL, 0))
 				fail("%s: acknowledged put at rv %" PRIu64
 				     " is lost",
 				     k->key, k->ack_rv);
@@ -237,14 +271,14 @@ static void check_acked(struct store *s, uint64_t current)
 			     k->key, rv, current);
 		if (k->ack_op == OP_PUT && rv == k->ack_rv && h == k->ack_hash)
 			continue;
-		if (k->try_op == OP_PUT && rv > k->ack_rv && h == k->try_hash)
+		if (rv > k->ack_rv && tried(k, OP_PUT, h))
 			continue;
 		fail("%s: holds rv %" PRIu64 " hash %016" PRIx64
 		     "; last acknowledged %s at rv %" PRIu64 " hash %016" PRIx64
 		     "%s",
 		     k->key, rv, h, k->ack_op == OP_DEL ? "delete" : "put",
 		     k->ack_rv, k->ack_hash,
-		     k->try_op ? ", one more in flight" : "");
+		     k->ntries ? ", and tries after it" : "");
 	}
 }
 
