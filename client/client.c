@@ -334,9 +334,11 @@ static bool errline_parse(const char *line, size_t len, const char *relpath,
 }
 
 /*
- * Find the newest line for relpath not older than since (0: any age) and
- * put its reason (joined with the lines of the same message before it)
- * into err. Returns true when one was found.
+ * Put the server's reason for relpath into err. since 0: the newest line
+ * for relpath, joined with the lines of the same message just before it
+ * (same time, consecutive). since set: every line for relpath logged at or
+ * after since (a drop box logs one line per failed document). Returns true
+ * when a line was found.
  */
 static bool errors_lookup(struct client *c, const char *relpath, time_t since,
 			  int code, struct kf_error *err)
@@ -351,21 +353,20 @@ static bool errors_lookup(struct client *c, const char *relpath, time_t since,
 		return false;
 	if (kfc_read_file(path, CLIENT_ERRORS_MAX, false, &text, &total) < 0)
 		return false;
-	/*
-	 * Walk the lines oldest to newest, remembering the start of the
-	 * newest run of consecutive matching lines with the same time.
-	 */
+	/* walk the lines oldest to newest, remembering where to start */
 	for (line = text; line < text + total; line += len + 1) {
 		const char *nl = memchr(line, '\n', text + total - line);
 
 		len = nl ? (size_t)(nl - line) : (size_t)(text + total - line);
-		if (!errline_parse(line, len, relpath, &cur) ||
-		    (since && cur.sec < since)) {
-			prev.ts = NULL;
+		if (!errline_parse(line, len, relpath, &cur)) {
+			prev.ts = NULL; /* ends a run */
 			continue;
 		}
-		if (!prev.ts || prev.ts_len != cur.ts_len ||
-		    memcmp(prev.ts, cur.ts, cur.ts_len))
+		if (since && cur.sec < since)
+			continue;
+		if (since ? !first
+			  : !prev.ts || prev.ts_len != cur.ts_len ||
+				memcmp(prev.ts, cur.ts, cur.ts_len))
 			first = line;
 		prev = cur;
 		last_end = line + len;

@@ -690,7 +690,7 @@ int client_scale_set(struct client *c, const struct kind_info *k,
 		return kf_error_set(err, -EINVAL,
 				    "the server could not find "
 				    "the requested resource");
-	if (replicas < 0 || replicas > INT32_MAX)
+	if (replicas < 0)
 		return kf_error_set(err, -EINVAL,
 				    "%s \"%s\" is invalid: spec.replicas: "
 				    "Invalid value: %" PRId64 ": must be "

@@ -887,6 +887,10 @@ static void test_live_apply(void **state)
 	    "  namespace: default\ndata: {b: '2'}\n";
 	static const char bad[] = "apiVersion: v1\nkind: Pod\nmetadata:\n"
 				  "  name: ap-bad\nspec: {}\n";
+	static const char two_bad[] = "apiVersion: v1\nkind: Pod\nmetadata:\n"
+				      "  name: ap-bad1\nspec: {}\n---\n"
+				      "apiVersion: v1\nkind: Pod\nmetadata:\n"
+				      "  name: ap-bad2\nspec: {}\n";
 	const struct kind_info *cm;
 	json_t *got = NULL;
 	struct kf_error err;
@@ -909,6 +913,14 @@ static void test_live_apply(void **state)
 			 -EINVAL);
 	if (!strstr(err.msg, "Pod \"ap-bad\" is invalid"))
 		fail_msg("unexpected reason: %s", err.msg);
+
+	/* every failed document of the manifest has its reason */
+	kf_error_init(&err);
+	assert_int_equal(client_apply(fs.c, two_bad, sizeof(two_bad) - 1, &err),
+			 -EINVAL);
+	if (!strstr(err.msg, "Pod \"ap-bad1\" is invalid") ||
+	    !strstr(err.msg, "Pod \"ap-bad2\" is invalid"))
+		fail_msg("unexpected reasons: %s", err.msg);
 }
 
 static void test_live_scale_status_bind(void **state)
