@@ -139,8 +139,10 @@ static void defaults_container(json_t *c)
 	const char *image = json_string_value(json_object_get(c, "image"));
 	json_t *lc = json_object_get(c, "lifecycle");
 
-	if (image)
-		dflt_str(c, "imagePullPolicy", defaults_pull_policy(image));
+	/* an image that cannot be parsed has no tag: IfNotPresent */
+	if (image || unset(json_object_get(c, "image")))
+		dflt_str(c, "imagePullPolicy",
+			 image ? defaults_pull_policy(image) : "IfNotPresent");
 	dflt_str(c, "terminationMessagePath", "/dev/termination-log");
 	dflt_str(c, "terminationMessagePolicy", "File");
 	each(c, "ports", defaults_port);

@@ -505,23 +505,44 @@ void validate_service_account(struct validation *v, const json_t *obj,
 
 /* ---- Lease ---- */
 
-/* metav1.MicroTime text: 2006-01-02T15:04:05.000000Z07:00 */
-static bool micro_time(const char *s)
+/*
+ * metav1.MicroTime text, layout 2006-01-02T15:04:05.000000Z07:00. NULL
+ * when s parses, else the element of the layout it fails at, with *rest
+ * the unparsed text (Go's time.ParseError).
+ */
+static const char *micro_time(const char *s, const char **rest)
 {
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddd";
-	size_t i;
+	static const struct {
+		const char *elem;
+		int digits; /* 0: literal */
+	} layout[] = {
+	    {"2006", 4}, {"-", 0}, {"01", 2}, {"-", 0},
+	    {"02", 2},	 {"T", 0}, {"15", 2}, {":", 0},
+	    {"04", 2},	 {":", 0}, {"05", 2}, {".000000", 6},
+	};
 
-	for (i = 0; shape[i]; i++) {
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
-				    : s[i] != shape[i])
-			return false;
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
+		const char *e = layout[i].elem;
+		int d = layout[i].digits;
+
+		*rest = s;
+		if (d == 6 && *s++ != '.')
+			return e;
+		for (int k = 0; k < d; k++)
+			if (!(s[k] >= '0' && s[k] <= '9'))
+				return e;
+		if (d == 0 && strncmp(s, e, strlen(e)))
+			return e;
+		s += d ? (size_t)d : strlen(e);
 	}
-	s += i;
+	*rest = s;
 	if (!strcmp(s, "Z"))
-		return true;
-	return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' &&
-	       s[2] >= '0' && s[2] <= '9' && s[3] == ':' && s[4] >= '0' &&
-	       s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && !s[6];
+		return NULL;
+	if ((s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' &&
+	    s[2] >= '0' && s[2] <= '9' && s[3] == ':' && s[4] >= '0' &&
+	    s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && !s[6])
+		return NULL;
+	return "Z07:00";
 }
 
 void validate_lease(struct validation *v, const json_t *obj, const json_t *old)
@@ -543,13 +564,14 @@ void validate_lease(struct validation *v, const json_t *obj, const json_t *old)
 		vcheck_nonnegative(v, "leaseTransitions", n);
 	for (size_t i = 0; i < 2; i++) {
 		const char *t = vget_str(v, spec, times[i], "LeaseSpec");
+		const char *rest, *elem = t ? micro_time(t, &rest) : NULL;
 
-		if (t && !micro_time(t))
+		if (elem)
 			verr_decode(v,
 				    "parsing time \"%.64s\" as "
 				    "\"2006-01-02T15:04:05.000000Z07:00\": "
-				    "cannot parse \"%.64s\" as \"2006\"",
-				    t, t);
+				    "cannot parse \"%.64s\" as \"%s\"",
+				    t, rest, elem);
 	}
 	strategy = vget_str(v, spec, "strategy", "LeaseSpec");
 	preferred = vget_str(v, spec, "preferredHolder", "LeaseSpec");
