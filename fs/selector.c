@@ -842,7 +842,8 @@ int label_selector_parse(const char *text, struct label_selector **ret,
 			return msg_fail(err, m);
 		return kf_error_set(err, r, "out of memory");
 	}
-	qsort(sel->reqs, sel->n, sizeof(sel->reqs[0]), req_cmp);
+	if (sel->n > 1)
+		qsort(sel->reqs, sel->n, sizeof(sel->reqs[0]), req_cmp);
 	*ret = sel;
 	return 0;
 }
