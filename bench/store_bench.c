@@ -10,8 +10,8 @@
  * DIR (default: a new directory under the current one) must be on the
  * disk to measure; a tmpfs makes every sync free and is reported. For
  * each writer count the baseline runs for S seconds (default 3), then
- * the store does the same number of writes (stopping after 2 S at most).
- * Everything it creates is removed.
+ * the store does the same number of writes (stopping after 2 S at most),
+ * in three alternating rounds. Everything it creates is removed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +32,7 @@
 #define VALUE_LEN 1024
 #define KEYS_PER_WRITER 64
 #define MAX_WRITERS 64
+#define ROUNDS 3 /* alternations of baseline and store per writer count */
 
 static const int writer_counts[] = {1, 8, 64};
 
@@ -243,44 +244,50 @@ int main(int argc, char **argv)
 
 	for (size_t k = 0; k < sizeof(writer_counts) / sizeof(int); k++) {
 		int writers = writer_counts[k];
-		struct phase files = {.writers = writers};
-		struct phase st = {.writers = writers};
 		struct store_config cfg = {0};
 		struct store_stats stats;
-		double tf, ts, rf, rs;
-		long n;
+		struct store *s;
+		double tf = 0, ts = 0;
+		long nf = 0, ns = 0;
 		int r;
-
-		snprintf(dir, sizeof(dir), "%s/files-%d", base, writers);
-		if (mkdir(dir, 0700) < 0)
-			fail(dir, errno);
-		files.dir = dir;
-		files.deadline = now() + seconds;
-		tf = run(&files, file_writer);
-		if (atomic_load(&files.failed))
-			fail("baseline", atomic_load(&files.failed));
-		n = atomic_load(&files.done);
-		rf = (double)n / tf;
 
 		snprintf(dir, sizeof(dir), "%s/store-%d", base, writers);
 		cfg.path = dir;
-		r = store_open(&cfg, &st.s);
+		r = store_open(&cfg, &s);
 		if (r < 0)
 			fail("store_open", -r);
-		/* The same number of writes, split over the writers. */
-		st.quota = (n + writers - 1) / writers;
-		st.deadline = now() + 2 * seconds;
-		ts = run(&st, store_writer);
-		if (atomic_load(&st.failed))
-			fail("store_write", atomic_load(&st.failed));
-		rs = (double)atomic_load(&st.done) / ts;
-		r = store_stat(st.s, &stats);
+		snprintf(dir, sizeof(dir), "%s/files-%d", base, writers);
+		if (mkdir(dir, 0700) < 0)
+			fail(dir, errno);
+		/* Alternate short rounds, so that a disk that slows down or
+		 * speeds up (a shared machine) weighs on both sides alike. */
+		for (int round = 0; round < ROUNDS; round++) {
+			struct phase files = {.writers = writers, .dir = dir};
+			struct phase st = {.writers = writers, .s = s};
+			long n;
+
+			files.deadline = now() + seconds / ROUNDS;
+			tf += run(&files, file_writer);
+			if (atomic_load(&files.failed))
+				fail("baseline", atomic_load(&files.failed));
+			n = atomic_load(&files.done);
+			nf += n;
+			/* The same number of writes, split over the writers. */
+			st.quota = (n + writers - 1) / writers;
+			st.deadline = now() + 2 * seconds / ROUNDS;
+			ts += run(&st, store_writer);
+			if (atomic_load(&st.failed))
+				fail("store_write", atomic_load(&st.failed));
+			ns += atomic_load(&st.done);
+		}
+		r = store_stat(s, &stats);
 		if (r < 0)
 			fail("store_stat", -r);
-		store_free(st.s);
+		store_free(s);
 
-		printf("%8d %12.0f %12.0f %8.2f %14.3f\n", writers, rs, rf,
-		       rs / rf,
+		printf("%8d %12.0f %12.0f %8.2f %14.3f\n", writers,
+		       (double)ns / ts, (double)nf / tf,
+		       ((double)ns / ts) / ((double)nf / tf),
 		       stats.writes
 			   ? (double)stats.commits / (double)stats.writes
 			   : 0.0);

@@ -326,7 +326,7 @@ static int env_open(struct store *s, const struct store_config *cfg,
 	unsigned flags = MDB_NOTLS | (cfg->no_sync ? MDB_NOSYNC : 0);
 	MDB_envinfo info;
 	MDB_stat st;
-	int rc, dead;
+	int rc, dead, fd;
 
 	rc = mdb_env_create(&s->env);
 	if (rc) {
@@ -357,6 +357,10 @@ static int env_open(struct store *s, const struct store_config *cfg,
 	if (rc)
 		return store_errno(rc);
 	s->psize = st.ms_psize;
+	/* LMDB 0.9 opens data.mdb without O_CLOEXEC: keep it from programs
+	 * this process runs. */
+	if (mdb_env_get_fd(s->env, &fd) == 0 && fd >= 0)
+		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	/* Free the reader slots of processes that died (kill -9). */
 	mdb_reader_check(s->env, &dead);
 	return 0;
@@ -443,7 +447,7 @@ int store_stat(struct store *s, struct store_stats *ret)
 {
 	struct store_stats st = {0};
 	MDB_envinfo info;
-	MDB_stat ms;
+	MDB_stat ms = {0};
 	MDB_txn *txn;
 	size_t pages;
 	int r;
