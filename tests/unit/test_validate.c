@@ -303,6 +303,33 @@ static void test_not_an_object(void **state)
 	assert_int_equal(kind_admit(NULL, arr, NULL, &err), -EINVAL);
 }
 
+/* Annotations may total 256 KiB, keys and values counted. */
+static void test_annotation_size(void **state)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "configmaps");
+	_cleanup_json_ json_t *cm =
+	    json_pack("{s:s,s:s,s:{s:s,s:s,s:{}}}", "apiVersion", "v1", "kind",
+		      "ConfigMap", "metadata", "name", "big", "namespace",
+		      "default", "annotations");
+	json_t *ann =
+	    json_object_get(json_object_get(cm, "metadata"), "annotations");
+	_cleanup_free_ char *val = malloc(262144);
+	struct kf_error err;
+
+	(void)state;
+	assert_non_null(val);
+	memset(val, 'x', 262143 - 1);
+	val[262143 - 1] = '\0'; /* key "k" + 262142 bytes = 262143 */
+	json_object_set_new(ann, "k", json_string(val));
+	assert_int_equal(kind_admit(k, cm, NULL, &err), 0);
+	json_object_set_new(ann, "kk", json_string(val));
+	assert_int_equal(kind_admit(k, cm, NULL, &err), -EINVAL);
+	assert_string_equal(err.msg,
+			    "ConfigMap \"big\" is invalid: "
+			    "metadata.annotations: Too long: may not be "
+			    "more than 262144 bytes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_name_rules),
 	    cmocka_unit_test(test_cron),
 	    cmocka_unit_test(test_not_an_object),
+	    cmocka_unit_test(test_annotation_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
