@@ -15,25 +15,98 @@
 
 #include "shell/cli.h"
 
+#define G_BEGIN "Basic Commands (Beginner)"
+#define G_INTER "Basic Commands (Intermediate)"
+#define G_DEPLOY "Deploy Commands"
+#define G_CLUSTER "Cluster Management Commands"
+#define G_DEBUG "Troubleshooting and Debugging Commands"
+#define G_ADV "Advanced Commands"
+#define G_SETTINGS "Settings Commands"
+#define G_LOCAL "Local Cluster Commands"
+#define G_OTHER "Other Commands"
+
 static const struct cli_command commands[] = {
-    {"up", cmd_up, "Start a one-node cluster on this machine"},
-    {"down", cmd_down, "Stop the cluster started by 'kubefs up'"},
-    {"status", cmd_status, "Show the cluster's components"},
+    {"create", cmd_create, "Create a resource from a file or from stdin",
+     G_BEGIN},
+    {"explain", cmd_explain, "Get documentation for a resource", G_INTER},
+    {"get", cmd_get, "Display one or many resources", G_INTER},
+    {"edit", cmd_edit, "Edit a resource on the server", G_INTER},
+    {"delete", cmd_delete,
+     "Delete resources by file names, stdin, resources and names, or by "
+     "resources and label selector",
+     G_INTER},
+    {"rollout", cmd_rollout, "Manage the rollout of a resource", G_DEPLOY},
+    {"scale", cmd_scale,
+     "Set a new size for a deployment, replica set, or stateful set", G_DEPLOY},
+    {"top", cmd_top, "Display resource (CPU/memory) usage", G_CLUSTER},
+    {"cordon", cmd_cordon, "Mark node as unschedulable", G_CLUSTER},
+    {"uncordon", cmd_uncordon, "Mark node as schedulable", G_CLUSTER},
+    {"drain", cmd_drain, "Drain node in preparation for maintenance",
+     G_CLUSTER},
+    {"describe", cmd_describe,
+     "Show details of a specific resource or group of resources", G_DEBUG},
+    {"logs", cmd_logs, "Print the logs for a container in a pod", G_DEBUG},
+    {"apply", cmd_apply,
+     "Apply a configuration to a resource by file name or stdin", G_ADV},
+    {"patch", cmd_patch, "Update fields of a resource", G_ADV},
+    {"replace", cmd_replace, "Replace a resource by file name or stdin", G_ADV},
+    {"wait", cmd_wait,
+     "Experimental: Wait for a specific condition on one or many "
+     "resources",
+     G_ADV},
+    {"label", cmd_label, "Update the labels on a resource", G_SETTINGS},
+    {"annotate", cmd_annotate, "Update the annotations on a resource",
+     G_SETTINGS},
+    {"up", cmd_up, "Start a one-node cluster on this machine", G_LOCAL},
+    {"down", cmd_down, "Stop the cluster started by 'kubefs up'", G_LOCAL},
+    {"status", cmd_status, "Show the cluster's components", G_LOCAL},
+    {"api-resources", cmd_api_resources,
+     "Print the supported API resources on the server", G_OTHER},
+    {"api-versions", cmd_api_versions,
+     "Print the supported API versions on the server, in the form of "
+     "\"group/version\"",
+     G_OTHER},
+    {"version", cmd_version,
+     "Print the client and server version "
+     "information",
+     G_OTHER},
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
+	static const char *const groups[] = {G_BEGIN,	 G_INTER, G_DEPLOY,
+					     G_CLUSTER,	 G_DEBUG, G_ADV,
+					     G_SETTINGS, G_LOCAL, G_OTHER};
+
 	fprintf(f, "kubefs controls a kubefs cluster through its mounted "
-		   "tree.\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name,
-			commands[i].summary);
-	fprintf(f, "\nOptions (any command):\n"
-		   "  --mount DIR   the cluster's mount (default "
-		   "$KUBEFS_MOUNT or /mnt/cluster)\n"
-		   "\nUsage:\n  kubefs [--mount DIR] COMMAND [flags] "
-		   "[options]\n\nUse \"kubefs COMMAND --help\" for more "
-		   "information about a command.\n");
+		   "tree.\n\n Find more information at: docs/cli.md\n");
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		fprintf(f, "\n%s:\n", groups[g]);
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			if (!strcmp(commands[i].group, groups[g]))
+				fprintf(f, "  %-15s %s\n", commands[i].name,
+					commands[i].summary);
+	}
+	fprintf(f, "\nUsage:\n  kubefs [flags] [options]\n\nUse \"kubefs "
+		   "<command> --help\" for more information about a "
+		   "command.\nUse \"kubefs options\" for a list of global "
+		   "command-line options (applies to all commands).\n");
+}
+
+static void options(void)
+{
+	printf("The following options can be passed to any command:\n\n"
+	       "    --mount='':\n\tThe directory where the cluster is mounted "
+	       "(default $KUBEFS_MOUNT, else /mnt/cluster).\n\n"
+	       "Environment:\n"
+	       "    KUBEFS_MOUNT       the cluster's mount when --mount is "
+	       "not given\n"
+	       "    KUBEFS_NAMESPACE   the namespace when -n is not given "
+	       "(default \"default\")\n"
+	       "    KUBE_EDITOR, EDITOR  the editor of 'kubefs edit' "
+	       "(default vi)\n");
 }
 
 /* The directory holding this binary: the other components live there. */
@@ -50,21 +123,35 @@ static const char *own_bindir(const char *argv0)
 	return dirname(buf);
 }
 
+static const struct cli_command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
-	char **args = calloc(argc + 1, sizeof(*args));
-	int nargs = 0;
+	char **args = calloc(argc + 2, sizeof(*args));
+	const struct cli_command *c;
+	int nargs = 0, r;
 
 	if (!args)
 		return 1;
 	cli.mount = getenv("KUBEFS_MOUNT");
 	if (!cli.mount || !*cli.mount)
-		cli.mount = "/mnt/cluster";
+		cli.mount = CLIENT_DEFAULT_MOUNT;
 	cli.bindir = own_bindir(argv[0]);
 	cli.tty = isatty(1);
-	/* --mount DIR / --mount=DIR may appear anywhere */
+	/* --mount DIR / --mount=DIR may appear anywhere before "--" */
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				args[nargs++] = argv[i++];
+			break;
+		}
 		if (!strcmp(argv[i], "--mount") && i + 1 < argc)
 			cli.mount = argv[++i];
 		else if (!strncmp(argv[i], "--mount=", 8))
@@ -73,22 +160,39 @@ int main(int argc, char **argv)
 			args[nargs++] = argv[i];
 	}
 	if (nargs == 0 || !strcmp(args[0], "--help") ||
-	    !strcmp(args[0], "-h") || !strcmp(args[0], "help")) {
+	    !strcmp(args[0], "-h")) {
 		usage(nargs ? stdout : stderr);
 		free(args);
 		return nargs ? 0 : 1;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(args[0], commands[i].name)) {
-			int r = commands[i].run(&cli, nargs, args);
-
+	if (!strcmp(args[0], "options")) {
+		options();
+		free(args);
+		return 0;
+	}
+	if (!strcmp(args[0], "help")) {
+		/* kubefs help COMMAND = kubefs COMMAND --help */
+		if (nargs < 2 || !find(args[1])) {
+			usage(stdout);
 			free(args);
-			return r;
+			return 0;
 		}
-	fprintf(stderr,
-		"error: unknown command \"%s\" for \"kubefs\"\n"
-		"Run 'kubefs --help' for usage.\n",
-		args[0]);
+		args[0] = args[1];
+		args[1] = "--help";
+		nargs = 2;
+	}
+	c = find(args[0]);
+	if (!c) {
+		fprintf(stderr,
+			"error: unknown command \"%s\" for \"kubefs\"\n"
+			"Run 'kubefs --help' for usage.\n",
+			args[0]);
+		free(args);
+		return 1;
+	}
+	r = c->run(&cli, nargs, args);
+	fflush(stdout);
+	client_free(cli.client);
 	free(args);
-	return 1;
+	return r;
 }

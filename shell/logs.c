@@ -1,0 +1,287 @@
+/*
+ * logs.c — kubefs logs: a container's log read from POD@log /
+ * POD@log.CONTAINER, which the API server fetches from the pod's node
+ * agent. -f follows by re-reading and printing what was appended, until
+ * the container stops or the pod goes away.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/cleanup.h"
+#include "shell/cli.h"
+#include "shell/flags.h"
+#include "shell/printers.h"
+#include "shell/resource.h"
+
+/* -f re-reads the log this often. */
+#define FOLLOW_INTERVAL_MS 1000
+
+struct logs_opts {
+	const char *ns, *container;
+	bool follow;
+	long long tail;
+};
+
+static const struct command_help help = {
+    .name = "logs",
+    .desc = "Print the logs for a container in a pod. If the pod has only "
+	    "one container, the container name is optional.\n\n The logs "
+	    "are served by the node agent running the pod, through the "
+	    "pod's NAME@log file; a pod that is not running on a node has "
+	    "none yet, and the command says so.",
+    .examples = "  # Return snapshot logs from pod nginx with only one "
+		"container\n"
+		"  kubefs logs nginx\n\n"
+		"  # Return snapshot logs from container ruby of pod web-1\n"
+		"  kubefs logs web-1 -c ruby\n\n"
+		"  # Begin streaming the logs of the ruby container in pod "
+		"web-1\n"
+		"  kubefs logs -f -c ruby web-1\n\n"
+		"  # Display only the most recent 20 lines of output in pod "
+		"nginx\n"
+		"  kubefs logs --tail=20 nginx",
+    .usage = "logs [-f] [-c CONTAINER] (POD | pod/POD) [flags] [options]",
+};
+
+/* The container to read: -c, the default-container annotation, or the
+ * first one. NULL (message printed) when -c names no container. */
+static const char *pick_container(const json_t *pod, const char *want,
+				  bool *ret_only)
+{
+	json_t *cs = jget(pod, "spec.containers");
+	json_t *inits = jget(pod, "spec.initContainers");
+	const char *def = json_string_value(
+	    json_object_get(jget(pod, "metadata.annotations"),
+			    "kubectl.kubernetes.io/default-container"));
+	size_t i;
+	json_t *c;
+
+	*ret_only = json_array_size(cs) == 1 && !json_array_size(inits);
+	if (want) {
+		json_array_foreach (cs, i, c)
+			if (!strcmp(jstr(c, "name") ?: "", want))
+				return want;
+		json_array_foreach (inits, i, c)
+			if (!strcmp(jstr(c, "name") ?: "", want))
+				return want;
+		cli_fail("container %s is not valid for pod %s", want,
+			 jstr(pod, "metadata.name") ?: "");
+		return NULL;
+	}
+	if (def)
+		return def;
+	if (json_array_size(cs) > 1) {
+		fprintf(stderr, "Defaulted container \"%s\" out of: ",
+			jstr(json_array_get(cs, 0), "name") ?: "");
+		json_array_foreach (cs, i, c)
+			fprintf(stderr, "%s%s", i ? ", " : "",
+				jstr(c, "name") ?: "");
+		fprintf(stderr, "\n");
+	}
+	return jstr(json_array_get(cs, 0), "name");
+}
+
+/* The status of container name in pod, or NULL. Borrowed. */
+static json_t *container_status(const json_t *pod, const char *name)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach (jget(pod, "status.containerStatuses"), i, s)
+		if (!strcmp(jstr(s, "name") ?: "", name))
+			return s;
+	json_array_foreach (jget(pod, "status.initContainerStatuses"), i, s)
+		if (!strcmp(jstr(s, "name") ?: "", name))
+			return s;
+	return NULL;
+}
+
+/* Why there are no logs to show, in Kubernetes' words when it has some. */
+static int explain_empty(const json_t *pod, const char *container, bool missing)
+{
+	const char *name = jstr(pod, "metadata.name") ?: "";
+	const char *node = jstr(pod, "spec.nodeName");
+	json_t *st = container_status(pod, container);
+	const char *wait = jstr(st, "state.waiting.reason");
+
+	if (!node || !*node) {
+		fprintf(stderr,
+			"Error from server (BadRequest): container \"%s\" in "
+			"pod \"%s\" is waiting to start: the pod is not "
+			"scheduled to a node yet\n",
+			container, name);
+		return 1;
+	}
+	if (wait) {
+		fprintf(stderr,
+			"Error from server (BadRequest): container \"%s\" in "
+			"pod \"%s\" is waiting to start: %s\n",
+			container, name, wait);
+		return 1;
+	}
+	if (missing) {
+		fprintf(stderr,
+			"error: no logs are available for container \"%s\" in "
+			"pod \"%s\": the node agent of node \"%s\" has not "
+			"served them (is kubefs-node running there?)\n",
+			container, name, node);
+		return 1;
+	}
+	fprintf(stderr,
+		"(no logs yet: container \"%s\" in pod \"%s\" on node \"%s\" "
+		"has written nothing)\n",
+		container, name, node);
+	return 0;
+}
+
+/* Print the last n lines of text (all of it when n < 0). */
+static void print_tail(const char *text, size_t len, long long n)
+{
+	size_t start = len;
+
+	if (n < 0) {
+		fwrite(text, 1, len, stdout);
+		return;
+	}
+	if (start && text[start - 1] == '\n')
+		start--;
+	while (start > 0 && n > 0) {
+		start--;
+		if (text[start] == '\n' && --n == 0) {
+			start++;
+			break;
+		}
+	}
+	fwrite(text + start, 1, len - start, stdout);
+}
+
+/* Has the container stopped for good (or the pod gone)? */
+static bool finished(struct cli *cli, const char *ns, const char *name,
+		     const char *uid, const char *container)
+{
+	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	_cleanup_json_ json_t *pod = NULL;
+	const char *phase;
+
+	if (client_get(cli->client, pk, ns, name, NULL, &pod) < 0)
+		return true;
+	if (uid && strcmp(jstr(pod, "metadata.uid") ?: "", uid))
+		return true;
+	phase = jstr(pod, "status.phase") ?: "";
+	if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
+		return true;
+	return jget(container_status(pod, container), "state.terminated") &&
+	       !strcmp(jstr(pod, "spec.restartPolicy") ?: "Always", "Never");
+}
+
+static int follow(struct cli *cli, const char *ns, const json_t *pod,
+		  const char *container, bool only, char *text, size_t len)
+{
+	const char *name = jstr(pod, "metadata.name");
+	const char *uid = jstr(pod, "metadata.uid");
+
+	while (!finished(cli, ns, name, uid, container)) {
+		_cleanup_free_ char *now = NULL;
+		size_t nlen = 0;
+
+		cli_sleep_ms(FOLLOW_INTERVAL_MS);
+		if (client_logs(cli->client, ns, name, only ? NULL : container,
+				NULL, &now, &nlen) < 0)
+			continue;
+		if (nlen >= len && !memcmp(now, text, len)) {
+			fwrite(now + len, 1, nlen - len, stdout);
+		} else {
+			/* rotated or restarted: the new log from its start */
+			fwrite(now, 1, nlen, stdout);
+		}
+		fflush(stdout);
+		free(text);
+		text = TAKE_PTR(now);
+		len = nlen;
+	}
+	free(text);
+	return 0;
+}
+
+int cmd_logs(struct cli *cli, int argc, char **argv)
+{
+	struct logs_opts o = {.tail = -1};
+	const struct flag flags[] = {
+	    {"container", 'c', FLAG_STRING, &o.container, "''",
+	     "Print the logs of this container"},
+	    {"follow", 'f', FLAG_BOOL, &o.follow, "false",
+	     "Specify if the logs should be streamed."},
+	    {"namespace", 'n', FLAG_STRING, &o.ns, "''",
+	     "If present, the namespace scope for this CLI request."},
+	    {"tail", 0, FLAG_INT, &o.tail, "-1",
+	     "Lines of recent log file to display. Defaults to -1, showing "
+	     "all log lines."},
+	    {NULL},
+	};
+	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	_cleanup_json_ json_t *pod = NULL;
+	char *text = NULL, *name;
+	const char *container, *ns;
+	struct kf_error err;
+	size_t len = 0;
+	bool only;
+	int n, r;
+
+	r = flags_parse(&help, flags, argc, argv, &n);
+	if (r)
+		return r == FLAGS_HELP ? 0 : 1;
+	if (n < 2 || n > 3) {
+		fprintf(stderr, "error: expected POD or pod/POD (and "
+				"optionally a container name)\n");
+		flags_see_help(&help);
+		return 1;
+	}
+	name = argv[1];
+	if (!strncmp(name, "pod/", 4) || !strncmp(name, "pods/", 5) ||
+	    !strncmp(name, "po/", 3))
+		name = strchr(name, '/') + 1;
+	else if (strchr(name, '/'))
+		return cli_fail("cannot get the logs of %s: only pods have "
+				"logs here",
+				name);
+	if (n == 3 && !o.container)
+		o.container = argv[2];
+	if (!pk)
+		return cli_fail("the server doesn't have a resource type "
+				"\"pods\"");
+	ns = ref_namespace(o.ns);
+	if (cli_connect(cli) < 0)
+		return 1;
+	kf_error_init(&err);
+	r = client_get(cli->client, pk, ns, name, &err, &pod);
+	if (r < 0)
+		return cli_error(r, &err, NULL);
+	container = pick_container(pod, o.container, &only);
+	if (!container)
+		return 1;
+	if (o.container)
+		only = false;
+	kf_error_init(&err);
+	r = client_logs(cli->client, ns, name, only ? NULL : container, &err,
+			&text, &len);
+	if (r == -ENOENT)
+		return explain_empty(pod, container, true);
+	if (r < 0)
+		return cli_error(r, &err, NULL);
+	if (!len) {
+		r = explain_empty(pod, container, false);
+		if (r || !o.follow) {
+			free(text);
+			return r;
+		}
+	}
+	print_tail(text, len, o.tail);
+	fflush(stdout);
+	if (o.follow)
+		return follow(cli, ns, pod, container, only, text, len);
+	free(text);
+	return 0;
+}
