@@ -246,6 +246,7 @@ struct kfs_write {
 	enum node_type target;	      /* NODE_OBJECT, NODE_SUB, NODE_ROOT... */
 	enum subres sub;
 	bool created;	/* the file was created by this open */
+	bool committed; /* a verdict was given at least once */
 	bool excl;	/* ... with O_EXCL */
 	bool append;	/* O_APPEND: a merge patch */
 	bool truncated; /* O_TRUNC or truncate to 0 */

@@ -176,10 +176,19 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		memset(&st, 0, sizeof(st));
 		st.st_mode = d->is_dir ? S_IFDIR : S_IFREG;
-		if (!plus || i < 2) {
-			st.st_ino = i < 2 ? ino : 0;
+		if (!plus) {
 			need = fuse_add_direntry(req, buf + used, size - used,
 						 d->name, &st, i + 1);
+		} else if (i < 2) {
+			/* "." and "..": no entry for the kernel to keep */
+			struct fuse_entry_param e;
+
+			memset(&e, 0, sizeof(e));
+			e.attr.st_ino = ino;
+			e.attr.st_mode = S_IFDIR;
+			need = fuse_add_direntry_plus(req, buf + used,
+						      size - used, d->name,
+						      &e, i + 1);
 		} else {
 			struct fuse_entry_param e;
 			struct node *n = NULL;

@@ -364,7 +364,11 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);
 		fh->w.created = true;
 		fh->w.excl = fi->flags & O_EXCL;
-		fh->w.dirty = true;
+		/* touch(1) creates without O_TRUNC: its close is a verdict.
+		 * A shell's `>` creates with O_TRUNC and may close a dup of
+		 * the file before writing: nothing to judge until bytes
+		 * come (or the last close, see release). */
+		fh->w.dirty = !(fi->flags & O_TRUNC);
 	}
 	if (r < 0) {
 		eph_remove(fs, parent, name, NULL, NULL);
@@ -643,6 +647,10 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	} else {
 		__atomic_add_fetch(&fs->stats.writes_ok, 1, __ATOMIC_RELAXED);
 	}
+	fh->w.committed = true;
+	if (r == 0 && is_object && fh->w.kind)
+		kfs_node_become_object(fs, fh->ino, fh->w.dir, fh->w.kind,
+				       fh->w.ns, fh->w.entry);
 	if (fh->w.target == NODE_GHOST || fh->w.created) {
 		/* a drop box may have created the object of this very name:
 		 * then the name is that object, not a ghost */
@@ -702,9 +710,11 @@ void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (fh->kind == FH_WRITE && fh->w.dirty) {
+	if (fh->kind == FH_WRITE &&
+	    (fh->w.dirty || (fh->w.created && !fh->w.committed))) {
 		/* written after the last flush (mmap, or a close that
-		 * raced): judge it now; nobody is left to tell */
+		 * raced), or created and closed empty: judge it now; the
+		 * reason goes to `errors`, nobody is left to tell */
 		pthread_mutex_lock(&fh->lock);
 		commit(kfs_global, fh, fh->uid);
 		pthread_mutex_unlock(&fh->lock);
