@@ -654,7 +654,9 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	if (fh->w.target == NODE_GHOST || fh->w.created) {
 		/* a drop box may have created the object of this very name:
 		 * then the name is that object, not a ghost */
-		if (is_object || (key[0] && object_exists(fs, key)))
+		/* a rejected create leaves nothing behind */
+		if (is_object || (key[0] && object_exists(fs, key)) ||
+		    (r < 0 && fh->w.created))
 			eph_remove(fs, fh->w.dir, fh->w.entry, NULL, NULL);
 		else
 			eph_ghost(fs, fh->w.dir, fh->w.entry, fh->ino);

@@ -32,8 +32,9 @@ expect_eq "$(yq -r .data.color "$F")" pink ">> kept the rest"
 echo '{"data": {"tee": null}}' >> "$F"
 expect_eq "$(yq -r '.data.tee' "$F")" null ">> null removes"
 
-# cp over, cp -p, cp out
-cp "$F" "$T/app.yaml"
+# cp over, cp -p, cp out (without its resourceVersion: a copy taken
+# earlier would be a stale write, refused as a 409 Conflict)
+yq -y 'del(.metadata.resourceVersion)' "$F" > "$T/app.yaml"
 sed -i 's/pink/black/' "$T/app.yaml"
 cp "$T/app.yaml" "$F"
 expect_eq "$(yq -r .data.color "$F")" black "cp over"
@@ -46,7 +47,7 @@ mv "$T/mv.yaml" "$CM/"
 expect_eq "$(yq -r .data.color "$F")" white "mv in"
 
 # rsync (temp dot-file + rename)
-sed 's/white/grey/' "$T/app.yaml" > "$T/app"
+sed 's/black/grey/' "$T/app.yaml" > "$T/app"
 rsync "$T/app" "$CM/app"
 expect_eq "$(yq -r .data.color "$F")" grey "rsync"
 
