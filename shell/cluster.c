@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "shell/cli.h"
+#include "shell/flags.h"
 
 struct up_opts {
 	const char *state;
@@ -157,61 +158,91 @@ static bool healthy(const char *mount)
 	return !strcmp(buf, "ok\n");
 }
 
+static const struct command_help up_help = {
+    .name = "up",
+    .desc = "Start a one-node cluster on this machine.\n\n The API server "
+	    "(kubefs-fs) mounts the cluster at --mount DIR; the scheduler, "
+	    "the controllers, the node agent and the proxy are started when "
+	    "they are built. Each runs in the background with its log and "
+	    "pid file under the state directory. Running it again starts "
+	    "only what is not running.",
+    .examples = "  # Start a cluster on /mnt/cluster, state in "
+		"/var/lib/kubefs\n"
+		"  kubefs up\n\n"
+		"  # A private cluster with 100 simulated nodes\n"
+		"  kubefs --mount /tmp/c up --state /tmp/c-state "
+		"--fake-nodes 100",
+    .usage = "up [--state DIR] [--store DIR] [--nodes N] [--fake-nodes N] "
+	     "[--node-name NAME] [options]",
+};
+
+static const struct command_help down_help = {
+    .name = "down",
+    .desc = "Stop the cluster started by 'kubefs up': every component, in "
+	    "reverse order, then the mount if a dead server left it behind.",
+    .examples = "  kubefs down\n  kubefs down --state /tmp/c-state",
+    .usage = "down [--state DIR] [options]",
+};
+
+static const struct command_help status_help = {
+    .name = "status",
+    .desc = "Show the cluster's components (running, stopped, not built "
+	    "yet) and whether the mount serves. Exits 1 when it does not.",
+    .examples = "  kubefs status",
+    .usage = "status [--state DIR] [options]",
+};
+
+#define STATE_DEFAULT "/var/lib/kubefs"
+#define STATE_FLAG(var)                                                        \
+	{                                                                      \
+		"state", 0, FLAG_STRING, &(var), "'" STATE_DEFAULT "'",        \
+		    "Logs, pid files and (by default) the store of the "       \
+		    "cluster."                                                 \
+	}
+
+/* Returns 0, FLAGS_HELP, or -EINVAL (message printed). */
 static int parse_up(int argc, char **argv, struct up_opts *o)
 {
 	static char host[256];
+	long long nodes = 1, fake = 0;
+	const struct flag flags[] = {
+	    {"fake-nodes", 0, FLAG_INT, &fake, "0",
+	     "Simulated nodes (kubefs-node --fake), for scale tests."},
+	    {"node-name", 0, FLAG_STRING, &o->node_name, "hostname",
+	     "This machine's node name."},
+	    {"nodes", 0, FLAG_INT, &nodes, "1",
+	     "Real node agents on this machine: 0 or 1."},
+	    STATE_FLAG(o->state),
+	    {"store", 0, FLAG_STRING, &o->store, "'STATE/store'",
+	     "The API server's store directory."},
+	    {NULL},
+	};
+	int n, r;
 
-	o->state = "/var/lib/kubefs";
-	o->nodes = 1;
+	o->state = STATE_DEFAULT;
 	if (gethostname(host, sizeof(host)) < 0 || !*host)
 		strcpy(host, "node-1");
 	for (char *p = host; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p += 'a' - 'A';
 	o->node_name = host;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return 1;
-		if (!v) {
-			fprintf(stderr, "error: flag needs an argument: %s\n",
-				a);
-			return -1;
-		}
-		if (!strcmp(a, "--state"))
-			o->state = v;
-		else if (!strcmp(a, "--store"))
-			o->store = v;
-		else if (!strcmp(a, "--nodes"))
-			o->nodes = atoi(v);
-		else if (!strcmp(a, "--fake-nodes"))
-			o->fake_nodes = atoi(v);
-		else if (!strcmp(a, "--node-name"))
-			o->node_name = v;
-		else {
-			fprintf(stderr, "error: unknown flag: %s\n", a);
-			return -1;
-		}
-		i++;
+	r = flags_parse(&up_help, flags, argc, argv, &n);
+	if (r)
+		return r;
+	if (n > 1) {
+		fprintf(stderr, "error: unexpected argument \"%s\"\n", argv[1]);
+		flags_see_help(&up_help);
+		return -EINVAL;
 	}
+	if (nodes < 0 || nodes > 1 || fake < 0 || fake > 100000) {
+		fprintf(stderr,
+			"error: --nodes must be 0 or 1 and --fake-nodes "
+			"between 0 and 100000\n");
+		return -EINVAL;
+	}
+	o->nodes = (int)nodes;
+	o->fake_nodes = (int)fake;
 	return 0;
-}
-
-static void up_usage(void)
-{
-	printf("Start a one-node cluster on this machine.\n\n"
-	       "Usage:\n  kubefs up [--mount DIR] [--state DIR] [--store DIR] "
-	       "[--nodes N] [--fake-nodes N]\n\n"
-	       "Options:\n"
-	       "  --state DIR       logs, pid files and the store "
-	       "(default /var/lib/kubefs)\n"
-	       "  --store DIR       the store (default STATE/store)\n"
-	       "  --nodes N         real node agents: 0 or 1 (default 1)\n"
-	       "  --fake-nodes N    simulated nodes (default 0)\n"
-	       "  --node-name NAME  this machine's node name (default: "
-	       "hostname)\n");
 }
 
 static int start_component(struct cli *cli, const struct up_opts *o, int c,
@@ -273,11 +304,8 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	char store[4096], dir[4096];
 	int r = parse_up(argc, argv, &o);
 
-	if (r) {
-		if (r > 0)
-			up_usage();
-		return r > 0 ? 0 : 1;
-	}
+	if (r)
+		return r == FLAGS_HELP ? 0 : 1;
 	snprintf(store, sizeof(store), "%s", o.store ? o.store : o.state);
 	if (!o.store)
 		strncat(store, "/store", sizeof(store) - strlen(store) - 1);
@@ -332,18 +360,33 @@ static bool stop_pid(pid_t pid)
 	return false;
 }
 
-static const char *state_arg(int argc, char **argv)
+/* --state of down/status. Returns 0, FLAGS_HELP or -EINVAL. */
+static int parse_state(const struct command_help *h, int argc, char **argv,
+		       const char **ret)
 {
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], "--state"))
-			return argv[i + 1];
-	return "/var/lib/kubefs";
+	const char *state = STATE_DEFAULT;
+	const struct flag flags[] = {STATE_FLAG(state), {NULL}};
+	int n, r = flags_parse(h, flags, argc, argv, &n);
+
+	if (r)
+		return r;
+	if (n > 1) {
+		fprintf(stderr, "error: unexpected argument \"%s\"\n", argv[1]);
+		flags_see_help(h);
+		return -EINVAL;
+	}
+	*ret = state;
+	return 0;
 }
 
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
-	const char *state = state_arg(argc, argv);
+	const char *state = NULL;
 	char pidf[4096];
+	int r = parse_state(&down_help, argc, argv, &state);
+
+	if (r)
+		return r == FLAGS_HELP ? 0 : 1;
 
 	for (int c = C_COUNT - 1; c >= 0; c--) {
 		pid_t pid = read_pid(state, comp_name[c]);
@@ -378,7 +421,11 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	const char *state = state_arg(argc, argv);
+	const char *state = NULL;
+	int r = parse_state(&status_help, argc, argv, &state);
+
+	if (r)
+		return r == FLAGS_HELP ? 0 : 1;
 
 	printf("%-18s %s\n", "COMPONENT", "STATUS");
 	for (int c = 0; c < C_COUNT; c++) {

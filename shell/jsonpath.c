@@ -171,7 +171,7 @@ static json_t *parse_literal(const char *s, size_t len)
 static int parse_filter(const char *s, size_t len, struct step *st,
 			struct kf_error *err)
 {
-	size_t op_at = len, i;
+	size_t op_at = len, lit, i;
 
 	for (i = 0; i + 1 < len; i++) {
 		if (s[i] == '"' || s[i] == '\'') {
@@ -195,13 +195,12 @@ static int parse_filter(const char *s, size_t len, struct step *st,
 		return parse_path(s, len, st->lhs, err);
 	}
 	st->op = s[op_at] == '=' ? OP_EQ : OP_NE;
+	lit = op_at + 2;
 	while (op_at && isspace((unsigned char)s[op_at - 1]))
 		op_at--;
 	if (parse_path(s, op_at, st->lhs, err) < 0)
 		return -EINVAL;
-	for (i = op_at; i < len && s[i] != '='; i++)
-		;
-	st->lit = parse_literal(s + i + 1, len - i - 1);
+	st->lit = parse_literal(s + lit, len - lit);
 	if (!st->lit)
 		return kf_error_set(err, -EINVAL,
 				    "unrecognized filter literal in \"%.*s\"",

@@ -145,6 +145,8 @@ int main(int argc, char **argv)
 		cli.mount = CLIENT_DEFAULT_MOUNT;
 	cli.bindir = own_bindir(argv[0]);
 	cli.tty = isatty(1);
+	/* keep stdout and stderr lines in order when both go to one file */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* --mount DIR / --mount=DIR may appear anywhere before "--" */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
