@@ -1587,12 +1587,22 @@ static void test_allocation_survives_restart(void **state)
 		 S(a, "spec.clusterIP"));
 	put_fails(f, SVC, "default", "b", yaml, 0, -EINVAL,
 		  "provided IP is already allocated");
-	snprintf(yaml, sizeof(yaml),
-		 "spec:\n  type: NodePort\n"
-		 "  ports: [{port: 80, nodePort: %lld}]\n",
-		 I(a, "spec.ports.0.nodePort"));
-	put_fails(f, SVC, "default", "b", yaml, 0, -EINVAL,
-		  "provided port is already allocated");
+	/* s0 already has an address: ask it to take a's node port */
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "{spec: {type: NodePort, ports: [{port: 80, nodePort: %lld}]}}",
+	    I(a, "spec.ports.0.nodePort"));
+	{
+		_cleanup_json_ json_t *p = Y(yaml);
+
+		r = server_patch(f->srv, SVC, "default", "s0", p, 0, NULL,
+				 &err);
+		expect_err(r, &err, -EINVAL,
+			   "Service \"s0\" is invalid: spec.ports[0].nodePort: "
+			   "Invalid value: ");
+		assert_non_null(strstr(err.msg, "provided port is already "
+						"allocated"));
+	}
 	{
 		_cleanup_json_ json_t *in = Y(svc_yaml);
 
