@@ -20,8 +20,9 @@ kubefs status --state "$S" --mount "$MNT" > "$T/status.out" || fail "status: $(c
 grep -q '^kubefs-fs .*running (pid' "$T/status.out" || fail "status: $(cat "$T/status.out")"
 grep -q '^mount .*healthy' "$T/status.out" || fail "status mount"
 # a second up is harmless
-kubefs --mount "$MNT" up --state "$S" | grep -q 'kubefs-fs .*already running' ||
-	fail "second up"
+kubefs --mount "$MNT" up --state "$S" > "$T/up2.out" || fail "second up failed"
+grep -q 'kubefs-fs .*already running' "$T/up2.out" ||
+	fail "second up: $(cat "$T/up2.out")"
 KUBEFS_MOUNT=$MNT kubefs down --state "$S" > "$T/down.out"
 expect_contains "$(cat "$T/down.out")" "kubefs-fs          stopped"
 mountpoint -q "$MNT" && fail "still mounted after down"

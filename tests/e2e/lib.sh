@@ -58,7 +58,9 @@ stop_fs() {
 cleanup() {
 	local rc=$?
 	stop_fs
-	[ -n "${WATCH_PIDS:-}" ] && kill $WATCH_PIDS 2>/dev/null
+	if [ -n "${WATCH_PIDS:-}" ]; then
+		kill $WATCH_PIDS 2>/dev/null || true
+	fi
 	rm -rf "$T"
 	exit $rc
 }
@@ -78,10 +80,14 @@ expect_contains() {
 }
 
 # expect_errno ERRNO PATH [kfwrite flags] < data: the write fails so.
+# (stdin is read whole first, so a producer never dies of SIGPIPE when
+# the write is refused early)
 expect_errno() {
 	local want=$1 path=$2 got
 	shift 2
-	got=$(kfwrite "$@" "$path") && fail "write to $path succeeded, expected $want"
+	cat > "$T/.expect_errno_input"
+	got=$(kfwrite "$@" "$path" < "$T/.expect_errno_input") &&
+		fail "write to $path succeeded, expected $want"
 	expect_contains "$got" "$want" "errno of write to $path"
 }
 
