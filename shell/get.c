@@ -182,18 +182,21 @@ static int print_table(const struct get_opts *o, const struct kind_info *k,
 	struct table t = {0};
 	struct row r = {0};
 	time_t now = time(NULL);
+	bool events = o->watch && o->watch_events;
 	size_t i;
 	json_t *obj;
 	int ret = 0;
 
-	if (!o->no_headers) {
-		ret = header_row(o, k, prefix, &r) ?: table_add(&t, &r);
-	}
+	if (!o->no_headers)
+		ret = header_row(o, k, prefix, &r)
+		    ?: (events ? row_insert(&r, 0, "EVENT") : 0)
+		    ?: table_add(&t, &r);
 	json_array_foreach (items, i, obj) {
 		if (ret)
 			break;
-		ret =
-		    object_row(o, k, obj, now, prefix, &r) ?: table_add(&t, &r);
+		ret = object_row(o, k, obj, now, prefix, &r)
+		    ?: (events ? row_insert(&r, 0, "ADDED") : 0)
+		    ?: table_add(&t, &r);
 	}
 	row_release(&r);
 	if (!ret)
