@@ -5,11 +5,12 @@
  */
 #include "fs/server_i.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+
+#include "api/quantity.h"
 
 static void random_bytes(void *buf, size_t n)
 {
@@ -83,102 +84,18 @@ void srv_generate_name(const char *base, char *buf, size_t size)
 	snprintf(buf, size, "%.*s%s", (int)blen, base ? base : "", suffix);
 }
 
-/*
- * A resource quantity ("100m", "1Gi", "0.5", "2e3", 3) in nano-units,
- * saturating at QTY_MAX. -EINVAL if it does not parse; validation reports
- * those, the QoS class ignores them.
- */
-typedef __int128 qty_t;
-#define QTY_MAX ((qty_t)1 << 100)
+/* Sums saturate here: far above any real request, far below overflow. */
+#define QTY_MAX ((__int128)1 << 100)
 
-static qty_t qty_mul(qty_t a, qty_t b)
+/* A request or limit in nano-units, when it parses (validation reports
+ * those that do not; the QoS class ignores them). */
+static int quantity_nano(const json_t *v, __int128 *ret)
 {
-	if (a == 0 || b == 0)
-		return 0;
-	if (a > QTY_MAX / b)
-		return QTY_MAX;
-	return a * b;
-}
+	struct quantity q;
 
-static int quantity_nano(const json_t *v, qty_t *ret)
-{
-	static const struct {
-		const char *s;
-		int exp10;
-		int exp1024;
-	} suffixes[] = {
-	    {"n", -9, 0}, {"u", -6, 0}, {"m", -3, 0}, {"", 0, 0},
-	    {"k", 3, 0},  {"M", 6, 0},	{"G", 9, 0},  {"T", 12, 0},
-	    {"P", 15, 0}, {"E", 18, 0}, {"Ki", 0, 1}, {"Mi", 0, 2},
-	    {"Gi", 0, 3}, {"Ti", 0, 4}, {"Pi", 0, 5}, {"Ei", 0, 6},
-	};
-	char buf[64];
-	const char *s = buf;
-	qty_t m = 0;
-	int frac = 0, exp10 = 0, exp1024 = 0, digits = 0;
-	bool seen_point = false, found = false;
-
-	if (json_is_integer(v))
-		snprintf(buf, sizeof(buf), "%lld",
-			 (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, sizeof(buf), "%.9f", json_real_value(v));
-	else if (json_is_string(v) && json_string_length(v) < sizeof(buf))
-		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
-	else
+	if (quantity_from_json(v, &q) < 0)
 		return -EINVAL;
-
-	if (*s == '+')
-		s++;
-	if (*s == '-')
-		return -EINVAL; /* negative requests are invalid anyway */
-	for (; (*s >= '0' && *s <= '9') || (*s == '.' && !seen_point); s++) {
-		if (*s == '.') {
-			seen_point = true;
-			continue;
-		}
-		digits++;
-		if (m < QTY_MAX / 10)
-			m = m * 10 + (*s - '0');
-		else if (!seen_point)
-			exp10++; /* too many digits: keep the magnitude */
-		if (seen_point && m < QTY_MAX / 10)
-			frac++;
-	}
-	if (digits == 0)
-		return -EINVAL;
-	/* "1e3" is an exponent, "1E" and "1Ei" are suffixes (exa, exbi) */
-	if ((*s == 'e' || *s == 'E') &&
-	    (isdigit((unsigned char)s[1]) ||
-	     ((s[1] == '+' || s[1] == '-') && isdigit((unsigned char)s[2])))) {
-		char *end;
-		long e = strtol(s + 1, &end, 10);
-
-		if (end == s + 1 || *end || e < -40 || e > 40)
-			return -EINVAL;
-		exp10 += (int)e;
-		found = true;
-	} else {
-		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]);
-		     i++) {
-			if (!strcmp(s, suffixes[i].s)) {
-				exp10 += suffixes[i].exp10;
-				exp1024 = suffixes[i].exp1024;
-				found = true;
-				break;
-			}
-		}
-	}
-	if (!found)
-		return -EINVAL;
-	exp10 += 9 - frac;
-	for (int i = 0; i < exp1024; i++)
-		m = qty_mul(m, 1024);
-	for (; exp10 > 0; exp10--)
-		m = qty_mul(m, 10);
-	for (; exp10 < 0; exp10++)
-		m = (m + 9) / 10; /* Kubernetes rounds up to the scale */
-	*ret = m;
+	*ret = q.nano > QTY_MAX ? QTY_MAX : q.nano;
 	return 0;
 }
 
@@ -186,7 +103,7 @@ enum { QOS_CPU, QOS_MEMORY, QOS_NRES };
 static const char *const qos_res[QOS_NRES] = {"cpu", "memory"};
 
 struct qos_sum {
-	qty_t req[QOS_NRES], lim[QOS_NRES];
+	__int128 req[QOS_NRES], lim[QOS_NRES];
 	bool has_req[QOS_NRES], has_lim[QOS_NRES];
 	bool guaranteed;
 };
@@ -201,7 +118,7 @@ static void qos_container(const json_t *c, struct qos_sum *q)
 	for (int i = 0; i < QOS_NRES; i++) {
 		json_t *rv = json_object_get(requests, qos_res[i]);
 		json_t *lv = json_object_get(limits, qos_res[i]);
-		qty_t r = 0, l = 0;
+		__int128 r = 0, l = 0;
 
 		/* defaulting: a missing request is the limit */
 		if (!rv)

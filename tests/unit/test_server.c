@@ -994,6 +994,113 @@ static void test_concurrent_patches(void **state)
 	}
 }
 
+struct creator {
+	struct fx *f;
+	int id, n, failures;
+	json_t *made; /* array of the Services created */
+};
+
+static void *create_loop(void *ud)
+{
+	struct creator *c = ud;
+
+	for (int i = 0; i < c->n; i++) {
+		_cleanup_json_ json_t *in =
+		    Y("spec:\n  type: NodePort\n  ports: [{port: 80}]\n");
+		json_t *out = NULL;
+		struct kf_error err;
+		char name[32];
+
+		snprintf(name, sizeof(name), "c%d-%d", c->id, i);
+		if (server_put(c->f->srv, SVC, "default", name, in, 0, &out,
+			       &err) < 0)
+			c->failures++;
+		else
+			json_array_append_new(c->made, out);
+	}
+	return NULL;
+}
+
+/* Services created from several threads get distinct values. */
+static void test_concurrent_allocation(void **state)
+{
+	struct fx *f = *state;
+	struct creator c[4];
+	pthread_t t[4];
+	_cleanup_json_ json_t *ips = json_object(), *ports = json_object();
+
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct creator){f, i, 15, 0, json_array()};
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, create_loop, &c[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		size_t j;
+		json_t *svc;
+
+		assert_int_equal(c[i].failures, 0);
+		json_array_foreach (c[i].made, j, svc) {
+			char port[16];
+
+			snprintf(port, sizeof(port), "%lld",
+				 I(svc, "spec.ports.0.nodePort"));
+			assert_null(
+			    json_object_get(ips, S(svc, "spec.clusterIP")));
+			assert_null(json_object_get(ports, port));
+			json_object_set_new(ips, S(svc, "spec.clusterIP"),
+					    json_true());
+			json_object_set_new(ports, port, json_true());
+		}
+		json_decref(c[i].made);
+	}
+	assert_int_equal(json_object_size(ips), 60);
+	assert_int_equal(json_object_size(ports), 60);
+}
+
+struct binder {
+	struct fx *f;
+	const char *node;
+	int r;
+};
+
+static void *bind_one(void *ud)
+{
+	struct binder *b = ud;
+	struct kf_error err;
+
+	b->r = server_bind(b->f->srv, "default", "race", b->node, &err);
+	return NULL;
+}
+
+/* Two schedulers bind one pod: exactly one wins. */
+static void test_concurrent_binding(void **state)
+{
+	struct fx *f = *state;
+
+	for (int round = 0; round < 10; round++) {
+		struct binder a = {f, "node-a", 1}, b = {f, "node-b", 1};
+		_cleanup_json_ json_t *p = NULL;
+		pthread_t ta, tb;
+		const char *winner;
+
+		json_decref(put_ok(f, POD, "default", "race", pod_yaml, 0));
+		assert_int_equal(pthread_create(&ta, NULL, bind_one, &a), 0);
+		assert_int_equal(pthread_create(&tb, NULL, bind_one, &b), 0);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		assert_true((a.r == 0 && b.r == -EEXIST) ||
+			    (a.r == -EEXIST && b.r == 0));
+		p = get_ok(f, POD, "default", "race");
+		winner = a.r == 0 ? "node-a" : "node-b";
+		assert_string_equal(S(p, "spec.nodeName"), winner);
+		assert_int_equal(
+		    server_delete(f->srv, POD, "default", "race", 0, 0, NULL),
+		    0);
+	}
+}
+
 /* ---- apply ---- */
 
 static void test_apply(void **state)
@@ -1689,6 +1796,8 @@ int main(void)
 	    T(test_status_subresource),
 	    T(test_patch),
 	    T(test_concurrent_patches),
+	    T(test_concurrent_allocation),
+	    T(test_concurrent_binding),
 	    T(test_apply),
 	    T(test_delete_plain),
 	    T(test_graceful_pod_delete),
