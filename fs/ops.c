@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 
 #include "api/cleanup.h"
+#include "fs/watch.h"
 
 struct kfs *kfs_global;
 
@@ -236,6 +237,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
 		notifier_kernel_saw(fs->notifier, key);
 	r = server_delete(fs->srv, kind, ns, name, -1, 0, &err);
+	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		notifier_unmark(fs->notifier, key);
 		_cleanup_free_ char *dir = kfs_node_path(fs, p);
@@ -280,6 +282,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	kf_error_init(&err);
 	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, NULL,
 		       &err);
+	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		errlog_add(fs->errlog, fuse_req_ctx(req)->uid, name, err.msg);
 		fuse_reply_err(req, -r);
@@ -382,6 +385,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	w.len = len;
 	kf_error_init(&err);
 	r = kfs_write_commit(fs, &w, NULL, &err);
+	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		_cleanup_free_ char *dir = kfs_node_path(fs, np);
 		_cleanup_free_ char *path = NULL;

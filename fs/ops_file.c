@@ -636,6 +636,8 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		notifier_kernel_saw(fs->notifier, key);
 	kf_error_init(&err);
 	r = kfs_write_commit(fs, &fh->w, &is_object, &err);
+	/* the hub tails the store: let it look now, not at its next poll */
+	watch_hub_poke(fs->hub);
 	if ((r < 0 || !is_object) && key[0])
 		notifier_unmark(fs->notifier, key);
 	fh->w.dirty = false;
