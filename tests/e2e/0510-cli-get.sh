@@ -75,8 +75,7 @@ kubefs apply -f "$E2E_SRC/examples/deployment.yaml" > /dev/null
 
 expect_eq "$(kubefs get pods | cols 4)" "NAME READY STATUS RESTARTS
 web 0/1 Pending 0" "pods table"
-kubefs get pods | head -1 | grep -q '^NAME   READY   STATUS    RESTARTS   AGE$' ||
-	fail "pods header alignment: $(kubefs get pods | head -1)"
+expect_eq "$(kubefs get pods | head -1)" "NAME   READY   STATUS    RESTARTS   AGE" "pods header alignment"
 expect_eq "$(kubefs get pods -o wide | head -1 | tr -s ' ')" \
 	"NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES" "wide header"
 expect_eq "$(kubefs get pods -o wide | tail -1 | awk '{print $6, $7}')" "<none> <none>" "wide cells"
@@ -126,7 +125,7 @@ expect_contains "$ERR" "error: " "bad selector message"
 expect_eq "$(kubefs get pods --show-labels | tail -1 | awk '{print $6}')" "app=web,tier=front" "--show-labels"
 expect_eq "$(kubefs get pods -L tier | head -1 | awk '{print $6}')" "TIER" "-L header"
 expect_eq "$(kubefs get pods -L tier | tail -1 | awk '{print $6}')" "front" "-L value"
-KUBEFS_NAMESPACE=team-a kubefs get pods -o name | grep -qx pod/db || fail "KUBEFS_NAMESPACE"
+expect_eq "$(KUBEFS_NAMESPACE=team-a kubefs get pods -o name)" "pod/db" "KUBEFS_NAMESPACE"
 
 # several kinds, names, type/name
 expect_eq "$(kubefs get po,svc | cols 1)" "NAME

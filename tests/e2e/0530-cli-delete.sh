@@ -104,6 +104,7 @@ expect_eq "$OUT" 'configmap "held" deleted' "finalized delete"
 	fail "no deletionTimestamp"
 kubefs delete cm held --timeout=20s > "$T/held.out" 2>&1 &
 WATCH_PIDS=$!
+wait_for grep -q 'configmap "held" deleted' "$T/held.out"
 kubefs patch cm held -p '{"metadata":{"finalizers":null}}' > /dev/null
 wait $WATCH_PIDS || fail "delete did not finish: $(cat "$T/held.out")"
 run kubefs get cm held
