@@ -10,14 +10,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "api/cleanup.h"
+#include "shell/cli.h"
 #include "shell/flags.h"
 #include "shell/jsonpath.h"
 #include "shell/label.h"
 #include "shell/printers.h"
+#include "shell/resource.h"
+
+/* Run a statement with stderr sent to /dev/null (expected messages). */
+#define QUIET(stmt)                                                            \
+	do {                                                                   \
+		FILE *saved_ = stderr;                                         \
+		stderr = fopen("/dev/null", "w");                              \
+		stmt;                                                          \
+		fclose(stderr);                                                \
+		stderr = saved_;                                               \
+	} while (0)
 
 /* Output of fn(f, arg) written to a memory stream. Owned. */
 static char *capture_table(const struct table *t, size_t *widths)
@@ -643,6 +656,157 @@ static void test_label_patch(void **state)
 	}
 }
 
+static void test_refs(void **state)
+{
+	char a1[] = "po,svc", a2[] = "web", a3[] = "db";
+	char b1[] = "deploy/nginx", b2[] = "pod/web";
+	char c1[] = "all";
+	char d1[] = "widgets";
+	char e1[] = "pods", e2[] = "pod/web";
+	char f1[] = "pod/", f2[] = "a/b/c";
+	char *a[] = {a1, a2, a3}, *b[] = {b1, b2}, *c[] = {c1}, *d[] = {d1};
+	char *e[] = {e1, e2}, *f[] = {f1}, *g[] = {f2};
+	struct refs r = {0};
+	int ret;
+
+	(void)state;
+	assert_int_equal(refs_parse("get", 3, a, &r), 0);
+	assert_int_equal(r.nkinds, 2);
+	assert_int_equal(r.n, 4);
+	assert_true(r.by_name);
+	assert_string_equal(r.v[0].kind->resource, "pods");
+	assert_string_equal(r.v[0].name, "web");
+	assert_string_equal(r.v[1].name, "db");
+	assert_string_equal(r.v[2].kind->resource, "services");
+	assert_string_equal(ref_type(r.v[2].kind), "service");
+	refs_release(&r);
+
+	assert_int_equal(refs_parse("get", 2, b, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(ref_type(r.v[0].kind), "deployment.apps");
+	assert_string_equal(ref_resource(r.v[0].kind), "deployments.apps");
+	assert_string_equal(r.v[0].name, "nginx");
+	assert_string_equal(r.v[1].kind->kind, "Pod");
+	refs_release(&r);
+
+	assert_int_equal(refs_parse("get", 1, c, &r), 0);
+	assert_false(r.by_name);
+	assert_true(r.nkinds >= 3);
+	for (size_t i = 0; i < r.n; i++)
+		assert_null(r.v[i].name);
+	refs_release(&r);
+
+	QUIET(ret = refs_parse("get", 1, d, &r));
+	assert_int_equal(ret, -EINVAL);
+	QUIET(ret = refs_parse("get", 2, e, &r));
+	assert_int_equal(ret, -EINVAL);
+	QUIET(ret = refs_parse("get", 1, f, &r));
+	assert_int_equal(ret, -EINVAL);
+	QUIET(ret = refs_parse("get", 1, g, &r));
+	assert_int_equal(ret, -EINVAL);
+	QUIET(ret = refs_parse("get", 0, NULL, &r));
+	assert_int_equal(ret, -EINVAL);
+	assert_null(r.v);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_manifests(void **state)
+{
+	char dir[] = "/tmp/kubefs-test-cli-XXXXXX";
+	char p[1024], sub[256];
+	struct manifests m = {0};
+	struct flag_list files = {0};
+	const char *ns;
+	int ret;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(p, sizeof(p), "%s/b.yaml", dir);
+	write_text(p, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+		      "---\n# only a comment\n---\napiVersion: v1\nkind: "
+		      "ConfigMap\nmetadata: {name: c, namespace: team}\n");
+	snprintf(p, sizeof(p), "%s/a.json", dir);
+	write_text(p, "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":"
+		      "[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+		      "\"metadata\":{\"name\":\"a\"}}]}");
+	snprintf(p, sizeof(p), "%s/notes.txt", dir);
+	write_text(p, "not yaml: [");
+	snprintf(p, sizeof(p), "%s/d.yml", sub);
+	write_text(p, "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n");
+
+	files.v[files.n++] = dir;
+	assert_int_equal(manifests_read(&files, false, &m), 0);
+	assert_int_equal(m.n, 3); /* a.json's item, then b.yaml's two */
+	assert_string_equal(jstr(m.v[0].obj, "metadata.name"), "a");
+	assert_string_equal(m.v[0].kind->kind, "Deployment");
+	assert_string_equal(jstr(m.v[2].obj, "metadata.name"), "c");
+	assert_non_null(strstr(m.v[1].source, "b.yaml"));
+	/* the namespace: the document's, else the flag's; they must agree */
+	assert_int_equal(manifest_namespace(&m.v[1], "x", false, &ns), 0);
+	assert_string_equal(ns, "x");
+	assert_int_equal(manifest_namespace(&m.v[2], "x", false, &ns), 0);
+	assert_string_equal(ns, "team");
+	QUIET(ret = manifest_namespace(&m.v[2], "x", true, &ns));
+	assert_int_equal(ret, -EINVAL);
+	manifests_release(&m);
+
+	assert_int_equal(manifests_read(&files, true, &m), 0);
+	assert_int_equal(m.n, 4);
+	assert_string_equal(m.v[3].kind->kind, "Namespace");
+	assert_int_equal(manifest_namespace(&m.v[3], "x", true, &ns), 0);
+	assert_null(ns); /* cluster-scoped */
+	manifests_release(&m);
+
+	/* errors: a missing path, bad YAML, an unknown kind, no kind; the
+	 * good documents read before stay */
+	snprintf(p, sizeof(p), "%s/bad.yaml", sub);
+	write_text(p, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"
+		      "---\napiVersion: x/v1\nkind: Widget\nmetadata: {name: "
+		      "w}\n---\nmetadata: {name: nokind}\n");
+	files.n = 0;
+	files.v[files.n++] = p;
+	QUIET(ret = manifests_read(&files, false, &m));
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(m.n, 1);
+	manifests_release(&m);
+	snprintf(p, sizeof(p), "%s/missing.yaml", dir);
+	QUIET(ret = manifests_read(&files, false, &m));
+	assert_int_equal(ret, -ENOENT);
+	snprintf(p, sizeof(p), "%s/notes.txt", dir);
+	QUIET(ret = manifests_read(&files, false, &m));
+	assert_int_equal(ret, -EINVAL);
+	manifests_release(&m);
+
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
+static void test_reasons(void **state)
+{
+	(void)state;
+	assert_string_equal(cli_reason(-ENOENT, "x"), "NotFound");
+	assert_string_equal(cli_reason(-EEXIST, "x"), "AlreadyExists");
+	assert_string_equal(cli_reason(-ESTALE, "x"), "Conflict");
+	assert_string_equal(cli_reason(-EINVAL, "Pod \"x\" is invalid: y"),
+			    "Invalid");
+	assert_string_equal(cli_reason(-EINVAL, "the name does not match"),
+			    "BadRequest");
+	assert_string_equal(cli_reason(-EACCES, "x"), "Forbidden");
+	assert_string_equal(cli_reason(-EFBIG, "x"), "RequestEntityTooLarge");
+	assert_string_equal(cli_reason(-EAGAIN, "x"), "TooManyRequests");
+	assert_null(cli_reason(-ENOMEM, "x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +822,9 @@ int main(void)
 	    cmocka_unit_test(test_flags),
 	    cmocka_unit_test(test_flag_errors),
 	    cmocka_unit_test(test_label_patch),
+	    cmocka_unit_test(test_refs),
+	    cmocka_unit_test(test_manifests),
+	    cmocka_unit_test(test_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
