@@ -1,12 +1,176 @@
-/* kubefs-node — the node agent (kubelet). Not built yet: prints usage and fails. */
+/*
+ * kubefs-node — the node agent (kubelet). Fake mode simulates nodes
+ * (pods reported Running, no containers, as kwok does); the container
+ * runtime proper is not built yet.
+ *
+ * Exit status: 0 after SIGTERM/SIGINT, 1 when the cluster cannot be
+ * reached or the agent fails, 2 for a usage error.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/error.h"
+#include "client/client.h"
+#include "fs/version.h"
+#include "nodeagent/agent.h"
+#include "nodeagent/config.h"
+#include "nodeagent/nodestatus.h"
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* klog's header: I0102 15:04:05.000000 PID] message */
+static void vlog(void *ud, const char *fmt, va_list ap)
+{
+	struct timeval tv;
+	struct tm tm;
+
+	(void)ud;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	pthread_mutex_lock(&log_lock);
+	fprintf(stderr, "I%02d%02d %02d:%02d:%02d.%06ld %7d kubefs-node] ",
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(long)tv.tv_usec, (int)getpid());
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(NULL, fmt, ap);
+	va_end(ap);
+}
+
+struct sigwaiter {
+	sigset_t set;
+	struct agent *agent;
+};
+
+static void *wait_signal(void *arg)
+{
+	struct sigwaiter *w = arg;
+	int sig = 0;
+
+	if (sigwait(&w->set, &sig) == 0) {
+		if (sig == SIGUSR1)
+			return NULL; /* main is done: nothing to stop */
+		logf_("received %s, stopping", strsignal(sig));
+		agent_stop(w->agent);
+	}
+	return NULL;
+}
+
+/* The host name, lowercased, as the kubelet's default node name. */
+static int host_name(char *buf, size_t size)
+{
+	if (gethostname(buf, size) < 0)
+		return -errno;
+	buf[size - 1] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr,
-		"kubefs-node: the node agent (kubelet) is not implemented yet\n"
-		"usage: kubefs-node --cluster MOUNTPOINT\n");
-	return 2;
+	struct nodeagent_config cfg;
+	struct client *c = NULL;
+	struct agent *agent = NULL;
+	struct sigwaiter w;
+	struct kf_error err;
+	char host[256];
+	pthread_t sig_thread;
+	int r;
+
+	kf_error_init(&err);
+	if (nodeagent_config_parse(argc, argv, &cfg, &err) < 0) {
+		fprintf(stderr, "kubefs-node: %s\n", err.msg);
+		fprintf(stderr, "Run 'kubefs-node --help' for usage.\n");
+		return 2;
+	}
+	if (cfg.show_help) {
+		fputs(nodeagent_config_usage(), stdout);
+		return 0;
+	}
+	if (cfg.show_version) {
+		printf("kubefs-node %s (kubelet %s)\n", KUBEFS_VERSION,
+		       NODESTATUS_KUBELET_VERSION);
+		return 0;
+	}
+	if (!cfg.fake) {
+		fprintf(stderr, "kubefs-node: the container runtime is not "
+				"built yet; run with --fake\n");
+		return 2;
+	}
+	if (!cfg.count && !cfg.name) {
+		if (host_name(host, sizeof(host)) < 0 ||
+		    nodeagent_check_name(host, &err) < 0) {
+			fprintf(stderr,
+				"kubefs-node: the host name cannot be a node "
+				"name (%s); use --name\n",
+				err.msg[0] ? err.msg : strerror(errno));
+			return 2;
+		}
+		cfg.name = host;
+	}
+
+	r = client_new(cfg.cluster, &c);
+	if (r < 0) {
+		fprintf(
+		    stderr, "kubefs-node: cannot use the cluster at %s: %s\n",
+		    cfg.cluster ? cfg.cluster : "$KUBEFS_MOUNT", strerror(-r));
+		return 1;
+	}
+	r = agent_new(c, &cfg, vlog, NULL, &agent);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-node: %s\n", strerror(-r));
+		client_free(c);
+		return 1;
+	}
+
+	/* signals go to one thread, which asks the agent to stop */
+	sigemptyset(&w.set);
+	sigaddset(&w.set, SIGTERM);
+	sigaddset(&w.set, SIGINT);
+	sigaddset(&w.set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &w.set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	w.agent = agent;
+	r = pthread_create(&sig_thread, NULL, wait_signal, &w);
+	if (r) {
+		fprintf(stderr, "kubefs-node: %s\n", strerror(r));
+		agent_free(agent);
+		client_free(c);
+		return 1;
+	}
+
+	logf_("kubefs-node %s (kubelet %s) starting: %u fake node%s on %s",
+	      KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
+	      cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
+	      client_mount(c));
+	r = agent_run(agent);
+	if (r < 0)
+		logf_("error: %s", strerror(-r));
+	/* wake the signal thread if no signal came */
+	pthread_kill(sig_thread, SIGUSR1);
+	pthread_join(sig_thread, NULL);
+	agent_free(agent);
+	client_free(c);
+	logf_("stopped");
+	return r < 0 ? 1 : 0;
 }

@@ -1,0 +1,402 @@
+/*
+ * agent.c — the agent's life cycle: nodes table, the shared pods watch,
+ * the workers that sync pods, and an orderly stop.
+ */
+#include "nodeagent/agent_i.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "api/cleanup.h"
+#include "nodeagent/nodestatus.h"
+
+#define NOT_REGISTERED_RETRY_MS 1000
+
+uint64_t agent_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void agent_logf(struct agent *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!a->log)
+		return;
+	va_start(ap, fmt);
+	a->log(a->log_ud, fmt, ap);
+	va_end(ap);
+}
+
+bool agent_stopping(struct agent *a)
+{
+	bool s;
+
+	pthread_mutex_lock(&a->lock);
+	s = a->stopping;
+	pthread_mutex_unlock(&a->lock);
+	return s;
+}
+
+static int cmp_node(const void *x, const void *y)
+{
+	return strcmp(((const struct agent_node *)x)->name,
+		      ((const struct agent_node *)y)->name);
+}
+
+struct agent_node *agent_find_node(struct agent *a, const char *name)
+{
+	struct agent_node key;
+
+	if (!name || strlen(name) > NODEAGENT_NAME_MAX)
+		return NULL;
+	strcpy(key.name, name);
+	return bsearch(&key, a->nodes, a->n_nodes, sizeof(*a->nodes), cmp_node);
+}
+
+struct runtime *agent_node_runtime(struct agent *a, struct agent_node *n)
+{
+	struct runtime *rt;
+
+	pthread_mutex_lock(&a->lock);
+	rt = n->rt;
+	pthread_mutex_unlock(&a->lock);
+	return rt;
+}
+
+/* Fill the table of hosted nodes from the configuration. */
+static int make_nodes(struct agent *a)
+{
+	unsigned n = a->cfg.count ? a->cfg.count : 1;
+	char seed[NODEAGENT_NAME_MAX + 64];
+	struct timespec now;
+
+	a->nodes = calloc(n, sizeof(*a->nodes));
+	if (!a->nodes)
+		return -ENOMEM;
+	a->n_nodes = n;
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (unsigned i = 0; i < n; i++) {
+		struct agent_node *node = &a->nodes[i];
+
+		if (a->cfg.count) {
+			if (nodeagent_node_name(a->cfg.name_prefix, i,
+						node->name) < 0)
+				return -EINVAL;
+		} else {
+			snprintf(node->name, sizeof(node->name), "%s",
+				 a->cfg.name);
+		}
+		if (a->cfg.node_ip)
+			snprintf(node->internal_ip, sizeof(node->internal_ip),
+				 "%s", a->cfg.node_ip);
+		if (a->cfg.pod_cidr) {
+			struct ipam_cidr c;
+
+			ipam_parse_cidr(a->cfg.pod_cidr, &c);
+			ipam_format_cidr(&c, node->pod_cidr);
+		}
+		/* stable per name; the boot ID changes with every start */
+		snprintf(seed, sizeof(seed), "machine/%s", node->name);
+		nodestatus_fake_uuid(seed, node->machine_id);
+		snprintf(seed, sizeof(seed), "system/%s", node->name);
+		nodestatus_fake_uuid(seed, node->system_uuid);
+		snprintf(seed, sizeof(seed), "boot/%s/%lld.%09ld", node->name,
+			 (long long)now.tv_sec, now.tv_nsec);
+		nodestatus_fake_uuid(seed, node->boot_id);
+	}
+	qsort(a->nodes, n, sizeof(*a->nodes), cmp_node);
+	for (unsigned i = 1; i < n; i++)
+		if (!strcmp(a->nodes[i - 1].name, a->nodes[i].name))
+			return -EINVAL;
+	return 0;
+}
+
+int agent_new(struct client *c, const struct nodeagent_config *cfg,
+	      void (*log)(void *ud, const char *fmt, va_list ap), void *log_ud,
+	      struct agent **ret)
+{
+	pthread_condattr_t ca;
+	struct agent *a;
+	struct utsname u;
+	int r;
+
+	if (!c || !cfg)
+		return -EINVAL;
+	if (!cfg->fake)
+		return -ENOTSUP;
+	if (!cfg->count && (!cfg->name || !*cfg->name))
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->c = c;
+	a->cfg = *cfg;
+	a->log = log;
+	a->log_ud = log_ud;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	namemap_init(&a->pods);
+	a->k_pod = kinds_by_path("core", "v1", "pods");
+	a->k_node = kinds_by_path("core", "v1", "nodes");
+	if (uname(&u) == 0)
+		snprintf(a->kernel, sizeof(a->kernel), "%s", u.release);
+	snprintf(a->os_image, sizeof(a->os_image), "kubefs fake node");
+	r = -EINVAL;
+	if (!a->k_pod || !a->k_node ||
+	    ipam_parse_cidr(cfg->cluster_cidr, &a->cluster_cidr) < 0 ||
+	    ipam_parse_cidr(cfg->node_ip_range, &a->node_ip_range) < 0 ||
+	    admission_parse(cfg->cpu, cfg->memory, cfg->ephemeral_storage,
+			    cfg->pods, &a->allocatable) < 0)
+		goto fail;
+	r = make_nodes(a);
+	if (r < 0)
+		goto fail;
+	*ret = a;
+	return 0;
+fail:
+	agent_free(a);
+	return r;
+}
+
+/* ---- the pods watch ---- */
+
+static void enqueue(struct agent *a, const json_t *pod)
+{
+	const char *node = json_string_value(
+	    json_object_get(json_object_get(pod, "spec"), "nodeName"));
+	_cleanup_free_ char *key = NULL;
+
+	if (!agent_find_node(a, node) || informer_key(pod, &key) < 0)
+		return;
+	workqueue_add(a->q, key);
+}
+
+static void on_add(void *ud, const json_t *obj)
+{
+	enqueue(ud, obj);
+}
+
+static void on_update(void *ud, const json_t *old, const json_t *obj)
+{
+	(void)old;
+	enqueue(ud, obj);
+}
+
+static void on_delete(void *ud, const json_t *obj)
+{
+	enqueue(ud, obj);
+}
+
+static int start_informer(struct agent *a)
+{
+	char selector[NODEAGENT_NAME_MAX + 32];
+	struct informer_opts o = {.kind = a->k_pod};
+	struct informer_handlers h = {on_add, on_update, on_delete, a};
+	int r;
+
+	/* one node: only its pods; many: every bound pod, dispatched */
+	if (a->n_nodes == 1)
+		snprintf(selector, sizeof(selector), "spec.nodeName=%s",
+			 a->nodes[0].name);
+	else
+		snprintf(selector, sizeof(selector), "spec.nodeName!=");
+	o.field_selector = selector;
+	r = informer_new(a->c, &o, &a->inf);
+	if (r == 0)
+		r = informer_add_handlers(a->inf, &h);
+	if (r == 0)
+		r = informer_start(a->inf);
+	return r;
+}
+
+/* Wait for the informer's first list, giving up when stopped. */
+static int wait_synced(struct agent *a)
+{
+	struct kf_error err;
+	bool told = false;
+	int r;
+
+	for (;;) {
+		if (agent_stopping(a))
+			return -ECANCELED;
+		r = informer_wait_synced(a->inf, 1000);
+		if (r != -ETIMEDOUT)
+			return r;
+		kf_error_init(&err);
+		if (!told && informer_error(a->inf, &err) < 0) {
+			agent_logf(a, "waiting for the pods watch: %s",
+				   err.msg);
+			told = true;
+		}
+	}
+}
+
+/* ---- workers ---- */
+
+static void *worker(void *arg)
+{
+	struct agent *a = arg;
+	char *key;
+
+	while (workqueue_get(a->q, &key) == 0) {
+		int r = agent_sync_pod(a, key);
+
+		if (r == -EAGAIN) {
+			workqueue_add_after(a->q, key, NOT_REGISTERED_RETRY_MS);
+		} else if (r < 0) {
+			AGENT_COUNT(a, sync_errors);
+			workqueue_add_rate_limited(a->q, key);
+		} else {
+			workqueue_forget(a->q, key);
+		}
+		workqueue_done(a->q, key);
+		free(key);
+	}
+	return NULL;
+}
+
+static int start_workers(struct agent *a)
+{
+	unsigned n = a->cfg.workers ? a->cfg.workers : 1;
+	int r;
+
+	a->workers = calloc(n, sizeof(*a->workers));
+	if (!a->workers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		r = pthread_create(&a->workers[i], NULL, worker, a);
+		if (r) {
+			a->n_workers = i;
+			return -r;
+		}
+	}
+	a->n_workers = n;
+	return 0;
+}
+
+/* Count the pods the tree says we run, then let the workers loose. */
+static void adopt(struct agent *a)
+{
+	_cleanup_json_ json_t *pods = NULL;
+
+	if (informer_list(a->inf, &pods) == 0)
+		agent_adopt_pods(a, pods);
+}
+
+int agent_run(struct agent *a)
+{
+	pthread_t node_thread;
+	bool node_started = false;
+	int r;
+
+	r = workqueue_new(NULL, &a->q);
+	if (r == 0)
+		r = event_recorder_new(
+		    a->c, AGENT_COMPONENT,
+		    a->n_nodes == 1 ? a->nodes[0].name : NULL, &a->rec);
+	if (r < 0)
+		return r;
+	agent_register_all(a);
+	if (!agent_stopping(a)) {
+		r = start_informer(a);
+		if (r < 0)
+			goto out;
+		r = pthread_create(&node_thread, NULL, agent_node_thread, a);
+		if (r) {
+			r = -r;
+			goto out;
+		}
+		node_started = true;
+		if (wait_synced(a) == 0) {
+			adopt(a);
+			agent_logf(a, "watching the pods of %zu node%s",
+				   a->n_nodes, a->n_nodes == 1 ? "" : "s");
+		}
+		if (!agent_stopping(a)) {
+			r = start_workers(a);
+			if (r < 0)
+				goto out;
+		}
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!a->stopping)
+		pthread_cond_wait(&a->cond, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	r = 0;
+out:
+	agent_stop(a);
+	if (a->inf)
+		informer_stop(a->inf);
+	workqueue_shutdown(a->q);
+	for (unsigned i = 0; i < a->n_workers; i++)
+		pthread_join(a->workers[i], NULL);
+	a->n_workers = 0;
+	if (node_started)
+		pthread_join(node_thread, NULL);
+	event_recorder_flush(a->rec);
+	return r;
+}
+
+void agent_stop(struct agent *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stopping = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void agent_get_stats(struct agent *a, struct agent_stats *ret)
+{
+	struct agent_stats s;
+
+#define LOAD(f) s.f = __atomic_load_n(&a->st.f, __ATOMIC_RELAXED)
+	LOAD(nodes_registered);
+	LOAD(register_errors);
+	LOAD(lease_renewals);
+	LOAD(lease_errors);
+	LOAD(lease_writes);
+	LOAD(node_status_updates);
+	LOAD(pods_started);
+	LOAD(pods_rejected);
+	LOAD(pods_deleted);
+	LOAD(pod_status_writes);
+	LOAD(sync_errors);
+#undef LOAD
+	pthread_mutex_lock(&a->lock);
+	s.pods = namemap_len(&a->pods);
+	pthread_mutex_unlock(&a->lock);
+	*ret = s;
+}
+
+void agent_free(struct agent *a)
+{
+	if (!a)
+		return;
+	informer_free(a->inf);
+	event_recorder_free(a->rec);
+	workqueue_free(a->q);
+	free(a->workers);
+	agent_forget_all_pods(a);
+	namemap_release(&a->pods);
+	for (size_t i = 0; i < a->n_nodes; i++) {
+		runtime_free(a->nodes[i].rt);
+		json_decref(a->nodes[i].status);
+	}
+	free(a->nodes);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}

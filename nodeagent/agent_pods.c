@@ -1,0 +1,335 @@
+/*
+ * agent_pods.c — the pod side of the agent: admit, start, report, and
+ * finish the deletion of the pods bound to our nodes. One call of
+ * agent_sync_pod() looks at the pod as the watch last saw it and does
+ * the next step; every change of the pod (our own status writes too)
+ * brings it back, and a step that has to wait puts it back on the queue.
+ */
+#include "nodeagent/agent_i.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/cleanup.h"
+#include "nodeagent/podstatus.h"
+
+static const char *meta_str(const json_t *obj, const char *key)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(obj, "metadata"), key));
+}
+
+static const char *pod_node(const json_t *pod)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(pod, "spec"), "nodeName"));
+}
+
+/* Forget p: its runtime state, its admission share, its record. */
+static void forget(struct agent *a, const char *key, struct agent_pod *p)
+{
+	struct runtime *rt = agent_node_runtime(a, p->node);
+
+	if (rt)
+		runtime_remove_pod(rt, p->uid);
+	pthread_mutex_lock(&a->lock);
+	admission_sub(&p->node->used, &p->req);
+	if (namemap_get(&a->pods, key) == p)
+		namemap_remove(&a->pods, key);
+	pthread_mutex_unlock(&a->lock);
+	free(p);
+}
+
+static struct agent_pod *lookup(struct agent *a, const char *key)
+{
+	struct agent_pod *p;
+
+	pthread_mutex_lock(&a->lock);
+	p = namemap_get(&a->pods, key);
+	pthread_mutex_unlock(&a->lock);
+	return p;
+}
+
+/* Post status for pod through NAME@status, unless it already says so. */
+static int write_status(struct agent *a, const json_t *pod, json_t *status)
+{
+	_cleanup_json_ json_t *obj = NULL;
+	struct kf_error err;
+	int r;
+
+	if (json_equal(status, json_object_get(pod, "status")))
+		return 0;
+	obj = json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", "v1",
+			"kind", "Pod", "metadata", "name",
+			meta_str(pod, "name"), "namespace",
+			meta_str(pod, "namespace"), "status", status);
+	if (!obj)
+		return -ENOMEM;
+	kf_error_init(&err);
+	r = client_update_status(a->c, a->k_pod, obj, &err, NULL);
+	if (r == -ENOENT)
+		return 0; /* gone meanwhile: the watch will tell */
+	if (r < 0) {
+		agent_logf(a, "error updating the status of pod %s/%s: %s",
+			   meta_str(pod, "namespace"), meta_str(pod, "name"),
+			   err.msg[0] ? err.msg : strerror(-r));
+		return r;
+	}
+	AGENT_COUNT(a, pod_status_writes);
+	return 0;
+}
+
+static void now_ts(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+static int reject(struct agent *a, const json_t *pod,
+		  const struct admission_verdict *v)
+{
+	_cleanup_json_ json_t *status = NULL;
+	struct timespec now;
+	int r;
+
+	now_ts(&now);
+	r = podstatus_rejected(pod, v->reason, v->message, &now, &status);
+	if (r == 0)
+		r = write_status(a, pod, status);
+	if (r == 0) {
+		AGENT_COUNT(a, pods_rejected);
+		event_recorder_eventf(a->rec, pod, EVENT_TYPE_WARNING,
+				      v->reason, "%s", v->message);
+	}
+	return r;
+}
+
+/* A pod seen for the first time: admit it (or reject it). */
+static int admit(struct agent *a, const char *key, const json_t *pod,
+		 struct agent_node *node, struct agent_pod **ret)
+{
+	const char *uid = meta_str(pod, "uid");
+	struct admission_verdict v;
+	struct agent_pod *p;
+	int r;
+
+	if (!uid || strlen(uid) >= AGENT_UID_MAX)
+		return 0; /* not a pod the API server wrote; leave it */
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->uid, sizeof(p->uid), "%s", uid);
+	p->node = node;
+	p->state = AGENT_POD_WAITING;
+	p->due_ms = agent_mono_ms() + a->cfg.start_delay_ms;
+	admission_pod_requests(pod, &p->req);
+	pthread_mutex_lock(&a->lock);
+	admission_check(&a->allocatable, &node->used, &p->req, &v);
+	r = v.admit ? namemap_put(&a->pods, key, p) : 0;
+	if (v.admit && r == 0)
+		admission_add(&node->used, &p->req);
+	pthread_mutex_unlock(&a->lock);
+	if (!v.admit || r < 0) {
+		free(p);
+		return r < 0 ? r : reject(a, pod, &v);
+	}
+	*ret = p;
+	return 0;
+}
+
+/* Post the status of a started pod. */
+static int report(struct agent *a, const json_t *pod, struct agent_pod *p,
+		  struct runtime *rt, bool terminal)
+{
+	struct runtime_pod_status *rs = NULL;
+	_cleanup_json_ json_t *status = NULL;
+	struct podstatus_input in = {
+	    .pod = pod,
+	    .host_ip = p ? p->node->internal_ip : NULL,
+	    .terminal = terminal,
+	};
+	struct timespec now;
+	int r;
+
+	if (p && p->state == AGENT_POD_RUNNING) {
+		r = runtime_pod_status(rt, p->uid, &rs);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	now_ts(&now);
+	in.rt = rs;
+	in.now = &now;
+	r = podstatus_build(&in, &status);
+	runtime_pod_status_free(rs);
+	if (r < 0)
+		return r;
+	return write_status(a, pod, status);
+}
+
+static int start(struct agent *a, const char *key, const json_t *pod,
+		 struct agent_pod *p, struct runtime *rt)
+{
+	uint64_t now = agent_mono_ms();
+	struct kf_error err;
+	int r;
+
+	if (now < p->due_ms)
+		return workqueue_add_after(a->q, key, p->due_ms - now);
+	kf_error_init(&err);
+	r = runtime_start_pod(rt, pod, &err);
+	if (r < 0) {
+		event_recorder_eventf(a->rec, pod, EVENT_TYPE_WARNING,
+				      "FailedCreatePodSandBox", "%s",
+				      err.msg[0] ? err.msg : strerror(-r));
+		return r;
+	}
+	p->state = AGENT_POD_RUNNING;
+	AGENT_COUNT(a, pods_started);
+	return 0;
+}
+
+/*
+ * The pod has a deletionTimestamp: stop it, post its terminal status,
+ * then delete it. The API server removes a pod in a terminal phase at
+ * once, which is how the agent's `rm` stands for the kubelet's delete
+ * with grace period 0.
+ */
+static int terminate(struct agent *a, const char *key, const json_t *pod,
+		     struct agent_pod *p, struct agent_node *node)
+{
+	struct runtime *rt = agent_node_runtime(a, node);
+	const json_t *grace = json_object_get(json_object_get(pod, "metadata"),
+					      "deletionGracePeriodSeconds");
+	struct kf_error err;
+	int r;
+
+	kf_error_init(&err);
+	if (p && p->state == AGENT_POD_RUNNING && rt) {
+		r = runtime_stop_pod(rt, p->uid,
+				     json_is_integer(grace)
+					 ? (long)json_integer_value(grace)
+					 : 0,
+				     &err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	if (!podstatus_is_terminal(pod)) {
+		struct agent_pod none = {.node = node};
+
+		r = report(a, pod, p ? p : &none, rt, true);
+		if (r < 0)
+			return r;
+	}
+	kf_error_init(&err);
+	r = client_delete(a->c, a->k_pod, meta_str(pod, "namespace"),
+			  meta_str(pod, "name"), &err);
+	if (r < 0 && r != -ENOENT) {
+		agent_logf(a, "error deleting pod %s: %s", key,
+			   err.msg[0] ? err.msg : strerror(-r));
+		return r;
+	}
+	if (p)
+		forget(a, key, p);
+	AGENT_COUNT(a, pods_deleted);
+	return 0;
+}
+
+int agent_sync_pod(struct agent *a, const char *key)
+{
+	_cleanup_json_ json_t *pod = NULL;
+	struct agent_pod *p = lookup(a, key);
+	struct agent_node *node;
+	struct runtime *rt;
+	const char *uid;
+	int r;
+
+	if (informer_get(a->inf, key, &pod) < 0) {
+		if (p)
+			forget(a, key, p); /* deleted */
+		return 0;
+	}
+	uid = meta_str(pod, "uid");
+	node = agent_find_node(a, pod_node(pod));
+	if (p && (!uid || strcmp(p->uid, uid) || p->node != node)) {
+		forget(a, key, p); /* another pod under the same name */
+		p = NULL;
+	}
+	if (!node)
+		return 0;
+	rt = agent_node_runtime(a, node);
+	if (!rt)
+		return -EAGAIN; /* the node is not registered yet */
+	if (meta_str(pod, "deletionTimestamp"))
+		return terminate(a, key, pod, p, node);
+	if (podstatus_is_terminal(pod)) {
+		if (p) {
+			runtime_stop_pod(rt, p->uid, 0, NULL);
+			forget(a, key, p);
+		}
+		return 0;
+	}
+	if (!p) {
+		r = admit(a, key, pod, node, &p);
+		if (r < 0 || !p)
+			return r;
+	}
+	if (p->state == AGENT_POD_WAITING) {
+		r = start(a, key, pod, p, rt);
+		if (r < 0 || p->state == AGENT_POD_WAITING)
+			return r;
+	}
+	return report(a, pod, p, rt, false);
+}
+
+void agent_adopt_pods(struct agent *a, const json_t *pods)
+{
+	size_t i, n = 0;
+	json_t *pod;
+
+	json_array_foreach (pods, i, pod) {
+		struct agent_node *node = agent_find_node(a, pod_node(pod));
+		const char *phase = podstatus_phase(pod);
+		const char *uid = meta_str(pod, "uid");
+		_cleanup_free_ char *key = NULL;
+		struct agent_pod *p;
+
+		if (!node || !phase || strcmp(phase, "Running") || !uid ||
+		    strlen(uid) >= AGENT_UID_MAX ||
+		    meta_str(pod, "deletionTimestamp") ||
+		    informer_key(pod, &key) < 0)
+			continue;
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return;
+		snprintf(p->uid, sizeof(p->uid), "%s", uid);
+		p->node = node;
+		p->state = AGENT_POD_WAITING;
+		p->due_ms = 0; /* it ran before: no start delay */
+		admission_pod_requests(pod, &p->req);
+		pthread_mutex_lock(&a->lock);
+		if (namemap_get(&a->pods, key) ||
+		    namemap_put(&a->pods, key, p)) {
+			pthread_mutex_unlock(&a->lock);
+			free(p);
+			continue;
+		}
+		admission_add(&node->used, &p->req);
+		pthread_mutex_unlock(&a->lock);
+		n++;
+	}
+	if (n)
+		agent_logf(a, "re-adopting %zu running pod%s", n,
+			   n == 1 ? "" : "s");
+}
+
+void agent_forget_all_pods(struct agent *a)
+{
+	size_t i = 0;
+	void *v;
+
+	while (namemap_next(&a->pods, &i, NULL, &v))
+		free(v);
+	namemap_release(&a->pods);
+}

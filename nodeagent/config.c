@@ -1,0 +1,493 @@
+/*
+ * config.c — kubefs-node's flags, parsed as pflag parses the kubelet's.
+ */
+#include "nodeagent/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/quantity.h"
+#include "api/validate.h"
+#include "nodeagent/ipam.h"
+
+enum flag_type {
+	F_STRING,
+	F_BOOL,
+	F_UINT,
+	F_QUANTITY,
+	F_INTEGER_QUANTITY,
+	F_DURATION_MS,
+	F_ADDR,
+	F_CIDR,
+};
+
+struct flag {
+	const char *name; /* without the dashes */
+	enum flag_type type;
+	size_t offset;	   /* into struct nodeagent_config */
+	unsigned min, max; /* F_UINT bounds */
+};
+
+#define OFF(f) offsetof(struct nodeagent_config, f)
+
+static const struct flag flags[] = {
+    {"cluster", F_STRING, OFF(cluster), 0, 0},
+    {"name", F_STRING, OFF(name), 0, 0},
+    {"name-prefix", F_STRING, OFF(name_prefix), 0, 0},
+    {"count", F_UINT, OFF(count), 1, NODEAGENT_COUNT_MAX},
+    {"fake", F_BOOL, OFF(fake), 0, 0},
+    {"version", F_BOOL, OFF(show_version), 0, 0},
+    {"help", F_BOOL, OFF(show_help), 0, 0},
+    {"cpu", F_QUANTITY, OFF(cpu), 0, 0},
+    {"memory", F_QUANTITY, OFF(memory), 0, 0},
+    {"pods", F_INTEGER_QUANTITY, OFF(pods), 0, 0},
+    {"ephemeral-storage", F_QUANTITY, OFF(ephemeral_storage), 0, 0},
+    {"node-ip", F_ADDR, OFF(node_ip), 0, 0},
+    {"pod-cidr", F_CIDR, OFF(pod_cidr), 0, 0},
+    {"cluster-cidr", F_CIDR, OFF(cluster_cidr), 0, 0},
+    {"node-cidr-mask-size", F_UINT, OFF(node_cidr_mask), IPAM_POOL_PREFIX_MIN,
+     IPAM_POOL_PREFIX_MAX},
+    {"node-ip-range", F_CIDR, OFF(node_ip_range), 0, 0},
+    {"start-delay", F_DURATION_MS, OFF(start_delay_ms), 0, 0},
+    {"node-lease-duration-seconds", F_UINT, OFF(lease_duration_s), 1,
+     NODEAGENT_LEASE_MAX_S},
+    {"node-status-report-frequency", F_DURATION_MS, OFF(status_report_ms), 0,
+     0},
+    {"workers", F_UINT, OFF(workers), 1, NODEAGENT_WORKERS_MAX},
+};
+
+#define NFLAGS (sizeof(flags) / sizeof(flags[0]))
+
+const char *nodeagent_config_usage(void)
+{
+	return "kubefs-node is the node agent of kubefs (its kubelet). It "
+	       "registers its Node,\n"
+	       "renews the Node's Lease and runs the pods bound to it, "
+	       "talking to the cluster\n"
+	       "only through the mounted tree.\n"
+	       "\n"
+	       "Usage:\n"
+	       "  kubefs-node --fake [--name NAME] [--cluster MOUNTPOINT] "
+	       "[flags]\n"
+	       "  kubefs-node --fake --count N [--name-prefix PREFIX] "
+	       "[flags]\n"
+	       "\n"
+	       "Flags:\n"
+	       "      --cluster string        mount point of the cluster "
+	       "(default $KUBEFS_MOUNT,\n"
+	       "                              else /mnt/cluster)\n"
+	       "      --fake                  simulate the node: pods are "
+	       "reported Running, no\n"
+	       "                              containers are run (as kwok "
+	       "does)\n"
+	       "      --name string           the node's name (default: the "
+	       "host name)\n"
+	       "      --count int             host this many fake nodes in "
+	       "one process\n"
+	       "      --name-prefix string    their names: PREFIX0, PREFIX1, "
+	       "... (default \"fake-\")\n"
+	       "      --cpu quantity          capacity (default \"4\")\n"
+	       "      --memory quantity       capacity (default \"16Gi\")\n"
+	       "      --pods quantity         capacity (default \"110\")\n"
+	       "      --ephemeral-storage quantity\n"
+	       "                              capacity (default \"100Gi\")\n"
+	       "      --node-ip string        the node's InternalIP (default: "
+	       "derived from\n"
+	       "                              --node-ip-range)\n"
+	       "      --node-ip-range string  where InternalIPs are derived "
+	       "(default 172.18.0.0/16)\n"
+	       "      --pod-cidr string       the node's pod CIDR (default: "
+	       "the Node's, else the\n"
+	       "                              first free block of "
+	       "--cluster-cidr)\n"
+	       "      --cluster-cidr string   pod CIDRs are allocated from it "
+	       "(default 10.244.0.0/14)\n"
+	       "      --node-cidr-mask-size int\n"
+	       "                              prefix length of a pod CIDR "
+	       "(default 24)\n"
+	       "      --start-delay duration  fake: how long a bound pod takes "
+	       "to run (default 100ms)\n"
+	       "      --node-lease-duration-seconds int\n"
+	       "                              the Lease's duration; renewed "
+	       "every quarter of it\n"
+	       "                              (default 40)\n"
+	       "      --node-status-report-frequency duration\n"
+	       "                              how often the node status is "
+	       "posted when nothing\n"
+	       "                              changed (default 5m0s)\n"
+	       "      --workers int           pod sync threads (default 16)\n"
+	       "      --version               print the version and exit\n"
+	       "  -h, --help                  print this help and exit\n";
+}
+
+/* ---- Go durations ---- */
+
+struct unit {
+	const char *name;
+	uint64_t ns;
+};
+
+static const struct unit units[] = {
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
+    {"\xce\xbcs", 1000}, /* U+03BC Greek mu */
+    {"ms", 1000000},
+    {"s", 1000000000ull},
+    {"m", 60000000000ull},
+    {"h", 3600000000000ull},
+};
+
+static int bad_duration(struct kf_error *err, const char *s)
+{
+	return kf_error_set(err, -EINVAL, "time: invalid duration \"%s\"", s);
+}
+
+int nodeagent_parse_duration(const char *s, struct kf_error *err,
+			     uint64_t *ret_ns)
+{
+	const char *p = s;
+	unsigned __int128 total = 0;
+	bool neg = false;
+
+	if (!s)
+		return bad_duration(err, "");
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (!strcmp(p, "0")) {
+		*ret_ns = 0;
+		return 0;
+	}
+	if (!*p)
+		return bad_duration(err, s);
+	while (*p) {
+		unsigned __int128 whole = 0, frac = 0, scale = 1;
+		const struct unit *u = NULL;
+		bool digits = false;
+		size_t ulen = 0;
+
+		while (*p >= '0' && *p <= '9') {
+			whole = whole * 10 + (unsigned)(*p++ - '0');
+			if (whole > UINT64_MAX)
+				return bad_duration(err, s);
+			digits = true;
+		}
+		if (*p == '.') {
+			p++;
+			while (*p >= '0' && *p <= '9') {
+				if (scale < (unsigned __int128)1e18) {
+					frac = frac * 10 + (unsigned)(*p - '0');
+					scale *= 10;
+				}
+				p++;
+				digits = true;
+			}
+		}
+		if (!digits)
+			return bad_duration(err, s);
+		while (p[ulen] && p[ulen] != '.' &&
+		       (p[ulen] < '0' || p[ulen] > '9'))
+			ulen++;
+		if (!ulen)
+			return kf_error_set(err, -EINVAL,
+					    "time: missing unit in duration "
+					    "\"%s\"",
+					    s);
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strlen(units[i].name) == ulen &&
+			    !strncmp(p, units[i].name, ulen))
+				u = &units[i];
+		if (!u)
+			return kf_error_set(err, -EINVAL,
+					    "time: unknown unit \"%.*s\" in "
+					    "duration \"%s\"",
+					    (int)ulen, p, s);
+		p += ulen;
+		total += whole * u->ns + frac * u->ns / scale;
+		if (total > UINT64_MAX)
+			return bad_duration(err, s);
+	}
+	if (neg && total)
+		return kf_error_set(err, -ERANGE, "must not be negative");
+	*ret_ns = (uint64_t)total;
+	return 0;
+}
+
+/* ---- names ---- */
+
+int nodeagent_check_name(const char *s, struct kf_error *err)
+{
+	const char *msgs[2];
+	char buf[256];
+	int n;
+
+	if (!s || !*s)
+		return kf_error_set(err, -EINVAL,
+				    "node name must not be empty");
+	n = name_messages(NAME_DNS_SUBDOMAIN, s, false, msgs, buf, sizeof(buf));
+	if (n > 0)
+		return kf_error_set(err, -EINVAL,
+				    "Node \"%s\" is invalid: metadata.name: "
+				    "Invalid value: \"%s\": %s",
+				    s, s, msgs[0]);
+	if (strlen(s) > NODEAGENT_NAME_MAX)
+		return kf_error_set(err, -EINVAL,
+				    "Node \"%s\" is invalid: metadata.labels: "
+				    "Invalid value: \"%s\": must be no more "
+				    "than 63 characters",
+				    s, s);
+	return 0;
+}
+
+int nodeagent_node_name(const char *prefix, unsigned i, char *buf)
+{
+	int n = snprintf(buf, NODEAGENT_NAME_MAX + 1, "%s%u", prefix, i);
+
+	return n < 0 || n > NODEAGENT_NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* ---- flags ---- */
+
+static int invalid(struct kf_error *err, const char *value, const char *flag,
+		   const char *why)
+{
+	return kf_error_set(err, -EINVAL,
+			    "invalid argument \"%s\" for \"--%s\" flag: %s",
+			    value, flag, why);
+}
+
+static int set_quantity(const struct flag *f, const char *v, bool integer,
+			struct nodeagent_config *c, struct kf_error *err)
+{
+	struct quantity q;
+	char *dst = (char *)c + f->offset;
+
+	if (strlen(v) > QUANTITY_TEXT_MAX || quantity_parse(v, &q) < 0)
+		return invalid(err, v, f->name, QUANTITY_FORMAT_ERROR);
+	if (quantity_sign(&q) < 0)
+		return invalid(err, v, f->name,
+			       "must be greater than or equal to 0");
+	if (integer && !quantity_is_integer(&q))
+		return invalid(err, v, f->name, "must be an integer");
+	quantity_format(&q, dst);
+	return 0;
+}
+
+static int set_uint(const struct flag *f, const char *v,
+		    struct nodeagent_config *c, struct kf_error *err)
+{
+	unsigned long n;
+	char *end;
+	char why[128];
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno) {
+		snprintf(why, sizeof(why),
+			 "strconv.ParseInt: parsing \"%.64s\": invalid syntax",
+			 v);
+		return invalid(err, v, f->name, why);
+	}
+	if (n < f->min || n > f->max) {
+		snprintf(why, sizeof(why), "must be between %u and %u", f->min,
+			 f->max);
+		return invalid(err, v, f->name, why);
+	}
+	*(unsigned *)((char *)c + f->offset) = (unsigned)n;
+	return 0;
+}
+
+static int set_flag(const struct flag *f, const char *v,
+		    struct nodeagent_config *c, struct kf_error *err)
+{
+	void *dst = (char *)c + f->offset;
+	struct kf_error e;
+	struct ipam_cidr cidr;
+	uint64_t ns;
+	uint32_t a;
+	int r;
+
+	switch (f->type) {
+	case F_STRING:
+		*(const char **)dst = v;
+		return 0;
+	case F_BOOL:
+		if (!v || !strcmp(v, "true") || !strcmp(v, "1"))
+			*(bool *)dst = true;
+		else if (!strcmp(v, "false") || !strcmp(v, "0"))
+			*(bool *)dst = false;
+		else
+			return invalid(err, v, f->name,
+				       "strconv.ParseBool: invalid syntax");
+		return 0;
+	case F_UINT:
+		return set_uint(f, v, c, err);
+	case F_QUANTITY:
+	case F_INTEGER_QUANTITY:
+		return set_quantity(f, v, f->type == F_INTEGER_QUANTITY, c,
+				    err);
+	case F_DURATION_MS:
+		kf_error_init(&e);
+		r = nodeagent_parse_duration(v, &e, &ns);
+		if (r < 0)
+			return invalid(err, v, f->name, e.msg);
+		*(uint64_t *)dst = ns / 1000000 + (ns % 1000000 != 0);
+		return 0;
+	case F_ADDR:
+		if (ipam_parse_addr(v, &a) < 0)
+			return invalid(err, v, f->name,
+				       "must be a valid IPv4 address");
+		*(const char **)dst = v;
+		return 0;
+	case F_CIDR:
+		if (ipam_parse_cidr(v, &cidr) < 0)
+			return invalid(err, v, f->name,
+				       "must be a valid IPv4 CIDR");
+		*(const char **)dst = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct flag *find_flag(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NFLAGS; i++)
+		if (strlen(flags[i].name) == len &&
+		    !strncmp(flags[i].name, name, len))
+			return &flags[i];
+	return NULL;
+}
+
+static void set_defaults(struct nodeagent_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->name_prefix = NODEAGENT_DEFAULT_PREFIX;
+	strcpy(c->cpu, NODEAGENT_DEFAULT_CPU);
+	strcpy(c->memory, NODEAGENT_DEFAULT_MEMORY);
+	strcpy(c->pods, NODEAGENT_DEFAULT_PODS);
+	strcpy(c->ephemeral_storage, NODEAGENT_DEFAULT_STORAGE);
+	c->cluster_cidr = NODEAGENT_DEFAULT_CLUSTER_CIDR;
+	c->node_cidr_mask = NODEAGENT_DEFAULT_NODE_CIDR_MASK;
+	c->node_ip_range = NODEAGENT_DEFAULT_NODE_IP_RANGE;
+	c->start_delay_ms = NODEAGENT_DEFAULT_START_DELAY_MS;
+	c->lease_duration_s = NODEAGENT_DEFAULT_LEASE_S;
+	c->status_report_ms = NODEAGENT_DEFAULT_STATUS_REPORT_MS;
+	c->workers = NODEAGENT_DEFAULT_WORKERS;
+}
+
+/* The flags must make sense together. seen: which flags were given. */
+static int cross_check(const struct nodeagent_config *c, const bool *seen,
+		       struct kf_error *err)
+{
+	struct ipam_cidr cluster, pod;
+	char name[NODEAGENT_NAME_MAX + 1];
+	bool prefix_seen = seen[find_flag("name-prefix", 11) - flags];
+
+	if (c->count && !c->fake)
+		return kf_error_set(err, -EINVAL,
+				    "--count requires --fake: only simulated "
+				    "nodes share a process");
+	if (c->count && c->name)
+		return kf_error_set(err, -EINVAL,
+				    "--name and --count cannot be used "
+				    "together: with --count, nodes are named "
+				    "by --name-prefix");
+	if (prefix_seen && !c->count)
+		return kf_error_set(err, -EINVAL,
+				    "--name-prefix requires --count");
+	if (c->count > 1 && (c->node_ip || c->pod_cidr))
+		return kf_error_set(err, -EINVAL,
+				    "--node-ip and --pod-cidr name one node's "
+				    "addresses; they cannot be used with "
+				    "--count %u",
+				    c->count);
+	if (c->name && nodeagent_check_name(c->name, err) < 0)
+		return -EINVAL;
+	if (c->count) {
+		if (nodeagent_node_name(c->name_prefix, c->count - 1, name) < 0)
+			return kf_error_set(err, -EINVAL,
+					    "invalid argument \"%s\" for "
+					    "\"--name-prefix\" flag: node "
+					    "names must be no more than 63 "
+					    "characters",
+					    c->name_prefix);
+		if (nodeagent_check_name(name, err) < 0)
+			return -EINVAL;
+	}
+	ipam_parse_cidr(c->cluster_cidr, &cluster);
+	if (c->node_cidr_mask < cluster.prefix)
+		return kf_error_set(err, -EINVAL,
+				    "--node-cidr-mask-size %u is shorter than "
+				    "the prefix of --cluster-cidr %s",
+				    c->node_cidr_mask, c->cluster_cidr);
+	if (c->pod_cidr) {
+		ipam_parse_cidr(c->pod_cidr, &pod);
+		if (pod.prefix < IPAM_POOL_PREFIX_MIN ||
+		    pod.prefix > IPAM_POOL_PREFIX_MAX)
+			return kf_error_set(err, -EINVAL,
+					    "invalid argument \"%s\" for "
+					    "\"--pod-cidr\" flag: the prefix "
+					    "length must be between %d and %d",
+					    c->pod_cidr, IPAM_POOL_PREFIX_MIN,
+					    IPAM_POOL_PREFIX_MAX);
+	}
+	return 0;
+}
+
+int nodeagent_config_parse(int argc, char **argv, struct nodeagent_config *ret,
+			   struct kf_error *err)
+{
+	struct nodeagent_config c;
+	bool seen[NFLAGS] = {false};
+	int r;
+
+	set_defaults(&c);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *v = NULL;
+		const struct flag *f;
+		size_t len;
+
+		if (!strcmp(a, "-h")) {
+			c.show_help = true;
+			continue;
+		}
+		if (strncmp(a, "--", 2) || !a[2])
+			return kf_error_set(err, -EINVAL,
+					    "unexpected argument \"%s\": "
+					    "kubefs-node takes only flags",
+					    a);
+		name = a + 2;
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		f = find_flag(name, len);
+		if (!f)
+			return kf_error_set(err, -EINVAL,
+					    "unknown flag: --%.*s", (int)len,
+					    name);
+		if (eq)
+			v = eq + 1;
+		else if (f->type != F_BOOL) {
+			if (i + 1 >= argc)
+				return kf_error_set(err, -EINVAL,
+						    "flag needs an argument: "
+						    "--%s",
+						    f->name);
+			v = argv[++i];
+		}
+		r = set_flag(f, v, &c, err);
+		if (r < 0)
+			return r;
+		seen[f - flags] = true;
+	}
+	if (!c.show_help && !c.show_version) {
+		r = cross_check(&c, seen, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = c;
+	return 0;
+}

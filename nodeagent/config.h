@@ -1,0 +1,103 @@
+/*
+ * config.h — kubefs-node's command line.
+ *
+ * Flags are written as the kubelet's are (pflag): "--flag value" or
+ * "--flag=value"; booleans take no value ("--fake") or "=true|false".
+ * Errors are worded as pflag words them:
+ *
+ *   unknown flag: --foo
+ *   flag needs an argument: --cpu
+ *   invalid argument "x" for "--cpu" flag: quantities must match ...
+ *
+ * Everything here is pure: parsing touches no file and no global.
+ * String fields of struct nodeagent_config borrow from argv (or from
+ * static defaults) and stay valid as long as argv does.
+ */
+#ifndef KUBEFS_NODEAGENT_CONFIG_H
+#define KUBEFS_NODEAGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/error.h"
+
+/*
+ * A node name is also its kubernetes.io/hostname label value, so it must
+ * be an RFC 1123 subdomain of at most 63 characters.
+ */
+#define NODEAGENT_NAME_MAX 63
+#define NODEAGENT_COUNT_MAX 100000 /* nodes one process may host */
+#define NODEAGENT_WORKERS_MAX 256
+#define NODEAGENT_LEASE_MAX_S 3600 /* --node-lease-duration-seconds */
+
+/* Defaults, as the kubelet (and kwok for fake nodes) has them. */
+#define NODEAGENT_DEFAULT_CPU "4"
+#define NODEAGENT_DEFAULT_MEMORY "16Gi"
+#define NODEAGENT_DEFAULT_PODS "110"
+#define NODEAGENT_DEFAULT_STORAGE "100Gi"
+#define NODEAGENT_DEFAULT_PREFIX "fake-"
+#define NODEAGENT_DEFAULT_CLUSTER_CIDR "10.244.0.0/14"
+#define NODEAGENT_DEFAULT_NODE_CIDR_MASK 24
+#define NODEAGENT_DEFAULT_NODE_IP_RANGE "172.18.0.0/16"
+#define NODEAGENT_DEFAULT_START_DELAY_MS 100
+#define NODEAGENT_DEFAULT_LEASE_S 40
+#define NODEAGENT_DEFAULT_STATUS_REPORT_MS (5 * 60 * 1000)
+#define NODEAGENT_DEFAULT_WORKERS 16
+
+struct nodeagent_config {
+	const char *cluster;	 /* NULL: $KUBEFS_MOUNT, else /mnt/cluster */
+	const char *name;	 /* NULL: the host name (main fills it) */
+	const char *name_prefix; /* names with --count: PREFIX0 .. */
+	unsigned count;		 /* 0: one node named name */
+	bool fake;
+	bool show_version;
+	bool show_help;
+	/* capacity (= allocatable), canonical quantities */
+	char cpu[48], memory[48], pods[48], ephemeral_storage[48];
+	const char *node_ip;	   /* InternalIP; NULL: derived */
+	const char *pod_cidr;	   /* NULL: the Node's, else allocated */
+	const char *cluster_cidr;  /* where pod CIDRs are allocated */
+	unsigned node_cidr_mask;   /* their prefix length */
+	const char *node_ip_range; /* where InternalIPs are derived */
+	uint64_t start_delay_ms;   /* fake: bound -> Running */
+	unsigned lease_duration_s; /* renewal every quarter of it */
+	uint64_t status_report_ms; /* node status refresh */
+	unsigned workers;	   /* pod sync threads */
+};
+
+/*
+ * Parse argv[1..argc-1] into *ret (defaults for what is not given), then
+ * check the flags against each other. On error *ret is untouched and
+ * -EINVAL is returned with err holding the sentence to print. --version
+ * and --help set their flag and skip the cross checks.
+ */
+int nodeagent_config_parse(int argc, char **argv, struct nodeagent_config *ret,
+			   struct kf_error *err);
+
+/* The --help text. Static string. */
+const char *nodeagent_config_usage(void);
+
+/*
+ * Parse a Go duration ("100ms", "1.5s", "2m30s", "0"; units ns, us, µs,
+ * ms, s, m, h) into nanoseconds. -EINVAL for a malformed one, with err in
+ * Go's wording (time: invalid duration "x", time: missing unit in
+ * duration "1", time: unknown unit "d" in duration "1d"); -ERANGE for a
+ * negative one or one beyond UINT64_MAX ns.
+ */
+int nodeagent_parse_duration(const char *s, struct kf_error *err,
+			     uint64_t *ret_ns);
+
+/*
+ * The name of node i (0-based) of a --count set: prefix followed by i.
+ * buf holds NODEAGENT_NAME_MAX + 1 bytes. -ENAMETOOLONG if it does not
+ * fit.
+ */
+int nodeagent_node_name(const char *prefix, unsigned i, char *buf);
+
+/*
+ * Is s usable as a node name (RFC 1123 subdomain, at most
+ * NODEAGENT_NAME_MAX)? 0, or -EINVAL with err in Kubernetes' words.
+ */
+int nodeagent_check_name(const char *s, struct kf_error *err);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * runtime.h — the container runtime behind the node agent (what the CRI
+ * is to the kubelet), reduced to what the agent needs: start a pod, stop
+ * it, forget it, and say how it is doing.
+ *
+ * One struct runtime serves one node. Backends:
+ *   runtime_fake.c   no containers: a started pod's containers are
+ *                    running at once (kwok's model), addresses come from
+ *                    the node's pod CIDR
+ *   (runc)           later: OCI bundles, CNI, images
+ *
+ * Pods are named by metadata.uid. The life of a pod in a runtime:
+ *
+ *   runtime_start_pod()   sandbox and network set up, init containers
+ *                         run to completion, then the containers start;
+ *                         idempotent for a uid already started
+ *   runtime_pod_status()  what runs, as CRI's PodSandboxStatus and
+ *                         ContainerStatus report it
+ *   runtime_stop_pod()    containers stopped (gracefully, within
+ *                         grace_seconds); the status stays readable
+ *   runtime_remove_pod()  everything released, the address included;
+ *                         the uid is unknown afterwards
+ *
+ * Re-adoption: a runtime may find pods it started before the agent
+ * restarted. The fake runtime keeps nothing across restarts, so it takes
+ * what the tree remembers instead: runtime_start_pod() of a pod whose
+ * status already carries a podIP (and container start times) in the
+ * node's CIDR keeps them, so a restarted agent reports the same pod.
+ *
+ * Errors are 0 or a negative errno; err (may be NULL) gets a sentence as
+ * the kubelet would put it in an Event (FailedCreatePodSandBox, ...).
+ * Every function may be called from any thread.
+ */
+#ifndef KUBEFS_NODEAGENT_RUNTIME_H
+#define KUBEFS_NODEAGENT_RUNTIME_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "api/error.h"
+#include "nodeagent/ipam.h"
+
+#define RUNTIME_PODS_MAX 65536 /* pods one runtime holds */
+
+struct runtime;
+
+enum runtime_state {
+	RUNTIME_CREATED = 1, /* not started yet (waiting) */
+	RUNTIME_RUNNING,
+	RUNTIME_EXITED,
+	RUNTIME_UNKNOWN,
+};
+
+struct runtime_container_status {
+	char *name;	    /* the spec's container name */
+	char *image;	    /* as resolved: docker.io/library/nginx:latest */
+	char *image_id;	    /* repo@sha256:... */
+	char *container_id; /* "TYPE://ID" */
+	enum runtime_state state;
+	struct timespec started_at;  /* RUNNING, EXITED */
+	struct timespec finished_at; /* EXITED */
+	int exit_code;		     /* EXITED */
+	char *reason;		     /* EXITED: "Completed", "Error"; or NULL */
+	unsigned restart_count;
+};
+
+struct runtime_pod_status {
+	char ip[IPAM_ADDR_STRLEN]; /* the pod's address, "" if none */
+	bool sandbox_ready;	   /* false once stopped */
+	struct timespec created;   /* when the sandbox was set up */
+	/* in spec order; all strings owned by the status */
+	struct runtime_container_status *init_containers;
+	size_t n_init;
+	struct runtime_container_status *containers;
+	size_t n_containers;
+};
+
+/* Release s and everything it holds. NULL is a no-op. */
+void runtime_pod_status_free(struct runtime_pod_status *s);
+
+struct runtime_fake_config {
+	const char *pod_cidr; /* pods' addresses; required */
+	const char *host_ip;  /* hostNetwork pods get it; required */
+};
+
+/*
+ * A fake runtime for one node. -EINVAL for a bad CIDR (prefix outside
+ * IPAM_POOL_PREFIX_MIN..MAX) or host IP, -ENOMEM. *ret owned by the
+ * caller (runtime_free()).
+ */
+int runtime_fake_new(const struct runtime_fake_config *cfg,
+		     struct runtime **ret);
+
+/* Release the runtime and every pod it holds. NULL is a no-op. */
+void runtime_free(struct runtime *rt);
+
+/*
+ * "fake://0.1.0": the runtime's name and version, as nodeInfo's
+ * containerRuntimeVersion shows it. Borrowed, valid until runtime_free().
+ */
+const char *runtime_version(const struct runtime *rt);
+
+/*
+ * Start pod (a Pod object, borrowed). 0 if it runs (or already did);
+ * -EINVAL for a pod without metadata.uid or containers, -ENOSPC when no
+ * address is left (err: the sandbox error), -EMFILE beyond
+ * RUNTIME_PODS_MAX pods, -ENOMEM.
+ */
+int runtime_start_pod(struct runtime *rt, const json_t *pod,
+		      struct kf_error *err);
+
+/*
+ * Stop the containers of pod uid, giving them grace_seconds. The pod's
+ * status stays (containers EXITED). -ENOENT if the uid is unknown.
+ */
+int runtime_stop_pod(struct runtime *rt, const char *uid, long grace_seconds,
+		     struct kf_error *err);
+
+/* Forget pod uid and release its resources. -ENOENT if unknown. */
+int runtime_remove_pod(struct runtime *rt, const char *uid);
+
+/*
+ * The status of pod uid. *ret is owned by the caller
+ * (runtime_pod_status_free()). -ENOENT if unknown, -ENOMEM.
+ */
+int runtime_pod_status(struct runtime *rt, const char *uid,
+		       struct runtime_pod_status **ret);
+
+/* Number of pods the runtime holds. */
+size_t runtime_pod_count(struct runtime *rt);
+
+#endif

@@ -1,0 +1,476 @@
+/*
+ * runtime_fake.c — a runtime without containers (kwok's model): a started
+ * pod's init containers have completed and its containers run at once;
+ * stopping them is instant. Addresses come from the node's pod CIDR as
+ * host-local would give them; hostNetwork pods get the node's address.
+ */
+#include "nodeagent/runtime_i.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/cleanup.h"
+#include "client/client.h"
+#include "fs/version.h"
+#include "nodeagent/image.h"
+#include "nodeagent/namemap.h"
+
+struct fake_pod {
+	char *uid;
+	uint32_t ip;
+	bool pooled; /* ip came from the pool */
+	bool stopped;
+	struct timespec created;
+	struct runtime_container_status *init;
+	size_t n_init;
+	struct runtime_container_status *ctrs;
+	size_t n_ctrs;
+};
+
+struct fake {
+	pthread_mutex_t lock;
+	struct ipam_pool *pool;
+	uint32_t host_ip;
+	struct namemap pods; /* uid -> struct fake_pod */
+};
+
+static struct fake *fake_of(struct runtime *rt)
+{
+	return rt->impl;
+}
+
+static void now_ts(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+static void release_containers(struct runtime_container_status *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].name);
+		free(c[i].image);
+		free(c[i].image_id);
+		free(c[i].container_id);
+		free(c[i].reason);
+	}
+	free(c);
+}
+
+static void fake_pod_free(struct fake_pod *p)
+{
+	if (!p)
+		return;
+	release_containers(p->init, p->n_init);
+	release_containers(p->ctrs, p->n_ctrs);
+	free(p->uid);
+	free(p);
+}
+
+/* The status entry named name in a status array, or NULL. */
+static const json_t *status_named(const json_t *list, const char *name)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach (list, i, s) {
+		const char *n = json_string_value(json_object_get(s, "name"));
+
+		if (n && !strcmp(n, name))
+			return s;
+	}
+	return NULL;
+}
+
+/* A time from a previous status (state.STATE.KEY), if there is one. */
+static bool old_time(const json_t *st, const char *state, const char *key,
+		     struct timespec *ret)
+{
+	const char *t = json_string_value(json_object_get(
+	    json_object_get(json_object_get(st, "state"), state), key));
+
+	return t && client_parse_time(t, ret) == 0;
+}
+
+/* Fill c for container spec cs of pod uid. adopt: reuse old's times. */
+static int make_container(const char *uid, const json_t *cs, bool runs,
+			  const json_t *old, const struct timespec *now,
+			  struct runtime_container_status *c)
+{
+	const char *name = json_string_value(json_object_get(cs, "name"));
+	const char *image = json_string_value(json_object_get(cs, "image"));
+	char hex[IMAGE_DIGEST_HEX + 1];
+	_cleanup_free_ char *seed = NULL;
+	int r;
+
+	if (!name || !*name)
+		return -EINVAL;
+	c->name = strdup(name);
+	if (!c->name)
+		return -ENOMEM;
+	r = image_normalize(image && *image ? image : "unknown", &c->image);
+	if (r == 0)
+		r = image_id(c->image, &c->image_id);
+	if (r < 0)
+		return r;
+	if (asprintf(&seed, "%s/%s", uid, name) < 0)
+		return -ENOMEM;
+	image_fake_digest(seed, hex);
+	if (asprintf(&c->container_id, "fake://%s", hex) < 0) {
+		c->container_id = NULL;
+		return -ENOMEM;
+	}
+	c->started_at = *now;
+	if (runs) {
+		c->state = RUNTIME_RUNNING;
+		old_time(old, "running", "startedAt", &c->started_at);
+		return 0;
+	}
+	/* an init container: it ran to completion */
+	c->state = RUNTIME_EXITED;
+	c->exit_code = 0;
+	c->finished_at = *now;
+	old_time(old, "terminated", "startedAt", &c->started_at);
+	old_time(old, "terminated", "finishedAt", &c->finished_at);
+	return runtime_strdup("Completed", &c->reason);
+}
+
+static int make_containers(const char *uid, const json_t *specs, bool init,
+			   const json_t *old_list, const struct timespec *now,
+			   struct runtime_container_status **ret, size_t *ret_n)
+{
+	size_t n = json_array_size(specs), i;
+	struct runtime_container_status *cs;
+	json_t *spec;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!n)
+		return 0;
+	cs = calloc(n, sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	json_array_foreach (specs, i, spec) {
+		const char *name =
+		    json_string_value(json_object_get(spec, "name"));
+		const char *policy =
+		    json_string_value(json_object_get(spec, "restartPolicy"));
+		/* a sidecar is an init container that keeps running */
+		bool runs = !init || (policy && !strcmp(policy, "Always"));
+
+		r = make_container(
+		    uid, spec, runs,
+		    old_list && name ? status_named(old_list, name) : NULL, now,
+		    &cs[i]);
+		if (r < 0) {
+			release_containers(cs, i + 1);
+			return r;
+		}
+	}
+	*ret = cs;
+	*ret_n = n;
+	return 0;
+}
+
+/* Pick the pod's address: keep the one it had (adopt), else a new one. */
+static int take_address(struct fake *f, const json_t *pod, struct fake_pod *p,
+			bool *ret_adopted, struct kf_error *err)
+{
+	const json_t *spec = json_object_get(pod, "spec");
+	const json_t *status = json_object_get(pod, "status");
+	const char *old = json_string_value(json_object_get(status, "podIP"));
+	const char *phase = json_string_value(json_object_get(status, "phase"));
+	bool running = phase && !strcmp(phase, "Running");
+	char first[IPAM_ADDR_STRLEN], last[IPAM_ADDR_STRLEN];
+	const struct ipam_cidr *c;
+	uint32_t a;
+	int r;
+
+	*ret_adopted = false;
+	if (json_is_true(json_object_get(spec, "hostNetwork"))) {
+		p->ip = f->host_ip;
+		*ret_adopted = running;
+		return 0;
+	}
+	if (old && running && ipam_parse_addr(old, &a) == 0 &&
+	    ipam_pool_reserve(f->pool, a) == 0) {
+		p->ip = a;
+		p->pooled = true;
+		*ret_adopted = true;
+		return 0;
+	}
+	r = ipam_pool_alloc(f->pool, &p->ip);
+	if (r < 0) {
+		c = ipam_pool_cidr(f->pool);
+		ipam_format_addr(c->addr + 1, first);
+		ipam_format_addr(c->addr + (uint32_t)ipam_cidr_size(c) - 2,
+				 last);
+		return kf_error_set(err, r,
+				    "Failed to create pod sandbox: failed to "
+				    "setup network for sandbox: plugin "
+				    "type=\"host-local\" failed (add): failed "
+				    "to allocate for range 0: no IP addresses "
+				    "available in range set: %s-%s",
+				    first, last);
+	}
+	p->pooled = true;
+	return 0;
+}
+
+static int fake_start_pod(struct runtime *rt, const json_t *pod,
+			  struct kf_error *err)
+{
+	struct fake *f = fake_of(rt);
+	const json_t *meta = json_object_get(pod, "metadata");
+	const json_t *spec = json_object_get(pod, "spec");
+	const json_t *status = json_object_get(pod, "status");
+	const char *uid = json_string_value(json_object_get(meta, "uid"));
+	const char *start =
+	    json_string_value(json_object_get(status, "startTime"));
+	struct fake_pod *p = NULL;
+	struct timespec now;
+	bool adopted;
+	int r;
+
+	if (!uid || !*uid)
+		return kf_error_set(err, -EINVAL, "pod has no metadata.uid");
+	if (!json_array_size(json_object_get(spec, "containers")))
+		return kf_error_set(err, -EINVAL,
+				    "spec.containers: Required value");
+	pthread_mutex_lock(&f->lock);
+	if (namemap_get(&f->pods, uid)) {
+		r = 0;
+		goto out;
+	}
+	r = -EMFILE;
+	if (namemap_len(&f->pods) >= RUNTIME_PODS_MAX)
+		goto out;
+	r = -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->uid = strdup(uid)))
+		goto out;
+	r = take_address(f, pod, p, &adopted, err);
+	if (r < 0)
+		goto out;
+	now_ts(&now);
+	p->created = now;
+	if (adopted && start)
+		client_parse_time(start, &p->created);
+	r = make_containers(
+	    uid, json_object_get(spec, "initContainers"), true,
+	    adopted ? json_object_get(status, "initContainerStatuses") : NULL,
+	    &now, &p->init, &p->n_init);
+	if (r == 0)
+		r = make_containers(
+		    uid, json_object_get(spec, "containers"), false,
+		    adopted ? json_object_get(status, "containerStatuses")
+			    : NULL,
+		    &now, &p->ctrs, &p->n_ctrs);
+	if (r == 0)
+		r = namemap_put(&f->pods, uid, p);
+	if (r < 0) {
+		if (p->pooled)
+			ipam_pool_release(f->pool, p->ip);
+		goto out;
+	}
+	p = NULL;
+out:
+	pthread_mutex_unlock(&f->lock);
+	fake_pod_free(p);
+	if (r == -ENOMEM)
+		kf_error_set(err, r,
+			     "Failed to create pod sandbox: out of "
+			     "memory");
+	return r;
+}
+
+static void stop_containers(struct runtime_container_status *c, size_t n,
+			    const struct timespec *now)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].state != RUNTIME_RUNNING)
+			continue;
+		c[i].state = RUNTIME_EXITED;
+		c[i].finished_at = *now;
+		c[i].exit_code = 0;
+		free(c[i].reason);
+		c[i].reason = strdup("Completed");
+	}
+}
+
+static int fake_stop_pod(struct runtime *rt, const char *uid, long grace,
+			 struct kf_error *err)
+{
+	struct fake *f = fake_of(rt);
+	struct fake_pod *p;
+	struct timespec now;
+
+	(void)grace; /* nothing to wait for: fake containers stop at once */
+	now_ts(&now);
+	pthread_mutex_lock(&f->lock);
+	p = namemap_get(&f->pods, uid);
+	if (p && !p->stopped) {
+		/* containers first, then the sidecars, as the kubelet does */
+		stop_containers(p->ctrs, p->n_ctrs, &now);
+		stop_containers(p->init, p->n_init, &now);
+		p->stopped = true;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (!p)
+		return kf_error_set(err, -ENOENT,
+				    "pod sandbox \"%s\" not found", uid);
+	return 0;
+}
+
+static int fake_remove_pod(struct runtime *rt, const char *uid)
+{
+	struct fake *f = fake_of(rt);
+	struct fake_pod *p;
+
+	pthread_mutex_lock(&f->lock);
+	p = namemap_remove(&f->pods, uid);
+	if (p && p->pooled)
+		ipam_pool_release(f->pool, p->ip);
+	pthread_mutex_unlock(&f->lock);
+	if (!p)
+		return -ENOENT;
+	fake_pod_free(p);
+	return 0;
+}
+
+static int copy_containers(const struct runtime_container_status *src, size_t n,
+			   struct runtime_container_status **ret)
+{
+	struct runtime_container_status *c;
+
+	*ret = NULL;
+	if (!n)
+		return 0;
+	c = calloc(n, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*ret = c;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = src[i];
+		c[i].name = c[i].image = c[i].image_id = NULL;
+		c[i].container_id = c[i].reason = NULL;
+		if (runtime_strdup(src[i].name, &c[i].name) < 0 ||
+		    runtime_strdup(src[i].image, &c[i].image) < 0 ||
+		    runtime_strdup(src[i].image_id, &c[i].image_id) < 0 ||
+		    runtime_strdup(src[i].container_id, &c[i].container_id) <
+			0 ||
+		    runtime_strdup(src[i].reason, &c[i].reason) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int fake_pod_status(struct runtime *rt, const char *uid,
+			   struct runtime_pod_status **ret)
+{
+	struct fake *f = fake_of(rt);
+	struct runtime_pod_status *s;
+	struct fake_pod *p;
+	int r = -ENOENT;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_lock(&f->lock);
+	p = namemap_get(&f->pods, uid);
+	if (p) {
+		ipam_format_addr(p->ip, s->ip);
+		s->sandbox_ready = !p->stopped;
+		s->created = p->created;
+		s->n_init = p->n_init;
+		s->n_containers = p->n_ctrs;
+		r = copy_containers(p->init, p->n_init, &s->init_containers);
+		if (r == 0)
+			r = copy_containers(p->ctrs, p->n_ctrs, &s->containers);
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0) {
+		if (!s->init_containers)
+			s->n_init = 0;
+		if (!s->containers)
+			s->n_containers = 0;
+		runtime_pod_status_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+static size_t fake_pod_count(struct runtime *rt)
+{
+	struct fake *f = fake_of(rt);
+	size_t n;
+
+	pthread_mutex_lock(&f->lock);
+	n = namemap_len(&f->pods);
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+static void fake_free(struct runtime *rt)
+{
+	struct fake *f = fake_of(rt);
+	size_t i = 0;
+	void *v;
+
+	if (!f)
+		return;
+	while (namemap_next(&f->pods, &i, NULL, &v))
+		fake_pod_free(v);
+	namemap_release(&f->pods);
+	ipam_pool_free(f->pool);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static const struct runtime_ops fake_ops = {
+    .start_pod = fake_start_pod,
+    .stop_pod = fake_stop_pod,
+    .remove_pod = fake_remove_pod,
+    .pod_status = fake_pod_status,
+    .pod_count = fake_pod_count,
+    .free = fake_free,
+};
+
+int runtime_fake_new(const struct runtime_fake_config *cfg,
+		     struct runtime **ret)
+{
+	struct ipam_cidr cidr;
+	struct runtime *rt;
+	struct fake *f;
+	uint32_t host;
+	int r;
+
+	if (!cfg || ipam_parse_cidr(cfg->pod_cidr, &cidr) < 0 ||
+	    ipam_parse_addr(cfg->host_ip, &host) < 0)
+		return -EINVAL;
+	rt = calloc(1, sizeof(*rt));
+	f = calloc(1, sizeof(*f));
+	if (!rt || !f) {
+		free(rt);
+		free(f);
+		return -ENOMEM;
+	}
+	r = ipam_pool_new(&cidr, &f->pool);
+	if (r < 0) {
+		free(rt);
+		free(f);
+		return r;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	namemap_init(&f->pods);
+	f->host_ip = host;
+	rt->ops = &fake_ops;
+	rt->impl = f;
+	snprintf(rt->version, sizeof(rt->version), "fake://%s", KUBEFS_VERSION);
+	*ret = rt;
+	return 0;
+}
