@@ -446,6 +446,8 @@ static void *notifier_main(void *arg)
 		hub->nhead = ws->notify_next;
 		if (!hub->nhead)
 			hub->ntail = NULL;
+		else /* more work: another notifier may help */
+			pthread_cond_signal(&hub->ncond);
 		ws->notify_next = NULL;
 		pthread_mutex_unlock(&hub->nlock);
 
@@ -479,12 +481,14 @@ void stream_notify_locked(struct watch_stream *ws)
 	pthread_mutex_lock(&hub->nlock);
 	if (!hub->nstop) {
 		ws->notify_queued = true;
-		if (hub->ntail)
+		if (hub->ntail) {
 			hub->ntail->notify_next = ws;
-		else
+		} else {
+			/* one wake-up per burst; notifiers wake each other */
 			hub->nhead = ws;
+			pthread_cond_signal(&hub->ncond);
+		}
 		hub->ntail = ws;
-		pthread_cond_signal(&hub->ncond);
 	}
 	pthread_mutex_unlock(&hub->nlock);
 }

@@ -507,12 +507,14 @@ static int catch_one(void *ud, const struct store_event *raw)
 	return 0;
 }
 
-/* Put lines[0..n) (references stolen) in front of the queue; ws->lock
- * held. */
-static int queue_prepend(struct watch_stream *ws, struct wline **lines,
-			 size_t n)
+/*
+ * Insert lines[0..n) (references stolen) after the first pos lines of the
+ * queue; ws->lock held. Nothing can have been read yet.
+ */
+static int queue_insert(struct watch_stream *ws, size_t pos,
+			struct wline **lines, size_t n)
 {
-	size_t cap = ws->qcap, len = ws->qlen + n;
+	size_t cap = ws->qcap, len = ws->qlen + n, o = 0;
 	struct wline **q;
 
 	while (cap < len)
@@ -520,16 +522,19 @@ static int queue_prepend(struct watch_stream *ws, struct wline **lines,
 	q = malloc(cap * sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	memcpy(q, lines, n * sizeof(*q));
-	for (size_t i = 0; i < ws->qlen; i++)
-		q[n + i] = ws->q[(ws->qhead + i) % ws->qcap];
+	for (size_t i = 0; i < pos; i++)
+		q[o++] = ws->q[(ws->qhead + i) % ws->qcap];
+	for (size_t i = 0; i < n; i++) {
+		q[o++] = lines[i];
+		ws->qbytes += lines[i]->len;
+	}
+	for (size_t i = pos; i < ws->qlen; i++)
+		q[o++] = ws->q[(ws->qhead + i) % ws->qcap];
 	free(ws->q);
 	ws->q = q;
 	ws->qcap = cap;
 	ws->qhead = 0;
 	ws->qlen = len;
-	for (size_t i = 0; i < n; i++)
-		ws->qbytes += lines[i]->len;
 	return 0;
 }
 
@@ -543,12 +548,13 @@ static void expire_locked(struct watch_stream *ws, uint64_t rv, uint64_t oldest)
 }
 
 /*
- * Queue the events in (from, to] from the store, ahead of the live ones
- * the hub has queued since the stream joined at `to`. No lock is held
- * while reading the store.
+ * Queue the events in (from, to] from the store: after the first pos
+ * lines (the initial list, queued before the stream joined the hub) and
+ * ahead of the live ones the hub has queued since it joined at `to`. No
+ * lock is held while reading the store.
  */
-static int catch_up(struct watch_stream *ws, uint64_t from, uint64_t to,
-		    struct kf_error *err)
+static int catch_up(struct watch_stream *ws, size_t pos, uint64_t from,
+		    uint64_t to, struct kf_error *err)
 {
 	struct catch_ctx c = {.ws = ws, .to = to};
 	uint64_t oldest = 0;
@@ -564,7 +570,7 @@ static int catch_up(struct watch_stream *ws, uint64_t from, uint64_t to,
 		/* too far behind to catch up within the limits */
 		expire_locked(ws, from, to);
 	} else if (r >= 0) {
-		r = queue_prepend(ws, c.lines, c.n);
+		r = queue_insert(ws, pos, c.lines, c.n);
 		if (r == 0) {
 			c.n = 0;
 			if (ws->sent_rv < to)
@@ -589,6 +595,7 @@ static int stream_attach(struct watch_stream *ws, uint64_t from,
 			 struct kf_error *err)
 {
 	struct watch_hub *hub = ws->hub;
+	size_t queued = ws->qlen; /* the hub cannot queue yet */
 	uint64_t hub_rv;
 
 	pthread_mutex_lock(&hub->slock);
@@ -605,7 +612,7 @@ static int stream_attach(struct watch_stream *ws, uint64_t from,
 	pthread_mutex_unlock(&hub->slock);
 	if (from >= hub_rv)
 		return 0;
-	return catch_up(ws, from, hub_rv, err);
+	return catch_up(ws, queued, from, hub_rv, err);
 }
 
 static struct uid_count *uid_find(struct watch_hub *hub, uid_t uid)

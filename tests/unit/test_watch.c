@@ -1141,12 +1141,122 @@ static void check_writers(struct reader *r, bool from_start)
 	}
 }
 
+/* Keeps rewriting pod "hot" (label seq=N) until told to stop. */
+struct hot_writer {
+	struct fx *fx;
+	int writes;
+	bool stop;
+};
+
+static void *hot_main(void *arg)
+{
+	struct hot_writer *h = arg;
+	char key[STORE_KEY_MAX + 1], value[256];
+
+	server_key(h->fx->pods, "default", "hot", key, sizeof(key));
+	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+		struct store_op op = {0};
+
+		snprintf(value, sizeof(value),
+			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+			 "{\"labels\":{\"seq\":\"%d\"},\"name\":\"hot\","
+			 "\"namespace\":\"default\"}}",
+			 h->writes);
+		op.type = STORE_PUT;
+		op.key = key;
+		op.data = value;
+		op.len = strlen(value);
+		if (store_write(h->fx->st, &op, 1, NULL) != 0)
+			abort();
+		watch_hub_poke(h->fx->hub);
+		__atomic_store_n(&h->writes, h->writes + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * A long initial list while the hub keeps moving: the stream joins the
+ * hub behind it and catches up from the store. The changes it catches up
+ * on come after the whole list and before the live ones.
+ */
+static void test_join_behind_hub(void **state)
+{
+	enum { BULK = 3000, PER_WRITE = 500 };
+	struct fx *fx = *state;
+	struct hot_writer h = {.fx = fx};
+	char(*keys)[64] = calloc(PER_WRITE, sizeof(*keys));
+	char(*values)[160] = calloc(PER_WRITE, sizeof(*values));
+	struct store_op *ops = calloc(PER_WRITE, sizeof(*ops));
+	struct reader *r;
+	pthread_t th;
+	int next = -1, added = 0;
+
+	assert_non_null(keys);
+	assert_non_null(values);
+	assert_non_null(ops);
+	for (int b = 0; b < BULK / PER_WRITE; b++) {
+		for (int i = 0; i < PER_WRITE; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "bulk-%05d",
+				 b * PER_WRITE + i);
+			server_key(fx->pods, "default", name, keys[i],
+				   sizeof(keys[i]));
+			snprintf(values[i], sizeof(values[i]),
+				 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+				 "\"metadata\":{\"name\":\"%s\",\"namespace\":"
+				 "\"default\"}}",
+				 name);
+			ops[i] = (struct store_op){.type = STORE_PUT,
+						   .key = keys[i],
+						   .data = values[i],
+						   .len = strlen(values[i])};
+		}
+		assert_int_equal(store_write(fx->st, ops, PER_WRITE, NULL), 0);
+	}
+	free(keys);
+	free(values);
+	free(ops);
+	assert_int_equal(pthread_create(&th, NULL, hot_main, &h), 0);
+	while (__atomic_load_n(&h.writes, __ATOMIC_ACQUIRE) < 10)
+		sleep_ms(1);
+	r = open_reader(fx, "default", "");
+	__atomic_store_n(&h.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+
+	while (next < h.writes) {
+		json_t *ev = next_event(r);
+
+		assert_non_null(ev);
+		if (strcmp(ev_name(ev), "hot")) {
+			/* the whole list comes first */
+			assert_string_equal(ev_type(ev), "ADDED");
+			assert_int_equal(next, -1);
+			added++;
+		} else if (next < 0) {
+			assert_string_equal(ev_type(ev), "ADDED");
+			next = ev_seq(ev) + 1;
+		} else {
+			assert_string_equal(ev_type(ev), "MODIFIED");
+			assert_int_equal(ev_seq(ev), next);
+			next++;
+		}
+		json_decref(ev);
+		if (next == h.writes)
+			break;
+	}
+	assert_int_equal(added, BULK);
+	reader_free(r);
+}
+
+#define MID_STREAMS 4
+
 static void test_concurrent_writers(void **state)
 {
 	struct fx *fx = *state;
 	struct writer w[WRITERS];
 	pthread_t th[WRITERS];
-	struct reader *from_start, *mid;
+	struct reader *from_start, *mid[MID_STREAMS];
 	char q[64];
 
 	snprintf(q, sizeof(q), "resourceVersion=%" PRIu64,
@@ -1157,16 +1267,22 @@ static void test_concurrent_writers(void **state)
 		assert_int_equal(
 		    pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
 	}
-	/* a stream opened while they write: list, then join the feed */
-	while (store_current_rv(fx->st) < WRITERS * WRITES / 3)
-		sleep_ms(1);
-	mid = open_reader(fx, "default", "");
+	/* streams opened while they write: a list, then the feed (the hub
+	 * is sometimes behind the list, sometimes ahead of it) */
+	for (int i = 0; i < MID_STREAMS; i++) {
+		while (store_current_rv(fx->st) <
+		       (uint64_t)(i + 1) * WRITERS * WRITES / (MID_STREAMS + 2))
+			sleep_ms(1);
+		mid[i] = open_reader(fx, "default", "");
+	}
 	for (int i = 0; i < WRITERS; i++)
 		pthread_join(th[i], NULL);
 	check_writers(from_start, true);
-	check_writers(mid, false);
 	reader_free(from_start);
-	reader_free(mid);
+	for (int i = 0; i < MID_STREAMS; i++) {
+		check_writers(mid[i], false);
+		reader_free(mid[i]);
+	}
 }
 
 int main(void)
@@ -1204,6 +1320,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hub_shutdown_ends_streams,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_join_behind_hub, setup,
 					    teardown),
 	};
 
