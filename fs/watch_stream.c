@@ -112,8 +112,8 @@ static int url_decode(const char *s, size_t n, char **ret, struct kf_error *err)
 
 /* Go's strconv.ParseUint(s, 10, 64) / ParseInt(s, 10, 64) with their
  * error messages. */
-static int parse_number(const char *s, bool is_signed, const char *param,
-			uint64_t *ret_u, int64_t *ret_i, struct kf_error *err)
+static int parse_number(const char *s, bool is_signed, uint64_t *ret_u,
+			int64_t *ret_i, struct kf_error *err)
 {
 	const char *func = is_signed ? "ParseInt" : "ParseUint";
 	const char *p = s;
@@ -137,9 +137,9 @@ static int parse_number(const char *s, bool is_signed, const char *param,
 				if (*p < '0' || *p > '9')
 					goto syntax;
 			return kf_error_set(err, -EINVAL,
-					    "%sstrconv.%s: parsing %s: value "
+					    "strconv.%s: parsing %s: value "
 					    "out of range",
-					    param, func, q);
+					    func, q);
 		}
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
@@ -150,8 +150,7 @@ static int parse_number(const char *s, bool is_signed, const char *param,
 	return 0;
 syntax:
 	return kf_error_set(err, -EINVAL,
-			    "%sstrconv.%s: parsing %s: invalid syntax", param,
-			    func, q);
+			    "strconv.%s: parsing %s: invalid syntax", func, q);
 }
 
 /* Convert_Slice_string_To_bool: only "0" and "false" are false. */
@@ -200,7 +199,7 @@ static int query_param(struct wquery *q, const struct kind_info *kind,
 			 "%s%s%s \"\" is invalid: resourceVersion: Invalid "
 			 "value: ",
 			 kind->resource, *kind->group ? "." : "", kind->group);
-		r = parse_number(value, false, "", &q->rv, NULL, err);
+		r = parse_number(value, false, &q->rv, NULL, err);
 		if (r < 0) {
 			char qv[96];
 
@@ -219,7 +218,7 @@ static int query_param(struct wquery *q, const struct kind_info *kind,
 	case QP_TIMEOUT:
 		if (!*value)
 			return 0;
-		return parse_number(value, true, "", NULL, &q->timeout, err);
+		return parse_number(value, true, NULL, &q->timeout, err);
 	case QP_LABEL:
 		q->label = strdup(value);
 		return q->label ? 0
@@ -377,24 +376,19 @@ void stream_bookmark(struct watch_stream *ws, uint64_t rv)
 
 /* ------------------------------------------------------------- start */
 
-struct list_ctx {
-	struct watch_stream *ws;
-	size_t bytes;
-};
-
 /* One object of the initial list: an ADDED line if it matches. */
 static int list_one(void *ud, const char *key, size_t key_len, const char *data,
 		    size_t len, uint64_t rv)
 {
-	struct list_ctx *c = ud;
-	struct watch_stream *ws = c->ws;
+	struct watch_stream *ws = ud;
 	_cleanup_free_ char *text = NULL;
 	char buf[STORE_KEY_MAX + 1];
 	const struct kind_info *k;
 	const char *ns, *name;
 	struct wline *line;
 	json_t *obj;
-	size_t n;
+	size_t n = 0;
+	bool wanted;
 
 	if (key_len > STORE_KEY_MAX)
 		return 0;
@@ -405,14 +399,15 @@ static int list_one(void *ud, const char *key, size_t key_len, const char *data,
 	obj = server_decode_value(data, len, rv);
 	if (!obj)
 		return 0; /* corrupt: nothing to show */
-	if (label_selector_matches_object(ws->lsel, obj) &&
-	    field_selector_matches(ws->fsel, obj))
+	wanted = label_selector_matches_object(ws->lsel, obj) &&
+		 field_selector_matches(ws->fsel, obj);
+	if (wanted)
 		text = codec_encode_json_line(obj, &n);
-	else
-		n = 0;
 	json_decref(obj);
+	if (!wanted)
+		return 0;
 	if (!text)
-		return n ? -ENOMEM : 0;
+		return -ENOMEM;
 	line = wline_event("ADDED", text, n);
 	if (!line)
 		return -ENOMEM;
@@ -429,7 +424,6 @@ static int list_one(void *ud, const char *key, size_t key_len, const char *data,
 static int stream_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
 		       struct kf_error *err)
 {
-	struct list_ctx c = {ws, 0};
 	char prefix[STORE_KEY_MAX + 1];
 	const struct kind_info *k = ws->kind;
 	struct wline *l;
@@ -442,7 +436,7 @@ static int stream_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
 	if (n < 0 || (size_t)n >= sizeof(prefix))
 		return kf_error_set(err, -ENAMETOOLONG,
 				    "namespace name too long");
-	r = store_list(ws->hub->st, prefix, list_one, &c, &rv);
+	r = store_list(ws->hub->st, prefix, list_one, ws, &rv);
 	if (r < 0)
 		return kf_error_set(err, r, "unable to list %s: %s",
 				    k->resource, strerror(-r));
@@ -517,6 +511,8 @@ static int queue_insert(struct watch_stream *ws, size_t pos,
 	size_t cap = ws->qcap, len = ws->qlen + n, o = 0;
 	struct wline **q;
 
+	if (!n)
+		return 0;
 	while (cap < len)
 		cap = cap ? cap * 2 : 16;
 	q = malloc(cap * sizeof(*q));
