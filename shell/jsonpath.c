@@ -261,6 +261,7 @@ static int parse_path(const char *s, size_t len, struct path *p,
 		      struct kf_error *err)
 {
 	size_t i = 0;
+	int r;
 
 	while (i < len && isspace((unsigned char)s[i]))
 		i++;
@@ -294,8 +295,9 @@ static int parse_path(const char *s, size_t len, struct path *p,
 			if (j >= len)
 				return kf_error_set(err, -EINVAL,
 						    "unterminated array");
-			if (parse_bracket(s + i + 1, j - i - 1, p, err) < 0)
-				return err && err->code ? err->code : -EINVAL;
+			r = parse_bracket(s + i + 1, j - i - 1, p, err);
+			if (r < 0)
+				return r;
 			i = j + 1;
 			continue;
 		}
@@ -394,6 +396,8 @@ int jsonpath_parse(const char *text, struct kf_error *err,
 	size_t len = strlen(text), i = 0;
 	int r = 0;
 
+	if (err)
+		kf_error_init(err);
 	if (len > JSONPATH_TEXT_MAX)
 		return kf_error_set(err, -EINVAL,
 				    "the template is too long: at most %d "
@@ -439,6 +443,8 @@ int jsonpath_parse(const char *text, struct kf_error *err,
 		r = kf_error_set(err, -EINVAL, "unclosed range");
 	if (r == -E2BIG)
 		r = kf_error_set(err, -EINVAL, "the template is too complex");
+	else if (r < 0 && r != -ENOMEM && (!err || !err->msg[0]))
+		r = kf_error_set(err, -EINVAL, "invalid template");
 	if (r < 0) {
 		jsonpath_free(jp);
 		return r;

@@ -37,7 +37,8 @@ struct jsonpath;
 
 /*
  * Parse a template. -EINVAL with err worded as kubectl's parser does
- * ("unclosed action", "unrecognized character in action: U+0021 '!'").
+ * ("unclosed action", "unrecognized character in action: U+0021 '!'");
+ * err (may be NULL) is reset first.
  * *ret owned by the caller, released with jsonpath_free().
  */
 int jsonpath_parse(const char *text, struct kf_error *err,
