@@ -508,6 +508,49 @@ int manifest_namespace(const struct manifest_doc *d, const char *ns,
 	return 0;
 }
 
+/*
+ * The store's newest resourceVersion (the mount's `metrics`), 0 when
+ * unknown: a wake-up stream opened there skips the replay of every
+ * existing object.
+ */
+static uint64_t store_rv(struct client *c)
+{
+	static const char metric[] = "\nkubefs_store_resource_version ";
+	char path[4096], buf[8192];
+	uint64_t v = 0;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/metrics", client_mount(c));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, metric);
+	if (!p)
+		return 0;
+	for (p += sizeof(metric) - 1; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	return v;
+}
+
+static void waiter_open(struct change_waiter *cw)
+{
+	struct watch_opts o = {.resource_version = store_rv(cw->c)};
+
+	if (watch_open(cw->c, cw->k, cw->k->namespaced ? cw->ns : NULL, &o,
+		       NULL, &cw->w) < 0)
+		cw->w = NULL;
+}
+
 void change_waiter_init(struct change_waiter *cw, struct client *c,
 			const struct kind_info *k, const char *ns,
 			long long timeout_ms)
@@ -517,8 +560,7 @@ void change_waiter_init(struct change_waiter *cw, struct client *c,
 	cw->ns = ns;
 	cw->w = NULL;
 	cw->deadline_ms = timeout_ms > 0 ? cli_now_ms() + timeout_ms : 0;
-	if (watch_open(c, k, k->namespaced ? ns : NULL, NULL, NULL, &cw->w) < 0)
-		cw->w = NULL;
+	waiter_open(cw);
 }
 
 int change_waiter_wait(struct change_waiter *cw, int interval_ms)
@@ -541,9 +583,7 @@ int change_waiter_wait(struct change_waiter *cw, int interval_ms)
 		/* the stream ended (expired, server restart): reopen */
 		watch_close(cw->w);
 		cw->w = NULL;
-		if (watch_open(cw->c, cw->k, cw->k->namespaced ? cw->ns : NULL,
-			       NULL, NULL, &cw->w) < 0)
-			cw->w = NULL;
+		waiter_open(cw);
 		cli_sleep_ms(interval_ms > 100 ? 100 : interval_ms);
 		return 0;
 	}
