@@ -146,6 +146,8 @@ static void print_tail(const char *text, size_t len, long long n)
 		fwrite(text, 1, len, stdout);
 		return;
 	}
+	if (n == 0)
+		return;
 	if (start && text[start - 1] == '\n')
 		start--;
 	while (start > 0 && n > 0) {
