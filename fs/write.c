@@ -42,7 +42,8 @@ static char *buf_text(const struct kfs_write *w)
 		e--;
 	s = malloc(e - b + 1);
 	if (s) {
-		memcpy(s, w->buf + b, e - b);
+		if (e > b)
+			memcpy(s, w->buf + b, e - b);
 		s[e - b] = '\0';
 	}
 	return s;

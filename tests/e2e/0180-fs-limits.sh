@@ -1,0 +1,67 @@
+#!/bin/bash
+# Hostile input and greedy callers: bounded memory, EAGAIN past the
+# per-caller limits, and other callers keep working.
+. "$(dirname "$0")/lib.sh"
+start_fs
+CM=$MNT/core/v1/configmaps/default
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$FS_PID/status"; }
+
+# hostile inputs: huge, deep, alias bombs, binary, truncated
+hostile() {
+	head -c 1600000 /dev/urandom > "$T/h1"
+	{ printf 'a: '; for _ in $(seq 1 5000); do printf '['; done; } > "$T/h2"
+	{ echo 'a: &a ["x","x","x","x","x","x","x","x","x","x"]'
+	  for l in b c d e f g h i j; do
+		p=$(echo "$l" | tr 'b-j' 'a-i')
+		printf '%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n' \
+			"$l" "$l" "$p" "$p" "$p" "$p" "$p" "$p" "$p" "$p" "$p" "$p"
+	  done; } > "$T/h3"
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "tru' > "$T/h4"
+	printf 'apiVersion: v1\nkind: ConfigMap\n\xff\xfe\x00bad: x\n' > "$T/h5"
+}
+hostile
+for i in 1 2 3 4 5; do
+	kfwrite "$CM/h$i" < "$T/h$i" >/dev/null && fail "hostile input h$i accepted"
+done
+# one round to warm the allocator up, then memory must stay flat
+round() {
+	for _ in $(seq 1 10); do
+		for i in 1 2 3 4 5; do
+			kfwrite "$CM/h$i" < "$T/h$i" >/dev/null || true
+			kfwrite "$MNT/drop-$i" < "$T/h$i" >/dev/null || true
+		done
+	done
+}
+round
+before=$(rss)
+round
+round
+round
+after=$(rss)
+echo "rss after warm-up ${before} kB, after 300 more hostile writes ${after} kB"
+[ $((after - before)) -lt 16384 ] || fail "memory grew by $((after - before)) kB"
+ls "$CM" | grep -q '^h' && fail "a hostile write left an object"
+
+# watch streams per caller: EAGAIN past the bound, others unaffected
+out=$(kfhold --read "$CM/@watch" 300)
+expect_contains "$out" "opened 256" "watch streams per uid"
+expect_contains "$out" "then EAGAIN" "errno past the watch bound"
+# in-flight writes per caller
+out=$(kfhold --write "$CM" 1100)
+expect_contains "$out" "opened 1024" "open writes per uid"
+expect_contains "$out" "then EAGAIN" "errno past the write bound"
+# after they are closed, everything works again
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n' > "$CM/fine"
+timeout 1 cat "$CM/@watch" > "$T/w" || true
+grep -q '"fine"' "$T/w" || fail "watch after the limits"
+# another user keeps working while one is at its bound
+if id nobody >/dev/null 2>&1; then
+	chmod 711 "$T"
+	kfhold --read "$CM/@watch" 300 > "$T/hold.out" &
+	hold=$!
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		timeout 1 cat "$CM/@watch" > "$T/w2" || true
+	wait $hold
+	grep -q '"fine"' "$T/w2" || fail "another uid could not watch"
+fi
+echo ok
