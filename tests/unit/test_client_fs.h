@@ -123,11 +123,40 @@ static inline void test_fs_spawn(struct test_fs *fs)
 	fs->up = true;
 }
 
+/* Print the last lines of the server's log. */
+static inline void test_fs_print_log(struct test_fs *fs)
+{
+	char path[128], line[512];
+	long lines = 0, skip;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log", fs->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	rewind(f);
+	skip = lines > 40 ? lines - 40 : 0;
+	while (fgets(line, sizeof(line), f))
+		if (skip-- <= 0)
+			printf("  | %s", line);
+	fclose(f);
+}
+
 /* SIGTERM the server and wait (10 s, then SIGKILL). */
 static inline void test_fs_kill(struct test_fs *fs)
 {
 	int status;
 
+	if (fs->pid > 0 && waitpid(fs->pid, &status, WNOHANG) == fs->pid) {
+		/* it died under the tests: show why */
+		printf(
+		    "kubefs-fs died during the tests (status %d); its log:\n",
+		    status);
+		test_fs_print_log(fs);
+		fs->pid = -1;
+	}
 	if (fs->pid > 0) {
 		kill(fs->pid, SIGTERM);
 		for (int i = 0; i < 200; i++) {
