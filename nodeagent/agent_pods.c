@@ -232,7 +232,8 @@ static int terminate(struct agent *a, const char *key, const json_t *pod,
 	}
 	if (p)
 		forget(a, key, p);
-	AGENT_COUNT(a, pods_deleted);
+	if (r == 0)
+		AGENT_COUNT(a, pods_deleted);
 	return 0;
 }
 
