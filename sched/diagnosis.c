@@ -1,4 +1,4 @@
-/* diagnosis.c — why a pod fits no node, and kube-scheduler's FitError text. */
+/* diagnosis.c — why a pod fits no node; kube-scheduler's FitError text. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

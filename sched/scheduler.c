@@ -172,6 +172,9 @@ static void handle_invalid_pod(struct scheduler *s, const json_t *obj,
 		      err->msg);
 		return;
 	}
+	if (json_object_get(json_object_get(obj, "metadata"),
+			    "deletionTimestamp"))
+		return;
 	if (*sched && strcmp(sched, s->profile.scheduler_name) != 0)
 		return;
 	pthread_mutex_lock(&s->lock);
@@ -329,8 +332,11 @@ static void on_node_delete(void *ud, const json_t *obj)
 
 /* ---- binders ---- */
 
-/* Write status.conditions with PodScheduled=False merged in, through
- * NAME@status as a JSON merge patch. Nothing when it already says so. */
+/*
+ * Write status.conditions with PodScheduled=False merged in, through
+ * NAME@status as a JSON merge patch; nothing when it already says so.
+ * -ENOENT when the pod is gone, -EALREADY when it was bound meanwhile.
+ */
 static int write_condition(struct scheduler *s, const json_t *seen,
 			   const char *message, struct kf_error *err)
 {
@@ -351,9 +357,9 @@ static int write_condition(struct scheduler *s, const json_t *seen,
 		return -EINVAL;
 	/* the freshest copy we have: conditions are replaced as a whole */
 	if (informer_get(s->pods, key, &cur) < 0)
-		return 0; /* deleted meanwhile */
+		return -ENOENT;
 	if (*spec_string(cur, "nodeName"))
-		return 0; /* bound meanwhile */
+		return -EALREADY;
 	old = json_object_get(json_object_get(cur, "status"), "conditions");
 	conds = json_array();
 	if (!conds)
@@ -432,6 +438,8 @@ static void run_status(struct scheduler *s, struct job *j)
 
 	kf_error_init(&err);
 	r = write_condition(s, j->pod, j->message, &err);
+	if (r == -ENOENT || r == -EALREADY)
+		return; /* the news is stale */
 	if (r < 0)
 		logf_(s, "cannot update the status of a pod: %s",
 		      err.code ? err.msg : strerror(-r));
