@@ -163,8 +163,25 @@ mkpod anti-b 100m 64Mi "  affinity:
         topologyKey: kubernetes.io/hostname"
 expect_unschedulable anti-b "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, $TAIL"
 
+# ... required pod affinity with no pod to be near
+mkpod lonely 100m 64Mi "  affinity:
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector: {matchLabels: {app: nobody}}
+        topologyKey: kubernetes.io/hostname"
+expect_unschedulable lonely "0/3 nodes are available: 1 node(s) didn't match pod affinity rules, $TAIL"
+# ... and a placed pod's anti-affinity keeps others away
+mkpod guard 100m 64Mi "  affinity:
+    podAntiAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector: {matchLabels: {app: intruder}}
+        topologyKey: kubernetes.io/hostname"
+wait_for bound guard
+mkpod intruder 100m 64Mi
+expect_unschedulable intruder "0/3 nodes are available: 1 node(s) didn't match existing pods anti-affinity rules, $TAIL"
+
 # none of the rejected pods was bound meanwhile
-for p in too-big too-much-memory selector affinity port-b anti-b; do
+for p in too-big too-much-memory selector affinity port-b anti-b lonely intruder; do
 	bound "$p" && fail "$p was bound to $(node_of "$p")"
 done
 kill -0 "$SCHED_PID" || fail "kubefs-sched died"
