@@ -394,14 +394,30 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 }
 
+/*
+ * Reply with a slice of data from a private copy: the reply may still be
+ * in the writev() when the reader, already answered, closes the file and
+ * another thread frees the handle.
+ */
 static void reply_slice(fuse_req_t req, const char *data, size_t len,
 			size_t size, off_t off)
 {
-	if ((size_t)off >= len)
+	size_t n;
+	char *copy;
+
+	if ((size_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, data + off,
-			       len - off < size ? len - off : size);
+		return;
+	}
+	n = len - off < size ? len - off : size;
+	copy = malloc(n);
+	if (!copy) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(copy, data + off, n);
+	fuse_reply_buf(req, copy, n);
+	free(copy);
 }
 
 /* Reply to a parked watch read if the stream has something; fh->lock

@@ -39,7 +39,10 @@ round
 round
 after=$(rss)
 echo "rss after warm-up ${before} kB, after 300 more hostile writes ${after} kB"
-[ $((after - before)) -lt 16384 ] || fail "memory grew by $((after - before)) kB"
+if [ -z "${KUBEFS_SANITIZED:-}" ]; then
+	[ $((after - before)) -lt 16384 ] ||
+		fail "memory grew by $((after - before)) kB"
+fi
 ls "$CM" | grep -q '^h' && fail "a hostile write left an object"
 
 # watch streams per caller: EAGAIN past the bound, others unaffected
