@@ -158,13 +158,13 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 	    ipam_parse_cidr(cfg->node_ip_range, &a->node_ip_range) < 0 ||
 	    admission_parse(cfg->cpu, cfg->memory, cfg->ephemeral_storage,
 			    cfg->pods, &a->allocatable) < 0)
-		goto fail;
+		goto out_free;
 	r = make_nodes(a);
 	if (r < 0)
-		goto fail;
+		goto out_free;
 	*ret = a;
 	return 0;
-fail:
+out_free:
 	agent_free(a);
 	return r;
 }
@@ -311,11 +311,11 @@ int agent_run(struct agent *a)
 	if (!agent_stopping(a)) {
 		r = start_informer(a);
 		if (r < 0)
-			goto out;
+			goto out_stop;
 		r = pthread_create(&node_thread, NULL, agent_node_thread, a);
 		if (r) {
 			r = -r;
-			goto out;
+			goto out_stop;
 		}
 		node_started = true;
 		if (wait_synced(a) == 0) {
@@ -326,7 +326,7 @@ int agent_run(struct agent *a)
 		if (!agent_stopping(a)) {
 			r = start_workers(a);
 			if (r < 0)
-				goto out;
+				goto out_stop;
 		}
 	}
 	pthread_mutex_lock(&a->lock);
@@ -334,7 +334,7 @@ int agent_run(struct agent *a)
 		pthread_cond_wait(&a->cond, &a->lock);
 	pthread_mutex_unlock(&a->lock);
 	r = 0;
-out:
+out_stop:
 	agent_stop(a);
 	if (a->inf)
 		informer_stop(a->inf);

@@ -191,6 +191,26 @@ static int start(struct agent *a, const char *key, const json_t *pod,
 }
 
 /*
+ * A pod the tree says is Running but the agent has no record of (it was
+ * deleted while the agent was down): the runtime takes it back, so that
+ * it can be stopped and reported as a runtime would find it.
+ */
+static bool readopt(struct runtime *rt, const json_t *pod,
+		    struct agent_pod *ret)
+{
+	const char *phase = podstatus_phase(pod);
+	const char *uid = meta_str(pod, "uid");
+
+	if (!rt || !phase || strcmp(phase, "Running") || !uid ||
+	    strlen(uid) >= AGENT_UID_MAX ||
+	    runtime_start_pod(rt, pod, NULL) < 0)
+		return false;
+	snprintf(ret->uid, sizeof(ret->uid), "%s", uid);
+	ret->state = AGENT_POD_RUNNING;
+	return true;
+}
+
+/*
  * The pod has a deletionTimestamp: stop it, post its terminal status,
  * then delete it. The API server removes a pod in a terminal phase at
  * once, which is how the agent's `rm` stands for the kubelet's delete
@@ -202,38 +222,42 @@ static int terminate(struct agent *a, const char *key, const json_t *pod,
 	struct runtime *rt = agent_node_runtime(a, node);
 	const json_t *grace = json_object_get(json_object_get(pod, "metadata"),
 					      "deletionGracePeriodSeconds");
+	struct agent_pod found = {.node = node};
+	bool readopted = !p && readopt(rt, pod, &found);
+	struct agent_pod *cur = p ? p : &found;
 	struct kf_error err;
-	int r;
+	int r = 0;
 
 	kf_error_init(&err);
-	if (p && p->state == AGENT_POD_RUNNING && rt) {
-		r = runtime_stop_pod(rt, p->uid,
+	if (cur->state == AGENT_POD_RUNNING && rt) {
+		r = runtime_stop_pod(rt, cur->uid,
 				     json_is_integer(grace)
 					 ? (long)json_integer_value(grace)
 					 : 0,
 				     &err);
-		if (r < 0 && r != -ENOENT)
-			return r;
+		if (r == -ENOENT)
+			r = 0;
 	}
-	if (!podstatus_is_terminal(pod)) {
-		struct agent_pod none = {.node = node};
-
-		r = report(a, pod, p ? p : &none, rt, true);
-		if (r < 0)
-			return r;
+	if (r == 0 && !podstatus_is_terminal(pod))
+		r = report(a, pod, cur, rt, true);
+	if (r == 0) {
+		kf_error_init(&err);
+		r = client_delete(a->c, a->k_pod, meta_str(pod, "namespace"),
+				  meta_str(pod, "name"), &err);
+		if (r == 0)
+			AGENT_COUNT(a, pods_deleted);
+		else if (r == -ENOENT)
+			r = 0; /* someone else finished it */
+		else
+			agent_logf(a, "error deleting pod %s: %s", key,
+				   err.msg[0] ? err.msg : strerror(-r));
 	}
-	kf_error_init(&err);
-	r = client_delete(a->c, a->k_pod, meta_str(pod, "namespace"),
-			  meta_str(pod, "name"), &err);
-	if (r < 0 && r != -ENOENT) {
-		agent_logf(a, "error deleting pod %s: %s", key,
-			   err.msg[0] ? err.msg : strerror(-r));
+	if (readopted)
+		runtime_remove_pod(rt, found.uid);
+	if (r < 0)
 		return r;
-	}
 	if (p)
 		forget(a, key, p);
-	if (r == 0)
-		AGENT_COUNT(a, pods_deleted);
 	return 0;
 }
 

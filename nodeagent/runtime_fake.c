@@ -243,18 +243,18 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 	pthread_mutex_lock(&f->lock);
 	if (namemap_get(&f->pods, uid)) {
 		r = 0;
-		goto out;
+		goto out_unlock;
 	}
 	r = -EMFILE;
 	if (namemap_len(&f->pods) >= RUNTIME_PODS_MAX)
-		goto out;
+		goto out_unlock;
 	r = -ENOMEM;
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->uid = strdup(uid)))
-		goto out;
+		goto out_unlock;
 	r = take_address(f, pod, p, &adopted, err);
 	if (r < 0)
-		goto out;
+		goto out_unlock;
 	now_ts(&now);
 	p->created = now;
 	if (adopted && start)
@@ -274,10 +274,10 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 	if (r < 0) {
 		if (p->pooled)
 			ipam_pool_release(f->pool, p->ip);
-		goto out;
+		goto out_unlock;
 	}
 	p = NULL;
-out:
+out_unlock:
 	pthread_mutex_unlock(&f->lock);
 	fake_pod_free(p);
 	if (r == -ENOMEM)

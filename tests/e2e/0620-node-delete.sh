@@ -98,14 +98,18 @@ wait_for is_phase held Succeeded
 echo '{"metadata":{"finalizers":null}}' >> "$P/held"
 wait_for gone held
 
-# deleted while the agent was down: finished when it comes back
+# deleted while the agent was down: finished when it comes back, as a
+# pod that ran (its containers are found again and stopped)
 mkpod later n1
 wait_for is_phase later Running
 stop_node "$NODE_PID"
 rm "$P/later"
 [ -n "$(field later '.metadata.deletionTimestamp // ""')" ] || fail "no deletionTimestamp while the agent is down"
+rv=$(field later .metadata.resourceVersion)
 start_node --fake --name n1
 wait_for gone later
+timeout 10 cat "$P/@watch?resourceVersion=$rv&timeoutSeconds=1" > "$T/events" 2>/dev/null || true
+expect_eq "$(jq -r 'select(.type == "DELETED") | .object.status.phase' "$T/events")" Succeeded "phase of a pod deleted while the agent was down"
 
 # pods of nodes this agent does not host stay as they are
 mkpod theirs n9
