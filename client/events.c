@@ -248,7 +248,6 @@ int event_recorder_new(struct client *c, const char *component,
 		       const char *host, struct event_recorder **ret)
 {
 	struct event_recorder *r;
-	pthread_condattr_t ca;
 	int res;
 
 	if (!c || !component || !*component)
@@ -267,9 +266,7 @@ int event_recorder_new(struct client *c, const char *component,
 		goto out_free;
 	}
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&r->cond, NULL);
 	res = -pthread_create(&r->thread, NULL, writer_main, r);
 	if (res < 0)
 		goto out_destroy;
