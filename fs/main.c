@@ -231,6 +231,8 @@ int main(int argc, char **argv)
 	/* Up to 64 request threads each handling 1.5 MiB writes: a few
 	 * shared malloc arenas keep the resident size bounded and small. */
 	mallopt(M_ARENA_MAX, 4);
+	/* and large write buffers go back to the system when freed */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (o.log_file && o.foreground && redirect_log(o.log_file) < 0)
 		return 1;
 	if (prepare_mountpoint(o.mountpoint) < 0)
