@@ -85,7 +85,6 @@ static void test_new_checks(void **state)
 	char *argv[] = {"kubefs-node", "--name", "n1"};
 	struct nodeagent_config cfg;
 	struct agent *a = NULL;
-	struct client *c = NULL;
 
 	(void)state;
 	TEST_FS_REQUIRE(&fs);
@@ -97,7 +96,6 @@ static void test_new_checks(void **state)
 	assert_int_equal(agent_new(fs.c, &cfg, NULL, NULL, &a), -EINVAL);
 	assert_int_equal(agent_new(NULL, &cfg, NULL, NULL, &a), -EINVAL);
 	assert_null(a);
-	(void)c;
 	agent_free(NULL);
 }
 
