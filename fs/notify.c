@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +52,9 @@ struct job {
 struct notifier {
 	struct kfs *fs;
 	pthread_t thread;
-	pid_t tid;
+	pid_t tid;   /* the child making the system calls */
+	int jobs_fd; /* to the child: struct call records */
+	int acks_fd; /* from the child: one byte per call */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *head, *tail;
@@ -59,7 +63,6 @@ struct notifier {
 	json_t *saw;	  /* key -> expiry (seconds) */
 	json_t *deleting; /* path -> ino while an unlink is in flight */
 	json_t *creating; /* path -> 1 while an open(O_CREAT) is in flight */
-	int root_fd;	  /* the mount root, opened before serving */
 };
 
 bool notifier_is_caller(struct notifier *nt, fuse_req_t req)
@@ -205,50 +208,107 @@ static void on_event(void *ud, const struct watch_event_info *ev)
 	enqueue(nt, j);
 }
 
+/*
+ * The system calls are made by a child process, not a thread: a process
+ * whose own thread waits on its own FUSE mount can never exit if it
+ * crashes (the kernel waits for an answer only that process can give).
+ * The child holds no /dev/fuse descriptor, so when the server dies the
+ * mount is aborted and the child's call returns.
+ */
+enum call_op { CALL_CREATE = 'C', CALL_OPEN = 'O', CALL_UNLINK = 'U' };
+
+struct call {
+	char op;
+	char path[4095];
+};
+
+static void child_main(int jobs, int acks, const char *mountpoint)
+{
+	struct call c;
+	int root = -1, fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	while (read(jobs, &c, sizeof(c)) == (ssize_t)sizeof(c)) {
+		c.path[sizeof(c.path) - 1] = '\0';
+		if (root < 0)
+			root =
+			    open(mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		switch (c.op) {
+		case CALL_CREATE:
+			fd = openat(root, c.path,
+				    O_WRONLY | O_CREAT | O_NONBLOCK |
+					O_CLOEXEC | O_NOFOLLOW,
+				    0644);
+			if (fd >= 0)
+				close(fd);
+			break;
+		case CALL_OPEN:
+			fd = openat(root, c.path,
+				    O_WRONLY | O_NONBLOCK | O_CLOEXEC |
+					O_NOFOLLOW);
+			if (fd >= 0)
+				close(fd);
+			break;
+		case CALL_UNLINK:
+			unlinkat(root, c.path, 0);
+			break;
+		}
+		if (write(acks, "k", 1) != 1)
+			break;
+	}
+	_exit(0);
+}
+
+/* Have the child make one call and wait until it is done. */
+static void call(struct notifier *nt, enum call_op op, const char *path)
+{
+	struct call c;
+	char ack;
+
+	if (nt->jobs_fd < 0 || strlen(path) >= sizeof(c.path))
+		return;
+	memset(&c, 0, sizeof(c));
+	c.op = (char)op;
+	strcpy(c.path, path);
+	if (write(nt->jobs_fd, &c, sizeof(c)) != (ssize_t)sizeof(c) ||
+	    read(nt->acks_fd, &ack, 1) != 1) {
+		/* the child is gone: stop notifying rather than hang */
+		close(nt->jobs_fd);
+		nt->jobs_fd = -1;
+	}
+}
+
 static void run_event(struct notifier *nt, struct job *j)
 {
 	struct kfs *fs = nt->fs;
 	bool saw = consume_saw(nt, j->key);
-	int fd;
 
 	if (kfs_node_get(fs, j->ino))
 		fuse_lowlevel_notify_inval_inode(fs->se, j->ino, 0, 0);
 	if (saw)
 		return;
-	if (nt->root_fd < 0) {
-		/* opened lazily: the mount must be serving */
-		nt->root_fd =
-		    open(fs->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (nt->root_fd < 0)
-			return;
-	}
 	switch (j->ev) {
 	case STORE_EV_ADDED:
 		pthread_mutex_lock(&nt->lock);
 		json_object_set_new(nt->creating, j->path, json_true());
 		pthread_mutex_unlock(&nt->lock);
-		fd = openat(nt->root_fd, j->path,
-			    O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC |
-				O_NOFOLLOW,
-			    0644);
-		if (fd >= 0)
-			close(fd);
+		call(nt, CALL_CREATE, j->path);
 		pthread_mutex_lock(&nt->lock);
 		json_object_del(nt->creating, j->path);
 		pthread_mutex_unlock(&nt->lock);
 		break;
 	case STORE_EV_MODIFIED:
-		fd = openat(nt->root_fd, j->path,
-			    O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0)
-			close(fd);
+		call(nt, CALL_OPEN, j->path);
 		break;
 	case STORE_EV_DELETED:
 		pthread_mutex_lock(&nt->lock);
 		json_object_set_new(nt->deleting, j->path,
 				    json_integer((json_int_t)j->ino));
 		pthread_mutex_unlock(&nt->lock);
-		unlinkat(nt->root_fd, j->path, 0);
+		call(nt, CALL_UNLINK, j->path);
 		pthread_mutex_lock(&nt->lock);
 		json_object_del(nt->deleting, j->path);
 		pthread_mutex_unlock(&nt->lock);
@@ -261,7 +321,6 @@ static void *notifier_main(void *arg)
 	struct notifier *nt = arg;
 	struct job *j;
 
-	nt->tid = (pid_t)syscall(SYS_gettid);
 	for (;;) {
 		pthread_mutex_lock(&nt->lock);
 		while (!nt->head && !nt->stop)
@@ -302,12 +361,48 @@ int notifier_start(struct kfs *fs, struct notifier **ret)
 	nt->creating = json_object();
 	pthread_mutex_init(&nt->lock, NULL);
 	pthread_cond_init(&nt->cond, NULL);
-	nt->root_fd = -1;
+	{
+		int jobs[2], acks[2];
+		pid_t pid;
+
+		if (pipe2(jobs, O_CLOEXEC) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		if (pipe2(acks, O_CLOEXEC) < 0) {
+			r = -errno;
+			close(jobs[0]);
+			close(jobs[1]);
+			goto fail;
+		}
+		pid = fork();
+		if (pid == 0) {
+			/* no descriptor of the FUSE connection in the child */
+			close(fuse_session_fd(fs->se));
+			close(jobs[1]);
+			close(acks[0]);
+			child_main(jobs[0], acks[1], fs->mountpoint);
+		}
+		close(jobs[0]);
+		close(acks[1]);
+		if (pid < 0) {
+			r = -errno;
+			close(jobs[1]);
+			close(acks[0]);
+			goto fail;
+		}
+		nt->tid = pid;
+		nt->jobs_fd = jobs[1];
+		nt->acks_fd = acks[0];
+	}
 	r = -pthread_create(&nt->thread, NULL, notifier_main, nt);
-	if (r < 0)
+	if (r < 0) {
+		close(nt->jobs_fd);
+		close(nt->acks_fd);
+		kill(nt->tid, SIGKILL);
+		waitpid(nt->tid, NULL, 0);
 		goto fail;
-	while (!__atomic_load_n(&nt->tid, __ATOMIC_ACQUIRE))
-		usleep(100);
+	}
 	r = watch_hub_add_listener(fs->hub, on_event, nt);
 	if (r < 0) {
 		notifier_stop(nt);
@@ -316,8 +411,6 @@ int notifier_start(struct kfs *fs, struct notifier **ret)
 	*ret = nt;
 	return 0;
 fail:
-	if (nt->root_fd >= 0)
-		close(nt->root_fd);
 	json_decref(nt->saw);
 	json_decref(nt->deleting);
 	json_decref(nt->creating);
@@ -342,8 +435,11 @@ void notifier_stop(struct notifier *nt)
 		free(j->key);
 		free(j);
 	}
-	if (nt->root_fd >= 0)
-		close(nt->root_fd);
+	if (nt->jobs_fd >= 0)
+		close(nt->jobs_fd); /* the child reads EOF and exits */
+	close(nt->acks_fd);
+	kill(nt->tid, SIGKILL);
+	waitpid(nt->tid, NULL, 0);
 	json_decref(nt->saw);
 	json_decref(nt->deleting);
 	json_decref(nt->creating);
