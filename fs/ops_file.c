@@ -174,8 +174,10 @@ static int setup_write(struct kfs *fs, fuse_req_t req, struct node *n,
 	}
 	fh->w.append = flags & O_APPEND;
 	if ((flags & O_TRUNC) || fh->w.append) {
+		/* judged once bytes come: a shell closes a dup of the file
+		 * before writing, and an empty object means nothing */
 		fh->w.truncated = !fh->w.append;
-		fh->w.dirty = !fh->w.append;
+		fh->w.dirty = false;
 	} else if (n->type == NODE_OBJECT || n->type == NODE_SUB) {
 		/* O_RDWR / O_WRONLY without truncation starts from the
 		 * current bytes, as a file would */

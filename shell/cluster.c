@@ -32,6 +32,9 @@ struct up_opts {
 	int fake_nodes;
 };
 
+/* Flip when kubefs-node runs real containers (runc backend). */
+#define REAL_NODE_AGENT_BUILT 0
+
 enum { C_FS, C_SCHED, C_CTRL, C_NODE, C_FAKE, C_PROXY, C_COUNT };
 
 static const char *const comp_bin[C_COUNT] = {
@@ -258,6 +261,13 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 	}
 	if (!built(cli, comp_bin[c])) {
 		printf("%-18s not built yet, skipped\n", comp_name[c]);
+		return 0;
+	}
+	if (c == C_NODE && !REAL_NODE_AGENT_BUILT) {
+		/* kubefs-node runs only simulated nodes so far */
+		printf("%-18s container runtime not built yet, skipped "
+		       "(simulated nodes: --fake-nodes N)\n",
+		       comp_name[c]);
 		return 0;
 	}
 	argv[n++] = (char *)comp_bin[c];
