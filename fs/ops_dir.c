@@ -186,9 +186,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			memset(&e, 0, sizeof(e));
 			e.attr.st_ino = ino;
 			e.attr.st_mode = S_IFDIR;
-			need = fuse_add_direntry_plus(req, buf + used,
-						      size - used, d->name,
-						      &e, i + 1);
+			need = fuse_add_direntry_plus(
+			    req, buf + used, size - used, d->name, &e, i + 1);
 		} else {
 			struct fuse_entry_param e;
 			struct node *n = NULL;

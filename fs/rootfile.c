@@ -16,7 +16,7 @@ static const char readme[] =
     "  core/v1/pods/default/web                e.g. the pod web\n"
     "\n"
     "Any directory (and this one) is a drop box: write a manifest there\n"
-	"to apply it:\n"
+    "to apply it:\n"
     "  cp deployment.yaml apps/v1/deployments/\n"
     "Edit an object with any editor, sed -i, or > ; append (>>) merges.\n"
     "  echo 3 > apps/v1/deployments/default/web@scale\n"

@@ -66,11 +66,15 @@ struct watch_stream;
 int watch_hub_new(struct store *st, unsigned poll_ms, struct watch_hub **ret);
 
 /*
- * Stop the hub: its thread is joined, every open stream ends (readers get
- * what is queued, then end of stream) and their ready functions are
- * called. Streams stay valid until watch_stream_free(); the hub's memory
- * goes with the last of them. Must not race with watch_hub_new() or with
- * a listener being added. NULL is a no-op.
+ * Stop the hub: its thread and its notifier threads are joined, and
+ * every open stream ends (readers get what is queued, then end of
+ * stream). Ready functions are not called for that end, and none runs
+ * after this returns (calls in progress finish first): the I/O layer
+ * that registered them may be gone already (kubefs-fs frees the hub
+ * after its FUSE session). Streams
+ * stay valid until watch_stream_free(); the hub's memory goes with the
+ * last of them. Must not race with watch_hub_new() or with a listener
+ * being added. NULL is a no-op.
  */
 void watch_hub_free(struct watch_hub *hub);
 

@@ -438,7 +438,7 @@ static void *notifier_main(void *arg)
 		pthread_mutex_lock(&hub->nlock);
 		while (!hub->nhead && !hub->nstop)
 			pthread_cond_wait(&hub->ncond, &hub->nlock);
-		ws = hub->nhead;
+		ws = hub->nstop ? NULL : hub->nhead;
 		if (!ws) {
 			pthread_mutex_unlock(&hub->nlock);
 			return NULL;
@@ -511,9 +511,14 @@ void watch_hub_unref(struct watch_hub *hub)
 		hub_destroy(hub);
 }
 
-/* Stop and join the notifier threads; they first run what is queued. */
+/*
+ * Stop and join the notifier threads. What is still queued is dropped
+ * without a call: nothing runs a ready function after this.
+ */
 static void notifiers_stop(struct watch_hub *hub)
 {
+	struct watch_stream *ws, *next;
+
 	pthread_mutex_lock(&hub->nlock);
 	hub->nstop = true;
 	pthread_cond_broadcast(&hub->ncond);
@@ -521,6 +526,19 @@ static void notifiers_stop(struct watch_hub *hub)
 	for (unsigned i = 0; i < hub->nnotifiers; i++)
 		pthread_join(hub->notifiers[i], NULL);
 	hub->nnotifiers = 0;
+
+	pthread_mutex_lock(&hub->nlock);
+	ws = hub->nhead;
+	hub->nhead = hub->ntail = NULL;
+	pthread_mutex_unlock(&hub->nlock);
+	for (; ws; ws = next) {
+		pthread_mutex_lock(&ws->lock);
+		next = ws->notify_next; /* ws may go once the flag clears */
+		ws->notify_next = NULL;
+		ws->notify_queued = false;
+		pthread_cond_broadcast(&ws->idle);
+		pthread_mutex_unlock(&ws->lock);
+	}
 }
 
 int watch_hub_new(struct store *st, unsigned poll_ms, struct watch_hub **ret)
@@ -582,13 +600,12 @@ void watch_hub_free(struct watch_hub *hub)
 		pthread_join(hub->thread, NULL);
 	hub->thread_started = false;
 
+	notifiers_stop(hub);
 	pthread_mutex_lock(&hub->slock);
 	hub->stopped = true;
 	for (struct watch_stream *ws = hub->streams; ws; ws = ws->next)
 		stream_end(ws, false, 0, 0);
 	pthread_mutex_unlock(&hub->slock);
-
-	notifiers_stop(hub);
 	watch_hub_unref(hub);
 }
 
