@@ -1044,16 +1044,31 @@ static void test_many_streams_share(void **state)
 static void test_hub_shutdown_ends_streams(void **state)
 {
 	struct fx *fx = *state;
-	struct reader *r;
+	struct reader *r, *idle;
+	unsigned fired;
 
 	put_pod(fx, "default", "p1", NULL, NULL);
 	r = open_reader(fx, NULL, "");
+	/* a reader waiting for more */
+	idle = open_reader(fx, NULL, "");
+	expect(idle, "ADDED", "p1", 0);
+	assert_int_equal(watch_stream_read(idle->ws, idle->buf, 16), -EAGAIN);
+	pthread_mutex_lock(&idle->lock);
+	fired = idle->fired;
+	pthread_mutex_unlock(&idle->lock);
+
 	watch_hub_free(fx->hub);
-	/* what was queued, then the end; the stream outlives the hub */
+	fx->hub = NULL;
+	/* what was queued, then the end; the streams outlive the hub */
 	expect(r, "ADDED", "p1", 0);
 	expect_eof(r);
+	/* the end is not announced: the I/O layer may be gone */
+	pthread_mutex_lock(&idle->lock);
+	assert_int_equal(idle->fired, fired);
+	pthread_mutex_unlock(&idle->lock);
+	assert_int_equal(watch_stream_read(idle->ws, idle->buf, 16), 0);
 	reader_free(r);
-	fx->hub = NULL;
+	reader_free(idle);
 	assert_int_equal(watch_hub_new(fx->st, 5, &fx->hub), 0);
 }
 
