@@ -17,7 +17,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	   -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -MMD -MP $(PKG_CFLAGS)
+	   -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -MMD -MP $(PKG_CFLAGS) \
+	   $(EXTRA_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 # Sanitized builds live apart so they never mix with normal objects.
@@ -134,14 +135,18 @@ e2e: check-build
 
 # Coverage-guided fuzzing with libFuzzer: make fuzz; then e.g.
 #   build/fuzz/fuzz_codec tests/fuzz/corpus/codec
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined
+# The libraries are rebuilt with clang and the fuzzer's coverage hooks.
+FUZZ_O := build/fuzz/obj
+FUZZ_LIBS = $(foreach l,$(ALL_LIBS),$(FUZZ_O)/lib$(l).a)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 fuzz:
-	@mkdir -p build/fuzz
+	$(MAKE) CC=clang O=$(FUZZ_O) BIN=build/fuzz/bin \
+		EXTRA_CFLAGS="$(FUZZ_FLAGS) -Wno-error" $(FUZZ_LIBS)
 	for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang $(FUZZ_CFLAGS) -o build/fuzz/$$n $$f \
-	    $$(ls api/*.c) $(LDLIBS) || exit 1; \
+	  clang -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n $$f \
+	    $(FUZZ_LIBS) $(LDLIBS) || exit 1; \
 	done
 
 bench: all $(BENCH_BIN)
