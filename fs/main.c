@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "fs/watch.h"
-#include "fs/version.h"
+#include "api/version.h"
 
 struct options {
 	const char *store_dir;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs/version.h"
+#include "api/version.h"
 
 static const char readme[] =
     "kubefs: a Kubernetes cluster as a filesystem.\n"

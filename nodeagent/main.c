@@ -19,7 +19,7 @@
 
 #include "api/error.h"
 #include "client/client.h"
-#include "fs/version.h"
+#include "api/version.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
 #include "nodeagent/nodestatus.h"

@@ -14,7 +14,7 @@
 
 #include "api/cleanup.h"
 #include "client/client.h"
-#include "fs/version.h"
+#include "api/version.h"
 #include "nodeagent/image.h"
 #include "nodeagent/namemap.h"
 

@@ -21,7 +21,7 @@
 
 #include "client/client.h"
 #include "client/leader.h"
-#include "fs/version.h"
+#include "api/version.h"
 #include "sched/scheduler.h"
 
 #define LEASE_NAMESPACE "kube-system"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
-#include "fs/version.h"
+#include "api/version.h"
 #include "shell/cli.h"
 #include "shell/flags.h"
 #include "shell/printers.h"
