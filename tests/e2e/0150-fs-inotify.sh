@@ -3,9 +3,13 @@
 . "$(dirname "$0")/lib.sh"
 start_fs
 CM=$MNT/core/v1/configmaps/default
-inotifywait -m -q --format '%e %f' "$CM" > "$T/events" 2>/dev/null &
-WATCH_PIDS=$!
-sleep 0.5
+# start watching, and wait until the watch is really in place
+watch_dir() { # DIR OUT
+	inotifywait -m --format '%e %f' "$1" > "$2" 2> "$2.err" &
+	WATCH_PIDS="${WATCH_PIDS:-} $!"
+	wait_for grep -q 'Watches established' "$2.err"
+}
+watch_dir "$CM" "$T/events"
 
 # direct write of the object's own path
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: direct}\n' > "$CM/direct"
@@ -19,14 +23,12 @@ rm "$CM/direct"
 # everything in it (a change nobody made through this path)
 mkdir "$MNT/core/v1/configmaps/gone"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: in-gone, namespace: gone}\n' > "$MNT/core/v1/configmaps/gone/in-gone"
-inotifywait -m -q --format '%e %f' "$MNT/core/v1/configmaps/gone" > "$T/events2" 2>/dev/null &
-WATCH_PIDS="$WATCH_PIDS $!"
-sleep 0.5
+watch_dir "$MNT/core/v1/configmaps/gone" "$T/events2"
 rm "$MNT/core/v1/namespaces/gone"
 
 wait_for grep -q 'DELETE in-gone' "$T/events2"
 wait_for grep -q 'DELETE direct' "$T/events"
 wait_for grep -q 'CREATE dropped' "$T/events"
 wait_for grep -q 'CLOSE_WRITE,CLOSE dropped' "$T/events"
-grep -q 'CREATE direct' "$T/events" || fail "no CREATE for direct: $(cat "$T/events")"
+wait_for grep -q 'CREATE direct' "$T/events" || fail "no CREATE for direct: $(cat "$T/events")"
 echo ok
