@@ -34,7 +34,7 @@ expect_eq "$ERR" "error: the server doesn't have a resource type \"widgets\"" "e
 
 # version
 run kubefs version
-expect_eq "$OUT" "Client Version: v$(sed -n 's/.*KUBEFS_VERSION "\(.*\)"/\1/p' "$E2E_SRC/fs/version.h")
+expect_eq "$OUT" "Client Version: v$(sed -n 's/.*KUBEFS_VERSION "\(.*\)"/\1/p' "$E2E_SRC/api/version.h")
 Server Version: $(cat "$MNT/version")" "version"
 run kubefs version --client --mount "$T/nowhere"
 expect_eq "$RC" 0 "--client needs no server"
