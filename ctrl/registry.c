@@ -1,0 +1,11 @@
+/*
+ * registry.c — the controllers kubefs-ctrl knows, by their
+ * --controllers names (kube-controller-manager's).
+ */
+#include "ctrl/ctrl.h"
+
+const struct controller_desc ctrl_controllers[] = {
+    {"replicaset", true, replicaset_setup},
+    {"serviceaccount", true, serviceaccount_setup},
+    {NULL, false, NULL},
+};
