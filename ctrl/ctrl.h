@@ -58,8 +58,8 @@ struct ctrl_opts {
 void ctrl_opts_init(struct ctrl_opts *o);
 
 struct ctrl_ctx {
-	struct client *c;		/* borrowed */
-	struct event_recorder *rec;	/* borrowed, may be NULL */
+	struct client *c;	    /* borrowed */
+	struct event_recorder *rec; /* borrowed, may be NULL */
 	struct ctrl_opts opts;
 	void (*log)(const char *fmt, va_list ap); /* may be NULL */
 	pthread_mutex_t lock;

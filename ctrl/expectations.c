@@ -80,8 +80,8 @@ void expectations_lower_adds(struct expectations *e, const char *key, long n)
 	pthread_mutex_lock(&e->lock);
 	ent = json_object_get(e->by_key, key);
 	if (ent) {
-		long adds = (long)json_integer_value(
-		    json_object_get(ent, "adds"));
+		long adds =
+		    (long)json_integer_value(json_object_get(ent, "adds"));
 
 		json_object_set_new(ent, "adds", json_integer(adds - n));
 	}
@@ -107,9 +107,8 @@ bool expectations_satisfied(struct expectations *e, const char *key)
 
 	pthread_mutex_lock(&e->lock);
 	ent = json_object_get(e->by_key, key);
-	if (ent &&
-	    mono_s() - json_integer_value(json_object_get(ent, "at")) <
-		EXPECTATIONS_TTL_S)
+	if (ent && mono_s() - json_integer_value(json_object_get(ent, "at")) <
+		       EXPECTATIONS_TTL_S)
 		ok = json_integer_value(json_object_get(ent, "adds")) <= 0 &&
 		     json_object_size(json_object_get(ent, "dels")) == 0;
 	pthread_mutex_unlock(&e->lock);

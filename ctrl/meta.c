@@ -244,10 +244,8 @@ static void *par_worker(void *arg)
 size_t ctrl_parallel(size_t n, unsigned threads, int (*fn)(void *ud, size_t i),
 		     void *ud)
 {
-	struct par p = {.lock = PTHREAD_MUTEX_INITIALIZER,
-			.n = n,
-			.fn = fn,
-			.ud = ud};
+	struct par p = {
+	    .lock = PTHREAD_MUTEX_INITIALIZER, .n = n, .fn = fn, .ud = ud};
 	pthread_t tid[32];
 	unsigned t = 0;
 

@@ -18,13 +18,12 @@ static bool owned_by(const json_t *obj, const char *uid)
 }
 
 /* Write obj's ownerReferences as refs, if obj is unchanged since read. */
-static int set_owner_refs(struct ctrl_ctx *ctx, const json_t *obj,
-			  json_t *refs)
+static int set_owner_refs(struct ctrl_ctx *ctx, const struct kind_info *k,
+			  const json_t *obj, json_t *refs)
 {
-	const struct kind_info *k = kinds_by_path("core", "v1", "pods");
-	_cleanup_json_ json_t *patch = json_pack(
-	    "{s:{s:o, s:s}}", "metadata", "ownerReferences", refs,
-	    "resourceVersion", meta_s(obj, "resourceVersion"));
+	_cleanup_json_ json_t *patch =
+	    json_pack("{s:{s:o, s:s}}", "metadata", "ownerReferences", refs,
+		      "resourceVersion", meta_s(obj, "resourceVersion"));
 
 	if (!patch || !k)
 		return -ENOMEM;
@@ -32,18 +31,21 @@ static int set_owner_refs(struct ctrl_ctx *ctx, const json_t *obj,
 			    meta_s(obj, "name"), patch, NULL, NULL);
 }
 
-static int adopt(struct ctrl_ctx *ctx, const json_t *owner, const json_t *pod)
+static int adopt(struct ctrl_ctx *ctx, const struct kind_info *k,
+		 const json_t *owner, const json_t *pod)
 {
 	json_t *refs = json_deep_copy(cj_get(pod, "metadata.ownerReferences"));
 
 	if (!refs)
 		refs = json_array();
-	if (!refs || json_array_append_new(refs, ctrl_new_controller_ref(owner)))
+	if (!refs ||
+	    json_array_append_new(refs, ctrl_new_controller_ref(owner)))
 		return -ENOMEM;
-	return set_owner_refs(ctx, pod, refs);
+	return set_owner_refs(ctx, k, pod, refs);
 }
 
-static int release(struct ctrl_ctx *ctx, const char *uid, const json_t *pod)
+static int release(struct ctrl_ctx *ctx, const struct kind_info *k,
+		   const char *uid, const json_t *pod)
 {
 	json_t *refs = json_array(), *ref;
 	size_t i;
@@ -53,12 +55,12 @@ static int release(struct ctrl_ctx *ctx, const char *uid, const json_t *pod)
 	json_array_foreach (cj_get(pod, "metadata.ownerReferences"), i, ref)
 		if (strcmp(cj_str(ref, "uid") ?: "", uid))
 			json_array_append(refs, ref);
-	return set_owner_refs(ctx, pod, refs);
+	return set_owner_refs(ctx, k, pod, refs);
 }
 
-int pods_claim(struct ctrl_ctx *ctx, const json_t *owner,
-	       const struct selector *sel, const json_t *all, bool adopt_ok,
-	       json_t **ret)
+int ctrl_claim(struct ctrl_ctx *ctx, const struct kind_info *k,
+	       const json_t *owner, const struct selector *sel,
+	       const json_t *all, bool adopt_ok, json_t **ret)
 {
 	_cleanup_json_ json_t *out = json_array();
 	const char *uid = meta_s(owner, "uid");
@@ -80,14 +82,14 @@ int pods_claim(struct ctrl_ctx *ctx, const json_t *owner,
 			} else if (!ctrl_deleting(owner)) {
 				/* an ESTALE just means the next sync
 				 * decides again */
-				release(ctx, uid, pod);
+				release(ctx, k, uid, pod);
 			}
 			continue;
 		}
 		if (!match || ctrl_controller_ref(pod) || ctrl_deleting(pod) ||
 		    !adopt_ok)
 			continue;
-		if (adopt(ctx, owner, pod) == 0)
+		if (adopt(ctx, k, owner, pod) == 0)
 			json_array_append(out, pod);
 	}
 	*ret = TAKE_PTR(out);
@@ -226,8 +228,8 @@ void pods_rank_for_deletion(json_t *pods)
 		if (node && *node)
 			json_object_set_new(
 			    per_node, node,
-			    json_integer(json_integer_value(json_object_get(
-					     per_node, node)) +
+			    json_integer(json_integer_value(
+					     json_object_get(per_node, node)) +
 					 1));
 	}
 	for (i = 0; i < n; i++) {

@@ -14,16 +14,17 @@
 #include "ctrl/ctrl.h"
 
 /*
- * The pods of ns in all (an array of pods, borrowed) that owner controls
- * after claiming: owned ones still matching sel, plus orphans matching
- * sel, adopted by a patch of their ownerReferences (only when adopt is
- * true: the owner is not being deleted). Owned ones that no longer match
- * are released. *ret: a new array of the claimed pods (the cached
- * objects; adopted ones as they were before the patch).
+ * The objects of kind k in owner's namespace among all (an array,
+ * borrowed) that owner controls after claiming: owned ones still
+ * matching sel, plus orphans matching sel, adopted by a patch of their
+ * ownerReferences (only when adopt is true: the owner is not being
+ * deleted). Owned ones that no longer match are released. *ret: a new
+ * array of the claimed objects (the cached ones; adopted ones as they
+ * were before the patch). Used for pods and for ReplicaSets.
  */
-int pods_claim(struct ctrl_ctx *ctx, const json_t *owner,
-	       const struct selector *sel, const json_t *all, bool adopt,
-	       json_t **ret);
+int ctrl_claim(struct ctrl_ctx *ctx, const struct kind_info *k,
+	       const json_t *owner, const struct selector *sel,
+	       const json_t *all, bool adopt, json_t **ret);
 
 /* A pod for owner from template (generateName OWNER-). New reference. */
 json_t *pods_from_template(const json_t *owner, const json_t *tmpl);

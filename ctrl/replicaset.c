@@ -183,10 +183,10 @@ static int create_one(void *ud, size_t i)
 	if (r < 0) {
 		batch_error(b, r, &err);
 		if (b->s->ctx->rec)
-			event_recorder_eventf(b->s->ctx->rec, b->rs,
-					      EVENT_TYPE_WARNING, "FailedCreate",
-					      "Error creating: %s",
-					      err.code ? err.msg : strerror(-r));
+			event_recorder_eventf(
+			    b->s->ctx->rec, b->rs, EVENT_TYPE_WARNING,
+			    "FailedCreate", "Error creating: %s",
+			    err.code ? err.msg : strerror(-r));
 		return r;
 	}
 	if (b->s->ctx->rec && made)
@@ -216,10 +216,10 @@ static int delete_one(void *ud, size_t i)
 			expectations_deletion_seen(b->s->exp, rskey, pkey);
 		batch_error(b, r, &err);
 		if (b->s->ctx->rec)
-			event_recorder_eventf(b->s->ctx->rec, b->rs,
-					      EVENT_TYPE_WARNING, "FailedDelete",
-					      "Error deleting: %s",
-					      err.code ? err.msg : strerror(-r));
+			event_recorder_eventf(
+			    b->s->ctx->rec, b->rs, EVENT_TYPE_WARNING,
+			    "FailedDelete", "Error deleting: %s",
+			    err.code ? err.msg : strerror(-r));
 		return r;
 	}
 	if (b->s->ctx->rec)
@@ -266,7 +266,8 @@ static int manage(struct rsc *s, const char *key, const json_t *rs,
 		if (made < n)
 			expectations_lower_adds(s->exp, key, n - made);
 	} else if (diff > 0) {
-		_cleanup_json_ json_t *doomed = json_array(), *keys = json_array();
+		_cleanup_json_ json_t *doomed = json_array(),
+				      *keys = json_array();
 		long n = diff < burst ? diff : burst;
 
 		if (!doomed || !keys)
@@ -346,9 +347,8 @@ static json_t *calculate_status(const json_t *rs, const json_t *active,
 	json_object_set_new(st, "fullyLabeledReplicas", json_integer(labeled));
 	json_object_set_new(st, "readyReplicas", json_integer(ready));
 	json_object_set_new(st, "availableReplicas", json_integer(avail));
-	json_object_set_new(
-	    st, "observedGeneration",
-	    json_integer(cj_int(rs, "metadata.generation", 0)));
+	json_object_set_new(st, "observedGeneration",
+			    json_integer(cj_int(rs, "metadata.generation", 0)));
 	json_array_foreach (cj_get(rs, "status.conditions"), i, c)
 		if (strcmp(cj_str(c, "type") ?: "", "ReplicaFailure"))
 			json_array_append(conds, c);
@@ -435,8 +435,8 @@ static int sync_rs(void *ud, const char *key)
 	synced = expectations_satisfied(s->exp, key);
 	r = informer_list(s->pods, &all);
 	if (r == 0)
-		r = pods_claim(s->ctx, rs, sel, all, !ctrl_deleting(rs),
-			       &claimed);
+		r = ctrl_claim(s->ctx, s->k_pod, rs, sel, all,
+			       !ctrl_deleting(rs), &claimed);
 	selector_free(sel);
 	if (r < 0)
 		return r;
