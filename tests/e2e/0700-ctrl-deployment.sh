@@ -15,8 +15,8 @@ case "$rs" in nginx-*) ;; *) fail "ReplicaSet name: $rs" ;; esac
 hash=${rs#nginx-}
 expect_eq "$(jqf "$RS/$rs" '.metadata.labels["pod-template-hash"]')" "$hash" "RS hash label"
 expect_eq "$(jqf "$RS/$rs" '.spec.selector.matchLabels["pod-template-hash"]')" "$hash" "RS selector"
-expect_eq "$(jqf "$RS/$rs" '.metadata.annotations["deployment.kubernetes.io/revision"]')" 1 "RS revision"
-expect_eq "$(jqf "$D/nginx" '.metadata.annotations["deployment.kubernetes.io/revision"]')" 1 "Deployment revision"
+expect_eq "$(revision "$RS/$rs")" 1 "RS revision"
+expect_eq "$(revision "$D/nginx")" 1 "Deployment revision"
 expect_eq "$(jqf "$RS/$rs" '.metadata.ownerReferences[0] | .kind + "/" + .name + " " + (.controller|tostring)')" "Deployment/nginx true" "RS owner"
 pod=$(running_pods app=nginx)
 expect_eq "$(jqf "$P/$pod" '.metadata.labels["pod-template-hash"]')" "$hash" "pod hash label"
@@ -29,12 +29,12 @@ expect_eq "$(jqf "$D/nginx" '[.status.conditions[] | .type + "=" + .status + "/"
 # scale through @scale
 echo 4 > "$D/nginx@scale"
 wait_long available nginx 4
-wait_long test "$(count_running app=nginx)" = 4
+wait_eq 'count_running app=nginx' 4
 expect_eq "$(jqf "$RS/$rs" .spec.replicas)" 4 "RS replicas"
 echo 2 > "$D/nginx@scale"
 wait_long available nginx 2
-wait_long test "$(count_running app=nginx)" = 2
-expect_eq "$(ls "$RS" | wc -l | tr -d ' ')" 1 "still one ReplicaSet"
+wait_eq 'count_running app=nginx' 2
+expect_eq "$(rs_count)" 1 "still one ReplicaSet"
 
 # a clean stop, and a restart rebuilds from the tree without changes
 stop_pid "$CTRL_PID"

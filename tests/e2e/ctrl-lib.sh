@@ -89,3 +89,19 @@ has_event() {
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
 		.type + " " + .reason + ": " + .message' | grep -qF "$2"
 }
+
+# wait_eq 'COMMAND' VALUE: retry until COMMAND's output is VALUE (60 s)
+eq_now() { [ "$(eval "$1")" = "$2" ]; }
+wait_eq() {
+	for _ in $(seq 1 600); do
+		eq_now "$1" "$2" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$1' to be '$2' (it is '$(eval "$1")')"
+}
+
+# revision FILE: the deployment.kubernetes.io/revision annotation
+revision() { jqf "$1" '.metadata.annotations["deployment.kubernetes.io/revision"]'; }
+# progressing NAME: the reason of the Deployment's Progressing condition
+progressing() { jqf "$D/$1" '.status.conditions[] | select(.type == "Progressing") | .reason'; }
+rs_count() { ls "$RS" | wc -l | tr -d ' '; }
