@@ -199,6 +199,17 @@ int client_delete(struct client *c, const struct kind_info *k, const char *ns,
 		  const char *name, struct kf_error *err);
 
 /*
+ * Delete NAME with DeleteOptions (options: a DeleteOptions object,
+ * borrowed; NULL: the defaults) written to NAME@delete:
+ * gracePeriodSeconds, propagationPolicy (Orphan, Background, Foreground),
+ * preconditions {uid, resourceVersion}. -EINVAL bad options, -ESTALE a
+ * precondition failed, -ENOENT absent.
+ */
+int client_delete_with(struct client *c, const struct kind_info *k,
+		       const char *ns, const char *name, const json_t *options,
+		       struct kf_error *err);
+
+/*
  * Apply a manifest (YAML or JSON, several documents or a List) by writing
  * it into the root drop box under a fresh name. Each document is created
  * or updated under its own name. Returns the first failure's errno; err

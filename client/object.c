@@ -626,6 +626,23 @@ int client_delete(struct client *c, const struct kind_info *k, const char *ns,
 	return 0;
 }
 
+int client_delete_with(struct client *c, const struct kind_info *k,
+		       const char *ns, const char *name, const json_t *options,
+		       struct kf_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (!k)
+		return kf_error_set(err, -EINVAL,
+				    "the server could not find "
+				    "the requested resource");
+	text = options ? json_dumps(options, JSON_COMPACT) : strdup("{}");
+	if (!text)
+		return -ENOMEM;
+	return write_sub(c, k, ns_or_default(k, ns), name, "@delete", O_TRUNC,
+			 text, err);
+}
+
 int client_apply(struct client *c, const char *manifest, size_t len,
 		 struct kf_error *err)
 {

@@ -39,7 +39,7 @@
 #include "client/informer.h"
 #include "client/workqueue.h"
 
-#define CTRL_INFORMERS_MAX 16
+#define CTRL_INFORMERS_MAX 32
 #define CTRL_WORKERS_MAX 16
 /* A key that keeps failing is dropped after this many requeues (client-go
  * controllers' maxRetries); its next change queues it again. */

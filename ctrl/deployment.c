@@ -62,8 +62,8 @@ static void fenceposts(const json_t *d, long *surge, long *unavail)
 	long want = dep_replicas(d);
 
 	*surge = int_or_percent(json_object_get(ru, "maxSurge"), want, true);
-	*unavail = int_or_percent(json_object_get(ru, "maxUnavailable"), want,
-				  false);
+	*unavail =
+	    int_or_percent(json_object_get(ru, "maxUnavailable"), want, false);
 	if (*surge == 0 && *unavail == 0)
 		*unavail = 1;
 }
@@ -108,10 +108,10 @@ long rs_sum(const json_t *rss, const char *status_field)
 	json_t *rs;
 
 	json_array_foreach (rss, i, rs)
-		n += status_field ? (long)json_integer_value(json_object_get(
-					json_object_get(rs, "status"),
-					status_field))
-				  : rs_replicas(rs);
+		n += status_field
+			 ? (long)json_integer_value(json_object_get(
+			       json_object_get(rs, "status"), status_field))
+			 : rs_replicas(rs);
 	return n;
 }
 
@@ -225,11 +225,10 @@ static json_t *calculate_status(struct dsync *s)
 				      "MinimumReplicasAvailable",
 				      "Deployment has minimum availability."));
 	else
-		cond_set(st,
-			 cond_new("Available", "False",
-				  "MinimumReplicasUnavailable",
-				  "Deployment does not have minimum "
-				  "availability."));
+		cond_set(st, cond_new("Available", "False",
+				      "MinimumReplicasUnavailable",
+				      "Deployment does not have minimum "
+				      "availability."));
 	return st;
 }
 
@@ -413,14 +412,14 @@ static int paused_conditions(struct dsync *s)
 	reason = cur ? cj_str(cur, "reason") ?: "" : "";
 	if (paused && strcmp(reason, "DeploymentPaused")) {
 		n = json_is_object(st) ? json_deep_copy(st) : json_object();
-		cond_set(n, cond_new("Progressing", "Unknown",
-				     "DeploymentPaused",
-				     "Deployment is paused"));
+		cond_set(n,
+			 cond_new("Progressing", "Unknown", "DeploymentPaused",
+				  "Deployment is paused"));
 	} else if (!paused && !strcmp(reason, "DeploymentPaused")) {
 		n = json_deep_copy(st);
-		cond_set(n, cond_new("Progressing", "Unknown",
-				     "DeploymentResumed",
-				     "Deployment is resumed"));
+		cond_set(n,
+			 cond_new("Progressing", "Unknown", "DeploymentResumed",
+				  "Deployment is resumed"));
 	}
 	return n ? write_status(s, n) : 0;
 }

@@ -55,7 +55,8 @@ void dep_template_hash(const json_t *tmpl, long collisions, char *buf,
 	}
 	snprintf(dec, sizeof(dec), "%u", h);
 	for (i = 0; dec[i] && i + 1 < size; i++)
-		buf[i] = alphabet[(unsigned char)dec[i] % (sizeof(alphabet) - 1)];
+		buf[i] =
+		    alphabet[(unsigned char)dec[i] % (sizeof(alphabet) - 1)];
 	buf[i] = '\0';
 }
 
@@ -112,8 +113,8 @@ static bool set_ann_long(json_t *obj, const char *key, long v)
 static bool replica_annotations(struct dsync *s, json_t *rs)
 {
 	bool a = set_ann_long(rs, ANN_DESIRED, dep_replicas(s->d));
-	bool b = set_ann_long(rs, ANN_MAX,
-			      dep_replicas(s->d) + dep_max_surge(s->d));
+	bool b =
+	    set_ann_long(rs, ANN_MAX, dep_replicas(s->d) + dep_max_surge(s->d));
 
 	return a || b;
 }
@@ -202,8 +203,8 @@ static int set_deployment_revision(struct dsync *s, long revision)
 
 	snprintf(buf, sizeof(buf), "%ld", revision);
 	if (!strcmp(json_string_value(json_object_get(
-			cj_get(s->d, "metadata.annotations"), ANN_REVISION)) ?:
-		    "",
+			cj_get(s->d, "metadata.annotations"), ANN_REVISION))
+			?: "",
 		    buf))
 		return 0;
 	patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
@@ -244,8 +245,7 @@ static void set_progressing(struct dsync *s, const char *reason,
 	if (!json_is_integer(cj_get(s->d, "spec.progressDeadlineSeconds")))
 		return;
 	json_array_foreach (json_object_get(st, "conditions"), i, x)
-		if (!strcmp(cj_str(x, "type") ?: "", "Progressing") &&
-		    !created)
+		if (!strcmp(cj_str(x, "type") ?: "", "Progressing") && !created)
 			return; /* FoundNewReplicaSet only when none */
 	if (!json_is_object(st)) {
 		st = json_object();
@@ -548,8 +548,9 @@ int dep_scale(struct dsync *s)
 	if (json_array_size(active) == 1)
 		only = json_array_get(active, 0);
 	else if (json_array_size(active) == 0)
-		only = s->nrs ? s->nrs : json_array_get(s->rss,
-						json_array_size(s->rss) - 1);
+		only = s->nrs ? s->nrs
+			      : json_array_get(s->rss,
+					       json_array_size(s->rss) - 1);
 	if (only)
 		return scale_rs(s, only, dep_replicas(s->d));
 	/* IsSaturated: the new set is all there is to it */
@@ -582,8 +583,8 @@ static long cleanup_unhealthy(struct dsync *s, long max_cleanup, int *ret_r)
 			break;
 		if (rs_replicas(rs) == 0)
 			continue;
-		unhealthy = rs_replicas(rs) -
-			    cj_int(rs, "status.availableReplicas", 0);
+		unhealthy =
+		    rs_replicas(rs) - cj_int(rs, "status.availableReplicas", 0);
 		if (unhealthy <= 0)
 			continue;
 		down = max_cleanup - total < unhealthy ? max_cleanup - total
@@ -628,10 +629,10 @@ static int reconcile_old(struct dsync *s, bool *ret_scaled)
 	long old_pods = rs_sum(s->olds, NULL);
 	long all = rs_sum(s->rss, NULL);
 	long min_avail = dep_replicas(s->d) - dep_max_unavailable(s->d);
-	long new_unavail = s->nrs ? rs_replicas(s->nrs) -
-					cj_int(s->nrs,
-					       "status.availableReplicas", 0)
-				  : 0;
+	long new_unavail =
+	    s->nrs ? rs_replicas(s->nrs) -
+			 cj_int(s->nrs, "status.availableReplicas", 0)
+		   : 0;
 	long max_down = all - min_avail - new_unavail, done;
 	int r = 0;
 
@@ -672,7 +673,8 @@ int dep_rollout_rolling(struct dsync *s)
 		return r;
 	if (!scaled) {
 		r = dep_sync_rollout_status(s);
-		if (r == 0 && dep_complete(s->d, json_object_get(s->d, "status")))
+		if (r == 0 &&
+		    dep_complete(s->d, json_object_get(s->d, "status")))
 			r = dep_cleanup(s);
 		return r;
 	}
@@ -695,8 +697,8 @@ static bool old_pods_running(struct dsync *s)
 		json_t *ref = ctrl_controller_ref(x);
 		const char *phase = cj_str(x, "status.phase") ?: "";
 
-		if (!ref || strcmp(meta_s(x, "namespace"),
-				   meta_s(s->d, "namespace")) ||
+		if (!ref ||
+		    strcmp(meta_s(x, "namespace"), meta_s(s->d, "namespace")) ||
 		    !json_object_get(uids, cj_str(ref, "uid") ?: ""))
 			continue;
 		if (strcmp(phase, "Failed") && strcmp(phase, "Succeeded"))
@@ -775,8 +777,9 @@ int dep_cleanup(struct dsync *s)
 		    cj_int(rs, "metadata.generation", 0) >
 			cj_int(rs, "status.observedGeneration", 0))
 			continue;
-		client_delete(s->dc->ctx->c, s->dc->k_rs, meta_s(rs, "namespace"),
-			      meta_s(rs, "name"), NULL);
+		client_delete(s->dc->ctx->c, s->dc->k_rs,
+			      meta_s(rs, "namespace"), meta_s(rs, "name"),
+			      NULL);
 	}
 	return 0;
 }

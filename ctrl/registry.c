@@ -7,6 +7,7 @@
 const struct controller_desc ctrl_controllers[] = {
     {"replicaset", true, replicaset_setup},
     {"deployment", true, deployment_setup},
+    {"garbagecollector", true, gc_setup},
     {"serviceaccount", true, serviceaccount_setup},
     {NULL, false, NULL},
 };

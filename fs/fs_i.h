@@ -66,6 +66,7 @@ enum subres {
 	SUB_BINDING,
 	SUB_EVICTION,
 	SUB_LOG,
+	SUB_DELETE, /* NAME@delete: DeleteOptions (delete_options.c) */
 };
 
 /*
@@ -260,6 +261,9 @@ struct kfs_write {
 int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		     struct kf_error *err);
 void kfs_write_release(struct kfs_write *w);
+/* delete_options.c: a DeleteOptions document written to NAME@delete. */
+int kfs_write_delete(struct kfs *fs, struct kfs_write *w, const char *name,
+		     struct kf_error *err);
 
 /* ---- notify.c: keep the kernel's caches and inotify coherent ---- */
 struct notifier;

@@ -178,7 +178,8 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 		if (r < 0)
 			return r;
 		file_stat(n->ino,
-			  n->sub == SUB_BINDING || n->sub == SUB_EVICTION
+			  n->sub == SUB_BINDING || n->sub == SUB_EVICTION ||
+				  n->sub == SUB_DELETE
 			      ? 0200
 			      : 0644,
 			  len, mtime, st);
@@ -239,6 +240,8 @@ static int resolve_object(struct kfs *fs, const struct node *parent,
 		else if (!strcmp(s, "eviction") &&
 			 (kind->subresources & KIND_SUB_EVICTION))
 			sub = SUB_EVICTION;
+		else if (!strcmp(s, "delete"))
+			sub = SUB_DELETE;
 		else if ((!strcmp(s, "log") || !strncmp(s, "log.", 4)) &&
 			 (kind->subresources & KIND_SUB_LOG))
 			sub = SUB_LOG;

@@ -165,6 +165,40 @@ int server_delete(struct server *srv, const struct kind_info *k, const char *ns,
 		  const char *name, long grace_seconds,
 		  uint64_t precondition_rv, struct kf_error *err);
 
+/* DeleteOptions (server_delete_opts.c): NAME@delete. */
+enum server_propagation {
+	SERVER_PROPAGATE_DEFAULT = 0, /* Background, keeping finalizers */
+	SERVER_PROPAGATE_ORPHAN,
+	SERVER_PROPAGATE_FOREGROUND,
+	SERVER_PROPAGATE_BACKGROUND,
+};
+
+struct server_delete_options {
+	long grace_seconds; /* < 0: the kind's default */
+	enum server_propagation propagation;
+	char uid[128];		   /* precondition, "" for none */
+	uint64_t resource_version; /* precondition, 0 for none */
+};
+
+/*
+ * Read a DeleteOptions document (doc may be NULL: the defaults). -EINVAL
+ * with Kubernetes' sentence for an unknown propagationPolicy, a negative
+ * gracePeriodSeconds or a malformed precondition.
+ */
+int server_parse_delete_options(const json_t *doc,
+				struct server_delete_options *ret,
+				struct kf_error *err);
+
+/*
+ * Delete with options: preconditions (-ESTALE, 409's sentence), the
+ * propagation policy's finalizer (orphan, foregroundDeletion) written
+ * before the deletion, then server_delete() with the grace.
+ */
+int server_delete_with(struct server *srv, const struct kind_info *k,
+		       const char *ns, const char *name,
+		       const struct server_delete_options *o,
+		       struct kf_error *err);
+
 /* pods/binding: set spec.nodeName of an unbound pod. -EEXIST ('pod x is
  * already assigned to node "n"') if bound. */
 int server_bind(struct server *srv, const char *ns, const char *pod,

@@ -231,6 +231,8 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 			return write_binding(fs, w, name, err);
 		case SUB_EVICTION:
 			return server_evict(fs->srv, w->ns, name, err);
+		case SUB_DELETE:
+			return kfs_write_delete(fs, w, name, err);
 		case SUB_LOG:
 			return kf_error_set(err, -EACCES, "logs are read-only");
 		default:

@@ -24,9 +24,10 @@ struct target {
 
 struct delete_opts {
 	struct flag_list files;
-	const char *ns, *labels, *output;
-	bool all, all_ns, wait, ignore_not_found, recursive;
-	long long timeout_ms;
+	const char *ns, *labels, *output, *cascade;
+	bool all, all_ns, wait, ignore_not_found, recursive, force;
+	long long timeout_ms, grace;
+	json_t *options; /* DeleteOptions for NAME@delete, or NULL: rm */
 };
 
 static const struct command_help help = {
@@ -48,7 +49,11 @@ static const struct command_help help = {
 		"  # Delete pods and services with label name=myLabel\n"
 		"  kubefs delete pods,services -l name=myLabel\n\n"
 		"  # Delete all pods, without waiting for them to go\n"
-		"  kubefs delete pods --all --wait=false",
+		"  kubefs delete pods --all --wait=false\n\n"
+		"  # Delete a deployment but keep its replica sets and pods\n"
+		"  kubefs delete deployment web --cascade=orphan\n\n"
+		"  # Force delete a pod on a dead node\n"
+		"  kubefs delete pod foo --grace-period=0 --force",
     .usage = "delete ([-f FILENAME]) | TYPE [(NAME | -l label | --all)] "
 	     "[flags] [options]",
 };
@@ -204,8 +209,12 @@ static int delete_all(struct cli *cli, const struct delete_opts *o,
 
 			v[i].uid = uid ? strdup(uid) : NULL;
 			kf_error_init(&err);
-			r = client_delete(cli->client, v[i].kind, v[i].ns,
-					  v[i].name, &err);
+			r = o->options
+				? client_delete_with(cli->client, v[i].kind,
+						     v[i].ns, v[i].name,
+						     o->options, &err)
+				: client_delete(cli->client, v[i].kind, v[i].ns,
+						v[i].name, &err);
 		}
 		if (r == -ENOENT && o->ignore_not_found) {
 			free(v[i].uid);
@@ -230,9 +239,58 @@ static int delete_all(struct cli *cli, const struct delete_opts *o,
 	return rc;
 }
 
+/*
+ * kubectl's --cascade, --grace-period and --force as DeleteOptions:
+ * NULL (a plain rm) when all are at their defaults.
+ */
+static int delete_options(struct delete_opts *o)
+{
+	const char *policy = NULL;
+	long long grace = o->grace;
+
+	if (o->cascade) {
+		if (!strcmp(o->cascade, "background") ||
+		    !strcmp(o->cascade, "true"))
+			policy = "Background";
+		else if (!strcmp(o->cascade, "orphan") ||
+			 !strcmp(o->cascade, "false"))
+			policy = "Orphan";
+		else if (!strcmp(o->cascade, "foreground"))
+			policy = "Foreground";
+		else
+			return cli_fail("invalid cascade value (%s). Must be "
+					"\"background\", \"foreground\", or "
+					"\"orphan\".",
+					o->cascade);
+	}
+	if (o->force && grace < 0)
+		grace = 0;
+	/* as kubectl: 0 without --force means 1, so nothing is lost */
+	if (grace == 0 && !o->force)
+		grace = 1;
+	if (o->force && grace == 0)
+		fprintf(stderr,
+			"Warning: Immediate deletion does not wait for "
+			"confirmation that the running resource has been "
+			"terminated. The resource may continue to run on the "
+			"cluster indefinitely.\n");
+	if (!policy && grace < 0)
+		return 0;
+	o->options = json_object();
+	if (!o->options)
+		return cli_fail("out of memory");
+	if (policy)
+		json_object_set_new(o->options, "propagationPolicy",
+				    json_string(policy));
+	if (grace >= 0)
+		json_object_set_new(o->options, "gracePeriodSeconds",
+				    json_integer(grace));
+	return 0;
+}
+
 int cmd_delete(struct cli *cli, int argc, char **argv)
 {
-	struct delete_opts o = {.wait = true};
+	struct delete_opts o = {.wait = true, .grace = -1};
 	const struct flag flags[] = {
 	    {"all", 0, FLAG_BOOL, &o.all, "false",
 	     "Delete all resources, in the namespace of the specified "
@@ -240,8 +298,23 @@ int cmd_delete(struct cli *cli, int argc, char **argv)
 	    {"all-namespaces", 'A', FLAG_BOOL, &o.all_ns, "false",
 	     "If present, list the requested object(s) across all "
 	     "namespaces."},
+	    {"cascade", 0, FLAG_STRING, &o.cascade, "background",
+	     "Must be \"background\", \"orphan\", or \"foreground\". "
+	     "Selects the deletion cascading strategy for the dependents "
+	     "(e.g. Pods created by a ReplicationController). Defaults to "
+	     "background."},
 	    {"filename", 'f', FLAG_LIST, &o.files, "[]",
 	     "containing the resource to delete."},
+	    {"force", 0, FLAG_BOOL, &o.force, "false",
+	     "If true, immediately remove resources from API and bypass "
+	     "graceful deletion. Note that immediate deletion of some "
+	     "resources may result in inconsistency or data loss and "
+	     "requires confirmation."},
+	    {"grace-period", 0, FLAG_INT, &o.grace, "-1",
+	     "Period of time in seconds given to the resource to terminate "
+	     "gracefully. Ignored if negative. Set to 1 for immediate "
+	     "shutdown. Can only be set to 0 when --force is true (force "
+	     "deletion)."},
 	    {"ignore-not-found", 0, FLAG_BOOL, &o.ignore_not_found, "false",
 	     "Treat \"resource not found\" as a successful delete."},
 	    {"namespace", 'n', FLAG_STRING, &o.ns, "''",
@@ -271,6 +344,8 @@ int cmd_delete(struct cli *cli, int argc, char **argv)
 		return r == FLAGS_HELP ? 0 : 1;
 	if (o.files.n && argn > 1)
 		return cli_fail("Unexpected args: [%s]", argv[1]);
+	if (delete_options(&o))
+		return 1;
 	if (!o.files.n && refs_parse("delete", argn - 1, argv + 1, &refs) < 0)
 		return 1;
 	if (!o.files.n && !refs.by_name && !o.all && !o.labels) {
@@ -301,5 +376,6 @@ int cmd_delete(struct cli *cli, int argc, char **argv)
 		target_release(&v[i]);
 	free(v);
 	refs_release(&refs);
+	json_decref(o.options);
 	return rc ? 1 : 0;
 }

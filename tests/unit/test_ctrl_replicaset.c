@@ -47,7 +47,7 @@ static const struct kind_info *k_rs(void)
 
 struct want {
 	const char *ns, *selector;
-	size_t pods;	/* active pods selected */
+	size_t pods;   /* active pods selected */
 	long replicas; /* status.replicas of rs (-1: do not check) */
 	const char *rs;
 };
@@ -112,8 +112,8 @@ static void test_creates_and_scales(void **state)
 		assert_non_null(ref);
 		assert_string_equal(cj_str(ref, "kind"), "ReplicaSet");
 		assert_string_equal(cj_str(ref, "name"), "web");
-		assert_true(json_is_true(json_object_get(ref,
-							 "blockOwnerDeletion")));
+		assert_true(
+		    json_is_true(json_object_get(ref, "blockOwnerDeletion")));
 		assert_string_equal(cj_str(p, "metadata.labels.tier"), "fe");
 		assert_int_equal(strncmp(meta_s(p, "name"), "web-", 4), 0);
 	}
@@ -158,11 +158,11 @@ static void test_adopts_and_releases(void **state)
 	orphan = NULL;
 
 	/* relabelled: released, and replaced */
-	relabel = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app",
-			    "other");
-	assert_int_equal(
-	    client_patch(fs.c, k_pod(), "default", "stray", relabel, NULL, NULL),
-	    0);
+	relabel =
+	    json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app", "other");
+	assert_int_equal(client_patch(fs.c, k_pod(), "default", "stray",
+				      relabel, NULL, NULL),
+			 0);
 	assert_true(test_ctrl_wait(reached, &w));
 	for (int i = 0; i < 200; i++) {
 		json_decref(orphan);
@@ -181,12 +181,11 @@ static void test_adopts_and_releases(void **state)
 static json_t *pod(const char *name, const char *node, const char *phase,
 		   bool ready, const char *created)
 {
-	return json_pack("{s:{s:s, s:s}, s:{s:s}, s:{s:s, s:[{s:s, s:s, s:s}]}}",
-			 "metadata", "name", name, "creationTimestamp",
-			 created, "spec", "nodeName", node, "status", "phase",
-			 phase, "conditions", "type", "Ready", "status",
-			 ready ? "True" : "False", "lastTransitionTime",
-			 created);
+	return json_pack(
+	    "{s:{s:s, s:s}, s:{s:s}, s:{s:s, s:[{s:s, s:s, s:s}]}}", "metadata",
+	    "name", name, "creationTimestamp", created, "spec", "nodeName",
+	    node, "status", "phase", phase, "conditions", "type", "Ready",
+	    "status", ready ? "True" : "False", "lastTransitionTime", created);
 }
 
 static void test_rank(void **state)
@@ -194,16 +193,16 @@ static void test_rank(void **state)
 	_cleanup_json_ json_t *v = json_array();
 	const char *order[] = {"unbound", "pending", "notready", "new", "old"};
 
-	json_array_append_new(v, pod("old", "n1", "Running", true,
-				     "2024-01-01T00:00:00Z"));
-	json_array_append_new(v, pod("new", "n2", "Running", true,
-				     "2024-06-01T00:00:00Z"));
-	json_array_append_new(v, pod("notready", "n3", "Running", false,
-				     "2024-01-01T00:00:00Z"));
-	json_array_append_new(v, pod("pending", "n4", "Pending", false,
-				     "2024-01-01T00:00:00Z"));
-	json_array_append_new(v, pod("unbound", "", "Pending", false,
-				     "2024-01-01T00:00:00Z"));
+	json_array_append_new(
+	    v, pod("old", "n1", "Running", true, "2024-01-01T00:00:00Z"));
+	json_array_append_new(
+	    v, pod("new", "n2", "Running", true, "2024-06-01T00:00:00Z"));
+	json_array_append_new(
+	    v, pod("notready", "n3", "Running", false, "2024-01-01T00:00:00Z"));
+	json_array_append_new(
+	    v, pod("pending", "n4", "Pending", false, "2024-01-01T00:00:00Z"));
+	json_array_append_new(
+	    v, pod("unbound", "", "Pending", false, "2024-01-01T00:00:00Z"));
 	pods_rank_for_deletion(v);
 	for (size_t i = 0; i < 5; i++)
 		assert_string_equal(meta_s(json_array_get(v, i), "name"),
