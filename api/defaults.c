@@ -268,12 +268,48 @@ static void requests_from_limits(json_t *c)
 			json_object_set_new(req, name, json_deep_copy(q));
 }
 
+/*
+ * The DefaultTolerationSeconds admission plugin: a pod that does not
+ * tolerate node.kubernetes.io/not-ready or unreachable (NoExecute) gets
+ * a toleration of 300 s for each, so taint-based eviction leaves it on a
+ * failing node for five minutes.
+ */
+#define DEFAULT_TOLERATION_SECONDS 300
+
+static void default_toleration(json_t *spec, const char *taint)
+{
+	json_t *tols = json_object_get(spec, "tolerations"), *t;
+	size_t i;
+
+	if (tols && !json_is_array(tols))
+		return; /* validation reports it */
+	json_array_foreach (tols, i, t) {
+		const char *key = json_string_value(json_object_get(t, "key"));
+		const char *eff =
+		    json_string_value(json_object_get(t, "effect"));
+
+		if ((!key || !*key || !strcmp(key, taint)) &&
+		    (!eff || !*eff || !strcmp(eff, "NoExecute")))
+			return;
+	}
+	if (!tols) {
+		tols = json_array();
+		json_object_set_new(spec, "tolerations", tols);
+	}
+	json_array_append_new(
+	    tols, json_pack("{s:s, s:s, s:s, s:i}", "key", taint, "operator",
+			    "Exists", "effect", "NoExecute",
+			    "tolerationSeconds", DEFAULT_TOLERATION_SECONDS));
+}
+
 void defaults_pod(json_t *obj)
 {
 	json_t *spec = dflt_object(obj, "spec");
 
 	if (!spec)
 		return;
+	default_toleration(spec, "node.kubernetes.io/not-ready");
+	default_toleration(spec, "node.kubernetes.io/unreachable");
 	each(spec, "containers", requests_from_limits);
 	each(spec, "initContainers", requests_from_limits);
 	dflt_bool(spec, "enableServiceLinks", 1);

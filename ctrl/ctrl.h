@@ -51,6 +51,7 @@ struct ctrl_opts {
 	unsigned burst_replicas;	 /* pods created per sync: 500 */
 	unsigned node_monitor_grace_ms;	 /* --node-monitor-grace-period */
 	unsigned node_monitor_period_ms; /* --node-monitor-period */
+	double node_eviction_rate;	 /* --node-eviction-rate, nodes/s */
 	long terminated_pod_gc_threshold;
 	unsigned gc_period_ms; /* garbage collector's full scan */
 };
@@ -156,5 +157,7 @@ int replicaset_setup(struct ctrl_ctx *ctx, struct controller *c);
 int deployment_setup(struct ctrl_ctx *ctx, struct controller *c);
 int gc_setup(struct ctrl_ctx *ctx, struct controller *c);
 int serviceaccount_setup(struct ctrl_ctx *ctx, struct controller *c);
+int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c);
+int podgc_setup(struct ctrl_ctx *ctx, struct controller *c);
 
 #endif

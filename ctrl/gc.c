@@ -226,12 +226,12 @@ static void on_delete(void *ud, const json_t *obj)
 		struct gc_kind *ok = kind_of_ref(gk->gc, ref);
 		_cleanup_free_ char *okey = NULL;
 
-		if (ok && asprintf(&okey, "%s/%s/%s|%s%s%s", ok->k->path_group,
-				   ok->k->version, ok->k->resource,
-				   ok->k->namespaced ? meta_s(obj, "namespace")
-						     : "",
-				   ok->k->namespaced ? "/" : "",
-				   cj_str(ref, "name") ?: "") >= 0)
+		if (ok &&
+		    asprintf(&okey, "%s/%s/%s|%s%s%s", ok->k->path_group,
+			     ok->k->version, ok->k->resource,
+			     ok->k->namespaced ? meta_s(obj, "namespace") : "",
+			     ok->k->namespaced ? "/" : "",
+			     cj_str(ref, "name") ?: "") >= 0)
 			ctrl_loop_add(&gk->gc->loop, okey, 0);
 	}
 }
@@ -253,9 +253,9 @@ static bool has_fin(const json_t *obj, const char *f)
 static int patch_meta(struct gc *gc, const struct gc_kind *gk,
 		      const json_t *obj, const char *field, json_t *value)
 {
-	_cleanup_json_ json_t *patch = json_pack(
-	    "{s:{s:o, s:s}}", "metadata", field, value, "resourceVersion",
-	    meta_s(obj, "resourceVersion"));
+	_cleanup_json_ json_t *patch =
+	    json_pack("{s:{s:o, s:s}}", "metadata", field, value,
+		      "resourceVersion", meta_s(obj, "resourceVersion"));
 	int r;
 
 	if (!patch)
@@ -301,9 +301,9 @@ static int rewrite_refs(struct gc *gc, const struct gc_kind *gk,
 static int delete_item(struct gc *gc, const struct gc_kind *gk,
 		       const json_t *obj, const char *policy)
 {
-	_cleanup_json_ json_t *opts = json_pack(
-	    "{s:s, s:{s:s}}", "propagationPolicy", policy, "preconditions",
-	    "uid", meta_s(obj, "uid"));
+	_cleanup_json_ json_t *opts =
+	    json_pack("{s:s, s:{s:s}}", "propagationPolicy", policy,
+		      "preconditions", "uid", meta_s(obj, "uid"));
 	struct kf_error err;
 	int r;
 
@@ -401,10 +401,10 @@ static enum owner_state owner_state(struct gc *gc, const json_t *obj,
 				    const json_t *ref)
 {
 	struct gc_kind *ok = kind_of_ref(gc, ref);
-	const struct kind_info *k = ok ? ok->k
-				       : kinds_by_gvk(cj_str(ref, "apiVersion")
-							  ?: "",
-						      cj_str(ref, "kind") ?: "");
+	const struct kind_info *k =
+	    ok ? ok->k
+	       : kinds_by_gvk(cj_str(ref, "apiVersion") ?: "",
+			      cj_str(ref, "kind") ?: "");
 	_cleanup_json_ json_t *owner = NULL;
 	_cleanup_free_ char *okey = NULL;
 	const char *ns = meta_s(obj, "namespace");
@@ -485,7 +485,7 @@ static int owned(struct gc *gc, struct gc_kind *gk, const json_t *obj)
 		return delete_item(gc, gk, obj, "Foreground");
 	}
 	return delete_item(gc, gk, obj,
-			   has_fin(obj, FIN_ORPHAN)	    ? "Orphan"
+			   has_fin(obj, FIN_ORPHAN)	  ? "Orphan"
 			   : has_fin(obj, FIN_FOREGROUND) ? "Foreground"
 							  : "Background");
 }
@@ -502,8 +502,9 @@ static int sync_item(void *ud, const char *key)
 	if (ctrl_deleting(obj)) {
 		if (has_fin(obj, FIN_ORPHAN)) {
 			r = orphan_dependents(gc, obj);
-			return r < 0 ? r
-				     : remove_finalizer(gc, gk, obj, FIN_ORPHAN);
+			return r < 0
+				   ? r
+				   : remove_finalizer(gc, gk, obj, FIN_ORPHAN);
 		}
 		if (has_fin(obj, FIN_FOREGROUND))
 			return foreground(gc, gk, obj);
@@ -544,8 +545,8 @@ int gc_setup(struct ctrl_ctx *ctx, struct controller *c)
 		struct informer_handlers h = {on_add, on_update, on_delete, gk};
 
 		gk->gc = gc;
-		gk->k = kinds_by_path(watched[i][0], watched[i][1],
-				      watched[i][2]);
+		gk->k =
+		    kinds_by_path(watched[i][0], watched[i][1], watched[i][2]);
 		if (!gk->k) {
 			r = -ENOENT;
 			break;

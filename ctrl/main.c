@@ -3,6 +3,8 @@
  *
  *   kubefs-ctrl --cluster MOUNT [--leader-elect[=false]]
  *               [--controllers=*,-podgc] [--concurrent-syncs N]
+ *               [--node-monitor-grace-period 40s] [--node-monitor-period 5s]
+ *               [--node-eviction-rate 0.1] [--terminated-pod-gc-threshold N]
  *               [--leader-elect-resource-namespace NS]
  *               [--leader-elect-resource-name NAME] [--version]
  *
@@ -87,6 +89,10 @@ static void usage(FILE *f)
 		   "[--leader-elect[=false]] [--controllers=*,-NAME,...]\n"
 		   "                   [--concurrent-syncs N] "
 		   "[--leader-elect-resource-namespace NS]\n"
+		   "                   [--node-monitor-grace-period 40s] "
+		   "[--node-monitor-period 5s]\n"
+		   "                   [--node-eviction-rate 0.1] "
+		   "[--terminated-pod-gc-threshold 12500]\n"
 		   "                   [--leader-elect-resource-name NAME] "
 		   "[--version]\n"
 		   "controllers:");
@@ -111,6 +117,35 @@ static const char *flag_value(const char *flag, int argc, char **argv, int *i)
 		exit(2);
 	}
 	return argv[++*i];
+}
+
+/* A Go duration as kube-controller-manager takes it: 40s, 500ms, 1m,
+ * 1h; a plain number is seconds. */
+static int parse_duration(const char *flag, const char *v, unsigned *ret)
+{
+	char *end;
+	double n;
+	double scale = 1000;
+
+	errno = 0;
+	n = strtod(v, &end);
+	if (!strcmp(end, "ms"))
+		scale = 1;
+	else if (!strcmp(end, "m"))
+		scale = 60000;
+	else if (!strcmp(end, "h"))
+		scale = 3600000;
+	else if (*end && strcmp(end, "s"))
+		end = (char *)v;
+	if (errno || end == v || n < 0 || n * scale > 86400000.0) {
+		fprintf(stderr,
+			"invalid argument \"%s\" for \"%s\" flag: time: "
+			"invalid duration \"%s\"\n",
+			v, flag, v);
+		return -EINVAL;
+	}
+	*ret = (unsigned)(n * scale);
+	return 0;
 }
 
 static int parse_uint(const char *flag, const char *v, long lo, long hi,
@@ -176,6 +211,38 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				       CTRL_WORKERS_MAX, &n) < 0)
 				return -EINVAL;
 			o->ctrl.workers = (unsigned)n;
+		} else if ((v = flag_value("--node-monitor-grace-period", argc,
+					   argv, &i))) {
+			if (parse_duration("--node-monitor-grace-period", v,
+					   &o->ctrl.node_monitor_grace_ms) < 0)
+				return -EINVAL;
+		} else if ((v = flag_value("--node-monitor-period", argc, argv,
+					   &i))) {
+			if (parse_duration("--node-monitor-period", v,
+					   &o->ctrl.node_monitor_period_ms) < 0)
+				return -EINVAL;
+			if (!o->ctrl.node_monitor_period_ms)
+				o->ctrl.node_monitor_period_ms = 1;
+		} else if ((v = flag_value("--node-eviction-rate", argc, argv,
+					   &i))) {
+			char *end;
+
+			o->ctrl.node_eviction_rate = strtod(v, &end);
+			if (*end || end == v ||
+			    o->ctrl.node_eviction_rate < 0) {
+				fprintf(stderr,
+					"invalid argument \"%s\" for "
+					"\"--node-eviction-rate\" flag: "
+					"must be a number >= 0\n",
+					v);
+				return -EINVAL;
+			}
+		} else if ((v = flag_value("--terminated-pod-gc-threshold",
+					   argc, argv, &i))) {
+			if (parse_uint("--terminated-pod-gc-threshold", v, 0,
+				       1000000000, &n) < 0)
+				return -EINVAL;
+			o->ctrl.terminated_pod_gc_threshold = n;
 		} else if ((v = flag_value("--leader-elect-resource-namespace",
 					   argc, argv, &i))) {
 			o->lease_ns = v;

@@ -19,6 +19,7 @@ void ctrl_opts_init(struct ctrl_opts *o)
 	o->burst_replicas = 500;
 	o->node_monitor_grace_ms = 40000;
 	o->node_monitor_period_ms = 5000;
+	o->node_eviction_rate = 0.1;
 	o->terminated_pod_gc_threshold = 12500;
 	o->gc_period_ms = 30000;
 }

@@ -9,5 +9,7 @@ const struct controller_desc ctrl_controllers[] = {
     {"deployment", true, deployment_setup},
     {"garbagecollector", true, gc_setup},
     {"serviceaccount", true, serviceaccount_setup},
+    {"nodelifecycle", true, nodelifecycle_setup},
+    {"podgc", true, podgc_setup},
     {NULL, false, NULL},
 };

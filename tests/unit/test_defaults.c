@@ -144,6 +144,38 @@ static void test_pod_host_network(void **state)
 	want_int(p, "spec.containers.0.ports.0.hostPort", 8080);
 }
 
+/* DefaultTolerationSeconds: 300 s for not-ready and unreachable, unless
+ * the pod tolerates them already (an empty key tolerates every taint). */
+static void test_pod_default_tolerations(void **state)
+{
+	_cleanup_json_ json_t *p = parse(
+	    "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}");
+	_cleanup_json_ json_t *q =
+	    parse("{\"spec\":{\"tolerations\":[{\"key\":"
+		  "\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\","
+		  "\"effect\":\"NoExecute\",\"tolerationSeconds\":5}],"
+		  "\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}");
+	_cleanup_json_ json_t *all =
+	    parse("{\"spec\":{\"tolerations\":[{\"operator\":\"Exists\"}],"
+		  "\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}");
+
+	(void)state;
+	defaults_pod(p);
+	want_str(p, "spec.tolerations.0.key", "node.kubernetes.io/not-ready");
+	want_str(p, "spec.tolerations.0.operator", "Exists");
+	want_str(p, "spec.tolerations.0.effect", "NoExecute");
+	want_int(p, "spec.tolerations.0.tolerationSeconds", 300);
+	want_str(p, "spec.tolerations.1.key", "node.kubernetes.io/unreachable");
+	want_int(p, "spec.tolerations.1.tolerationSeconds", 300);
+	idempotent(defaults_pod, p);
+	defaults_pod(q);
+	assert_int_equal(json_array_size(at(q, "spec.tolerations")), 2);
+	want_int(q, "spec.tolerations.0.tolerationSeconds", 5);
+	want_str(q, "spec.tolerations.1.key", "node.kubernetes.io/not-ready");
+	defaults_pod(all);
+	assert_int_equal(json_array_size(at(all, "spec.tolerations")), 1);
+}
+
 static void test_deployment(void **state)
 {
 	_cleanup_json_ json_t *d =
@@ -362,6 +394,7 @@ int main(void)
 	    cmocka_unit_test(test_pod),
 	    cmocka_unit_test(test_pod_keeps_values),
 	    cmocka_unit_test(test_pod_host_network),
+	    cmocka_unit_test(test_pod_default_tolerations),
 	    cmocka_unit_test(test_deployment),
 	    cmocka_unit_test(test_deployment_recreate),
 	    cmocka_unit_test(test_workloads),

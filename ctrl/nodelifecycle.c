@@ -1,0 +1,496 @@
+/*
+ * nodelifecycle.c — the node lifecycle controller
+ * (pkg/controller/nodelifecycle) with its taint-based eviction.
+ *
+ * Heartbeats: a node is heard from when its Lease in kube-node-lease is
+ * renewed or its Ready condition's lastHeartbeatTime changes, judged on
+ * this process' monotonic clock (as Kubernetes does: clock skew between
+ * machines does not matter). A node not heard from for
+ * node_monitor_grace_ms gets Ready (and the pressure conditions) Unknown,
+ * "Kubelet stopped posting node status.".
+ *
+ * Taints follow the Ready condition: False gives
+ * node.kubernetes.io/not-ready, Unknown gives node.kubernetes.io/
+ * unreachable, each with NoSchedule and NoExecute; True removes them.
+ * NoExecute taints are added at most node_eviction_rate per second (a
+ * token bucket), and not at all while every node is unhealthy (the
+ * controller assumes its own view is broken, not the whole cluster).
+ *
+ * Eviction: a pod on a node with NoExecute taints is deleted at once if
+ * it does not tolerate one of them, else when the shortest
+ * tolerationSeconds since the taint's timeAdded has passed (pods get
+ * 300 s by default: api/defaults.c, DefaultTolerationSeconds); a
+ * toleration without tolerationSeconds keeps it forever.
+ */
+#include "ctrl/ctrl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/cleanup.h"
+#include "ctrl/meta.h"
+
+#define TAINT_NOT_READY "node.kubernetes.io/not-ready"
+#define TAINT_UNREACHABLE "node.kubernetes.io/unreachable"
+
+struct nlc {
+	struct ctrl_ctx *ctx;
+	struct informer *nodes, *leases, *pods;
+	struct ctrl_loop loop;
+	const struct kind_info *k_node, *k_pod;
+	pthread_mutex_t lock;
+	json_t *seen; /* node -> {"at": ms, "lease": s, "hb": s} */
+	double tokens;
+	long long tokens_at;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* Record a heartbeat field of node; a change means "heard from now". */
+static void heard(struct nlc *s, const char *node, const char *field,
+		  const char *value)
+{
+	json_t *e;
+
+	pthread_mutex_lock(&s->lock);
+	e = json_object_get(s->seen, node);
+	if (!e) {
+		e = json_object();
+		json_object_set_new(s->seen, node, e);
+		json_object_set_new(e, "at", json_integer(mono_ms()));
+	}
+	if (value && strcmp(cj_str(e, field) ?: "", value)) {
+		json_object_set_new(e, field, json_string(value));
+		json_object_set_new(e, "at", json_integer(mono_ms()));
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static long long silent_ms(struct nlc *s, const char *node)
+{
+	long long at;
+
+	pthread_mutex_lock(&s->lock);
+	at = cj_int(json_object_get(s->seen, node), "at", -1);
+	pthread_mutex_unlock(&s->lock);
+	return at < 0 ? 0 : mono_ms() - at;
+}
+
+/* ---- handlers ---- */
+
+static void node_changed(void *ud, const json_t *node)
+{
+	struct nlc *s = ud;
+	json_t *ready = ctrl_condition(node, "Ready");
+
+	heard(s, meta_s(node, "name"), "hb",
+	      ready ? cj_str(ready, "lastHeartbeatTime") : NULL);
+	ctrl_loop_add(&s->loop, meta_s(node, "name"), 0);
+}
+
+static void node_updated(void *ud, const json_t *old, const json_t *node)
+{
+	node_changed(ud, node);
+}
+
+static void node_deleted(void *ud, const json_t *node)
+{
+	struct nlc *s = ud;
+
+	pthread_mutex_lock(&s->lock);
+	json_object_del(s->seen, meta_s(node, "name"));
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void lease_changed(void *ud, const json_t *lease)
+{
+	struct nlc *s = ud;
+
+	if (strcmp(meta_s(lease, "namespace"), "kube-node-lease"))
+		return;
+	heard(s, meta_s(lease, "name"), "lease",
+	      cj_str(lease, "spec.renewTime"));
+}
+
+static void lease_updated(void *ud, const json_t *old, const json_t *lease)
+{
+	lease_changed(ud, lease);
+}
+
+static void pod_changed(void *ud, const json_t *pod)
+{
+	struct nlc *s = ud;
+	const char *node = cj_str(pod, "spec.nodeName");
+
+	if (node && *node && pod_active(pod))
+		ctrl_loop_add(&s->loop, node, 0);
+}
+
+static void pod_updated(void *ud, const json_t *old, const json_t *pod)
+{
+	if (!json_equal(cj_get(old, "spec.nodeName"),
+			cj_get(pod, "spec.nodeName")))
+		pod_changed(ud, pod);
+}
+
+/* ---- conditions ---- */
+
+static int mark_unknown(struct nlc *s, const json_t *node, json_t **ret)
+{
+	static const char *const types[] = {"Ready", "MemoryPressure",
+					    "DiskPressure", "PIDPressure"};
+	_cleanup_json_ json_t *n = json_deep_copy(node), *stored = NULL;
+	char now[CLIENT_TIME_MAX];
+	struct kf_error err;
+	int r;
+
+	if (!n)
+		return -ENOMEM;
+	ctrl_now(now);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		json_t *c = ctrl_condition(n, types[i]);
+
+		if (!c || !strcmp(cj_str(c, "status") ?: "", "Unknown"))
+			continue;
+		json_object_set_new(c, "status", json_string("Unknown"));
+		json_object_set_new(c, "reason",
+				    json_string("NodeStatusUnknown"));
+		json_object_set_new(
+		    c, "message",
+		    json_string("Kubelet stopped posting node status."));
+		json_object_set_new(c, "lastTransitionTime", json_string(now));
+	}
+	kf_error_init(&err);
+	r = client_update_status(s->ctx->c, s->k_node, n, &err, &stored);
+	if (r < 0)
+		return r;
+	if (s->ctx->rec)
+		event_recorder_eventf(s->ctx->rec, node, EVENT_TYPE_NORMAL,
+				      "NodeNotReady",
+				      "Node %s status is now: NodeNotReady",
+				      meta_s(node, "name"));
+	*ret = TAKE_PTR(stored);
+	return 0;
+}
+
+/* ---- taints ---- */
+
+static bool take_token(struct nlc *s)
+{
+	double rate = s->ctx->opts.node_eviction_rate;
+	long long now = mono_ms();
+	bool ok;
+
+	pthread_mutex_lock(&s->lock);
+	s->tokens += (double)(now - s->tokens_at) / 1000.0 * rate;
+	if (s->tokens > 1.0)
+		s->tokens = 1.0;
+	s->tokens_at = now;
+	ok = s->tokens >= 1.0;
+	if (ok)
+		s->tokens -= 1.0;
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+/* Every node unhealthy: the controller's own view is suspect. */
+static bool full_disruption(struct nlc *s)
+{
+	_cleanup_json_ json_t *all = NULL;
+	size_t i, bad = 0;
+	json_t *n;
+
+	if (informer_list(s->nodes, &all) < 0 || !json_array_size(all))
+		return false;
+	json_array_foreach (all, i, n) {
+		json_t *c = ctrl_condition(n, "Ready");
+
+		if (!c || strcmp(cj_str(c, "status") ?: "", "True"))
+			bad++;
+	}
+	return bad == json_array_size(all) && bad > 1;
+}
+
+static json_t *find_taint(const json_t *taints, const char *key,
+			  const char *effect)
+{
+	size_t i;
+	json_t *t;
+
+	json_array_foreach (taints, i, t)
+		if (!strcmp(cj_str(t, "key") ?: "", key) &&
+		    !strcmp(cj_str(t, "effect") ?: "", effect))
+			return t;
+	return NULL;
+}
+
+/*
+ * The node's taints as its Ready status wants them. *ret NULL when they
+ * are right already; *ret_wait_ms > 0 when a NoExecute taint waits for
+ * the rate limiter.
+ */
+static json_t *wanted_taints(struct nlc *s, const json_t *node,
+			     long long *ret_wait_ms)
+{
+	json_t *cur = cj_get(node, "spec.taints");
+	json_t *ready = ctrl_condition(node, "Ready");
+	const char *st = ready ? cj_str(ready, "status") ?: "" : "Unknown";
+	const char *want = !strcmp(st, "False")	  ? TAINT_NOT_READY
+			   : !strcmp(st, "Unknown") ? TAINT_UNREACHABLE
+						    : NULL;
+	json_t *out = json_array(), *t;
+	bool changed = false;
+	char now[CLIENT_TIME_MAX];
+	size_t i;
+
+	if (!ready)
+		want = NULL; /* a node that never reported: leave it */
+	json_array_foreach (cur, i, t) {
+		const char *key = cj_str(t, "key") ?: "";
+
+		if ((!strcmp(key, TAINT_NOT_READY) ||
+		     !strcmp(key, TAINT_UNREACHABLE)) &&
+		    (!want || strcmp(key, want))) {
+			changed = true;
+			continue;
+		}
+		json_array_append(out, t);
+	}
+	if (want && !find_taint(cur, want, "NoSchedule")) {
+		json_array_append_new(out, json_pack("{s:s, s:s}", "key", want,
+						     "effect", "NoSchedule"));
+		changed = true;
+	}
+	if (want && !find_taint(cur, want, "NoExecute")) {
+		if (full_disruption(s)) {
+			/* no evictions while everything looks down */
+		} else if (take_token(s)) {
+			ctrl_now(now);
+			json_array_append_new(
+			    out, json_pack("{s:s, s:s, s:s}", "key", want,
+					   "effect", "NoExecute", "timeAdded",
+					   now));
+			changed = true;
+		} else {
+			*ret_wait_ms = 1000;
+		}
+	}
+	if (!changed) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int write_taints(struct nlc *s, const json_t *node, json_t *taints,
+			json_t **ret)
+{
+	_cleanup_json_ json_t *patch = json_pack(
+	    "{s:{s:o}, s:{s:s}}", "spec", "taints", taints, "metadata",
+	    "resourceVersion", meta_s(node, "resourceVersion"));
+
+	if (!patch)
+		return -ENOMEM;
+	return client_patch(s->ctx->c, s->k_node, NULL, meta_s(node, "name"),
+			    patch, NULL, ret);
+}
+
+/* ---- eviction ---- */
+
+static bool tolerates(const json_t *tol, const json_t *taint)
+{
+	const char *te = cj_str(tol, "effect") ?: "";
+	const char *tk = cj_str(tol, "key") ?: "";
+	const char *op = cj_str(tol, "operator") ?: "";
+
+	if (*te && strcmp(te, cj_str(taint, "effect") ?: ""))
+		return false;
+	if (*tk && strcmp(tk, cj_str(taint, "key") ?: ""))
+		return false;
+	if (!strcmp(op, "Exists"))
+		return true;
+	if (*op && strcmp(op, "Equal"))
+		return false;
+	return !strcmp(cj_str(tol, "value") ?: "", cj_str(taint, "value") ?: "");
+}
+
+/*
+ * When pod must go for the NoExecute taints: -1 never, else the seconds
+ * from now (0: now).
+ */
+static long eviction_in(const json_t *pod, const json_t *taints, time_t now)
+{
+	long soonest = -1;
+	size_t i, j;
+	json_t *taint, *tol;
+
+	json_array_foreach (taints, i, taint) {
+		long best = -2; /* -2: not tolerated, -1: forever */
+
+		if (strcmp(cj_str(taint, "effect") ?: "", "NoExecute"))
+			continue;
+		json_array_foreach (cj_get(pod, "spec.tolerations"), j, tol) {
+			json_t *secs = json_object_get(tol, "tolerationSeconds");
+			long left;
+
+			if (!tolerates(tol, taint))
+				continue;
+			if (!json_is_integer(secs)) {
+				best = -1;
+				break;
+			}
+			left = (long)(ctrl_time(cj_str(taint, "timeAdded")) +
+				      json_integer_value(secs) - now);
+			if (left < 0)
+				left = 0;
+			if (best == -2 || left > best)
+				best = left;
+		}
+		if (best == -2)
+			return 0;
+		if (best >= 0 && (soonest < 0 || best < soonest))
+			soonest = best;
+	}
+	return soonest;
+}
+
+static long evict(struct nlc *s, const char *node, const json_t *taints)
+{
+	_cleanup_json_ json_t *pods = NULL;
+	time_t now = time(NULL);
+	long next = -1;
+	size_t i;
+	json_t *pod;
+
+	if (informer_list(s->pods, &pods) < 0)
+		return 1;
+	json_array_foreach (pods, i, pod) {
+		long in;
+
+		if (strcmp(cj_str(pod, "spec.nodeName") ?: "", node) ||
+		    !pod_active(pod))
+			continue;
+		in = eviction_in(pod, taints, now);
+		if (in < 0)
+			continue;
+		if (in > 0) {
+			if (next < 0 || in < next)
+				next = in;
+			continue;
+		}
+		if (s->ctx->rec)
+			event_recorder_eventf(s->ctx->rec, pod,
+					      EVENT_TYPE_NORMAL,
+					      "TaintManagerEviction",
+					      "Marking for deletion Pod %s/%s",
+					      meta_s(pod, "namespace"),
+					      meta_s(pod, "name"));
+		client_delete(s->ctx->c, s->k_pod, meta_s(pod, "namespace"),
+			      meta_s(pod, "name"), NULL);
+	}
+	return next;
+}
+
+/* ---- sync ---- */
+
+static int sync_node(void *ud, const char *name)
+{
+	struct nlc *s = ud;
+	_cleanup_json_ json_t *node = NULL, *marked = NULL, *tainted = NULL;
+	long long wait_ms = 0;
+	const json_t *cur;
+	json_t *want, *ready;
+	long next;
+	int r;
+
+	if (informer_get(s->nodes, name, &node) < 0)
+		return 0;
+	heard(s, name, "hb", NULL);
+	cur = node;
+	ready = ctrl_condition(node, "Ready");
+	if (ready && strcmp(cj_str(ready, "status") ?: "", "Unknown") &&
+	    silent_ms(s, name) > (long long)s->ctx->opts.node_monitor_grace_ms) {
+		r = mark_unknown(s, node, &marked);
+		if (r < 0)
+			return r;
+		cur = marked;
+	}
+	want = wanted_taints(s, cur, &wait_ms);
+	if (want) {
+		r = write_taints(s, cur, want, &tainted);
+		if (r < 0)
+			return r;
+		cur = tainted;
+	}
+	next = evict(s, name, cj_get(cur, "spec.taints"));
+	if (next > 0 && next * 1000ll < (long long)s->ctx->opts
+					      .node_monitor_period_ms)
+		wait_ms = wait_ms && wait_ms < next * 1000 ? wait_ms
+							   : next * 1000;
+	if (!wait_ms)
+		wait_ms = s->ctx->opts.node_monitor_period_ms;
+	ctrl_loop_add(&s->loop, name, (uint64_t)wait_ms);
+	return 0;
+}
+
+static void nlc_free(void *state)
+{
+	struct nlc *s = state;
+
+	if (!s)
+		return;
+	ctrl_loop_release(&s->loop);
+	json_decref(s->seen);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c)
+{
+	struct nlc *s = calloc(1, sizeof(*s));
+	struct informer_handlers nh = {node_changed, node_updated,
+				       node_deleted, s};
+	struct informer_handlers lh = {lease_changed, lease_updated, NULL, s};
+	struct informer_handlers ph = {pod_changed, pod_updated, NULL, s};
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->ctx = ctx;
+	s->k_node = kinds_by_path("core", "v1", "nodes");
+	s->k_pod = kinds_by_path("core", "v1", "pods");
+	s->seen = json_object();
+	s->tokens = 1.0;
+	s->tokens_at = mono_ms();
+	pthread_mutex_init(&s->lock, NULL);
+	r = ctrl_loop_init(&s->loop, ctx, "nodelifecycle", sync_node, s);
+	if (r == 0)
+		r = ctrl_informer(ctx, "core", "v1", "nodes", &s->nodes);
+	if (r == 0)
+		r = ctrl_informer(ctx, "coordination.k8s.io", "v1", "leases",
+				  &s->leases);
+	if (r == 0)
+		r = ctrl_informer(ctx, "core", "v1", "pods", &s->pods);
+	if (r == 0)
+		r = informer_add_handlers(s->nodes, &nh);
+	if (r == 0)
+		r = informer_add_handlers(s->leases, &lh);
+	if (r == 0)
+		r = informer_add_handlers(s->pods, &ph);
+	if (r < 0) {
+		nlc_free(s);
+		return r;
+	}
+	c->state = s;
+	c->free = nlc_free;
+	c->loops[c->nloops++] = &s->loop;
+	return 0;
+}
