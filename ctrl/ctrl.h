@@ -159,5 +159,7 @@ int gc_setup(struct ctrl_ctx *ctx, struct controller *c);
 int serviceaccount_setup(struct ctrl_ctx *ctx, struct controller *c);
 int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c);
 int podgc_setup(struct ctrl_ctx *ctx, struct controller *c);
+int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c);
+int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c);
 
 #endif

@@ -243,7 +243,7 @@ static json_t *wanted_taints(struct nlc *s, const json_t *node,
 	json_t *cur = cj_get(node, "spec.taints");
 	json_t *ready = ctrl_condition(node, "Ready");
 	const char *st = ready ? cj_str(ready, "status") ?: "" : "Unknown";
-	const char *want = !strcmp(st, "False")	  ? TAINT_NOT_READY
+	const char *want = !strcmp(st, "False")	    ? TAINT_NOT_READY
 			   : !strcmp(st, "Unknown") ? TAINT_UNREACHABLE
 						    : NULL;
 	json_t *out = json_array(), *t;
@@ -275,9 +275,9 @@ static json_t *wanted_taints(struct nlc *s, const json_t *node,
 		} else if (take_token(s)) {
 			ctrl_now(now);
 			json_array_append_new(
-			    out, json_pack("{s:s, s:s, s:s}", "key", want,
-					   "effect", "NoExecute", "timeAdded",
-					   now));
+			    out,
+			    json_pack("{s:s, s:s, s:s}", "key", want, "effect",
+				      "NoExecute", "timeAdded", now));
 			changed = true;
 		} else {
 			*ret_wait_ms = 1000;
@@ -319,7 +319,8 @@ static bool tolerates(const json_t *tol, const json_t *taint)
 		return true;
 	if (*op && strcmp(op, "Equal"))
 		return false;
-	return !strcmp(cj_str(tol, "value") ?: "", cj_str(taint, "value") ?: "");
+	return !strcmp(cj_str(tol, "value") ?: "",
+		       cj_str(taint, "value") ?: "");
 }
 
 /*
@@ -338,7 +339,8 @@ static long eviction_in(const json_t *pod, const json_t *taints, time_t now)
 		if (strcmp(cj_str(taint, "effect") ?: "", "NoExecute"))
 			continue;
 		json_array_foreach (cj_get(pod, "spec.tolerations"), j, tol) {
-			json_t *secs = json_object_get(tol, "tolerationSeconds");
+			json_t *secs =
+			    json_object_get(tol, "tolerationSeconds");
 			long left;
 
 			if (!tolerates(tol, taint))
@@ -387,12 +389,11 @@ static long evict(struct nlc *s, const char *node, const json_t *taints)
 			continue;
 		}
 		if (s->ctx->rec)
-			event_recorder_eventf(s->ctx->rec, pod,
-					      EVENT_TYPE_NORMAL,
-					      "TaintManagerEviction",
-					      "Marking for deletion Pod %s/%s",
-					      meta_s(pod, "namespace"),
-					      meta_s(pod, "name"));
+			event_recorder_eventf(
+			    s->ctx->rec, pod, EVENT_TYPE_NORMAL,
+			    "TaintManagerEviction",
+			    "Marking for deletion Pod %s/%s",
+			    meta_s(pod, "namespace"), meta_s(pod, "name"));
 		client_delete(s->ctx->c, s->k_pod, meta_s(pod, "namespace"),
 			      meta_s(pod, "name"), NULL);
 	}
@@ -417,7 +418,8 @@ static int sync_node(void *ud, const char *name)
 	cur = node;
 	ready = ctrl_condition(node, "Ready");
 	if (ready && strcmp(cj_str(ready, "status") ?: "", "Unknown") &&
-	    silent_ms(s, name) > (long long)s->ctx->opts.node_monitor_grace_ms) {
+	    silent_ms(s, name) >
+		(long long)s->ctx->opts.node_monitor_grace_ms) {
 		r = mark_unknown(s, node, &marked);
 		if (r < 0)
 			return r;
@@ -431,10 +433,10 @@ static int sync_node(void *ud, const char *name)
 		cur = tainted;
 	}
 	next = evict(s, name, cj_get(cur, "spec.taints"));
-	if (next > 0 && next * 1000ll < (long long)s->ctx->opts
-					      .node_monitor_period_ms)
-		wait_ms = wait_ms && wait_ms < next * 1000 ? wait_ms
-							   : next * 1000;
+	if (next > 0 &&
+	    next * 1000ll < (long long)s->ctx->opts.node_monitor_period_ms)
+		wait_ms =
+		    wait_ms && wait_ms < next * 1000 ? wait_ms : next * 1000;
 	if (!wait_ms)
 		wait_ms = s->ctx->opts.node_monitor_period_ms;
 	ctrl_loop_add(&s->loop, name, (uint64_t)wait_ms);
@@ -456,8 +458,8 @@ static void nlc_free(void *state)
 int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c)
 {
 	struct nlc *s = calloc(1, sizeof(*s));
-	struct informer_handlers nh = {node_changed, node_updated,
-				       node_deleted, s};
+	struct informer_handlers nh = {node_changed, node_updated, node_deleted,
+				       s};
 	struct informer_handlers lh = {lease_changed, lease_updated, NULL, s};
 	struct informer_handlers ph = {pod_changed, pod_updated, NULL, s};
 	int r;

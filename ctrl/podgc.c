@@ -29,9 +29,9 @@ struct podgc {
 
 static void force_delete(struct podgc *s, const json_t *pod, const char *why)
 {
-	_cleanup_json_ json_t *opts = json_pack(
-	    "{s:i, s:{s:s}}", "gracePeriodSeconds", 0, "preconditions", "uid",
-	    meta_s(pod, "uid"));
+	_cleanup_json_ json_t *opts =
+	    json_pack("{s:i, s:{s:s}}", "gracePeriodSeconds", 0,
+		      "preconditions", "uid", meta_s(pod, "uid"));
 
 	ctrl_logf(s->ctx, "podgc: deleting pod %s/%s: %s",
 		  meta_s(pod, "namespace"), meta_s(pod, "name"), why);
@@ -83,8 +83,9 @@ static void gc_orphaned(struct podgc *s, const json_t *pods)
 
 		if (!*node) {
 			if (ctrl_deleting(pod))
-				force_delete(s, pod, "terminating and "
-						     "unscheduled");
+				force_delete(s, pod,
+					     "terminating and "
+					     "unscheduled");
 			continue;
 		}
 		if (informer_get(s->nodes, node, &n) == 0)

@@ -8,6 +8,8 @@ const struct controller_desc ctrl_controllers[] = {
     {"replicaset", true, replicaset_setup},
     {"deployment", true, deployment_setup},
     {"garbagecollector", true, gc_setup},
+    {"endpoint", true, endpoints_setup},
+    {"endpointslice", true, endpointslice_setup},
     {"serviceaccount", true, serviceaccount_setup},
     {"nodelifecycle", true, nodelifecycle_setup},
     {"podgc", true, podgc_setup},

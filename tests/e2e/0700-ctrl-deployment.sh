@@ -2,7 +2,8 @@
 # The seed story's controller step: `cp examples/deployment.yaml` makes a
 # ReplicaSet (revision 1, pod-template-hash) and a pod that a fake node
 # runs; `echo N > NAME@scale` scales up and down; the controllers stop
-# cleanly on SIGTERM and a restart changes nothing.
+# cleanly on SIGTERM and a restart changes nothing. A Service selecting the
+# pods gets Endpoints and an EndpointSlice with their IPs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctrl-lib.sh"
 
@@ -35,6 +36,26 @@ echo 2 > "$D/nginx@scale"
 wait_long available nginx 2
 wait_eq 'count_running app=nginx' 2
 expect_eq "$(rs_count)" 1 "still one ReplicaSet"
+
+# a Service selecting the pods gets their addresses, as the seed story's
+# endpoints step says
+cat > "$MNT/core/v1/services/default/nginx" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec:
+  selector: {app: nginx}
+  ports: [{port: 80, targetPort: 80}]
+YAML
+ips() { for p in $(running_pods app=nginx); do jqf "$P/$p" .status.podIP; done | sort -V | tr '\n' ' '; }
+ep_ips() { jqf "$MNT/core/v1/endpoints/default/nginx" '[.subsets[]?.addresses[]?.ip] | join(" ")'; }
+wait_eq 'ep_ips' "$(ips | sed 's/ $//')"
+slice_ips() {
+	for f in "$MNT"/discovery.k8s.io/v1/endpointslices/default/*; do cat "$f@json"; done |
+		jq -r 'select(.metadata.labels["kubernetes.io/service-name"] == "nginx") | .endpoints[]?.addresses[0]' | sort -V | tr '\n' ' ' | sed 's/ $//'
+}
+wait_eq 'slice_ips' "$(ips | sed 's/ $//')"
+wait_for test -e "$MNT/core/v1/serviceaccounts/default/default"
 
 # a clean stop, and a restart rebuilds from the tree without changes
 stop_pid "$CTRL_PID"

@@ -1,0 +1,278 @@
+/*
+ * endpointslice.c — the EndpointSlice controller
+ * (pkg/controller/endpointslice): for each Service with a selector,
+ * discovery.k8s.io/v1 EndpointSlices labelled
+ * kubernetes.io/service-name=SERVICE and managed-by this controller,
+ * owned by the Service (so the garbage collector removes them with it).
+ * Each selected pod is one endpoint: its IP, conditions ready (ready and
+ * not terminating, or publishNotReadyAddresses), serving (ready) and
+ * terminating, nodeName and targetRef. Endpoints serving the same
+ * resolved ports share slices of at most ENDPOINTS_PER_SLICE, in pod IP
+ * order; existing slices are reused in name order, extra ones deleted.
+ */
+#include "ctrl/ctrl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/cleanup.h"
+#include "ctrl/meta.h"
+#include "ctrl/svcpods.h"
+
+#define ENDPOINTS_PER_SLICE 100
+#define LABEL_SERVICE "kubernetes.io/service-name"
+#define LABEL_MANAGED_BY "endpointslice.kubernetes.io/managed-by"
+#define MANAGED_BY "endpointslice-controller.k8s.io"
+
+struct esc {
+	struct ctrl_ctx *ctx;
+	struct informer *pods, *svcs, *slices;
+	struct ctrl_loop loop;
+	const struct kind_info *k_slice;
+};
+
+static json_t *endpoint(const json_t *svc, const json_t *pod)
+{
+	bool publish =
+	    json_is_true(cj_get(svc, "spec.publishNotReadyAddresses"));
+	bool term = ctrl_deleting(pod), ready = pod_ready(pod);
+	const char *node = cj_str(pod, "spec.nodeName");
+	json_t *e = json_pack(
+	    "{s:[s], s:{s:b, s:b, s:b}, s:{s:s, s:s, s:s, s:s}}", "addresses",
+	    cj_str(pod, "status.podIP"), "conditions", "ready",
+	    publish || (ready && !term), "serving", publish || ready,
+	    "terminating", term, "targetRef", "kind", "Pod", "namespace",
+	    meta_s(pod, "namespace"), "name", meta_s(pod, "name"), "uid",
+	    meta_s(pod, "uid"));
+
+	if (e && node && *node)
+		json_object_set_new(e, "nodeName", json_string(node));
+	return e;
+}
+
+/* [{ports, endpoints}] with at most ENDPOINTS_PER_SLICE endpoints each */
+static json_t *desired(const json_t *svc, const json_t *pods)
+{
+	json_t *groups = json_object(), *out = json_array(), *g;
+	const char *k;
+	size_t i;
+	json_t *pod;
+
+	json_array_foreach (pods, i, pod) {
+		_cleanup_json_ json_t *ports = svc_pod_ports(svc, pod);
+		_cleanup_free_ char *key =
+		    json_dumps(ports, JSON_COMPACT | JSON_SORT_KEYS);
+
+		if (!key)
+			continue;
+		g = json_object_get(groups, key);
+		if (!g) {
+			g = json_pack("{s:O, s:[]}", "ports", ports, "list");
+			json_object_set_new(groups, key, g);
+		}
+		json_array_append_new(json_object_get(g, "list"),
+				      endpoint(svc, pod));
+	}
+	json_object_foreach (groups, k, g) {
+		json_t *list = json_object_get(g, "list");
+
+		for (i = 0; i < json_array_size(list) || i == 0;
+		     i += ENDPOINTS_PER_SLICE) {
+			json_t *chunk = json_array();
+
+			for (size_t j = i; j < json_array_size(list) &&
+					   j < i + ENDPOINTS_PER_SLICE;
+			     j++)
+				json_array_append(chunk, json_array_get(list, j));
+			json_array_append_new(
+			    out, json_pack("{s:O, s:o}", "ports",
+					   json_object_get(g, "ports"),
+					   "endpoints", chunk));
+			if (!json_array_size(list))
+				break;
+		}
+	}
+	json_decref(groups);
+	return out;
+}
+
+/* The Service's slices (cached), by name. */
+static json_t *existing(struct esc *s, const json_t *svc)
+{
+	_cleanup_json_ json_t *all = NULL;
+	json_t *out = json_array(), *sl;
+	size_t i;
+
+	if (!out || informer_list(s->slices, &all) < 0)
+		return out;
+	json_array_foreach (all, i, sl)
+		if (!strcmp(meta_s(sl, "namespace"), meta_s(svc, "namespace")) &&
+		    !strcmp(cj_str(json_object_get(cj_get(sl, "metadata"),
+						   "labels"),
+				   LABEL_SERVICE) ?: "",
+			    meta_s(svc, "name")) &&
+		    !strcmp(json_string_value(json_object_get(
+				cj_get(sl, "metadata.labels"), LABEL_MANAGED_BY)) ?:
+				"",
+			    MANAGED_BY))
+			json_array_append(out, sl);
+	return out;
+}
+
+static json_t *slice_object(const json_t *svc, const json_t *want,
+			    const json_t *cur)
+{
+	json_t *meta = json_pack(
+	    "{s:s, s:{s:s, s:s}, s:[o]}", "namespace", meta_s(svc, "namespace"),
+	    "labels", LABEL_SERVICE, meta_s(svc, "name"), LABEL_MANAGED_BY,
+	    MANAGED_BY, "ownerReferences", ctrl_new_controller_ref(svc));
+	char gen[CLIENT_NAME_MAX + 2];
+
+	if (!meta)
+		return NULL;
+	if (cur) {
+		json_object_set_new(meta, "name",
+				    json_string(meta_s(cur, "name")));
+	} else {
+		snprintf(gen, sizeof(gen), "%.*s-", 57, meta_s(svc, "name"));
+		json_object_set_new(meta, "generateName", json_string(gen));
+	}
+	return json_pack("{s:s, s:s, s:o, s:s, s:O, s:O}", "apiVersion",
+			 "discovery.k8s.io/v1", "kind", "EndpointSlice",
+			 "metadata", meta, "addressType", "IPv4", "ports",
+			 json_object_get(want, "ports"), "endpoints",
+			 json_object_get(want, "endpoints"));
+}
+
+static int sync_svc(void *ud, const char *key)
+{
+	struct esc *s = ud;
+	_cleanup_json_ json_t *svc = NULL, *pods = NULL, *want = NULL;
+	_cleanup_json_ json_t *have = NULL;
+	size_t i;
+	int r = 0;
+
+	if (informer_get(s->svcs, key, &svc) < 0)
+		return 0; /* the garbage collector takes its slices */
+	r = svc_pods(s->pods, svc, true, &pods);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	want = desired(svc, pods);
+	have = existing(s, svc);
+	if (!want || !have)
+		return -ENOMEM;
+	for (i = 0; i < json_array_size(want) && r == 0; i++) {
+		json_t *cur = json_array_get(have, i);
+		_cleanup_json_ json_t *obj =
+		    slice_object(svc, json_array_get(want, i), cur);
+
+		r = obj ? svc_write(s->ctx, s->k_slice, cur, obj) : -ENOMEM;
+	}
+	for (; i < json_array_size(have) && r == 0; i++) {
+		json_t *sl = json_array_get(have, i);
+
+		r = client_delete(s->ctx->c, s->k_slice, meta_s(sl, "namespace"),
+				  meta_s(sl, "name"), NULL);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	return r;
+}
+
+static void svc_changed(void *ud, const json_t *svc)
+{
+	struct esc *s = ud;
+
+	ctrl_loop_enqueue(&s->loop, svc);
+}
+
+static void svc_updated(void *ud, const json_t *old, const json_t *svc)
+{
+	svc_changed(ud, svc);
+}
+
+static void pod_changed(void *ud, const json_t *pod)
+{
+	struct esc *s = ud;
+
+	svc_enqueue_for_pod(s->svcs, &s->loop, pod);
+}
+
+static void pod_updated(void *ud, const json_t *old, const json_t *pod)
+{
+	struct esc *s = ud;
+
+	if (json_equal(cj_get(old, "metadata.resourceVersion"),
+		       cj_get(pod, "metadata.resourceVersion")))
+		return;
+	if (!json_equal(cj_get(old, "metadata.labels") ?: json_null(),
+			cj_get(pod, "metadata.labels") ?: json_null()))
+		svc_enqueue_for_pod(s->svcs, &s->loop, old);
+	svc_enqueue_for_pod(s->svcs, &s->loop, pod);
+}
+
+static void slice_changed(void *ud, const json_t *sl)
+{
+	struct esc *s = ud;
+	const char *svc = json_string_value(
+	    json_object_get(cj_get(sl, "metadata.labels"), LABEL_SERVICE));
+	_cleanup_free_ char *key = NULL;
+
+	if (svc && asprintf(&key, "%s/%s", meta_s(sl, "namespace"), svc) >= 0)
+		ctrl_loop_add(&s->loop, key, 0);
+}
+
+static void slice_updated(void *ud, const json_t *old, const json_t *sl)
+{
+	slice_changed(ud, sl);
+}
+
+static void esc_free(void *state)
+{
+	struct esc *s = state;
+
+	if (!s)
+		return;
+	ctrl_loop_release(&s->loop);
+	free(s);
+}
+
+int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c)
+{
+	struct esc *s = calloc(1, sizeof(*s));
+	struct informer_handlers sh = {svc_changed, svc_updated, NULL, s};
+	struct informer_handlers ph = {pod_changed, pod_updated, pod_changed,
+				       s};
+	struct informer_handlers lh = {NULL, slice_updated, slice_changed, s};
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->ctx = ctx;
+	s->k_slice = kinds_by_path("discovery.k8s.io", "v1", "endpointslices");
+	r = ctrl_loop_init(&s->loop, ctx, "endpointslice", sync_svc, s);
+	if (r == 0)
+		r = ctrl_informer(ctx, "core", "v1", "pods", &s->pods);
+	if (r == 0)
+		r = ctrl_informer(ctx, "core", "v1", "services", &s->svcs);
+	if (r == 0)
+		r = ctrl_informer(ctx, "discovery.k8s.io", "v1",
+				  "endpointslices", &s->slices);
+	if (r == 0)
+		r = informer_add_handlers(s->svcs, &sh);
+	if (r == 0)
+		r = informer_add_handlers(s->pods, &ph);
+	if (r == 0)
+		r = informer_add_handlers(s->slices, &lh);
+	if (r < 0) {
+		esc_free(s);
+		return r;
+	}
+	c->state = s;
+	c->free = esc_free;
+	c->loops[c->nloops++] = &s->loop;
+	return 0;
+}
