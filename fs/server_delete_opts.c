@@ -137,10 +137,10 @@ static bool has_finalizer(const json_t *obj, const char *f)
 /* The finalizers the policy asks for, or NULL when they are right. */
 static json_t *wanted_finalizers(const json_t *obj, enum server_propagation p)
 {
-	const char *add = p == SERVER_PROPAGATE_ORPHAN	   ? FIN_ORPHAN
+	const char *add = p == SERVER_PROPAGATE_ORPHAN	     ? FIN_ORPHAN
 			  : p == SERVER_PROPAGATE_FOREGROUND ? FIN_FOREGROUND
 							     : NULL;
-	const char *drop = p == SERVER_PROPAGATE_ORPHAN ? FIN_FOREGROUND
+	const char *drop = p == SERVER_PROPAGATE_ORPHAN	      ? FIN_FOREGROUND
 			   : p == SERVER_PROPAGATE_FOREGROUND ? FIN_ORPHAN
 							      : NULL;
 	json_t *out;
@@ -188,12 +188,13 @@ int server_delete_with(struct server *srv, const struct kind_info *k,
 		return r;
 	rv = strtoull(srv_meta_str(obj, "resourceVersion") ?: "0", NULL, 10);
 	if (o->uid[0] && strcmp(o->uid, srv_meta_str(obj, "uid") ?: ""))
-		return kf_error_set(err, -ESTALE,
-				    "Operation cannot be fulfilled on " SRV_RES_FMT
-				    " \"%s\": Precondition failed: UID in "
-				    "precondition: %s, UID in object meta: %s",
-				    SRV_RES_ARGS(k), name, o->uid,
-				    srv_meta_str(obj, "uid") ?: "");
+		return kf_error_set(
+		    err, -ESTALE,
+		    "Operation cannot be fulfilled on " SRV_RES_FMT
+		    " \"%s\": Precondition failed: UID in "
+		    "precondition: %s, UID in object meta: %s",
+		    SRV_RES_ARGS(k), name, o->uid,
+		    srv_meta_str(obj, "uid") ?: "");
 	if (o->resource_version && o->resource_version != rv)
 		return kf_error_set(
 		    err, -ESTALE,
