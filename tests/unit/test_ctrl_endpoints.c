@@ -115,13 +115,12 @@ static void test_endpoints(void **state)
 				    "default", "web", NULL, &ep),
 			 0);
 	ss = json_array_get(cj_get(ep, "subsets"), 0);
-	assert_string_equal(cj_str(json_array_get(json_object_get(ss, "ports"),
-						  0),
-				   "name"),
-			    "web");
-	assert_int_equal(cj_int(json_array_get(json_object_get(ss, "ports"), 0),
-				"port", 0),
-			 8080);
+	assert_string_equal(
+	    cj_str(json_array_get(json_object_get(ss, "ports"), 0), "name"),
+	    "web");
+	assert_int_equal(
+	    cj_int(json_array_get(json_object_get(ss, "ports"), 0), "port", 0),
+	    8080);
 	assert_string_equal(
 	    cj_str(json_array_get(json_object_get(ss, "addresses"), 0), "ip"),
 	    "10.1.0.2");

@@ -1,0 +1,191 @@
+/*
+ * Unit tests for kubefs-ctrl's Deployment controller (with the ReplicaSet
+ * controller, no scheduler: pods stay Pending and unavailable) against a
+ * real kubefs-fs: ReplicaSets by template hash, Recreate scaling the old
+ * set to 0 before the new one grows, an empty selector refused, and the
+ * hash itself.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api/cleanup.h"
+#include "ctrl/deployment_i.h"
+#include "ctrl/meta.h"
+#include "test_ctrl_run.h"
+
+static struct test_fs fs;
+
+static int group_setup(void **state)
+{
+	test_fs_start(&fs);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	test_fs_stop(&fs);
+	return 0;
+}
+
+static const struct kind_info *k_rs(void)
+{
+	return kinds_by_path("apps", "v1", "replicasets");
+}
+
+static void put(const char *rel, const char *text)
+{
+	assert_int_equal(test_fs_write(&fs, rel, text), 0);
+}
+
+static json_t *sets_of(const char *app)
+{
+	json_t *items = NULL;
+	char sel[64];
+
+	snprintf(sel, sizeof(sel), "app=%s", app);
+	if (client_list(fs.c, k_rs(), "default", sel, NULL, NULL, &items,
+			NULL) < 0)
+		return json_array();
+	return items;
+}
+
+struct sets_want {
+	const char *app;
+	const char *sizes; /* spec.replicas of each set, by name: "0 3" */
+};
+
+static bool sets_reached(void *ud)
+{
+	struct sets_want *w = ud;
+	_cleanup_json_ json_t *items = sets_of(w->app);
+	char buf[128] = "";
+	size_t i;
+	json_t *rs;
+
+	json_array_foreach (items, i, rs)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%lld",
+			 i ? " " : "", cj_int(rs, "spec.replicas", -1));
+	return !strcmp(buf, w->sizes);
+}
+
+/* spec.replicas of the set running image, -1 when there is none */
+static long size_of(const json_t *items, const char *image)
+{
+	size_t i;
+	json_t *rs;
+
+	json_array_foreach (items, i, rs) {
+		json_t *c = json_array_get(
+		    cj_get(rs, "spec.template.spec.containers"), 0);
+
+		if (!strcmp(cj_str(c, "image") ?: "", image))
+			return (long)cj_int(rs, "spec.replicas", -1);
+	}
+	return -1;
+}
+
+static const char *recreate_yaml(const char *image)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: "
+		 "rc}\nspec:\n  replicas: 2\n  strategy: {type: Recreate}\n"
+		 "  selector: {matchLabels: {app: rc}}\n"
+		 "  template:\n    metadata: {labels: {app: rc}}\n"
+		 "    spec: {containers: [{name: c, image: \"%s\"}]}\n",
+		 image);
+	return buf;
+}
+
+static void test_recreate(void **state)
+{
+	struct test_ctrl tc;
+	struct sets_want one = {"rc", "2"};
+	bool done = false;
+
+	TEST_FS_REQUIRE(&fs);
+	assert_int_equal(
+	    test_ctrl_start(&tc, fs.c, "replicaset,deployment"), 0);
+	put("apps/v1/deployments/default/rc", recreate_yaml("a:1"));
+	assert_true(test_ctrl_wait(sets_reached, &one));
+	/* a new template: the old set goes to 0 before the new one has
+	 * any replica (unbound pods are deleted at once, so it comes) */
+	put("apps/v1/deployments/default/rc", recreate_yaml("a:2"));
+	for (int i = 0; i < 400 && !done; i++) {
+		_cleanup_json_ json_t *items = sets_of("rc");
+		long old = size_of(items, "a:1"), nw = size_of(items, "a:2");
+
+		if (nw > 0)
+			assert_int_equal(old, 0);
+		done = old == 0 && nw == 2;
+		if (!done)
+			test_fs_sleep_ms(50);
+	}
+	assert_true(done);
+	test_ctrl_stop(&tc);
+}
+
+static void test_hash(void **state)
+{
+	_cleanup_json_ json_t *t1 =
+	    json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app", "x");
+	_cleanup_json_ json_t *t2 =
+	    json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app", "y");
+	char a[16], b[16], c[16], a2[16];
+
+	dep_template_hash(t1, 0, a, sizeof(a));
+	dep_template_hash(t1, 0, a2, sizeof(a2));
+	dep_template_hash(t2, 0, b, sizeof(b));
+	dep_template_hash(t1, 1, c, sizeof(c));
+	assert_string_equal(a, a2);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a, c);
+	for (const char *p = a; *p; p++)
+		assert_non_null(strchr("bcdfghjklmnpqrstvwxz2456789", *p));
+}
+
+/* An empty selector would select every pod: validation refuses it, so
+ * the controller never sees one; a selector that matches nothing just
+ * makes a set whose pods are its own. */
+static void test_selecting_all(void **state)
+{
+	struct test_ctrl tc;
+	struct sets_want one = {"lonely", "1"};
+
+	TEST_FS_REQUIRE(&fs);
+	assert_int_equal(
+	    test_ctrl_start(&tc, fs.c, "replicaset,deployment"), 0);
+	assert_int_equal(
+	    test_fs_write(&fs, "apps/v1/deployments/default/all",
+			  "apiVersion: apps/v1\nkind: Deployment\nmetadata: "
+			  "{name: all}\nspec:\n  selector: {}\n  template:\n"
+			  "    metadata: {labels: {app: all}}\n    spec: "
+			  "{containers: [{name: c, image: x}]}\n"),
+	    -EINVAL);
+	put("apps/v1/deployments/default/lonely",
+	    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: "
+	    "lonely}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: "
+	    "lonely}}\n  template:\n    metadata: {labels: {app: lonely}}\n"
+	    "    spec: {containers: [{name: c, image: x}]}\n");
+	assert_true(test_ctrl_wait(sets_reached, &one));
+	test_ctrl_stop(&tc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_recreate),
+	    cmocka_unit_test(test_selecting_all),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
