@@ -27,11 +27,10 @@ struct epc {
 
 static json_t *address(const json_t *pod)
 {
-	json_t *a = json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "ip",
-			      cj_str(pod, "status.podIP"), "targetRef", "kind",
-			      "Pod", "namespace", meta_s(pod, "namespace"),
-			      "name", meta_s(pod, "name"), "uid",
-			      meta_s(pod, "uid"));
+	json_t *a = json_pack(
+	    "{s:s, s:{s:s, s:s, s:s, s:s}}", "ip", cj_str(pod, "status.podIP"),
+	    "targetRef", "kind", "Pod", "namespace", meta_s(pod, "namespace"),
+	    "name", meta_s(pod, "name"), "uid", meta_s(pod, "uid"));
 	const char *node = cj_str(pod, "spec.nodeName");
 
 	if (a && node && *node)
@@ -68,8 +67,7 @@ static json_t *subsets(const json_t *svc, const json_t *pods)
 						 : "notReadyAddresses";
 		if (!json_object_get(ss, list))
 			json_object_set_new(ss, list, json_array());
-		json_array_append_new(json_object_get(ss, list),
-				      address(pod));
+		json_array_append_new(json_object_get(ss, list), address(pod));
 	}
 	json_object_foreach (by_ports, k, v)
 		json_array_append(out, v);
@@ -102,9 +100,9 @@ static int sync_svc(void *ud, const char *key)
 	if (r < 0)
 		return r;
 	ss = subsets(svc, pods);
-	want = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1",
-			 "kind", "Endpoints", "metadata", "name", name,
-			 "namespace", ns);
+	want =
+	    json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
+		      "Endpoints", "metadata", "name", name, "namespace", ns);
 	if (!want || !ss) {
 		json_decref(ss);
 		return -ENOMEM;

@@ -38,13 +38,13 @@ static json_t *endpoint(const json_t *svc, const json_t *pod)
 	    json_is_true(cj_get(svc, "spec.publishNotReadyAddresses"));
 	bool term = ctrl_deleting(pod), ready = pod_ready(pod);
 	const char *node = cj_str(pod, "spec.nodeName");
-	json_t *e = json_pack(
-	    "{s:[s], s:{s:b, s:b, s:b}, s:{s:s, s:s, s:s, s:s}}", "addresses",
-	    cj_str(pod, "status.podIP"), "conditions", "ready",
-	    publish || (ready && !term), "serving", publish || ready,
-	    "terminating", term, "targetRef", "kind", "Pod", "namespace",
-	    meta_s(pod, "namespace"), "name", meta_s(pod, "name"), "uid",
-	    meta_s(pod, "uid"));
+	json_t *e =
+	    json_pack("{s:[s], s:{s:b, s:b, s:b}, s:{s:s, s:s, s:s, s:s}}",
+		      "addresses", cj_str(pod, "status.podIP"), "conditions",
+		      "ready", publish || (ready && !term), "serving",
+		      publish || ready, "terminating", term, "targetRef",
+		      "kind", "Pod", "namespace", meta_s(pod, "namespace"),
+		      "name", meta_s(pod, "name"), "uid", meta_s(pod, "uid"));
 
 	if (e && node && *node)
 		json_object_set_new(e, "nodeName", json_string(node));
@@ -84,7 +84,8 @@ static json_t *desired(const json_t *svc, const json_t *pods)
 			for (size_t j = i; j < json_array_size(list) &&
 					   j < i + ENDPOINTS_PER_SLICE;
 			     j++)
-				json_array_append(chunk, json_array_get(list, j));
+				json_array_append(chunk,
+						  json_array_get(list, j));
 			json_array_append_new(
 			    out, json_pack("{s:O, s:o}", "ports",
 					   json_object_get(g, "ports"),
@@ -107,15 +108,18 @@ static json_t *existing(struct esc *s, const json_t *svc)
 	if (!out || informer_list(s->slices, &all) < 0)
 		return out;
 	json_array_foreach (all, i, sl)
-		if (!strcmp(meta_s(sl, "namespace"), meta_s(svc, "namespace")) &&
+		if (!strcmp(meta_s(sl, "namespace"),
+			    meta_s(svc, "namespace")) &&
 		    !strcmp(cj_str(json_object_get(cj_get(sl, "metadata"),
 						   "labels"),
-				   LABEL_SERVICE) ?: "",
+				   LABEL_SERVICE)
+				?: "",
 			    meta_s(svc, "name")) &&
-		    !strcmp(json_string_value(json_object_get(
-				cj_get(sl, "metadata.labels"), LABEL_MANAGED_BY)) ?:
-				"",
-			    MANAGED_BY))
+		    !strcmp(
+			json_string_value(json_object_get(
+			    cj_get(sl, "metadata.labels"), LABEL_MANAGED_BY))
+			    ?: "",
+			MANAGED_BY))
 			json_array_append(out, sl);
 	return out;
 }
@@ -174,8 +178,9 @@ static int sync_svc(void *ud, const char *key)
 	for (; i < json_array_size(have) && r == 0; i++) {
 		json_t *sl = json_array_get(have, i);
 
-		r = client_delete(s->ctx->c, s->k_slice, meta_s(sl, "namespace"),
-				  meta_s(sl, "name"), NULL);
+		r = client_delete(s->ctx->c, s->k_slice,
+				  meta_s(sl, "namespace"), meta_s(sl, "name"),
+				  NULL);
 		if (r == -ENOENT)
 			r = 0;
 	}

@@ -16,6 +16,7 @@
  * Lease exits 1, as kube-controller-manager does, to be restarted.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -456,6 +457,9 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int r;
 
+	/* dozens of worker threads: without a cap each gets its own malloc
+	 * arena and the resident size grows with the thread count */
+	mallopt(M_ARENA_MAX, 2);
 	r = parse_args(argc, argv, &o);
 	if (r != 0) {
 		if (r < 0)

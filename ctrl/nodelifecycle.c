@@ -86,6 +86,29 @@ static long long silent_ms(struct nlc *s, const char *node)
 
 /* ---- handlers ---- */
 
+static bool has_no_execute(const json_t *taints)
+{
+	size_t i;
+	json_t *t;
+
+	json_array_foreach (taints, i, t)
+		if (!strcmp(cj_str(t, "effect") ?: "", "NoExecute"))
+			return true;
+	return false;
+}
+/* A pod bound to a node with NoExecute taints may have to go. */
+static void pod_changed(void *ud, const json_t *pod)
+{
+	struct nlc *s = ud;
+	const char *node = cj_str(pod, "spec.nodeName");
+	_cleanup_json_ json_t *n = NULL;
+
+	if (node && *node && pod_active(pod) &&
+	    informer_get(s->nodes, node, &n) == 0 &&
+	    has_no_execute(cj_get(n, "spec.taints")))
+		ctrl_loop_add(&s->loop, node, 0);
+}
+
 static void node_changed(void *ud, const json_t *node)
 {
 	struct nlc *s = ud;
@@ -123,15 +146,6 @@ static void lease_changed(void *ud, const json_t *lease)
 static void lease_updated(void *ud, const json_t *old, const json_t *lease)
 {
 	lease_changed(ud, lease);
-}
-
-static void pod_changed(void *ud, const json_t *pod)
-{
-	struct nlc *s = ud;
-	const char *node = cj_str(pod, "spec.nodeName");
-
-	if (node && *node && pod_active(pod))
-		ctrl_loop_add(&s->loop, node, 0);
 }
 
 static void pod_updated(void *ud, const json_t *old, const json_t *pod)
@@ -372,6 +386,8 @@ static long evict(struct nlc *s, const char *node, const json_t *taints)
 	size_t i;
 	json_t *pod;
 
+	if (!has_no_execute(taints))
+		return -1; /* the common case: no pod list at all */
 	if (informer_list(s->pods, &pods) < 0)
 		return 1;
 	json_array_foreach (pods, i, pod) {

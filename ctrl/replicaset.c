@@ -28,7 +28,75 @@ struct rsc {
 	struct expectations *exp;
 	struct ctrl_loop loop;
 	const struct kind_info *k_pod, *k_rs;
+	/* pod keys by controller uid, and those without a controller: a
+	 * sync looks at its own pods and the orphans, not at every pod */
+	pthread_mutex_t idx_lock;
+	json_t *by_owner; /* uid -> {pod key: true} */
+	json_t *orphans;  /* {pod key: true} */
 };
+
+/* ---- the pod index ---- */
+
+static json_t *bucket(struct rsc *s, const json_t *pod, bool create)
+{
+	json_t *ref = ctrl_controller_ref(pod), *b;
+	const char *uid;
+
+	if (!ref)
+		return s->orphans;
+	uid = cj_str(ref, "uid") ?: "";
+	b = json_object_get(s->by_owner, uid);
+	if (!b && create) {
+		b = json_object();
+		json_object_set_new(s->by_owner, uid, b);
+	}
+	return b;
+}
+
+/* Move pod's key from old's bucket to its own (old, pod may be NULL). */
+static void index_pod(struct rsc *s, const json_t *old, const json_t *pod)
+{
+	_cleanup_free_ char *key = NULL;
+	json_t *b;
+
+	if (informer_key(old ? old : pod, &key) < 0)
+		return;
+	pthread_mutex_lock(&s->idx_lock);
+	if (old && (b = bucket(s, old, false))) {
+		json_object_del(b, key);
+		if (b != s->orphans && !json_object_size(b))
+			json_object_del(
+			    s->by_owner,
+			    cj_str(ctrl_controller_ref(old), "uid"));
+	}
+	if (pod && (b = bucket(s, pod, true)))
+		json_object_set_new(b, key, json_true());
+	pthread_mutex_unlock(&s->idx_lock);
+}
+
+/* The cached pods that rs may claim: its own and the orphans. */
+static json_t *candidates(struct rsc *s, const json_t *rs)
+{
+	json_t *out = json_array(), *keys = json_array(), *v;
+	const char *k;
+	size_t i;
+
+	pthread_mutex_lock(&s->idx_lock);
+	json_object_foreach (json_object_get(s->by_owner, meta_s(rs, "uid")), k,
+			     v)
+		json_array_append_new(keys, json_string(k));
+	json_object_foreach (s->orphans, k, v)
+		json_array_append_new(keys, json_string(k));
+	pthread_mutex_unlock(&s->idx_lock);
+	json_array_foreach (keys, i, v) {
+		json_t *pod = NULL;
+
+		if (informer_get(s->pods, json_string_value(v), &pod) == 0)
+			json_array_append_new(out, pod);
+	}
+	json_decref(keys);
+	return out;
+}
 
 /* ---- event handlers ---- */
 
@@ -80,11 +148,19 @@ static void pod_deleted(void *ud, const json_t *pod)
 	ctrl_loop_add(&s->loop, key, 0);
 }
 
+/* The informer's delete: out of the index, then a deletion seen. */
+static void pod_removed(void *ud, const json_t *pod)
+{
+	index_pod(ud, pod, NULL);
+	pod_deleted(ud, pod);
+}
+
 static void pod_added(void *ud, const json_t *pod)
 {
 	struct rsc *s = ud;
 	_cleanup_free_ char *key = NULL;
 
+	index_pod(s, NULL, pod);
 	if (ctrl_deleting(pod)) {
 		pod_deleted(ud, pod);
 		return;
@@ -107,6 +183,7 @@ static void pod_updated(void *ud, const json_t *old, const json_t *pod)
 	if (json_equal(cj_get(old, "metadata.resourceVersion"),
 		       cj_get(pod, "metadata.resourceVersion")))
 		return; /* a resync */
+	index_pod(s, old, pod);
 	if (ctrl_deleting(pod) && !ctrl_deleting(old)) {
 		pod_deleted(ud, pod);
 		return;
@@ -433,7 +510,8 @@ static int sync_rs(void *ud, const char *key)
 		return 0; /* validation refuses these; nothing to retry */
 	}
 	synced = expectations_satisfied(s->exp, key);
-	r = informer_list(s->pods, &all);
+	all = candidates(s, rs);
+	r = all ? 0 : -ENOMEM;
 	if (r == 0)
 		r = ctrl_claim(s->ctx, s->k_pod, rs, sel, all,
 			       !ctrl_deleting(rs), &claimed);
@@ -470,13 +548,16 @@ static void rsc_free(void *state)
 		return;
 	ctrl_loop_release(&s->loop);
 	expectations_free(s->exp);
+	json_decref(s->by_owner);
+	json_decref(s->orphans);
+	pthread_mutex_destroy(&s->idx_lock);
 	free(s);
 }
 
 int replicaset_setup(struct ctrl_ctx *ctx, struct controller *c)
 {
 	struct rsc *s = calloc(1, sizeof(*s));
-	struct informer_handlers ph = {pod_added, pod_updated, pod_deleted, s};
+	struct informer_handlers ph = {pod_added, pod_updated, pod_removed, s};
 	struct informer_handlers rh = {rs_changed, rs_updated, rs_deleted, s};
 	int r;
 
@@ -485,8 +566,10 @@ int replicaset_setup(struct ctrl_ctx *ctx, struct controller *c)
 	s->ctx = ctx;
 	s->k_pod = kinds_by_path("core", "v1", "pods");
 	s->k_rs = kinds_by_path("apps", "v1", "replicasets");
-
-	r = expectations_new(&s->exp);
+	s->by_owner = json_object();
+	s->orphans = json_object();
+	pthread_mutex_init(&s->idx_lock, NULL);
+	r = s->by_owner && s->orphans ? expectations_new(&s->exp) : -ENOMEM;
 	if (r == 0)
 		r = ctrl_loop_init(&s->loop, ctx, "replicaset", sync_rs, s);
 	if (r == 0)

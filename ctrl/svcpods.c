@@ -59,7 +59,8 @@ int svc_pods(struct informer *pods, const json_t *svc, bool terminating,
 	json_array_foreach (all, i, pod) {
 		const char *phase = cj_str(pod, "status.phase") ?: "";
 
-		if (strcmp(meta_s(pod, "namespace"), meta_s(svc, "namespace")) ||
+		if (strcmp(meta_s(pod, "namespace"),
+			   meta_s(svc, "namespace")) ||
 		    !selector_matches(sel, pod) ||
 		    !*(cj_str(pod, "status.podIP") ?: "") ||
 		    !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") ||
@@ -103,8 +104,9 @@ json_t *svc_pod_ports(const json_t *svc, const json_t *pod)
 		if (json_is_integer(tp))
 			port = (long)json_integer_value(tp);
 		else if (json_is_string(tp))
-			port = atol(json_string_value(tp)) ?: named_port(
-				   pod, json_string_value(tp), proto);
+			port = atol(json_string_value(tp))
+				   ?: named_port(pod, json_string_value(tp),
+						 proto);
 		if (port <= 0)
 			continue;
 		p = json_pack("{s:s, s:i, s:s}", "name",

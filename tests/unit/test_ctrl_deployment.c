@@ -112,8 +112,8 @@ static void test_recreate(void **state)
 	bool done = false;
 
 	TEST_FS_REQUIRE(&fs);
-	assert_int_equal(
-	    test_ctrl_start(&tc, fs.c, "replicaset,deployment"), 0);
+	assert_int_equal(test_ctrl_start(&tc, fs.c, "replicaset,deployment"),
+			 0);
 	put("apps/v1/deployments/default/rc", recreate_yaml("a:1"));
 	assert_true(test_ctrl_wait(sets_reached, &one));
 	/* a new template: the old set goes to 0 before the new one has
@@ -161,8 +161,8 @@ static void test_selecting_all(void **state)
 	struct sets_want one = {"lonely", "1"};
 
 	TEST_FS_REQUIRE(&fs);
-	assert_int_equal(
-	    test_ctrl_start(&tc, fs.c, "replicaset,deployment"), 0);
+	assert_int_equal(test_ctrl_start(&tc, fs.c, "replicaset,deployment"),
+			 0);
 	assert_int_equal(
 	    test_fs_write(&fs, "apps/v1/deployments/default/all",
 			  "apiVersion: apps/v1\nkind: Deployment\nmetadata: "

@@ -64,8 +64,7 @@ static char *uid_of(const char *name)
 }
 
 /* Make dep owned by owner (uid given, so a dangling one can be faked). */
-static void own(const char *dep, const char *owner, const char *uid,
-		bool block)
+static void own(const char *dep, const char *owner, const char *uid, bool block)
 {
 	_cleanup_json_ json_t *patch = json_pack(
 	    "{s:{s:[{s:s, s:s, s:s, s:s, s:b}]}}", "metadata",
@@ -117,10 +116,10 @@ static void test_orphan_and_foreground(void **state)
 {
 	struct test_ctrl tc;
 	_cleanup_free_ char *u1 = NULL, *u2 = NULL;
-	_cleanup_json_ json_t *orphan = json_pack("{s:s}", "propagationPolicy",
-						  "Orphan");
-	_cleanup_json_ json_t *fg = json_pack("{s:s}", "propagationPolicy",
-					      "Foreground");
+	_cleanup_json_ json_t *orphan =
+	    json_pack("{s:s}", "propagationPolicy", "Orphan");
+	_cleanup_json_ json_t *fg =
+	    json_pack("{s:s}", "propagationPolicy", "Foreground");
 
 	TEST_FS_REQUIRE(&fs);
 	assert_int_equal(test_ctrl_start(&tc, fs.c, "garbagecollector"), 0);
@@ -128,9 +127,8 @@ static void test_orphan_and_foreground(void **state)
 	mkcm("child1");
 	u1 = uid_of("o1");
 	own("child1", "o1", u1, true);
-	assert_int_equal(client_delete_with(fs.c, k_cm(), "default", "o1",
-					    orphan, NULL),
-			 0);
+	assert_int_equal(
+	    client_delete_with(fs.c, k_cm(), "default", "o1", orphan, NULL), 0);
 	assert_true(test_ctrl_wait(gone, "o1"));
 	assert_true(test_ctrl_wait(unowned, "child1"));
 
@@ -149,8 +147,8 @@ static void test_cycle(void **state)
 {
 	struct test_ctrl tc;
 	_cleanup_free_ char *ua = NULL, *ub = NULL;
-	_cleanup_json_ json_t *fg = json_pack("{s:s}", "propagationPolicy",
-					      "Foreground");
+	_cleanup_json_ json_t *fg =
+	    json_pack("{s:s}", "propagationPolicy", "Foreground");
 
 	TEST_FS_REQUIRE(&fs);
 	mkcm("ring-a");
