@@ -4,7 +4,7 @@
 # pods. Measures, on a fresh private cluster:
 #   available   time from `cp` of the Deployment to availableReplicas=R
 #   rollout     time for a rolling update of all R pods (maxSurge 25%)
-#   rss         kubefs-ctrl's resident memory at the end
+#   rss         kubefs-ctrl's resident memory at the end, and once idle
 # and prints them next to the anchor: kube-controller-manager writes at
 # most 20 requests/s by default (--kube-api-qps), so creating R pods takes
 # it at least R/20 s; the ratio is that over our time. As a baseline
@@ -101,6 +101,8 @@ sleep 0.5
 wait_status "$R $R $R" 1200
 roll=$(since "$t0")
 rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$CTRL/status")
+sleep 12 # one idle period: kubefs-ctrl returns freed cache memory
+rss_idle=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$CTRL/status")
 anchor=$((R / 20))
 
 printf '%-44s %10s %10s\n' "$R replicas on $N fake nodes" seconds pods/s
@@ -115,4 +117,5 @@ printf '%-44s %10s %10s\n' "anchor: kube-controller-manager at 20 writes/s" \
 printf 'available vs anchor: %sx faster; vs raw writes: %sx the time\n' \
 	"$(awk -v a="$anchor" -v t="$avail" 'BEGIN { printf "%.1f", a / t }')" \
 	"$(awk -v a="$raw" -v t="$avail" 'BEGIN { printf "%.2f", t / a }')"
-printf 'kubefs-ctrl RSS at the end: %s MB\n' "$rss"
+printf 'kubefs-ctrl RSS right after the rollout: %s MB, 12 s later: %s MB\n' \
+	"$rss" "$rss_idle"

@@ -35,6 +35,7 @@
 #define LEASE_NAMESPACE "kube-system"
 #define LEASE_NAME "kube-controller-manager"
 #define CONTROLLERS_MAX 16
+#define TRIM_PERIOD_S 10
 
 struct opts {
 	const char *mount;
@@ -312,8 +313,15 @@ static void run_controllers(struct app *a)
 		say("started %s controller", a->ctls[i].name);
 	}
 	pthread_mutex_lock(&a->lock);
-	while (!a->stop && !a->leading_done)
-		pthread_cond_wait(&a->cond, &a->lock);
+	while (!a->stop && !a->leading_done) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += TRIM_PERIOD_S;
+		if (pthread_cond_timedwait(&a->cond, &a->lock, &until) ==
+		    ETIMEDOUT)
+			malloc_trim(0); /* caches shrink: give it back */
+	}
 	pthread_mutex_unlock(&a->lock);
 	for (size_t i = 0; i < a->nctls; i++)
 		for (size_t j = 0; j < a->ctls[i].nloops; j++)
