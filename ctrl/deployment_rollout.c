@@ -314,8 +314,11 @@ static json_t *build_rs(struct dsync *s, const char *hash, long revision)
 	json_object_set_new(meta, "name", json_string(name));
 	json_object_set_new(meta, "namespace",
 			    json_string(meta_s(s->d, "namespace")));
-	json_object_set(meta, "labels",
-			cj_get(tmpl, "metadata.labels") ?: json_object());
+	json_object_set_new(
+	    meta, "labels",
+	    cj_get(tmpl, "metadata.labels")
+		? json_deep_copy(cj_get(tmpl, "metadata.labels"))
+		: json_object());
 	json_object_set_new(json_object_get(meta, "labels"), LABEL_HASH,
 			    json_string(hash));
 	json_array_append_new(refs, ctrl_new_controller_ref(s->d));

@@ -154,7 +154,8 @@ static json_t *dependents(struct gc *gc, const char *uid)
 	json_t *set;
 
 	pthread_mutex_lock(&gc->lock);
-	set = json_deep_copy(json_object_get(gc->deps, uid) ?: json_object());
+	set = json_object_get(gc->deps, uid);
+	set = set ? json_deep_copy(set) : json_object();
 	pthread_mutex_unlock(&gc->lock);
 	return set;
 }

@@ -124,7 +124,10 @@ json_t *pods_from_template(const json_t *owner, const json_t *tmpl)
 	json_array_append_new(refs, ctrl_new_controller_ref(owner));
 	json_object_set_new(meta, "ownerReferences", refs);
 	json_object_set_new(pod, "metadata", meta);
-	json_object_set(pod, "spec", cj_get(tmpl, "spec") ?: json_object());
+	json_object_set_new(pod, "spec",
+			    cj_get(tmpl, "spec")
+				? json_incref(cj_get(tmpl, "spec"))
+				: json_object());
 	return pod;
 }
 
