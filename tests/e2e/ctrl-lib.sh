@@ -45,8 +45,9 @@ stop_pid() {
 	WATCH_PIDS=$CTRL_PIDS
 }
 
-# jqf FILE FILTER: a field of an object, "" when absent
-jqf() { jq -r "$2 // \"\"" "$1@json" 2>/dev/null; }
+# jqf FILE FILTER: a field of an object, "" when absent (or the object
+# is gone: never a failing status, which set -e would turn into an exit)
+jqf() { jq -r "$2 // \"\"" "$1@json" 2>/dev/null || true; }
 
 # running_pods SELECTOR: names of Running, not terminating pods matching
 running_pods() {
