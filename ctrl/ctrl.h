@@ -161,5 +161,6 @@ int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c);
 int podgc_setup(struct ctrl_ctx *ctx, struct controller *c);
 int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c);
 int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c);
+int namespace_setup(struct ctrl_ctx *ctx, struct controller *c);
 
 #endif

@@ -10,6 +10,7 @@ const struct controller_desc ctrl_controllers[] = {
     {"garbagecollector", true, gc_setup},
     {"endpoint", true, endpoints_setup},
     {"endpointslice", true, endpointslice_setup},
+    {"namespace", true, namespace_setup},
     {"serviceaccount", true, serviceaccount_setup},
     {"nodelifecycle", true, nodelifecycle_setup},
     {"podgc", true, podgc_setup},

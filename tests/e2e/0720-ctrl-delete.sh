@@ -4,7 +4,8 @@
 # keeps them, without owner references; --cascade=foreground keeps the
 # Deployment until its dependents are gone; bad DeleteOptions written to
 # NAME@delete are refused with Kubernetes' sentences; a namespace delete
-# takes its Deployment along.
+# takes its Deployment along, and one held by a finalizer says so in its
+# conditions until the finalizer goes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctrl-lib.sh"
 K="kubefs --mount $MNT"
@@ -81,4 +82,23 @@ wait_eq 'jqf "$MNT/apps/v1/deployments/team/web" .status.availableReplicas' 2
 rm "$MNT/core/v1/namespaces/team"
 wait_long test ! -e "$MNT/core/v1/namespaces/team"
 wait_long test ! -d "$MNT/core/v1/pods/team"
+
+# something stuck on a finalizer: the namespace stays Terminating and
+# says why, then goes when the finalizer is removed
+touch "$MNT/core/v1/namespaces/stuck"
+cat > "$MNT/core/v1/configmaps/stuck/held" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: held, finalizers: [example.com/hold]}
+YAML
+rm "$MNT/core/v1/namespaces/stuck"
+NS=$MNT/core/v1/namespaces/stuck
+nscond() { jqf "$NS" ".status.conditions[] | select(.type == \"$1\") | .status + \" \" + .reason + \": \" + .message"; }
+wait_eq 'nscond NamespaceFinalizersRemaining' \
+	"True SomeFinalizersRemain: Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+expect_eq "$(nscond NamespaceContentRemaining)" \
+	"True SomeResourcesRemain: Some resources are remaining: configmaps. has 1 resource instances" "content remaining"
+expect_eq "$(jqf "$NS" .status.phase)" Terminating "phase"
+echo '{"metadata":{"finalizers":null}}' >> "$MNT/core/v1/configmaps/stuck/held"
+wait_long test ! -e "$NS"
 echo ok
