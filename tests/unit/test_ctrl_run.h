@@ -23,13 +23,15 @@ struct test_ctrl {
 	size_t n;
 };
 
-static inline int test_ctrl_start(struct test_ctrl *tc, struct client *c,
-				  const char *spec)
+/* Start the controllers spec names, with options o (NULL: defaults). */
+static inline int test_ctrl_start_opts(struct test_ctrl *tc, struct client *c,
+				       const char *spec,
+				       const struct ctrl_opts *o)
 {
 	int r = 0;
 
 	memset(tc, 0, sizeof(*tc));
-	ctrl_ctx_init(&tc->ctx, c, NULL, NULL);
+	ctrl_ctx_init(&tc->ctx, c, NULL, o);
 	for (size_t i = 0; ctrl_controllers[i].name && r == 0; i++) {
 		if (!ctrl_enabled(spec, &ctrl_controllers[i]) || tc->n >= 8)
 			continue;
@@ -46,6 +48,12 @@ static inline int test_ctrl_start(struct test_ctrl *tc, struct client *c,
 		for (size_t j = 0; j < tc->c[i].nloops && r == 0; j++)
 			r = ctrl_loop_start(tc->c[i].loops[j]);
 	return r;
+}
+
+static inline int test_ctrl_start(struct test_ctrl *tc, struct client *c,
+				  const char *spec)
+{
+	return test_ctrl_start_opts(tc, c, spec, NULL);
 }
 
 static inline void test_ctrl_stop(struct test_ctrl *tc)
