@@ -123,6 +123,19 @@ int ctrl_loop_start(struct ctrl_loop *l);
 void ctrl_loop_shutdown(struct ctrl_loop *l);
 void ctrl_loop_join(struct ctrl_loop *l);
 
+/*
+ * The key ("ns/name") of the kind-kind owner that obj's controller
+ * reference names, if owners (the owners' informer) holds it with that
+ * uid; else NULL. Owned by the caller.
+ */
+char *ctrl_owner_key(struct informer *owners, const char *kind,
+		     const json_t *obj);
+
+/* Queue every object of owners in obj's namespace whose spec.selector
+ * selects obj (an orphan changed: one of them may adopt it). */
+void ctrl_enqueue_selecting(struct informer *owners, struct ctrl_loop *l,
+			    const json_t *obj);
+
 /* ---- a controller, as the registry knows it ---- */
 
 struct controller {

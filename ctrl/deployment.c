@@ -573,37 +573,14 @@ out:
 
 /* ---- handlers ---- */
 
-/* The Deployment key that obj's controller ref points at, or NULL. */
 static char *dep_key_of(struct dc *dc, const json_t *rs)
 {
-	json_t *ref = ctrl_controller_ref(rs);
-	_cleanup_json_ json_t *d = NULL;
-	char *key;
-
-	if (!ref || strcmp(cj_str(ref, "kind") ?: "", "Deployment") ||
-	    asprintf(&key, "%s/%s", meta_s(rs, "namespace"),
-		     cj_str(ref, "name") ?: "") < 0)
-		return NULL;
-	if (informer_get(dc->deps, key, &d) < 0 ||
-	    strcmp(meta_s(d, "uid"), cj_str(ref, "uid") ?: "")) {
-		free(key);
-		return NULL;
-	}
-	return key;
+	return ctrl_owner_key(dc->deps, "Deployment", rs);
 }
 
 static void enqueue_selecting(struct dc *dc, const json_t *rs)
 {
-	_cleanup_json_ json_t *all = NULL;
-	size_t i;
-	json_t *d;
-
-	if (informer_list(dc->deps, &all) < 0)
-		return;
-	json_array_foreach (all, i, d)
-		if (!strcmp(meta_s(d, "namespace"), meta_s(rs, "namespace")) &&
-		    ctrl_selects(cj_get(d, "spec.selector"), rs))
-			ctrl_loop_enqueue(&dc->loop, d);
+	ctrl_enqueue_selecting(dc->deps, &dc->loop, rs);
 }
 
 static void rs_added(void *ud, const json_t *rs)

@@ -22,6 +22,7 @@ struct epc {
 	struct ctrl_ctx *ctx;
 	struct informer *pods, *svcs, *eps;
 	struct ctrl_loop loop;
+	struct svc_watch w;
 	const struct kind_info *k_ep;
 };
 
@@ -118,38 +119,6 @@ static int sync_svc(void *ud, const char *key)
 	return r == -EEXIST ? -EAGAIN : r;
 }
 
-static void svc_changed(void *ud, const json_t *svc)
-{
-	struct epc *s = ud;
-
-	ctrl_loop_enqueue(&s->loop, svc);
-}
-
-static void svc_updated(void *ud, const json_t *old, const json_t *svc)
-{
-	svc_changed(ud, svc);
-}
-
-static void pod_changed(void *ud, const json_t *pod)
-{
-	struct epc *s = ud;
-
-	svc_enqueue_for_pod(s->svcs, &s->loop, pod);
-}
-
-static void pod_updated(void *ud, const json_t *old, const json_t *pod)
-{
-	struct epc *s = ud;
-
-	if (json_equal(cj_get(old, "metadata.resourceVersion"),
-		       cj_get(pod, "metadata.resourceVersion")))
-		return;
-	if (!json_equal(cj_get(old, "metadata.labels") ?: json_null(),
-			cj_get(pod, "metadata.labels") ?: json_null()))
-		svc_enqueue_for_pod(s->svcs, &s->loop, old);
-	svc_enqueue_for_pod(s->svcs, &s->loop, pod);
-}
-
 static void epc_free(void *state)
 {
 	struct epc *s = state;
@@ -163,10 +132,6 @@ static void epc_free(void *state)
 int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c)
 {
 	struct epc *s = calloc(1, sizeof(*s));
-	struct informer_handlers sh = {svc_changed, svc_updated, svc_changed,
-				       s};
-	struct informer_handlers ph = {pod_changed, pod_updated, pod_changed,
-				       s};
 	int r;
 
 	if (!s)
@@ -180,10 +145,9 @@ int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = ctrl_informer(ctx, "core", "v1", "services", &s->svcs);
 	if (r == 0)
 		r = ctrl_informer(ctx, "core", "v1", "endpoints", &s->eps);
+	s->w = (struct svc_watch){s->pods, s->svcs, &s->loop};
 	if (r == 0)
-		r = informer_add_handlers(s->svcs, &sh);
-	if (r == 0)
-		r = informer_add_handlers(s->pods, &ph);
+		r = svc_watch_register(&s->w);
 	if (r < 0) {
 		epc_free(s);
 		return r;

@@ -29,6 +29,7 @@ struct esc {
 	struct ctrl_ctx *ctx;
 	struct informer *pods, *svcs, *slices;
 	struct ctrl_loop loop;
+	struct svc_watch w;
 	const struct kind_info *k_slice;
 };
 
@@ -187,38 +188,6 @@ static int sync_svc(void *ud, const char *key)
 	return r;
 }
 
-static void svc_changed(void *ud, const json_t *svc)
-{
-	struct esc *s = ud;
-
-	ctrl_loop_enqueue(&s->loop, svc);
-}
-
-static void svc_updated(void *ud, const json_t *old, const json_t *svc)
-{
-	svc_changed(ud, svc);
-}
-
-static void pod_changed(void *ud, const json_t *pod)
-{
-	struct esc *s = ud;
-
-	svc_enqueue_for_pod(s->svcs, &s->loop, pod);
-}
-
-static void pod_updated(void *ud, const json_t *old, const json_t *pod)
-{
-	struct esc *s = ud;
-
-	if (json_equal(cj_get(old, "metadata.resourceVersion"),
-		       cj_get(pod, "metadata.resourceVersion")))
-		return;
-	if (!json_equal(cj_get(old, "metadata.labels") ?: json_null(),
-			cj_get(pod, "metadata.labels") ?: json_null()))
-		svc_enqueue_for_pod(s->svcs, &s->loop, old);
-	svc_enqueue_for_pod(s->svcs, &s->loop, pod);
-}
-
 static void slice_changed(void *ud, const json_t *sl)
 {
 	struct esc *s = ud;
@@ -248,9 +217,6 @@ static void esc_free(void *state)
 int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c)
 {
 	struct esc *s = calloc(1, sizeof(*s));
-	struct informer_handlers sh = {svc_changed, svc_updated, NULL, s};
-	struct informer_handlers ph = {pod_changed, pod_updated, pod_changed,
-				       s};
 	struct informer_handlers lh = {NULL, slice_updated, slice_changed, s};
 	int r;
 
@@ -266,10 +232,9 @@ int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c)
 	if (r == 0)
 		r = ctrl_informer(ctx, "discovery.k8s.io", "v1",
 				  "endpointslices", &s->slices);
+	s->w = (struct svc_watch){s->pods, s->svcs, &s->loop};
 	if (r == 0)
-		r = informer_add_handlers(s->svcs, &sh);
-	if (r == 0)
-		r = informer_add_handlers(s->pods, &ph);
+		r = svc_watch_register(&s->w);
 	if (r == 0)
 		r = informer_add_handlers(s->slices, &lh);
 	if (r < 0) {

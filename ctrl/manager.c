@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "ctrl/meta.h"
 
 void ctrl_opts_init(struct ctrl_opts *o)
 {
@@ -204,6 +205,40 @@ void ctrl_loop_join(struct ctrl_loop *l)
 {
 	while (l->started > 0)
 		pthread_join(l->tid[--l->started], NULL);
+}
+
+char *ctrl_owner_key(struct informer *owners, const char *kind,
+		     const json_t *obj)
+{
+	json_t *ref = ctrl_controller_ref(obj);
+	_cleanup_json_ json_t *owner = NULL;
+	char *key;
+
+	if (!ref || strcmp(cj_str(ref, "kind") ?: "", kind) ||
+	    asprintf(&key, "%s/%s", meta_s(obj, "namespace"),
+		     cj_str(ref, "name") ?: "") < 0)
+		return NULL;
+	if (informer_get(owners, key, &owner) < 0 ||
+	    strcmp(meta_s(owner, "uid"), cj_str(ref, "uid") ?: "")) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
+void ctrl_enqueue_selecting(struct informer *owners, struct ctrl_loop *l,
+			    const json_t *obj)
+{
+	_cleanup_json_ json_t *all = NULL;
+	size_t i;
+	json_t *o;
+
+	if (informer_list(owners, &all) < 0)
+		return;
+	json_array_foreach (all, i, o)
+		if (!strcmp(meta_s(o, "namespace"), meta_s(obj, "namespace")) &&
+		    ctrl_selects(cj_get(o, "spec.selector"), obj))
+			ctrl_loop_enqueue(l, o);
 }
 
 /* ---- --controllers ---- */

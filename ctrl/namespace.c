@@ -85,8 +85,7 @@ static void sweep_kind(struct nsc *s, const struct kind_info *k, const char *ns,
 }
 
 /* "pods. has 2 resource instances, ..." from a map. */
-static void describe(const json_t *map, const char *fmt, char *buf,
-		     size_t size)
+static void describe(const json_t *map, const char *fmt, char *buf, size_t size)
 {
 	const char *k;
 	json_t *v;
@@ -157,21 +156,21 @@ static int write_conditions(struct nsc *s, const json_t *ns,
 		       old));
 	snprintf(msg, sizeof(msg), "Some resources are remaining: %s", rem);
 	json_array_append_new(
-	    conds, rem[0] ? cond("NamespaceContentRemaining", true,
-				 "SomeResourcesRemain", msg, old)
-			  : cond("NamespaceContentRemaining", false,
-				 "ContentRemoved",
-				 "All content successfully removed", old));
+	    conds,
+	    rem[0] ? cond("NamespaceContentRemaining", true,
+			  "SomeResourcesRemain", msg, old)
+		   : cond("NamespaceContentRemaining", false, "ContentRemoved",
+			  "All content successfully removed", old));
 	snprintf(msg, sizeof(msg),
 		 "Some content in the namespace has finalizers remaining: %s",
 		 fin);
 	json_array_append_new(
-	    conds, fin[0] ? cond("NamespaceFinalizersRemaining", true,
-				 "SomeFinalizersRemain", msg, old)
-			  : cond("NamespaceFinalizersRemaining", false,
-				 "ContentHasNoFinalizers",
-				 "All content-preserving finalizers finished",
-				 old));
+	    conds,
+	    fin[0] ? cond("NamespaceFinalizersRemaining", true,
+			  "SomeFinalizersRemain", msg, old)
+		   : cond("NamespaceFinalizersRemaining", false,
+			  "ContentHasNoFinalizers",
+			  "All content-preserving finalizers finished", old));
 	if (json_equal(conds, json_object_get(old, "conditions")))
 		return 0;
 	if (!json_is_object(json_object_get(n, "status")))

@@ -100,40 +100,14 @@ static json_t *candidates(struct rsc *s, const json_t *rs)
 
 /* ---- event handlers ---- */
 
-/* The ReplicaSet key a controller ref of pod points at, or NULL. */
 static char *owner_key(struct rsc *s, const json_t *pod)
 {
-	json_t *ref = ctrl_controller_ref(pod);
-	_cleanup_json_ json_t *rs = NULL;
-	char *key;
-
-	if (!ref || strcmp(cj_str(ref, "kind") ?: "", "ReplicaSet") ||
-	    asprintf(&key, "%s/%s", meta_s(pod, "namespace"),
-		     cj_str(ref, "name") ?: "") < 0)
-		return NULL;
-	if (informer_get(s->sets, key, &rs) < 0 ||
-	    strcmp(meta_s(rs, "uid"), cj_str(ref, "uid") ?: "")) {
-		free(key);
-		return NULL;
-	}
-	return key;
+	return ctrl_owner_key(s->sets, "ReplicaSet", pod);
 }
 
-/* An orphan changed: wake every ReplicaSet of its namespace that selects
- * it, so one of them adopts it. */
 static void enqueue_selecting(struct rsc *s, const json_t *pod)
 {
-	_cleanup_json_ json_t *all = NULL;
-	size_t i;
-	json_t *rs;
-
-	if (informer_list(s->sets, &all) < 0)
-		return;
-	json_array_foreach (all, i, rs)
-		if (!strcmp(meta_s(rs, "namespace"),
-			    meta_s(pod, "namespace")) &&
-		    ctrl_selects(cj_get(rs, "spec.selector"), pod))
-			ctrl_loop_enqueue(&s->loop, rs);
+	ctrl_enqueue_selecting(s->sets, &s->loop, pod);
 }
 
 static void pod_deleted(void *ud, const json_t *pod)

@@ -176,3 +176,44 @@ out:
 			  err.code ? err.msg : strerror(-r));
 	return r;
 }
+
+static void w_svc(void *ud, const json_t *svc)
+{
+	struct svc_watch *w = ud;
+
+	ctrl_loop_enqueue(w->loop, svc);
+}
+
+static void w_svc_updated(void *ud, const json_t *old, const json_t *svc)
+{
+	w_svc(ud, svc);
+}
+
+static void w_pod(void *ud, const json_t *pod)
+{
+	struct svc_watch *w = ud;
+
+	svc_enqueue_for_pod(w->svcs, w->loop, pod);
+}
+
+static void w_pod_updated(void *ud, const json_t *old, const json_t *pod)
+{
+	struct svc_watch *w = ud;
+
+	if (json_equal(cj_get(old, "metadata.resourceVersion"),
+		       cj_get(pod, "metadata.resourceVersion")))
+		return;
+	if (!json_equal(cj_get(old, "metadata.labels") ?: json_null(),
+			cj_get(pod, "metadata.labels") ?: json_null()))
+		svc_enqueue_for_pod(w->svcs, w->loop, old);
+	svc_enqueue_for_pod(w->svcs, w->loop, pod);
+}
+
+int svc_watch_register(struct svc_watch *w)
+{
+	struct informer_handlers sh = {w_svc, w_svc_updated, w_svc, w};
+	struct informer_handlers ph = {w_pod, w_pod_updated, w_pod, w};
+	int r = informer_add_handlers(w->svcs, &sh);
+
+	return r < 0 ? r : informer_add_handlers(w->pods, &ph);
+}

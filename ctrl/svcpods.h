@@ -32,6 +32,18 @@ json_t *svc_pod_ports(const json_t *svc, const json_t *pod);
 void svc_enqueue_for_pod(struct informer *svcs, struct ctrl_loop *loop,
 			 const json_t *pod);
 
+/*
+ * The event handlers both controllers use: a Service's change queues its
+ * key; a pod's change queues the Services selecting it (before and after
+ * a label change). ud of the handlers is w, which must outlive them.
+ */
+struct svc_watch {
+	struct informer *pods, *svcs;
+	struct ctrl_loop *loop;
+};
+
+int svc_watch_register(struct svc_watch *w);
+
 /* Create, replace (when different after the kind's defaults) or keep
  * want, as obj kind k. cur: the cached object or NULL. */
 int svc_write(struct ctrl_ctx *ctx, const struct kind_info *k,

@@ -20,28 +20,9 @@
 #include "ctrl/meta.h"
 #include "test_ctrl_run.h"
 
-static struct test_fs fs;
-
-static int group_setup(void **state)
-{
-	test_fs_start(&fs);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	test_fs_stop(&fs);
-	return 0;
-}
-
 static const struct kind_info *k_rs(void)
 {
 	return kinds_by_path("apps", "v1", "replicasets");
-}
-
-static void put(const char *rel, const char *text)
-{
-	assert_int_equal(test_fs_write(&fs, rel, text), 0);
 }
 
 static json_t *sets_of(const char *app)

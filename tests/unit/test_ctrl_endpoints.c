@@ -18,25 +18,6 @@
 #include "ctrl/meta.h"
 #include "test_ctrl_run.h"
 
-static struct test_fs fs;
-
-static int group_setup(void **state)
-{
-	test_fs_start(&fs);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	test_fs_stop(&fs);
-	return 0;
-}
-
-static void put(const char *rel, const char *text)
-{
-	assert_int_equal(test_fs_write(&fs, rel, text), 0);
-}
-
 /* A pod app=LABEL serving port "http" (8080), with an IP, ready or not. */
 static void mkpod(const char *name, const char *app, int ip, bool ready)
 {

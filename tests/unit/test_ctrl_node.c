@@ -20,25 +20,6 @@
 #include "ctrl/meta.h"
 #include "test_ctrl_run.h"
 
-static struct test_fs fs;
-
-static int group_setup(void **state)
-{
-	test_fs_start(&fs);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	test_fs_stop(&fs);
-	return 0;
-}
-
-static void put(const char *rel, const char *text)
-{
-	assert_int_equal(test_fs_write(&fs, rel, text), 0);
-}
-
 static const struct kind_info *k(const char *group, const char *res)
 {
 	return kinds_by_path(group, "v1", res);
@@ -102,12 +83,11 @@ static void test_node_lost(void **state)
 	o.node_monitor_grace_ms = 500;
 	o.node_monitor_period_ms = 200;
 	o.node_eviction_rate = 100;
-	assert_int_equal(
-	    test_ctrl_start_opts(&tc, fs.c, "nodelifecycle", &o), 0);
-	assert_true(test_ctrl_wait(node_unreachable, "quiet"));
-	assert_int_equal(client_get(fs.c, k("core", "nodes"), NULL, "quiet",
-				    NULL, &n),
+	assert_int_equal(test_ctrl_start_opts(&tc, fs.c, "nodelifecycle", &o),
 			 0);
+	assert_true(test_ctrl_wait(node_unreachable, "quiet"));
+	assert_int_equal(
+	    client_get(fs.c, k("core", "nodes"), NULL, "quiet", NULL, &n), 0);
 	assert_string_equal(cj_str(ctrl_condition(n, "Ready"), "reason"),
 			    "NodeStatusUnknown");
 	assert_string_equal(cj_str(ctrl_condition(n, "Ready"), "message"),

@@ -21,20 +21,6 @@
 #include "ctrl/pods.h"
 #include "test_ctrl_run.h"
 
-static struct test_fs fs;
-
-static int group_setup(void **state)
-{
-	test_fs_start(&fs);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	test_fs_stop(&fs);
-	return 0;
-}
-
 static const struct kind_info *k_pod(void)
 {
 	return kinds_by_path("core", "v1", "pods");
@@ -80,11 +66,6 @@ static bool reached(void *ud)
 	return cj_int(rs, "status.replicas", 0) == w->replicas &&
 	       cj_int(rs, "status.observedGeneration", 0) ==
 		   cj_int(rs, "metadata.generation", -1);
-}
-
-static void put(const char *rel, const char *text)
-{
-	assert_int_equal(test_fs_write(&fs, rel, text), 0);
 }
 
 static void test_creates_and_scales(void **state)

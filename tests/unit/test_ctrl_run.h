@@ -7,6 +7,10 @@
  *   test_ctrl_start(&tc, fs.c, "replicaset,deployment");
  *   ... wait_until(...) ...
  *   test_ctrl_stop(&tc);
+ *
+ * It also gives each test file its server (fs, started and stopped by
+ * group_setup/group_teardown) and put(), a write that must succeed. The
+ * including file must include <cmocka.h> first.
  */
 #ifndef KUBEFS_TESTS_UNIT_TEST_CTRL_RUN_H
 #define KUBEFS_TESTS_UNIT_TEST_CTRL_RUN_H
@@ -16,6 +20,27 @@
 
 #include "ctrl/ctrl.h"
 #include "test_client_fs.h"
+
+static struct test_fs fs;
+
+static inline int group_setup(void **state)
+{
+	(void)state;
+	test_fs_start(&fs);
+	return 0;
+}
+
+static inline int group_teardown(void **state)
+{
+	(void)state;
+	test_fs_stop(&fs);
+	return 0;
+}
+
+static inline void put(const char *rel, const char *text)
+{
+	assert_int_equal(test_fs_write(&fs, rel, text), 0);
+}
 
 struct test_ctrl {
 	struct ctrl_ctx ctx;
