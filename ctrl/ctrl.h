@@ -146,6 +146,13 @@ struct controller {
 	void (*free)(void *state);
 };
 
+/*
+ * The end of a setup: r < 0 frees state (free_fn) and returns r; else c
+ * takes state, free_fn and loop, and 0 is returned.
+ */
+int controller_fill(struct controller *c, int r, void *state,
+		    void (*free_fn)(void *state), struct ctrl_loop *loop);
+
 struct controller_desc {
 	const char *name; /* as in --controllers */
 	bool default_on;

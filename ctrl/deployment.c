@@ -673,12 +673,5 @@ int deployment_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = informer_add_handlers(dc->sets, &rh);
 	if (r == 0)
 		r = informer_add_handlers(dc->pods, &ph);
-	if (r < 0) {
-		dc_free(dc);
-		return r;
-	}
-	c->state = dc;
-	c->free = dc_free;
-	c->loops[c->nloops++] = &dc->loop;
-	return 0;
+	return controller_fill(c, r, dc, dc_free, &dc->loop);
 }

@@ -148,12 +148,5 @@ int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c)
 	s->w = (struct svc_watch){s->pods, s->svcs, &s->loop};
 	if (r == 0)
 		r = svc_watch_register(&s->w);
-	if (r < 0) {
-		epc_free(s);
-		return r;
-	}
-	c->state = s;
-	c->free = epc_free;
-	c->loops[c->nloops++] = &s->loop;
-	return 0;
+	return controller_fill(c, r, s, epc_free, &s->loop);
 }

@@ -237,12 +237,5 @@ int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = svc_watch_register(&s->w);
 	if (r == 0)
 		r = informer_add_handlers(s->slices, &lh);
-	if (r < 0) {
-		esc_free(s);
-		return r;
-	}
-	c->state = s;
-	c->free = esc_free;
-	c->loops[c->nloops++] = &s->loop;
-	return 0;
+	return controller_fill(c, r, s, esc_free, &s->loop);
 }

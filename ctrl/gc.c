@@ -557,12 +557,5 @@ int gc_setup(struct ctrl_ctx *ctx, struct controller *c)
 		if (r == 0)
 			r = informer_add_handlers(gk->inf, &h);
 	}
-	if (r < 0) {
-		gc_free(gc);
-		return r;
-	}
-	c->state = gc;
-	c->free = gc_free;
-	c->loops[c->nloops++] = &gc->loop;
-	return 0;
+	return controller_fill(c, r, gc, gc_free, &gc->loop);
 }

@@ -241,6 +241,19 @@ void ctrl_enqueue_selecting(struct informer *owners, struct ctrl_loop *l,
 			ctrl_loop_enqueue(l, o);
 }
 
+int controller_fill(struct controller *c, int r, void *state,
+		    void (*free_fn)(void *state), struct ctrl_loop *loop)
+{
+	if (r < 0) {
+		free_fn(state);
+		return r;
+	}
+	c->state = state;
+	c->free = free_fn;
+	c->loops[c->nloops++] = loop;
+	return 0;
+}
+
 /* ---- --controllers ---- */
 
 static bool spec_has(const char *spec, const char *word)

@@ -251,12 +251,5 @@ int namespace_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = ctrl_informer(ctx, "core", "v1", "namespaces", &s->nss);
 	if (r == 0)
 		r = informer_add_handlers(s->nss, &h);
-	if (r < 0) {
-		nsc_free(s);
-		return r;
-	}
-	c->state = s;
-	c->free = nsc_free;
-	c->loops[c->nloops++] = &s->loop;
-	return 0;
+	return controller_fill(c, r, s, nsc_free, &s->loop);
 }

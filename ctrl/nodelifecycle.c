@@ -503,12 +503,5 @@ int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = informer_add_handlers(s->leases, &lh);
 	if (r == 0)
 		r = informer_add_handlers(s->pods, &ph);
-	if (r < 0) {
-		nlc_free(s);
-		return r;
-	}
-	c->state = s;
-	c->free = nlc_free;
-	c->loops[c->nloops++] = &s->loop;
-	return 0;
+	return controller_fill(c, r, s, nlc_free, &s->loop);
 }

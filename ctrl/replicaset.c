@@ -554,12 +554,5 @@ int replicaset_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = informer_add_handlers(s->pods, &ph);
 	if (r == 0)
 		r = informer_add_handlers(s->sets, &rh);
-	if (r < 0) {
-		rsc_free(s);
-		return r;
-	}
-	c->state = s;
-	c->free = rsc_free;
-	c->loops[c->nloops++] = &s->loop;
-	return 0;
+	return controller_fill(c, r, s, rsc_free, &s->loop);
 }

@@ -100,12 +100,5 @@ int serviceaccount_setup(struct ctrl_ctx *ctx, struct controller *c)
 		r = informer_add_handlers(s->ns, &nh);
 	if (r == 0)
 		r = informer_add_handlers(s->sa, &sh);
-	if (r < 0) {
-		sac_free(s);
-		return r;
-	}
-	c->state = s;
-	c->free = sac_free;
-	c->loops[c->nloops++] = &s->loop;
-	return 0;
+	return controller_fill(c, r, s, sac_free, &s->loop);
 }
