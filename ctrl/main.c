@@ -29,6 +29,7 @@
 #include "api/version.h"
 #include "client/client.h"
 #include "client/events.h"
+#include "client/klog.h"
 #include "client/leader.h"
 #include "ctrl/ctrl.h"
 
@@ -56,22 +57,9 @@ struct app {
 	bool stop, leading_done;
 };
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void vlog(const char *fmt, va_list ap)
 {
-	struct timespec ts;
-	struct tm tm;
-	char when[40];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s.%06ldZ kubefs-ctrl: ", when, ts.tv_nsec / 1000);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
+	klog_vprintf(stderr, 'I', "kubefs-ctrl", fmt, ap);
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -58,6 +58,8 @@ wait_eq 'slice_ips' "$(ips | sed 's/ $//')"
 wait_for test -e "$MNT/core/v1/serviceaccounts/default/default"
 
 # a clean stop, and a restart rebuilds from the tree without changes
+# (once the scaled-down pods have finished terminating)
+wait_eq 'ls "$P" | wc -l | tr -d " "' 2
 stop_pid "$CTRL_PID"
 grep -q "stopped" "$T/ctrl.log" || fail "no clean stop in the log"
 before=$(ls "$P" | sort | tr '\n' ' ')
