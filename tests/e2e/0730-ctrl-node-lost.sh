@@ -4,6 +4,8 @@
 # and NoExecute), evicts its pods once their tolerationSeconds run out,
 # and the ReplicaSet's replacements run on the surviving node. Pods
 # without an explicit toleration got DefaultTolerationSeconds (300 s).
+# The pods left Terminating on the dead node go with
+# `kubefs delete --grace-period=0 --force`.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctrl-lib.sh"
 
@@ -49,4 +51,17 @@ expect_eq "$(node_ready b)" True/KubeletReady "the live node stays Ready"
 wait_eq 'on_node b' 4
 wait_long available web 4
 wait_for has_event a "Node a status is now: NodeNotReady"
+
+# the evicted pods stay Terminating on the dead node, as in Kubernetes,
+# until someone forces them out
+stuck=$(for f in "$P"/*; do jq -r 'select(.spec.nodeName == "a") | .metadata.name' "$f@json"; done)
+[ -n "$stuck" ] || fail "no pod left on the dead node"
+for p in $stuck; do
+	[ -n "$(jqf "$P/$p" .metadata.deletionTimestamp)" ] || fail "$p is not terminating"
+	kubefs --mount "$MNT" delete pod "$p" --grace-period=0 --force > "$T/force.out" 2>&1 ||
+		fail "force delete: $(cat "$T/force.out")"
+	expect_contains "$(cat "$T/force.out")" "Warning: Immediate deletion does not wait for confirmation"
+	expect_contains "$(cat "$T/force.out")" "pod \"$p\" deleted"
+	[ -e "$P/$p" ] && fail "$p still there after a forced delete"
+done
 echo ok
