@@ -16,6 +16,7 @@
 
 /* Write one line to f. severity: 'I', 'W' or 'E'. */
 void klog_vprintf(FILE *f, char severity, const char *component,
-		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+		  const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 #endif
