@@ -415,9 +415,11 @@ int dep_find_new_rs(struct dsync *s, bool create)
 		}
 	revision = max_old + 1;
 	if (s->nrs) {
+		/* not the replica annotations: they say what the set was
+		 * sized for, which proportional scaling needs (scale_rs()
+		 * updates them) */
 		bool changed = new_rs_annotations(s, s->nrs, revision);
 
-		changed |= replica_annotations(s, s->nrs);
 		if (cj_int(s->nrs, "spec.minReadySeconds", 0) !=
 		    cj_int(s->d, "spec.minReadySeconds", 0)) {
 			json_object_set_new(

@@ -133,6 +133,56 @@ static void test_hash(void **state)
 		assert_non_null(strchr("bcdfghjklmnpqrstvwxz2456789", *p));
 }
 
+static const char *surge_yaml(int replicas, const char *image)
+{
+	static char buf[640];
+
+	snprintf(buf, sizeof(buf),
+		 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: "
+		 "prop}\nspec:\n  replicas: %d\n  strategy: {type: "
+		 "RollingUpdate, rollingUpdate: {maxSurge: 3, maxUnavailable: "
+		 "0}}\n  selector: {matchLabels: {app: prop}}\n"
+		 "  template:\n    metadata: {labels: {app: prop}}\n"
+		 "    spec: {containers: [{name: c, image: \"%s\"}]}\n",
+		 replicas, image);
+	return buf;
+}
+
+struct prop_want {
+	long old, nw;
+};
+
+static bool prop_reached(void *ud)
+{
+	struct prop_want *w = ud;
+	_cleanup_json_ json_t *items = sets_of("prop");
+
+	return size_of(items, "p:1") == w->old &&
+	       size_of(items, "p:2") == w->nw;
+}
+
+/*
+ * No node runs the pods, so a rollout with maxUnavailable 0 stops at
+ * old 10 + new 3 (the surge). Scaling to 20 then spreads the 10 extra
+ * replicas (23 allowed with the surge) in proportion: 10*23/13 rounds to
+ * 18 for the old set, 3*23/13 to 5 for the new one.
+ */
+static void test_proportional(void **state)
+{
+	struct test_ctrl tc;
+	struct prop_want first = {10, -1}, mid = {10, 3}, scaled = {18, 5};
+
+	TEST_FS_REQUIRE(&fs);
+	assert_int_equal(test_ctrl_start(&tc, fs.c, "deployment"), 0);
+	put("apps/v1/deployments/default/prop", surge_yaml(10, "p:1"));
+	assert_true(test_ctrl_wait(prop_reached, &first));
+	put("apps/v1/deployments/default/prop", surge_yaml(10, "p:2"));
+	assert_true(test_ctrl_wait(prop_reached, &mid));
+	put("apps/v1/deployments/default/prop@scale", "20");
+	assert_true(test_ctrl_wait(prop_reached, &scaled));
+	test_ctrl_stop(&tc);
+}
+
 /* An empty selector would select every pod: validation refuses it, so
  * the controller never sees one; a selector that matches nothing just
  * makes a set whose pods are its own. */
@@ -166,6 +216,7 @@ int main(void)
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_recreate),
 	    cmocka_unit_test(test_selecting_all),
+	    cmocka_unit_test(test_proportional),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
