@@ -183,6 +183,51 @@ static void test_proportional(void **state)
 	test_ctrl_stop(&tc);
 }
 
+static bool deadline_exceeded(void *ud)
+{
+	_cleanup_json_ json_t *d = NULL;
+	json_t *c;
+
+	if (client_get(fs.c, kinds_by_path("apps", "v1", "deployments"),
+		       "default", ud, NULL, &d) < 0)
+		return false;
+	c = ctrl_condition(d, "Progressing");
+	return c && !strcmp(cj_str(c, "status") ?: "", "False") &&
+	       !strcmp(cj_str(c, "reason") ?: "", "ProgressDeadlineExceeded");
+}
+
+/* No node runs the pods: after progressDeadlineSeconds the Deployment
+ * says so, as `kubefs rollout status` expects. */
+static void test_progress_deadline(void **state)
+{
+	struct test_ctrl tc;
+	_cleanup_json_ json_t *d = NULL;
+	json_t *c;
+
+	TEST_FS_REQUIRE(&fs);
+	assert_int_equal(test_ctrl_start(&tc, fs.c, "replicaset,deployment"),
+			 0);
+	put("apps/v1/deployments/default/slow",
+	    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: slow}\n"
+	    "spec:\n  replicas: 1\n  progressDeadlineSeconds: 1\n"
+	    "  selector: {matchLabels: {app: slow}}\n  template:\n"
+	    "    metadata: {labels: {app: slow}}\n"
+	    "    spec: {containers: [{name: c, image: x}]}\n");
+	assert_true(test_ctrl_wait(deadline_exceeded, "slow"));
+	assert_int_equal(client_get(fs.c,
+				    kinds_by_path("apps", "v1", "deployments"),
+				    "default", "slow", NULL, &d),
+			 0);
+	c = ctrl_condition(d, "Progressing");
+	assert_int_equal(
+	    strncmp(cj_str(c, "message"), "ReplicaSet \"slow-", 17), 0);
+	assert_non_null(
+	    strstr(cj_str(c, "message"), "\" has timed out progressing."));
+	c = ctrl_condition(d, "Available");
+	assert_string_equal(cj_str(c, "reason"), "MinimumReplicasUnavailable");
+	test_ctrl_stop(&tc);
+}
+
 /* An empty selector would select every pod: validation refuses it, so
  * the controller never sees one; a selector that matches nothing just
  * makes a set whose pods are its own. */
@@ -217,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_recreate),
 	    cmocka_unit_test(test_selecting_all),
 	    cmocka_unit_test(test_proportional),
+	    cmocka_unit_test(test_progress_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
