@@ -29,6 +29,7 @@ struct informer {
 	const struct kind_info *kind;
 	char *ns, *labels, *fields;
 	unsigned resync_ms;
+	void (*transform)(json_t *obj);
 	struct informer_handlers handlers[INFORMER_HANDLERS_MAX];
 	size_t nhandlers;
 
@@ -117,6 +118,7 @@ int informer_new(struct client *c, const struct informer_opts *o,
 	inf->labels = dup_opt(o->label_selector, &failed);
 	inf->fields = dup_opt(o->field_selector, &failed);
 	inf->resync_ms = o->resync_ms;
+	inf->transform = o->transform;
 	inf->cache = json_object();
 	inf->wake[0] = inf->wake[1] = -1;
 	if (failed || !inf->cache ||
@@ -204,6 +206,8 @@ static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
 {
 	json_t *old;
 
+	if (inf->transform)
+		inf->transform(obj);
 	pthread_mutex_lock(&inf->lock);
 	old = json_incref(json_object_get(inf->cache, key));
 	if (old && client_object_rv(obj) <= client_object_rv(old) &&

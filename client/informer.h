@@ -70,6 +70,14 @@ struct informer_opts {
 	 * old == new for every cached object (client-go's resync period).
 	 */
 	unsigned resync_ms;
+	/*
+	 * May be NULL. Called on each object (owned by the informer, not yet
+	 * shared) before it is cached and handed to the add and update
+	 * handlers, to drop fields no consumer reads and save memory
+	 * (client-go's SetTransform). It must keep metadata.name,
+	 * metadata.namespace and metadata.resourceVersion.
+	 */
+	void (*transform)(json_t *obj);
 };
 
 /* Every handler may be NULL. Objects are borrowed for the call. */

@@ -69,6 +69,9 @@ int ctrl_informer(struct ctrl_ctx *ctx, const char *group, const char *version,
 		goto out;
 	}
 	io.kind = k;
+	/* pods are most of what is cached: keep what controllers read */
+	if (!strcmp(resource, "pods") && !strcmp(group, "core"))
+		io.transform = ctrl_slim_pod;
 	r = informer_new(ctx->c, &io, &ctx->inf[ctx->ninf]);
 	if (r == 0) {
 		ctx->inf_kind[ctx->ninf] = k;

@@ -56,6 +56,14 @@ bool pod_ready(const json_t *pod);
 bool pod_available(const json_t *pod, long min_ready, time_t now,
 		   long *ret_wait);
 
+/*
+ * Drop, in place, what no controller reads from a pod (an informer
+ * transform): spec but nodeName, tolerations and the containers' names
+ * and ports; status but phase, conditions, podIP and the containers'
+ * names and restart counts; metadata.managedFields.
+ */
+void ctrl_slim_pod(json_t *pod);
+
 /* A Kubernetes Time as seconds since the epoch, 0 if absent or bad. */
 time_t ctrl_time(const char *s);
 /* Now as a Kubernetes Time, in buf of CLIENT_TIME_MAX bytes. */

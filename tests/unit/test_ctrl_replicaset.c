@@ -190,6 +190,30 @@ static void test_rank(void **state)
 				    order[i]);
 }
 
+/* The pod informer's transform keeps what controllers read, no more. */
+static void test_slim_pod(void **state)
+{
+	_cleanup_json_ json_t *p = json_loads(
+	    "{\"metadata\":{\"name\":\"a\",\"labels\":{\"x\":\"1\"}},"
+	    "\"spec\":{\"nodeName\":\"n\",\"dnsPolicy\":\"ClusterFirst\","
+	    "\"tolerations\":[],\"containers\":[{\"name\":\"c\",\"image\":"
+	    "\"x\",\"ports\":[{\"name\":\"http\",\"containerPort\":80}]}]},"
+	    "\"status\":{\"phase\":\"Running\",\"qosClass\":\"BestEffort\","
+	    "\"podIP\":\"10.0.0.1\",\"containerStatuses\":[{\"name\":\"c\","
+	    "\"image\":\"x\",\"restartCount\":2}]}}",
+	    0, NULL);
+	_cleanup_json_ json_t *want = json_loads(
+	    "{\"metadata\":{\"name\":\"a\",\"labels\":{\"x\":\"1\"}},"
+	    "\"spec\":{\"nodeName\":\"n\",\"tolerations\":[],\"containers\":"
+	    "[{\"name\":\"c\",\"ports\":[{\"name\":\"http\",\"containerPort\":"
+	    "80}]}]},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\","
+	    "\"containerStatuses\":[{\"name\":\"c\",\"restartCount\":2}]}}",
+	    0, NULL);
+
+	ctrl_slim_pod(p);
+	assert_true(json_equal(p, want));
+}
+
 static void test_expectations(void **state)
 {
 	struct expectations *e;
@@ -235,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rank),
 	    cmocka_unit_test(test_expectations),
+	    cmocka_unit_test(test_slim_pod),
 	    cmocka_unit_test(test_controllers_flag),
 	    cmocka_unit_test(test_creates_and_scales),
 	    cmocka_unit_test(test_adopts_and_releases),
