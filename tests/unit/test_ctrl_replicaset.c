@@ -159,6 +159,55 @@ static void test_adopts_and_releases(void **state)
 	test_ctrl_stop(&tc);
 }
 
+static bool owned_counts(void *ud)
+{
+	_cleanup_json_ json_t *items = NULL;
+	size_t i, a = 0, b = 0;
+	json_t *p;
+
+	(void)ud;
+	if (client_list(fs.c, k_pod(), "default", "app=twin", NULL, NULL,
+			&items, NULL) < 0)
+		return false;
+	json_array_foreach (items, i, p) {
+		const char *owner = cj_str(ctrl_controller_ref(p), "name");
+
+		if (!pod_active(p))
+			continue;
+		if (owner && !strcmp(owner, "twin-a"))
+			a++;
+		else if (owner && !strcmp(owner, "twin-b"))
+			b++;
+		else
+			return false;
+	}
+	return a == 2 && b == 3;
+}
+
+/* Two ReplicaSets with the same selector never share or steal a pod:
+ * each keeps its own count through its controller references. */
+static void test_two_claimants(void **state)
+{
+	struct test_ctrl tc;
+	static const char *fmt =
+	    "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: %s}\n"
+	    "spec:\n  replicas: %d\n  selector: {matchLabels: {app: twin}}\n"
+	    "  template:\n    metadata: {labels: {app: twin}}\n"
+	    "    spec: {containers: [{name: c, image: nginx}]}\n";
+	char text[512];
+
+	TEST_FS_REQUIRE(&fs);
+	assert_int_equal(test_ctrl_start(&tc, fs.c, "replicaset"), 0);
+	snprintf(text, sizeof(text), fmt, "twin-a", 2);
+	put("apps/v1/replicasets/default/twin-a", text);
+	snprintf(text, sizeof(text), fmt, "twin-b", 3);
+	put("apps/v1/replicasets/default/twin-b", text);
+	assert_true(test_ctrl_wait(owned_counts, NULL));
+	test_fs_sleep_ms(300);
+	assert_true(owned_counts(NULL));
+	test_ctrl_stop(&tc);
+}
+
 static json_t *pod(const char *name, const char *node, const char *phase,
 		   bool ready, const char *created)
 {
@@ -263,6 +312,7 @@ int main(void)
 	    cmocka_unit_test(test_controllers_flag),
 	    cmocka_unit_test(test_creates_and_scales),
 	    cmocka_unit_test(test_adopts_and_releases),
+	    cmocka_unit_test(test_two_claimants),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
