@@ -85,8 +85,9 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (fh->kind == FH_WATCH)
-		fi->nonseekable = 1;
+	/* Streams are not marked nonseekable: file servers re-exporting the
+	 * tree (diod, NFS) read with pread(), and the stream ignores the
+	 * offset, so positional reads read the stream like read() does. */
 	if (fuse_reply_open(req, fi) != 0)
 		kfs_fh_free(fh);
 }

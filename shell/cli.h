@@ -36,6 +36,8 @@ struct cli_command {
 int cmd_up(struct cli *cli, int argc, char **argv);
 int cmd_down(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+/* export.c */
+int cmd_export(struct cli *cli, int argc, char **argv);
 /* get.c */
 int cmd_get(struct cli *cli, int argc, char **argv);
 /* apply.c */

@@ -60,6 +60,7 @@ static const struct cli_command commands[] = {
     {"up", cmd_up, "Start a one-node cluster on this machine", G_LOCAL},
     {"down", cmd_down, "Stop the cluster started by 'kubefs up'", G_LOCAL},
     {"status", cmd_status, "Show the cluster's components", G_LOCAL},
+    {"export", cmd_export, "Serve the cluster's tree over 9P or NFS", G_LOCAL},
     {"api-resources", cmd_api_resources,
      "Print the supported API resources on the server", G_OTHER},
     {"api-versions", cmd_api_versions,
