@@ -13,7 +13,7 @@ libcurl4-openssl-dev libseccomp-dev
 libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2
-diod munge
+diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils
 "
 
 missing=""

@@ -123,8 +123,9 @@ int export_wait_listen(const struct export_opts *o, const char *name)
 			return 0;
 		usleep(50000);
 	}
-	fprintf(stderr, "error: %s did not start listening on %s:%d; its log "
-			"(%s/log/%s.log) ends with:\n",
+	fprintf(stderr,
+		"error: %s did not start listening on %s:%d; its log "
+		"(%s/log/%s.log) ends with:\n",
 		name, o->host, o->port, o->state, name);
 	log_tail(o->state, name);
 	daemon_stop(o->state, name, NULL);
@@ -156,11 +157,10 @@ static int parse_listen(const char *s, struct export_opts *o)
 	if (!colon) {
 		colon = s - 1;
 	} else if (*s == '[' && colon > s && colon[-1] == ']') {
-		snprintf(o->host, sizeof(o->host), "%.*s",
-			 (int)(colon - s - 2), s + 1);
+		snprintf(o->host, sizeof(o->host), "%.*s", (int)(colon - s - 2),
+			 s + 1);
 	} else {
-		snprintf(o->host, sizeof(o->host), "%.*s", (int)(colon - s),
-			 s);
+		snprintf(o->host, sizeof(o->host), "%.*s", (int)(colon - s), s);
 	}
 	port = strtol(colon + 1, &end, 10);
 	if (!colon[1] || *end || port < 1 || port > 65535 ||
@@ -294,14 +294,15 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (verb && !strcmp(verb, "stop") &&
-	    (n == 2 || (n == 3 && (!strcmp(argv[2], "9p") ||
-				   !strcmp(argv[2], "nfs")))))
+	    (n == 2 ||
+	     (n == 3 && (!strcmp(argv[2], "9p") || !strcmp(argv[2], "nfs")))))
 		return stop(&o, n == 3 ? argv[2] : NULL);
 	if (!verb)
 		fprintf(stderr, "error: Required resource not specified.\n");
 	else
-		fprintf(stderr, "error: unknown command \"%s\" for \"kubefs "
-				"export\"\n",
+		fprintf(stderr,
+			"error: unknown command \"%s\" for \"kubefs "
+			"export\"\n",
 			verb);
 	flags_see_help(&export_help);
 	return 1;

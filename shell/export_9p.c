@@ -88,8 +88,9 @@ static int start_munged(const struct export_opts *o, const char *dir)
 
 		r = run(argv);
 		if (r < 0) {
-			fprintf(stderr, "error: cannot create the MUNGE key "
-					"%s\n",
+			fprintf(stderr,
+				"error: cannot create the MUNGE key "
+				"%s\n",
 				key);
 			return r;
 		}
@@ -102,9 +103,8 @@ static int start_munged(const struct export_opts *o, const char *dir)
 	{
 		char a_key[PATH_MAX + 16], a_sock[PATH_MAX + 16],
 		    a_pid[PATH_MAX + 16], a_seed[PATH_MAX + 16];
-		char *const argv[] = {munged,	"--foreground", "--force",
-				      a_key,	a_sock,		a_pid,
-				      a_seed,	NULL};
+		char *const argv[] = {munged, "--foreground", "--force", a_key,
+				      a_sock, a_pid,	      a_seed,	 NULL};
 
 		snprintf(a_key, sizeof(a_key), "--key-file=%s", key);
 		snprintf(a_sock, sizeof(a_sock), "--socket=%s", sock);
@@ -186,8 +186,8 @@ int export_9p_start(const struct export_opts *o)
 	char diod[PATH_MAX], mdir[PATH_MAX / 2 + 16], conf[PATH_MAX / 2 + 16],
 	    listen[96], note[2 * PATH_MAX];
 	bool private_munge = !munge_answers(MUNGE_SYSTEM_DIR);
-	char *argv[] = {diod,	     "--foreground", "--config-file",
-			conf,	     "--logdest",    "stderr",
+	char *argv[] = {diod, "--foreground", "--config-file",
+			conf, "--logdest",    "stderr",
 			NULL};
 	int r;
 
