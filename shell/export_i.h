@@ -11,14 +11,14 @@
 #include "shell/cli.h"
 
 struct export_opts {
-	const char *state;	 /* --state */
-	char mount[PATH_MAX];	 /* the tree, absolute */
-	char host[64];		 /* listen address, numeric */
-	int port;		 /* listen port */
-	bool read_only;		 /* --read-only */
-	const char *allow;	 /* nfs --allow: client addresses */
-	bool no_root_squash;	 /* nfs --no-root-squash */
-	char dir[PATH_MAX / 2];	 /* STATE/export */
+	const char *state;	/* --state */
+	char mount[PATH_MAX];	/* the tree, absolute */
+	char host[64];		/* listen address, numeric */
+	int port;		/* listen port */
+	bool read_only;		/* --read-only */
+	const char *allow;	/* nfs --allow: client addresses */
+	bool no_root_squash;	/* nfs --no-root-squash */
+	char dir[PATH_MAX / 2]; /* STATE/export */
 };
 
 /* Daemon names under the state directory. */

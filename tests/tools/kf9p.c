@@ -4,7 +4,7 @@
  * 9P client. It authenticates as diod expects (a MUNGE credential, from
  * `munge -n`, written to the auth fid) and attaches as the caller's uid.
  *
- *   kf9p [-s HOST:PORT] -a ANAME [--no-auth] CMD PATH
+ *   kf9p [-s HOST:PORT] -a ANAME [--no-auth] [-n COUNT] CMD PATH
  *
  *   cat PATH            print the file until end of file
  *   lines N PATH        print the first N lines (a watch stream), then stop
@@ -12,6 +12,9 @@
  *   append PATH < DATA  open with O_APPEND and write (a merge patch)
  *   rm PATH             remove (unlink)
  *   ls PATH             names in a directory, one a line
+ *
+ * -n COUNT repeats cat or put COUNT times on one connection (put writes
+ * PATH-0, PATH-1, ...), for bench/remote-bench.sh.
  *
  * Exit 0 on success; on failure exit 1 and print "STEP: ERRNAME" (e.g.
  * "clunk: EINVAL", the verdict at close) on stdout, the way kfwrite does.
@@ -53,7 +56,10 @@ struct msg {
 
 static int sock = -1;
 
-static void put1(struct msg *m, uint8_t v) { m->b[m->n++] = v; }
+static void put1(struct msg *m, uint8_t v)
+{
+	m->b[m->n++] = v;
+}
 
 static void put2(struct msg *m, uint16_t v)
 {
@@ -326,12 +332,14 @@ static int cmd_read(struct msg *m, const char *path, long lines)
 	return r ? die("clunk", r) : 0;
 }
 
+static char data[4 << 20];
+static size_t data_len;
+
 static int cmd_write(struct msg *m, const char *path, int append)
 {
-	static char data[4 << 20];
 	const char *slash = strrchr(path, '/');
 	char dir[4096];
-	size_t len = fread(data, 1, sizeof(data), stdin), done = 0;
+	size_t len = data_len, done = 0;
 	int r;
 
 	r = walk(m, path, 2);
@@ -417,8 +425,9 @@ static int cmd_ls(struct msg *m, const char *path)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kf9p [-s HOST:PORT] -a ANAME [--no-auth] "
-			"cat|lines N|put|append|rm|ls PATH\n");
+	fprintf(stderr,
+		"usage: kf9p [-s HOST:PORT] -a ANAME [--no-auth] [-n N] "
+		"cat|lines N|put|append|rm|ls PATH\n");
 	return 2;
 }
 
@@ -426,7 +435,9 @@ int main(int argc, char **argv)
 {
 	static struct msg m;
 	const char *server = "127.0.0.1:564", *aname = NULL, *cmd;
-	int auth = 1, i = 1;
+	int auth = 1, i = 1, r = 0;
+	long count = 1;
+	char name[4096];
 	long lines = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -434,6 +445,8 @@ int main(int argc, char **argv)
 			server = argv[++i];
 		else if (!strcmp(argv[i], "-a") && i + 1 < argc)
 			aname = argv[++i];
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			count = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--no-auth"))
 			auth = 0;
 		else
@@ -450,6 +463,20 @@ int main(int argc, char **argv)
 		return die("connect", errno ? errno : ECONNREFUSED);
 	if (attach(&m, aname, auth))
 		return 1;
+	if (!strcmp(cmd, "put") || !strcmp(cmd, "append"))
+		data_len = fread(data, 1, sizeof(data), stdin);
+	if (count > 1 && !strcmp(cmd, "cat")) {
+		for (long k = 0; k < count && !r; k++)
+			r = cmd_read(&m, argv[i + 1], 0);
+		return r;
+	}
+	if (count > 1 && !strcmp(cmd, "put")) {
+		for (long k = 0; k < count && !r; k++) {
+			snprintf(name, sizeof(name), "%s-%ld", argv[i + 1], k);
+			r = cmd_write(&m, name, 0);
+		}
+		return r;
+	}
 	if (!strcmp(cmd, "cat") || !strcmp(cmd, "lines"))
 		return cmd_read(&m, argv[i + 1], lines);
 	if (!strcmp(cmd, "put"))

@@ -63,7 +63,8 @@ static int show(int fd)
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
 	if (n < 0) {
-		printf("read: %s\n", errno == ESTALE ? "ESTALE" : strerror(errno));
+		printf("read: %s\n",
+		       errno == ESTALE ? "ESTALE" : strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -75,8 +76,8 @@ static int reopen(const char *mount, const char *in)
 	FILE *f = fopen(in, "rb");
 	int mfd, fd, r;
 
-	if (!fh || !f || fread(fh, 1, sizeof(*fh) + HANDLE_MAX, f) <
-			     sizeof(*fh)) {
+	if (!fh || !f ||
+	    fread(fh, 1, sizeof(*fh) + HANDLE_MAX, f) < sizeof(*fh)) {
 		perror(in);
 		return 1;
 	}
@@ -89,7 +90,8 @@ static int reopen(const char *mount, const char *in)
 	fd = open_by_handle_at(mfd, fh, O_RDONLY);
 	free(fh);
 	if (fd < 0) {
-		printf("open: %s\n", errno == ESTALE ? "ESTALE" : strerror(errno));
+		printf("open: %s\n",
+		       errno == ESTALE ? "ESTALE" : strerror(errno));
 		return 1;
 	}
 	r = show(fd);
