@@ -15,6 +15,12 @@
  *   again in every run: their generation is a random number drawn when
  *   the server starts, so a handle from another run fails with ESTALE
  *   instead of reaching another object.
+ *
+ * A node the table no longer holds (the kernel forgot it, or this run
+ * never saw it) is found again from its number: an object through the
+ * object numbers of this run, a directory by hashing the paths of the
+ * groups, versions, resources and namespace directories. Anything else
+ * is ESTALE.
  */
 #ifndef KUBEFS_FS_EXPORT_H
 #define KUBEFS_FS_EXPORT_H

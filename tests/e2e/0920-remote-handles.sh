@@ -14,17 +14,22 @@ expect_eq "$(kfhandle read "$MNT" "$T/dir.h")" a "directory by handle"
 
 stop_fs
 start_fs
+# directories keep their numbers: their handles survive the restart,
+# found again by kubefs-fs before anything looked their path up
+expect_eq "$(kfhandle read "$MNT" "$T/dir.h")" a \
+	"directory by handle after a restart"
 # objects are numbered again from the start: make b take a's old number
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {v: "b"}\n' > "$CM/b"
 cat "$CM/b" "$CM/a" > /dev/null
-out=$(kfhandle read "$MNT" "$T/a.h") && case $out in
-	*'v: a'*) ;; # the same object: fine
-	*) fail "a handle of the last run read something else: $out" ;;
+out=$(kfhandle read "$MNT" "$T/a.h") || true
+case $out in
+*'v: a'* | "open: ESTALE") ;;
+*) fail "a handle of the last run read something else: $out" ;;
 esac
-[ -n "$out" ] || fail "no answer for an old handle"
-case $out in *'v: a'* | "open: ESTALE") ;; *) fail "old object handle: $out" ;; esac
-# directories keep their numbers: their handles survive the restart
-ls "$CM" > /dev/null
-expect_eq "$(kfhandle read "$MNT" "$T/dir.h" | sort | tr '\n' ' ')" "a b " \
-	"directory by handle after a restart"
+# within a run, an object handle opens again after the kernel let go of
+# it (a change through the drop box drops its cached name)
+kfhandle save "$CM/b" "$T/b.h"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {v: "b2"}\n' \
+	> "$MNT/core/v1/configmaps/drop"
+expect_contains "$(kfhandle read "$MNT" "$T/b.h")" 'v: b2' "object by handle"
 echo ok
