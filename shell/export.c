@@ -264,6 +264,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 {
 	struct export_opts o = {.state = DAEMON_STATE_DEFAULT};
 	const char *listen = NULL, *verb;
+	static char cwd[PATH_MAX / 4], state[PATH_MAX / 2];
 	const struct flag flags[] = {
 	    {"allow", 0, FLAG_STRING, &o.allow, "'127.0.0.1'",
 	     "nfs: client addresses allowed, comma-separated (addresses, "
@@ -285,7 +286,14 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	if (r)
 		return r == FLAGS_HELP ? 0 : 1;
 	verb = n > 1 ? argv[1] : NULL;
-	snprintf(o.dir, sizeof(o.dir), "%s/export", o.state);
+	/* the servers get absolute paths: they may change directory */
+	if (o.state[0] != '/' && getcwd(cwd, sizeof(cwd))) {
+		snprintf(state, sizeof(state), "%s/%s", cwd, o.state);
+		o.state = state;
+	}
+	if (snprintf(o.dir, sizeof(o.dir), "%s/export", o.state) >=
+	    (int)sizeof(o.dir))
+		return cli_fail("--state %s: path too long", o.state);
 	if (verb && (!strcmp(verb, "9p") || !strcmp(verb, "nfs")) && n == 2)
 		return start(cli, verb, &o, listen);
 	if (verb && !strcmp(verb, "status") && n == 2) {
