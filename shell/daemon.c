@@ -115,6 +115,7 @@ pid_t daemon_spawn(const char *state, const char *name, char *const argv[],
 {
 	char log[PATH_MAX], pidf[PATH_MAX], exe[PATH_MAX];
 	int p[2], err = 0;
+	bool ok = false;
 	pid_t pid;
 	FILE *f;
 
@@ -143,10 +144,18 @@ pid_t daemon_spawn(const char *state, const char *name, char *const argv[],
 	}
 	close(p[0]);
 	f = fopen(pidf, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%ld %s\n", (long)pid, exe);
-	fclose(f);
+	if (f) {
+		ok = fprintf(f, "%ld %s\n", (long)pid, exe) > 0;
+		ok = fclose(f) == 0 && ok;
+	}
+	if (!ok) {
+		/* untracked, it could never be stopped: do not leave it */
+		err = errno ? errno : EIO;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		unlink(pidf);
+		return -err;
+	}
 	return pid;
 }
 

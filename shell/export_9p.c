@@ -218,13 +218,15 @@ int export_9p_start(const struct export_opts *o)
 	}
 	r = daemon_spawn(o->state, EXPORT_9P, argv,
 			 private_munge ? enter_private_munge : NULL, mdir);
-	if (r < 0) {
+	if (r < 0)
 		fprintf(stderr, "error: cannot start diod: %s\n", strerror(-r));
+	else
+		r = export_wait_listen(o, EXPORT_9P);
+	if (r < 0) {
+		/* no export: no munged of ours either */
+		daemon_stop(o->state, EXPORT_MUNGED, NULL);
 		return r;
 	}
-	r = export_wait_listen(o, EXPORT_9P);
-	if (r < 0)
-		return r;
 	snprintf(note, sizeof(note), "9P2000.L on %s, aname %s, %s, MUNGE %s",
 		 listen, o->mount, o->read_only ? "read-only" : "read-write",
 		 private_munge ? "key in STATE/export/munge (kubefs' munged)"

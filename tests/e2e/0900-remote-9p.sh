@@ -28,8 +28,10 @@ expect_eq "$(c9 diodcat "${A[@]}" resources)" "$(cat "$MNT/resources")" \
 expect_eq "$(c9 diodcat "${A[@]}" core/v1/configmaps/default/local)" \
 	"$(cat "$MNT/core/v1/configmaps/default/local")" "an object over 9P"
 
-# a blocking watch over 9P sees a create made over 9P
-c9 diodcat "${A[@]}" 'core/v1/configmaps/@watch?sendInitialEvents=false' \
+# a blocking watch over 9P sees a create made over 9P (resuming from
+# now, so it sees it however late it opens)
+rv=$(sed -n 's/^kubefs_store_resource_version //p' "$MNT/metrics")
+c9 diodcat "${A[@]}" "core/v1/configmaps/@watch?resourceVersion=$rv" \
 	> "$T/watch" 2> /dev/null &
 WATCH_PIDS=$!
 c9 kf9p "${A[@]}" lines 1 'core/v1/configmaps/default/@watch' > "$T/first"
@@ -38,6 +40,7 @@ printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: remote}\ndata: {b: "2"
 	c9 kf9p "${A[@]}" put core/v1/configmaps/default/remote ||
 	fail "create over 9P"
 wait_for grep -q '"name":"remote"' "$T/watch"
+kill -0 $WATCH_PIDS 2> /dev/null || fail "the 9P watch stream ended"
 kill $WATCH_PIDS 2>/dev/null || true
 expect_contains "$(cat "$MNT/core/v1/configmaps/default/remote")" 'b: "2"'
 
