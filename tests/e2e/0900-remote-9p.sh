@@ -16,6 +16,13 @@ expect_contains "$(cat "$T/err")" 'invalid argument "nowhere:1"'
 kubefs --mount "$MNT" export 9p --listen "127.0.0.1:$PORT9" --state "$S" \
 	> "$T/out" || fail "export 9p: $(cat "$T/out")"
 expect_contains "$(cat "$T/out")" "listening on 127.0.0.1:$PORT9"
+kubefs --mount "$MNT" export 9p --listen "127.0.0.1:$PORT9" --state "$S" \
+	> "$T/out" || fail "second export 9p"
+expect_contains "$(cat "$T/out")" "9p export already running"
+mkdir -p "$T/nowhere"
+kubefs --mount "$T/nowhere" export 9p --state "$T/state2" 2> "$T/err" &&
+	fail "exported a directory where no tree is served"
+expect_contains "$(cat "$T/err")" "The connection to the cluster at $T/nowhere was refused"
 kubefs export status --state "$S" > "$T/status"
 grep -q '^9p .*running (pid' "$T/status" || fail "status: $(cat "$T/status")"
 
