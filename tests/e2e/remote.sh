@@ -12,6 +12,7 @@ remote_cleanup() {
 	if [ -n "${MUNGED_PIDS:-}" ]; then
 		kill $MUNGED_PIDS 2>/dev/null || true
 	fi
+	set +e # or (exit 1) would end the trap before cleanup
 	(exit $rc)
 	cleanup
 }
