@@ -51,6 +51,12 @@ kill -0 $WATCH_PIDS 2> /dev/null || fail "the 9P watch stream ended"
 kill $WATCH_PIDS 2>/dev/null || true
 expect_contains "$(cat "$MNT/core/v1/configmaps/default/remote")" 'b: "2"'
 
+# replace: a whole new manifest over an existing object
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: local}\ndata: {a: "9"}\n' |
+	c9 kf9p "${A[@]}" put core/v1/configmaps/default/local ||
+	fail "replace over 9P"
+expect_contains "$(cat "$MNT/core/v1/configmaps/default/local")" 'a: "9"'
+
 # a manifest dropped in a resource dir; merge append; delete
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dropped}\n' |
 	c9 kf9p "${A[@]}" put core/v1/configmaps/drop.yaml ||

@@ -43,6 +43,11 @@ nfs-cp "$T/cm.yaml" "$(url core/v1/configmaps/default/remote)" > /dev/null ||
 	fail "create over NFS"
 expect_contains "$(cat "$CM/remote")" 'b: "2"' "created over NFS"
 
+# nfs-cp creates only (an exclusive create): no replace through it
+out=$(nfs-cp "$T/cm.yaml" "$(url core/v1/configmaps/default/remote)" 2>&1) &&
+	fail "nfs-cp replaced an object"
+expect_contains "$out" "EXIST"
+
 # a bad write is refused: no object, the reason in the writer's errors
 # (NFS CLOSE carries no error: the verdict does not reach nfs-cp)
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec: {}\n' > "$T/bad.yaml"
