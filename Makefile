@@ -9,6 +9,9 @@
 #   make bench        run the benchmarks in bench/
 #   make format / format-check
 #   make check-fresh  the README's commands on a clean Debian root
+#
+# Every target that compiles runs deps first (silent when nothing is
+# missing), so each works on its first run on a fresh machine.
 
 CC      ?= cc
 PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl
