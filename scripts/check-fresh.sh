@@ -179,16 +179,18 @@ main() {
 		say "$s: in a fresh root ($root), running:"
 		sed 's/^/    /' <<<"$cmds"
 		start=$(date +%s)
-		# set -x in the root shows each command as it runs. Ending
-		# unshare (as the trap does) kills everything in the namespaces.
+		# set -x in the root shows each command as it runs. unshare
+		# ignores SIGINT and SIGTERM while its child runs; killing it
+		# (as the trap does) kills everything in the namespaces.
 		unshare --mount --pid --fork --kill-child --propagation private \
 			"$top/scripts/check-fresh.sh" --inside "$root" "$cache" \
 			"set -x; $cmds" </dev/null >"$log" 2>&1 &
 		child=$!
-		trap 'kill "$child" 2>/dev/null; wait "$child"; exit 130' INT TERM
-		tail -n +1 -f --pid="$child" "$log" | sed -u 's/^/  | /'
+		trap 'kill -KILL "$child" 2>/dev/null; wait; exit 130' INT TERM
+		tail -n +1 -f --pid="$child" "$log" | sed -u 's/^/  | /' &
 		rc=0
 		wait "$child" || rc=$?
+		wait # for the last lines of the log
 		trap - INT TERM
 		if [ "$rc" = 0 ]; then
 			say "$s: ok ($(($(date +%s) - start)) s)"
