@@ -116,7 +116,7 @@ main() {
 			aptopts+=("--aptopt=$f")
 		fi
 	done
-	base_pkgs=make
+	base_pkgs="make"
 	key=$( (echo "$suite $base_pkgs"; cat "${sources[@]}" \
 		${aptconf[@]+"${aptconf[@]}"}) | sha256sum | cut -c1-12)
 	base=$cache/base-$suite-$key.tar

@@ -27,7 +27,7 @@ static void run_path(char *buf, size_t size, const char *state,
 
 bool daemon_alive(pid_t pid, const char *bin)
 {
-	char path[64], buf[512], *open_paren, *close_paren;
+	char path[64], buf[512], *open_paren, *close_paren, *comm;
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
@@ -51,9 +51,9 @@ bool daemon_alive(pid_t pid, const char *bin)
 	    close_paren[2] == 'x')
 		return false;
 	*close_paren = '\0';
-	return !strncmp(open_paren + 1, bin, COMM_MAX) &&
-	       strlen(open_paren + 1) == (strlen(bin) < COMM_MAX ? strlen(bin)
-								 : COMM_MAX);
+	comm = open_paren + 1;
+	return strlen(comm) == strnlen(bin, COMM_MAX) &&
+	       !strncmp(comm, bin, COMM_MAX);
 }
 
 /* The pid in NAME.pid into *ret_pid; its mtime into *ret_started. */
