@@ -26,6 +26,12 @@ alive() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] &&
 	! grep -q '^State:.*Z' "/proc/$1/status"; }
 disconnected() { [[ $(ls "$MNT" 2>&1) == *"Transport endpoint is not connected"* ]]; }
 ready_nodes() { [ "$(kubefs get nodes --no-headers 2>/dev/null | grep -c ' Ready ')" = 3 ]; }
+# died NAME: status shows NAME died (its exit may take a moment after
+# kill -9); the output is left in $T/st.out
+died() {
+	kubefs status --state "$S" > "$T/st.out" && return 1
+	grep -q "^$1  *died" "$T/st.out"
+}
 bound() { [ -n "$(jq -r '.spec.nodeName // ""' "$P/$1@json" 2>/dev/null)" ]; }
 mkpod() {
 	cat > "$P/$1" <<YAML
@@ -50,7 +56,7 @@ wait_for bound before
 # --- the API server is killed: the mount is left dead
 kill -9 "$FS"
 wait_for disconnected
-kubefs status --state "$S" > "$T/st.out" && fail "status succeeded with a dead server: $(cat "$T/st.out")"
+wait_for died kubefs-fs
 line=$(grep '^kubefs-fs ' "$T/st.out")
 expect_contains "$line" "died (pid $FS, started 20" "status of the dead server"
 expect_contains "$line" ", found dead 20" "status of the dead server"
@@ -90,7 +96,7 @@ grep -q '^mount  *healthy' "$T/st3.out" || fail "mount after the restart"
 
 # --- the same for another component: a dead pid is never "already running"
 kill -9 "$SCHED"
-wait_for test "$(kubefs status --state "$S" | grep -c '^kubefs-sched  *died')" = 1
+wait_for died kubefs-sched
 kubefs up --state "$S" --fake-nodes 3 > "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
 grep -q "^kubefs-sched  *died (pid $SCHED, found dead 20.*), started again$" "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
 grep -q '^kubefs-fs  *already running$' "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
