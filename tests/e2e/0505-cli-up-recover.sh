@@ -104,11 +104,15 @@ expect_eq "$(pid_of kubefs-fs)" "$FS2" "server pid after the scheduler's restart
 mkpod third
 wait_for bound third
 
-# --- down stops what runs and forgets the deaths
+# --- down stops what runs, names what died, and forgets the deaths
+kill -9 "$FAKE"
+wait_for died kubefs-node-fake
 kubefs down --state "$S" > "$T/down.out"
-for c in kubefs-fs kubefs-sched kubefs-node-fake; do
+for c in kubefs-fs kubefs-sched; do
 	grep -q "^$c  *stopped" "$T/down.out" || fail "down: $(cat "$T/down.out")"
 done
+grep -q "^kubefs-node-fake  *was not running (pid $FAKE died)$" "$T/down.out" ||
+	fail "down: $(cat "$T/down.out")"
 ls "$S"/run/*.died "$S"/run/*.pid 2>/dev/null && fail "down left records behind"
 mountpoint -q "$MNT" && fail "still mounted after down"
 kubefs status --state "$S" > "$T/st4.out" && fail "status succeeded after down"
