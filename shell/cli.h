@@ -38,6 +38,11 @@ int cmd_down(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 /* export.c */
 int cmd_export(struct cli *cli, int argc, char **argv);
+/*
+ * Stop the exports of the state directory: proto "9p" or "nfs", or every
+ * one when NULL. Prints a line for each server it stopped.
+ */
+void export_stop(const char *state, const char *proto);
 /* get.c */
 int cmd_get(struct cli *cli, int argc, char **argv);
 /* apply.c */

@@ -44,7 +44,7 @@ static const struct command_help export_help = {
 	     "[--allow ADDRS] [--state DIR] [options]",
 };
 
-int export_find_prog(const char *name, char *ret)
+int export_find_prog(const char *name, const char *packages, char *ret)
 {
 	const char *env = getenv("PATH");
 	char dirs[4096], *save = NULL, path[PATH_MAX];
@@ -59,6 +59,8 @@ int export_find_prog(const char *name, char *ret)
 			return 0;
 		}
 	}
+	fprintf(stderr, "error: %s is not installed (Debian package%s %s)\n",
+		name, strchr(packages, ',') ? "s" : "", packages);
 	return -ENOENT;
 }
 
@@ -114,10 +116,11 @@ static void log_tail(const char *state, const char *name)
 		fprintf(stderr, "  %s\n", p);
 }
 
-int export_wait_listen(const struct export_opts *o, const char *name)
+int export_wait_listen(const struct export_opts *o, const char *name,
+		       const char *bin)
 {
 	for (int i = 0; i < 200; i++) {
-		if (!daemon_pid(o->state, name))
+		if (!daemon_pid(o->state, name, bin))
 			break;
 		if (connect_tcp(o->host, o->port) == 0)
 			return 0;
@@ -128,17 +131,23 @@ int export_wait_listen(const struct export_opts *o, const char *name)
 		"(%s/log/%s.log) ends with:\n",
 		name, o->host, o->port, o->state, name);
 	log_tail(o->state, name);
-	daemon_stop(o->state, name, NULL);
+	daemon_stop(o->state, name, bin, NULL);
 	return -ECONNREFUSED;
+}
+
+static void info_path(char *buf, size_t size, const char *state,
+		      const char *name)
+{
+	daemon_path(buf, size, state, "export", name, ".info");
 }
 
 void export_note(const struct export_opts *o, const char *name,
 		 const char *line)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.info", o->dir, name);
+	info_path(path, sizeof(path), o->state, name);
 	f = fopen(path, "w");
 	if (!f)
 		return;
@@ -179,19 +188,20 @@ static int parse_listen(const char *s, struct export_opts *o)
 static int start(struct cli *cli, const char *proto, struct export_opts *o,
 		 const char *listen)
 {
-	const char *name = !strcmp(proto, "9p") ? EXPORT_9P : EXPORT_NFS;
+	bool p9 = !strcmp(proto, "9p");
+	const char *name = p9 ? EXPORT_9P : EXPORT_NFS;
 	pid_t pid;
 	int r;
 
 	snprintf(o->host, sizeof(o->host), "127.0.0.1");
-	o->port = !strcmp(proto, "9p") ? 564 : 2049;
+	o->port = p9 ? 564 : 2049;
 	if (listen && parse_listen(listen, o) < 0)
 		return 1;
 	if (cli_connect(cli) < 0)
 		return 1;
 	if (!realpath(cli->mount, o->mount))
 		return cli_fail("%s: %s", cli->mount, strerror(errno));
-	pid = daemon_pid(o->state, name);
+	pid = daemon_pid(o->state, name, p9 ? EXPORT_9P_BIN : EXPORT_NFS_BIN);
 	if (pid > 0) {
 		printf("%s export already running (pid %ld); 'kubefs export "
 		       "stop %s' first to change it\n",
@@ -199,11 +209,11 @@ static int start(struct cli *cli, const char *proto, struct export_opts *o,
 		return 0;
 	}
 	r = daemon_dirs(o->state);
-	if (r == 0 && mkdir(o->dir, 0755) < 0 && errno != EEXIST)
-		r = -errno;
+	if (r == 0)
+		r = daemon_mkdirs(o->dir);
 	if (r < 0)
 		return cli_fail("cannot create %s: %s", o->dir, strerror(-r));
-	r = !strcmp(proto, "9p") ? export_9p_start(o) : export_nfs_start(o);
+	r = p9 ? export_9p_start(o) : export_nfs_start(o);
 	if (r < 0)
 		return 1;
 	printf("%s export of %s listening on %s%s%s:%d%s\n", proto, o->mount,
@@ -213,18 +223,37 @@ static int start(struct cli *cli, const char *proto, struct export_opts *o,
 	return 0;
 }
 
+/* The exports' daemons, in the order they are stopped. */
+static const struct {
+	const char *proto, *name, *bin;
+} daemons[] = {
+    {"9p", EXPORT_9P, EXPORT_9P_BIN},
+    {"9p", EXPORT_MUNGED, EXPORT_MUNGED_BIN},
+    {"nfs", EXPORT_NFS, EXPORT_NFS_BIN},
+};
+
 static void show(const struct export_opts *o, const char *proto,
-		 const char *name)
+		 const char *name, const char *bin)
 {
-	char path[PATH_MAX + 64], line[1024] = "";
-	pid_t pid = daemon_pid(o->state, name);
+	char path[PATH_MAX], line[1024] = "", found[CLIENT_TIME_MAX];
+	pid_t pid = daemon_pid(o->state, name, bin);
+	struct timespec ts = {0};
+	struct daemon_death death;
 	FILE *f;
 
+	if (!pid && daemon_last_death(o->state, name, &death) == 0) {
+		ts.tv_sec = death.found;
+		client_format_time(&ts, false, found);
+		printf("%-5s died (pid %ld, found dead %s); see "
+		       "%s/log/%s.log\n",
+		       proto, (long)death.pid, found, o->state, name);
+		return;
+	}
 	if (!pid) {
 		printf("%-5s %s\n", proto, "stopped");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/%s.info", o->dir, name);
+	info_path(path, sizeof(path), o->state, name);
 	f = fopen(path, "r");
 	if (f) {
 		if (!fgets(line, sizeof(line), f))
@@ -235,29 +264,22 @@ static void show(const struct export_opts *o, const char *proto,
 	printf("%-5s running (pid %ld) %s\n", proto, (long)pid, line);
 }
 
-static int stop(const struct export_opts *o, const char *which)
+void export_stop(const char *state, const char *proto)
 {
-	static const struct {
-		const char *proto, *name;
-	} daemons[] = {
-	    {"9p", EXPORT_9P},
-	    {"9p", EXPORT_MUNGED},
-	    {"nfs", EXPORT_NFS},
-	};
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX];
 	bool killed;
 
 	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
-		if (which && strcmp(which, daemons[i].proto))
+		if (proto && strcmp(proto, daemons[i].proto))
 			continue;
-		if (daemon_stop(o->state, daemons[i].name, &killed))
-			printf("%-14s stopped%s\n", daemons[i].name,
+		if (daemon_stop(state, daemons[i].name, daemons[i].bin,
+				&killed))
+			printf("%-18s stopped%s\n", daemons[i].name,
 			       killed ? " (killed)" : "");
-		snprintf(path, sizeof(path), "%s/%s.info", o->dir,
-			 daemons[i].name);
+		daemon_forget(state, daemons[i].name);
+		info_path(path, sizeof(path), state, daemons[i].name);
 		unlink(path);
 	}
-	return 0;
 }
 
 int cmd_export(struct cli *cli, int argc, char **argv)
@@ -297,14 +319,16 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	if (verb && (!strcmp(verb, "9p") || !strcmp(verb, "nfs")) && n == 2)
 		return start(cli, verb, &o, listen);
 	if (verb && !strcmp(verb, "status") && n == 2) {
-		show(&o, "9p", EXPORT_9P);
-		show(&o, "nfs", EXPORT_NFS);
+		show(&o, "9p", EXPORT_9P, EXPORT_9P_BIN);
+		show(&o, "nfs", EXPORT_NFS, EXPORT_NFS_BIN);
 		return 0;
 	}
 	if (verb && !strcmp(verb, "stop") &&
 	    (n == 2 ||
-	     (n == 3 && (!strcmp(argv[2], "9p") || !strcmp(argv[2], "nfs")))))
-		return stop(&o, n == 3 ? argv[2] : NULL);
+	     (n == 3 && (!strcmp(argv[2], "9p") || !strcmp(argv[2], "nfs"))))) {
+		export_stop(o.state, n == 3 ? argv[2] : NULL);
+		return 0;
+	}
 	if (!verb)
 		fprintf(stderr, "error: Required resource not specified.\n");
 	else

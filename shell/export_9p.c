@@ -69,12 +69,9 @@ static int start_munged(const struct export_opts *o, const char *dir)
 	    sock[PATH_MAX], pidf[PATH_MAX], seed[PATH_MAX];
 	int r;
 
-	if (export_find_prog("munged", munged) < 0 ||
-	    export_find_prog("mungekey", mungekey) < 0) {
-		fprintf(stderr, "error: munged is not installed (Debian "
-				"package munge)\n");
+	if (export_find_prog(EXPORT_MUNGED_BIN, "munge", munged) < 0 ||
+	    export_find_prog("mungekey", "munge", mungekey) < 0)
 		return -ENOENT;
-	}
 	/* open to all, as the system's: clients of every uid connect */
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
@@ -98,7 +95,7 @@ static int start_munged(const struct export_opts *o, const char *dir)
 		       "munged\n",
 		       key);
 	}
-	if (daemon_pid(o->state, EXPORT_MUNGED) > 0)
+	if (daemon_pid(o->state, EXPORT_MUNGED, EXPORT_MUNGED_BIN) > 0)
 		return 0;
 	{
 		char a_key[PATH_MAX + 16], a_sock[PATH_MAX + 16],
@@ -120,13 +117,13 @@ static int start_munged(const struct export_opts *o, const char *dir)
 	for (int i = 0; i < 200; i++) {
 		if (munge_answers(dir))
 			return 0;
-		if (!daemon_pid(o->state, EXPORT_MUNGED))
+		if (!daemon_pid(o->state, EXPORT_MUNGED, EXPORT_MUNGED_BIN))
 			break;
 		usleep(50000);
 	}
 	fprintf(stderr, "error: munged did not start; see %s/log/%s.log\n",
 		o->state, EXPORT_MUNGED);
-	daemon_stop(o->state, EXPORT_MUNGED, NULL);
+	daemon_stop(o->state, EXPORT_MUNGED, EXPORT_MUNGED_BIN, NULL);
 	return -EIO;
 }
 
@@ -138,9 +135,11 @@ static int enter_private_munge(void *arg)
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount(dir, MUNGE_SYSTEM_DIR, NULL, MS_BIND, NULL) < 0) {
+		int r = -errno;
+
 		fprintf(stderr, "kubefs: cannot mount %s on %s: %s\n", dir,
-			MUNGE_SYSTEM_DIR, strerror(errno));
-		return 126;
+			MUNGE_SYSTEM_DIR, strerror(-r));
+		return r;
 	}
 	return 0;
 }
@@ -191,11 +190,8 @@ int export_9p_start(const struct export_opts *o)
 			NULL};
 	int r;
 
-	if (export_find_prog("diod", diod) < 0) {
-		fprintf(stderr, "error: diod is not installed (Debian package "
-				"diod)\n");
+	if (export_find_prog(EXPORT_9P_BIN, "diod", diod) < 0)
 		return -ENOENT;
-	}
 	snprintf(mdir, sizeof(mdir), "%s/munge", o->dir);
 	if (private_munge) {
 		if (mkdir(MUNGE_SYSTEM_DIR, 0755) < 0 && errno != EEXIST) {
@@ -221,10 +217,10 @@ int export_9p_start(const struct export_opts *o)
 	if (r < 0)
 		fprintf(stderr, "error: cannot start diod: %s\n", strerror(-r));
 	else
-		r = export_wait_listen(o, EXPORT_9P);
+		r = export_wait_listen(o, EXPORT_9P, EXPORT_9P_BIN);
 	if (r < 0) {
 		/* no export: no munged of ours either */
-		daemon_stop(o->state, EXPORT_MUNGED, NULL);
+		daemon_stop(o->state, EXPORT_MUNGED, EXPORT_MUNGED_BIN, NULL);
 		return r;
 	}
 	snprintf(note, sizeof(note), "9P2000.L on %s, aname %s, %s, MUNGE %s",

@@ -21,22 +21,28 @@ struct export_opts {
 	char dir[PATH_MAX / 2]; /* STATE/export */
 };
 
-/* Daemon names under the state directory. */
+/* Daemon names under the state directory, and their programs. */
 #define EXPORT_9P "export-9p"
+#define EXPORT_9P_BIN "diod"
 #define EXPORT_MUNGED "export-munged"
+#define EXPORT_MUNGED_BIN "munged"
 #define EXPORT_NFS "export-nfs"
+#define EXPORT_NFS_BIN "ganesha.nfsd"
 
 /*
  * Find a program in $PATH, /usr/sbin or /sbin; its absolute path into
- * ret (PATH_MAX bytes). 0 or -ENOENT.
+ * ret (PATH_MAX bytes). 0, or -ENOENT with a line naming the Debian
+ * packages (comma-separated) that install it.
  */
-int export_find_prog(const char *name, char *ret);
+int export_find_prog(const char *name, const char *packages, char *ret);
 
 /*
  * Wait up to 10 s until HOST:PORT accepts a TCP connection while daemon
- * NAME keeps running. 0, or -ECONNREFUSED with its log's tail printed.
+ * NAME (program bin) keeps running. 0, or -ECONNREFUSED with its log's
+ * tail printed and the daemon stopped.
  */
-int export_wait_listen(const struct export_opts *o, const char *name);
+int export_wait_listen(const struct export_opts *o, const char *name,
+		       const char *bin);
 
 /* Record a one-line description of a running export for `status`. */
 void export_note(const struct export_opts *o, const char *name,

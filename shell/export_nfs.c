@@ -107,11 +107,9 @@ int export_nfs_start(const struct export_opts *o)
 	char *argv[] = {ganesha, "-F", "-f", conf, "-L", log, "-p", pidf, NULL};
 	int r;
 
-	if (export_find_prog("ganesha.nfsd", ganesha) < 0) {
-		fprintf(stderr, "error: ganesha.nfsd is not installed (Debian "
-				"packages nfs-ganesha, nfs-ganesha-vfs)\n");
+	if (export_find_prog(EXPORT_NFS_BIN, "nfs-ganesha, nfs-ganesha-vfs",
+			     ganesha) < 0)
 		return -ENOENT;
-	}
 	snprintf(dir, sizeof(dir), "%s/nfs", o->dir);
 	snprintf(rec, sizeof(rec), "%s/recovery", dir);
 	snprintf(conf, sizeof(conf), "%s/ganesha.conf", dir);
@@ -137,7 +135,7 @@ int export_nfs_start(const struct export_opts *o)
 			strerror(-r));
 		return r;
 	}
-	r = export_wait_listen(o, EXPORT_NFS);
+	r = export_wait_listen(o, EXPORT_NFS, EXPORT_NFS_BIN);
 	if (r < 0)
 		return r;
 	snprintf(note, sizeof(note),

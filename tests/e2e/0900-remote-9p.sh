@@ -101,8 +101,8 @@ with_munge "$T/badmunge" diodcat "${A[@]}" version > /dev/null 2>&1 &&
 # stop ends what export started; a read-only export refuses writes
 pid=$(cut -d' ' -f1 "$S/run/export-9p.pid")
 kubefs export stop 9p --state "$S" > "$T/out"
-expect_contains "$(cat "$T/out")" "export-9p      stopped"
-kill -0 "$pid" 2>/dev/null && fail "diod still running after stop"
+expect_contains "$(cat "$T/out")" "export-9p          stopped"
+running "$pid" && fail "diod still running after stop"
 kubefs --mount "$MNT" export 9p --read-only --listen "127.0.0.1:$PORT9" \
 	--state "$S" > /dev/null || fail "read-only export"
 expect_eq "$(c9 diodcat "${A[@]}" version)" "$(cat "$MNT/version")"

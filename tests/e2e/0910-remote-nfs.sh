@@ -2,7 +2,8 @@
 # kubefs export nfs: nfs-ganesha (VFS FSAL) serving the FUSE mount over
 # NFSv4, reached with libnfs' user-space clients: reads, a create, a bad
 # write refused, no stale caches, the caller's uid, root squash,
-# read-only, and a client outside the allowed addresses.
+# read-only, a client outside the allowed addresses, and kubefs down
+# stopping the exports before the server.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remote.sh"
 command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"
@@ -80,5 +81,42 @@ expect_contains "$out" "ROFS"
 export_nfs --allow 192.0.2.1 --no-root-squash
 nfs-ls "$(url core)" > "$T/refused" 2>&1 && fail "a client outside --allow listed the tree"
 kubefs export stop --state "$S" > "$T/out"
-expect_contains "$(cat "$T/out")" "export-nfs     stopped"
+expect_contains "$(cat "$T/out")" "export-nfs         stopped"
+
+# kubefs down stops the exports before the server: ganesha (and diod)
+# hold files of the mount open, which would keep it busy
+M2=$T/mnt2 S2=$T/state2
+trap 'rc=$?; kubefs --mount "$M2" down --state "$S2" >/dev/null 2>&1 || true
+	(exit $rc); remote_cleanup' EXIT
+kubefs --mount "$M2" up --state "$S2" --nodes 0 > "$T/up.out" ||
+	fail "up: $(cat "$T/up.out")"
+kubefs --mount "$M2" export nfs --listen "127.0.0.1:$PORTNFS" --state "$S2" \
+	--no-root-squash > "$T/out" || fail "export nfs: $(cat "$T/out")"
+expect_eq "$(nfs-cat "nfs://127.0.0.1$M2/version?version=4&nfsport=$PORTNFS")" \
+	"$(cat "$M2/version")" "a read from the cluster of up"
+want="export-nfs"
+if command -v diod >/dev/null || [ -x /usr/sbin/diod ]; then
+	kubefs --mount "$M2" export 9p --listen "127.0.0.1:$PORT9" \
+		--state "$S2" > "$T/out" || fail "export 9p: $(cat "$T/out")"
+	want="export-9p $want"
+	[ -f "$S2/run/export-munged.pid" ] && want="$want export-munged"
+fi
+pids=$(cat "$S2"/run/export-*.pid)
+kubefs --mount "$M2" down --state "$S2" > "$T/down.out" ||
+	fail "down: $(cat "$T/down.out")"
+fs_line=$(grep -n '^kubefs-fs  *stopped' "$T/down.out" | cut -d: -f1)
+[ -n "$fs_line" ] || fail "down did not stop kubefs-fs: $(cat "$T/down.out")"
+for e in $want; do
+	line=$(grep -n "^$e  *stopped\$" "$T/down.out" | cut -d: -f1)
+	[ -n "$line" ] || fail "down did not stop $e: $(cat "$T/down.out")"
+	[ "$line" -lt "$fs_line" ] ||
+		fail "down stopped kubefs-fs before $e: $(cat "$T/down.out")"
+done
+for p in $pids; do
+	running "$p" && fail "pid $p of an export runs after down"
+done
+ls "$S2"/run/*.pid 2>/dev/null && fail "down left pid files"
+mountpoint -q "$M2" && fail "still mounted after down"
+kubefs export status --state "$S2" > "$T/status"
+grep -q '^nfs  *stopped$' "$T/status" || fail "status after down: $(cat "$T/status")"
 echo ok

@@ -18,6 +18,12 @@ remote_cleanup() {
 }
 trap remote_cleanup EXIT
 
+# running PID: PID is a process and not a zombie (an exited daemon waits
+# for init to reap it, which may take a moment)
+running() {
+	[ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # with_munge DIR CMD...: run CMD with DIR's munged as this machine's
 # (a private mount namespace), as a client of another machine would.
 with_munge() {
