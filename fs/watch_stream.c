@@ -12,6 +12,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
+#include "api/quote.h"
 #include "fs/server.h"
 #include "fs/watch_i.h"
 
@@ -51,25 +52,7 @@ static int hexval(char c)
 /* Go's strconv.Quote for the short values quoted in messages. */
 static void quote(char *buf, size_t size, const char *s)
 {
-	size_t o = 0;
-
-	if (size < 3)
-		return;
-	buf[o++] = '"';
-	for (; *s && o + 6 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
+	go_quote(s, strlen(s), buf, size);
 }
 
 /* URL-decode s[0..n) ('+' is a space) into a new string, as Go's
