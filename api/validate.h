@@ -207,9 +207,15 @@ bool is_c_identifier(const char *s);
 bool is_ip(const char *s);
 bool is_ipv4(const char *s);
 
-/* IsValidLabelValue's messages joined with ";" into buf, or NULL when
- * s is a valid label value. */
-const char *label_value_message(const char *s, char *buf, size_t size);
+/* IsValidLabelValue's messages joined with sep into buf, or NULL when
+ * s is a valid label value. Kubernetes joins with ";" for taints and
+ * tolerations, with "; " in label selectors. */
+const char *label_value_message(const char *s, const char *sep, char *buf,
+				size_t size);
+/* IsQualifiedName's messages joined with sep into buf (cut to size), or
+ * NULL when s is a valid qualified name (label key). */
+const char *qualified_name_message(const char *s, const char *sep, char *buf,
+				   size_t size);
 
 int vcheck_dns1123_label(struct validation *v, const char *child,
 			 const char *value);

@@ -326,7 +326,8 @@ int vcheck_label_value(struct validation *v, const char *child,
 	return r;
 }
 
-const char *label_value_message(const char *s, char *buf, size_t size)
+const char *label_value_message(const char *s, const char *sep, char *buf,
+				size_t size)
 {
 	size_t n = strlen(s);
 	bool too_long = n > 63, shape = n == 0 || qname_shape(s, n);
@@ -335,8 +336,36 @@ const char *label_value_message(const char *s, char *buf, size_t size)
 		return NULL;
 	snprintf(buf, size, "%s%s%s",
 		 too_long ? "must be no more than 63 characters" : "",
-		 too_long && !shape ? ";" : "", shape ? "" : LABEL_VALUE_MSG);
+		 too_long && !shape ? sep : "", shape ? "" : LABEL_VALUE_MSG);
 	return buf;
+}
+
+struct join_ctx {
+	const char *sep;
+	char *buf;
+	size_t size, len;
+};
+
+static void emit_join(void *ud, const char *msg)
+{
+	struct join_ctx *c = ud;
+	int n = snprintf(c->buf + c->len, c->size - c->len, "%s%s",
+			 c->len ? c->sep : "", msg);
+
+	if (n > 0)
+		c->len += (size_t)n < c->size - c->len ? (size_t)n
+						       : c->size - c->len - 1;
+}
+
+const char *qualified_name_message(const char *s, const char *sep, char *buf,
+				   size_t size)
+{
+	struct join_ctx c = {sep, buf, size, 0};
+
+	if (size == 0)
+		return NULL;
+	buf[0] = '\0';
+	return qname_check(s, emit_join, &c) ? buf : NULL;
 }
 
 int vcheck_config_map_key(struct validation *v, const char *child,

@@ -130,9 +130,10 @@ int client_get(struct client *c, const struct kind_info *k, const char *ns,
 /*
  * List the objects of kind k in namespace ns (NULL or "": all namespaces;
  * ignored for cluster-scoped kinds), optionally filtered by a label
- * selector ("app=web,tier!=db,env in (a,b),!canary", client/selector.h)
- * and a field selector ("metadata.name=x,spec.nodeName=n1"); NULL or ""
- * selects everything. Objects are read one by one through their @json
+ * selector ("app=web,tier!=db,env in (a,b),!canary", api/selector.h)
+ * and a field selector ("metadata.name=x,spec.nodeName=n1", only the
+ * fields the API server supports for k); NULL or "" selects everything.
+ * Both are parsed and matched exactly as the API server's watch does. Objects are read one by one through their @json
  * files; an entry that vanishes between readdir and read is skipped.
  *
  * *ret_items: a new JSON array of the objects, sorted by namespace then

@@ -707,7 +707,7 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		goto out;
 	}
 	if (q.label && *q.label) {
-		r = label_selector_parse(q.label, &ws->lsel, err);
+		r = label_selector_parse(q.label, err, &ws->lsel);
 		if (r == 0 && label_selector_size(ws->lsel) == 0) {
 			label_selector_free(ws->lsel);
 			ws->lsel = NULL;
@@ -716,8 +716,8 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 			goto out;
 	}
 	if (q.field && *q.field) {
-		r = field_selector_parse(q.field, kind->group, kind->kind,
-					 &ws->fsel, err);
+		r = field_selector_parse(q.field, kind->group, kind->kind, err,
+					 &ws->fsel);
 		if (r == 0 && field_selector_size(ws->fsel) == 0) {
 			field_selector_free(ws->fsel);
 			ws->fsel = NULL;

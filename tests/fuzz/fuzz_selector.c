@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs/selector.h"
+#include "api/selector.h"
 
 static const struct {
 	const char *group, *kind;
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	obj = object_from(text);
 
 	kf_error_init(&err);
-	r = label_selector_parse(text, &ls, &err);
+	r = label_selector_parse(text, &err, &ls);
 	if (r < 0) {
 		check_error("label", text, r, &err, ls);
 	} else {
@@ -102,8 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	k = size % (sizeof(kinds) / sizeof(kinds[0]));
 	kf_error_init(&err);
-	r = field_selector_parse(text, kinds[k].group, kinds[k].kind, &fs,
-				 &err);
+	r = field_selector_parse(text, kinds[k].group, kinds[k].kind, &err,
+				 &fs);
 	if (r < 0) {
 		check_error("field", text, r, &err, fs);
 	} else {
