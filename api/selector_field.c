@@ -187,16 +187,17 @@ static int unescape_value(char *s, struct selmsg *m)
 			}
 			n = *c ? utf8_decode(c, strlen(c), NULL) : 0;
 			selmsg_addf(m,
-				 "invalid field selector: invalid escape "
-				 "sequence: \\%.*s",
-				 (int)(n ? n : (*c ? 1 : 0)), c);
+				    "invalid field selector: invalid escape "
+				    "sequence: \\%.*s",
+				    (int)(n ? n : (*c ? 1 : 0)), c);
 			return -EINVAL;
 		}
 		if (*c == ',' || *c == '=') {
-			selmsg_addf(m,
-				 "invalid field selector: unescaped character "
-				 "in value: %d",
-				 *c);
+			selmsg_addf(
+			    m,
+			    "invalid field selector: unescaped character "
+			    "in value: %d",
+			    *c);
 			return -EINVAL;
 		}
 		*out++ = *c;
@@ -230,7 +231,7 @@ static int unknown_field(const char *label, bool own, struct kf_error *err)
 	} else {
 		selmsg_quote(&m, label, strlen(label));
 		selmsg_lit(&m, " is not a known field selector: only "
-			    "\"metadata.name\", \"metadata.namespace\"");
+			       "\"metadata.name\", \"metadata.namespace\"");
 	}
 	return selmsg_fail(err, &m);
 }
@@ -386,4 +387,3 @@ bool field_selector_matches(const struct field_selector *s, const json_t *obj)
 	}
 	return true;
 }
-

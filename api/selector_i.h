@@ -66,7 +66,6 @@ struct selset {
 	size_t n;
 };
 
-
 /* Add s[0..len) (borrowed) to set unless present. -ENOMEM. */
 int selset_add(struct selset *set, const char *s, size_t len);
 void selset_release(struct selset *set);

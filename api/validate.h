@@ -41,6 +41,7 @@
 
 #include "api/error.h"
 #include "api/kinds.h"
+#include "api/netaddr.h"
 #include "api/quantity.h"
 
 #define VALIDATE_MAX_ERRORS 20
@@ -203,9 +204,7 @@ bool is_qualified_name(const char *s);
 bool is_label_value(const char *s);
 bool is_config_map_key(const char *s);
 bool is_c_identifier(const char *s);
-/* IPv4 or IPv6 literal. */
-bool is_ip(const char *s);
-bool is_ipv4(const char *s);
+/* is_ip() and is_ipv4(): api/netaddr.h */
 
 /* IsValidLabelValue's messages joined with sep into buf, or NULL when
  * s is a valid label value. Kubernetes joins with ";" for taints and

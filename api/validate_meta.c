@@ -5,7 +5,6 @@
  */
 #include "api/validate.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -200,21 +199,6 @@ bool is_c_identifier(const char *s)
 		if (!alnum(*s) && *s != '_')
 			return false;
 	return true;
-}
-
-bool is_ipv4(const char *s)
-{
-	unsigned char b[4];
-
-	return s && inet_pton(AF_INET, s, b) == 1;
-}
-
-bool is_ip(const char *s)
-{
-	unsigned char b[16];
-
-	return s && (inet_pton(AF_INET, s, b) == 1 ||
-		     inet_pton(AF_INET6, s, b) == 1);
 }
 
 int name_messages(enum name_rule rule, const char *value, bool prefix,
