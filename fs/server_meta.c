@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "api/quantity.h"
+#include "api/validate.h"
 
 static void random_bytes(void *buf, size_t n)
 {
@@ -210,25 +211,7 @@ bool srv_same_object(const json_t *a, const json_t *b)
 
 bool srv_dns_subdomain(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	char prev = '.';
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (!alnum && c != '-' && c != '.')
-			return false;
-		/* labels start and end with an alphanumeric character */
-		if (!alnum && prev == '.')
-			return false;
-		if (c == '.' && prev == '-')
-			return false;
-		prev = c;
-	}
-	return prev != '-' && prev != '.';
+	return is_dns1123_subdomain(s);
 }
 
 static const char *go_json_type(const json_t *v)
