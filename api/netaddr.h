@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IPV4_STRLEN 16 /* "255.255.255.255" and NUL */
+#define IPV4_STRLEN 16	/* "255.255.255.255" and NUL */
 #define CIDR4_STRLEN 19 /* and "/32" */
 
 struct cidr4 {

@@ -104,8 +104,8 @@ static int res_max(struct pod_resources *a, const struct pod_resources *b,
 
 /* Parse every quantity of a requests/limits/overhead map into l, except
  * names l already has. */
-static int parse_map(const json_t *map, const char *path, struct pod_resources *l,
-		     struct kf_error *err)
+static int parse_map(const json_t *map, const char *path,
+		     struct pod_resources *l, struct kf_error *err)
 {
 	const char *name;
 	json_t *v;
@@ -122,7 +122,7 @@ static int parse_map(const json_t *map, const char *path, struct pod_resources *
 			return too_many(err);
 		snprintf(p, sizeof(p), "%s[%s]", path, name);
 		r = resource_quantity_parse(v, strcmp(name, "cpu") == 0, p, err,
-					 slot);
+					    slot);
 		if (r < 0)
 			return r;
 	}
@@ -177,11 +177,12 @@ int pod_requests(const json_t *spec, const struct pod_requests_opts *opts,
 	size_t i;
 	int r;
 
-	r = jfield_array(spec, "containers", "spec.containers", err, &containers);
+	r = jfield_array(spec, "containers", "spec.containers", err,
+			 &containers);
 	if (r < 0)
 		return r;
 	r = jfield_array(spec, "initContainers", "spec.initContainers", err,
-		      &inits);
+			 &inits);
 	if (r < 0)
 		return r;
 	json_array_foreach (containers, i, c) {
@@ -227,4 +228,3 @@ int pod_requests(const json_t *spec, const struct pod_requests_opts *opts,
 	*ret = sum;
 	return 0;
 }
-

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "api/clock.h"
 #include "api/quantity.h"
 #include "api/validate.h"
 
@@ -47,24 +48,16 @@ void srv_uuid(char buf[SRV_UUID_LEN])
 
 void srv_timestamp(time_t t, char buf[SRV_TIMESTAMP_LEN])
 {
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(buf, SRV_TIMESTAMP_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, SRV_TIMESTAMP_LEN, "1970-01-01T00:00:00Z");
+	rfc3339_format_sec(t, buf);
 }
 
 int srv_timestamp_parse(const char *s, time_t *ret)
 {
-	struct tm tm = {0};
-	const char *end;
+	struct timespec ts;
 
-	if (!s)
+	if (rfc3339_parse(s, &ts) < 0)
 		return -EINVAL;
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!end || *end)
-		return -EINVAL;
-	*ret = timegm(&tm);
+	*ret = ts.tv_sec;
 	return 0;
 }
 

@@ -43,16 +43,18 @@ static void expect(const char *json, const struct pod_requests_opts *o,
 
 #define C(req) "{\"name\":\"c\",\"resources\":{\"requests\":" req "}}"
 #define SIDECAR(req)                                                           \
-	"{\"name\":\"s\",\"restartPolicy\":\"Always\",\"resources\":{"        \
+	"{\"name\":\"s\",\"restartPolicy\":\"Always\",\"resources\":{"         \
 	"\"requests\":" req "}}"
 
 static void test_containers(void **state)
 {
 	(void)state;
 	expect("{}", NULL, 0, 0);
-	expect("{\"containers\":[" C("{\"cpu\":\"250m\",\"memory\":\"64Mi\"}") ","
-	       C("{\"cpu\":\"1\"}") "]}",
-	       NULL, 1250, 64 << 20);
+	expect(
+	    "{\"containers\":[" C(
+		"{\"cpu\":\"250m\",\"memory\":\"64Mi\"}") "," C("{\"cpu\":"
+								"\"1\"}") "]}",
+	    NULL, 1250, 64 << 20);
 	/* a limit stands in for a missing request */
 	expect("{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{"
 	       "\"cpu\":\"2\",\"memory\":\"1Gi\"},\"requests\":{\"cpu\":"
@@ -64,11 +66,17 @@ static void test_init_containers(void **state)
 {
 	(void)state;
 	/* an init container runs alone: the larger of it and the sum */
-	expect("{\"containers\":[" C("{\"cpu\":\"1\"}") "],"
-	       "\"initContainers\":[" C("{\"cpu\":\"3\"}") "]}",
+	expect("{\"containers\":[" C(
+		   "{\"cpu\":\"1\"}") "],"
+				      "\"initContainers\":[" C(
+					  "{\"cpu\":\"3\"}") "]}",
 	       NULL, 3000, 0);
-	expect("{\"containers\":[" C("{\"cpu\":\"2\",\"memory\":\"1Gi\"}") "],"
-	       "\"initContainers\":[" C("{\"cpu\":\"1\",\"memory\":\"2Gi\"}") "]}",
+	expect("{\"containers\":[" C(
+		   "{\"cpu\":\"2\",\"memory\":\"1Gi\"}") "],"
+							 "\"initContainers\":"
+							 "[" C("{\"cpu\":\"1\","
+							       "\"memory\":"
+							       "\"2Gi\"}") "]}",
 	       NULL, 2000, 2ll << 30);
 }
 
@@ -77,18 +85,28 @@ static void test_sidecars(void **state)
 	(void)state;
 	/* a sidecar keeps running: it adds to the sum and to every init
 	 * container started after it */
-	expect("{\"containers\":[" C("{\"cpu\":\"1\"}") "],"
-	       "\"initContainers\":[" SIDECAR("{\"cpu\":\"1\"}") "]}",
+	expect("{\"containers\":[" C(
+		   "{\"cpu\":\"1\"}") "],"
+				      "\"initContainers\":[" SIDECAR(
+					  "{\"cpu\":\"1\"}") "]}",
 	       NULL, 2000, 0);
-	expect("{\"containers\":[" C("{\"cpu\":\"1\"}") "],"
-	       "\"initContainers\":[" SIDECAR("{\"cpu\":\"1\"}") "," C(
-		   "{\"cpu\":\"3\"}") "]}",
-	       NULL, 4000, 0);
+	expect(
+	    "{\"containers\":[" C(
+		"{\"cpu\":\"1\"}") "],"
+				   "\"initContainers\":[" SIDECAR(
+				       "{\"cpu\":\"1\"}") "," C("{\"cpu\":"
+								"\"3\"}") "]}",
+	    NULL, 4000, 0);
 	/* an init container before the sidecar runs without it */
-	expect("{\"containers\":[" C("{\"cpu\":\"1\"}") "],"
-	       "\"initContainers\":[" C("{\"cpu\":\"3\"}") "," SIDECAR(
-		   "{\"cpu\":\"1\"}") "]}",
-	       NULL, 3000, 0);
+	expect(
+	    "{\"containers\":[" C(
+		"{\"cpu\":\"1\"}") "],"
+				   "\"initContainers\":[" C(
+				       "{\"cpu\":\"3\"}") "," SIDECAR("{\"cp"
+								      "u\":"
+								      "\"1\""
+								      "}") "]}",
+	    NULL, 3000, 0);
 }
 
 static void test_overhead_and_defaults(void **state)
@@ -100,11 +118,27 @@ static void test_overhead_and_defaults(void **state)
 	};
 
 	(void)state;
-	expect("{\"containers\":[" C("{\"cpu\":\"1\"}") "],"
-	       "\"initContainers\":[" SIDECAR("{\"cpu\":\"1\"}") "," C(
-		   "{\"cpu\":\"3\"}") "],"
-	       "\"overhead\":{\"cpu\":\"500m\",\"memory\":\"10Mi\"}}",
-	       NULL, 4500, 10 << 20);
+	expect(
+	    "{\"containers\":[" C(
+		"{\"cpu\":\"1\"}") "],"
+				   "\"initContainers\":[" SIDECAR(
+				       "{\"cpu\":\"1\"}") "," C("{\"cpu\":"
+								"\"3\"}") "],"
+									  "\"ov"
+									  "erhe"
+									  "ad\""
+									  ":{"
+									  "\"cp"
+									  "u\":"
+									  "\"50"
+									  "0m\""
+									  ",\"m"
+									  "emor"
+									  "y\":"
+									  "\"10"
+									  "Mi\""
+									  "}}",
+	    NULL, 4500, 10 << 20);
 	/* the scheduler's scoring view: unmentioned cpu and memory */
 	expect("{\"containers\":[" C("{}") "," C("{\"cpu\":\"1\"}") "]}", &nz,
 	       1100, 400 << 20);
@@ -151,8 +185,8 @@ static void test_errors(void **state)
 	expect_bad("{\"containers\":{}}",
 		   "spec.containers: Invalid value: must be an array");
 	expect_bad("{\"overhead\":{\"cpu\":\"lots\"}}",
-		   "spec.overhead[cpu]: Invalid value: \"lots\": "
-		   QUANTITY_FORMAT_ERROR);
+		   "spec.overhead[cpu]: Invalid value: "
+		   "\"lots\": " QUANTITY_FORMAT_ERROR);
 	for (int i = 0; i <= POD_RESOURCES_MAX; i++) {
 		len = strlen(many);
 		snprintf(many + len, sizeof(many) - len, "%s\"r%d\":\"1\"",
