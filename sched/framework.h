@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #include "api/error.h"
-#include "sched/strmap.h"
+#include "api/strmap.h"
 
 #define SCHED_MAX_NODE_SCORE 100
 #define SCHED_DEFAULT_SCHEDULER "default-scheduler"
