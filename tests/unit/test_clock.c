@@ -75,8 +75,8 @@ static void test_monotonic(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	mono_deadline(1500, &later);
 	assert_true(later.tv_nsec >= 0 && later.tv_nsec < 1000000000);
-	assert_true(later.tv_sec > now.tv_sec ||
-		    (later.tv_sec == now.tv_sec && later.tv_nsec > now.tv_nsec));
+	assert_true(later.tv_sec > now.tv_sec || (later.tv_sec == now.tv_sec &&
+						  later.tv_nsec > now.tv_nsec));
 	assert_true(later.tv_sec - now.tv_sec >= 1);
 }
 

@@ -22,9 +22,9 @@ static void test_fnv1a(void **state)
 	assert_true(fnv1a(FNV1A_OFFSET, "", 0) == 0xcbf29ce484222325ull);
 	assert_true(fnv1a(FNV1A_OFFSET, "a", 1) == 0xaf63dc4c8601ec8cull);
 	assert_true(fnv1a(FNV1A_OFFSET, "foobar", 6) == 0x85944171f73967e8ull);
-	assert_int_equal(fnv1a_str_index("foobar"),
-			 (size_t)(0x85944171f73967e8ull ^
-				  (0x85944171f73967e8ull >> 29)));
+	assert_int_equal(
+	    fnv1a_str_index("foobar"),
+	    (size_t)(0x85944171f73967e8ull ^ (0x85944171f73967e8ull >> 29)));
 }
 
 static void test_put_get_remove(void **state)
