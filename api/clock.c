@@ -120,12 +120,17 @@ int rfc3339_parse(const char *s, struct timespec *ret)
 	return 0;
 }
 
-uint64_t mono_ms(void)
+uint64_t mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t mono_ms(void)
+{
+	return mono_us() / 1000;
 }
 
 void mono_deadline(uint64_t ms, struct timespec *ret)

@@ -31,8 +31,9 @@ char *rfc3339_format_sec(time_t t, char buf[RFC3339_MAX]);
 /* Parse s into *ret. -EINVAL when s is not RFC 3339; *ret untouched. */
 int rfc3339_parse(const char *s, struct timespec *ret);
 
-/* CLOCK_MONOTONIC in milliseconds. */
+/* CLOCK_MONOTONIC in milliseconds, and in microseconds. */
 uint64_t mono_ms(void);
+uint64_t mono_us(void);
 
 /*
  * The CLOCK_MONOTONIC instant ms from now, for pthread_cond_timedwait on

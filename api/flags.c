@@ -113,7 +113,8 @@ int flags_duration(const char *s, long long *ret_ms)
 		*ret_ms = strtoll(s, NULL, 10) * 1000;
 		return 0;
 	}
-	if (go_duration_parse(s, NULL, &ns) < 0 || ns / 1000000 > (uint64_t)1e15)
+	if (go_duration_parse(s, NULL, &ns) < 0 ||
+	    ns / 1000000 > (uint64_t)1e15)
 		return -EINVAL;
 	*ret_ms = (long long)(ns / 1000000);
 	return 0;
@@ -321,9 +322,9 @@ static int parse_short(const struct flag *flags, int argc, char **argv, int *i,
 		if (!f) {
 			if (*p == 'h')
 				return FLAGS_HELP;
-			return kf_error_set(err, -EINVAL,
-					    "unknown shorthand flag: '%c' in %s",
-					    *p, a);
+			return kf_error_set(
+			    err, -EINVAL, "unknown shorthand flag: '%c' in %s",
+			    *p, a);
 		}
 		if (takes_no_value(f)) {
 			if (p[1] == '=')
@@ -337,9 +338,9 @@ static int parse_short(const struct flag *flags, int argc, char **argv, int *i,
 			return set_value(f, f->name,
 					 p[1] == '=' ? p + 2 : p + 1, err);
 		if (*i + 1 >= argc)
-			return kf_error_set(err, -EINVAL,
-					    "flag needs an argument: '%c' in %s",
-					    *p, a);
+			return kf_error_set(
+			    err, -EINVAL, "flag needs an argument: '%c' in %s",
+			    *p, a);
 		return set_value(f, f->name, argv[++*i], err);
 	}
 	return 0;

@@ -25,8 +25,8 @@ size_t klog_header(char severity, const struct timespec *now, int pid,
 	if (!gmtime_r(&sec, &tm))
 		memset(&tm, 0, sizeof(tm));
 	n = snprintf(buf, size, "%c%02d%02d %02d:%02d:%02d.%06ld %7d %s] ",
-		     severity, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, now->tv_nsec / 1000, pid, component);
+		     severity, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		     tm.tm_sec, now->tv_nsec / 1000, pid, component);
 	if (n < 0)
 		return 0;
 	return (size_t)n < size ? (size_t)n : size - 1;
@@ -44,8 +44,9 @@ void klogv(char severity, const char *fmt, va_list ap)
 			  sizeof(line) - 1);
 	n = vsnprintf(line + len, sizeof(line) - 1 - len, fmt, ap);
 	if (n > 0)
-		len += (size_t)n < sizeof(line) - 1 - len ? (size_t)n
-							 : sizeof(line) - 2 - len;
+		len += (size_t)n < sizeof(line) - 1 - len
+			   ? (size_t)n
+			   : sizeof(line) - 2 - len;
 	line[len++] = '\n';
 	/* one write: lines of concurrent writers never mix */
 	if (write(STDERR_FILENO, line, len) < 0) {

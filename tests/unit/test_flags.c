@@ -87,8 +87,8 @@ static void test_syntax(void **state)
 	char pos[256];
 
 	(void)state;
-	assert_int_equal(run(&v, &err, pos, "pods", "--name", "x", "-Aw",
-			     "web", "--count=3", NULL),
+	assert_int_equal(run(&v, &err, pos, "pods", "--name", "x", "-Aw", "web",
+			     "--count=3", NULL),
 			 0);
 	assert_string_equal(pos, "pods web");
 	assert_string_equal(v.name, "x");
@@ -184,10 +184,11 @@ static void test_klog_header(void **state)
 	char buf[128];
 
 	(void)state;
-	assert_int_equal(klog_header('I', &t, 4242, "kubefs-sched", buf,
-				     sizeof(buf)),
-			 strlen("I0102 15:04:05.123456    4242 kubefs-sched] "));
-	assert_string_equal(buf, "I0102 15:04:05.123456    4242 kubefs-sched] ");
+	assert_int_equal(
+	    klog_header('I', &t, 4242, "kubefs-sched", buf, sizeof(buf)),
+	    strlen("I0102 15:04:05.123456    4242 kubefs-sched] "));
+	assert_string_equal(buf,
+			    "I0102 15:04:05.123456    4242 kubefs-sched] ");
 	klog_header('E', &t, 7, "x", buf, 8);
 	assert_string_equal(buf, "E0102 1");
 }
