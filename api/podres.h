@@ -17,7 +17,8 @@
  * up (Value). Sums saturate at INT64_MAX instead of wrapping.
  *
  * Limits: at most POD_RESOURCES_MAX distinct resource names per pod.
- * Thread safety: pure functions over borrowed JSON; nothing allocates.
+ * Thread safety: pure functions over borrowed JSON; the only allocation
+ * is the rendering of a bad value into an error message.
  */
 #ifndef KUBEFS_API_PODRES_H
 #define KUBEFS_API_PODRES_H
