@@ -65,17 +65,23 @@ static bool label_shape(const char *s, size_t n)
 	return true;
 }
 
-static bool subdomain_shape(const char *s)
+/* Dot-separated label_shape()s over s[0..n), no length limit. */
+static bool subdomain_shape_n(const char *s, size_t n)
 {
-	const char *dot;
+	const char *end = s + n, *dot;
 
 	do {
-		dot = strchr(s, '.');
-		if (!label_shape(s, dot ? (size_t)(dot - s) : strlen(s)))
+		dot = memchr(s, '.', (size_t)(end - s));
+		if (!label_shape(s, (size_t)((dot ? dot : end) - s)))
 			return false;
 		s = dot + 1;
 	} while (dot);
 	return true;
+}
+
+static bool subdomain_shape(const char *s)
+{
+	return subdomain_shape_n(s, strlen(s));
 }
 
 bool is_dns1123_label(const char *s)
@@ -122,18 +128,14 @@ static int qname_check(const char *value, emit_fn emit, void *ud)
 	}
 	if (slash) {
 		size_t plen = (size_t)(slash - value);
-		char prefix[256];
 
 		name = slash + 1;
 		if (plen == 0) {
 			emit(ud, "prefix part must be non-empty");
 			n++;
 		} else {
-			bool shape;
+			bool shape = subdomain_shape_n(value, plen);
 
-			snprintf(prefix, sizeof(prefix), "%.*s",
-				 (int)(plen < 255 ? plen : 255), value);
-			shape = plen < 255 && subdomain_shape(prefix);
 			if (plen > 253) {
 				emit(ud, "prefix part must be no more than 253 "
 					 "characters");

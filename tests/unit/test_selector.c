@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,7 +206,7 @@ static void test_label_limits(void **state)
 	char *big = malloc(SELECTOR_MAX_TEXT + 2);
 	struct label_selector *s = NULL;
 	struct kf_error err;
-	char key[80];
+	char key[80], want[512];
 
 	(void)state;
 	memset(big, 'a', SELECTOR_MAX_TEXT + 1);
@@ -220,6 +221,16 @@ static void test_label_limits(void **state)
 	assert_int_equal(label_selector_parse(key, &err, &s), -EINVAL);
 	assert_non_null(strstr(err.msg, "name part must be no more than 63 "
 					"characters"));
+	/* a long prefix of the right shape: only its length is wrong */
+	memset(big, 'a', 300);
+	memcpy(big + 300, "/x", 3);
+	kf_error_init(&err);
+	assert_int_equal(label_selector_parse(big, &err, &s), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "unable to parse requirement: <nil>: Invalid value: \"%s\": "
+		 "prefix part must be no more than 253 characters",
+		 big);
+	assert_string_equal(err.msg, want);
 	key[63] = '\0';
 	assert_int_equal(label_selector_parse(key, &err, &s), 0);
 	assert_int_equal(label_selector_size(s), 1);
