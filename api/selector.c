@@ -61,7 +61,7 @@ int selmsg_fail(struct kf_error *err, const struct selmsg *m)
 }
 
 /* Go's strconv.ParseInt(s, 10, 64). */
-static bool parse_int64(const char *s, size_t n, long long *ret)
+bool sel_parse_int64(const char *s, size_t n, long long *ret)
 {
 	char buf[32];
 	char *end;
@@ -431,7 +431,7 @@ static void label_req_release(struct label_req *r)
 
 /* The number of values op takes, as NewRequirement checks it; NULL when
  * the count is right. */
-static const char *count_error(enum label_op op, size_t n)
+const char *sel_count_error(enum label_op op, size_t n)
 {
 	switch (op) {
 	case LOP_IN:
@@ -470,7 +470,7 @@ int sel_new_requirement(const char *key, size_t keylen, enum label_op op,
 			const struct selset *set, struct selmsg *m,
 			struct label_req *r)
 {
-	const char *count = count_error(op, set->n);
+	const char *count = sel_count_error(op, set->n);
 	struct selmsg one;
 	char **vals;
 	unsigned nerr = 0;
@@ -490,7 +490,8 @@ int sel_new_requirement(const char *key, size_t keylen, enum label_op op,
 			selmsg_reset(&one);
 			if (pass == 0) {
 				if ((op != LOP_GT && op != LOP_LT) ||
-				    parse_int64(set->s[i], set->len[i], &num))
+				    sel_parse_int64(set->s[i], set->len[i],
+						    &num))
 					continue;
 				selmsg_addf(&one,
 					    "values[%zu]: Invalid value: ", i);
@@ -548,7 +549,7 @@ int sel_new_requirement(const char *key, size_t keylen, enum label_op op,
 		r->nvalues++;
 	}
 	if ((op == LOP_GT || op == LOP_LT) &&
-	    !parse_int64(set->s[0], set->len[0], &r->num))
+	    !sel_parse_int64(set->s[0], set->len[0], &r->num))
 		r->num = 0;
 	return 0;
 }
@@ -691,32 +692,39 @@ static bool has_value(const struct label_req *r, const char *v)
 	return false;
 }
 
-static bool req_matches(const struct label_req *r, const json_t *labels)
+bool sel_op_holds(enum label_op op, const char *have, bool in_values,
+		  long long want)
 {
-	const char *v = json_string_value(json_object_get(labels, r->key));
 	long long num;
 
-	switch (r->op) {
+	switch (op) {
 	case LOP_IN:
 	case LOP_EQ:
 	case LOP_DEQ:
-		return v && has_value(r, v);
+		return have && in_values;
 	case LOP_NOTIN:
 	case LOP_NEQ:
-		return !v || !has_value(r, v);
+		return !have || !in_values;
 	case LOP_EXISTS:
-		return v != NULL;
+		return have != NULL;
 	case LOP_NOT_EXISTS:
-		return v == NULL;
+		return have == NULL;
 	case LOP_GT:
 	case LOP_LT:
-		if (!v || !parse_int64(v, strlen(v), &num))
+		if (!have || !sel_parse_int64(have, strlen(have), &num))
 			return false;
-		return r->op == LOP_GT ? num > r->num : num < r->num;
+		return op == LOP_GT ? num > want : num < want;
 	case LOP_NONE:
 		break;
 	}
 	return false;
+}
+
+static bool req_matches(const struct label_req *r, const json_t *labels)
+{
+	const char *v = json_string_value(json_object_get(labels, r->key));
+
+	return sel_op_holds(r->op, v, v && has_value(r, v), r->num);
 }
 
 bool label_selector_matches(const struct label_selector *s,

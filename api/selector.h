@@ -81,6 +81,19 @@ int label_selector_from_node_requirements(const json_t *exprs,
 					  struct kf_error *err,
 					  struct label_selector **ret);
 
+/*
+ * The same conversions, matched at once without building anything (no
+ * allocation): 1 when labels (borrowed; NULL or a non-object: no labels)
+ * satisfy the metav1.LabelSelector selector, 0 when not (NULL selects
+ * nothing, {} everything), -EINVAL when label_selector_from_api() would
+ * refuse it. For one-off checks (validation, a scheduling filter); build
+ * the selector once when it is matched against many label sets.
+ */
+int label_selector_api_matches(const json_t *selector, const json_t *labels);
+
+/* The same for a NodeSelectorTerm's matchExpressions (NULL or [] holds). */
+int label_selector_node_matches(const json_t *exprs, const json_t *labels);
+
 /* NULL is a no-op. */
 void label_selector_free(struct label_selector *s);
 

@@ -81,6 +81,18 @@ int sel_new_requirement(const char *key, size_t keylen, enum label_op op,
 			const struct selset *set, struct selmsg *m,
 			struct label_req *r);
 
+/* Go's strconv.ParseInt(s[0..n), 10, 64). */
+bool sel_parse_int64(const char *s, size_t n, long long *ret);
+
+/* NewRequirement's check of the number of values op takes: NULL when n
+ * is right, else the message. */
+const char *sel_count_error(enum label_op op, size_t n);
+
+/* Does a requirement hold for the label value have (NULL: absent)?
+ * in_values: have is one of its values; want: its Gt/Lt integer. */
+bool sel_op_holds(enum label_op op, const char *have, bool in_values,
+		  long long want);
+
 /* End of a parse with result r: sort sel and hand it to *ret, or free it
  * and report m (-EINVAL) or out of memory. Returns r or 0. */
 int sel_finish(struct label_selector *sel, int r, const struct selmsg *m,

@@ -19,13 +19,12 @@ bool selector_is_empty(const json_t *selector)
 
 int selector_matches_labels(const json_t *selector, const json_t *labels)
 {
-	_cleanup_label_selector_ struct label_selector *sel = NULL;
+	int r;
 
 	if (!json_is_object(selector))
 		return 0;
-	if (label_selector_from_api(selector, NULL, &sel) < 0)
-		return -1;
-	return label_selector_matches(sel, labels);
+	r = label_selector_api_matches(selector, labels);
+	return r < 0 ? -1 : r;
 }
 
 void validate_label_selector(struct validation *v, const json_t *selector,

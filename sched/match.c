@@ -35,12 +35,8 @@ static bool name_requirement_holds(const json_t *req, const char *name)
 
 bool sched_selector_matches(const json_t *selector, const json_t *labels)
 {
-	_cleanup_label_selector_ struct label_selector *sel = NULL;
-
-	if (!json_is_object(selector) ||
-	    label_selector_from_api(selector, NULL, &sel) < 0)
-		return false;
-	return label_selector_matches(sel, labels);
+	return json_is_object(selector) &&
+	       label_selector_api_matches(selector, labels) == 1;
 }
 
 bool sched_node_term_matches(const json_t *term, const json_t *labels,
@@ -54,10 +50,7 @@ bool sched_node_term_matches(const json_t *term, const json_t *labels,
 	me = json_object_get(term, "matchExpressions");
 	mf = json_object_get(term, "matchFields");
 	if (json_array_size(me)) {
-		_cleanup_label_selector_ struct label_selector *sel = NULL;
-
-		if (label_selector_from_node_requirements(me, NULL, &sel) < 0 ||
-		    !label_selector_matches(sel, labels))
+		if (label_selector_node_matches(me, labels) != 1)
 			return false;
 		n += json_array_size(me);
 	}

@@ -546,12 +546,94 @@ static void test_node_requirements(void **state)
 			 true,
 			 "values: Invalid value: for 'Gt', 'Lt' operators, "
 			 "exactly one value is required");
+	/* values are counted as given, repeats included */
+	expect_api_error("[{\"key\":\"x\",\"operator\":\"Gt\",\"values\":"
+			 "[\"1\",\"1\"]}]",
+			 true,
+			 "values: Invalid value: for 'Gt', 'Lt' operators, "
+			 "exactly one value is required");
 	expect_api_error("[{\"key\":\"x\",\"operator\":\"Equal\"}]", true,
 			 "\"Equal\" is not a valid node selector operator");
 	json_decref(exprs);
 	json_decref(big);
 	json_decref(small);
 	json_decref(odd);
+}
+
+/* Matching without building agrees with building then matching, on
+ * valid and invalid selectors alike. */
+static void test_api_match_agrees(void **state)
+{
+	static const char *const sels[] = {
+	    "{}",
+	    "{\"matchLabels\":{\"app\":\"web\"}}",
+	    "{\"matchLabels\":{\"app\":\"\"}}",
+	    "{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"In\","
+	    "\"values\":[\"fe\",\"be\"]}]}",
+	    "{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":"
+	    "\"NotIn\",\"values\":[\"fe\"]},{\"key\":\"x\",\"operator\":"
+	    "\"DoesNotExist\"}]}",
+	    "{\"matchExpressions\":[{\"key\":\"app\",\"operator\":"
+	    "\"Exists\"}]}",
+	    /* invalid: operator, empty In, values on Exists, key, value */
+	    "{\"matchExpressions\":[{\"key\":\"n\",\"operator\":\"Gt\","
+	    "\"values\":[\"1\"]}]}",
+	    "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\","
+	    "\"values\":[]}]}",
+	    "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":"
+	    "\"Exists\",\"values\":[\"x\"]}]}",
+	    "{\"matchLabels\":{\"-a\":\"x\"}}",
+	    "{\"matchLabels\":{\"a\":\"-x\"}}",
+	    "{\"matchLabels\":{\"a\":1}}",
+	    "{\"matchExpressions\":{}}",
+	};
+	static const char *const sets[] = {
+	    "{}",
+	    "{\"app\":\"web\",\"tier\":\"fe\"}",
+	    "{\"app\":\"\",\"tier\":\"be\",\"x\":\"1\"}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+		json_t *sel = labels(sels[i]);
+
+		for (size_t j = 0; j < sizeof(sets) / sizeof(sets[0]); j++) {
+			json_t *l = labels(sets[j]);
+			struct label_selector *s = NULL;
+			int built = label_selector_from_api(sel, NULL, &s);
+			int direct = label_selector_api_matches(sel, l);
+
+			if (built == 0)
+				built = label_selector_matches(s, l);
+			if (built != direct)
+				fail_msg("%s on %s: built %d, direct %d",
+					 sels[i], sets[j], built, direct);
+			label_selector_free(s);
+			json_decref(l);
+		}
+		json_decref(sel);
+	}
+	assert_int_equal(label_selector_api_matches(NULL, NULL), 0);
+}
+
+static void test_node_match_agrees(void **state)
+{
+	json_t *exprs = labels("[{\"key\":\"cpus\",\"operator\":\"Lt\","
+			       "\"values\":[\"4\"]}]");
+	json_t *bad = labels("[{\"key\":\"cpus\",\"operator\":\"Gt\","
+			     "\"values\":[\"four\"]}]");
+	json_t *two = labels("{\"cpus\":\"2\"}");
+	json_t *eight = labels("{\"cpus\":\"8\"}");
+
+	(void)state;
+	assert_int_equal(label_selector_node_matches(exprs, two), 1);
+	assert_int_equal(label_selector_node_matches(exprs, eight), 0);
+	assert_int_equal(label_selector_node_matches(bad, eight), -EINVAL);
+	assert_int_equal(label_selector_node_matches(NULL, eight), 1);
+	json_decref(exprs);
+	json_decref(bad);
+	json_decref(two);
+	json_decref(eight);
 }
 
 int main(void)
@@ -570,6 +652,8 @@ int main(void)
 	    cmocka_unit_test(test_client_cases),
 	    cmocka_unit_test(test_api_label_selector),
 	    cmocka_unit_test(test_node_requirements),
+	    cmocka_unit_test(test_api_match_agrees),
+	    cmocka_unit_test(test_node_match_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
