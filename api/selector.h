@@ -2,9 +2,9 @@
  * selector.h — Kubernetes label and field selectors, parsed and matched
  * as kube-apiserver does: the one definition used by the API server's
  * `@watch?labelSelector=...&fieldSelector=...`, client_list(), the CLI's
- * `-l` / `--field-selector` and, through label_selector_from_api(), every
- * metav1.LabelSelector (workload validation, the scheduler's affinity and
- * spreading) and node selector term.
+ * `-l` / `--field-selector` and, through label_selector_from_api() and
+ * label_selector_api_matches(), every metav1.LabelSelector (workload
+ * validation, the scheduler's pod affinity) and node selector term.
  *
  * Label selectors follow k8s.io/apimachinery/pkg/labels:
  *   requirement (',' requirement)*          all must hold (AND)
@@ -24,8 +24,8 @@
  * spec.schedulerName, spec.serviceAccountName, spec.hostNetwork,
  * status.phase, status.podIP, status.nominatedNodeName; events
  * involvedObject.*, reason, reportingComponent, source, type; and the
- * few others listed in selector_field.c). A field the object lacks compares as
- * its Go zero value: "" for strings, "false", "0".
+ * few others listed in selector_field.c). A field the object lacks
+ * compares as its Go zero value: "" for strings, "false", "0".
  *
  * Errors are -EINVAL with the message kube-apiserver gives, e.g.
  *   unable to parse requirement: found '=', expected: identifier
