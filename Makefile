@@ -75,10 +75,12 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test unit fuzz-replay e2e fuzz bench up down clean \
 	format format-check check-build check-fresh
-all: $(BINARIES)
+all: $(BINARIES) $(EXAMPLE_BIN)
 
 # Every compile waits for deps: the packages are there before any
 # compiler or header is needed.
@@ -125,7 +127,13 @@ $(BENCH_BIN): $(O)/bench/%: $(O)/bench/%.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 
-check-build: all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN) $(BENCH_BIN)
+# Examples link only what a component outside this tree would: client, api.
+$(EXAMPLE_BIN): $(O)/examples/%: $(O)/examples/%.o $(call lib_a,client) $(call lib_a,api)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-build: all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN) $(BENCH_BIN) \
+	$(EXAMPLE_BIN)
 
 deps:
 	@scripts/deps.sh

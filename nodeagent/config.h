@@ -1,9 +1,9 @@
 /*
  * config.h — kubefs-node's command line.
  *
- * Flags are written as the kubelet's are (pflag): "--flag value" or
- * "--flag=value"; booleans take no value ("--fake") or "=true|false".
- * Errors are worded as pflag words them:
+ * Flags are written as the kubelet's are (pflag, parsed by api/flags.h):
+ * "--flag value" or "--flag=value"; booleans take no value ("--fake") or
+ * "=true|false". Errors are worded as pflag words them:
  *
  *   unknown flag: --foo
  *   flag needs an argument: --cpu
@@ -69,10 +69,12 @@ struct nodeagent_config {
  * Parse argv[1..argc-1] into *ret (defaults for what is not given), then
  * check the flags against each other. On error *ret is untouched and
  * -EINVAL is returned with err holding the sentence to print. --version
- * and --help set their flag and skip the cross checks.
+ * and --help (or -h) set their flag and skip the cross checks. The
+ * pointers in argv may be reordered (flags_parse_argv() moves positional
+ * arguments to the front).
  */
-int nodeagent_config_parse(int argc, char **argv, struct nodeagent_config *ret,
-			   struct kf_error *err);
+int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
+			   struct nodeagent_config *ret);
 
 /* The --help text. Static string. */
 const char *nodeagent_config_usage(void);

@@ -13,47 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api/error.h"
+#include "api/klog.h"
 #include "client/client.h"
 #include "api/version.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
 #include "nodeagent/nodestatus.h"
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* klog's header: I0102 15:04:05.000000 PID] message */
-static void vlog(void *ud, const char *fmt, va_list ap)
-{
-	struct timeval tv;
-	struct tm tm;
-
-	(void)ud;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "I%02d%02d %02d:%02d:%02d.%06ld %7d kubefs-node] ",
-		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		(long)tv.tv_usec, (int)getpid());
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(NULL, fmt, ap);
-	va_end(ap);
-}
 
 struct sigwaiter {
 	sigset_t set;
@@ -68,7 +37,7 @@ static void *wait_signal(void *arg)
 	if (sigwait(&w->set, &sig) == 0) {
 		if (sig == SIGUSR1)
 			return NULL; /* main is done: nothing to stop */
-		logf_("received %s, stopping", strsignal(sig));
+		klog_info("received %s, stopping", strsignal(sig));
 		agent_stop(w->agent);
 	}
 	return NULL;
@@ -97,8 +66,9 @@ int main(int argc, char **argv)
 	pthread_t sig_thread;
 	int r;
 
+	klog_init("kubefs-node");
 	kf_error_init(&err);
-	if (nodeagent_config_parse(argc, argv, &cfg, &err) < 0) {
+	if (nodeagent_config_parse(argc, argv, &err, &cfg) < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", err.msg);
 		fprintf(stderr, "Run 'kubefs-node --help' for usage.\n");
 		return 2;
@@ -136,7 +106,7 @@ int main(int argc, char **argv)
 		    cfg.cluster ? cfg.cluster : "$KUBEFS_MOUNT", strerror(-r));
 		return 1;
 	}
-	r = agent_new(c, &cfg, vlog, NULL, &agent);
+	r = agent_new(c, &cfg, klog_vlog, NULL, &agent);
 	if (r < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", strerror(-r));
 		client_free(c);
@@ -159,18 +129,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	logf_("kubefs-node %s (kubelet %s) starting: %u fake node%s on %s",
-	      KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
-	      cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
-	      client_mount(c));
+	klog_info("kubefs-node %s (kubelet %s) starting: %u fake node%s on %s",
+		  KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
+		  cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
+		  client_mount(c));
 	r = agent_run(agent);
 	if (r < 0)
-		logf_("error: %s", strerror(-r));
+		klog_error("error: %s", strerror(-r));
 	/* wake the signal thread if no signal came */
 	pthread_kill(sig_thread, SIGUSR1);
 	pthread_join(sig_thread, NULL);
 	agent_free(agent);
 	client_free(c);
-	logf_("stopped");
+	klog_info("stopped");
 	return r < 0 ? 1 : 0;
 }

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/client.h"
+#include "api/clock.h"
 #include "shell/cli.h"
 #include "shell/daemon.h"
 #include "shell/flags.h"
@@ -83,13 +83,6 @@ static bool built(struct cli *cli, const char *bin)
 static pid_t comp_pid(const char *state, int c)
 {
 	return daemon_pid(state, comp_name[c], comp_bin[c]);
-}
-
-static void format_time(time_t t, char buf[CLIENT_TIME_MAX])
-{
-	struct timespec ts = {.tv_sec = t};
-
-	client_format_time(&ts, false, buf);
 }
 
 static bool healthy(const char *mount)
@@ -202,7 +195,7 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 static int start_component(struct cli *cli, const struct up_opts *o, int c,
 			   const char *store)
 {
-	char count[16], found[CLIENT_TIME_MAX], path[4096];
+	char count[16], found[RFC3339_MAX], path[4096];
 	char *argv[16];
 	struct daemon_death death;
 	bool died;
@@ -263,7 +256,7 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 		return -1;
 	}
 	if (died) {
-		format_time(death.found, found);
+		rfc3339_format_sec(death.found, found);
 		printf("%-18s died (pid %ld, found dead %s), started again\n",
 		       comp_name[c], (long)death.pid, found);
 	} else {
@@ -385,18 +378,19 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 static bool comp_status(struct cli *cli, const char *state, int c, char *buf,
 			size_t size)
 {
-	char started[CLIENT_TIME_MAX], found[CLIENT_TIME_MAX], ago[32];
+	char started[RFC3339_MAX], found[RFC3339_MAX], ago[32];
 	struct daemon_death death;
 	pid_t pid = comp_pid(state, c); /* first: it may record a death */
 	bool died = daemon_last_death(state, comp_name[c], &death) == 0;
 	int n;
 
 	if (pid > 0) {
-		format_time(daemon_started(state, comp_name[c]), started);
+		rfc3339_format_sec(daemon_started(state, comp_name[c]),
+				   started);
 		n = snprintf(buf, size, "running (pid %ld) since %s", (long)pid,
 			     started);
 		if (died && n >= 0 && (size_t)n < size) {
-			format_time(death.found, found);
+			rfc3339_format_sec(death.found, found);
 			snprintf(buf + n, size - n,
 				 ", restarted after pid %ld died (found "
 				 "dead %s)",
@@ -405,8 +399,8 @@ static bool comp_status(struct cli *cli, const char *state, int c, char *buf,
 		return true;
 	}
 	if (died) {
-		format_time(death.started, started);
-		format_time(death.found, found);
+		rfc3339_format_sec(death.started, started);
+		rfc3339_format_sec(death.found, found);
 		printer_duration((long long)(time(NULL) - death.found), ago,
 				 sizeof(ago));
 		snprintf(buf, size,

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/clock.h"
 #include "shell/cli.h"
 #include "shell/daemon.h"
 #include "shell/export_i.h"
@@ -235,15 +236,13 @@ static const struct {
 static void show(const struct export_opts *o, const char *proto,
 		 const char *name, const char *bin)
 {
-	char path[PATH_MAX], line[1024] = "", found[CLIENT_TIME_MAX];
+	char path[PATH_MAX], line[1024] = "", found[RFC3339_MAX];
 	pid_t pid = daemon_pid(o->state, name, bin);
-	struct timespec ts = {0};
 	struct daemon_death death;
 	FILE *f;
 
 	if (!pid && daemon_last_death(o->state, name, &death) == 0) {
-		ts.tv_sec = death.found;
-		client_format_time(&ts, false, found);
+		rfc3339_format_sec(death.found, found);
 		printf("%-5s died (pid %ld, found dead %s); see "
 		       "%s/log/%s.log\n",
 		       proto, (long)death.pid, found, o->state, name);

@@ -46,7 +46,7 @@ static void config(struct nodeagent_config *cfg, char **argv, int argc)
 	struct kf_error err;
 
 	kf_error_init(&err);
-	if (nodeagent_config_parse(argc, argv, cfg, &err) < 0)
+	if (nodeagent_config_parse(argc, argv, &err, cfg) < 0)
 		fail_msg("flags: %s", err.msg);
 	cfg->cluster = fs.mnt;
 }

@@ -1,6 +1,10 @@
 /*
- * selector.h — the label and field selectors of `@watch?labelSelector=...
- * &fieldSelector=...`, parsed and matched as kube-apiserver does.
+ * selector.h — Kubernetes label and field selectors, parsed and matched
+ * as kube-apiserver does: the one definition used by the API server's
+ * `@watch?labelSelector=...&fieldSelector=...`, client_list(), the CLI's
+ * `-l` / `--field-selector` and, through label_selector_from_api() and
+ * label_selector_api_matches(), every metav1.LabelSelector (workload
+ * validation, the scheduler's pod affinity) and node selector term.
  *
  * Label selectors follow k8s.io/apimachinery/pkg/labels:
  *   requirement (',' requirement)*          all must hold (AND)
@@ -20,8 +24,8 @@
  * spec.schedulerName, spec.serviceAccountName, spec.hostNetwork,
  * status.phase, status.podIP, status.nominatedNodeName; events
  * involvedObject.*, reason, reportingComponent, source, type; and the
- * few others listed in selector.c). A field the object lacks compares as
- * its Go zero value: "" for strings, "false", "0".
+ * few others listed in selector_field.c). A field the object lacks
+ * compares as its Go zero value: "" for strings, "false", "0".
  *
  * Errors are -EINVAL with the message kube-apiserver gives, e.g.
  *   unable to parse requirement: found '=', expected: identifier
@@ -30,13 +34,13 @@
  *   field label not supported: spec.foo
  *
  * Limits (hostile input): a selector text is at most SELECTOR_MAX_TEXT
- * bytes; longer ones are -EINVAL.
+ * bytes; longer ones are -EINVAL. Memory is linear in the text's length.
  *
  * Parsed selectors are immutable: matching may run from any number of
  * threads at once.
  */
-#ifndef KUBEFS_FS_SELECTOR_H
-#define KUBEFS_FS_SELECTOR_H
+#ifndef KUBEFS_API_SELECTOR_H
+#define KUBEFS_API_SELECTOR_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -53,13 +57,48 @@ struct field_selector;
  * still gives a selector). *ret is owned by the caller, released with
  * label_selector_free(); untouched on failure.
  */
-int label_selector_parse(const char *text, struct label_selector **ret,
-			 struct kf_error *err);
+int label_selector_parse(const char *text, struct kf_error *err,
+			 struct label_selector **ret);
+
+/*
+ * A metav1.LabelSelector (borrowed JSON) as a selector, as
+ * metav1.LabelSelectorAsSelector converts it: NULL or JSON null selects
+ * nothing, {} everything; matchLabels are `key=value` requirements and
+ * matchExpressions In, NotIn, Exists, DoesNotExist. -EINVAL when a key,
+ * value, operator or value count is invalid (e.g. `"Gt" is not a valid
+ * label selector operator`). *ret as for label_selector_parse().
+ */
+int label_selector_from_api(const json_t *selector, struct kf_error *err,
+			    struct label_selector **ret);
+
+/*
+ * The matchExpressions of a v1.NodeSelectorTerm (a JSON array, borrowed;
+ * NULL is empty) as a selector on node labels, as
+ * NodeSelectorRequirementsAsSelector: also Gt and Lt, which take one
+ * integer value. Errors as label_selector_from_api().
+ */
+int label_selector_from_node_requirements(const json_t *exprs,
+					  struct kf_error *err,
+					  struct label_selector **ret);
+
+/*
+ * The same conversions, matched at once without building anything (no
+ * allocation): 1 when labels (borrowed; NULL or a non-object: no labels)
+ * satisfy the metav1.LabelSelector selector, 0 when not (NULL selects
+ * nothing, {} everything), -EINVAL when label_selector_from_api() would
+ * refuse it. For one-off checks (validation, a scheduling filter); build
+ * the selector once when it is matched against many label sets.
+ */
+int label_selector_api_matches(const json_t *selector, const json_t *labels);
+
+/* The same for a NodeSelectorTerm's matchExpressions (NULL or [] holds). */
+int label_selector_node_matches(const json_t *exprs, const json_t *labels);
 
 /* NULL is a no-op. */
 void label_selector_free(struct label_selector *s);
 
-/* Number of requirements (0: selects everything). */
+/* Number of requirements (0: selects everything, except the "nothing"
+ * selector label_selector_from_api() makes of NULL). */
 size_t label_selector_size(const struct label_selector *s);
 
 /*
@@ -81,7 +120,7 @@ bool label_selector_matches_object(const struct label_selector *s,
  * released with field_selector_free(); untouched on failure.
  */
 int field_selector_parse(const char *text, const char *group, const char *kind,
-			 struct field_selector **ret, struct kf_error *err);
+			 struct kf_error *err, struct field_selector **ret);
 
 /* NULL is a no-op. */
 void field_selector_free(struct field_selector *s);
@@ -91,5 +130,20 @@ size_t field_selector_size(const struct field_selector *s);
 
 /* Does obj (borrowed) match? A NULL selector matches everything. */
 bool field_selector_matches(const struct field_selector *s, const json_t *obj);
+
+static inline void cleanup_label_selectorp(struct label_selector **s)
+{
+	label_selector_free(*s);
+}
+
+static inline void cleanup_field_selectorp(struct field_selector **s)
+{
+	field_selector_free(*s);
+}
+
+#define _cleanup_label_selector_                                               \
+	__attribute__((cleanup(cleanup_label_selectorp)))
+#define _cleanup_field_selector_                                               \
+	__attribute__((cleanup(cleanup_field_selectorp)))
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * strmap.h — a string-keyed hash map for the scheduler's cache and queue.
+ * strmap.h — a string-keyed hash map: the scheduler's cache and queue,
+ * the node agent's tables (nodeagent/namemap.h is this map under its old
+ * name until the agent's files switch), and any component's index.
  *
  * Open addressing with linear probing and tombstone-free deletion
  * (backward shift). Keys are copied in and owned by the map; values are
@@ -7,12 +9,16 @@
  * the caller serialises access.
  *
  * Iteration order is unspecified and changes when the map is modified.
+ *
+ * Limit: at most STRMAP_MAX entries (-ENOSPC beyond).
  */
-#ifndef KUBEFS_SCHED_STRMAP_H
-#define KUBEFS_SCHED_STRMAP_H
+#ifndef KUBEFS_API_STRMAP_H
+#define KUBEFS_API_STRMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define STRMAP_MAX (1u << 24)
 
 struct strmap_slot {
 	char *key; /* owned; NULL for an empty slot */
@@ -37,7 +43,8 @@ void *strmap_get(const struct strmap *m, const char *key);
 
 /*
  * Store value under key, replacing any previous value (which is not
- * freed). Returns 0 or -ENOMEM (the map is unchanged then).
+ * freed). Returns 0, -EINVAL (NULL key), -ENOMEM or -ENOSPC (the map is
+ * unchanged then).
  */
 int strmap_put(struct strmap *m, const char *key, void *value);
 

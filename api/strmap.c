@@ -4,19 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/strmap.h"
-
-/* FNV-1a: short keys, good enough spread, no allocation. */
-static size_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return (size_t)(h ^ (h >> 32));
-}
+#include "api/hash.h"
+#include "api/strmap.h"
 
 void strmap_init(struct strmap *m)
 {
@@ -52,9 +41,9 @@ void *strmap_get(const struct strmap *m, const char *key)
 {
 	struct strmap_slot *s;
 
-	if (!m->cap)
+	if (!m->cap || !key)
 		return NULL;
-	s = find_slot(m, key, hash_str(key));
+	s = find_slot(m, key, fnv1a_str_index(key));
 	return s->key ? s->value : NULL;
 }
 
@@ -82,25 +71,30 @@ static int grow(struct strmap *m)
 
 int strmap_put(struct strmap *m, const char *key, void *value)
 {
-	size_t hash = hash_str(key);
+	size_t hash;
 	struct strmap_slot *s;
 	char *copy;
 	int r;
 
+	if (!key)
+		return -EINVAL;
+	hash = fnv1a_str_index(key);
+	if (m->cap && (s = find_slot(m, key, hash))->key) {
+		s->value = value;
+		return 0;
+	}
+	if (m->len >= STRMAP_MAX)
+		return -ENOSPC;
 	/* keep the load factor at or under 1/2 */
 	if ((m->len + 1) * 2 > m->cap) {
 		r = grow(m);
 		if (r < 0)
 			return r;
 	}
-	s = find_slot(m, key, hash);
-	if (s->key) {
-		s->value = value;
-		return 0;
-	}
 	copy = strdup(key);
 	if (!copy)
 		return -ENOMEM;
+	s = find_slot(m, key, hash);
 	s->key = copy;
 	s->hash = hash;
 	s->value = value;
@@ -114,9 +108,9 @@ void *strmap_remove(struct strmap *m, const char *key)
 	struct strmap_slot *s;
 	void *value;
 
-	if (!m->cap)
+	if (!m->cap || !key)
 		return NULL;
-	s = find_slot(m, key, hash_str(key));
+	s = find_slot(m, key, fnv1a_str_index(key));
 	if (!s->key)
 		return NULL;
 	value = s->value;
