@@ -26,11 +26,11 @@ struct endpoint {
 };
 
 struct svc_port {
-	const char *name;  /* "" when unnamed */
-	char proto[8];	   /* "tcp", "udp", "sctp" */
-	char proto_up[8];  /* "TCP", ... as in the objects */
+	const char *name; /* "" when unnamed */
+	char proto[8];	  /* "tcp", "udp", "sctp" */
+	char proto_up[8]; /* "TCP", ... as in the objects */
 	int port, node_port;
-	char base[256];	   /* "NS/NAME/PROTO/PORTNAME" */
+	char base[256]; /* "NS/NAME/PROTO/PORTNAME" */
 };
 
 struct gen {
@@ -174,8 +174,8 @@ static int add_rule(struct gen *g, const char *chain, const char *fmt, ...)
 
 static int add_rule(struct gen *g, const char *chain, const char *fmt, ...)
 {
-	const char *old = json_string_value(json_object_get(g->frag->chains,
-							      chain));
+	const char *old =
+	    json_string_value(json_object_get(g->frag->chains, chain));
 	_cleanup_free_ char *line = NULL, *body = NULL;
 	va_list ap;
 	int n;
@@ -212,8 +212,9 @@ static int cmp_endpoint(const void *a, const void *b)
  * The endpoints of port p from every slice of the family, deduplicated
  * and sorted. *ret_eps malloc'd (may be NULL when *ret_n is 0).
  */
-static int collect(struct gen *g, const json_t *slices, const struct svc_port *p,
-		   struct endpoint **ret_eps, size_t *ret_n)
+static int collect(struct gen *g, const json_t *slices,
+		   const struct svc_port *p, struct endpoint **ret_eps,
+		   size_t *ret_n)
 {
 	const char *want = g->fam == RULES_IP6 ? "IPv6" : "IPv4";
 	struct endpoint *eps = NULL;
@@ -225,15 +226,16 @@ static int collect(struct gen *g, const json_t *slices, const struct svc_port *p
 		const json_t *sp, *ep;
 		int port = -1;
 
-		if (strcmp(json_string_value(json_object_get(
-				   slice, "addressType")) ?: "",
-			   want))
+		if (strcmp(
+			json_string_value(json_object_get(slice, "addressType"))
+			    ?: "",
+			want))
 			continue;
 		json_array_foreach ((json_t *)ports, j, sp) {
-			const char *nm = json_string_value(
-			    json_object_get(sp, "name"));
-			const char *pr = json_string_value(
-			    json_object_get(sp, "protocol"));
+			const char *nm =
+			    json_string_value(json_object_get(sp, "name"));
+			const char *pr =
+			    json_string_value(json_object_get(sp, "protocol"));
 
 			if (strcmp(nm ?: "", p->name) == 0 &&
 			    strcmp(pr ?: "TCP", p->proto_up) == 0 &&
@@ -248,8 +250,8 @@ static int collect(struct gen *g, const json_t *slices, const struct svc_port *p
 			const json_t *c = json_object_get(ep, "conditions");
 			const char *ip = json_string_value(json_array_get(
 			    json_object_get(ep, "addresses"), 0));
-			const char *node = json_string_value(
-			    json_object_get(ep, "nodeName"));
+			const char *node =
+			    json_string_value(json_object_get(ep, "nodeName"));
 			struct endpoint e = {.port = port};
 
 			if (!ip_is(g->fam, ip))
@@ -347,8 +349,9 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
 	if (r < 0)
 		return r;
 	if (g->affinity) {
-		snprintf(set, sizeof(set), "type %s; flags dynamic,timeout; "
-					   "timeout %lds;",
+		snprintf(set, sizeof(set),
+			 "type %s; flags dynamic,timeout; "
+			 "timeout %lds;",
 			 g->fam == RULES_IP6 ? "ipv6_addr" : "ipv4_addr",
 			 g->affinity_timeout);
 		if (json_object_set_new(g->frag->sets, aff, json_string(set)))
@@ -432,8 +435,8 @@ static int program_port(struct gen *g, const json_t *slices,
 	const char *cidr = cidr_of(g), *internal, *external = NULL;
 	size_t n = 0, na, nl, i;
 	const json_t *xip;
-	bool has_external = p->node_port > 0 ||
-			    json_array_size(g->external_ips) > 0;
+	bool has_external =
+	    p->node_port > 0 || json_array_size(g->external_ips) > 0;
 	int r = 0;
 
 	r = collect(g, slices, p, &eps, &n);
@@ -495,8 +498,9 @@ static int program_port(struct gen *g, const json_t *slices,
 			if (r == 0 && nl)
 				r = add_rule(g, ext, "goto %s", loc);
 			else if (r == 0)
-				r = add_rule(g, ext, "drop comment \"no local "
-						     "endpoints\"");
+				r = add_rule(g, ext,
+					     "drop comment \"no local "
+					     "endpoints\"");
 		}
 		if (r < 0)
 			return r;
@@ -533,8 +537,8 @@ static int external_ips(struct gen *g, const json_t *svc, const char *type,
 {
 	const json_t *spec = json_object_get(svc, "spec");
 	const json_t *v;
-	const char *lb = json_string_value(
-	    json_object_get(spec, "loadBalancerIP"));
+	const char *lb =
+	    json_string_value(json_object_get(spec, "loadBalancerIP"));
 	size_t i;
 
 	json_array_foreach (json_object_get(spec, "externalIPs"), i, v) {
@@ -561,10 +565,11 @@ static int external_ips(struct gen *g, const json_t *svc, const char *type,
 		return 0;
 	if (ip_is(g->fam, lb))
 		json_array_append_new(out, json_string(lb));
-	json_array_foreach (json_object_get(json_object_get(
-			       json_object_get(svc, "status"), "loadBalancer"),
-					    "ingress"),
-			    i, v) {
+	json_array_foreach (
+	    json_object_get(
+		json_object_get(json_object_get(svc, "status"), "loadBalancer"),
+		"ingress"),
+	    i, v) {
 		const char *ip = json_string_value(json_object_get(v, "ip"));
 
 		if (ip_is(g->fam, ip) && (!lb || strcmp(ip, lb)))
@@ -597,12 +602,12 @@ static bool cluster_ip(struct gen *g, const json_t *spec)
 
 static int service_opts(struct gen *g, const json_t *spec)
 {
-	const char *aff = json_string_value(
-	    json_object_get(spec, "sessionAffinity"));
-	const char *etp = json_string_value(
-	    json_object_get(spec, "externalTrafficPolicy"));
-	const char *itp = json_string_value(
-	    json_object_get(spec, "internalTrafficPolicy"));
+	const char *aff =
+	    json_string_value(json_object_get(spec, "sessionAffinity"));
+	const char *etp =
+	    json_string_value(json_object_get(spec, "externalTrafficPolicy"));
+	const char *itp =
+	    json_string_value(json_object_get(spec, "internalTrafficPolicy"));
 	const json_t *t = json_object_get(
 	    json_object_get(json_object_get(spec, "sessionAffinityConfig"),
 			    "clientIP"),
@@ -616,15 +621,14 @@ static int service_opts(struct gen *g, const json_t *spec)
 				    g->ns, g->name, aff);
 	if ((etp && !is_one_of(etp, "Cluster", "Local", NULL)) ||
 	    (itp && !is_one_of(itp, "Cluster", "Local", NULL)))
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": traffic policy "
-				    "\"%s\" is not supported: supported "
-				    "values: \"Cluster\", \"Local\"",
-				    g->ns, g->name,
-				    etp && !is_one_of(etp, "Cluster", "Local",
-						      NULL)
-					? etp
-					: itp);
+		return kf_error_set(
+		    g->err, -EINVAL,
+		    "Service \"%s/%s\": traffic policy "
+		    "\"%s\" is not supported: supported "
+		    "values: \"Cluster\", \"Local\"",
+		    g->ns, g->name,
+		    etp && !is_one_of(etp, "Cluster", "Local", NULL) ? etp
+								     : itp);
 	g->affinity = aff && !strcmp(aff, "ClientIP");
 	g->ext_local = etp && !strcmp(etp, "Local");
 	g->int_local = itp && !strcmp(itp, "Local");
@@ -648,7 +652,8 @@ static int service_opts(struct gen *g, const json_t *spec)
 static int service_port(struct gen *g, const json_t *port, size_t i,
 			bool node_ports, struct svc_port *p)
 {
-	const char *proto = json_string_value(json_object_get(port, "protocol"));
+	const char *proto =
+	    json_string_value(json_object_get(port, "protocol"));
 	const json_t *num = json_object_get(port, "port");
 	const json_t *np = json_object_get(port, "nodePort");
 
@@ -682,8 +687,8 @@ static int service_port(struct gen *g, const json_t *port, size_t i,
 }
 
 int rules_service(const struct rules_config *cfg, enum rules_family fam,
-		  const json_t *svc, const json_t *slices,
-		  struct kf_error *err, struct rules_frag **ret)
+		  const json_t *svc, const json_t *slices, struct kf_error *err,
+		  struct rules_frag **ret)
 {
 	const json_t *spec = json_object_get(svc, "spec");
 	const json_t *meta = json_object_get(svc, "metadata");
@@ -697,7 +702,8 @@ int rules_service(const struct rules_config *cfg, enum rules_family fam,
 	size_t i;
 	int r;
 
-	g.ns = json_string_value(json_object_get(meta, "namespace")) ?: "default";
+	g.ns =
+	    json_string_value(json_object_get(meta, "namespace")) ?: "default";
 	g.name = json_string_value(json_object_get(meta, "name")) ?: "";
 	type = type ? type : "ClusterIP";
 	if (!xips || !none)

@@ -94,8 +94,8 @@ struct rules_frag;
  * *ret owned by the caller.
  */
 int rules_service(const struct rules_config *cfg, enum rules_family fam,
-		  const json_t *svc, const json_t *slices,
-		  struct kf_error *err, struct rules_frag **ret);
+		  const json_t *svc, const json_t *slices, struct kf_error *err,
+		  struct rules_frag **ret);
 
 /* An empty fragment (a Service that programs nothing). -ENOMEM. */
 int rules_frag_new(struct rules_frag **ret);

@@ -85,7 +85,8 @@ static void skeleton(struct writer *w, enum rules_family fam)
 		"inet_service : verdict; comment \"vmap to drop or reject "
 		"packets to service nodeports with no endpoints\"; }\n",
 		p, addr, p, addr, p, p, addr, p);
-	plain_chain(w, "mark-for-masquerade", "meta mark set meta mark or 0x4000");
+	plain_chain(w, "mark-for-masquerade",
+		    "meta mark set meta mark or 0x4000");
 	plain_chain(w, "masquerading", "meta mark & 0x4000 == 0 return");
 	fprintf(w->out,
 		"add rule %s masquerading meta mark set meta mark xor 0x4000\n"
@@ -93,16 +94,20 @@ static void skeleton(struct writer *w, enum rules_family fam)
 		p, p);
 	w->count += 2;
 	plain_chain(w, "reject-chain", "reject");
-	snprintf(rule, sizeof(rule), "%s daddr . meta l4proto . th dport vmap "
-				     "@service-ips", ip);
+	snprintf(rule, sizeof(rule),
+		 "%s daddr . meta l4proto . th dport vmap "
+		 "@service-ips",
+		 ip);
 	plain_chain(w, "services", rule);
 	fprintf(w->out,
 		"add rule %s services fib daddr type local %s daddr != %s "
 		"meta l4proto . th dport vmap @service-nodeports\n",
 		p, ip, lo);
 	w->count++;
-	snprintf(rule, sizeof(rule), "%s daddr . meta l4proto . th dport vmap "
-				     "@no-endpoint-services", ip);
+	snprintf(rule, sizeof(rule),
+		 "%s daddr . meta l4proto . th dport vmap "
+		 "@no-endpoint-services",
+		 ip);
 	plain_chain(w, "service-endpoints-check", rule);
 	snprintf(rule, sizeof(rule),
 		 "fib daddr type local %s daddr != %s meta l4proto . th dport "
@@ -212,7 +217,7 @@ static const json_t *get(const struct rules_frag *f, int what, const char *k)
 {
 	if (!f)
 		return NULL;
-	return json_object_get(what == 0	? f->sets
+	return json_object_get(what == 0   ? f->sets
 			       : what == 1 ? f->chains
 					   : f->elems,
 			       k);

@@ -121,12 +121,10 @@ static bool nft_accepts(const char *script)
 static void test_cluster_ip_balances_ready(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
-	_cleanup_json_ json_t *sl = slices(
-	    "[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
-		"10.244.1.3", "node-b", "true", "false") "," EP("10.244.1.4",
-								"node-b",
-								"false",
-								"false") "]");
+	_cleanup_json_ json_t *sl =
+	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
+		"10.244.1.3", "node-b", "true",
+		"false") "," EP("10.244.1.4", "node-b", "false", "false") "]");
 	_cleanup_free_ char *t = full(s, sl, NULL);
 
 	assert_non_null(strstr(t, "add element ip kubefs service-ips { "
@@ -161,8 +159,8 @@ static void test_no_endpoints_reject(void **state)
 static void test_terminating_only_when_none_ready(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
-	_cleanup_json_ json_t *both = slices(
-	    "[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
+	_cleanup_json_ json_t *both =
+	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
 		"10.244.1.3", "node-a", "false", "true") "]");
 	_cleanup_json_ json_t *term =
 	    slices("[" EP("10.244.1.3", "node-a", "false", "true") "]");
@@ -179,16 +177,15 @@ static void test_nodeport_local_policy(void **state)
 	_cleanup_json_ json_t *s =
 	    svc("\"type\":\"NodePort\",\"externalTrafficPolicy\":\"Local\","
 		"\"externalIPs\":[\"192.0.2.7\"]");
-	_cleanup_json_ json_t *sl = slices(
-	    "[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
+	_cleanup_json_ json_t *sl =
+	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
 		"10.244.2.3", "node-b", "true", "false") "]");
 	_cleanup_free_ char *t = NULL;
 
-	json_object_set_new(json_array_get(json_object_get(json_object_get(s,
-									    "spec"),
-							   "ports"),
-					   0),
-			    "nodePort", json_integer(30080));
+	json_object_set_new(
+	    json_array_get(json_object_get(json_object_get(s, "spec"), "ports"),
+			   0),
+	    "nodePort", json_integer(30080));
 	t = full(s, sl, NULL);
 	assert_non_null(strstr(t, "add element ip kubefs service-nodeports { "
 				  "tcp . 30080 : goto external-"));
@@ -240,9 +237,9 @@ static void test_refusals(void **state)
 	struct kf_error err;
 
 	for (int i = 0; i < 10000; i++)
-		json_array_append_new(ports, json_pack("{s:i, s:s}", "port",
-						       1 + i, "protocol",
-						       "TCP"));
+		json_array_append_new(
+		    ports,
+		    json_pack("{s:i, s:s}", "port", 1 + i, "protocol", "TCP"));
 	json_object_set_new(json_object_get(s, "spec"), "ports", ports);
 	kf_error_init(&err);
 	assert_int_equal(rules_service(&cfg, RULES_IP4, s, NULL, &err, &f),
@@ -277,11 +274,11 @@ static void test_headless_and_other_family(void **state)
 static void test_diff_one_endpoint(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
-	_cleanup_json_ json_t *a = slices(
-	    "[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
+	_cleanup_json_ json_t *a =
+	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
 		"10.244.1.3", "node-a", "true", "false") "]");
-	_cleanup_json_ json_t *b = slices(
-	    "[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
+	_cleanup_json_ json_t *b =
+	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
 		"10.244.1.5", "node-a", "true", "false") "]");
 	struct rules_frag *fa = NULL, *fb = NULL, *none = NULL;
 	_cleanup_free_ char *t = NULL, *same = NULL, *gone = NULL;
