@@ -5,7 +5,8 @@
  *                [--cluster-cidr CIDR[,CIDR]] [--masquerade-all]
  *                [--min-sync-period D] [--sync-period D]
  *                [--metrics-file PATH] [--table NAME]
- *                [--cluster-dns-ip IP --dns-dir DIR [--cluster-domain D]]
+ *                [--cluster-dns-ip IP --dns-listen ADDR --dns-dir DIR
+ *                 [--cluster-domain D]]
  *                [--pod-network host-gw|vxlan]
  *   kubefs-proxy --cleanup [--table NAME]
  *
@@ -33,13 +34,14 @@
 
 #include "api/version.h"
 #include "client/client.h"
+#include "proxy/dns.h"
 #include "proxy/proxier.h"
 
 struct opts {
 	const char *mount;
 	const char *metrics;
 	const char *cidrs;
-	const char *dns_ip, *dns_dir, *domain;
+	const char *dns_ip, *dns_dir, *dns_listen, *domain;
 	const char *pod_network;
 	bool cleanup;
 	struct rules_config rules;
@@ -216,6 +218,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if ((v = flag_value("--cluster-dns-ip", argc, argv,
 					   &i))) {
 			o->dns_ip = v;
+		} else if ((v = flag_value("--dns-listen", argc, argv, &i))) {
+			o->dns_listen = v;
 		} else if ((v = flag_value("--dns-dir", argc, argv, &i))) {
 			o->dns_dir = v;
 		} else if ((v = flag_value("--cluster-domain", argc, argv,
@@ -261,9 +265,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "kubefs-proxy: --cluster is required\n");
 		return -EINVAL;
 	}
-	if (!!o->dns_ip != !!o->dns_dir) {
-		fprintf(stderr, "kubefs-proxy: --cluster-dns-ip and --dns-dir "
-				"go together\n");
+	if (!!o->dns_ip != !!o->dns_dir || !!o->dns_ip != !!o->dns_listen) {
+		fprintf(stderr, "kubefs-proxy: --cluster-dns-ip, --dns-listen "
+				"and --dns-dir go together\n");
 		return -EINVAL;
 	}
 	if (!*o->node) {
@@ -344,6 +348,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct app a = {0};
 	struct proxier_config pc = {0};
+	struct dns *dns = NULL;
 	struct client *c = NULL;
 	pthread_t sig_tid;
 	sigset_t set;
@@ -376,6 +381,23 @@ int main(int argc, char **argv)
 		say("cannot use the cluster at %s: %s", o.mount, strerror(-r));
 		return 1;
 	}
+	if (o.dns_ip) {
+		struct dns_config dc = {.dir = o.dns_dir,
+					.cluster_ip = o.dns_ip,
+					.listen = o.dns_listen,
+					.domain = o.domain,
+					.node_name = o.node,
+					.log = vlog};
+
+		r = dns_new(c, &dc, &dns);
+		if (r < 0) {
+			say("cannot start cluster DNS: %s", strerror(-r));
+			client_free(c);
+			return 1;
+		}
+		pc.synced = dns_synced;
+		pc.synced_ud = dns;
+	}
 	pc.rules = o.rules;
 	pc.min_sync_ms = (unsigned)o.min_sync_ms;
 	pc.sync_period_ms = (unsigned)o.sync_period_ms;
@@ -384,9 +406,13 @@ int main(int argc, char **argv)
 	r = proxier_new(c, &pc, &a.proxier);
 	if (r < 0) {
 		say("cannot start: %s", strerror(-r));
+		dns_free(dns);
 		client_free(c);
 		return 1;
 	}
+	if (dns)
+		dns_attach(dns, proxier_services(a.proxier),
+			   proxier_slices(a.proxier));
 	r = -pthread_create(&sig_tid, NULL, signal_thread, &a);
 	if (r < 0) {
 		say("cannot start: %s", strerror(-r));
@@ -409,6 +435,7 @@ int main(int argc, char **argv)
 	r = proxier_run(a.proxier);
 out:
 	proxier_free(a.proxier);
+	dns_free(dns);
 	client_free(c);
 	if (lock >= 0)
 		close(lock);

@@ -36,8 +36,8 @@ static int spawn(char *const argv[], int *ret_in, int *ret_out, int *ret_err,
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, er[2] = {-1, -1};
 	pid_t pid;
 
-	if ((ret_in && pipe2(in, O_CLOEXEC) < 0) ||
-	    pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
+	if ((ret_in && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(er, O_CLOEXEC) < 0) {
 		int e = -errno;
 
 		for (int i = 0; i < 2; i++) {
@@ -86,8 +86,8 @@ static int spawn(char *const argv[], int *ret_in, int *ret_out, int *ret_err,
  * collecting fd_out (up to out_max bytes into *out) and fd_err (up to
  * NFT_STDERR_MAX into errbuf). Both read fds are closed.
  */
-static int pump(int fd_in, const char *data, size_t len, int fd_out,
-		char **out, size_t out_max, int fd_err, char *errbuf)
+static int pump(int fd_in, const char *data, size_t len, int fd_out, char **out,
+		size_t out_max, int fd_err, char *errbuf)
 {
 	size_t off = 0, nout = 0, nerr = 0, cap = 0;
 	struct pollfd p[3];
@@ -203,14 +203,13 @@ static void first_complaint(const char *e, struct kf_error *err)
 	if (!eol)
 		eol = p + strlen(p);
 	next = *eol ? eol + 1 : eol;
-	kf_error_set(err, -EPROTO, "nft: %.*s: %.*s", (int)(eol - p), p,
-		     (int)(strcspn(next, "\n") > 300 ? 300
-						    : strcspn(next, "\n")),
-		     next);
+	kf_error_set(
+	    err, -EPROTO, "nft: %.*s: %.*s", (int)(eol - p), p,
+	    (int)(strcspn(next, "\n") > 300 ? 300 : strcspn(next, "\n")), next);
 }
 
-static int run(char *const argv[], const char *script, size_t len,
-	       char **out, struct kf_error *err)
+static int run(char *const argv[], const char *script, size_t len, char **out,
+	       struct kf_error *err)
 {
 	char errbuf[NFT_STDERR_MAX] = "";
 	int in = -1, fo = -1, fe = -1;
@@ -220,8 +219,7 @@ static int run(char *const argv[], const char *script, size_t len,
 	r = spawn(argv, script ? &in : NULL, &fo, &fe, &pid);
 	if (r < 0)
 		return kf_error_set(err, r, "cannot run nft: %s", strerror(-r));
-	r = pump(script ? in : -1, script, len, fo, out, QUERY_MAX, fe,
-		 errbuf);
+	r = pump(script ? in : -1, script, len, fo, out, QUERY_MAX, fe, errbuf);
 	rc = reap(pid);
 	if (r < 0)
 		return kf_error_set(err, r, "nft: %s", strerror(-r));

@@ -76,8 +76,8 @@ static char *slice_service(const json_t *slice)
 /* Caller holds p->lock: forget slice_key's owner, marking it dirty. */
 static void slice_unlink(struct proxier *p, const char *slice_key)
 {
-	const char *old = json_string_value(json_object_get(p->slice_owner,
-							      slice_key));
+	const char *old =
+	    json_string_value(json_object_get(p->slice_owner, slice_key));
 	json_t *set;
 
 	if (!old)
@@ -132,8 +132,8 @@ int proxier_new(struct client *c, const struct proxier_config *cfg,
 		struct proxier **ret)
 {
 	struct proxier *p = calloc(1, sizeof(*p));
-	struct informer_opts so = {
-	    .kind = kinds_by_path("core", "v1", "services")};
+	struct informer_opts so = {.kind =
+				       kinds_by_path("core", "v1", "services")};
 	struct informer_opts eo = {
 	    .kind = kinds_by_path("discovery.k8s.io", "v1", "endpointslices")};
 	struct informer_handlers sh = {svc_event, svc_update, svc_event, p};
@@ -179,10 +179,10 @@ int proxier_new(struct client *c, const struct proxier_config *cfg,
 		char host[256] = "";
 
 		gethostname(host, sizeof(host) - 1);
-		r = event_recorder_new(c, PROXIER_COMPONENT,
-				       cfg->rules.node_name ? cfg->rules.node_name
-							    : host,
-				       &p->events);
+		r = event_recorder_new(
+		    c, PROXIER_COMPONENT,
+		    cfg->rules.node_name ? cfg->rules.node_name : host,
+		    &p->events);
 	}
 	if (r < 0) {
 		proxier_free(p);

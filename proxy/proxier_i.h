@@ -36,8 +36,8 @@ struct proxier {
 	/* state: only the sync thread touches it */
 	struct svc_state **st; /* slots; NULL when free */
 	size_t nst, capst;
-	json_t *slot_of;		/* Service key -> slot index */
-	json_t *owner[RULES_FAMILIES];	/* "set key" -> Service key */
+	json_t *slot_of;	       /* Service key -> slot index */
+	json_t *owner[RULES_FAMILIES]; /* "set key" -> Service key */
 	size_t skeleton_rules;
 };
 

@@ -182,8 +182,9 @@ static void claim(struct proxier *p, struct batch *b, size_t i)
 	}
 	if (!conflict)
 		return;
-	proxier_log(p, "skipping service %s: an address and port it uses "
-		       "belong to service %s",
+	proxier_log(p,
+		    "skipping service %s: an address and port it uses "
+		    "belong to service %s",
 		    b->keys[i], conflict);
 	if (informer_get(p->svcs, b->keys[i], &svc) == 0)
 		event_recorder_eventf(p->events, svc, EVENT_TYPE_WARNING,
@@ -215,8 +216,8 @@ static int script(struct proxier *p, struct batch *b, bool full,
 		return -ENOMEM;
 	for (int f = 0; f < RULES_FAMILIES; f++) {
 		if (!full) {
-			cmds += rules_write_diff(m, &p->cfg.rules, f,
-						 b->old[f], b->new[f], b->n);
+			cmds += rules_write_diff(m, &p->cfg.rules, f, b->old[f],
+						 b->new[f], b->n);
 			continue;
 		}
 		struct rules_frag **all = calloc(p->nst + 1, sizeof(*all));
@@ -396,12 +397,12 @@ out:
 /* Is the table there with its skeleton in every family? */
 static bool intact(struct proxier *p)
 {
-	const char *table = p->cfg.rules.table ? p->cfg.rules.table
-						: RULES_TABLE_DEFAULT;
+	const char *table =
+	    p->cfg.rules.table ? p->cfg.rules.table : RULES_TABLE_DEFAULT;
 
 	for (int f = 0; f < RULES_FAMILIES; f++) {
-		const char *args[] = {"list", "chain", rules_family_name(f),
-				      table, "services", NULL};
+		const char *args[] = {"list", "chain",	  rules_family_name(f),
+				      table,  "services", NULL};
 		_cleanup_free_ char *out = NULL;
 
 		if (nft_query(args, NULL, &out) < 0 ||
@@ -473,8 +474,8 @@ int proxier_run(struct proxier *p)
 	pthread_mutex_lock(&p->lock);
 	p->skeleton_rules = skeleton_rules(&p->cfg.rules);
 	while (!p->stop) {
-		bool pending = first || p->need_full ||
-			       json_object_size(p->dirty) > 0;
+		bool pending =
+		    first || p->need_full || json_object_size(p->dirty) > 0;
 		uint64_t wake = pending ? not_before : next_check;
 		struct timespec ts;
 		json_t *dirty;
@@ -497,8 +498,9 @@ int proxier_run(struct proxier *p)
 		if (now_us() >= next_check) {
 			next_check = now_us() + period_us;
 			if (!full && !intact(p)) {
-				proxier_log(p, "table drifted (flushed or "
-					       "deleted by someone): full sync");
+				proxier_log(p,
+					    "table drifted (flushed or "
+					    "deleted by someone): full sync");
 				full = true;
 				pthread_mutex_lock(&p->lock);
 				p->stats.drifts++;
