@@ -141,13 +141,13 @@ static void headless(struct lines *h, const char *fqdn, const json_t *slices,
 				    ep) {
 			const json_t *ready = json_object_get(
 			    json_object_get(ep, "conditions"), "ready");
-			const char *host = json_string_value(
-			    json_object_get(ep, "hostname"));
+			const char *host =
+			    json_string_value(json_object_get(ep, "hostname"));
 
 			if (json_is_false(ready))
 				continue;
-			json_array_foreach (json_object_get(ep, "addresses"),
-					    k, a) {
+			json_array_foreach (json_object_get(ep, "addresses"), k,
+					    a) {
 				const char *ip = json_string_value(a);
 
 				if (!is_ip(ip))
@@ -160,8 +160,8 @@ static void headless(struct lines *h, const char *fqdn, const json_t *slices,
 	}
 }
 
-int dns_render(const char *domain, const json_t *services,
-	       const json_t *slices, char **ret_hosts, char **ret_srv)
+int dns_render(const char *domain, const json_t *services, const json_t *slices,
+	       char **ret_hosts, char **ret_srv)
 {
 	struct lines h = {0}, s = {0};
 	const json_t *svc, *port;
@@ -171,12 +171,12 @@ int dns_render(const char *domain, const json_t *services,
 	json_array_foreach ((json_t *)services, i, svc) {
 		const json_t *meta = json_object_get(svc, "metadata");
 		const json_t *spec = json_object_get(svc, "spec");
-		const char *ns = json_string_value(
-		    json_object_get(meta, "namespace"));
-		const char *name = json_string_value(
-		    json_object_get(meta, "name"));
-		const char *cip = json_string_value(
-		    json_object_get(spec, "clusterIP"));
+		const char *ns =
+		    json_string_value(json_object_get(meta, "namespace"));
+		const char *name =
+		    json_string_value(json_object_get(meta, "name"));
+		const char *cip =
+		    json_string_value(json_object_get(spec, "clusterIP"));
 		char fqdn[600];
 
 		if (!ns || !name)
@@ -189,19 +189,20 @@ int dns_render(const char *domain, const json_t *services,
 		else
 			continue; /* ExternalName, or not allocated yet */
 		json_array_foreach (json_object_get(spec, "ports"), j, port) {
-			const char *pn = json_string_value(
-			    json_object_get(port, "name"));
+			const char *pn =
+			    json_string_value(json_object_get(port, "name"));
 			const char *proto = json_string_value(
 			    json_object_get(port, "protocol"));
-			json_int_t num = json_integer_value(
-			    json_object_get(port, "port"));
+			json_int_t num =
+			    json_integer_value(json_object_get(port, "port"));
 			char lp[8] = "tcp";
 
 			if (!pn || !*pn || num < 1)
 				continue;
 			if (proto && strlen(proto) < sizeof(lp))
 				for (size_t k = 0; k <= strlen(proto); k++)
-					lp[k] = (char)(proto[k] | (proto[k] ? 0x20 : 0));
+					lp[k] = (char)(proto[k] |
+						       (proto[k] ? 0x20 : 0));
 			add_line(&s, "srv-host=_%s._%s.%s,%s,%lld", pn, lp,
 				 fqdn, fqdn, (long long)num);
 		}
@@ -256,8 +257,7 @@ static int start_dnsmasq(struct dns *d)
 	const char *bin = d->cfg.dnsmasq ? d->cfg.dnsmasq : "dnsmasq";
 	pid_t pid;
 
-	snprintf(conf, sizeof(conf), "--conf-file=%s/dnsmasq.conf",
-		 d->cfg.dir);
+	snprintf(conf, sizeof(conf), "--conf-file=%s/dnsmasq.conf", d->cfg.dir);
 	pid = fork();
 	if (pid < 0)
 		return -errno;

@@ -55,8 +55,8 @@ struct dns;
  * (dnsmasq "srv-host=..." lines), both malloc'd, owned by the caller.
  * Output is sorted, so the same input gives the same bytes. -ENOMEM.
  */
-int dns_render(const char *domain, const json_t *services,
-	       const json_t *slices, char **ret_hosts, char **ret_srv);
+int dns_render(const char *domain, const json_t *services, const json_t *slices,
+	       char **ret_hosts, char **ret_srv);
 
 /*
  * Prepare the directory and the kube-dns Service and EndpointSlice

@@ -35,6 +35,7 @@
 #include "api/version.h"
 #include "client/client.h"
 #include "proxy/dns.h"
+#include "proxy/netroutes.h"
 #include "proxy/proxier.h"
 
 struct opts {
@@ -309,6 +310,7 @@ static int lock_table(const char *table)
 
 struct app {
 	struct proxier *proxier;
+	struct netroutes *routes;
 };
 
 static void *signal_thread(void *arg)
@@ -413,6 +415,18 @@ int main(int argc, char **argv)
 	if (dns)
 		dns_attach(dns, proxier_services(a.proxier),
 			   proxier_slices(a.proxier));
+	if (o.pod_network) {
+		struct netroutes_config nc = {
+		    .node_name = o.node,
+		    .vxlan = !strcmp(o.pod_network, "vxlan"),
+		    .log = vlog};
+
+		r = netroutes_new(c, &nc, &a.routes);
+		if (r < 0) {
+			say("cannot manage pod routes: %s", strerror(-r));
+			goto out;
+		}
+	}
 	r = -pthread_create(&sig_tid, NULL, signal_thread, &a);
 	if (r < 0) {
 		say("cannot start: %s", strerror(-r));
@@ -422,6 +436,8 @@ int main(int argc, char **argv)
 	say("starting: cluster %s, node %s, table %s, min sync period %ld ms",
 	    o.mount, o.node, o.rules.table, o.min_sync_ms);
 	r = proxier_start(a.proxier);
+	if (r == 0 && a.routes)
+		r = netroutes_start(a.routes);
 	if (r == 0) {
 		while ((r = proxier_wait_synced(a.proxier, 1000)) == -ETIMEDOUT)
 			;
@@ -434,6 +450,7 @@ int main(int argc, char **argv)
 	say("caches synced");
 	r = proxier_run(a.proxier);
 out:
+	netroutes_free(a.routes);
 	proxier_free(a.proxier);
 	dns_free(dns);
 	client_free(c);

@@ -228,11 +228,29 @@ static int run(char *const argv[], const char *script, size_t len, char **out,
 	if (rc == 127)
 		return kf_error_set(err, -ENOENT, "cannot run %s: not found",
 				    argv[0]);
+	if (rc != 0 && strcmp(argv[0], nft_path())) {
+		kf_error_set(err, -EPROTO, "%s: %.400s", argv[0], errbuf);
+		return -EPROTO;
+	}
 	if (rc != 0) {
 		first_complaint(errbuf, err);
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int cmd_run(char *const argv[], const char *in, size_t len,
+	    struct kf_error *err, char **ret_out)
+{
+	char *out = NULL;
+	int r = run(argv, in, len, ret_out ? &out : NULL, err);
+
+	if (r < 0 || !ret_out) {
+		free(out);
+		return r;
+	}
+	*ret_out = out ? out : strdup("");
+	return *ret_out ? 0 : -ENOMEM;
 }
 
 int nft_apply(const char *script, size_t len, struct kf_error *err)
