@@ -55,8 +55,8 @@ struct node_net {
 static bool node_net(const json_t *node, struct node_net *ret)
 {
 	const json_t *a;
-	const char *cidr = json_string_value(json_object_get(
-	    json_object_get(node, "spec"), "podCIDR"));
+	const char *cidr = json_string_value(
+	    json_object_get(json_object_get(node, "spec"), "podCIDR"));
 	struct in_addr ip, net;
 	char addr[INET_ADDRSTRLEN];
 	size_t i;
@@ -65,11 +65,12 @@ static bool node_net(const json_t *node, struct node_net *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->name = json_string_value(
 	    json_object_get(json_object_get(node, "metadata"), "name"));
-	json_array_foreach (json_object_get(json_object_get(node, "status"),
-					    "addresses"),
-			    i, a) {
+	json_array_foreach (
+	    json_object_get(json_object_get(node, "status"), "addresses"), i,
+	    a) {
 		const char *t = json_string_value(json_object_get(a, "type"));
-		const char *v = json_string_value(json_object_get(a, "address"));
+		const char *v =
+		    json_string_value(json_object_get(a, "address"));
 
 		if (t && v && !strcmp(t, "InternalIP") &&
 		    inet_pton(AF_INET, v, &ip) == 1 && !*ret->ip)

@@ -42,9 +42,8 @@ static void test_render(void **state)
 
 	assert_non_null(svcs);
 	assert_non_null(slices);
-	assert_int_equal(dns_render("cluster.local", svcs, slices, &hosts,
-				    &srv),
-			 0);
+	assert_int_equal(
+	    dns_render("cluster.local", svcs, slices, &hosts, &srv), 0);
 	assert_string_equal(hosts,
 			    "10.244.1.2 db-0.db.prod.svc.cluster.local\n"
 			    "10.244.1.2 db.prod.svc.cluster.local\n"
