@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -268,6 +269,8 @@ static int start_dnsmasq(struct dns *d)
 		/* the proxy blocks SIGTERM in every thread; dnsmasq must not */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* never outlive the proxy, even after a SIGKILL */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(null, 0);
 		execlp(bin, bin, "--keep-in-foreground", conf, (char *)NULL);
 		_exit(127);
