@@ -96,11 +96,11 @@ static char *join(struct lines *l)
 
 	if (l->n)
 		qsort(l->v, l->n, sizeof(char *), cmp_lines);
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < l->n; i++)
 		if (m && (i == 0 || strcmp(l->v[i], l->v[i - 1])))
 			fprintf(m, "%s\n", l->v[i]);
+	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
-	}
 	free(l->v);
 	if (!m || fclose(m) != 0) {
 		free(out);
