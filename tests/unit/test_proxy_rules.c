@@ -228,6 +228,31 @@ static void test_affinity(void **state)
 	assert_true(nft_accepts(t));
 }
 
+static void test_udp_sctp(void **state)
+{
+	_cleanup_json_ json_t *s = svc(NULL);
+	_cleanup_json_ json_t *sl = NULL;
+	_cleanup_free_ char *t = NULL;
+
+	json_object_set_new(json_object_get(s, "spec"), "ports",
+			    json_pack("[{s:s, s:i, s:s}, {s:s, s:i, s:s}]",
+				      "name", "dns", "port", 53, "protocol",
+				      "UDP", "name", "sig", "port", 2905,
+				      "protocol", "SCTP"));
+	sl = json_pack("[{s:s, s:[{s:s, s:i, s:s}, {s:s, s:i, s:s}], "
+		       "s:[{s:[s]}]}]",
+		       "addressType", "IPv4", "ports", "name", "dns", "port",
+		       5353, "protocol", "UDP", "name", "sig", "port", 2905,
+		       "protocol", "SCTP", "endpoints", "addresses",
+		       "10.244.1.2");
+	t = full(s, sl, NULL);
+	assert_non_null(strstr(t, "10.96.0.20 . udp . 53 : goto service-"));
+	assert_non_null(strstr(t, "meta l4proto udp dnat to 10.244.1.2:5353"));
+	assert_non_null(strstr(t, "10.96.0.20 . sctp . 2905 : goto service-"));
+	assert_non_null(strstr(t, "meta l4proto sctp dnat to 10.244.1.2:2905"));
+	assert_true(nft_accepts(t));
+}
+
 static void test_refusals(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
@@ -331,6 +356,7 @@ int main(void)
 	    cmocka_unit_test(test_nodeport_local_policy),
 	    cmocka_unit_test(test_internal_local_elsewhere_drops),
 	    cmocka_unit_test(test_affinity),
+	    cmocka_unit_test(test_udp_sctp),
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_headless_and_other_family),
 	    cmocka_unit_test(test_diff_one_endpoint),
