@@ -41,11 +41,24 @@ metadata: {name: empty}
 spec:
   ports: [{name: http, port: 80}]
 YAML
+cat > "$S/sticky" <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: sticky}
+spec:
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+YAML
 CIP=$(jq -r .spec.clusterIP "$S/web@json")
+SIP=$(jq -r .spec.clusterIP "$S/sticky@json")
 NP=$(jq -r '.spec.ports[0].nodePort' "$S/web@json")
 EMPTY=$(jq -r .spec.clusterIP "$S/empty@json")
 slice web-1 web http 8080 "10.244.1.11:true 10.244.1.12:true 10.244.1.13:true" \
 	> "$E/web-1"
+
+slice sticky-1 sticky http 8080 "10.244.1.11:true 10.244.1.12:true 10.244.1.13:true" \
+	> "$E/sticky-1"
 
 start_proxy node --cluster-cidr 10.244.0.0/16 --min-sync-period 100ms \
 	--sync-period 1s
@@ -58,6 +71,11 @@ expect_eq "$seen" "p1 p2 p3 " "pods reached through $CIP"
 # from another pod on the node
 seen=$(for _ in $(seq 1 30); do get other "http://$CIP/"; done | sort -u | tr '\n' ' ')
 expect_eq "$seen" "p1 p2 p3 " "pods reached from another pod"
+
+# ClientIP affinity: one client, one pod, request after request
+wait_net 20 get node "http://$SIP/"
+seen=$(for _ in $(seq 1 20); do get node "http://$SIP/"; done | sort -u | wc -l)
+expect_eq "$seen" 1 "pods reached by one client of a ClientIP-affinity Service"
 
 # NodePort on the node's address, from outside the node
 expect_contains "$(get client "http://192.168.77.1:$NP/")" p "NodePort $NP"
