@@ -85,6 +85,12 @@ rc=0
 get node "http://$EMPTY/" >/dev/null || rc=$?
 expect_eq "$rc" 7 "curl exit status for a Service without endpoints"
 
+# the Service deleted: its rules go, the others stay
+rm "$S/empty"
+empty_gone() { ! in_ns node nft list table ip kubefs | grep -qF "$EMPTY "; }
+wait_net 20 empty_gone
+expect_contains "$(get node "http://$CIP/")" p "web after another Service was deleted"
+
 # p2 turns not ready: no more requests to it
 slice web-1 web http 8080 "10.244.1.11:true 10.244.1.12:false 10.244.1.13:true" \
 	> "$E/web-1@json"
