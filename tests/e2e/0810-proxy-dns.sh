@@ -37,8 +37,8 @@ slice db-1 db pg 5432 "10.244.1.11:true 10.244.1.12:true 10.244.1.13:false" > "$
 
 start_proxy node --cluster-cidr 10.244.0.0/16 --min-sync-period 100ms \
 	--cluster-dns-ip "$DNS" --dns-listen 10.244.1.1 --dns-dir "$T/dns"
-expect_eq "$(jq -r .spec.clusterIP "$MNT/core/v1/services/kube-system/kube-dns@json")" \
-	"$DNS" "kube-dns ClusterIP"
+kube_dns() { [ "$(jq -r .spec.clusterIP "$MNT/core/v1/services/kube-system/kube-dns@json")" = "$DNS" ]; }
+wait_net 20 kube_dns
 
 lookup() { in_ns p1 busybox nslookup "$@" "$DNS" 2>&1; }
 resolves() { lookup "$1" | grep -q "Address: $2"; }
