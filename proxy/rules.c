@@ -367,18 +367,69 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
 			e->ip, e->port);
 }
 
+/*
+ * Without affinity (IPv4): the balancing chain DNATs itself, through an
+ * anonymous numgen map, and masquerades connections from any of its own
+ * endpoints (hairpin). No chain per endpoint: nft(8) reads every chain
+ * into its cache before each transaction, so ten times fewer chains make
+ * every incremental sync that much cheaper.
+ */
+static int balance_map(struct gen *g, const struct svc_port *p,
+		       const char *chain, const struct endpoint *eps, size_t n,
+		       const bool *use, size_t k)
+{
+	_cleanup_free_ char *map = NULL, *srcs = NULL;
+	size_t len = 0, slen = 0, idx = 0;
+	FILE *m = open_memstream(&map, &len);
+	FILE *sm = open_memstream(&srcs, &slen);
+	const char *last = NULL;
+	int r;
+
+	if (!m || !sm) {
+		if (m)
+			fclose(m);
+		if (sm)
+			fclose(sm);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!use[i])
+			continue;
+		fprintf(m, "%s%zu : %s . %d", idx ? ", " : "", idx, eps[i].ip,
+			eps[i].port);
+		/* one address may serve on several ports (sorted): once */
+		if (!last || strcmp(eps[i].ip, last))
+			fprintf(sm, "%s%s", last ? ", " : "", eps[i].ip);
+		last = eps[i].ip;
+		idx++;
+	}
+	if (fclose(m) != 0 || fclose(sm) != 0 || !map || !srcs)
+		return -ENOMEM;
+	r = add_rule(g, chain, "ip saddr { %s } jump mark-for-masquerade",
+		     srcs);
+	if (r < 0)
+		return r;
+	return add_rule(g, chain,
+			"meta l4proto %s dnat ip addr . port to numgen random "
+			"mod %zu map { %s }",
+			p->proto, k, map);
+}
+
 /* A balancing chain over the chosen endpoints: affinity first, then
- * numgen random mod N vmap. */
+ * numgen random mod N vmap to one chain per endpoint. */
 static int balance_chain(struct gen *g, const struct svc_port *p,
 			 const char *chain, const struct endpoint *eps,
 			 size_t n, const bool *use, size_t k)
 {
 	_cleanup_free_ char *vmap = NULL;
 	size_t len = 0, idx = 0;
-	FILE *m = open_memstream(&vmap, &len);
+	FILE *m;
 	char ep[RULES_NAME_MAX], aff[RULES_NAME_MAX];
 	int r = 0;
 
+	if (!g->affinity && g->fam == RULES_IP4)
+		return balance_map(g, p, chain, eps, n, use, k);
+	m = open_memstream(&vmap, &len);
 	if (!m)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && r == 0; i++) {

@@ -129,13 +129,14 @@ static void test_cluster_ip_balances_ready(void **state)
 
 	assert_non_null(strstr(t, "add element ip kubefs service-ips { "
 				  "10.96.0.20 . tcp . 80 : goto service-"));
-	assert_non_null(strstr(t, "numgen random mod 2 vmap { 0 : goto "
-				  "endpoint-"));
-	assert_non_null(strstr(t, "dnat to 10.244.1.2:8080"));
-	assert_non_null(strstr(t, "dnat to 10.244.1.3:8080"));
+	assert_non_null(strstr(t, "meta l4proto tcp dnat ip addr . port to "
+				  "numgen random mod 2 map { 0 : 10.244.1.2 "
+				  ". 8080, 1 : 10.244.1.3 . 8080 }"));
 	assert_null(strstr(t, "10.244.1.4")); /* not ready */
-	assert_non_null(strstr(t, "ip saddr 10.244.1.2 jump "
+	assert_non_null(strstr(t, "ip saddr { 10.244.1.2, 10.244.1.3 } jump "
 				  "mark-for-masquerade")); /* hairpin */
+	assert_null(
+	    strstr(t, "chain ip kubefs endpoint-")); /* none per endpoint */
 	assert_non_null(strstr(t, "ip daddr 10.96.0.20 tcp dport 80 ip saddr "
 				  "!= 10.244.0.0/16 jump mark-for-masquerade"));
 	assert_non_null(strstr(t, "add element ip kubefs cluster-ips { "
@@ -168,8 +169,8 @@ static void test_terminating_only_when_none_ready(void **state)
 	_cleanup_free_ char *t2 = full(s, term, NULL);
 
 	assert_null(strstr(t1, "10.244.1.3"));
-	assert_non_null(strstr(t2, "dnat to 10.244.1.3:8080"));
-	assert_non_null(strstr(t2, "numgen random mod 1 vmap"));
+	assert_non_null(strstr(t2, "numgen random mod 1 map { 0 : 10.244.1.3 "
+				   ". 8080 }"));
 }
 
 static void test_nodeport_local_policy(void **state)
@@ -194,8 +195,8 @@ static void test_nodeport_local_policy(void **state)
 	assert_non_null(strstr(t, "ip saddr 10.244.0.0/16 goto service-"));
 	assert_non_null(strstr(t, "fib saddr type local goto service-"));
 	assert_non_null(strstr(t, "goto local-"));
-	assert_int_equal(count(t, "numgen random mod 1 vmap"), 1);
-	assert_int_equal(count(t, "numgen random mod 2 vmap"), 1);
+	assert_int_equal(count(t, "numgen random mod 1 map"), 1);
+	assert_int_equal(count(t, "numgen random mod 2 map"), 1);
 	assert_true(nft_accepts(t));
 }
 
@@ -247,10 +248,47 @@ static void test_udp_sctp(void **state)
 		       "10.244.1.2");
 	t = full(s, sl, NULL);
 	assert_non_null(strstr(t, "10.96.0.20 . udp . 53 : goto service-"));
-	assert_non_null(strstr(t, "meta l4proto udp dnat to 10.244.1.2:5353"));
+	assert_non_null(strstr(t, "meta l4proto udp dnat ip addr . port to "
+				  "numgen random mod 1 map { 0 : 10.244.1.2 "
+				  ". 5353 }"));
 	assert_non_null(strstr(t, "10.96.0.20 . sctp . 2905 : goto service-"));
-	assert_non_null(strstr(t, "meta l4proto sctp dnat to 10.244.1.2:2905"));
+	assert_non_null(strstr(t, "meta l4proto sctp dnat ip addr . port to "
+				  "numgen random mod 1 map { 0 : 10.244.1.2 "
+				  ". 2905 }"));
 	assert_true(nft_accepts(t));
+}
+
+/* Without affinity one endpoint changed rewrites one chain, nothing else. */
+static void test_diff_map(void **state)
+{
+	_cleanup_json_ json_t *s = svc(NULL);
+	_cleanup_json_ json_t *a =
+	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "]");
+	_cleanup_json_ json_t *b =
+	    slices("[" EP("10.244.1.5", "node-a", "true", "false") "]");
+	struct rules_frag *fa = NULL, *fb = NULL;
+	_cleanup_free_ char *t = NULL;
+	_cleanup_free_ char *base = full(s, a, &fa);
+	size_t len = 0;
+	FILE *m;
+
+	assert_int_equal(rules_service(&cfg, RULES_IP4, s, b, NULL, &fb), 0);
+	m = open_memstream(&t, &len);
+	assert_int_equal(rules_write_diff(m, &cfg, RULES_IP4, &fa, &fb, 1), 4);
+	fclose(m);
+	assert_int_equal(count(t, "flush chain ip kubefs service-"), 1);
+	assert_int_equal(count(t, "add rule ip kubefs service-"), 3);
+	assert_non_null(strstr(t, "0 : 10.244.1.5 . 8080"));
+	assert_null(strstr(t, "add chain"));
+	assert_null(strstr(t, "delete"));
+	{
+		_cleanup_free_ char *both = NULL;
+
+		assert_true(asprintf(&both, "%s%s", base, t) > 0);
+		assert_true(nft_accepts(both));
+	}
+	rules_frag_free(fa);
+	rules_frag_free(fb);
 }
 
 static void test_refusals(void **state)
@@ -298,7 +336,9 @@ static void test_headless_and_other_family(void **state)
 
 static void test_diff_one_endpoint(void **state)
 {
-	_cleanup_json_ json_t *s = svc(NULL);
+	/* affinity keeps one chain per endpoint: the diff adds and
+	 * deletes chains and sets */
+	_cleanup_json_ json_t *s = svc("\"sessionAffinity\":\"ClientIP\"");
 	_cleanup_json_ json_t *a =
 	    slices("[" EP("10.244.1.2", "node-a", "true", "false") "," EP(
 		"10.244.1.3", "node-a", "true", "false") "]");
@@ -335,6 +375,7 @@ static void test_diff_one_endpoint(void **state)
 	assert_non_null(strstr(gone, "delete element ip kubefs service-ips { "
 				     "10.96.0.20 . tcp . 80 }"));
 	assert_int_equal(count(gone, "delete chain"), 3);
+	assert_int_equal(count(gone, "delete set"), 2);
 
 	/* base + diff applied in one go: the kernel takes the sequence */
 	{
@@ -360,6 +401,7 @@ int main(void)
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_headless_and_other_family),
 	    cmocka_unit_test(test_diff_one_endpoint),
+	    cmocka_unit_test(test_diff_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
