@@ -72,18 +72,21 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 
-run_wrk() { # URL -> "requests/s p50-latency-ms"
+run_wrk() { # URL -> "requests/s p50-ms p99-ms"
 	ip netns exec "$NS-client" wrk -t 2 -c 4 -d "$DURATION" --latency "$1" |
-		awk '/Requests\/sec/ {rps=$2} /^ +50%/ {l=$2}
-		     END {
-			if (l ~ /us$/) { sub(/us/, "", l); l /= 1000 }
-			else if (l ~ /ms$/) { sub(/ms/, "", l) }
-			else if (l ~ /s$/) { sub(/s/, "", l); l *= 1000 }
-			printf "%s %s\n", rps, l }'
+		tee -a "$W/wrk.out" |
+		awk 'function ms(v) {
+			if (v ~ /us$/) { sub(/us/, "", v); return v / 1000 }
+			if (v ~ /ms$/) { sub(/ms/, "", v); return v }
+			if (v ~ /s$/) { sub(/s/, "", v); return v * 1000 }
+			return v }
+		     /Requests\/sec/ {rps=$2} /^ +50%/ {l=ms($2)} /^ +99%/ {t=ms($2)}
+		     END { printf "%s %s %s\n", rps, l, t }'
 }
-read -r d_rps d_lat < <(run_wrk "http://10.244.1.11:8080/")
-read -r c_rps c_lat < <(run_wrk "http://$CIP/")
-printf '  pod IP (baseline)  %10.0f req/s   p50 %7.3f ms\n' "$d_rps" "$d_lat"
-printf '  ClusterIP          %10.0f req/s   p50 %7.3f ms\n' "$c_rps" "$c_lat"
+read -r d_rps d_lat d_99 < <(run_wrk "http://10.244.1.11:8080/")
+read -r c_rps c_lat c_99 < <(run_wrk "http://$CIP/")
+printf '  pod IP (baseline)  %10.0f req/s   p50 %7.3f ms   p99 %8.3f ms\n' "$d_rps" "$d_lat" "$d_99"
+printf '  ClusterIP          %10.0f req/s   p50 %7.3f ms   p99 %8.3f ms\n' "$c_rps" "$c_lat" "$c_99"
+grep -h "Socket errors" "$W/wrk.out" | sed 's/^/  /' || true
 awk -v a="$c_rps" -v b="$d_rps" -v la="$c_lat" -v lb="$d_lat" 'BEGIN {
 	printf "  ratio ClusterIP / pod IP: throughput %.3f, p50 latency %.3f\n", a / b, la / lb }'
