@@ -18,9 +18,12 @@
  *          services, masquerading, mark-for-masquerade, reject-chain, ...
  *
  * and one fragment per Service (struct rules_frag), which alone owns:
- *   service-H-NS/NAME/PROTO/PORT          numgen random mod N vmap to
- *                                         the endpoint chains
- *   endpoint-H-NS/NAME/PROTO/PORT__IP/TP  hairpin mark, DNAT to IP:TP
+ *   service-H-NS/NAME/PROTO/PORT          hairpin mark for its own
+ *                                         endpoints, then DNAT through
+ *                                         numgen random mod N map (IPv4,
+ *                                         no affinity); else numgen
+ *                                         random mod N vmap to:
+ *   endpoint-H-NS/NAME/PROTO/PORT__IP/TP  hairpin mark, affinity, DNAT
  *   external-H-...                        NodePort/externalIPs entry:
  *                                         masquerade, traffic policy
  *   local-H-...                           local endpoints only
