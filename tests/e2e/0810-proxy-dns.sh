@@ -41,7 +41,7 @@ kube_dns() { [ "$(jq -r .spec.clusterIP "$MNT/core/v1/services/kube-system/kube-
 wait_net 20 kube_dns
 
 lookup() { in_ns p1 busybox nslookup "$@" "$DNS" 2>&1; }
-resolves() { lookup "$1" | grep -q "Address: $2"; }
+resolves() { local out; out=$(lookup "$1"); case $out in *"Address: $2"*) return 0 ;; esac; return 1; }
 wait_net 20 resolves web.default.svc.cluster.local "$CIP"
 
 out=$(lookup db.default.svc.cluster.local)

@@ -48,7 +48,7 @@ expect_contains "$(ip -n "$(ns a)" route show 10.244.2.0/24)" "via 192.168.88.2"
 stop_proxies
 
 proxies vxlan
-on_vxlan() { ip -n "$(ns a)" route show 10.244.2.0/24 | grep -q "dev kubefs.1"; }
+on_vxlan() { case $(ip -n "$(ns a)" route show 10.244.2.0/24) in *"dev kubefs.1"*) return 0 ;; esac; return 1; }
 wait_net 20 on_vxlan
 wait_net 20 get pa http://10.244.2.11:8080/
 expect_eq "$(get pa http://10.244.2.11:8080/)" pb "pod b from pod a (vxlan)"

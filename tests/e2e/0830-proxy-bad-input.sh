@@ -12,7 +12,7 @@ has_event() { # NAME REASON TEXT
 	for f in "$MNT"/core/v1/events/default/*; do
 		[ -e "$f" ] && cat "$f@json"
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
-		.type + " " + .reason + ": " + .message' | grep -F "$2" | grep -qF "$3"
+		.type + " " + .reason + ": " + .message' | grep -F "$2" | grep -F "$3" >/dev/null
 }
 
 start_fs
@@ -51,7 +51,7 @@ cat "$T/narrow.json" > "$S/wide@json" || fail "replace: $(last_error)"
 expect_eq "$(jq ".spec.ports | length" "$S/wide@json")" 3 "ports after the fix"
 WIP=$(jq -r .spec.clusterIP "$S/wide@json")
 # no endpoints: its ports are rejected, which takes rules of its own
-has_wide() { in_ns node nft list table ip kubefs | grep -q "$WIP . tcp . 3 : goto reject-chain"; }
+has_wide() { has node "$WIP . tcp . 3 : goto reject-chain"; }
 wait_net 20 has_wide
 stop_proxy
 echo ok
