@@ -16,6 +16,7 @@ libcurl4-openssl-dev libseccomp-dev
 libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2
+nftables busybox-static dnsmasq-base wrk
 "
 
 # shellcheck disable=SC2086
