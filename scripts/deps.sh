@@ -17,6 +17,7 @@ libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2
 diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils
+nftables busybox-static dnsmasq-base wrk
 "
 
 # shellcheck disable=SC2086

@@ -313,6 +313,29 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The proxy leaves its nftables tables in place when stopped (so a
+ * restart keeps traffic flowing); a cluster that goes down takes them
+ * away: `kubefs-proxy --cleanup`.
+ */
+static void proxy_cleanup(struct cli *cli)
+{
+	char path[4096];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->bindir, comp_bin[C_PROXY]);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 1);
+		execl(path, comp_bin[C_PROXY], "--cleanup", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
 /* --state of down/status. Returns 0, FLAGS_HELP or -EINVAL. */
 static int parse_state(const struct command_help *h, int argc, char **argv,
 		       const char **ret)
@@ -349,6 +372,9 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		if (daemon_stop(state, comp_name[c], comp_bin[c], &killed)) {
 			printf("%-18s stopped%s\n", comp_name[c],
 			       killed ? " (killed)" : "");
+			/* only the proxy this cluster ran owned the table */
+			if (c == C_PROXY)
+				proxy_cleanup(cli);
 		} else if (daemon_last_death(state, comp_name[c], &death) ==
 			   0) {
 			printf("%-18s was not running (pid %ld died)\n",
