@@ -22,6 +22,7 @@
 #include "api/version.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
+#include "nodeagent/imagecmd.h"
 #include "nodeagent/nodestatus.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
 	pthread_t sig_thread;
 	int r;
 
+	if (argc > 1 && !strcmp(argv[1], "image"))
+		return imagecmd_main(argc - 1, argv + 1);
 	kf_error_init(&err);
 	if (nodeagent_config_parse(argc, argv, &cfg, &err) < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", err.msg);
