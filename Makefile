@@ -10,7 +10,7 @@
 #   make format / format-check
 
 CC      ?= cc
-PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl
+PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/cleanup.h"
+#include "nodeagent/host.h"
+#include "nodeagent/imagecmd.h"
 #include "nodeagent/nodestatus.h"
 
 #define NOT_REGISTERED_RETRY_MS 1000
@@ -111,6 +114,9 @@ static int make_nodes(struct agent *a)
 		snprintf(seed, sizeof(seed), "boot/%s/%lld.%09ld", node->name,
 			 (long long)now.tv_sec, now.tv_nsec);
 		nodestatus_fake_uuid(seed, node->boot_id);
+		if (!a->cfg.fake) /* a real node is this machine */
+			host_ids(node->machine_id, node->boot_id,
+				 node->system_uuid);
 	}
 	qsort(a->nodes, n, sizeof(*a->nodes), cmp_node);
 	for (unsigned i = 1; i < n; i++)
@@ -130,8 +136,6 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 
 	if (!c || !cfg)
 		return -EINVAL;
-	if (!cfg->fake)
-		return -ENOTSUP;
 	if (!cfg->count && (!cfg->name || !*cfg->name))
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
@@ -147,11 +151,19 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 	pthread_cond_init(&a->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	namemap_init(&a->pods);
+	if (!a->cfg.root_dir)
+		a->cfg.root_dir = NODEAGENT_DEFAULT_ROOT_DIR;
+	if (readlink("/proc/self/exe", a->self_exe, sizeof(a->self_exe) - 1) <
+	    0)
+		snprintf(a->self_exe, sizeof(a->self_exe), "kubefs-node");
 	a->k_pod = kinds_by_path("core", "v1", "pods");
 	a->k_node = kinds_by_path("core", "v1", "nodes");
 	if (uname(&u) == 0)
 		snprintf(a->kernel, sizeof(a->kernel), "%s", u.release);
-	snprintf(a->os_image, sizeof(a->os_image), "kubefs fake node");
+	if (cfg->fake)
+		snprintf(a->os_image, sizeof(a->os_image), "kubefs fake node");
+	else
+		host_os_image(a->os_image, sizeof(a->os_image));
 	r = -EINVAL;
 	if (!a->k_pod || !a->k_node ||
 	    ipam_parse_cidr(cfg->cluster_cidr, &a->cluster_cidr) < 0 ||

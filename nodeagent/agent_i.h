@@ -68,6 +68,7 @@ struct agent {
 	struct ipam_cidr cluster_cidr, node_ip_range;
 	char kernel[128];
 	char os_image[128];
+	char self_exe[1024]; /* this binary: the runc runtime's shim */
 
 	struct agent_node *nodes; /* sorted by name */
 	size_t n_nodes;

@@ -163,24 +163,65 @@ static int choose_addresses(struct agent *a, struct agent_node *n,
 	return 0;
 }
 
-static int make_runtime(struct agent *a, struct agent_node *n)
+/* Events a runtime records for a pod (Pulled, Started, BackOff, ...). */
+static void runtime_event(void *ud, const json_t *pod, bool warning,
+			  const char *reason, const char *message)
+{
+	struct agent *a = ud;
+
+	event_recorder_eventf(a->rec, pod,
+			      warning ? EVENT_TYPE_WARNING : EVENT_TYPE_NORMAL,
+			      reason, "%s", message);
+}
+
+static int new_runtime(struct agent *a, struct agent_node *n,
+		       struct runtime **ret)
 {
 	struct runtime_fake_config fc = {
 	    .pod_cidr = n->pod_cidr,
 	    .host_ip = n->internal_ip,
 	};
+	struct runtime_runc_config rc = {
+	    .root_dir = a->cfg.root_dir,
+	    .log_dir = a->cfg.log_dir,
+	    .pod_cidr = n->pod_cidr,
+	    .host_ip = n->internal_ip,
+	    .runc = a->cfg.runc,
+	    .cni_bin_dir = a->cfg.cni_bin_dir,
+	    .self_exe = a->self_exe,
+	    .seccomp_dir = a->cfg.seccomp_dir,
+	    .pids_limit = a->cfg.pod_max_pids,
+	    .allow_privileged = a->cfg.allow_privileged,
+	    .event = runtime_event,
+	    .event_ud = a,
+	};
+	struct kf_error err;
+	int r;
+
+	if (a->cfg.fake)
+		return runtime_fake_new(&fc, ret);
+	kf_error_init(&err);
+	r = runtime_runc_new(&rc, &err, ret);
+	if (r < 0)
+		agent_logf(a, "node %s: the runc runtime cannot start: %s",
+			   n->name, err.msg[0] ? err.msg : strerror(-r));
+	return r;
+}
+
+static int make_runtime(struct agent *a, struct agent_node *n)
+{
 	struct runtime *rt;
 	int r;
 
 	if (n->rt)
 		return 0;
-	r = runtime_fake_new(&fc, &rt);
+	r = new_runtime(a, n, &rt);
 	if (r == 0) {
 		/* the workers read it under the lock */
 		pthread_mutex_lock(&a->lock);
 		n->rt = rt;
 		pthread_mutex_unlock(&a->lock);
-	} else if (r == -EINVAL)
+	} else if (r == -EINVAL && a->cfg.fake)
 		agent_logf(a,
 			   "node %s: pod CIDR %s cannot hold pods (its prefix "
 			   "length must be between %d and %d)",

@@ -267,6 +267,7 @@ int agent_sync_pod(struct agent *a, const char *key)
 	struct agent_pod *p = lookup(a, key);
 	struct agent_node *node;
 	struct runtime *rt;
+	uint64_t next_ms = 0;
 	const char *uid;
 	int r;
 
@@ -305,7 +306,52 @@ int agent_sync_pod(struct agent *a, const char *key)
 		if (r < 0 || p->state == AGENT_POD_WAITING)
 			return r;
 	}
+	/* a real runtime is looked at again while its containers live */
+	if (runtime_sync_pod(rt, pod, &next_ms) == 0 && next_ms)
+		workqueue_add_after(a->q, key, next_ms);
 	return report(a, pod, p, rt, false);
+}
+
+/* Is uid the uid of one of pods? */
+static bool has_uid(const json_t *pods, const char *uid)
+{
+	size_t i;
+	json_t *pod;
+
+	json_array_foreach (pods, i, pod) {
+		const char *u = meta_str(pod, "uid");
+
+		if (u && !strcmp(u, uid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Pods a runtime still holds from before a restart that the tree no
+ * longer has (deleted, and finished by someone else, while the agent
+ * was down): stop them and release what they hold.
+ */
+static void remove_orphans(struct agent *a, const json_t *pods)
+{
+	for (size_t n = 0; n < a->n_nodes; n++) {
+		struct runtime *rt = agent_node_runtime(a, &a->nodes[n]);
+		_cleanup_json_ json_t *uids = NULL;
+		size_t i;
+		json_t *u;
+
+		if (!rt || runtime_list_pods(rt, &uids) < 0)
+			continue;
+		json_array_foreach (uids, i, u) {
+			const char *uid = json_string_value(u);
+
+			if (has_uid(pods, uid))
+				continue;
+			agent_logf(a, "removing pod %s: gone from the cluster",
+				   uid);
+			runtime_remove_pod(rt, uid);
+		}
+	}
 }
 
 void agent_adopt_pods(struct agent *a, const json_t *pods)
@@ -347,6 +393,7 @@ void agent_adopt_pods(struct agent *a, const json_t *pods)
 	if (n)
 		agent_logf(a, "re-adopting %zu running pod%s", n,
 			   n == 1 ? "" : "s");
+	remove_orphans(a, pods);
 }
 
 void agent_forget_all_pods(struct agent *a)

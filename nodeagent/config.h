@@ -63,11 +63,20 @@ struct nodeagent_config {
 	unsigned lease_duration_s; /* renewal every quarter of it */
 	uint64_t status_report_ms; /* node status refresh */
 	unsigned workers;	   /* pod sync threads */
+	/* real nodes */
+	const char *root_dir;	 /* NULL: NODEAGENT_DEFAULT_ROOT_DIR */
+	const char *log_dir;	 /* NULL: ROOT/logs */
+	const char *runc;	 /* NULL: "runc" */
+	const char *cni_bin_dir; /* NULL: /usr/lib/cni */
+	const char *seccomp_dir; /* Localhost profiles */
+	bool allow_privileged;
+	unsigned pod_max_pids; /* 0: the default */
 };
 
 /*
  * Parse argv[1..argc-1] into *ret (defaults for what is not given), then
- * check the flags against each other. On error *ret is untouched and
+ * check the flags against each other. Without --fake, cpu, memory and
+ * ephemeral_storage not given are left "" for the caller to measure. On error *ret is untouched and
  * -EINVAL is returned with err holding the sentence to print. --version
  * and --help set their flag and skip the cross checks.
  */

@@ -107,10 +107,11 @@ int imagecmd_main(int argc, char **argv)
 		return i >= argc ? 2 : 0;
 	}
 	verb = argv[i++];
-	if (strcmp(verb, "load") && strcmp(verb, "ls") && strcmp(verb, "list") &&
-	    strcmp(verb, "rm") && strcmp(verb, "rmi")) {
-		fprintf(stderr, "error: unknown command \"%s\" for \"image\"\n%s",
-			verb, usage);
+	if (strcmp(verb, "load") && strcmp(verb, "ls") &&
+	    strcmp(verb, "list") && strcmp(verb, "rm") && strcmp(verb, "rmi")) {
+		fprintf(stderr,
+			"error: unknown command \"%s\" for \"image\"\n%s", verb,
+			usage);
 		return 2;
 	}
 	if (strcmp(verb, "ls") && strcmp(verb, "list") && i >= argc) {
@@ -120,8 +121,9 @@ int imagecmd_main(int argc, char **argv)
 	}
 	r = imagestore_open(root, &s);
 	if (r < 0) {
-		fprintf(stderr, "error: cannot open the image store in %s: %s\n",
-			root, strerror(-r));
+		fprintf(stderr,
+			"error: cannot open the image store in %s: %s\n", root,
+			strerror(-r));
 		return 1;
 	}
 	if (!strcmp(verb, "ls") || !strcmp(verb, "list")) {

@@ -7,7 +7,7 @@
  * then points the index at the new manifests: a failed load leaves the
  * index as it was.
  */
-#include "nodeagent/imagestore.h"
+#include "nodeagent/imagestore_i.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "nodeagent/fsutil.h"
 #include "nodeagent/image.h"
 #include "nodeagent/proc.h"
 #include "nodeagent/sha256.h"
@@ -55,25 +56,6 @@ void image_info_free(struct image_info *im)
 	free(im);
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int imagestore_open(const char *root, struct imagestore **ret)
 {
 	struct imagestore *s;
@@ -88,7 +70,7 @@ int imagestore_open(const char *root, struct imagestore **ret)
 	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(*sub); i++) {
 		snprintf(path, sizeof(path), "%s/%s", s->dir, sub[i]);
-		r = mkdir_p(path, 0700);
+		r = fsutil_mkdir_p(path, 0700);
 		if (r < 0) {
 			free(s->dir);
 			free(s);
@@ -133,21 +115,6 @@ static void unlock_store(struct imagestore *s, int fd)
 {
 	close(fd); /* drops the flock */
 	pthread_mutex_unlock(&s->lock);
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag,
-		    struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	remove(p);
-	return 0;
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void blob_path(const struct imagestore *s, const char *hex, char *buf,
@@ -230,8 +197,7 @@ static int import_blob(struct imagestore *s, const char *src, const char *want,
 	int r;
 
 	if (stat(src, &st) < 0 || !S_ISREG(st.st_mode))
-		return kf_error_set(err, -EINVAL,
-				    "archive is missing blob %s",
+		return kf_error_set(err, -EINVAL, "archive is missing blob %s",
 				    want ? want : strrchr(src, '/') + 1);
 	r = sha256_file(src, hex);
 	if (r < 0)
@@ -274,12 +240,11 @@ static int index_put(json_t *idx, const char *name, const char *hex,
 	if (json_array_size(ms) >= IMAGESTORE_IMAGES_MAX)
 		return -ENOSPC;
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);
-	m = json_pack("{s:s, s:s, s:I, s:{s:s, s:s}}", "mediaType",
-		      MT_OCI_MANIFEST, "digest", digest, "size", size,
-		      "annotations", NAME_ANNOTATION, name,
-		      "org.opencontainers.image.ref.name",
-		      colon && (!slash || colon > slash) ? colon + 1
-							 : "latest");
+	m = json_pack(
+	    "{s:s, s:s, s:I, s:{s:s, s:s}}", "mediaType", MT_OCI_MANIFEST,
+	    "digest", digest, "size", size, "annotations", NAME_ANNOTATION,
+	    name, "org.opencontainers.image.ref.name",
+	    colon && (!slash || colon > slash) ? colon + 1 : "latest");
 	if (!m)
 		return -ENOMEM;
 	return json_array_append_new(ms, m) < 0 ? -ENOMEM : 0;
@@ -312,7 +277,8 @@ static int load_docker(struct imagestore *s, const char *dir,
 					    "manifest.json: entry %zu has no "
 					    "Config or Layers",
 					    i);
-		if (snprintf(path, sizeof(path), "%s/%s", dir, cfg) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s", dir, cfg) >=
+		    (int)sizeof(path))
 			return -ENAMETOOLONG;
 		r = import_blob(s, path, NULL, hex, &size, err);
 		if (r < 0)
@@ -332,8 +298,9 @@ static int load_docker(struct imagestore *s, const char *dir,
 				return kf_error_set(err, -EINVAL,
 						    "manifest.json: bad layer "
 						    "path");
-			if (snprintf(path, sizeof(path), "%s/%s", dir, lp) >= (int)sizeof(path))
-			return -ENAMETOOLONG;
+			if (snprintf(path, sizeof(path), "%s/%s", dir, lp) >=
+			    (int)sizeof(path))
+				return -ENAMETOOLONG;
 			f = fopen(path, "rb");
 			if (f) {
 				if (fread(magic, 1, 2, f) != 2)
@@ -371,7 +338,8 @@ static int load_docker(struct imagestore *s, const char *dir,
 			if (!json_is_string(l) ||
 			    image_normalize(json_string_value(l), &name) < 0)
 				continue;
-			r = index_put(idx, name, hex, (json_int_t)strlen(mtext));
+			r = index_put(idx, name, hex,
+				      (json_int_t)strlen(mtext));
 			if (r == 0)
 				r = json_array_append_new(names,
 							  json_string(name));
@@ -387,10 +355,9 @@ static int load_docker(struct imagestore *s, const char *dir,
 static int import_tree(struct imagestore *s, const char *dir, const json_t *d,
 		       int depth, struct kf_error *err)
 {
-	const char *hex = digest_hex(
-	    json_string_value(json_object_get(d, "digest")));
-	const char *mt =
-	    json_string_value(json_object_get(d, "mediaType"));
+	const char *hex =
+	    digest_hex(json_string_value(json_object_get(d, "digest")));
+	const char *mt = json_string_value(json_object_get(d, "mediaType"));
 	char path[PATH_MAX], got[SHA256_HEX + 1];
 	_cleanup_json_ json_t *obj = NULL;
 	size_t i;
@@ -398,8 +365,7 @@ static int import_tree(struct imagestore *s, const char *dir, const json_t *d,
 	int r;
 
 	if (!hex || depth > 2)
-		return kf_error_set(err, -EINVAL,
-				    "index.json: bad descriptor");
+		return kf_error_set(err, -EINVAL, "index.json: bad descriptor");
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
 	if (mt && (strstr(mt, "manifest") || strstr(mt, "index"))) {
 		obj = read_json(path);
@@ -442,8 +408,8 @@ static int load_oci(struct imagestore *s, const char *dir, const json_t *oidx,
 
 	json_array_foreach (json_object_get(oidx, "manifests"), i, d) {
 		const json_t *an = json_object_get(d, "annotations");
-		const char *n = json_string_value(
-		    json_object_get(an, NAME_ANNOTATION));
+		const char *n =
+		    json_string_value(json_object_get(an, NAME_ANNOTATION));
 		_cleanup_free_ char *name = NULL;
 
 		if (!n)
@@ -454,10 +420,10 @@ static int load_oci(struct imagestore *s, const char *dir, const json_t *oidx,
 			return r;
 		if (!n || image_normalize(n, &name) < 0)
 			continue; /* no name: nothing to run it by */
-		r = index_put(idx, name,
-			      digest_hex(json_string_value(
-				  json_object_get(d, "digest"))),
-			      json_integer_value(json_object_get(d, "size")));
+		r = index_put(
+		    idx, name,
+		    digest_hex(json_string_value(json_object_get(d, "digest"))),
+		    json_integer_value(json_object_get(d, "size")));
 		if (r == 0)
 			r = json_array_append_new(names, json_string(name));
 		if (r < 0)
@@ -488,15 +454,15 @@ int imagestore_load(struct imagestore *s, const char *archive,
 		goto out_unlock;
 	}
 	{
-		char *argv[] = {"tar", "-xf", (char *)archive, "-C", dir,
-				"--no-same-owner", NULL};
+		char *argv[] = {"tar", "-xf", (char *)archive,
+				"-C",  dir,   "--no-same-owner",
+				NULL};
 
 		r = proc_run(argv, NULL, NULL, &pr);
 	}
 	if (r < 0 || pr.status != 0) {
-		r = kf_error_set(err, -EINVAL,
-				 "%s is not an image archive: %s", archive,
-				 r < 0 ? strerror(-r) : pr.err);
+		r = kf_error_set(err, -EINVAL, "%s is not an image archive: %s",
+				 archive, r < 0 ? strerror(-r) : pr.err);
 		goto out_rm;
 	}
 	idx = load_index(s);
@@ -516,14 +482,14 @@ int imagestore_load(struct imagestore *s, const char *archive,
 				 "manifest.json nor index.json",
 				 archive);
 	if (r == 0 && !json_array_size(names))
-		r = kf_error_set(err, -EINVAL,
-				 "%s holds no named image", archive);
+		r = kf_error_set(err, -EINVAL, "%s holds no named image",
+				 archive);
 	if (r == 0)
 		r = save_index(s, idx);
 	if (r == 0 && ret_names)
 		*ret_names = TAKE_PTR(names);
 out_rm:
-	rm_rf(dir);
+	fsutil_rm_rf(dir);
 out_unlock:
 	proc_result_release(&pr);
 	unlock_store(s, fd);
@@ -553,8 +519,7 @@ static json_t *platform_manifest(const struct imagestore *s, json_t *m)
 		return json_incref(m);
 	json_array_foreach (json_object_get(m, "manifests"), i, d) {
 		const json_t *p = json_object_get(d, "platform");
-		const char *os =
-		    json_string_value(json_object_get(p, "os"));
+		const char *os = json_string_value(json_object_get(p, "os"));
 		const char *arch =
 		    json_string_value(json_object_get(p, "architecture"));
 
@@ -582,15 +547,15 @@ int imagestore_list(struct imagestore *s, json_t **ret)
 		    json_string_value(json_object_get(e, "digest"));
 		_cleanup_json_ json_t *top = read_blob_json(s, digest);
 		_cleanup_json_ json_t *m = platform_manifest(s, top);
-		const char *id = json_string_value(json_object_get(
-		    json_object_get(m, "config"), "digest"));
+		const char *id = json_string_value(
+		    json_object_get(json_object_get(m, "config"), "digest"));
 
 		if (json_array_append_new(
-			out, json_pack("{s:s, s:s, s:s, s:I}", "name",
-				       entry_name(e) ? entry_name(e) : "",
-				       "digest", digest ? digest : "", "id",
-				       id ? id : "",
-				       "size", manifest_size(m))) < 0)
+			out,
+			json_pack("{s:s, s:s, s:s, s:I}", "name",
+				  entry_name(e) ? entry_name(e) : "", "digest",
+				  digest ? digest : "", "id", id ? id : "",
+				  "size", manifest_size(m))) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(out);
@@ -613,16 +578,15 @@ static bool entry_matches(const struct imagestore *s, const json_t *e,
 	{
 		_cleanup_json_ json_t *top = read_blob_json(s, digest);
 		_cleanup_json_ json_t *m = platform_manifest(s, top);
-		const char *id = json_string_value(json_object_get(
-		    json_object_get(m, "config"), "digest"));
+		const char *id = json_string_value(
+		    json_object_get(json_object_get(m, "config"), "digest"));
 
 		return id && !strcmp(id, ref);
 	}
 }
 
 /* Add the hex digests of entry e's blobs to set (an object). */
-static void mark_blobs(const struct imagestore *s, const json_t *e,
-		       json_t *set)
+static void mark_blobs(const struct imagestore *s, const json_t *e, json_t *set)
 {
 	const char *digest = json_string_value(json_object_get(e, "digest"));
 	_cleanup_json_ json_t *top = read_blob_json(s, digest);
@@ -634,15 +598,14 @@ static void mark_blobs(const struct imagestore *s, const json_t *e,
 	json_array_foreach (json_object_get(top, "manifests"), i, d)
 		mark_blobs(s, d, set); /* a list's manifests */
 	{
-		const char *c = json_string_value(json_object_get(
-		    json_object_get(top, "config"), "digest"));
+		const char *c = json_string_value(
+		    json_object_get(json_object_get(top, "config"), "digest"));
 
 		if (digest_hex(c))
 			json_object_set_new(set, digest_hex(c), json_true());
 	}
 	json_array_foreach (json_object_get(top, "layers"), i, d) {
-		const char *l =
-		    json_string_value(json_object_get(d, "digest"));
+		const char *l = json_string_value(json_object_get(d, "digest"));
 
 		if (digest_hex(l))
 			json_object_set_new(set, digest_hex(l), json_true());
@@ -687,7 +650,7 @@ static void sweep(struct imagestore *s, const char *sub, const json_t *keep)
 		snprintf(path, sizeof(path), "%s/layers/%s", s->dir,
 			 de->d_name);
 		if (layers && !mounted_somewhere(path)) {
-			rm_rf(path);
+			fsutil_rm_rf(path);
 		} else if (!layers && access(path, F_OK) < 0) {
 			blob_path(s, de->d_name, path, sizeof(path));
 			unlink(path);
@@ -762,106 +725,6 @@ int imagestore_remove(struct imagestore *s, const char *ref,
 	return r;
 }
 
-/* ---- unpacking ---- */
-
-static json_t *whiteouts; /* paths found by the walk (under unpack_lock) */
-static pthread_mutex_t unpack_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int find_whiteout(const char *p, const struct stat *st, int flag,
-			 struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	if (!strncmp(p + f->base, ".wh.", 4))
-		json_array_append_new(whiteouts, json_string(p));
-	return 0;
-}
-
-/*
- * Turn the tar's whiteouts into overlayfs's: ".wh..wh..opq" makes its
- * directory opaque, ".wh.NAME" becomes a 0:0 character device NAME.
- */
-static int convert_whiteouts(const char *dir)
-{
-	_cleanup_json_ json_t *list = json_array();
-	size_t i;
-	json_t *e;
-
-	if (!list)
-		return -ENOMEM;
-	pthread_mutex_lock(&unpack_lock);
-	whiteouts = list;
-	nftw(dir, find_whiteout, 16, FTW_PHYS);
-	whiteouts = NULL;
-	pthread_mutex_unlock(&unpack_lock);
-	json_array_foreach (list, i, e) {
-		char path[PATH_MAX], target[PATH_MAX];
-		const char *p = json_string_value(e);
-		const char *base = strrchr(p, '/') + 1;
-
-		snprintf(path, sizeof(path), "%s", p);
-		if (unlink(path) < 0)
-			return -errno;
-		if (!strcmp(base, ".wh..wh..opq")) {
-			path[base - p - 1] = '\0';
-			if (setxattr(path, "trusted.overlay.opaque", "y", 1,
-				     0) < 0)
-				return -errno;
-			continue;
-		}
-		snprintf(target, sizeof(target), "%.*s%s", (int)(base - p), p,
-			 base + 4);
-		rm_rf(target);
-		if (mknod(target, S_IFCHR | 0, makedev(0, 0)) < 0)
-			return -errno;
-	}
-	return 0;
-}
-
-/* images/layers/HEX: unpack blob HEX there unless it is already. */
-static int unpack_layer(struct imagestore *s, const char *hex,
-			struct kf_error *err, char **ret_dir)
-{
-	char dir[PATH_MAX], tmp[PATH_MAX], blob[PATH_MAX];
-	struct proc_result pr = {0};
-	int r;
-
-	snprintf(dir, sizeof(dir), "%s/layers/%s", s->dir, hex);
-	if (access(dir, F_OK) == 0)
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s/tmp/layer-%s", s->dir, hex);
-	rm_rf(tmp);
-	if (mkdir(tmp, 0755) < 0)
-		return kf_error_set(err, -errno, "%s", strerror(errno));
-	blob_path(s, hex, blob, sizeof(blob));
-	{
-		char *argv[] = {"tar", "-xf", blob, "-C", tmp,
-				"--numeric-owner", "--same-owner",
-				"--same-permissions", "--xattrs", NULL};
-
-		r = proc_run(argv, NULL, NULL, &pr);
-	}
-	if (r < 0 || pr.status != 0) {
-		kf_error_set(err, -EINVAL, "failed to extract layer sha256:%s: %s",
-			     hex, r < 0 ? strerror(-r) : pr.err);
-		proc_result_release(&pr);
-		rm_rf(tmp);
-		return -EINVAL;
-	}
-	proc_result_release(&pr);
-	r = convert_whiteouts(tmp);
-	if (r < 0 || rename(tmp, dir) < 0) {
-		r = r < 0 ? r : -errno;
-		rm_rf(tmp);
-		return kf_error_set(err, r,
-				    "failed to unpack layer sha256:%s: %s", hex,
-				    strerror(-r));
-	}
-out:
-	*ret_dir = strdup(dir);
-	return *ret_dir ? 0 : -ENOMEM;
-}
-
 int imagestore_resolve(struct imagestore *s, const char *ref,
 		       struct kf_error *err, struct image_info **ret)
 {
@@ -899,8 +762,8 @@ int imagestore_resolve(struct imagestore *s, const char *ref,
 		goto out_unlock;
 	r = -ENOMEM;
 	im = calloc(1, sizeof(*im));
-	if (!im || !(im->layers = calloc(json_array_size(layers) + 1,
-					 sizeof(char *))))
+	if (!im ||
+	    !(im->layers = calloc(json_array_size(layers) + 1, sizeof(char *))))
 		goto out_unlock;
 	im->name = strdup(entry_name(entry) ? entry_name(entry) : ref);
 	snprintf(im->digest, sizeof(im->digest), "%s",
@@ -910,10 +773,11 @@ int imagestore_resolve(struct imagestore *s, const char *ref,
 	if (!im->config)
 		im->config = json_object();
 	json_array_foreach (layers, i, e) {
-		const char *hex = digest_hex(
-		    json_string_value(json_object_get(e, "digest")));
+		const char *hex =
+		    digest_hex(json_string_value(json_object_get(e, "digest")));
 
-		r = hex ? unpack_layer(s, hex, err, &im->layers[i])
+		r = hex ? imagestore_unpack_layer(s->dir, hex, err,
+						  &im->layers[i])
 			: kf_error_set(err, -EINVAL, "image %s: bad layer",
 				       ref);
 		if (r < 0)

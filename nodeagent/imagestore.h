@@ -37,11 +37,11 @@ struct imagestore;
 
 /* An image ready to run: borrowed nothing, owned by the caller. */
 struct image_info {
-	char *name;	      /* "docker.io/library/busybox:latest" */
-	char digest[72];      /* the manifest's "sha256:HEX" */
-	char config_id[72];   /* the config's "sha256:HEX" (the image ID) */
-	json_t *config;	      /* the image config's "config" object */
-	char **layers;	      /* unpacked layer dirs, bottom first */
+	char *name;	    /* "docker.io/library/busybox:latest" */
+	char digest[72];    /* the manifest's "sha256:HEX" */
+	char config_id[72]; /* the config's "sha256:HEX" (the image ID) */
+	json_t *config;	    /* the image config's "config" object */
+	char **layers;	    /* unpacked layer dirs, bottom first */
 	size_t n_layers;
 };
 

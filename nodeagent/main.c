@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,7 +23,9 @@
 #include "api/version.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
+#include "nodeagent/host.h"
 #include "nodeagent/imagecmd.h"
+#include "nodeagent/shim.h"
 #include "nodeagent/nodestatus.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -87,9 +90,51 @@ static int host_name(char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * A real node: root, its capacity measured where the flags say nothing,
+ * no start delay. Prints why not and returns -1.
+ */
+static int real_node(struct nodeagent_config *cfg, struct host_capacity *cap)
+{
+	const char *root =
+	    cfg->root_dir ? cfg->root_dir : NODEAGENT_DEFAULT_ROOT_DIR;
+	char buf[4096];
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "kubefs-node: running containers needs root "
+				"(or run simulated nodes with --fake)\n");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", root);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+	r = host_capacity(root, cap);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-node: cannot use %s: %s\n", root,
+			strerror(-r));
+		return -1;
+	}
+	if (!cfg->cpu[0])
+		snprintf(cfg->cpu, sizeof(cfg->cpu), "%s", cap->cpu);
+	if (!cfg->memory[0])
+		snprintf(cfg->memory, sizeof(cfg->memory), "%s", cap->memory);
+	if (!cfg->ephemeral_storage[0])
+		snprintf(cfg->ephemeral_storage, sizeof(cfg->ephemeral_storage),
+			 "%s", cap->ephemeral_storage);
+	cfg->start_delay_ms = 0;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct nodeagent_config cfg;
+	struct host_capacity cap;
 	struct client *c = NULL;
 	struct agent *agent = NULL;
 	struct sigwaiter w;
@@ -100,6 +145,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "image"))
 		return imagecmd_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "shim"))
+		return shim_main(argc - 1, argv + 1);
 	kf_error_init(&err);
 	if (nodeagent_config_parse(argc, argv, &cfg, &err) < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", err.msg);
@@ -115,11 +162,8 @@ int main(int argc, char **argv)
 		       NODESTATUS_KUBELET_VERSION);
 		return 0;
 	}
-	if (!cfg.fake) {
-		fprintf(stderr, "kubefs-node: the container runtime is not "
-				"built yet; run with --fake\n");
-		return 2;
-	}
+	if (!cfg.fake && real_node(&cfg, &cap) < 0)
+		return 1;
 	if (!cfg.count && !cfg.name) {
 		if (host_name(host, sizeof(host)) < 0 ||
 		    nodeagent_check_name(host, &err) < 0) {
@@ -162,10 +206,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	logf_("kubefs-node %s (kubelet %s) starting: %u fake node%s on %s",
-	      KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
-	      cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
-	      client_mount(c));
+	if (cfg.fake)
+		logf_("kubefs-node %s (kubelet %s) starting: %u fake node%s "
+		      "on %s",
+		      KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
+		      cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
+		      client_mount(c));
+	else
+		logf_("kubefs-node %s (kubelet %s) starting: node %s on %s "
+		      "(cpu %s, memory %s, ephemeral-storage %s, root %s)",
+		      KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION, cfg.name,
+		      client_mount(c), cfg.cpu, cfg.memory,
+		      cfg.ephemeral_storage,
+		      cfg.root_dir ? cfg.root_dir : NODEAGENT_DEFAULT_ROOT_DIR);
 	r = agent_run(agent);
 	if (r < 0)
 		logf_("error: %s", strerror(-r));

@@ -131,8 +131,7 @@ int proc_run(char *const argv[], char *const env[], const char *in,
 	sigemptyset(&none);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	r = posix_spawnp(&pid, argv[0], &fa, &at, argv,
-			 env ? env : environ);
+	r = posix_spawnp(&pid, argv[0], &fa, &at, argv, env ? env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(pin[0]);

@@ -11,9 +11,9 @@
 #define PROC_OUTPUT_MAX (1 << 20) /* stdout kept beyond this is dropped */
 
 struct proc_result {
-	int status;   /* exit code; 128 + signal when killed */
-	char *out;    /* stdout, NUL-terminated; owned (free()) */
-	char *err;    /* stderr, NUL-terminated, trailing newline cut; owned */
+	int status; /* exit code; 128 + signal when killed */
+	char *out;  /* stdout, NUL-terminated; owned (free()) */
+	char *err;  /* stderr, NUL-terminated, trailing newline cut; owned */
 };
 
 /*
