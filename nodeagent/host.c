@@ -70,9 +70,9 @@ void host_pressure(const char *dir, struct host_pressure *ret)
 	FILE *f;
 
 	ret->memory = avail && avail < HOST_MEMORY_PRESSURE_BYTES;
-	ret->disk = statvfs(dir, &vfs) == 0 && vfs.f_blocks &&
-		    vfs.f_bavail * 100 / vfs.f_blocks <
-			HOST_DISK_PRESSURE_PERCENT;
+	ret->disk =
+	    statvfs(dir, &vfs) == 0 && vfs.f_blocks &&
+	    vfs.f_bavail * 100 / vfs.f_blocks < HOST_DISK_PRESSURE_PERCENT;
 	/* processes in use: the 4th field of /proc/loadavg, "1/234" */
 	f = fopen("/proc/loadavg", "re");
 	if (f) {
@@ -86,9 +86,9 @@ void host_pressure(const char *dir, struct host_pressure *ret)
 	}
 	if (threads && threads < pid_max)
 		pid_max = threads;
-	ret->pid = pid_max && running &&
-		   (pid_max - running) * 100 / pid_max <
-		       HOST_PID_PRESSURE_PERCENT;
+	ret->pid =
+	    pid_max && running &&
+	    (pid_max - running) * 100 / pid_max < HOST_PID_PRESSURE_PERCENT;
 }
 
 void host_os_image(char *buf, size_t size)

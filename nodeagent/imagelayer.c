@@ -21,7 +21,6 @@
 #include "nodeagent/fsutil.h"
 #include "nodeagent/proc.h"
 
-
 static json_t *whiteouts; /* paths found by the walk (under unpack_lock) */
 static pthread_mutex_t unpack_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -126,4 +125,3 @@ out:
 	*ret_dir = strdup(dir);
 	return *ret_dir ? 0 : -ENOMEM;
 }
-

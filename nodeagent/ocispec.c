@@ -18,36 +18,63 @@
 
 /* containerd's default capability set */
 static const char *const default_caps[] = {
-    "CAP_CHOWN",	    "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
-    "CAP_MKNOD",	    "CAP_NET_RAW",	"CAP_SETGID", "CAP_SETUID",
-    "CAP_SETFCAP",	    "CAP_SETPCAP",	"CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",	    "CAP_KILL",		"CAP_AUDIT_WRITE",
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",	       "CAP_FOWNER",
+    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",	       "CAP_SETUID",
+    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",	   "CAP_AUDIT_WRITE",
 };
 
 /* every capability, for privileged containers and "ALL" */
 static const char *const all_caps[] = {
-    "CAP_CHOWN",	  "CAP_DAC_OVERRIDE",	 "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",	  "CAP_FSETID",		 "CAP_KILL",
-    "CAP_SETGID",	  "CAP_SETUID",		 "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",	  "CAP_NET_RAW",	 "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",	  "CAP_SYS_MODULE",	 "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",	  "CAP_SYS_PTRACE",	 "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",	  "CAP_SYS_BOOT",	 "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",	  "CAP_SYS_TIME",	 "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",	  "CAP_LEASE",		 "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",  "CAP_SETFCAP",	 "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",	  "CAP_SYSLOG",		 "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",	 "CAP_PERFMON",
-    "CAP_BPF",		  "CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 };
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
 static const char *const masked_paths[] = {
-    "/proc/acpi",	  "/proc/asound",      "/proc/kcore",
-    "/proc/keys",	  "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+    "/proc/acpi",	 "/proc/asound",	"/proc/kcore",
+    "/proc/keys",	 "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats", "/proc/sched_debug",	"/proc/scsi",
     "/sys/firmware",
 };
 static const char *const readonly_paths[] = {
@@ -130,8 +157,7 @@ static void env_set(json_t *env, const char *kv)
 }
 
 /* The downward API's fieldRef values a container's env may name. */
-static const char *field_value(const struct ocispec_input *in,
-			       const char *path)
+static const char *field_value(const struct ocispec_input *in, const char *path)
 {
 	const json_t *pod = in->pod;
 
@@ -181,15 +207,13 @@ static int make_env(const struct ocispec_input *in, struct kf_error *err,
 		if (!name)
 			continue;
 		if (from && json_object_get(from, "fieldRef")) {
-			const char *fp =
-			    jstr(from, "fieldRef", "fieldPath");
+			const char *fp = jstr(from, "fieldRef", "fieldPath");
 
 			val = field_value(in, fp);
 			if (!val)
-				return kf_error_set(
-				    err, -EINVAL,
-				    "unsupported fieldPath: %s",
-				    fp ? fp : "");
+				return kf_error_set(err, -EINVAL,
+						    "unsupported fieldPath: %s",
+						    fp ? fp : "");
 		} else if (from) {
 			continue; /* resolved by the caller into extra_env */
 		}
@@ -205,18 +229,19 @@ static const json_t *sc(const struct ocispec_input *in, const char *f)
 {
 	const json_t *v = jpath(in->container, "securityContext", f);
 
-	return v ? v : jpath(in->pod, "spec", "securityContext")
-		       ? jpath(jpath(in->pod, "spec", "securityContext"), f,
-			       NULL)
-		       : NULL;
+	return v ? v
+	       : jpath(in->pod, "spec", "securityContext")
+		   ? jpath(jpath(in->pod, "spec", "securityContext"), f, NULL)
+		   : NULL;
 }
 
 static int make_user(const struct ocispec_input *in, struct kf_error *err,
 		     json_t **ret)
 {
-	const json_t *uid_j = sc(in, "runAsUser"), *gid_j = sc(in, "runAsGroup");
-	const char *iu = json_string_value(
-	    json_object_get(in->image_config, "User"));
+	const json_t *uid_j = sc(in, "runAsUser"),
+		     *gid_j = sc(in, "runAsGroup");
+	const char *iu =
+	    json_string_value(json_object_get(in->image_config, "User"));
 	const json_t *psc = jpath(in->pod, "spec", "securityContext");
 	long long uid = 0, gid = 0;
 	json_t *user, *groups;
@@ -281,16 +306,15 @@ static const char *cap_name(const char *c, char *buf, size_t size)
 static int make_caps(const struct ocispec_input *in, bool privileged,
 		     struct kf_error *err, json_t **ret)
 {
-	const json_t *caps = jpath(in->container, "securityContext",
-				   NULL)
-				 ? json_object_get(json_object_get(
-						       in->container,
-						       "securityContext"),
-						   "capabilities")
-				 : NULL;
-	_cleanup_json_ json_t *set = privileged ? strings(all_caps, N(all_caps))
-						: strings(default_caps,
-							  N(default_caps));
+	const json_t *caps =
+	    jpath(in->container, "securityContext", NULL)
+		? json_object_get(
+		      json_object_get(in->container, "securityContext"),
+		      "capabilities")
+		: NULL;
+	_cleanup_json_ json_t *set =
+	    privileged ? strings(all_caps, N(all_caps))
+		       : strings(default_caps, N(default_caps));
 	char buf[64];
 	size_t i, j;
 	json_t *c;
@@ -340,8 +364,7 @@ static int64_t resource(const json_t *c, const char *kind, const char *name,
 			bool milli)
 {
 	struct quantity q;
-	const json_t *v =
-	    json_object_get(jpath(c, "resources", kind), name);
+	const json_t *v = json_object_get(jpath(c, "resources", kind), name);
 
 	if (!v || quantity_from_json(v, &q) < 0)
 		return -1;
@@ -354,11 +377,11 @@ static json_t *make_resources(const struct ocispec_input *in)
 	int64_t mem = resource(in->container, "limits", "memory", false);
 	int64_t cpu_lim = resource(in->container, "limits", "cpu", true);
 	int64_t cpu_req = resource(in->container, "requests", "cpu", true);
-	json_t *r = json_pack("{s:{s:I}, s:{}}", "pids", "limit",
-			      (json_int_t)(in->pids_limit
-					       ? in->pids_limit
-					       : OCISPEC_DEFAULT_PIDS_LIMIT),
-			      "cpu");
+	json_t *r =
+	    json_pack("{s:{s:I}, s:{}}", "pids", "limit",
+		      (json_int_t)(in->pids_limit ? in->pids_limit
+						  : OCISPEC_DEFAULT_PIDS_LIMIT),
+		      "cpu");
 	json_t *cpu = json_object_get(r, "cpu");
 	int64_t shares;
 
@@ -369,9 +392,9 @@ static json_t *make_resources(const struct ocispec_input *in)
 	shares = cpu_req > 0 ? cpu_req * 1024 / 1000 : MIN_SHARES;
 	if (qos && !strcmp(qos, "BestEffort"))
 		shares = MIN_SHARES;
-	json_object_set_new(cpu, "shares",
-			    json_integer(shares < MIN_SHARES ? MIN_SHARES
-							     : shares));
+	json_object_set_new(
+	    cpu, "shares",
+	    json_integer(shares < MIN_SHARES ? MIN_SHARES : shares));
 	if (cpu_lim > 0) {
 		int64_t quota = cpu_lim * CPU_PERIOD_US / 1000;
 
@@ -472,11 +495,12 @@ int ocispec_build(const struct ocispec_input *in, struct kf_error *err,
 	_cleanup_json_ json_t *args = NULL, *env = NULL, *user = NULL;
 	_cleanup_json_ json_t *caps = NULL, *seccomp = NULL, *spec = NULL;
 	const char *wd = jstr(in->container, "workingDir", NULL);
-	const char *iwd = json_string_value(
-	    json_object_get(in->image_config, "WorkingDir"));
+	const char *iwd =
+	    json_string_value(json_object_get(in->image_config, "WorkingDir"));
 	bool privileged = json_is_true(sc(in, "privileged"));
 	const json_t *ape = sc(in, "allowPrivilegeEscalation");
-	json_int_t nofile = in->nofile ? (json_int_t)in->nofile : OCISPEC_NOFILE;
+	json_int_t nofile =
+	    in->nofile ? (json_int_t)in->nofile : OCISPEC_NOFILE;
 	json_t *linux_;
 	int r;
 
@@ -503,10 +527,13 @@ int ocispec_build(const struct ocispec_input *in, struct kf_error *err,
 	    " s:{s:s, s:b}, s:s, s:o}",
 	    "ociVersion", "1.0.2", "process", "terminal", 0, "user", user,
 	    "args", args, "env", env, "cwd",
-	    wd && *wd ? wd : iwd && *iwd ? iwd : "/", "capabilities", caps,
-	    "noNewPrivileges", privileged ? 0 : !json_is_true(ape), "rlimits",
-	    "type", "RLIMIT_NOFILE", "hard", nofile, "soft", nofile, "root",
-	    "path", in->rootfs, "readonly",
+	    wd && *wd	  ? wd
+	    : iwd && *iwd ? iwd
+			  : "/",
+	    "capabilities", caps, "noNewPrivileges",
+	    privileged ? 0 : !json_is_true(ape), "rlimits", "type",
+	    "RLIMIT_NOFILE", "hard", nofile, "soft", nofile, "root", "path",
+	    in->rootfs, "readonly",
 	    json_is_true(sc(in, "readOnlyRootFilesystem")), "hostname",
 	    jstr(in->pod, "metadata", "name"), "mounts", make_mounts(in));
 	if (!spec)
@@ -519,14 +546,13 @@ int ocispec_build(const struct ocispec_input *in, struct kf_error *err,
 		return -ENOMEM;
 	if (in->netns) /* else the host's network (hostNetwork) */
 		json_array_append_new(json_object_get(linux_, "namespaces"),
-				      json_pack("{s:s, s:s}", "type",
-						"network", "path", in->netns));
+				      json_pack("{s:s, s:s}", "type", "network",
+						"path", in->netns));
 	if (!privileged) {
 		json_object_set_new(linux_, "maskedPaths",
 				    strings(masked_paths, N(masked_paths)));
 		json_object_set_new(linux_, "readonlyPaths",
-				    strings(readonly_paths,
-					    N(readonly_paths)));
+				    strings(readonly_paths, N(readonly_paths)));
 	}
 	if (seccomp)
 		json_object_set(linux_, "seccomp", seccomp);

@@ -50,22 +50,22 @@
 #define OCISPEC_NOFILE 1048576
 
 struct ocispec_input {
-	const json_t *pod;	     /* required */
-	const json_t *container;     /* its spec, required */
-	const json_t *image_config;  /* the image's config object, or NULL */
-	const char *rootfs;	     /* required */
-	const char *netns;	     /* network namespace path; NULL: host net */
-	const char *hosts;	     /* files bind-mounted into /etc */
+	const json_t *pod;	    /* required */
+	const json_t *container;    /* its spec, required */
+	const json_t *image_config; /* the image's config object, or NULL */
+	const char *rootfs;	    /* required */
+	const char *netns;	    /* network namespace path; NULL: host net */
+	const char *hosts;	    /* files bind-mounted into /etc */
 	const char *hostname_file;
 	const char *resolv_conf;
-	const char *cgroups_path;    /* required */
-	const char *pod_ip;	     /* for status.podIP in env */
+	const char *cgroups_path; /* required */
+	const char *pod_ip;	  /* for status.podIP in env */
 	const char *host_ip;
-	const char *seccomp_dir;     /* Localhost profiles, may be NULL */
-	const json_t *extra_mounts;  /* OCI mounts for volumes, or NULL */
-	const json_t *extra_env;     /* ["K=V", ...] (service env), or NULL */
-	int64_t pids_limit;	     /* 0: OCISPEC_DEFAULT_PIDS_LIMIT */
-	uint64_t nofile;	     /* RLIMIT_NOFILE; 0: OCISPEC_NOFILE */
+	const char *seccomp_dir;    /* Localhost profiles, may be NULL */
+	const json_t *extra_mounts; /* OCI mounts for volumes, or NULL */
+	const json_t *extra_env;    /* ["K=V", ...] (service env), or NULL */
+	int64_t pids_limit;	    /* 0: OCISPEC_DEFAULT_PIDS_LIMIT */
+	uint64_t nofile;	    /* RLIMIT_NOFILE; 0: OCISPEC_NOFILE */
 	bool allow_privileged;
 };
 

@@ -54,8 +54,8 @@ void runc_ctr_log_path(const struct runc *rc, const struct runc_pod *p,
 }
 
 /* Wait in state CREATED with reason and message, retry after delay_s. */
-static void wait_with(struct runc_ctr *c, const char *reason,
-		      const char *msg, unsigned delay_s)
+static void wait_with(struct runc_ctr *c, const char *reason, const char *msg,
+		      unsigned delay_s)
 {
 	c->st.state = RUNTIME_CREATED;
 	set_str(&c->st.waiting_reason, reason);
@@ -72,8 +72,8 @@ static unsigned next_backoff(struct runc_ctr *c)
 	return c->backoff_s;
 }
 
-static int resolve_image(struct runc *rc, const json_t *pod,
-			 struct runc_ctr *c, struct image_info **ret)
+static int resolve_image(struct runc *rc, const json_t *pod, struct runc_ctr *c,
+			 struct image_info **ret)
 {
 	const char *image = spec_str(c->spec, "image");
 	const char *policy = spec_str(c->spec, "imagePullPolicy");
@@ -171,8 +171,8 @@ static int write_spec(const char *bundle, const json_t *spec)
 static void runc_cmd(struct runc *rc, const char *a1, const char *a2,
 		     const char *a3, const char *a4)
 {
-	char *argv[] = {rc->runc_bin, "--root", rc->runc_root, (char *)a1,
-			(char *)a2, (char *)a3, (char *)a4, NULL};
+	char *argv[] = {rc->runc_bin, "--root",	  rc->runc_root, (char *)a1,
+			(char *)a2,   (char *)a3, (char *)a4,	 NULL};
 	struct proc_result pr = {0};
 
 	if (proc_run(argv, NULL, NULL, &pr) == 0)
@@ -193,8 +193,8 @@ void runc_ctr_destroy(struct runc *rc, struct runc_ctr *c)
 }
 
 /* The start failed: terminated with StartError (exit 128). */
-static void start_failed(struct runc *rc, const json_t *pod,
-			 struct runc_ctr *c, const char *msg)
+static void start_failed(struct runc *rc, const json_t *pod, struct runc_ctr *c,
+			 const char *msg)
 {
 	struct timespec now;
 
@@ -315,10 +315,8 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 	if (r < 0) {
 		runc_ctr_destroy(rc, c);
 		wait_with(c, "CreateContainerConfigError",
-			  err.msg[0] ? err.msg : strerror(-r),
-			  next_backoff(c));
-		runc_event(rc, pod, true, "Failed", "Error: %s",
-			   c->st.message);
+			  err.msg[0] ? err.msg : strerror(-r), next_backoff(c));
+		runc_event(rc, pod, true, "Failed", "Error: %s", c->st.message);
 		goto out;
 	}
 	runc_ctr_log_path(rc, p, c, c->st.restart_count, logp);
@@ -327,7 +325,7 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 	fsutil_mkdir_p(dir, 0755);
 	snprintf(memcg, sizeof(memcg), "/sys/fs/cgroup/memory%s", cgpath);
 	{
-		char *argv[] = {rc->self_exe, "shim",	 rc->runc_bin,
+		char *argv[] = {rc->self_exe,  "shim",	  rc->runc_bin,
 				rc->runc_root, c->bundle, c->id,
 				logp,	       c->bundle, memcg,
 				NULL};
@@ -384,8 +382,9 @@ bool runc_ctr_reap(struct runc *rc, struct runc_pod *p, struct runc_ctr *c)
 	c->st.exit_code = code;
 	c->st.finished_at.tv_sec = (time_t)sec;
 	c->st.finished_at.tv_nsec = nsec;
-	set_str(&c->st.reason,
-		oom ? "OOMKilled" : code == 0 ? "Completed" : "Error");
+	set_str(&c->st.reason, oom	   ? "OOMKilled"
+			       : code == 0 ? "Completed"
+					   : "Error");
 	set_str(&c->st.message, NULL);
 	runc_ctr_destroy(rc, c);
 	return true;
@@ -400,10 +399,10 @@ void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig)
 void runc_ctr_prestop(struct runc *rc, struct runc_ctr *c, long grace_s)
 {
 	const json_t *cmd = json_object_get(
-	    json_object_get(json_object_get(json_object_get(c->spec,
-							    "lifecycle"),
-					    "preStop"),
-			    "exec"),
+	    json_object_get(
+		json_object_get(json_object_get(c->spec, "lifecycle"),
+				"preStop"),
+		"exec"),
 	    "command");
 	size_t n = json_array_size(cmd), i;
 	char **argv, secs[32];

@@ -59,7 +59,7 @@ struct runc_ctr {
 	struct runtime_container_status st; /* what pod_status reports */
 	json_t *spec;			    /* the container's spec */
 	bool init, sidecar;
-	char id[128];	  /* the runc container of this attempt, "" none */
+	char id[128]; /* the runc container of this attempt, "" none */
 	char bundle[2600];
 	uint64_t retry_ms; /* CREATED: not before (monotonic ms) */
 	unsigned backoff_s;
@@ -78,6 +78,7 @@ struct runc_pod {
 	bool stopped;
 	struct timespec created;
 	json_t *port_mappings;
+	json_t *ref; /* {apiVersion, kind, metadata} for Events, or NULL */
 	struct runc_ctr *init;
 	size_t n_init;
 	struct runc_ctr *ctrs;

@@ -20,7 +20,8 @@
 
 const char *runc_pod_str(const json_t *pod, const char *obj, const char *key)
 {
-	return json_string_value(json_object_get(json_object_get(pod, obj), key));
+	return json_string_value(
+	    json_object_get(json_object_get(pod, obj), key));
 }
 
 void runc_ctr_release(struct runc_ctr *c)
@@ -40,6 +41,7 @@ void runc_pod_free(struct runc_pod *p)
 	free(p->init);
 	free(p->ctrs);
 	json_decref(p->port_mappings);
+	json_decref(p->ref);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -113,7 +115,7 @@ int runc_pod_write_files(const struct runc_pod *p)
 
 /* The pod's cgroup by QoS class, as the kubelet lays them out. */
 void runc_pod_cgroup(const struct runc *rc, const json_t *pod,
-		       struct runc_pod *p)
+		     struct runc_pod *p)
 {
 	const char *qos = runc_pod_str(pod, "status", "qosClass");
 
@@ -137,9 +139,8 @@ void runc_pod_memory_limit(const json_t *pod, const struct runc_pod *p)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach (json_object_get(json_object_get(pod, "spec"),
-					    "containers"),
-			    i, c) {
+	json_array_foreach (
+	    json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
 		struct quantity q;
 		const json_t *v = json_object_get(
 		    json_object_get(json_object_get(c, "resources"), "limits"),
@@ -161,6 +162,8 @@ void runc_pod_memory_limit(const json_t *pod, const struct runc_pod *p)
 /* Remove the pod's cgroup, and its parents once empty, everywhere. */
 void runc_pod_remove_cgroups(const struct runc *rc, const struct runc_pod *p)
 {
+	/* the length of "/kubefs-H", the top of the node's cgroups */
+	size_t top = strlen(rc->cgroup_parent) - strlen("/kubepods");
 	char path[4400];
 	struct dirent *de;
 	DIR *d = opendir("/sys/fs/cgroup");
@@ -174,14 +177,16 @@ void runc_pod_remove_cgroups(const struct runc *rc, const struct runc_pod *p)
 		base = strlen(path);
 		snprintf(path + base, sizeof(path) - base, "%s", p->cgroup);
 		/* up to and with /kubefs-H, while they are empty */
-		while (strlen(path) > base + 1 && rmdir(path) == 0) {
-			char *slash = strrchr(path, '/');
+		for (;;) {
+			char *slash;
 
+			if (rmdir(path) < 0 && errno != ENOENT)
+				break; /* not empty: others still use it */
+			slash = strrchr(path, '/');
 			if (!slash || (size_t)(slash - path) <= base)
 				break;
 			*slash = '\0';
-			if (strlen(path) - base < strlen(rc->cgroup_parent) -
-						      strlen("/kubepods"))
+			if (strlen(path) - base < top)
 				break;
 		}
 	}
@@ -229,7 +234,7 @@ void runc_pod_save(const struct runc_pod *p)
 }
 
 int runc_pod_init_ctrs(const json_t *specs, bool init, struct runc_ctr **ret,
-		     size_t *ret_n)
+		       size_t *ret_n)
 {
 	size_t n = json_array_size(specs), i;
 	struct runc_ctr *cs;
@@ -243,19 +248,20 @@ int runc_pod_init_ctrs(const json_t *specs, bool init, struct runc_ctr **ret,
 	if (!cs)
 		return -ENOMEM;
 	json_array_foreach (specs, i, s) {
-		const char *name = json_string_value(json_object_get(s, "name"));
-		const char *pol = json_string_value(
-		    json_object_get(s, "restartPolicy"));
+		const char *name =
+		    json_string_value(json_object_get(s, "name"));
+		const char *pol =
+		    json_string_value(json_object_get(s, "restartPolicy"));
 
 		cs[i].spec = json_incref(s);
 		cs[i].init = init;
 		cs[i].sidecar = init && pol && !strcmp(pol, "Always");
 		cs[i].st.state = RUNTIME_CREATED;
 		cs[i].st.name = strdup(name ? name : "");
-		cs[i].st.image = strdup(
-		    json_string_value(json_object_get(s, "image"))
-			? json_string_value(json_object_get(s, "image"))
-			: "");
+		cs[i].st.image =
+		    strdup(json_string_value(json_object_get(s, "image"))
+			       ? json_string_value(json_object_get(s, "image"))
+			       : "");
 		if (!cs[i].st.name || !cs[i].st.image) {
 			for (size_t j = 0; j <= i; j++)
 				runc_ctr_release(&cs[j]);
@@ -269,7 +275,7 @@ int runc_pod_init_ctrs(const json_t *specs, bool init, struct runc_ctr **ret,
 }
 
 struct runc_ctr *runc_pod_find_ctr(struct runc_pod *p, const char *name,
-				 bool init)
+				   bool init)
 {
 	struct runc_ctr *cs = init ? p->init : p->ctrs;
 	size_t n = init ? p->n_init : p->n_ctrs;
@@ -288,12 +294,14 @@ static void runc_pod_adopt_record(struct runc_pod *p, const json_t *rec)
 	json_t *r;
 
 	json_array_foreach (json_object_get(rec, "containers"), i, r) {
-		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *name =
+		    json_string_value(json_object_get(r, "name"));
 		const char *id = json_string_value(json_object_get(r, "id"));
 		struct runc_ctr *c =
-		    name ? runc_pod_find_ctr(p, name,
-				    json_is_true(json_object_get(r, "init")))
-			 : NULL;
+		    name
+			? runc_pod_find_ctr(
+			      p, name, json_is_true(json_object_get(r, "init")))
+			: NULL;
 
 		if (!c || !id || !*id)
 			continue;
@@ -304,14 +312,15 @@ static void runc_pod_adopt_record(struct runc_pod *p, const json_t *rec)
 		    json_object_get(r, "restartCount"));
 		c->st.started_at.tv_sec = (time_t)json_integer_value(
 		    json_object_get(r, "startedSec"));
-		c->st.started_at.tv_nsec = (long)json_integer_value(
-		    json_object_get(r, "startedNsec"));
+		c->st.started_at.tv_nsec =
+		    (long)json_integer_value(json_object_get(r, "startedNsec"));
 		c->st.state = RUNTIME_RUNNING;
 		free(c->st.image_id);
-		c->st.image_id = json_string_value(json_object_get(r, "imageID"))
-				     ? strdup(json_string_value(
-					   json_object_get(r, "imageID")))
-				     : NULL;
+		c->st.image_id =
+		    json_string_value(json_object_get(r, "imageID"))
+			? strdup(
+			      json_string_value(json_object_get(r, "imageID")))
+			: NULL;
 		free(c->st.container_id);
 		if (asprintf(&c->st.container_id, "runc://%s", c->id) < 0)
 			c->st.container_id = NULL;
@@ -322,7 +331,7 @@ static void runc_pod_adopt_record(struct runc_pod *p, const json_t *rec)
 
 /* A pod as its record describes it; the specs come with start_pod. */
 int runc_pod_from_record(struct runc *rc, const json_t *rec,
-			   struct runc_pod **ret)
+			 struct runc_pod **ret)
 {
 	const json_t *cs = json_object_get(rec, "containers");
 	struct runc_pod *p = calloc(1, sizeof(*p));
@@ -357,7 +366,8 @@ int runc_pod_from_record(struct runc *rc, const json_t *rec,
 	json_array_foreach (cs, i, c) {
 		bool init = json_is_true(json_object_get(c, "init"));
 		struct runc_ctr *x = init ? &p->init[ni++] : &p->ctrs[nc++];
-		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *name =
+		    json_string_value(json_object_get(c, "name"));
 
 		x->init = init;
 		x->st.state = RUNTIME_CREATED;
@@ -393,9 +403,10 @@ void runc_pod_attach_specs(struct runc_pod *p, const json_t *pod)
 			c->spec = json_incref(s);
 			c->sidecar = l == 0 && pol && !strcmp(pol, "Always");
 			if (!c->st.image)
-				c->st.image = strdup(
-				    json_string_value(json_object_get(s, "image"))
-					?: "");
+				c->st.image =
+				    strdup(json_string_value(
+					       json_object_get(s, "image"))
+					       ?: "");
 		}
 	}
 }
@@ -418,7 +429,8 @@ void runc_load_pods(struct runc *rc)
 		snprintf(path, sizeof(path), "%s/pods/%s/pod.json", rc->root,
 			 de->d_name);
 		rec = json_load_file(path, 0, NULL);
-		if (!json_is_object(rec) || runc_pod_from_record(rc, rec, &p) < 0)
+		if (!json_is_object(rec) ||
+		    runc_pod_from_record(rc, rec, &p) < 0)
 			continue;
 		if (namemap_put(&rc->pods, p->uid, p) < 0)
 			runc_pod_free(p);
@@ -426,4 +438,3 @@ void runc_load_pods(struct runc *rc)
 	if (d)
 		closedir(d);
 }
-

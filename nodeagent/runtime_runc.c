@@ -42,9 +42,8 @@ static json_t *port_mappings(const json_t *pod)
 	json_t *pm = json_array(), *c, *port;
 	size_t i, j;
 
-	json_array_foreach (json_object_get(json_object_get(pod, "spec"),
-					    "containers"),
-			    i, c)
+	json_array_foreach (
+	    json_object_get(json_object_get(pod, "spec"), "containers"), i, c)
 		json_array_foreach (json_object_get(c, "ports"), j, port) {
 			json_int_t hp = json_integer_value(
 			    json_object_get(port, "hostPort"));
@@ -54,12 +53,11 @@ static json_t *port_mappings(const json_t *pod)
 			if (hp <= 0)
 				continue;
 			json_array_append_new(
-			    pm, json_pack("{s:I, s:O, s:s}", "hostPort", hp,
-					  "containerPort",
-					  json_object_get(port,
-							  "containerPort"),
-					  "protocol",
-					  proto ? proto : "TCP"));
+			    pm,
+			    json_pack("{s:I, s:O, s:s}", "hostPort", hp,
+				      "containerPort",
+				      json_object_get(port, "containerPort"),
+				      "protocol", proto ? proto : "TCP"));
 		}
 	if (!json_array_size(pm)) {
 		json_decref(pm);
@@ -118,6 +116,13 @@ static void teardown_network(struct runc *rc, struct runc_pod *p)
 	p->net_up = false;
 }
 
+/* What an Event needs of the pod, kept for the Events of a stop. */
+static json_t *pod_ref(const json_t *pod)
+{
+	return json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "Pod",
+			 "metadata", json_object_get(pod, "metadata"));
+}
+
 static int new_pod(struct runc *rc, const json_t *pod, struct runc_pod **ret)
 {
 	const json_t *spec = json_object_get(pod, "spec");
@@ -139,13 +144,14 @@ static int new_pod(struct runc *rc, const json_t *pod, struct runc_pod **ret)
 	snprintf(p->netns, sizeof(p->netns), "%s/netns", p->dir);
 	p->host_network = json_is_true(json_object_get(spec, "hostNetwork"));
 	p->port_mappings = port_mappings(pod);
+	p->ref = pod_ref(pod);
 	clock_gettime(CLOCK_REALTIME, &p->created);
 	runc_pod_cgroup(rc, pod, p);
-	r = runc_pod_init_ctrs(json_object_get(spec, "initContainers"), true, &p->init,
-		      &p->n_init);
+	r = runc_pod_init_ctrs(json_object_get(spec, "initContainers"), true,
+			       &p->init, &p->n_init);
 	if (r == 0)
-		r = runc_pod_init_ctrs(json_object_get(spec, "containers"), false,
-			      &p->ctrs, &p->n_ctrs);
+		r = runc_pod_init_ctrs(json_object_get(spec, "containers"),
+				       false, &p->ctrs, &p->n_ctrs);
 	if (r < 0) {
 		runc_pod_free(p);
 		return r;
@@ -254,8 +260,8 @@ static void restart(struct runc *rc, struct runc_pod *p, const json_t *pod,
 		unsigned delay = c->backoff_s;
 
 		to_last(c);
-		c->backoff_s = c->backoff_s ? c->backoff_s * 2
-					    : RUNC_BACKOFF_INITIAL_S;
+		c->backoff_s =
+		    c->backoff_s ? c->backoff_s * 2 : RUNC_BACKOFF_INITIAL_S;
 		if (c->backoff_s > RUNC_BACKOFF_MAX_S)
 			c->backoff_s = RUNC_BACKOFF_MAX_S;
 		c->st.state = RUNTIME_CREATED;
@@ -306,8 +312,8 @@ static bool drive(struct runc *rc, struct runc_pod *p, const json_t *pod)
 				continue; /* started: the next one may go */
 			return true;
 		}
-		if (c->st.state == RUNTIME_EXITED &&
-		    !strcmp(policy, "Never") && !c->sidecar)
+		if (c->st.state == RUNTIME_EXITED && !strcmp(policy, "Never") &&
+		    !c->sidecar)
 			return false; /* the pod has failed */
 		restart(rc, p, pod, c, now);
 		return true;
@@ -384,13 +390,18 @@ static void stop_set(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
 	for (size_t i = 0; i < n; i++) {
 		uint64_t now = runc_mono_ms();
 
-		runc_ctr_prestop(rc, &cs[i],
-				 now < deadline
-				     ? (long)((deadline - now + 999) / 1000)
-				     : 0);
+		runc_ctr_prestop(
+		    rc, &cs[i],
+		    now < deadline ? (long)((deadline - now + 999) / 1000) : 0);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (cs[i].st.state != RUNTIME_RUNNING)
+			continue;
+		if (p->ref)
+			runc_event(rc, p->ref, false, "Killing",
+				   "Stopping container %s", cs[i].st.name);
 		runc_ctr_kill(rc, &cs[i], "TERM");
+	}
 	for (;;) {
 		for (size_t i = 0; i < n; i++)
 			runc_ctr_reap(rc, p, &cs[i]);
@@ -547,6 +558,26 @@ static int runc_list_pods(struct runtime *rt, json_t **ret)
 	return 0;
 }
 
+/* Delete the node's bridge and its cgroup parent (when empty). */
+static void remove_bridge(struct runc *rc)
+{
+	char *argv[] = {"ip", "link", "del", rc->bridge, NULL};
+	struct runc_pod none = {0};
+	struct proc_result pr = {0};
+
+	if (proc_run(argv, NULL, NULL, &pr) == 0)
+		proc_result_release(&pr);
+	/* /kubefs-H/kubepods/{burstable,besteffort} and up */
+	snprintf(none.cgroup, sizeof(none.cgroup), "%s/burstable/x",
+		 rc->cgroup_parent);
+	runc_pod_remove_cgroups(rc, &none);
+	snprintf(none.cgroup, sizeof(none.cgroup), "%s/besteffort/x",
+		 rc->cgroup_parent);
+	runc_pod_remove_cgroups(rc, &none);
+	snprintf(none.cgroup, sizeof(none.cgroup), "%s/x", rc->cgroup_parent);
+	runc_pod_remove_cgroups(rc, &none);
+}
+
 static void runc_free(struct runtime *rt)
 {
 	struct runc *rc = runc_of(rt);
@@ -558,6 +589,8 @@ static void runc_free(struct runtime *rt)
 	/* the containers keep running: a restarted agent adopts them */
 	while (namemap_next(&rc->pods, &i, NULL, &v))
 		runc_pod_free(v);
+	if (!namemap_len(&rc->pods))
+		remove_bridge(rc); /* nothing left on it: leave no trace */
 	namemap_release(&rc->pods);
 	imagestore_free(rc->images);
 	pthread_mutex_destroy(&rc->lock);
@@ -573,6 +606,8 @@ static int runc_start_or_attach(struct runtime *rt, const json_t *pod,
 	if (p) {
 		pthread_mutex_lock(&p->lock);
 		runc_pod_attach_specs(p, pod);
+		if (!p->ref)
+			p->ref = pod_ref(pod);
 		pthread_mutex_unlock(&p->lock);
 		return 0;
 	}

@@ -58,8 +58,7 @@ int netns_create(const char *path)
 
 int netns_remove(const char *path)
 {
-	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL &&
-	    errno != ENOENT)
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return -errno;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
@@ -73,8 +72,9 @@ static int plugin(const struct cni_net *n, const char *type, const char *cmd,
 {
 	char path[4096], e_cmd[64], e_id[256], e_ns[4200], e_if[64],
 	    e_path[4200];
-	char *env[] = {e_cmd, e_id, e_ns, e_if, e_path,
-		       "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	char *env[] = {e_cmd, e_id,   e_ns,
+		       e_if,  e_path, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		       NULL};
 	_cleanup_free_ char *in = json_dumps(conf, JSON_COMPACT);
 	struct proc_result pr = {0};
 	json_t *out;
@@ -98,15 +98,15 @@ static int plugin(const struct cni_net *n, const char *type, const char *cmd,
 				    strerror(-r));
 	out = json_loads(pr.out, 0, NULL);
 	if (pr.status != 0) {
-		const char *msg = json_string_value(json_object_get(out, "msg"));
+		const char *msg =
+		    json_string_value(json_object_get(out, "msg"));
 		const char *det =
 		    json_string_value(json_object_get(out, "details"));
 
-		kf_error_set(err, -EIO,
-			     "plugin type=\"%s\" failed (%s): %s%s%s", type,
-			     !strcmp(cmd, "ADD") ? "add" : "delete",
-			     msg ? msg : pr.err, det && *det ? ": " : "",
-			     det ? det : "");
+		kf_error_set(
+		    err, -EIO, "plugin type=\"%s\" failed (%s): %s%s%s", type,
+		    !strcmp(cmd, "ADD") ? "add" : "delete", msg ? msg : pr.err,
+		    det && *det ? ": " : "", det ? det : "");
 		json_decref(out);
 		proc_result_release(&pr);
 		return -EIO;
@@ -132,19 +132,17 @@ static json_t *bridge_conf(const struct cni_net *n)
 			 "cniVersion", CNI_VERSION, "name", n->name, "type",
 			 "bridge", "bridge", n->bridge, "isGateway", 1,
 			 "ipMasq", 0, "hairpinMode", 1, "ipam", "type",
-			 "host-local", "ranges", "subnet", n->subnet,
-			 "routes", "dst", "0.0.0.0/0", "dataDir",
-			 n->data_dir);
+			 "host-local", "ranges", "subnet", n->subnet, "routes",
+			 "dst", "0.0.0.0/0", "dataDir", n->data_dir);
 }
 
 static json_t *portmap_conf(const struct cni_net *n, const json_t *pm,
 			    const json_t *prev)
 {
-	json_t *c = json_pack("{s:s, s:s, s:s, s:{s:b}, s:{s:O}}",
-			      "cniVersion", CNI_VERSION, "name", n->name,
-			      "type", "portmap", "capabilities",
-			      "portMappings", 1, "runtimeConfig",
-			      "portMappings", pm);
+	json_t *c = json_pack("{s:s, s:s, s:s, s:{s:b}, s:{s:O}}", "cniVersion",
+			      CNI_VERSION, "name", n->name, "type", "portmap",
+			      "capabilities", "portMappings", 1,
+			      "runtimeConfig", "portMappings", pm);
 
 	if (c && prev)
 		json_object_set(c, "prevResult", (json_t *)prev);

@@ -145,8 +145,8 @@ static void write_exit(const char *state, int code, bool oom)
 	f = fopen(tmp, "we");
 	if (!f)
 		return;
-	fprintf(f, "%d %d %lld %ld\n", code, oom ? 1 : 0,
-		(long long)ts.tv_sec, ts.tv_nsec);
+	fprintf(f, "%d %d %lld %ld\n", code, oom ? 1 : 0, (long long)ts.tv_sec,
+		ts.tv_nsec);
 	if (fclose(f) == 0)
 		rename(tmp, path);
 }
@@ -276,8 +276,7 @@ int shim_main(int argc, char **argv)
 		shim_daemon(argv, rep[1]);
 	}
 	close(rep[1]);
-	while ((n = read(rep[0], buf + got, sizeof(buf) - 1 - (size_t)got)) >
-	       0)
+	while ((n = read(rep[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
 		got += n;
 	buf[got] = '\0';
 	if (got > 0 && buf[0] == '0')
