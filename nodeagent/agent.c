@@ -114,9 +114,13 @@ static int make_nodes(struct agent *a)
 		snprintf(seed, sizeof(seed), "boot/%s/%lld.%09ld", node->name,
 			 (long long)now.tv_sec, now.tv_nsec);
 		nodestatus_fake_uuid(seed, node->boot_id);
-		if (!a->cfg.fake) /* a real node is this machine */
+		if (!a->cfg.fake) { /* a real node is this machine */
 			host_ids(node->machine_id, node->boot_id,
 				 node->system_uuid);
+			if (!node->internal_ip[0])
+				host_default_ipv4(node->internal_ip,
+						  sizeof(node->internal_ip));
+		}
 	}
 	qsort(a->nodes, n, sizeof(*a->nodes), cmp_node);
 	for (unsigned i = 1; i < n; i++)
@@ -356,6 +360,8 @@ out_stop:
 	a->n_workers = 0;
 	if (node_started)
 		pthread_join(node_thread, NULL);
+	if (a->cfg.shutdown_grace_ms && a->inf)
+		agent_shutdown_pods(a);
 	event_recorder_flush(a->rec);
 	return r;
 }

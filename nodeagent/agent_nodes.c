@@ -21,6 +21,7 @@
 #define LEASE_RETRY_MAX_MS 7000 /* .. 7 s */
 #define STATUS_RETRY_MS 10000	/* nodeStatusUpdateFrequency */
 #define TICK_MAX_MS 1000
+#define MEASURE_MS 10000 /* real nodes: pressure measured this often */
 
 /* ---- slots: which pod CIDR / InternalIP pairs are free ---- */
 
@@ -122,6 +123,9 @@ static void node_info(struct agent *a, const struct agent_node *n,
 	ni->system_uuid = n->system_uuid;
 	ni->boot_id = n->boot_id;
 	ni->fake = a->cfg.fake;
+	ni->memory_pressure = n->pressure.memory;
+	ni->disk_pressure = n->pressure.disk;
+	ni->pid_pressure = n->pressure.pid;
 }
 
 /* Decide the node's addresses: flags, else the Node's, else a slot. */
@@ -571,6 +575,17 @@ static void report_statuses(struct agent *a)
 		struct kf_error err;
 		int r;
 
+		if (!a->cfg.fake && n->next_measure_ms <= now) {
+			struct host_pressure hp;
+
+			/* the kubelet's nodeStatusUpdateFrequency: a change
+			 * of pressure is posted at once */
+			host_pressure(a->cfg.root_dir, &hp);
+			if (memcmp(&hp, &n->pressure, sizeof(hp)))
+				n->next_status_ms = now;
+			n->pressure = hp;
+			n->next_measure_ms = now + MEASURE_MS;
+		}
 		if (!registered(a, n) || n->next_status_ms > now)
 			continue;
 		kf_error_init(&err);
@@ -615,6 +630,8 @@ static void nap(struct agent *a)
 
 		if (next < until)
 			until = next;
+		if (!a->cfg.fake && n->next_measure_ms < until)
+			until = n->next_measure_ms;
 	}
 	if (until <= now)
 		return;

@@ -405,3 +405,80 @@ void agent_forget_all_pods(struct agent *a)
 		free(v);
 	namemap_release(&a->pods);
 }
+
+struct shutdown_job {
+	struct agent *a;
+	struct runtime *rt;
+	char uid[AGENT_UID_MAX];
+	json_t *pod;
+	long grace;
+	pthread_t t;
+	bool threaded;
+};
+
+/* One pod of a node shutdown: stop, post Failed/Terminated, release. */
+static void *shutdown_one(void *arg)
+{
+	struct shutdown_job *j = arg;
+	_cleanup_json_ json_t *status = NULL;
+	static const char msg[] = "Pod was terminated in response to "
+				  "imminent node shutdown.";
+	struct timespec now;
+
+	runtime_stop_pod(j->rt, j->uid, j->grace, NULL);
+	now_ts(&now);
+	if (podstatus_rejected(j->pod, "Terminated", msg, &now, &status) == 0) {
+		/* the kubelet's node shutdown manager's words, unprefixed */
+		json_object_set_new(status, "message", json_string(msg));
+		write_status(j->a, j->pod, status);
+	}
+	runtime_remove_pod(j->rt, j->uid);
+	return NULL;
+}
+
+void agent_shutdown_pods(struct agent *a)
+{
+	long max_s = (long)(a->cfg.shutdown_grace_ms / 1000);
+	struct shutdown_job *jobs;
+	size_t i = 0, n = 0;
+	const char *key;
+	void *v;
+
+	pthread_mutex_lock(&a->lock);
+	jobs = calloc(namemap_len(&a->pods) + 1, sizeof(*jobs));
+	while (jobs && namemap_next(&a->pods, &i, &key, &v)) {
+		struct agent_pod *p = v;
+		struct shutdown_job *j = &jobs[n];
+		const json_t *g;
+
+		if (p->state != AGENT_POD_RUNNING || !p->node->rt ||
+		    informer_get(a->inf, key, &j->pod) < 0)
+			continue;
+		j->a = a;
+		j->rt = p->node->rt;
+		snprintf(j->uid, sizeof(j->uid), "%s", p->uid);
+		j->grace = max_s;
+		g = json_object_get(json_object_get(j->pod, "spec"),
+				    "terminationGracePeriodSeconds");
+		if (json_is_integer(g) && json_integer_value(g) < j->grace)
+			j->grace = (long)json_integer_value(g);
+		n++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (n)
+		agent_logf(a, "node shutdown: stopping %zu pod%s", n,
+			   n == 1 ? "" : "s");
+	/* in parallel: the shutdown grace period is for all of them */
+	for (i = 0; i < n; i++) {
+		jobs[i].threaded = pthread_create(&jobs[i].t, NULL,
+						  shutdown_one, &jobs[i]) == 0;
+		if (!jobs[i].threaded)
+			shutdown_one(&jobs[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].t, NULL);
+		json_decref(jobs[i].pod);
+	}
+	free(jobs);
+}

@@ -65,6 +65,7 @@ static const struct flag flags[] = {
     {"seccomp-dir", F_STRING, OFF(seccomp_dir), 0, 0},
     {"allow-privileged", F_BOOL, OFF(allow_privileged), 0, 0},
     {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
+    {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
@@ -144,6 +145,12 @@ const char *nodeagent_config_usage(void)
 	       "      --allow-privileged      run privileged containers\n"
 	       "      --pod-max-pids int      pids limit of each container "
 	       "(default 4096)\n"
+	       "      --shutdown-grace-period duration\n"
+	       "                              on SIGTERM, stop the pods "
+	       "(within this) and post\n"
+	       "                              them Failed; 0 keeps them "
+	       "running for the next\n"
+	       "                              start to adopt (default 0)\n"
 	       "  capacity defaults to the machine's: its CPUs, memory and "
 	       "the root dir's disk\n"
 	       "      --version               print the version and exit\n"

@@ -162,8 +162,6 @@ int main(int argc, char **argv)
 		       NODESTATUS_KUBELET_VERSION);
 		return 0;
 	}
-	if (!cfg.fake && real_node(&cfg, &cap) < 0)
-		return 1;
 	if (!cfg.count && !cfg.name) {
 		if (host_name(host, sizeof(host)) < 0 ||
 		    nodeagent_check_name(host, &err) < 0) {
@@ -181,6 +179,10 @@ int main(int argc, char **argv)
 		fprintf(
 		    stderr, "kubefs-node: cannot use the cluster at %s: %s\n",
 		    cfg.cluster ? cfg.cluster : "$KUBEFS_MOUNT", strerror(-r));
+		return 1;
+	}
+	if (!cfg.fake && real_node(&cfg, &cap) < 0) {
+		client_free(c);
 		return 1;
 	}
 	r = agent_new(c, &cfg, vlog, NULL, &agent);

@@ -7,7 +7,10 @@
  */
 #include "nodeagent/runc_i.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -662,6 +665,36 @@ static int check_cni(const char *dir, struct kf_error *err)
 	return 0;
 }
 
+/*
+ * The pod CIDR must be ours alone on this machine: an address of it on
+ * another interface (another node's bridge) would make both unreachable.
+ */
+static int check_subnet(const struct runc *rc, const struct ipam_cidr *cidr,
+			struct kf_error *err)
+{
+	struct ifaddrs *ifs, *i;
+	int r = 0;
+
+	if (getifaddrs(&ifs) < 0)
+		return 0;
+	for (i = ifs; i && !r; i = i->ifa_next) {
+		uint32_t a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    !strcmp(i->ifa_name, rc->bridge))
+			continue;
+		a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		if (ipam_cidr_contains(cidr, a))
+			r = kf_error_set(err, -EADDRINUSE,
+					 "pod CIDR %s is already in use on "
+					 "this machine (interface %s); give "
+					 "this node another one (--pod-cidr)",
+					 rc->subnet, i->ifa_name);
+	}
+	freeifaddrs(ifs);
+	return r;
+}
+
 int runtime_runc_new(const struct runtime_runc_config *cfg,
 		     struct kf_error *err, struct runtime **ret)
 {
@@ -720,6 +753,8 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	r = runc_version(rc->runc_bin, rt->version, sizeof(rt->version), err);
 	if (r == 0)
 		r = check_cni(rc->cni_bin, err);
+	if (r == 0)
+		r = check_subnet(rc, &cidr, err);
 	if (r == 0) {
 		char pods[4200];
 

@@ -23,21 +23,10 @@ start_fs
 start_node
 expect_contains "$(jq -r .status.nodeInfo.containerRuntimeVersion "$MNT/core/v1/nodes/n1@json")" "runc://" "runtime version"
 
-cat > "$P/web" <<YAML
-apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  nodeName: n1
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: httpd
-    image: busybox
-    command: [httpd, -f, -p, "80", -h, /var/www]
-    ports: [{containerPort: 80}]
-YAML
+mk_httpd web 2
 wait_long 30 is_phase web Running
 ip=$(field web .status.podIP)
+expect_contains "$(field web '.spec.containers[0].ports[0].containerPort')" 80 "port"
 case "$ip" in "${POD_CIDR%.0/24}".*) ;; *) fail "podIP $ip is not in $POD_CIDR" ;; esac
 expect_eq "$(curl -s -m 5 "http://$ip/")" "hello from kubefs" "httpd at the pod IP"
 expect_eq "$(field web '[.status.conditions[] | select(.type == "Ready") | .status][0]')" True "Ready"

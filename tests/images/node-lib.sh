@@ -11,7 +11,7 @@ node_skip_unless_able() {
 		skip "busybox-static is not installed"
 }
 
-ROOT=$T/root
+ROOT=${ROOT:-$T/root}
 NODE_PID=
 P=$MNT/core/v1/pods/default
 
@@ -65,6 +65,25 @@ node_ready() {
 		"$MNT/core/v1/nodes/$1@json" 2>/dev/null)" = True ]
 }
 
+# mk_httpd NAME [GRACE]: a busybox httpd pod on n1, serving
+# "hello from kubefs" on port 80 (httpd, as pid 1, ignores SIGTERM: it
+# ends at the grace period).
+mk_httpd() {
+	cat > "$P/$1" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: $1, labels: {app: $1}}
+spec:
+  nodeName: n1
+  terminationGracePeriodSeconds: ${2:-2}
+  containers:
+  - name: httpd
+    image: busybox
+    command: [httpd, -f, -p, "80", -h, /var/www]
+    ports: [{containerPort: 80}]
+YAML
+}
+
 field() { jq -r "$2" "$P/$1@json" 2>/dev/null; }
 phase() { field "$1" '.status.phase // ""'; }
 is_phase() { [ "$(phase "$1")" = "$2" ]; }
@@ -113,6 +132,9 @@ node_cleanup() {
 	local rc=$?
 	set +e
 	stop_node
+	if [ -n "${S:-}" ] && [ -d "$S/run" ]; then
+		KUBEFS_MOUNT=$MNT kubefs down --state "$S" >/dev/null 2>&1
+	fi
 	# what a failed test may have left: its own objects only
 	if [ -d "$ROOT/runc" ]; then
 		for c in "$ROOT"/runc/*; do
