@@ -195,15 +195,22 @@ static int start(struct agent *a, const char *key, const json_t *pod,
  * deleted while the agent was down): the runtime takes it back, so that
  * it can be stopped and reported as a runtime would find it.
  */
-static bool readopt(struct runtime *rt, const json_t *pod,
+static bool readopt(struct agent *a, struct runtime *rt, const json_t *pod,
 		    struct agent_pod *ret)
 {
 	const char *phase = podstatus_phase(pod);
 	const char *uid = meta_str(pod, "uid");
+	struct runtime_pod_status *st = NULL;
 
 	if (!rt || !phase || strcmp(phase, "Running") || !uid ||
-	    strlen(uid) >= AGENT_UID_MAX ||
-	    runtime_start_pod(rt, pod, NULL) < 0)
+	    strlen(uid) >= AGENT_UID_MAX)
+		return false;
+	/* a real runtime keeps its pods: one it does not know is gone,
+	 * and is not to be started again just to be stopped */
+	if (!a->cfg.fake && runtime_pod_status(rt, uid, &st) < 0)
+		return false;
+	runtime_pod_status_free(st);
+	if (runtime_start_pod(rt, pod, NULL) < 0)
 		return false;
 	snprintf(ret->uid, sizeof(ret->uid), "%s", uid);
 	ret->state = AGENT_POD_RUNNING;
@@ -223,7 +230,7 @@ static int terminate(struct agent *a, const char *key, const json_t *pod,
 	const json_t *grace = json_object_get(json_object_get(pod, "metadata"),
 					      "deletionGracePeriodSeconds");
 	struct agent_pod found = {.node = node};
-	bool readopted = !p && readopt(rt, pod, &found);
+	bool readopted = !p && readopt(a, rt, pod, &found);
 	struct agent_pod *cur = p ? p : &found;
 	struct kf_error err;
 	int r = 0;

@@ -64,6 +64,7 @@ struct runc_ctr {
 	uint64_t retry_ms; /* CREATED: not before (monotonic ms) */
 	unsigned backoff_s;
 	bool pull_failed;
+	bool restart_pending; /* exited; the next start is a restart */
 };
 
 struct runc_pod {

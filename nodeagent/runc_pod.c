@@ -286,6 +286,18 @@ struct runc_ctr *runc_pod_find_ctr(struct runc_pod *p, const char *name,
 	return NULL;
 }
 
+/* *dst = a copy of rec's string key (kept when rec has none). */
+static void rec_str(const json_t *rec, const char *key, char **dst)
+{
+	const char *v = json_string_value(json_object_get(rec, key));
+	char *d = v ? strdup(v) : NULL;
+
+	if (!d)
+		return;
+	free(*dst);
+	*dst = d;
+}
+
 /* Take back what a record says ran (containers still running stay
  * RUNNING; ended ones are reaped at the next sync). */
 static void runc_pod_adopt_record(struct runc_pod *p, const json_t *rec)
@@ -315,12 +327,8 @@ static void runc_pod_adopt_record(struct runc_pod *p, const json_t *rec)
 		c->st.started_at.tv_nsec =
 		    (long)json_integer_value(json_object_get(r, "startedNsec"));
 		c->st.state = RUNTIME_RUNNING;
-		free(c->st.image_id);
-		c->st.image_id =
-		    json_string_value(json_object_get(r, "imageID"))
-			? strdup(
-			      json_string_value(json_object_get(r, "imageID")))
-			: NULL;
+		rec_str(r, "image", &c->st.image);
+		rec_str(r, "imageID", &c->st.image_id);
 		free(c->st.container_id);
 		if (asprintf(&c->st.container_id, "runc://%s", c->id) < 0)
 			c->st.container_id = NULL;

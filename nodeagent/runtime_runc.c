@@ -247,7 +247,7 @@ static void to_last(struct runc_ctr *c)
 	c->st.reason = c->st.container_id = NULL;
 	free(c->st.message);
 	c->st.message = NULL;
-	c->st.restart_count++;
+	c->restart_pending = true; /* counted when it starts again */
 }
 
 /*
@@ -285,6 +285,10 @@ static void restart(struct runc *rc, struct runc_pod *p, const json_t *pod,
 		}
 	}
 	if (c->st.state == RUNTIME_CREATED && now >= c->retry_ms) {
+		if (c->restart_pending) {
+			c->st.restart_count++;
+			c->restart_pending = false;
+		}
 		runc_ctr_start(rc, p, pod, c);
 		runc_pod_save(p);
 	}

@@ -80,7 +80,7 @@ expect_eq "$(curl -s -m 5 "http://$ip/")" "hello from kubefs" "httpd still servi
 
 for p in web ok bad noimg nocmd; do rm "$P/$p"; done
 for p in web ok bad noimg nocmd; do wait_long 30 gone "$p"; done
-wait_long 10 test "$(node_leftovers)" = "0 0 0 0"
+expect_clean
 br=$(node_bridge)
 [ -n "$br" ] || fail "no bridge for $POD_CIDR"
 stop_node

@@ -128,6 +128,16 @@ node_leftovers() {
 	echo "$pods $veths $cgroups $mounts"
 }
 
+# expect_clean: wait (10 s) until node_leftovers is "0 0 0 0"; else say
+# what is left.
+expect_clean() {
+	for _ in $(seq 1 100); do
+		[ "$(node_leftovers)" = "0 0 0 0" ] && return 0
+		sleep 0.1
+	done
+	fail "left on the host ($(node_leftovers)): $(find "$ROOT/pods" -maxdepth 2) $(grep -F " $ROOT/" /proc/self/mountinfo | awk '{print $5}')"
+}
+
 node_cleanup() {
 	local rc=$?
 	set +e
