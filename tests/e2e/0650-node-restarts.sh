@@ -5,10 +5,7 @@
 # format under the node's log dir.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
-node_skip_unless_able
-load_images
-start_fs
-start_node
+node_setup
 
 cat > "$P/crash" <<YAML
 apiVersion: v1
@@ -19,9 +16,7 @@ spec:
   containers:
   - {name: main, image: busybox, command: [sh, -c, "echo attempt; echo oops >&2; exit 3"]}
 YAML
-# OnFailure: fails once (no file yet in its emptyDir-less rootfs: the
-# rootfs is new each attempt, so use the attempt's log instead) — here a
-# command that succeeds
+# OnFailure: a command that succeeds is not restarted
 cat > "$P/once" <<YAML
 apiVersion: v1
 kind: Pod

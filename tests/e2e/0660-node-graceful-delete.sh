@@ -4,10 +4,7 @@
 # that handles SIGTERM ends at once. Killing events, and nothing left.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
-node_skip_unless_able
-load_images
-start_fs
-start_node
+node_setup
 
 cat > "$P/hooked" <<YAML
 apiVersion: v1

@@ -4,10 +4,7 @@
 # cgroups by QoS class; the node keeps serving the other pods.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
-node_skip_unless_able
-load_images
-start_fs
-start_node --pod-max-pids 64
+node_setup --pod-max-pids 64
 
 mk_httpd web
 cat > "$P/hog" <<YAML

@@ -4,10 +4,7 @@
 # it was down, and removes the runtime's pods the cluster forgot.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
-node_skip_unless_able
-load_images
-start_fs
-start_node
+node_setup
 
 mk_httpd web
 mk_httpd old 1

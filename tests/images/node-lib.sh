@@ -60,6 +60,14 @@ stop_node() {
 	WATCH_PIDS=
 }
 
+# node_setup [kubefs-node flags]: images, API server and a Ready node.
+node_setup() {
+	node_skip_unless_able
+	load_images
+	start_fs
+	start_node "$@"
+}
+
 node_ready() {
 	[ "$(jq -r '.status.conditions[]? | select(.type == "Ready") | .status' \
 		"$MNT/core/v1/nodes/$1@json" 2>/dev/null)" = True ]
