@@ -6,6 +6,7 @@
  * Exit status: 0 after SIGTERM/SIGINT, 1 when the cluster cannot be
  * reached or the agent fails, 2 for a usage error.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -174,6 +175,7 @@ int main(int argc, char **argv)
 		cfg.name = host;
 	}
 
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
 	r = client_new(cfg.cluster, &c);
 	if (r < 0) {
 		fprintf(

@@ -126,8 +126,8 @@ static json_t *container_json(const json_t *spec_c,
 	} else if (rc->state == RUNTIME_RUNNING) {
 		state = json_pack("{s:{s:o}}", "running", "startedAt",
 				  time_string(&rc->started_at));
-		started = true;
-		ready = !rc->unready;
+		started = !rc->unstarted;
+		ready = started && !rc->unready;
 	} else {
 		state = json_pack(
 		    "{s:{s:s, s:i, s:o, s:o}}", "terminated", "containerID",
@@ -229,7 +229,8 @@ static void tally_regular(const json_t *specs,
 		} else {
 			t->waiting++;
 		}
-		if (!rc || rc->state != RUNTIME_RUNNING || rc->unready)
+		if (!rc || rc->state != RUNTIME_RUNNING || rc->unready ||
+		    rc->unstarted)
 			names_add(&t->unready, name ? name : "");
 	}
 }

@@ -345,6 +345,7 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 	}
 	clock_gettime(CLOCK_REALTIME, &c->st.started_at);
 	c->st.state = RUNTIME_RUNNING;
+	runc_ctr_probes_init(c);
 	set_str(&c->st.waiting_reason, NULL);
 	set_str(&c->st.message, NULL);
 	set_str(&c->st.reason, NULL);
@@ -430,4 +431,71 @@ void runc_ctr_prestop(struct runc *rc, struct runc_ctr *c, long grace_s)
 		proc_result_release(&pr);
 out:
 	free(argv);
+}
+
+void runc_ctr_probes_init(struct runc_ctr *c)
+{
+	uint64_t now = runc_mono_ms();
+
+	probe_state_init(&c->startup, now);
+	probe_state_init(&c->liveness, now);
+	probe_state_init(&c->readiness, now);
+	c->st.unstarted = json_object_get(c->spec, "startupProbe") != NULL;
+	c->st.unready = json_object_get(c->spec, "readinessProbe") != NULL;
+}
+
+/* A probe failed: an Event in the kubelet's words. */
+static void unhealthy(struct runc *rc, const json_t *pod, const char *kind,
+		      const char *msg)
+{
+	runc_event(rc, pod, true, "Unhealthy", "%s probe failed: %s", kind,
+		   msg);
+}
+
+void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
+		    struct runc_ctr *c)
+{
+	const json_t *startup = json_object_get(c->spec, "startupProbe");
+	const json_t *live = json_object_get(c->spec, "livenessProbe");
+	const json_t *ready = json_object_get(c->spec, "readinessProbe");
+	struct probe_target t = {p->ip, c->spec, rc->runc_bin, rc->runc_root,
+				 c->id};
+	uint64_t now = runc_mono_ms();
+	char msg[PROBE_MSG_MAX];
+	const char *kill_why = NULL;
+
+	if (c->st.state != RUNTIME_RUNNING || !c->id[0])
+		return;
+	if (startup && c->st.unstarted) {
+		if (probe_tick(startup, &t, &c->startup, now, msg) < 0)
+			unhealthy(rc, pod, "Startup", msg);
+		if (c->startup.result == PROBE_SUCCESS) {
+			c->st.unstarted = false;
+			/* the other probes begin now */
+			probe_state_init(&c->liveness, now);
+			probe_state_init(&c->readiness, now);
+		} else if (c->startup.result == PROBE_FAILURE) {
+			kill_why = "startup";
+		}
+	}
+	if (!c->st.unstarted && !kill_why && live) {
+		if (probe_tick(live, &t, &c->liveness, now, msg) < 0)
+			unhealthy(rc, pod, "Liveness", msg);
+		if (c->liveness.result == PROBE_FAILURE)
+			kill_why = "liveness";
+	}
+	if (!c->st.unstarted && !kill_why && ready) {
+		if (probe_tick(ready, &t, &c->readiness, now, msg) < 0)
+			unhealthy(rc, pod, "Readiness", msg);
+		if (c->readiness.result != PROBE_PENDING)
+			c->st.unready = c->readiness.result == PROBE_FAILURE;
+	}
+	if (kill_why) {
+		runc_event(rc, pod, false, "Killing",
+			   "Container %s failed %s probe, will be restarted",
+			   c->st.name, kill_why);
+		runc_ctr_kill(rc, c, "KILL");
+		c->startup.result = c->liveness.result = PROBE_PENDING;
+		c->startup.failures = c->liveness.failures = 0;
+	}
 }

@@ -25,6 +25,7 @@
 
 #include "nodeagent/imagestore.h"
 #include "nodeagent/namemap.h"
+#include "nodeagent/probe.h"
 #include "nodeagent/runtime_i.h"
 #include "nodeagent/sandbox.h"
 
@@ -65,6 +66,8 @@ struct runc_ctr {
 	unsigned backoff_s;
 	bool pull_failed;
 	bool restart_pending; /* exited; the next start is a restart */
+	/* this run's probes */
+	struct probe_state startup, liveness, readiness;
 };
 
 struct runc_pod {
@@ -134,6 +137,14 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 /* Has c's container exited? If so, record it (EXITED, reason, times),
  * delete it from runc and unmount its rootfs. True when it changed. */
 bool runc_ctr_reap(struct runc *rc, struct runc_pod *p, struct runc_ctr *c);
+
+/* The run's probes start over (a container just started or adopted). */
+void runc_ctr_probes_init(struct runc_ctr *c);
+
+/* Run c's due probes: startup, then liveness (failure: the container is
+ * killed, to be restarted), readiness (c->st.unready). */
+void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
+		    struct runc_ctr *c);
 
 /* Send sig to c's container (runc kill). */
 void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig);

@@ -69,7 +69,8 @@ struct runtime_container_status {
 	 * "CreateContainerConfigError"); NULL: ContainerCreating */
 	char *waiting_reason;
 	unsigned restart_count;
-	bool unready; /* RUNNING but its readiness probe fails */
+	bool unready;	/* RUNNING but its readiness probe fails */
+	bool unstarted; /* RUNNING but its startup probe has not passed */
 	/* the previous run (lastState.terminated), when has_last */
 	bool has_last;
 	struct timespec last_started_at, last_finished_at;

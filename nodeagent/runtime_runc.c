@@ -329,6 +329,7 @@ static bool drive(struct runc *rc, struct runc_pod *p, const json_t *pod)
 		struct runc_ctr *c = &p->ctrs[i];
 
 		if (c->st.state == RUNTIME_RUNNING) {
+			runc_ctr_probe(rc, p, pod, c);
 			live = true;
 		} else if (c->st.state == RUNTIME_CREATED ||
 			   wants_restart(policy, c)) {
