@@ -178,6 +178,18 @@ static void runtime_event(void *ud, const json_t *pod, bool warning,
 			      reason, "%s", message);
 }
 
+/* ConfigMaps and Secrets for the runtime's volumes and env. */
+static int get_object(void *ud, const char *kind, const char *ns,
+		      const char *name, json_t **ret)
+{
+	struct agent *a = ud;
+	const struct kind_info *k = kinds_by_path("core", "v1", kind);
+
+	if (!k || !name)
+		return -ENOENT;
+	return client_get(a->c, k, ns, name, NULL, ret);
+}
+
 static int new_runtime(struct agent *a, struct agent_node *n,
 		       struct runtime **ret)
 {
@@ -196,6 +208,9 @@ static int new_runtime(struct agent *a, struct agent_node *n,
 	    .seccomp_dir = a->cfg.seccomp_dir,
 	    .pids_limit = a->cfg.pod_max_pids,
 	    .allow_privileged = a->cfg.allow_privileged,
+	    .allow_host_path = a->cfg.allow_host_path,
+	    .get_object = get_object,
+	    .get_object_ud = a,
 	    .event = runtime_event,
 	    .event_ud = a,
 	};

@@ -181,7 +181,10 @@ static int start(struct agent *a, const char *key, const json_t *pod,
 	r = runtime_start_pod(rt, pod, &err);
 	if (r < 0) {
 		event_recorder_eventf(a->rec, pod, EVENT_TYPE_WARNING,
-				      "FailedCreatePodSandBox", "%s",
+				      strncmp(err.msg, "MountVolume", 11)
+					  ? "FailedCreatePodSandBox"
+					  : "FailedMount",
+				      "%s",
 				      err.msg[0] ? err.msg : strerror(-r));
 		return r;
 	}

@@ -64,6 +64,7 @@ static const struct flag flags[] = {
     {"cni-bin-dir", F_STRING, OFF(cni_bin_dir), 0, 0},
     {"seccomp-dir", F_STRING, OFF(seccomp_dir), 0, 0},
     {"allow-privileged", F_BOOL, OFF(allow_privileged), 0, 0},
+    {"allow-host-path", F_BOOL, OFF(allow_host_path), 0, 0},
     {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
     {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
 };
@@ -143,6 +144,7 @@ const char *nodeagent_config_usage(void)
 	       "/usr/lib/cni)\n"
 	       "      --seccomp-dir string    Localhost seccomp profiles\n"
 	       "      --allow-privileged      run privileged containers\n"
+	       "      --allow-host-path       mount hostPath volumes\n"
 	       "      --pod-max-pids int      pids limit of each container "
 	       "(default 4096)\n"
 	       "      --shutdown-grace-period duration\n"

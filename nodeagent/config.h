@@ -70,6 +70,7 @@ struct nodeagent_config {
 	const char *cni_bin_dir; /* NULL: /usr/lib/cni */
 	const char *seccomp_dir; /* Localhost profiles */
 	bool allow_privileged;
+	bool allow_host_path;
 	unsigned pod_max_pids;	    /* 0: the default */
 	uint64_t shutdown_grace_ms; /* stop the pods on exit; 0: keep them */
 };

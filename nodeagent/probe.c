@@ -191,7 +191,8 @@ static int exec_probe(const json_t *ex, const struct probe_target *t,
 	if (r == 124)
 		snprintf(msg, PROBE_MSG_MAX, "command timed out");
 	else if (r)
-		snprintf(msg, PROBE_MSG_MAX, "%.400s", *pr.out ? pr.out : pr.err);
+		snprintf(msg, PROBE_MSG_MAX, "%.400s",
+			 *pr.out ? pr.out : pr.err);
 	proc_result_release(&pr);
 	return r ? -1 : 0;
 }

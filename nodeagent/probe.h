@@ -35,7 +35,7 @@ struct probe_state {
 /* Where and how a probe runs. */
 struct probe_target {
 	const char *pod_ip;
-	const json_t *container; /* its spec: named ports */
+	const json_t *container;	   /* its spec: named ports */
 	const char *runc, *runc_root, *id; /* exec probes */
 };
 

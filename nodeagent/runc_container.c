@@ -259,7 +259,7 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 		   struct runc_ctr *c)
 {
 	struct image_info *im = NULL;
-	_cleanup_json_ json_t *spec = NULL;
+	_cleanup_json_ json_t *spec = NULL, *env = NULL, *mounts = NULL;
 	char logp[4096], memcg[4500], cgpath[4400], dir[4096];
 	struct ocispec_input in = {
 	    .pod = pod,
@@ -309,7 +309,13 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 		goto out;
 	}
 	kf_error_init(&err);
-	r = ocispec_build(&in, &err, &spec);
+	r = volume_env(&rc->vol, pod, c->spec, &err, &env);
+	if (r == 0)
+		r = volume_mounts(pod, c->spec, p->dir, &err, &mounts);
+	in.extra_env = env;
+	in.extra_mounts = mounts;
+	if (r == 0)
+		r = ocispec_build(&in, &err, &spec);
 	if (r == 0)
 		r = write_spec(c->bundle, spec);
 	if (r < 0) {

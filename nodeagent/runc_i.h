@@ -28,6 +28,7 @@
 #include "nodeagent/probe.h"
 #include "nodeagent/runtime_i.h"
 #include "nodeagent/sandbox.h"
+#include "nodeagent/volume.h"
 
 #define RUNC_BACKOFF_INITIAL_S 10
 #define RUNC_BACKOFF_MAX_S 300
@@ -48,6 +49,7 @@ struct runc {
 	struct cni_net net;
 	int64_t pids_limit;
 	bool allow_privileged;
+	struct volume_ctx vol;
 	void (*event)(void *ud, const json_t *pod, bool warning,
 		      const char *reason, const char *message);
 	void *event_ud;

@@ -117,6 +117,11 @@ struct runtime_runc_config {
 	const char *self_exe;	 /* kubefs-node itself (the shim); required */
 	const char *seccomp_dir; /* Localhost seccomp profiles; may be NULL */
 	int64_t pids_limit;	 /* per container; 0: the default */
+	bool allow_host_path;
+	/* ConfigMaps and Secrets for volumes and env (volume.h) */
+	int (*get_object)(void *ud, const char *kind, const char *ns,
+			  const char *name, json_t **ret);
+	void *get_object_ud;
 	bool allow_privileged;
 	/* Events for the pod (may be NULL): warning or normal, the
 	 * kubelet's reason (Pulled, Created, Started, Killing, Failed,

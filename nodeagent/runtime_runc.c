@@ -206,6 +206,9 @@ static int runc_start_pod(struct runtime *rt, const json_t *pod,
 			     strerror(-r));
 		goto out_net;
 	}
+	r = volume_setup(&rc->vol, pod, p->dir, err);
+	if (r < 0)
+		goto out_vol;
 	runc_pod_memory_limit(pod, p);
 	runc_pod_save(p);
 	pthread_mutex_lock(&rc->lock);
@@ -214,6 +217,8 @@ static int runc_start_pod(struct runtime *rt, const json_t *pod,
 	if (r < 0)
 		goto out_net;
 	return 0;
+out_vol:
+	volume_teardown(p->dir);
 out_net:
 	teardown_network(rc, p);
 out_rm:
@@ -469,6 +474,7 @@ static void destroy_pod(struct runc *rc, struct runc_pod *p)
 	}
 	teardown_network(rc, p);
 	runc_pod_remove_cgroups(rc, p);
+	volume_teardown(p->dir);
 	fsutil_rm_rf(p->dir);
 	snprintf(logs, sizeof(logs), "%s/%s_%s_%s", rc->log_dir, p->ns, p->name,
 		 p->uid);
@@ -748,6 +754,8 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	rc->net = (struct cni_net){rc->cni_bin, rc->net_name, rc->bridge,
 				   rc->subnet, rc->cni_dir};
 	rc->pids_limit = cfg->pids_limit;
+	rc->vol = (struct volume_ctx){cfg->get_object, cfg->get_object_ud,
+				      cfg->allow_host_path};
 	rc->allow_privileged = cfg->allow_privileged;
 	rc->event = cfg->event;
 	rc->event_ud = cfg->event_ud;
