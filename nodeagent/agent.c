@@ -310,6 +310,45 @@ static void adopt(struct agent *a)
 		agent_adopt_pods(a, pods);
 }
 
+/* The log endpoint's question: the uid of pod ns/name. */
+static int pod_uid(void *ud, const char *ns, const char *name, char uid[64])
+{
+	struct agent *a = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	_cleanup_free_ char *key = NULL;
+	const char *u;
+
+	if (asprintf(&key, "%s/%s", ns, name) < 0 ||
+	    informer_get(a->inf, key, &pod) < 0)
+		return -ENOENT;
+	u = json_string_value(
+	    json_object_get(json_object_get(pod, "metadata"), "uid"));
+	if (!u || strlen(u) >= 64)
+		return -ENOENT;
+	strcpy(uid, u);
+	return 0;
+}
+
+/* Serve container logs on --address (else the node's InternalIP):--port. */
+static void start_logserver(struct agent *a)
+{
+	const char *addr =
+	    a->cfg.address ? a->cfg.address : a->nodes[0].internal_ip;
+	unsigned port = a->cfg.port ? a->cfg.port : NODESTATUS_KUBELET_PORT;
+	char dir[4096];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s%s",
+		 a->cfg.log_dir ? a->cfg.log_dir : a->cfg.root_dir,
+		 a->cfg.log_dir ? "" : "/logs");
+	r = logserver_start(addr, port, dir, pod_uid, a, &a->logs);
+	if (r < 0)
+		agent_logf(a, "cannot serve logs on %s:%u: %s", addr, port,
+			   strerror(-r));
+	else
+		agent_logf(a, "serving container logs on %s:%u", addr, port);
+}
+
 int agent_run(struct agent *a)
 {
 	pthread_t node_thread;
@@ -334,6 +373,8 @@ int agent_run(struct agent *a)
 			goto out_stop;
 		}
 		node_started = true;
+		if (!a->cfg.fake)
+			start_logserver(a);
 		if (wait_synced(a) == 0) {
 			adopt(a);
 			agent_logf(a, "watching the pods of %zu node%s",
@@ -360,6 +401,8 @@ out_stop:
 	a->n_workers = 0;
 	if (node_started)
 		pthread_join(node_thread, NULL);
+	logserver_stop(a->logs);
+	a->logs = NULL;
 	if (a->cfg.shutdown_grace_ms && a->inf)
 		agent_shutdown_pods(a);
 	event_recorder_flush(a->rec);

@@ -29,6 +29,7 @@
 #include "nodeagent/host.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/ipam.h"
+#include "nodeagent/logserver.h"
 #include "nodeagent/namemap.h"
 #include "nodeagent/runtime.h"
 
@@ -82,6 +83,7 @@ struct agent {
 	struct namemap pods; /* "ns/name" -> struct agent_pod */
 
 	struct informer *inf;
+	struct logserver *logs; /* real nodes: the log endpoint */
 	struct workqueue *q;
 	struct event_recorder *rec;
 	pthread_t *workers;

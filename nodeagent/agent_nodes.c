@@ -123,6 +123,7 @@ static void node_info(struct agent *a, const struct agent_node *n,
 	ni->system_uuid = n->system_uuid;
 	ni->boot_id = n->boot_id;
 	ni->fake = a->cfg.fake;
+	ni->port = a->cfg.port;
 	ni->memory_pressure = n->pressure.memory;
 	ni->disk_pressure = n->pressure.disk;
 	ni->pid_pressure = n->pressure.pid;

@@ -65,6 +65,8 @@ static const struct flag flags[] = {
     {"seccomp-dir", F_STRING, OFF(seccomp_dir), 0, 0},
     {"allow-privileged", F_BOOL, OFF(allow_privileged), 0, 0},
     {"allow-host-path", F_BOOL, OFF(allow_host_path), 0, 0},
+    {"address", F_ADDR, OFF(address), 0, 0},
+    {"port", F_UINT, OFF(port), 1, 65535},
     {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
     {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
 };
@@ -145,6 +147,10 @@ const char *nodeagent_config_usage(void)
 	       "      --seccomp-dir string    Localhost seccomp profiles\n"
 	       "      --allow-privileged      run privileged containers\n"
 	       "      --allow-host-path       mount hostPath volumes\n"
+	       "      --address string        where the log endpoint listens "
+	       "(default: the\n"
+	       "                              node's InternalIP)\n"
+	       "      --port int              its port (default 10250)\n"
 	       "      --pod-max-pids int      pids limit of each container "
 	       "(default 4096)\n"
 	       "      --shutdown-grace-period duration\n"

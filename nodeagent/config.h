@@ -71,6 +71,8 @@ struct nodeagent_config {
 	const char *seccomp_dir; /* Localhost profiles */
 	bool allow_privileged;
 	bool allow_host_path;
+	const char *address;	    /* the log endpoint; NULL: the InternalIP */
+	unsigned port;		    /* 0: NODESTATUS_KUBELET_PORT */
 	unsigned pod_max_pids;	    /* 0: the default */
 	uint64_t shutdown_grace_ms; /* stop the pods on exit; 0: keep them */
 };

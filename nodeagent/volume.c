@@ -35,7 +35,8 @@ static const char *pod_ns(const json_t *pod)
 /* Standard base64 → bytes (NUL-terminated; *ret_len without it). */
 static int b64_decode(const char *in, char **ret, size_t *ret_len)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = strlen(in), o = 0;
 	unsigned v = 0, bits = 0;
 	char *out = malloc(n * 3 / 4 + 4);
@@ -66,9 +67,9 @@ static int b64_decode(const char *in, char **ret, size_t *ret_len)
 }
 
 /* The object, or an error in the kubelet's words. */
-static int get_obj(const struct volume_ctx *v, const char *kind,
-		   const char *ns, const char *name, bool optional,
-		   struct kf_error *err, json_t **ret)
+static int get_obj(const struct volume_ctx *v, const char *kind, const char *ns,
+		   const char *name, bool optional, struct kf_error *err,
+		   json_t **ret)
 {
 	int r = v->get ? v->get(v->get_ud, kind, ns, name, ret) : -ENOENT;
 
@@ -76,10 +77,9 @@ static int get_obj(const struct volume_ctx *v, const char *kind,
 	if (r == -ENOENT && optional)
 		return 0;
 	if (r == -ENOENT)
-		return kf_error_set(err, r, "%s \"%s\" not found",
-				    !strcmp(kind, "secrets") ? "secret"
-							     : "configmap",
-				    name);
+		return kf_error_set(
+		    err, r, "%s \"%s\" not found",
+		    !strcmp(kind, "secrets") ? "secret" : "configmap", name);
 	if (r < 0)
 		return kf_error_set(err, r, "cannot read %s %s/%s: %s", kind,
 				    ns, name, strerror(-r));
@@ -131,8 +131,7 @@ static mode_t mode_of(const json_t *o, const char *key, mode_t def)
 {
 	const json_t *m = json_object_get(o, key);
 
-	return json_is_integer(m) ? (mode_t)json_integer_value(m) & 07777
-				  : def;
+	return json_is_integer(m) ? (mode_t)json_integer_value(m) & 07777 : def;
 }
 
 /* A configMap or secret source: its keys (or items) as files in dir. */
@@ -185,7 +184,7 @@ static int write_keys(const struct volume_ctx *v, const json_t *pod,
 		return 0;
 	}
 	for (int pass = 0; pass < 3; pass++) {
-		const char *field = pass == 0 ? "data"
+		const char *field = pass == 0	? "data"
 				    : pass == 1 ? "binaryData"
 						: "stringData";
 		const char *key;
@@ -217,9 +216,8 @@ static char *map_text(const json_t *m)
 
 	json_object_foreach ((json_t *)m, k, v) {
 		if (!out || asprintf(&n, "%s%s=\"%s\"\n", out, k,
-				     json_string_value(v)
-					 ? json_string_value(v)
-					 : "") < 0) {
+				     json_string_value(v) ? json_string_value(v)
+							  : "") < 0) {
 			free(out);
 			return NULL;
 		}
@@ -229,8 +227,8 @@ static char *map_text(const json_t *m)
 	return out;
 }
 
-static int write_downward(const json_t *pod, const json_t *src,
-			  const char *dir, struct kf_error *err)
+static int write_downward(const json_t *pod, const json_t *src, const char *dir,
+			  struct kf_error *err)
 {
 	const json_t *meta = json_object_get(pod, "metadata");
 	mode_t def = mode_of(src, "defaultMode", DEFAULT_MODE);
@@ -317,8 +315,9 @@ static int setup_one(const struct volume_ctx *v, const json_t *pod,
 		return write_keys(v, pod, src, false, dir, DEFAULT_MODE, err);
 	if ((src = json_object_get(vol, "secret"))) {
 		r = tmpfs(dir, 0, err);
-		return r ? r : write_keys(v, pod, src, true, dir, DEFAULT_MODE,
-					  err);
+		return r ? r
+			 : write_keys(v, pod, src, true, dir, DEFAULT_MODE,
+				      err);
 	}
 	if ((src = json_object_get(vol, "downwardAPI")))
 		return write_downward(pod, src, dir, err);
@@ -350,8 +349,8 @@ static int setup_one(const struct volume_ctx *v, const json_t *pod,
 			    jstr(vol, "name"));
 }
 
-int volume_setup(const struct volume_ctx *v, const json_t *pod,
-		 const char *dir, struct kf_error *err)
+int volume_setup(const struct volume_ctx *v, const json_t *pod, const char *dir,
+		 struct kf_error *err)
 {
 	char base[4096], path[4400];
 	size_t i;
@@ -362,9 +361,8 @@ int volume_setup(const struct volume_ctx *v, const json_t *pod,
 	if (mkdir(base, 0755) < 0 && errno != EEXIST)
 		return kf_error_set(err, -errno, "mkdir %s: %s", base,
 				    strerror(errno));
-	json_array_foreach (json_object_get(json_object_get(pod, "spec"),
-					    "volumes"),
-			    i, vol) {
+	json_array_foreach (
+	    json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol) {
 		const char *name = jstr(vol, "name");
 
 		if (!name || strchr(name, '/') || !strcmp(name, ".."))
@@ -409,9 +407,8 @@ static const json_t *find_volume(const json_t *pod, const char *name)
 	size_t i;
 	json_t *vol;
 
-	json_array_foreach (json_object_get(json_object_get(pod, "spec"),
-					    "volumes"),
-			    i, vol) {
+	json_array_foreach (
+	    json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol) {
 		const char *n = jstr(vol, "name");
 
 		if (n && !strcmp(n, name))
@@ -476,15 +473,15 @@ static int env_all(const json_t *obj, bool secret, const char *prefix,
 		const char *key;
 		json_t *val;
 
-		json_object_foreach (json_object_get(obj, pass ? "binaryData"
-							       : "data"),
-				     key, val) {
+		json_object_foreach (
+		    json_object_get(obj, pass ? "binaryData" : "data"), key,
+		    val) {
 			_cleanup_free_ char *data = NULL, *kv = NULL;
 			size_t len;
 
 			if (obj_value(obj, secret, key, &data, &len) < 0 ||
-			    asprintf(&kv, "%s%s=%s", prefix ? prefix : "",
-				     key, data) < 0)
+			    asprintf(&kv, "%s%s=%s", prefix ? prefix : "", key,
+				     data) < 0)
 				continue;
 			json_array_append_new(env, json_string(kv));
 		}
@@ -541,11 +538,10 @@ int volume_env(const struct volume_ctx *v, const json_t *pod,
 		if (!key || obj_value(obj, !cm, key, &val, &len) < 0) {
 			if (optional)
 				continue;
-			return kf_error_set(err, -ENOENT,
-					    "couldn't find key %s in %s %s/%s",
-					    key ? key : "",
-					    cm ? "ConfigMap" : "Secret",
-					    pod_ns(pod), jstr(ref, "name"));
+			return kf_error_set(
+			    err, -ENOENT, "couldn't find key %s in %s %s/%s",
+			    key ? key : "", cm ? "ConfigMap" : "Secret",
+			    pod_ns(pod), jstr(ref, "name"));
 		}
 		if (asprintf(&kv, "%s=%s", jstr(e, "name"), val) < 0)
 			return -ENOMEM;

@@ -40,8 +40,8 @@ struct volume_ctx {
  * Set up every volume of pod under dir/volumes. -EINVAL/-ENOENT with err
  * (FailedMount's message); what was set up stays for volume_teardown().
  */
-int volume_setup(const struct volume_ctx *v, const json_t *pod,
-		 const char *dir, struct kf_error *err);
+int volume_setup(const struct volume_ctx *v, const json_t *pod, const char *dir,
+		 struct kf_error *err);
 
 /* Unmount the tmpfs volumes under dir/volumes (before it is removed). */
 void volume_teardown(const char *dir);

@@ -44,9 +44,24 @@ load_images() {
 		fail "image load"
 }
 
+# A TCP port nothing listens on, for the node's log endpoint.
+free_port() {
+	local used p
+	used=$(ss -ltnH 2>/dev/null | awk '{print $4}')
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 40000))
+		case "$used" in *":$p"*) continue ;; esac
+		echo "$p"
+		return 0
+	done
+	fail "no free port"
+}
+NODE_PORT=$(free_port)
+
 start_node() {
 	kubefs-node --cluster "$MNT" --name n1 --root-dir "$ROOT" \
-		--pod-cidr "$POD_CIDR" "$@" >>"$T/node.log" 2>&1 &
+		--pod-cidr "$POD_CIDR" --port "$NODE_PORT" "$@" \
+		>>"$T/node.log" 2>&1 &
 	NODE_PID=$!
 	WATCH_PIDS=$NODE_PID
 	wait_for node_ready n1

@@ -1,0 +1,147 @@
+/*
+ * podlog.c — container logs through the node agent's endpoint:
+ * GET http://NODE:PORT/containerLogs/NS/POD/CONTAINER.
+ */
+#include "fs/podlog.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/cleanup.h"
+#include "fs/server.h"
+
+struct body {
+	char *buf;
+	size_t len;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+	struct body *b = ud;
+	size_t add = size * n;
+	char *nb;
+
+	if (b->len + add > PODLOG_MAX)
+		return 0; /* enough: the transfer stops */
+	nb = realloc(b->buf, b->len + add + 1);
+	if (!nb)
+		return 0;
+	memcpy(nb + b->len, p, add);
+	b->buf = nb;
+	b->len += add;
+	b->buf[b->len] = '\0';
+	return add;
+}
+
+/* The container an entry names: after "@log.", else the pod's default
+ * (the kubectl.kubernetes.io/default-container annotation, else the
+ * first container). Borrowed from n or pod. */
+static const char *container_of(const struct node *n, const json_t *pod)
+{
+	const char *dot = strstr(n->name, "@log.");
+	const char *def = json_string_value(json_object_get(
+	    json_object_get(json_object_get(pod, "metadata"), "annotations"),
+	    "kubectl.kubernetes.io/default-container"));
+
+	if (dot)
+		return dot + 5;
+	if (def)
+		return def;
+	return json_string_value(json_object_get(
+	    json_array_get(json_object_get(json_object_get(pod, "spec"),
+					   "containers"),
+			   0),
+	    "name"));
+}
+
+/* The agent's address: the Node's InternalIP and kubelet port. */
+static int agent_of(struct kfs *fs, const char *node, char *host, size_t size,
+		    long *ret_port)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "nodes");
+	_cleanup_json_ json_t *obj = NULL;
+	const json_t *st;
+	size_t i;
+	json_t *a;
+
+	if (!k || server_get(fs->srv, k, NULL, node, &obj, NULL) < 0)
+		return -EHOSTUNREACH;
+	st = json_object_get(obj, "status");
+	*ret_port = (long)json_integer_value(json_object_get(
+	    json_object_get(json_object_get(st, "daemonEndpoints"),
+			    "kubeletEndpoint"),
+	    "Port"));
+	json_array_foreach (json_object_get(st, "addresses"), i, a) {
+		const char *t = json_string_value(json_object_get(a, "type"));
+		const char *ad =
+		    json_string_value(json_object_get(a, "address"));
+
+		if (t && ad && !strcmp(t, "InternalIP")) {
+			snprintf(host, size, "%s", ad);
+			return *ret_port > 0 ? 0 : -EHOSTUNREACH;
+		}
+	}
+	return -EHOSTUNREACH;
+}
+
+int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
+		size_t *ret_len)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "pods");
+	_cleanup_json_ json_t *pod = NULL;
+	struct body b = {NULL, 0};
+	const char *node, *ctr;
+	char host[64], url[2048];
+	_cleanup_free_ char *e_ns = NULL, *e_pod = NULL, *e_ctr = NULL;
+	long port = 0, code = 0;
+	CURLcode cr;
+	CURL *c;
+	int r;
+
+	if (!k || server_get(fs->srv, k, n->ns, n->objname, &pod, NULL) < 0)
+		return -ENOENT;
+	node = json_string_value(
+	    json_object_get(json_object_get(pod, "spec"), "nodeName"));
+	ctr = container_of(n, pod);
+	if (!node || !*node || !ctr) {
+		*ret = strdup(""); /* not on a node yet: no log */
+		*ret_len = 0;
+		return *ret ? 0 : -ENOMEM;
+	}
+	r = agent_of(fs, node, host, sizeof(host), &port);
+	if (r < 0)
+		return r;
+	c = curl_easy_init();
+	if (!c)
+		return -ENOMEM;
+	e_ns = curl_easy_escape(c, n->ns, 0);
+	e_pod = curl_easy_escape(c, n->objname, 0);
+	e_ctr = curl_easy_escape(c, ctr, 0);
+	snprintf(url, sizeof(url), "http://%s:%ld/containerLogs/%s/%s/%s",
+		 host, port, e_ns ? e_ns : "", e_pod ? e_pod : "",
+		 e_ctr ? e_ctr : "");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PODLOG_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	cr = curl_easy_perform(c);
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (cr != CURLE_OK && cr != CURLE_WRITE_ERROR) {
+		free(b.buf);
+		return -EHOSTUNREACH;
+	}
+	if (code == 404 || code == 400) {
+		free(b.buf);
+		return -ENOENT;
+	}
+	*ret = b.buf ? b.buf : strdup("");
+	*ret_len = b.len;
+	return *ret ? 0 : -ENOMEM;
+}
