@@ -68,10 +68,11 @@ static void spec_case_release(struct spec_case *c)
 
 #define POD                                                                    \
 	"{\"metadata\": {\"name\": \"web\", \"namespace\": \"ns1\", \"uid\": " \
-	"\"u1\"}, \"spec\": {\"nodeName\": \"n1\"}, \"status\": "             \
+	"\"u1\"}, \"spec\": {\"nodeName\": \"n1\"}, \"status\": "              \
 	"{\"qosClass\": \"Burstable\"}}"
 
-static const char *jstr_at(const json_t *o, const char *path)
+/* The value at a dotted path ("process.args.0"), or NULL. */
+static const json_t *at(const json_t *o, const char *path)
 {
 	char buf[256], *save = NULL, *p;
 
@@ -80,19 +81,17 @@ static const char *jstr_at(const json_t *o, const char *path)
 	     p = strtok_r(NULL, ".", &save))
 		o = json_is_array(o) ? json_array_get(o, (size_t)atoi(p))
 				     : json_object_get(o, p);
-	return json_string_value(o);
+	return o;
+}
+
+static const char *jstr_at(const json_t *o, const char *path)
+{
+	return json_string_value(at(o, path));
 }
 
 static json_int_t jint_at(const json_t *o, const char *path)
 {
-	char buf[256], *save = NULL, *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = strtok_r(buf, ".", &save); p && o;
-	     p = strtok_r(NULL, ".", &save))
-		o = json_is_array(o) ? json_array_get(o, (size_t)atoi(p))
-				     : json_object_get(o, p);
-	return json_integer_value(o);
+	return json_integer_value(at(o, path));
 }
 
 static bool has_string(const json_t *arr, const char *s)
@@ -108,8 +107,8 @@ static bool has_string(const json_t *arr, const char *s)
 
 static void test_args_rules(void **state)
 {
-	_cleanup_json_ json_t *img = yaml_json(
-	    "{\"Entrypoint\": [\"/ep\"], \"Cmd\": [\"c1\", \"c2\"]}");
+	_cleanup_json_ json_t *img =
+	    yaml_json("{\"Entrypoint\": [\"/ep\"], \"Cmd\": [\"c1\", \"c2\"]}");
 	const char *cases[][2] = {
 	    {"{}", "[\"/ep\", \"c1\", \"c2\"]"},
 	    {"{\"args\": [\"a\"]}", "[\"/ep\", \"a\"]"},
@@ -166,8 +165,8 @@ static void test_spec_basics(void **state)
 	assert_true(has_string(env, "HOSTNAME=web"));
 	assert_int_equal(jint_at(spec, "process.user.uid"), 1000);
 	assert_int_equal(jint_at(spec, "process.user.gid"), 1001);
-	assert_true(json_is_true(json_object_get(json_object_get(spec, "process"),
-						 "noNewPrivileges")));
+	assert_true(json_is_true(json_object_get(
+	    json_object_get(spec, "process"), "noNewPrivileges")));
 	caps = json_object_get(
 	    json_object_get(json_object_get(spec, "process"), "capabilities"),
 	    "bounding");
@@ -185,12 +184,12 @@ static void test_spec_basics(void **state)
 			    "/b/netns");
 	assert_string_equal(jstr_at(spec, "linux.cgroupsPath"),
 			    "/kubefs-x/kubepods/burstable/podu/c");
-	assert_true(has_string(json_object_get(json_object_get(spec, "linux"),
-					       "maskedPaths"),
-			       "/proc/kcore"));
-	assert_true(has_string(json_object_get(json_object_get(spec, "linux"),
-					       "readonlyPaths"),
-			       "/proc/sys"));
+	assert_true(has_string(
+	    json_object_get(json_object_get(spec, "linux"), "maskedPaths"),
+	    "/proc/kcore"));
+	assert_true(has_string(
+	    json_object_get(json_object_get(spec, "linux"), "readonlyPaths"),
+	    "/proc/sys"));
 	assert_string_equal(jstr_at(spec, "linux.seccomp.defaultAction"),
 			    "SCMP_ACT_ERRNO");
 	assert_string_equal(jstr_at(spec, "hostname"), "web");
@@ -226,8 +225,7 @@ static void test_spec_security(void **state)
 	assert_int_equal(json_array_size(caps), 1);
 	assert_string_equal(json_string_value(json_array_get(caps, 0)),
 			    "CAP_NET_ADMIN");
-	assert_null(json_object_get(json_object_get(spec, "linux"),
-				    "seccomp"));
+	assert_null(json_object_get(json_object_get(spec, "linux"), "seccomp"));
 	spec_case_release(&c);
 }
 
@@ -285,8 +283,8 @@ static void test_spec_privileged_allowed(void **state)
 			json_object_get(json_object_get(spec, "process"),
 					"capabilities"),
 			"bounding")) > 30);
-	assert_null(json_object_get(json_object_get(spec, "linux"),
-				    "maskedPaths"));
+	assert_null(
+	    json_object_get(json_object_get(spec, "linux"), "maskedPaths"));
 	assert_int_equal(json_array_size(json_object_get(
 			     json_object_get(spec, "linux"), "namespaces")),
 			 4);
@@ -300,9 +298,8 @@ static void test_seccomp_default(void **state)
 
 	(void)state;
 	assert_non_null(p);
-	names = json_object_get(json_array_get(json_object_get(p, "syscalls"),
-					       0),
-				"names");
+	names = json_object_get(
+	    json_array_get(json_object_get(p, "syscalls"), 0), "names");
 	assert_true(json_array_size(names) > 250);
 	assert_true(has_string(names, "read"));
 	assert_true(has_string(names, "clone"));
@@ -355,8 +352,8 @@ static void test_probe_timing(void **state)
 	probe_state_init(&s, 1000);
 	assert_int_equal(probe_tick(probe, &t, &s, 2000, msg), 0); /* delay */
 	assert_int_equal(probe_tick(probe, &t, &s, 3000, msg), -1);
-	assert_string_equal(msg,
-			    "dial tcp 127.0.0.1:1: connect: connection refused");
+	assert_string_equal(
+	    msg, "dial tcp 127.0.0.1:1: connect: connection refused");
 	assert_int_equal(s.result, PROBE_PENDING); /* 1 of 2 failures */
 	assert_int_equal(probe_tick(probe, &t, &s, 7000, msg), 0); /* period */
 	assert_int_equal(probe_tick(probe, &t, &s, 8000, msg), -1);
@@ -446,7 +443,8 @@ static void test_status_waiting_and_last(void **state)
 	    jstr_at(st, "containerStatuses.0.state.waiting.message"),
 	    "back-off 10s restarting failed container=c pod=p_d(u)");
 	assert_int_equal(
-	    jint_at(st, "containerStatuses.0.lastState.terminated.exitCode"), 3);
+	    jint_at(st, "containerStatuses.0.lastState.terminated.exitCode"),
+	    3);
 	assert_string_equal(
 	    jstr_at(st, "containerStatuses.0.lastState.terminated.reason"),
 	    "Error");
