@@ -49,8 +49,8 @@ static void keep_tail(char *out, size_t *len, long tail)
 	*len -= i;
 }
 
-int logserver_cri_text(const char *data, long tail, int timestamps,
-		       char **ret, size_t *ret_len)
+int logserver_cri_text(const char *data, long tail, int timestamps, char **ret,
+		       size_t *ret_len)
 {
 	size_t n = strlen(data), o = 0;
 	const char *p = data, *end = data + n;
@@ -62,10 +62,10 @@ int logserver_cri_text(const char *data, long tail, int timestamps,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 		const char *f1 = memchr(p, ' ', (size_t)(le - p));
-		const char *f2 = f1 ? memchr(f1 + 1, ' ', (size_t)(le - f1 - 1))
-				    : NULL;
-		const char *f3 = f2 ? memchr(f2 + 1, ' ', (size_t)(le - f2 - 1))
-				    : NULL;
+		const char *f2 =
+		    f1 ? memchr(f1 + 1, ' ', (size_t)(le - f1 - 1)) : NULL;
+		const char *f3 =
+		    f2 ? memchr(f2 + 1, ' ', (size_t)(le - f2 - 1)) : NULL;
 
 		if (f3) {
 			if (timestamps) {
@@ -116,8 +116,7 @@ static void respond(int fd, int code, const char *reason, const char *body,
 	send_all(fd, body, len);
 }
 
-static void respond_text(int fd, int code, const char *reason,
-			 const char *text)
+static void respond_text(int fd, int code, const char *reason, const char *text)
 {
 	respond(fd, code, reason, text, strlen(text));
 }
@@ -209,7 +208,7 @@ static char *read_file(const char *path)
 static void serve_logs(struct logserver *s, int fd, char *path, char *q)
 {
 	char *ns, *pod, *ctr, *save = NULL, uid[64], dir[4096 + 600],
-						    file[4096 + 700];
+			      file[4096 + 700];
 	const char *prev = q ? query(q, "previous") : NULL;
 	const char *tail = q ? query(q, "tailLines") : NULL;
 	const char *ts = q ? query(q, "timestamps") : NULL;

@@ -44,7 +44,7 @@ void logserver_stop(struct logserver *s);
  * full (F) lines; the last tail lines only when tail >= 0. *ret
  * malloc'd.
  */
-int logserver_cri_text(const char *data, long tail, int timestamps,
-		       char **ret, size_t *ret_len);
+int logserver_cri_text(const char *data, long tail, int timestamps, char **ret,
+		       size_t *ret_len);
 
 #endif

@@ -355,7 +355,7 @@ static int make_caps(const struct ocispec_input *in, bool privileged,
 		if (env_index(set, buf) < 0) /* plain membership */
 			json_array_append_new(set, json_string(buf));
 	}
-	*ret = json_pack("{s:O, s:O, s:O, s:O}", "bounding", set, "effective",
+	*ret = json_pack("{s:O, s:O, s:O, s:o}", "bounding", set, "effective",
 			 set, "permitted", set, "ambient", json_array());
 	return *ret ? 0 : -ENOMEM;
 }

@@ -14,7 +14,7 @@ spec:
   nodeName: n1
   terminationGracePeriodSeconds: 1
   containers:
-  - {name: a, image: busybox, command: [sh, -c, "echo one; echo two >&2; echo three; exec sleep 300"]}
+  - {name: a, image: busybox, command: [sh, -c, "echo one; echo two; echo three; exec sleep 300"]}
   - {name: b, image: busybox, command: [sh, -c, "echo run-\$(date +%s%N); sleep 1; exit 1"]}
 YAML
 wait_long 30 is_phase talk Running

@@ -68,11 +68,13 @@ start_node() {
 }
 
 stop_node() {
+	local rc=0
 	[ -n "$NODE_PID" ] || return 0
 	kill -TERM "$NODE_PID" 2>/dev/null || true
-	wait "$NODE_PID" 2>/dev/null || true
+	wait "$NODE_PID" 2>/dev/null || rc=$?
 	NODE_PID=
 	WATCH_PIDS=
+	[ "$rc" = 0 ] || fail "kubefs-node exited with $rc on SIGTERM"
 }
 
 # node_setup [kubefs-node flags]: images, API server and a Ready node.
@@ -164,7 +166,16 @@ expect_clean() {
 node_cleanup() {
 	local rc=$?
 	set +e
-	stop_node
+	if [ -n "$NODE_PID" ]; then
+		kill -TERM "$NODE_PID" 2>/dev/null
+		wait "$NODE_PID" 2>/dev/null
+		local nrc=$?
+		if [ "$nrc" != 0 ] && [ "$rc" = 0 ]; then
+			echo "FAIL: kubefs-node exited with $nrc on SIGTERM" >&2
+			tail -n 30 "$T/node.log" >&2
+			rc=1
+		fi
+	fi
 	if [ -n "${S:-}" ] && [ -d "$S/run" ]; then
 		KUBEFS_MOUNT=$MNT kubefs down --state "$S" >/dev/null 2>&1
 	fi

@@ -123,9 +123,9 @@ static void test_load_resolve(void **state)
 		assert_true(S_ISCHR(st.st_mode));
 		assert_int_equal(st.st_rdev, makedev(0, 0));
 		snprintf(path, sizeof(path), "%s/a", im->layers[1]);
-		assert_int_equal(getxattr(path, "trusted.overlay.opaque", val,
-					  sizeof(val)),
-				 1);
+		assert_int_equal(
+		    getxattr(path, "trusted.overlay.opaque", val, sizeof(val)),
+		    1);
 		snprintf(path, sizeof(path), "%s/.wh.b", im->layers[1]);
 		assert_int_not_equal(access(path, F_OK), 0);
 	}
