@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,17 +99,19 @@ static bool pump(struct stream *s, int log)
 	return true;
 }
 
-/* Poll both streams for up to ms milliseconds. */
-static void poll_streams(struct stream *st, int log, int ms)
+/* A pidfd of pid (readable once it exits), or -1. */
+static int pidfd_of(pid_t pid)
 {
-	struct pollfd p[2] = {{st[0].fd, POLLIN, 0}, {st[1].fd, POLLIN, 0}};
+	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+}
 
-	if (st[0].fd < 0 && st[1].fd < 0) {
-		if (ms > 0)
-			usleep((useconds_t)ms * 1000);
-		return;
-	}
-	if (poll(p, 2, ms) <= 0)
+/* Poll both streams and (when >= 0) a pidfd for up to ms milliseconds. */
+static void poll_streams(struct stream *st, int log, int pidfd, int ms)
+{
+	struct pollfd p[3] = {
+	    {st[0].fd, POLLIN, 0}, {st[1].fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+
+	if (poll(p, 3, ms) <= 0)
 		return;
 	for (int i = 0; i < 2; i++)
 		if (st[i].fd >= 0 && p[i].revents)
@@ -175,7 +178,7 @@ static void shim_daemon(char **argv, int rep)
 	const char *id = argv[4], *logpath = argv[5], *state = argv[6];
 	const char *cgroup = argv[7];
 	struct stream st[2] = {{-1, "stdout", {0}, 0}, {-1, "stderr", {0}, 0}};
-	int out[2], err[2], log, devnull, status = 0;
+	int out[2], err[2], log, devnull, status = 0, pidfd;
 	char pidfile[4096];
 	pid_t runc_pid, init = 0, w;
 	bool runc_done = false, init_done = false;
@@ -208,8 +211,9 @@ static void shim_daemon(char **argv, int rep)
 	st[1].fd = err[0];
 	log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	/* until runc returns: anything on stderr may be runc's complaint */
+	pidfd = pidfd_of(runc_pid);
 	while (!runc_done) {
-		poll_streams(st, -1, 20);
+		poll_streams(st, -1, pidfd, pidfd >= 0 ? 1000 : 20);
 		w = waitpid(runc_pid, &status, WNOHANG);
 		if (w == runc_pid)
 			runc_done = true;
@@ -229,9 +233,12 @@ static void shim_daemon(char **argv, int rep)
 	close(rep);
 	drain_lines(&st[0], log, false);
 	drain_lines(&st[1], log, false);
+	if (pidfd >= 0)
+		close(pidfd);
+	pidfd = pidfd_of(init);
 	/* follow: reap everything reparented to us, note init's end */
 	while (!init_done) {
-		poll_streams(st, log, 200);
+		poll_streams(st, log, pidfd, 200);
 		while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (w != init)
 				continue;
@@ -247,7 +254,7 @@ static void shim_daemon(char **argv, int rep)
 	}
 	/* the rest of its output: until the pipes close, or 2 s */
 	for (int i = 0; i < 10 && (st[0].fd >= 0 || st[1].fd >= 0); i++)
-		poll_streams(st, log, 200);
+		poll_streams(st, log, -1, 200);
 	drain_lines(&st[0], log, true);
 	drain_lines(&st[1], log, true);
 	write_exit(state, code, code == 137 && oom_killed(cgroup));
