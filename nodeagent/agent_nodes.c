@@ -191,6 +191,17 @@ static int get_object(void *ud, const char *kind, const char *ns,
 	return client_get(a->c, k, ns, name, NULL, ret);
 }
 
+static int list_objects(void *ud, const char *kind, const char *ns,
+			json_t **ret)
+{
+	struct agent *a = ud;
+	const struct kind_info *k = kinds_by_path("core", "v1", kind);
+
+	if (!k)
+		return -ENOENT;
+	return client_list(a->c, k, ns, NULL, NULL, NULL, ret, NULL);
+}
+
 static int new_runtime(struct agent *a, struct agent_node *n,
 		       struct runtime **ret)
 {
@@ -212,6 +223,7 @@ static int new_runtime(struct agent *a, struct agent_node *n,
 	    .allow_host_path = a->cfg.allow_host_path,
 	    .get_object = get_object,
 	    .get_object_ud = a,
+	    .list_objects = list_objects,
 	    .event = runtime_event,
 	    .event_ud = a,
 	};

@@ -260,6 +260,7 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 {
 	struct image_info *im = NULL;
 	_cleanup_json_ json_t *spec = NULL, *env = NULL, *mounts = NULL;
+	_cleanup_json_ json_t *svc_env = NULL;
 	char logp[4096], memcg[4500], cgpath[4400], dir[4096];
 	struct ocispec_input in = {
 	    .pod = pod,
@@ -309,10 +310,14 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 		goto out;
 	}
 	kf_error_init(&err);
-	r = volume_env(&rc->vol, pod, c->spec, &err, &env);
+	r = volume_service_env(&rc->vol, pod, &svc_env);
+	if (r == 0)
+		r = volume_env(&rc->vol, pod, c->spec, &err, &env);
+	if (r == 0)
+		r = json_array_extend(svc_env, env);
 	if (r == 0)
 		r = volume_mounts(pod, c->spec, p->dir, &err, &mounts);
-	in.extra_env = env;
+	in.extra_env = svc_env;
 	in.extra_mounts = mounts;
 	if (r == 0)
 		r = ocispec_build(&in, &err, &spec);

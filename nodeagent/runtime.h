@@ -122,6 +122,9 @@ struct runtime_runc_config {
 	int (*get_object)(void *ud, const char *kind, const char *ns,
 			  const char *name, json_t **ret);
 	void *get_object_ud;
+	/* the objects of a kind in a namespace (Services, for their env) */
+	int (*list_objects)(void *ud, const char *kind, const char *ns,
+			    json_t **ret);
 	bool allow_privileged;
 	/* Events for the pod (may be NULL): warning or normal, the
 	 * kubelet's reason (Pulled, Created, Started, Killing, Failed,

@@ -755,7 +755,7 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 				   rc->subnet, rc->cni_dir};
 	rc->pids_limit = cfg->pids_limit;
 	rc->vol = (struct volume_ctx){cfg->get_object, cfg->get_object_ud,
-				      cfg->allow_host_path};
+				      cfg->allow_host_path, cfg->list_objects};
 	rc->allow_privileged = cfg->allow_privileged;
 	rc->event = cfg->event;
 	rc->event_ud = cfg->event_ud;

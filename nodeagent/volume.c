@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +548,101 @@ int volume_env(const struct volume_ctx *v, const json_t *pod,
 			return -ENOMEM;
 		json_array_append_new(env, json_string(kv));
 	}
+	*ret = TAKE_PTR(env);
+	return 0;
+}
+
+/* s as an env name: upper case, '-' as '_'. */
+static void env_name(const char *s, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", s);
+	for (char *c = buf; *c; c++)
+		*c = *c == '-'			? '_'
+		     : (*c >= 'a' && *c <= 'z') ? (char)(*c - 'a' + 'A')
+						: *c;
+}
+
+static void add_env(json_t *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_env(json_t *env, const char *fmt, ...)
+{
+	char kv[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(kv, sizeof(kv), fmt, ap);
+	va_end(ap);
+	json_array_append_new(env, json_string(kv));
+}
+
+/* The env of one Service into env. */
+static void service_env(const json_t *svc, json_t *env)
+{
+	const json_t *spec = json_object_get(svc, "spec");
+	const char *ip = jstr(spec, "clusterIP");
+	const char *name = jstr(json_object_get(svc, "metadata"), "name");
+	char n[300];
+	size_t i;
+	json_t *p;
+
+	if (!ip || !*ip || !strcmp(ip, "None") || !name ||
+	    !json_array_size(json_object_get(spec, "ports")))
+		return;
+	env_name(name, n, sizeof(n));
+	add_env(env, "%s_SERVICE_HOST=%s", n, ip);
+	json_array_foreach (json_object_get(spec, "ports"), i, p) {
+		long long port = json_integer_value(json_object_get(p, "port"));
+		const char *pn = jstr(p, "name");
+		const char *proto = jstr(p, "protocol");
+		char up[16], lo[16], pname[300];
+
+		env_name(proto ? proto : "TCP", up, sizeof(up));
+		snprintf(lo, sizeof(lo), "%s", up);
+		for (char *c = lo; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		if (i == 0) {
+			add_env(env, "%s_SERVICE_PORT=%lld", n, port);
+			add_env(env, "%s_PORT=%s://%s:%lld", n, lo, ip, port);
+		}
+		if (pn && *pn) {
+			env_name(pn, pname, sizeof(pname));
+			add_env(env, "%s_SERVICE_PORT_%s=%lld", n, pname, port);
+		}
+		add_env(env, "%s_PORT_%lld_%s=%s://%s:%lld", n, port, up, lo,
+			ip, port);
+		add_env(env, "%s_PORT_%lld_%s_PROTO=%s", n, port, up, lo);
+		add_env(env, "%s_PORT_%lld_%s_PORT=%lld", n, port, up, port);
+		add_env(env, "%s_PORT_%lld_%s_ADDR=%s", n, port, up, ip);
+	}
+}
+
+int volume_service_env(const struct volume_ctx *v, const json_t *pod,
+		       json_t **ret)
+{
+	const json_t *links =
+	    json_object_get(json_object_get(pod, "spec"), "enableServiceLinks");
+	_cleanup_json_ json_t *env = json_array(), *items = NULL;
+	_cleanup_json_ json_t *master = NULL;
+	size_t i;
+	json_t *svc;
+
+	if (!env)
+		return -ENOMEM;
+	/* the API server's own Service always, the namespace's when on */
+	if (v->get && v->get(v->get_ud, "services", "default", "kubernetes",
+			     &master) == 0)
+		service_env(master, env);
+	if (v->list && !json_is_false(links) &&
+	    v->list(v->get_ud, "services", pod_ns(pod), &items) == 0)
+		json_array_foreach (items, i, svc) {
+			const char *n =
+			    jstr(json_object_get(svc, "metadata"), "name");
+
+			if (n && !strcmp(n, "kubernetes") &&
+			    !strcmp(pod_ns(pod), "default"))
+				continue;
+			service_env(svc, env);
+		}
 	*ret = TAKE_PTR(env);
 	return 0;
 }

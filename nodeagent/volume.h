@@ -30,10 +30,15 @@
 typedef int (*volume_get_fn)(void *ud, const char *kind, const char *ns,
 			     const char *name, json_t **ret);
 
+/* The objects of kind in ns: *ret a new array, or -errno. */
+typedef int (*volume_list_fn)(void *ud, const char *kind, const char *ns,
+			      json_t **ret);
+
 struct volume_ctx {
 	volume_get_fn get;
 	void *get_ud;
 	bool allow_host_path;
+	volume_list_fn list; /* may be NULL: no service env */
 };
 
 /*
@@ -61,5 +66,16 @@ int volume_mounts(const json_t *pod, const json_t *container, const char *dir,
  */
 int volume_env(const struct volume_ctx *v, const json_t *pod,
 	       const json_t *container, struct kf_error *err, json_t **ret);
+
+/*
+ * The Kubernetes service environment variables (enableServiceLinks,
+ * default true): for each Service with a cluster IP in the pod's
+ * namespace, and the "kubernetes" Service of "default",
+ * NAME_SERVICE_HOST, NAME_SERVICE_PORT[_PORTNAME], NAME_PORT,
+ * NAME_PORT_P_PROTO[_PROTO|_PORT|_ADDR], NAME upper-cased with '-' as
+ * '_'. *ret a new array of "K=V" (empty when nothing can be listed).
+ */
+int volume_service_env(const struct volume_ctx *v, const json_t *pod,
+		       json_t **ret);
 
 #endif

@@ -19,6 +19,16 @@ kind: Secret
 metadata: {name: s1}
 data: {password: czNjcmV0}
 YAML
+cat > "$MNT/core/v1/services/default/web-svc" <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: web-svc}
+spec:
+  selector: {app: none}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+YAML
+svc_ip=$(jq -r .spec.clusterIP "$MNT/core/v1/services/default/web-svc@json")
+case "$svc_ip" in *.*.*.*) ;; *) fail "no cluster IP for the Service: $svc_ip" ;; esac
 cat > "$P/cfg" <<YAML
 apiVersion: v1
 kind: Pod
@@ -32,7 +42,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: [sh, -c, 'echo "env: \$GREETING \$PASSWORD \$POD_NAME \$NODE \$PFX_greeting"; cat /work/marker /cfg/file.txt /sec/password; echo; cat /info/labels /all/greeting; echo; exec sleep 300']
+    command: [sh, -c, 'echo "env: \$GREETING \$PASSWORD \$POD_NAME \$NODE \$PFX_greeting"; echo "svc: \$WEB_SVC_SERVICE_HOST \$WEB_SVC_SERVICE_PORT \$WEB_SVC_SERVICE_PORT_HTTP \$WEB_SVC_PORT_80_TCP"; cat /work/marker /cfg/file.txt /sec/password; echo; cat /info/labels /all/greeting; echo; exec sleep 300']
     env:
     - {name: GREETING, valueFrom: {configMapKeyRef: {name: cm1, key: greeting}}}
     - {name: PASSWORD, valueFrom: {secretKeyRef: {name: s1, key: password}}}
@@ -56,10 +66,11 @@ wait_long 30 is_phase cfg Running
 expect_eq "$(field cfg '.status.initContainerStatuses[0].state.terminated.reason')" Completed "init container"
 uid=$(field cfg .metadata.uid)
 log=$ROOT/logs/default_cfg_$uid/main/0.log
-has_lines() { [ "$(grep -c ' stdout F ' "$log")" -ge 4 ]; }
+has_lines() { [ "$(grep -c ' stdout F ' "$log")" -ge 5 ]; }
 wait_long 10 has_lines
 out=$(sed 's/^[^ ]* stdout F //' "$log")
 expect_contains "$out" "env: hello s3cret cfg n1 hello" "env"
+expect_contains "$out" "svc: $svc_ip 80 80 tcp://$svc_ip:80" "service env"
 expect_contains "$out" "init-done" "emptyDir filled by the init container"
 expect_contains "$out" "from-configmap" "configMap volume"
 expect_contains "$out" "s3cret" "secret volume"
@@ -94,7 +105,7 @@ expect_eq "$(field nokey '.status.containerStatuses[0].state.waiting.message')" 
 wait_long 20 has_event hostpath 'Warning FailedMount: MountVolume.SetUp failed for volume "h" : hostPath volumes are not allowed'
 expect_eq "$(phase hostpath)" Pending "hostPath pod"
 
-rm "$P/cfg" "$P/nokey" "$P/hostpath"
+rm "$P/cfg" "$P/nokey" "$P/hostpath" "$MNT/core/v1/services/default/web-svc"
 for p in cfg nokey hostpath; do wait_long 30 gone "$p"; done
 expect_clean
 echo ok
