@@ -19,6 +19,32 @@
 #include <time.h>
 #include <unistd.h>
 
+struct logfile {
+	int fd;
+	const char *path;
+	off_t size;
+};
+
+/* N.log grew past SHIM_LOG_MAX: N.log.1 .. N.log.(SHIM_LOG_FILES - 1)
+ * shift up, the oldest goes, and a new N.log begins. */
+static void rotate(struct logfile *log)
+{
+	char from[4200], to[4200];
+
+	for (int i = SHIM_LOG_FILES - 1; i >= 1; i--) {
+		snprintf(to, sizeof(to), "%s.%d", log->path, i);
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", log->path);
+		else
+			snprintf(from, sizeof(from), "%s.%d", log->path, i - 1);
+		rename(from, to);
+	}
+	close(log->fd);
+	log->fd =
+	    open(log->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	log->size = 0;
+}
+
 struct stream {
 	int fd;
 	const char *name; /* "stdout", "stderr" */
@@ -27,8 +53,8 @@ struct stream {
 };
 
 /* Write one CRI log line: TIME STREAM TAG TEXT\n */
-static void log_line(int log, const char *stream, char tag, const char *p,
-		     size_t n)
+static void log_line(struct logfile *log, const char *stream, char tag,
+		     const char *p, size_t n)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -41,15 +67,18 @@ static void log_line(int log, const char *stream, char tag, const char *p,
 		      "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
 		      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		      tm.tm_min, tm.tm_sec, ts.tv_nsec, stream, tag);
-	if (log < 0)
+	if (!log || log->fd < 0)
 		return;
-	if (write(log, head, (size_t)hn) < 0 || write(log, p, n) < 0 ||
-	    write(log, "\n", 1) < 0)
+	if (write(log->fd, head, (size_t)hn) < 0 || write(log->fd, p, n) < 0 ||
+	    write(log->fd, "\n", 1) < 0)
 		return; /* a full disk loses log lines, not the container */
+	log->size += (off_t)hn + (off_t)n + 1;
+	if (log->size > SHIM_LOG_MAX)
+		rotate(log);
 }
 
 /* Move complete lines out of s into the log; flush: the rest too. */
-static void drain_lines(struct stream *s, int log, bool flush)
+static void drain_lines(struct stream *s, struct logfile *log, bool flush)
 {
 	size_t start = 0;
 
@@ -72,13 +101,13 @@ static void drain_lines(struct stream *s, int log, bool flush)
 }
 
 /* Read what is there; false once the stream closed. Without a log
- * (log < 0: runc is still starting) the text is kept for its error. */
-static bool pump(struct stream *s, int log)
+ * (log NULL: runc is still starting) the text is kept for its error. */
+static bool pump(struct stream *s, struct logfile *log)
 {
 	ssize_t n;
 
 	if (s->n == sizeof(s->buf)) {
-		if (log < 0)
+		if (!log)
 			return true; /* enough of runc's complaint */
 		drain_lines(s, log, false);
 	}
@@ -87,14 +116,14 @@ static bool pump(struct stream *s, int log)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return true;
 	if (n <= 0) {
-		if (log >= 0)
+		if (log)
 			drain_lines(s, log, true);
 		close(s->fd);
 		s->fd = -1;
 		return false;
 	}
 	s->n += (size_t)n;
-	if (log >= 0)
+	if (log)
 		drain_lines(s, log, false);
 	return true;
 }
@@ -106,7 +135,8 @@ static int pidfd_of(pid_t pid)
 }
 
 /* Poll both streams and (when >= 0) a pidfd for up to ms milliseconds. */
-static void poll_streams(struct stream *st, int log, int pidfd, int ms)
+static void poll_streams(struct stream *st, struct logfile *log, int pidfd,
+			 int ms)
 {
 	struct pollfd p[3] = {
 	    {st[0].fd, POLLIN, 0}, {st[1].fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
@@ -178,7 +208,9 @@ static void shim_daemon(char **argv, int rep)
 	const char *id = argv[4], *logpath = argv[5], *state = argv[6];
 	const char *cgroup = argv[7];
 	struct stream st[2] = {{-1, "stdout", {0}, 0}, {-1, "stderr", {0}, 0}};
-	int out[2], err[2], log, devnull, status = 0, pidfd;
+	struct logfile logf = {-1, NULL, 0}, *log = &logf;
+	int out[2], err[2], devnull, status = 0, pidfd;
+	struct stat lst;
 	char pidfile[4096];
 	pid_t runc_pid, init = 0, w;
 	bool runc_done = false, init_done = false;
@@ -209,11 +241,15 @@ static void shim_daemon(char **argv, int rep)
 	dup2(devnull, 2);
 	st[0].fd = out[0];
 	st[1].fd = err[0];
-	log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	logf.path = logpath;
+	logf.fd =
+	    open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (logf.fd >= 0 && fstat(logf.fd, &lst) == 0)
+		logf.size = lst.st_size;
 	/* until runc returns: anything on stderr may be runc's complaint */
 	pidfd = pidfd_of(runc_pid);
 	while (!runc_done) {
-		poll_streams(st, -1, pidfd, pidfd >= 0 ? 1000 : 20);
+		poll_streams(st, NULL, pidfd, pidfd >= 0 ? 1000 : 20);
 		w = waitpid(runc_pid, &status, WNOHANG);
 		if (w == runc_pid)
 			runc_done = true;

@@ -18,12 +18,15 @@
  *   OOM kill; the time is when it exited (CLOCK_REALTIME).
  *
  * CRI log lines: "2006-01-02T15:04:05.999999999Z stdout F text" (P for
- * a part of a line longer than SHIM_LINE_MAX).
+ * a part of a line longer than SHIM_LINE_MAX). Past SHIM_LOG_MAX bytes
+ * LOG is rotated: LOG.1 (the newest) .. LOG.4, the oldest dropped.
  */
 #ifndef KUBEFS_NODEAGENT_SHIM_H
 #define KUBEFS_NODEAGENT_SHIM_H
 
 #define SHIM_LINE_MAX 16384
+#define SHIM_LOG_MAX (10 << 20) /* the kubelet's containerLogMaxSize */
+#define SHIM_LOG_FILES 5	/* and containerLogMaxFiles */
 
 /* argv[0] is "shim". Returns the exit status. */
 int shim_main(int argc, char **argv);
