@@ -26,6 +26,7 @@
 #include "nodeagent/podstatus.h"
 #include "nodeagent/probe.h"
 #include "nodeagent/sha256.h"
+#include "nodeagent/volume.h"
 
 static json_t *yaml_json(const char *text)
 {
@@ -451,6 +452,84 @@ static void test_status_waiting_and_last(void **state)
 	assert_int_equal(jint_at(st, "containerStatuses.0.restartCount"), 1);
 }
 
+/* A tiny cluster for volume.c: one ConfigMap, one Secret, Services. */
+static int fake_get(void *ud, const char *kind, const char *ns,
+		    const char *name, json_t **ret)
+{
+	(void)ud;
+	if (!strcmp(kind, "configmaps") && !strcmp(name, "cm"))
+		*ret = yaml_json("{\"data\": {\"k\": \"v\", \"a-b\": \"c\"}}");
+	else if (!strcmp(kind, "secrets") && !strcmp(name, "s"))
+		*ret = yaml_json("{\"data\": {\"pw\": \"czNjcmV0\"}}");
+	else if (!strcmp(kind, "services") && !strcmp(ns, "default") &&
+		 !strcmp(name, "kubernetes"))
+		*ret = yaml_json(
+		    "{\"metadata\": {\"name\": \"kubernetes\"}, \"spec\": "
+		    "{\"clusterIP\": \"10.96.0.1\", \"ports\": [{\"name\": "
+		    "\"https\", \"port\": 443}]}}");
+	else
+		return -ENOENT;
+	return 0;
+}
+
+static int fake_list(void *ud, const char *kind, const char *ns, json_t **ret)
+{
+	(void)ud;
+	(void)kind;
+	(void)ns;
+	*ret = yaml_json(
+	    "[{\"metadata\": {\"name\": \"web-svc\"}, \"spec\": "
+	    "{\"clusterIP\": \"10.96.0.12\", \"ports\": [{\"name\": "
+	    "\"http\", \"port\": 80, \"protocol\": \"TCP\"}, {\"port\": "
+	    "53, \"protocol\": \"UDP\"}]}}, {\"metadata\": {\"name\": "
+	    "\"headless\"}, \"spec\": {\"clusterIP\": \"None\", \"ports\": "
+	    "[{\"port\": 1}]}}]");
+	return 0;
+}
+
+static void test_env_from_objects(void **state)
+{
+	struct volume_ctx v = {fake_get, NULL, false, fake_list};
+	_cleanup_json_ json_t *pod = yaml_json(POD);
+	_cleanup_json_ json_t *env = NULL, *svc = NULL;
+	_cleanup_json_ json_t *c = yaml_json(
+	    "{\"envFrom\": [{\"configMapRef\": {\"name\": \"cm\"}, "
+	    "\"prefix\": \"P_\"}], \"env\": [{\"name\": \"PW\", "
+	    "\"valueFrom\": {\"secretKeyRef\": {\"name\": \"s\", \"key\":"
+	    " \"pw\"}}}, {\"name\": \"O\", \"valueFrom\": "
+	    "{\"configMapKeyRef\": {\"name\": \"nope\", \"key\": \"x\", "
+	    "\"optional\": true}}}]}");
+	_cleanup_json_ json_t *bad =
+	    yaml_json("{\"env\": [{\"name\": \"X\", \"valueFrom\": "
+		      "{\"configMapKeyRef\": {\"name\": \"cm\", \"key\": "
+		      "\"missing\"}}}]}");
+	json_t *none = NULL;
+	struct kf_error err;
+
+	(void)state;
+	kf_error_init(&err);
+	assert_int_equal(volume_env(&v, pod, c, &err, &env), 0);
+	assert_true(has_string(env, "P_k=v"));
+	assert_true(has_string(env, "P_a-b=c"));
+	assert_true(has_string(env, "PW=s3cret"));
+	assert_int_equal(json_array_size(env), 3);
+	assert_int_equal(volume_env(&v, pod, bad, &err, &none), -ENOENT);
+	assert_string_equal(err.msg,
+			    "couldn't find key missing in ConfigMap ns1/cm");
+	assert_int_equal(volume_service_env(&v, pod, &svc), 0);
+	assert_true(has_string(svc, "KUBERNETES_SERVICE_HOST=10.96.0.1"));
+	assert_true(has_string(svc, "KUBERNETES_SERVICE_PORT_HTTPS=443"));
+	assert_true(has_string(svc, "WEB_SVC_SERVICE_HOST=10.96.0.12"));
+	assert_true(has_string(svc, "WEB_SVC_SERVICE_PORT=80"));
+	assert_true(has_string(svc, "WEB_SVC_PORT=tcp://10.96.0.12:80"));
+	assert_true(has_string(svc, "WEB_SVC_PORT_80_TCP_PROTO=tcp"));
+	assert_true(has_string(svc, "WEB_SVC_PORT_53_UDP=udp://10.96.0.12:53"));
+	assert_true(has_string(svc, "WEB_SVC_PORT_53_UDP_ADDR=10.96.0.12"));
+	for (size_t i = 0; i < json_array_size(svc); i++)
+		assert_null(strstr(json_string_value(json_array_get(svc, i)),
+				   "HEADLESS"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_probe_tcp_success),
 	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_status_waiting_and_last),
+	    cmocka_unit_test(test_env_from_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
