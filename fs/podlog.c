@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,63 @@ static const char *container_of(const struct node *n, const json_t *pod)
 	if (def)
 		return def;
 	return json_string_value(json_object_get(
-	    json_array_get(json_object_get(json_object_get(pod, "spec"),
-					   "containers"),
-			   0),
+	    json_array_get(
+		json_object_get(json_object_get(pod, "spec"), "containers"), 0),
 	    "name"));
+}
+
+static int empty(char **ret, size_t *ret_len)
+{
+	*ret = strdup("");
+	*ret_len = 0;
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Is ctr one of the pod's containers or init containers? */
+static bool in_spec(const json_t *pod, const char *ctr)
+{
+	const char *lists[] = {"containers", "initContainers"};
+	const json_t *spec = json_object_get(pod, "spec");
+
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach (json_object_get(spec, lists[l]), i, c) {
+			const char *name =
+			    json_string_value(json_object_get(c, "name"));
+
+			if (name && !strcmp(name, ctr))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Has container ctr of pod run (running, or terminated)? */
+static bool has_run(const json_t *pod, const char *ctr)
+{
+	const char *lists[] = {"containerStatuses", "initContainerStatuses"};
+	const json_t *st = json_object_get(pod, "status");
+
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach (json_object_get(st, lists[l]), i, c) {
+			const char *name =
+			    json_string_value(json_object_get(c, "name"));
+			const json_t *state = json_object_get(c, "state");
+
+			if (!name || strcmp(name, ctr))
+				continue;
+			return json_object_get(state, "running") ||
+			       json_object_get(state, "terminated") ||
+			       json_object_get(json_object_get(c, "lastState"),
+					       "terminated");
+		}
+	}
+	return false;
 }
 
 /* The agent's address: the Node's InternalIP and kubelet port. */
@@ -68,7 +122,18 @@ static int agent_of(struct kfs *fs, const char *node, char *host, size_t size,
 	json_t *a;
 
 	if (!k || server_get(fs->srv, k, NULL, node, &obj, NULL) < 0)
-		return -EHOSTUNREACH;
+		return -ENOENT;
+	/* a simulated node serves nothing, and its address is made up */
+	if (json_object_get(
+		json_object_get(json_object_get(obj, "metadata"), "labels"),
+		"type") &&
+	    !strcmp(
+		json_string_value(json_object_get(
+		    json_object_get(json_object_get(obj, "metadata"), "labels"),
+		    "type"))
+		    ?: "",
+		"kwok"))
+		return -ENOENT;
 	st = json_object_get(obj, "status");
 	*ret_port = (long)json_integer_value(json_object_get(
 	    json_object_get(json_object_get(st, "daemonEndpoints"),
@@ -81,10 +146,10 @@ static int agent_of(struct kfs *fs, const char *node, char *host, size_t size,
 
 		if (t && ad && !strcmp(t, "InternalIP")) {
 			snprintf(host, size, "%s", ad);
-			return *ret_port > 0 ? 0 : -EHOSTUNREACH;
+			return *ret_port > 0 ? 0 : -ENOENT;
 		}
 	}
-	return -EHOSTUNREACH;
+	return -ENOENT;
 }
 
 int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
@@ -99,32 +164,30 @@ int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
 	long port = 0, code = 0;
 	CURLcode cr;
 	CURL *c;
-	int r;
 
 	if (!k || server_get(fs->srv, k, n->ns, n->objname, &pod, NULL) < 0)
 		return -ENOENT;
 	node = json_string_value(
 	    json_object_get(json_object_get(pod, "spec"), "nodeName"));
 	ctr = container_of(n, pod);
-	if (!node || !*node || !ctr) {
-		*ret = strdup(""); /* not on a node yet: no log */
-		*ret_len = 0;
-		return *ret ? 0 : -ENOMEM;
-	}
-	r = agent_of(fs, node, host, sizeof(host), &port);
-	if (r < 0)
-		return r;
+	if (ctr && !in_spec(pod, ctr))
+		return -ENOENT; /* "container zz is not valid for pod p" */
+	/* not on a node, not started, or no agent to ask: no log yet */
+	if (!node || !*node || !ctr || !has_run(pod, ctr) ||
+	    agent_of(fs, node, host, sizeof(host), &port) < 0)
+		return empty(ret, ret_len);
 	c = curl_easy_init();
 	if (!c)
 		return -ENOMEM;
 	e_ns = curl_easy_escape(c, n->ns, 0);
 	e_pod = curl_easy_escape(c, n->objname, 0);
 	e_ctr = curl_easy_escape(c, ctr, 0);
-	snprintf(url, sizeof(url), "http://%s:%ld/containerLogs/%s/%s/%s",
-		 host, port, e_ns ? e_ns : "", e_pod ? e_pod : "",
+	snprintf(url, sizeof(url), "http://%s:%ld/containerLogs/%s/%s/%s", host,
+		 port, e_ns ? e_ns : "", e_pod ? e_pod : "",
 		 e_ctr ? e_ctr : "");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PODLOG_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -135,7 +198,7 @@ int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
 	curl_easy_cleanup(c);
 	if (cr != CURLE_OK && cr != CURLE_WRITE_ERROR) {
 		free(b.buf);
-		return -EHOSTUNREACH;
+		return empty(ret, ret_len); /* the agent does not answer */
 	}
 	if (code == 404 || code == 400) {
 		free(b.buf);

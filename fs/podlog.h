@@ -17,9 +17,11 @@
  * The log of the container the entry n names (NAME@log: the pod's
  * only, or default, container). The agent is found from the pod's
  * spec.nodeName: its Node's InternalIP and daemonEndpoints port, over
- * HTTP with libcurl. A pod not bound to a node has no log yet: "". *ret
- * malloc'd. -ENOENT (no such pod or container), -EHOSTUNREACH (the
- * agent cannot be reached), -ENOMEM.
+ * HTTP with libcurl. *ret malloc'd. No log yet is "": a pod not bound
+ * to a node, a container that has not run, a node that is gone or
+ * simulated (type=kwok: its address is made up, nothing is asked), an
+ * agent that does not answer. -ENOENT: no such pod, or the agent has no
+ * such container; -ENOMEM.
  */
 int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
 		size_t *ret_len);

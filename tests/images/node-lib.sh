@@ -90,14 +90,15 @@ node_ready() {
 		"$MNT/core/v1/nodes/$1@json" 2>/dev/null)" = True ]
 }
 
-# mk_httpd NAME [GRACE]: a busybox httpd pod on n1, serving
+# mk_httpd NAME [GRACE [APP]]: a busybox httpd pod on n1 (label app=APP,
+# else NAME), serving
 # "hello from kubefs" on port 80 (httpd, as pid 1, ignores SIGTERM: it
 # ends at the grace period).
 mk_httpd() {
 	cat > "$P/$1" <<YAML
 apiVersion: v1
 kind: Pod
-metadata: {name: $1, labels: {app: $1}}
+metadata: {name: $1, labels: {app: ${3:-$1}}}
 spec:
   nodeName: n1
   terminationGracePeriodSeconds: ${2:-2}
