@@ -64,51 +64,45 @@ static int empty(char **ret, size_t *ret_len)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* Is ctr one of the pod's containers or init containers? */
-static bool in_spec(const json_t *pod, const char *ctr)
+/* The entry named name in obj's arrays l1 or l2, or NULL. */
+static const json_t *named(const json_t *obj, const char *l1, const char *l2,
+			   const char *name)
 {
-	const char *lists[] = {"containers", "initContainers"};
-	const json_t *spec = json_object_get(pod, "spec");
+	const char *lists[] = {l1, l2};
 
 	for (int l = 0; l < 2; l++) {
 		size_t i;
 		json_t *c;
 
-		json_array_foreach (json_object_get(spec, lists[l]), i, c) {
-			const char *name =
+		json_array_foreach (json_object_get(obj, lists[l]), i, c) {
+			const char *n =
 			    json_string_value(json_object_get(c, "name"));
 
-			if (name && !strcmp(name, ctr))
-				return true;
+			if (n && !strcmp(n, name))
+				return c;
 		}
 	}
-	return false;
+	return NULL;
+}
+
+/* Is ctr one of the pod's containers or init containers? */
+static bool in_spec(const json_t *pod, const char *ctr)
+{
+	return named(json_object_get(pod, "spec"), "containers",
+		     "initContainers", ctr) != NULL;
 }
 
 /* Has container ctr of pod run (running, or terminated)? */
 static bool has_run(const json_t *pod, const char *ctr)
 {
-	const char *lists[] = {"containerStatuses", "initContainerStatuses"};
-	const json_t *st = json_object_get(pod, "status");
+	const json_t *c =
+	    named(json_object_get(pod, "status"), "containerStatuses",
+		  "initContainerStatuses", ctr);
+	const json_t *state = json_object_get(c, "state");
 
-	for (int l = 0; l < 2; l++) {
-		size_t i;
-		json_t *c;
-
-		json_array_foreach (json_object_get(st, lists[l]), i, c) {
-			const char *name =
-			    json_string_value(json_object_get(c, "name"));
-			const json_t *state = json_object_get(c, "state");
-
-			if (!name || strcmp(name, ctr))
-				continue;
-			return json_object_get(state, "running") ||
-			       json_object_get(state, "terminated") ||
-			       json_object_get(json_object_get(c, "lastState"),
-					       "terminated");
-		}
-	}
-	return false;
+	return json_object_get(state, "running") ||
+	       json_object_get(state, "terminated") ||
+	       json_object_get(json_object_get(c, "lastState"), "terminated");
 }
 
 /* The agent's address: the Node's InternalIP and kubelet port. */
