@@ -792,3 +792,51 @@ out_unlock:
 	image_info_free(im);
 	return r;
 }
+
+int imagestore_add(struct imagestore *s, const char *name, const char *manifest,
+		   size_t manifest_len, const char *const *paths,
+		   const char *const *hexes, size_t n, struct kf_error *err)
+{
+	_cleanup_json_ json_t *idx = NULL;
+	char hex[SHA256_HEX + 1], got[SHA256_HEX + 1], path[PATH_MAX];
+	struct sha256 sh;
+	FILE *f;
+	int fd, r = 0;
+
+	fd = lock_store(s);
+	if (fd < 0)
+		return kf_error_set(err, fd, "locking the image store: %s",
+				    strerror(-fd));
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = import_blob(s, paths[i], hexes[i], got, NULL, err);
+	if (r < 0)
+		goto out_unlock;
+	sha256_init(&sh);
+	sha256_update(&sh, manifest, manifest_len);
+	sha256_final_hex(&sh, hex);
+	blob_path(s, hex, path, sizeof(path));
+	f = fopen(path, "wxe");
+	if (f) {
+		if (fwrite(manifest, 1, manifest_len, f) != manifest_len)
+			r = -EIO;
+		if (fclose(f) != 0)
+			r = -EIO;
+	}
+	idx = load_index(s);
+	if (r == 0)
+		r = index_put(idx, name, hex, (json_int_t)manifest_len);
+	if (r == 0)
+		r = save_index(s, idx);
+	if (r < 0 && !err->msg[0])
+		kf_error_set(err, r, "storing %s: %s", name, strerror(-r));
+out_unlock:
+	unlock_store(s, fd);
+	return r;
+}
+
+const char *imagestore_tmp_dir(const struct imagestore *s, char *buf,
+			       size_t size)
+{
+	snprintf(buf, size, "%s/tmp", s->dir);
+	return buf;
+}

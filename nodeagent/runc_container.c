@@ -20,6 +20,7 @@
 #include "nodeagent/image.h"
 #include "nodeagent/ocispec.h"
 #include "nodeagent/proc.h"
+#include "nodeagent/registry.h"
 
 void runc_event(struct runc *rc, const json_t *pod, bool warning,
 		const char *reason, const char *fmt, ...)
@@ -72,6 +73,28 @@ static unsigned next_backoff(struct runc_ctr *c)
 	return c->backoff_s;
 }
 
+/* Pull image from its registry, then resolve it. */
+static int pull(struct runc *rc, const json_t *pod, const char *image,
+		struct kf_error *err, struct image_info **ret)
+{
+	_cleanup_free_ char *norm = NULL;
+	uint64_t t0 = runc_mono_ms();
+	int r;
+
+	if (!image || image_normalize(image, &norm) < 0)
+		return kf_error_set(err, -EINVAL, "invalid reference \"%s\"",
+				    image ? image : "");
+	runc_event(rc, pod, false, "Pulling", "Pulling image \"%s\"", image);
+	kf_error_init(err);
+	r = registry_pull(rc->images, norm, err);
+	if (r < 0)
+		return r;
+	runc_event(rc, pod, false, "Pulled",
+		   "Successfully pulled image \"%s\" in %.3fs", image,
+		   (double)(runc_mono_ms() - t0) / 1000);
+	return imagestore_resolve(rc->images, norm, err, ret);
+}
+
 static int resolve_image(struct runc *rc, const json_t *pod, struct runc_ctr *c,
 			 struct image_info **ret)
 {
@@ -79,12 +102,17 @@ static int resolve_image(struct runc *rc, const json_t *pod, struct runc_ctr *c,
 	const char *policy = spec_str(c->spec, "imagePullPolicy");
 	char msg[1024];
 	struct kf_error err;
+	bool pulled = false;
 	int r;
 
 	kf_error_init(&err);
 	r = imagestore_resolve(rc->images, image ? image : "", &err, ret);
+	if (r == -ENOENT && (!policy || strcmp(policy, "Never"))) {
+		r = pull(rc, pod, image, &err, ret);
+		pulled = r == 0;
+	}
 	if (r == 0) {
-		if (c->pull_failed || !c->st.restart_count)
+		if (!pulled && (c->pull_failed || !c->st.restart_count))
 			runc_event(rc, pod, false, "Pulled",
 				   "Container image \"%s\" already present on "
 				   "machine",
@@ -103,10 +131,9 @@ static int resolve_image(struct runc *rc, const json_t *pod, struct runc_ctr *c,
 		runc_event(rc, pod, true, "ErrImageNeverPull", "%s", msg);
 		return r;
 	}
-	if (r == -ENOENT)
+	if (r == -ENOENT && !err.msg[0])
 		snprintf(msg, sizeof(msg),
-			 "failed to pull and unpack image \"%s\": image not "
-			 "found in the node's image store",
+			 "failed to pull and unpack image \"%s\": not found",
 			 image);
 	else
 		snprintf(msg, sizeof(msg),

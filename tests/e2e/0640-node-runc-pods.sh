@@ -59,7 +59,7 @@ kind: Pod
 metadata: {name: noimg}
 spec:
   nodeName: n1
-  containers: [{name: main, image: "nosuch/image:1"}]
+  containers: [{name: main, image: "127.0.0.1:1/nosuch/image:1"}]
 YAML
 cat > "$P/nocmd" <<YAML
 apiVersion: v1
