@@ -50,8 +50,6 @@ static int parse_ref(const char *n, struct ref *r)
 		return -EINVAL;
 	hl = (size_t)(slash - n);
 	snprintf(r->host, sizeof(r->host), "%.*s", (int)hl, n);
-	if (!strcmp(r->host, "docker.io"))
-		snprintf(r->host, sizeof(r->host), "registry-1.docker.io");
 	at = strchr(slash + 1, '@');
 	last = strrchr(slash + 1, '/');
 	colon = strrchr(last ? last : slash + 1, ':');

@@ -6,8 +6,8 @@
  * each checked against its digest; Bearer token auth when the registry
  * asks for it (WWW-Authenticate: Bearer realm=...,service=...,scope=...).
  *
- * HTTP for registries on loopback (localhost, 127.0.0.0/8, [::1]),
- * HTTPS otherwise; docker.io is served by registry-1.docker.io.
+ * The registry is the reference's first component, spoken to in HTTP
+ * on loopback (localhost, 127.0.0.0/8, [::1]) and in HTTPS otherwise.
  */
 #ifndef KUBEFS_NODEAGENT_REGISTRY_H
 #define KUBEFS_NODEAGENT_REGISTRY_H
