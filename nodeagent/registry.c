@@ -184,8 +184,9 @@ static int get(struct fetch *fx, const char *url, struct mem *m, FILE *f,
 			snprintf(turl, sizeof(turl), "%s?service=%s&scope=%s",
 				 realm, service, scope);
 			r = get(&plain, turl, &tm, NULL, &tcode, err);
-			tok = r == 0 && tcode == 200 ? json_loads(tm.buf, 0, NULL)
-						     : NULL;
+			tok = r == 0 && tcode == 200
+				  ? json_loads(tm.buf, 0, NULL)
+				  : NULL;
 			free(tm.buf);
 			t = json_string_value(json_object_get(tok, "token"));
 			if (!t)
@@ -326,9 +327,9 @@ int registry_pull(struct imagestore *s, const char *normalized,
 		return rc;
 	m = json_loads(man.buf, 0, NULL);
 	if (json_object_get(m, "config"))
-		json_array_append(digests, json_object_get(
-					       json_object_get(m, "config"),
-					       "digest"));
+		json_array_append(
+		    digests,
+		    json_object_get(json_object_get(m, "config"), "digest"));
 	json_array_foreach (json_object_get(m, "layers"), i, d)
 		json_array_append(digests, json_object_get(d, "digest"));
 	n = json_array_size(digests);
@@ -349,8 +350,9 @@ int registry_pull(struct imagestore *s, const char *normalized,
 
 		if (!dg || strncmp(dg, "sha256:", 7) ||
 		    strlen(dg) != 7 + SHA256_HEX || strchr(dg + 7, '/')) {
-			rc = kf_error_set(err, -EINVAL, "bad digest in the "
-							"manifest");
+			rc = kf_error_set(err, -EINVAL,
+					  "bad digest in the "
+					  "manifest");
 			goto out_rm;
 		}
 		hexes[i] = dg + 7;
