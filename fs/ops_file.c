@@ -16,6 +16,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
+#include "fs/podlog.h"
 #include "fs/watch.h"
 
 /* A write buffer may hold a little more than the object limit so that the
@@ -126,9 +127,7 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 		return 0;
 	}
 	case SUB_LOG:
-		*ret = strdup("");
-		*ret_len = 0;
-		return *ret ? 0 : -ENOMEM;
+		return kfs_pod_log(fs, n, ret, ret_len);
 	default:
 		*ret = strdup("");
 		*ret_len = 0;

@@ -59,6 +59,17 @@ static const struct cfg_flag flags[] = {
     {"node-status-report-frequency", F_DURATION_MS, OFF(status_report_ms), 0,
      0},
     {"workers", F_UINT, OFF(workers), 1, NODEAGENT_WORKERS_MAX},
+    {"root-dir", F_STRING, OFF(root_dir), 0, 0},
+    {"log-dir", F_STRING, OFF(log_dir), 0, 0},
+    {"runc", F_STRING, OFF(runc), 0, 0},
+    {"cni-bin-dir", F_STRING, OFF(cni_bin_dir), 0, 0},
+    {"seccomp-dir", F_STRING, OFF(seccomp_dir), 0, 0},
+    {"allow-privileged", F_BOOL, OFF(allow_privileged), 0, 0},
+    {"allow-host-path", F_BOOL, OFF(allow_host_path), 0, 0},
+    {"address", F_ADDR, OFF(address), 0, 0},
+    {"port", F_UINT, OFF(port), 1, 65535},
+    {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
+    {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
@@ -76,6 +87,8 @@ const char *nodeagent_config_usage(void)
 	       "[flags]\n"
 	       "  kubefs-node --fake --count N [--name-prefix PREFIX] "
 	       "[flags]\n"
+	       "  kubefs-node [--name NAME] [--root-dir DIR] [flags]   (real "
+	       "containers)\n"
 	       "\n"
 	       "Flags:\n"
 	       "      --cluster string        mount point of the cluster "
@@ -121,6 +134,34 @@ const char *nodeagent_config_usage(void)
 	       "posted when nothing\n"
 	       "                              changed (default 5m0s)\n"
 	       "      --workers int           pod sync threads (default 16)\n"
+	       "\n"
+	       "Real nodes (without --fake; run as root):\n"
+	       "      --root-dir string       the node's state: images, pods "
+	       "(default\n"
+	       "                              /var/lib/kubefs/node)\n"
+	       "      --log-dir string        container logs (default "
+	       "ROOT-DIR/logs)\n"
+	       "      --runc string           the runc binary (default "
+	       "\"runc\")\n"
+	       "      --cni-bin-dir string    the CNI plugins (default "
+	       "/usr/lib/cni)\n"
+	       "      --seccomp-dir string    Localhost seccomp profiles\n"
+	       "      --allow-privileged      run privileged containers\n"
+	       "      --allow-host-path       mount hostPath volumes\n"
+	       "      --address string        where the log endpoint listens "
+	       "(default: the\n"
+	       "                              node's InternalIP)\n"
+	       "      --port int              its port (default 10250)\n"
+	       "      --pod-max-pids int      pids limit of each container "
+	       "(default 4096)\n"
+	       "      --shutdown-grace-period duration\n"
+	       "                              on SIGTERM, stop the pods "
+	       "(within this) and post\n"
+	       "                              them Failed; 0 keeps them "
+	       "running for the next\n"
+	       "                              start to adopt (default 0)\n"
+	       "  capacity defaults to the machine's: its CPUs, memory and "
+	       "the root dir's disk\n"
 	       "      --version               print the version and exit\n"
 	       "  -h, --help                  print this help and exit\n";
 }
@@ -400,6 +441,15 @@ int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
 		r = cross_check(&c, seen, err);
 		if (r < 0)
 			return r;
+	}
+	if (!c.fake) {
+		/* a real node measures what was not given (main.c) */
+		if (!seen[find_flag("cpu", 3) - flags])
+			c.cpu[0] = '\0';
+		if (!seen[find_flag("memory", 6) - flags])
+			c.memory[0] = '\0';
+		if (!seen[find_flag("ephemeral-storage", 17) - flags])
+			c.ephemeral_storage[0] = '\0';
 	}
 	*ret = c;
 	return 0;

@@ -63,11 +63,24 @@ struct nodeagent_config {
 	unsigned lease_duration_s; /* renewal every quarter of it */
 	uint64_t status_report_ms; /* node status refresh */
 	unsigned workers;	   /* pod sync threads */
+	/* real nodes */
+	const char *root_dir;	 /* NULL: NODEAGENT_DEFAULT_ROOT_DIR */
+	const char *log_dir;	 /* NULL: ROOT/logs */
+	const char *runc;	 /* NULL: "runc" */
+	const char *cni_bin_dir; /* NULL: /usr/lib/cni */
+	const char *seccomp_dir; /* Localhost profiles */
+	bool allow_privileged;
+	bool allow_host_path;
+	const char *address;	    /* the log endpoint; NULL: the InternalIP */
+	unsigned port;		    /* 0: NODESTATUS_KUBELET_PORT */
+	unsigned pod_max_pids;	    /* 0: the default */
+	uint64_t shutdown_grace_ms; /* stop the pods on exit; 0: keep them */
 };
 
 /*
  * Parse argv[1..argc-1] into *ret (defaults for what is not given), then
- * check the flags against each other. On error *ret is untouched and
+ * check the flags against each other. Without --fake, cpu, memory and
+ * ephemeral_storage not given are left "" for the caller to measure. On error *ret is untouched and
  * -EINVAL is returned with err holding the sentence to print. --version
  * and --help (or -h) set their flag and skip the cross checks. The
  * pointers in argv may be reordered (flags_parse_argv() moves positional

@@ -6,6 +6,7 @@
  * Exit status: 0 after SIGTERM/SIGINT, 1 when the cluster cannot be
  * reached or the agent fails, 2 for a usage error.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,9 @@
 #include "api/version.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
+#include "nodeagent/host.h"
+#include "nodeagent/imagecmd.h"
+#include "nodeagent/shim.h"
 #include "nodeagent/nodestatus.h"
 
 struct sigwaiter {
@@ -55,9 +61,51 @@ static int host_name(char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * A real node: root, its capacity measured where the flags say nothing,
+ * no start delay. Prints why not and returns -1.
+ */
+static int real_node(struct nodeagent_config *cfg, struct host_capacity *cap)
+{
+	const char *root =
+	    cfg->root_dir ? cfg->root_dir : NODEAGENT_DEFAULT_ROOT_DIR;
+	char buf[4096];
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "kubefs-node: running containers needs root "
+				"(or run simulated nodes with --fake)\n");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", root);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+	r = host_capacity(root, cap);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-node: cannot use %s: %s\n", root,
+			strerror(-r));
+		return -1;
+	}
+	if (!cfg->cpu[0])
+		snprintf(cfg->cpu, sizeof(cfg->cpu), "%s", cap->cpu);
+	if (!cfg->memory[0])
+		snprintf(cfg->memory, sizeof(cfg->memory), "%s", cap->memory);
+	if (!cfg->ephemeral_storage[0])
+		snprintf(cfg->ephemeral_storage, sizeof(cfg->ephemeral_storage),
+			 "%s", cap->ephemeral_storage);
+	cfg->start_delay_ms = 0;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct nodeagent_config cfg;
+	struct host_capacity cap;
 	struct client *c = NULL;
 	struct agent *agent = NULL;
 	struct sigwaiter w;
@@ -67,6 +115,10 @@ int main(int argc, char **argv)
 	int r;
 
 	klog_init("kubefs-node");
+	if (argc > 1 && !strcmp(argv[1], "image"))
+		return imagecmd_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "shim"))
+		return shim_main(argc - 1, argv + 1);
 	kf_error_init(&err);
 	if (nodeagent_config_parse(argc, argv, &err, &cfg) < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", err.msg);
@@ -82,11 +134,6 @@ int main(int argc, char **argv)
 		       NODESTATUS_KUBELET_VERSION);
 		return 0;
 	}
-	if (!cfg.fake) {
-		fprintf(stderr, "kubefs-node: the container runtime is not "
-				"built yet; run with --fake\n");
-		return 2;
-	}
 	if (!cfg.count && !cfg.name) {
 		if (host_name(host, sizeof(host)) < 0 ||
 		    nodeagent_check_name(host, &err) < 0) {
@@ -99,11 +146,16 @@ int main(int argc, char **argv)
 		cfg.name = host;
 	}
 
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
 	r = client_new(cfg.cluster, &c);
 	if (r < 0) {
 		fprintf(
 		    stderr, "kubefs-node: cannot use the cluster at %s: %s\n",
 		    cfg.cluster ? cfg.cluster : "$KUBEFS_MOUNT", strerror(-r));
+		return 1;
+	}
+	if (!cfg.fake && real_node(&cfg, &cap) < 0) {
+		client_free(c);
 		return 1;
 	}
 	r = agent_new(c, &cfg, klog_vlog, NULL, &agent);
@@ -129,10 +181,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	klog_info("kubefs-node %s (kubelet %s) starting: %u fake node%s on %s",
-		  KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
-		  cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
-		  client_mount(c));
+	if (cfg.fake)
+		klog_info(
+		    "kubefs-node %s (kubelet %s) starting: %u fake node%s "
+		    "on %s",
+		    KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
+		    cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
+		    client_mount(c));
+	else
+		klog_info(
+		    "kubefs-node %s (kubelet %s) starting: node %s on %s "
+		    "(cpu %s, memory %s, ephemeral-storage %s, root %s)",
+		    KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION, cfg.name,
+		    client_mount(c), cfg.cpu, cfg.memory, cfg.ephemeral_storage,
+		    cfg.root_dir ? cfg.root_dir : NODEAGENT_DEFAULT_ROOT_DIR);
 	r = agent_run(agent);
 	if (r < 0)
 		klog_error("error: %s", strerror(-r));

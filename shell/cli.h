@@ -53,6 +53,8 @@ int cmd_replace(struct cli *cli, int argc, char **argv);
 int cmd_delete(struct cli *cli, int argc, char **argv);
 /* describe.c */
 int cmd_describe(struct cli *cli, int argc, char **argv);
+/* image.c */
+int cmd_image(struct cli *cli, int argc, char **argv);
 /* logs.c */
 int cmd_logs(struct cli *cli, int argc, char **argv);
 /* scale.c */

@@ -37,12 +37,13 @@ struct up_opts {
 	const char *state;
 	const char *store;
 	const char *node_name;
+	const char *pod_cidr;
 	int nodes;
 	int fake_nodes;
 };
 
 /* Flip when kubefs-node runs real containers (runc backend). */
-#define REAL_NODE_AGENT_BUILT 0
+#define REAL_NODE_AGENT_BUILT 1
 
 enum { C_FS, C_SCHED, C_CTRL, C_NODE, C_FAKE, C_PROXY, C_COUNT };
 
@@ -159,6 +160,9 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 	     "This machine's node name."},
 	    {"nodes", 0, FLAG_INT, &nodes, "1",
 	     "Real node agents on this machine: 0 or 1."},
+	    {"pod-cidr", 0, FLAG_STRING, &o->pod_cidr, "allocated",
+	     "The real node's pod CIDR (one no interface of this machine "
+	     "uses)."},
 	    STATE_FLAG(o->state),
 	    {"store", 0, FLAG_STRING, &o->store, "'STATE/store'",
 	     "The API server's store directory."},
@@ -195,8 +199,8 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 static int start_component(struct cli *cli, const struct up_opts *o, int c,
 			   const char *store)
 {
-	char count[16], found[RFC3339_MAX], path[4096];
-	char *argv[16];
+	char count[16], found[RFC3339_MAX], path[4096], root[4096];
+	char *argv[20];
 	struct daemon_death death;
 	bool died;
 	pid_t pid;
@@ -229,10 +233,21 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 		argv[n++] = (char *)cli->mount;
 		break;
 	case C_NODE:
+		/* its images and pods under the state dir; `down` stops
+		 * its pods (the agent's node shutdown) */
+		snprintf(root, sizeof(root), "%s/node", o->state);
 		argv[n++] = "--cluster";
 		argv[n++] = (char *)cli->mount;
 		argv[n++] = "--name";
 		argv[n++] = (char *)o->node_name;
+		argv[n++] = "--root-dir";
+		argv[n++] = root;
+		argv[n++] = "--shutdown-grace-period";
+		argv[n++] = "8s";
+		if (o->pod_cidr) {
+			argv[n++] = "--pod-cidr";
+			argv[n++] = (char *)o->pod_cidr;
+		}
 		break;
 	case C_FAKE:
 		snprintf(count, sizeof(count), "%d", o->fake_nodes);
