@@ -44,7 +44,7 @@ spec:
 YAML
 }
 
-kubefs up --state "$S" --fake-nodes 3 > "$T/up.out" || fail "up: $(cat "$T/up.out")"
+kubefs up --state "$S" --nodes 0 --fake-nodes 3 > "$T/up.out" || fail "up: $(cat "$T/up.out")"
 for c in kubefs-fs kubefs-sched kubefs-node-fake; do
 	grep -q "^$c  *started$" "$T/up.out" || fail "up: $c not started: $(cat "$T/up.out")"
 done
@@ -72,7 +72,7 @@ grep -q "^kubefs-fs .*found dead $found," "$T/st2.out" || fail "found time chang
 [ -f "$S/run/kubefs-fs.pid" ] && fail "a dead pid file was kept"
 
 # --- up sees it, starts only the server
-kubefs up --state "$S" --fake-nodes 3 > "$T/up2.out" || fail "up after the crash: $(cat "$T/up2.out")"
+kubefs up --state "$S" --nodes 0 --fake-nodes 3 > "$T/up2.out" || fail "up after the crash: $(cat "$T/up2.out")"
 grep -q "^kubefs-fs  *died (pid $FS, found dead $found), started again$" "$T/up2.out" ||
 	fail "up after the crash: $(cat "$T/up2.out")"
 grep -q '^kubefs-sched  *already running$' "$T/up2.out" || fail "up: $(cat "$T/up2.out")"
@@ -97,7 +97,7 @@ grep -q '^mount  *healthy' "$T/st3.out" || fail "mount after the restart"
 # --- the same for another component: a dead pid is never "already running"
 kill -9 "$SCHED"
 wait_for died kubefs-sched
-kubefs up --state "$S" --fake-nodes 3 > "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
+kubefs up --state "$S" --nodes 0 --fake-nodes 3 > "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
 grep -q "^kubefs-sched  *died (pid $SCHED, found dead 20.*), started again$" "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
 grep -q '^kubefs-fs  *already running$' "$T/up3.out" || fail "up: $(cat "$T/up3.out")"
 expect_eq "$(pid_of kubefs-fs)" "$FS2" "server pid after the scheduler's restart"
