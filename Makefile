@@ -8,12 +8,19 @@
 #   make fuzz         libFuzzer builds of every harness (clang)
 #   make bench        run the benchmarks in bench/
 #   make format / format-check
+#   make check-fresh  the README's commands on a clean Debian root
+#
+# Every target that compiles runs deps first (silent when nothing is
+# missing), so each works on its first run on a fresh machine.
 
 CC      ?= cc
-PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl libseccomp
+# Asked of pkg-config when first used, in a recipe that runs after deps
+# installed the packages (not when make reads this file), then kept.
+pkgconf = $(eval $(1) := $$(shell pkg-config $(2) 2>/dev/null))$($(1))
+PKG_CFLAGS = $(call pkgconf,PKG_CFLAGS,--cflags $(PKGS))
+PKG_LIBS = $(call pkgconf,PKG_LIBS,--libs $(PKGS))
+CMOCKA_LIBS = $(call pkgconf,CMOCKA_LIBS,--libs cmocka)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -68,12 +75,16 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all deps test unit fuzz-replay e2e fuzz bench up down clean \
-	format format-check check-build
-all: $(BINARIES)
+	format format-check check-build check-fresh
+all: $(BINARIES) $(EXAMPLE_BIN)
 
-$(O)/%.o: %.c
+# Every compile waits for deps: the packages are there before any
+# compiler or header is needed.
+$(O)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -85,7 +96,7 @@ $(call lib_a,$(1)): $(call lib_obj,$(1))
 endef
 $(foreach d,$(LIBDIRS),$(eval $(call LIB_RULE,$(d))))
 
-$(O)/empty.o:
+$(O)/empty.o: | deps
 	@mkdir -p $(dir $@)
 	echo 'extern int kubefs_empty_lib_;' | $(CC) -x c -c -o $@ -
 $(foreach d,$(LIBDIRS),$(eval $(call lib_a,$(d)): | $(O)/empty.o))
@@ -99,31 +110,36 @@ $(foreach c,$(COMPONENTS),$(eval $(call BIN_RULE,$(c))))
 
 ALL_A := $(foreach l,$(ALL_LIBS),$(call lib_a,$(l)))
 
-$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(ALL_A)
+$(UNIT_BIN): $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) $(CMOCKA_LIBS)
 
-$(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o \
-		$(ALL_A)
+$(FUZZ_REPLAY): $(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o \
+		$(O)/tests/fuzz/replay.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_A) $(LDLIBS)
 
-$(O)/tests/tools/%: $(O)/tests/tools/%.o $(ALL_A)
+$(TOOL_BIN): $(O)/tests/tools/%: $(O)/tests/tools/%.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 
-$(O)/bench/%: $(O)/bench/%.o $(ALL_A)
+$(BENCH_BIN): $(O)/bench/%: $(O)/bench/%.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 
-check-build: all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN) $(BENCH_BIN)
+# Examples link only what a component outside this tree would: client, api.
+$(EXAMPLE_BIN): $(O)/examples/%: $(O)/examples/%.o $(call lib_a,client) $(call lib_a,api)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-build: all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN) $(BENCH_BIN) \
+	$(EXAMPLE_BIN)
 
 deps:
 	@scripts/deps.sh
 
 # The whole suite; ends with "N passed, N failed".
-test: deps
-	$(MAKE) check-build
+test: deps check-build
 	O=$(O) BIN=$(BIN) tests/run.sh
 
 unit: check-build
@@ -139,7 +155,7 @@ e2e: check-build
 FUZZ_O := build/fuzz/obj
 FUZZ_LIBS = $(foreach l,$(ALL_LIBS),$(FUZZ_O)/lib$(l).a)
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
-fuzz:
+fuzz: deps
 	$(MAKE) CC=clang O=$(FUZZ_O) BIN=build/fuzz/bin \
 		EXTRA_CFLAGS="$(FUZZ_FLAGS) -Wno-error" $(FUZZ_LIBS)
 	for f in $(FUZZ_SRC); do \
@@ -159,12 +175,17 @@ down:
 	$(BIN)/kubefs down
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
-format:
+format: deps
 	clang-format -i $(FORMAT_FILES)
-format-check:
+format-check: deps
 	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+# The README's commands on a clean Debian root (scripts/check-fresh.sh,
+# docs/building.md); REV=HEAD~1 checks a revision instead of the tree.
+check-fresh:
+	scripts/check-fresh.sh $(REV)
 
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

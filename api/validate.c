@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/quote.h"
+
 #define ERR_MAX 1024 /* one error, path and value included */
 
 void validation_init(struct validation *v, const struct kind_info *k)
@@ -121,119 +123,22 @@ void vpath_pop(struct validation *v, size_t mark)
 
 /* ---- rendering ---- */
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s, uint32_t *ret_cp)
-{
-	uint32_t cp;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*ret_cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*ret_cp = cp;
-	return n;
-}
-
-/* Go's unicode.IsPrint, close enough for the characters that matter. */
-static bool go_printable(uint32_t cp)
-{
-	return !(cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xad ||
-		 cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe ||
-		 cp == 0xffff);
-}
-
 char *vquote(const char *s, char *buf, size_t size)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = 0, in = 0;
+	size_t n = strnlen(s, VALIDATE_VALUE_MAX + 1), len;
 
+	/* room for "..." when the value is cut */
 	if (size < 8) {
 		if (size)
 			buf[0] = '\0';
 		return buf;
 	}
-	buf[len++] = '"';
-	while (p[in] && len + 12 < size && in < VALIDATE_VALUE_MAX) {
-		uint32_t cp;
-		size_t n = utf8_len(p + in, &cp);
-		const char *esc = NULL;
-
-		if (n == 0) {
-			len += (size_t)snprintf(buf + len, size - len,
-						"\\x%02x", p[in]);
-			in++;
-			continue;
-		}
-		switch (cp) {
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\a':
-			esc = "\\a";
-			break;
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\v':
-			esc = "\\v";
-			break;
-		}
-		if (esc)
-			len +=
-			    (size_t)snprintf(buf + len, size - len, "%s", esc);
-		else if (cp < 0x80 && !go_printable(cp))
-			len += (size_t)snprintf(buf + len, size - len,
-						"\\x%02x", (unsigned)cp);
-		else if (!go_printable(cp))
-			len += (size_t)snprintf(buf + len, size - len,
-						"\\u%04x", (unsigned)cp);
-		else {
-			memcpy(buf + len, p + in, n);
-			len += n;
-		}
-		in += n;
-	}
-	if (p[in] && len + 4 < size)
-		len += (size_t)snprintf(buf + len, size - len, "...");
-	buf[len++] = '"';
-	buf[len] = '\0';
+	if (n > VALIDATE_VALUE_MAX)
+		n = VALIDATE_VALUE_MAX;
+	if (go_quote(s, n, buf, size - 3) == n && !s[n])
+		return buf;
+	len = strlen(buf) - 1; /* drop the closing quote */
+	memcpy(buf + len, "...\"", 5);
 	return buf;
 }
 

@@ -41,6 +41,7 @@
 
 #include "api/error.h"
 #include "api/kinds.h"
+#include "api/netaddr.h"
 #include "api/quantity.h"
 
 #define VALIDATE_MAX_ERRORS 20
@@ -203,13 +204,17 @@ bool is_qualified_name(const char *s);
 bool is_label_value(const char *s);
 bool is_config_map_key(const char *s);
 bool is_c_identifier(const char *s);
-/* IPv4 or IPv6 literal. */
-bool is_ip(const char *s);
-bool is_ipv4(const char *s);
+/* is_ip() and is_ipv4(): api/netaddr.h */
 
-/* IsValidLabelValue's messages joined with ";" into buf, or NULL when
- * s is a valid label value. */
-const char *label_value_message(const char *s, char *buf, size_t size);
+/* IsValidLabelValue's messages joined with sep into buf, or NULL when
+ * s is a valid label value. Kubernetes joins with ";" for taints and
+ * tolerations, with "; " in label selectors. */
+const char *label_value_message(const char *s, const char *sep, char *buf,
+				size_t size);
+/* IsQualifiedName's messages joined with sep into buf (cut to size), or
+ * NULL when s is a valid qualified name (label key). */
+const char *qualified_name_message(const char *s, const char *sep, char *buf,
+				   size_t size);
 
 int vcheck_dns1123_label(struct validation *v, const char *child,
 			 const char *value);

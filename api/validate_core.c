@@ -176,7 +176,8 @@ static void node_taints(struct validation *v, const json_t *spec)
 
 		vget_str(v, t, "timeAdded", "Taint");
 		vcheck_qualified_name(v, "key", key ? key : "");
-		msg = label_value_message(val ? val : "", buf, sizeof(buf));
+		msg =
+		    label_value_message(val ? val : "", ";", buf, sizeof(buf));
 		if (msg)
 			verr_invalid_str(v, "value", val, msg);
 		if (!effect || !*effect) {

@@ -5,7 +5,6 @@
  */
 #include "api/validate.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,17 +65,23 @@ static bool label_shape(const char *s, size_t n)
 	return true;
 }
 
-static bool subdomain_shape(const char *s)
+/* Dot-separated label_shape()s over s[0..n), no length limit. */
+static bool subdomain_shape_n(const char *s, size_t n)
 {
-	const char *dot;
+	const char *end = s + n, *dot;
 
 	do {
-		dot = strchr(s, '.');
-		if (!label_shape(s, dot ? (size_t)(dot - s) : strlen(s)))
+		dot = memchr(s, '.', (size_t)(end - s));
+		if (!label_shape(s, (size_t)((dot ? dot : end) - s)))
 			return false;
 		s = dot + 1;
 	} while (dot);
 	return true;
+}
+
+static bool subdomain_shape(const char *s)
+{
+	return subdomain_shape_n(s, strlen(s));
 }
 
 bool is_dns1123_label(const char *s)
@@ -123,18 +128,14 @@ static int qname_check(const char *value, emit_fn emit, void *ud)
 	}
 	if (slash) {
 		size_t plen = (size_t)(slash - value);
-		char prefix[256];
 
 		name = slash + 1;
 		if (plen == 0) {
 			emit(ud, "prefix part must be non-empty");
 			n++;
 		} else {
-			bool shape;
+			bool shape = subdomain_shape_n(value, plen);
 
-			snprintf(prefix, sizeof(prefix), "%.*s",
-				 (int)(plen < 255 ? plen : 255), value);
-			shape = plen < 255 && subdomain_shape(prefix);
 			if (plen > 253) {
 				emit(ud, "prefix part must be no more than 253 "
 					 "characters");
@@ -200,21 +201,6 @@ bool is_c_identifier(const char *s)
 		if (!alnum(*s) && *s != '_')
 			return false;
 	return true;
-}
-
-bool is_ipv4(const char *s)
-{
-	unsigned char b[4];
-
-	return s && inet_pton(AF_INET, s, b) == 1;
-}
-
-bool is_ip(const char *s)
-{
-	unsigned char b[16];
-
-	return s && (inet_pton(AF_INET, s, b) == 1 ||
-		     inet_pton(AF_INET6, s, b) == 1);
 }
 
 int name_messages(enum name_rule rule, const char *value, bool prefix,
@@ -326,7 +312,8 @@ int vcheck_label_value(struct validation *v, const char *child,
 	return r;
 }
 
-const char *label_value_message(const char *s, char *buf, size_t size)
+const char *label_value_message(const char *s, const char *sep, char *buf,
+				size_t size)
 {
 	size_t n = strlen(s);
 	bool too_long = n > 63, shape = n == 0 || qname_shape(s, n);
@@ -335,8 +322,36 @@ const char *label_value_message(const char *s, char *buf, size_t size)
 		return NULL;
 	snprintf(buf, size, "%s%s%s",
 		 too_long ? "must be no more than 63 characters" : "",
-		 too_long && !shape ? ";" : "", shape ? "" : LABEL_VALUE_MSG);
+		 too_long && !shape ? sep : "", shape ? "" : LABEL_VALUE_MSG);
 	return buf;
+}
+
+struct join_ctx {
+	const char *sep;
+	char *buf;
+	size_t size, len;
+};
+
+static void emit_join(void *ud, const char *msg)
+{
+	struct join_ctx *c = ud;
+	int n = snprintf(c->buf + c->len, c->size - c->len, "%s%s",
+			 c->len ? c->sep : "", msg);
+
+	if (n > 0)
+		c->len += (size_t)n < c->size - c->len ? (size_t)n
+						       : c->size - c->len - 1;
+}
+
+const char *qualified_name_message(const char *s, const char *sep, char *buf,
+				   size_t size)
+{
+	struct join_ctx c = {sep, buf, size, 0};
+
+	if (size == 0)
+		return NULL;
+	buf[0] = '\0';
+	return qname_check(s, emit_join, &c) ? buf : NULL;
 }
 
 int vcheck_config_map_key(struct validation *v, const char *child,

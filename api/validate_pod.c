@@ -261,7 +261,7 @@ void validate_tolerations(struct validation *v, const json_t *tolerations)
 		if (!*op || !strcmp(op, "Equal")) {
 			char buf[512];
 			const char *msg =
-			    label_value_message(val, buf, sizeof(buf));
+			    label_value_message(val, ";", buf, sizeof(buf));
 
 			if (msg)
 				verr_invalid_str(v, "operator", val, msg);

@@ -1,22 +1,13 @@
 /*
  * validate_selector.c — metav1.LabelSelector: validation
- * (ValidateLabelSelector) and matching (LabelSelectorAsSelector +
- * Matches) against a set of labels.
+ * (ValidateLabelSelector), and matching against a set of labels through
+ * api/selector.h (LabelSelectorAsSelector + Matches).
  */
 #include "api/validate.h"
 
 #include <string.h>
 
-static bool in_values(const json_t *values, const char *s)
-{
-	size_t i;
-	json_t *x;
-
-	json_array_foreach ((json_t *)values, i, x)
-		if (json_is_string(x) && !strcmp(json_string_value(x), s))
-			return true;
-	return false;
-}
+#include "api/selector.h"
 
 bool selector_is_empty(const json_t *selector)
 {
@@ -28,60 +19,12 @@ bool selector_is_empty(const json_t *selector)
 
 int selector_matches_labels(const json_t *selector, const json_t *labels)
 {
-	json_t *ml, *exprs, *e, *val;
-	const char *key;
-	bool match = true;
-	size_t i;
+	int r;
 
 	if (!json_is_object(selector))
 		return 0;
-	ml = json_object_get(selector, "matchLabels");
-	json_object_foreach (ml, key, val) {
-		const char *have =
-		    json_string_value(json_object_get(labels, key));
-
-		if (!json_is_string(val) || !is_qualified_name(key) ||
-		    !is_label_value(json_string_value(val)))
-			return -1;
-		if (!have || strcmp(have, json_string_value(val)))
-			match = false;
-	}
-	exprs = json_object_get(selector, "matchExpressions");
-	json_array_foreach (exprs, i, e) {
-		const char *k = json_string_value(json_object_get(e, "key"));
-		const char *op =
-		    json_string_value(json_object_get(e, "operator"));
-		json_t *values = json_object_get(e, "values");
-		const char *have;
-		size_t j;
-		json_t *x;
-
-		if (!k || !op || !is_qualified_name(k))
-			return -1;
-		json_array_foreach (values, j, x)
-			if (!json_is_string(x) ||
-			    !is_label_value(json_string_value(x)))
-				return -1;
-		have = json_string_value(json_object_get(labels, k));
-		if (!strcmp(op, "In") || !strcmp(op, "NotIn")) {
-			bool in;
-
-			if (json_array_size(values) == 0)
-				return -1;
-			in = have && in_values(values, have);
-			if (!strcmp(op, "In") ? !in : in)
-				match = false;
-		} else if (!strcmp(op, "Exists") ||
-			   !strcmp(op, "DoesNotExist")) {
-			if (json_array_size(values) > 0)
-				return -1;
-			if (!strcmp(op, "Exists") ? !have : !!have)
-				match = false;
-		} else {
-			return -1;
-		}
-	}
-	return match;
+	r = label_selector_api_matches(selector, labels);
+	return r < 0 ? -1 : r;
 }
 
 void validate_label_selector(struct validation *v, const json_t *selector,

@@ -59,6 +59,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "api/clock.h"
 #include "api/error.h"
 #include "api/kinds.h"
 
@@ -130,9 +131,10 @@ int client_get(struct client *c, const struct kind_info *k, const char *ns,
 /*
  * List the objects of kind k in namespace ns (NULL or "": all namespaces;
  * ignored for cluster-scoped kinds), optionally filtered by a label
- * selector ("app=web,tier!=db,env in (a,b),!canary", client/selector.h)
- * and a field selector ("metadata.name=x,spec.nodeName=n1"); NULL or ""
- * selects everything. Objects are read one by one through their @json
+ * selector ("app=web,tier!=db,env in (a,b),!canary", api/selector.h)
+ * and a field selector ("metadata.name=x,spec.nodeName=n1", only the
+ * fields the API server supports for k); NULL or "" selects everything.
+ * Both are parsed and matched exactly as the API server's watch does. Objects are read one by one through their @json
  * files; an entry that vanishes between readdir and read is skipped.
  *
  * *ret_items: a new JSON array of the objects, sorted by namespace then
@@ -259,9 +261,10 @@ uint64_t client_object_rv(const json_t *obj);
 /*
  * Kubernetes time stamps, always UTC: Time "2006-01-02T15:04:05Z"
  * (micro false) or MicroTime "2006-01-02T15:04:05.000000Z" (micro true).
- * buf must hold CLIENT_TIME_MAX bytes.
+ * buf must hold CLIENT_TIME_MAX bytes. api/clock.h's rfc3339_format()
+ * and rfc3339_parse() under the client's names.
  */
-#define CLIENT_TIME_MAX 32
+#define CLIENT_TIME_MAX RFC3339_MAX
 void client_format_time(const struct timespec *ts, bool micro, char *buf);
 
 /* Parse RFC 3339 ("Z" or a +hh:mm offset, optional fraction). -EINVAL. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client_i.h"
 #include "client/watch.h"
 
@@ -570,18 +571,11 @@ bool informer_has_synced(struct informer *inf)
 
 int informer_wait_synced(struct informer *inf, int timeout_ms)
 {
-	struct timespec ts;
+	struct timespec ts = {0};
 	int r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (timeout_ms > 0) {
-		ts.tv_sec += timeout_ms / 1000;
-		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-	}
+	if (timeout_ms > 0)
+		mono_deadline((uint64_t)timeout_ms, &ts);
 	pthread_mutex_lock(&inf->lock);
 	while (!inf->synced && !inf->stopping && r == 0) {
 		if (timeout_ms < 0)

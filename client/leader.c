@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client_i.h"
 
 #define JITTER_FACTOR 1.2 /* client-go's leaderelection.JitterFactor */
@@ -136,13 +137,7 @@ static bool pause_ms(struct leader *l, uint64_t ms)
 	struct timespec ts;
 	bool stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	mono_deadline(ms, &ts);
 	pthread_mutex_lock(&l->lock);
 	while (!l->stop &&
 	       pthread_cond_timedwait(&l->cond, &l->lock, &ts) != ETIMEDOUT)

@@ -14,15 +14,10 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
-#include "client/selector.h"
+#include "api/selector.h"
 
 /* Attempts at a free generated name before giving up with -EEXIST. */
 #define GENERATE_TRIES 8
-
-static inline void cleanup_selectorp(struct selector **s)
-{
-	selector_free(*s);
-}
 
 static inline void cleanup_dirp(DIR **d)
 {
@@ -30,7 +25,6 @@ static inline void cleanup_dirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_selector_ __attribute__((cleanup(cleanup_selectorp)))
 #define _cleanup_dir_ __attribute__((cleanup(cleanup_dirp)))
 
 static int bad_name(const char *name, struct kf_error *err)
@@ -191,7 +185,8 @@ static uint64_t store_rv(struct client *c)
 struct lister {
 	struct client *c;
 	const struct kind_info *k;
-	const struct selector *labels, *fields;
+	const struct label_selector *labels;
+	const struct field_selector *fields;
 	json_t *items;
 	uint64_t max_rv;
 	size_t seen;
@@ -243,8 +238,8 @@ static int list_dir(struct lister *l, const char *ns, struct kf_error *err)
 					    path);
 		if (client_object_rv(obj) > l->max_rv)
 			l->max_rv = client_object_rv(obj);
-		if (!selector_matches(l->labels, obj) ||
-		    !selector_matches(l->fields, obj)) {
+		if (!label_selector_matches_object(l->labels, obj) ||
+		    !field_selector_matches(l->fields, obj)) {
 			json_decref(obj);
 			continue;
 		}
@@ -333,7 +328,8 @@ int client_list(struct client *c, const struct kind_info *k, const char *ns,
 		const char *label_selector, const char *field_selector,
 		struct kf_error *err, json_t **ret_items, uint64_t *ret_rv)
 {
-	_cleanup_selector_ struct selector *labels = NULL, *fields = NULL;
+	_cleanup_label_selector_ struct label_selector *labels = NULL;
+	_cleanup_field_selector_ struct field_selector *fields = NULL;
 	_cleanup_json_ json_t *items = json_array();
 	struct lister l = {.c = c, .k = k};
 	uint64_t rv;
@@ -345,10 +341,11 @@ int client_list(struct client *c, const struct kind_info *k, const char *ns,
 		return kf_error_set(err, -EINVAL,
 				    "the server could not find "
 				    "the requested resource");
-	r = selector_parse(label_selector, false, err, &labels);
+	r = label_selector_parse(label_selector, err, &labels);
 	if (r < 0)
 		return r;
-	r = selector_parse(field_selector, true, err, &fields);
+	r = field_selector_parse(field_selector, k->group, k->kind, err,
+				 &fields);
 	if (r < 0)
 		return r;
 	l.labels = labels;

@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
+#include "api/hash.h"
 
 #define DEFAULT_BASE_US 5000ULL		       /* 5 ms */
 #define DEFAULT_MAX_US (1000ULL * 1000 * 1000) /* 1000 s */
@@ -48,19 +50,12 @@ struct workqueue {
 
 static uint64_t now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return mono_us();
 }
 
 static size_t hash(const char *s)
 {
-	size_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return (size_t)fnv1a(FNV1A_OFFSET, s, strlen(s));
 }
 
 int workqueue_new(const struct workqueue_opts *o, struct workqueue **ret)

@@ -21,7 +21,7 @@
  *   5. the controllers' free(), ctrl_ctx_release().
  *
  * Errors are negative errnos. The controllers do not print: they report
- * through ctx->log (the daemon's klog-style logger) and Events.
+ * through ctx->log (the daemon's logger, klog_vlog) and Events.
  */
 #ifndef KUBEFS_CTRL_CTRL_H
 #define KUBEFS_CTRL_CTRL_H
@@ -62,7 +62,8 @@ struct ctrl_ctx {
 	struct client *c;	    /* borrowed */
 	struct event_recorder *rec; /* borrowed, may be NULL */
 	struct ctrl_opts opts;
-	void (*log)(const char *fmt, va_list ap); /* may be NULL */
+	void (*log)(void *ud, const char *fmt, va_list ap); /* may be NULL */
+	void *log_ud;
 	pthread_mutex_t lock;
 	struct informer *inf[CTRL_INFORMERS_MAX];
 	const struct kind_info *inf_kind[CTRL_INFORMERS_MAX];

@@ -438,7 +438,7 @@ static int cmp_created(const void *a, const void *b)
 }
 
 /* Claim the ReplicaSets; s->rss gets private copies, oldest first. */
-static int claim_sets(struct dsync *s, const struct selector *sel)
+static int claim_sets(struct dsync *s, const struct label_selector *sel)
 {
 	_cleanup_json_ json_t *all = NULL, *mine = NULL;
 	_cleanup_free_ json_t **v = NULL;
@@ -522,7 +522,7 @@ static int sync_deployment(void *ud, const char *key)
 	struct dc *dc = ud;
 	_cleanup_json_ json_t *cached = NULL;
 	struct dsync s = {.dc = dc};
-	struct selector *sel = NULL;
+	struct label_selector *sel = NULL;
 	json_t *ls;
 	int r;
 
@@ -546,7 +546,7 @@ static int sync_deployment(void *ud, const char *key)
 		goto out;
 	}
 	r = claim_sets(&s, sel);
-	selector_free(sel);
+	label_selector_free(sel);
 	if (r < 0)
 		goto out;
 	if (ctrl_deleting(s.d)) {

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/hash.h"
 #include "ctrl/meta.h"
 
 /* ---- hashing and templates ---- */
@@ -37,21 +38,17 @@ void dep_template_hash(const json_t *tmpl, long collisions, char *buf,
 	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 	_cleanup_free_ char *text =
 	    json_dumps(tmpl, JSON_COMPACT | JSON_SORT_KEYS);
-	uint32_t h = 2166136261u;
+	uint32_t h =
+	    fnv1a32(FNV1A32_OFFSET, text ? text : "", text ? strlen(text) : 0);
 	char dec[16];
 	size_t i;
 
-	for (const char *p = text ? text : ""; *p; p++) {
-		h ^= (unsigned char)*p;
-		h *= 16777619u;
-	}
 	if (collisions > 0) {
-		uint32_t c = (uint32_t)collisions;
+		unsigned char c[4];
 
-		for (i = 0; i < 4; i++) {
-			h ^= (c >> (8 * i)) & 0xff;
-			h *= 16777619u;
-		}
+		for (i = 0; i < 4; i++)
+			c[i] = ((uint32_t)collisions >> (8 * i)) & 0xff;
+		h = fnv1a32(h, c, sizeof(c));
 	}
 	snprintf(dec, sizeof(dec), "%u", h);
 	for (i = 0; dec[i] && i + 1 < size; i++)

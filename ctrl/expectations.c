@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "api/clock.h"
+
 struct expectations {
 	pthread_mutex_t lock;
 	json_t *by_key;
@@ -16,10 +18,7 @@ struct expectations {
 
 static long long mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (long long)(mono_ms() / 1000);
 }
 
 int expectations_new(struct expectations **ret)

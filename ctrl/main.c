@@ -14,29 +14,32 @@
  * controller's workers until SIGTERM or SIGINT, when it lets the workers
  * finish their current key, releases the Lease and exits 0. Losing the
  * Lease exits 1, as kube-controller-manager does, to be restarted.
+ * Flags are parsed by api/flags.h; signals and leader election are
+ * client/daemon.h's, shared with kubefs-sched.
  */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "api/clock.h"
+#include "api/flags.h"
+#include "api/klog.h"
 #include "api/version.h"
 #include "client/client.h"
+#include "client/daemon.h"
 #include "client/events.h"
-#include "client/klog.h"
-#include "client/leader.h"
 #include "ctrl/ctrl.h"
 
 #define LEASE_NAMESPACE "kube-system"
 #define LEASE_NAME "kube-controller-manager"
 #define CONTROLLERS_MAX 16
-#define TRIM_PERIOD_S 10
+#define TRIM_PERIOD_MS 10000
+#define DURATION_MAX_MS 86400000LL
 
 struct opts {
 	const char *mount;
@@ -51,27 +54,10 @@ struct app {
 	struct ctrl_ctx ctx;
 	struct controller ctls[CONTROLLERS_MAX];
 	size_t nctls;
-	struct leader *leader;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop, leading_done;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	bool stop;
 };
-
-static void vlog(const char *fmt, va_list ap)
-{
-	klog_vprintf(stderr, 'I', "kubefs-ctrl", fmt, ap);
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(fmt, ap);
-	va_end(ap);
-}
 
 static void usage(FILE *f)
 {
@@ -91,159 +77,108 @@ static void usage(FILE *f)
 	fputc('\n', f);
 }
 
-/* --flag VALUE or --flag=VALUE: the value, or NULL if this is not flag. */
-static const char *flag_value(const char *flag, int argc, char **argv, int *i)
+static int set_controllers(void *ud, const char *name, const char *text,
+			   struct kf_error *err)
 {
-	size_t n = strlen(flag);
+	struct opts *o = ud;
+	int r = ctrl_check_spec(text, err);
 
-	if (strncmp(argv[*i], flag, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "flag needs an argument: %s\n", flag);
-		exit(2);
-	}
-	return argv[++*i];
+	if (r == 0)
+		o->controllers = text;
+	return r;
 }
 
-/* A Go duration as kube-controller-manager takes it: 40s, 500ms, 1m,
- * 1h; a plain number is seconds. */
-static int parse_duration(const char *flag, const char *v, unsigned *ret)
+/* pflag's sentence for a value out of its range. */
+static int out_of_range(const char *flag, long long v, long long lo,
+			long long hi, struct kf_error *err)
 {
-	char *end;
-	double n;
-	double scale = 1000;
-
-	errno = 0;
-	n = strtod(v, &end);
-	if (!strcmp(end, "ms"))
-		scale = 1;
-	else if (!strcmp(end, "m"))
-		scale = 60000;
-	else if (!strcmp(end, "h"))
-		scale = 3600000;
-	else if (*end && strcmp(end, "s"))
-		end = (char *)v;
-	if (errno || end == v || n < 0 || n * scale > 86400000.0) {
-		fprintf(stderr,
-			"invalid argument \"%s\" for \"%s\" flag: time: "
-			"invalid duration \"%s\"\n",
-			v, flag, v);
-		return -EINVAL;
-	}
-	*ret = (unsigned)(n * scale);
-	return 0;
-}
-
-static int parse_uint(const char *flag, const char *v, long lo, long hi,
-		      long *ret)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi) {
-		fprintf(stderr,
-			"invalid argument \"%s\" for \"%s\" flag: must be an "
-			"integer in %ld..%ld\n",
-			v, flag, lo, hi);
-		return -EINVAL;
-	}
-	*ret = n;
-	return 0;
+	if (v >= lo && v <= hi)
+		return 0;
+	return kf_error_set(err, -EINVAL,
+			    "invalid argument \"%lld\" for \"--%s\" flag: "
+			    "must be in %lld..%lld",
+			    v, flag, lo, hi);
 }
 
 /* 0, 1 for --version/--help (exit 0), -EINVAL for a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
+	struct flag_func controllers = {set_controllers, o, false};
+	long long workers, grace, period, gc_threshold;
+	double rate;
+	bool version = false;
+	const struct flag flags[] = {
+	    {"cluster", 0, FLAG_STRING, &o->mount, "", ""},
+	    {"leader-elect", 0, FLAG_BOOL, &o->leader_elect, "true", ""},
+	    {"controllers", 0, FLAG_FUNC, &controllers, "*", ""},
+	    {"concurrent-syncs", 0, FLAG_INT, &workers, "5", ""},
+	    {"node-monitor-grace-period", 0, FLAG_DURATION, &grace, "40s", ""},
+	    {"node-monitor-period", 0, FLAG_DURATION, &period, "5s", ""},
+	    {"node-eviction-rate", 0, FLAG_DOUBLE, &rate, "0.1", ""},
+	    {"terminated-pod-gc-threshold", 0, FLAG_INT, &gc_threshold, "12500",
+	     ""},
+	    {"leader-elect-resource-namespace", 0, FLAG_STRING, &o->lease_ns,
+	     "", ""},
+	    {"leader-elect-resource-name", 0, FLAG_STRING, &o->lease_name, "",
+	     ""},
+	    {"version", 0, FLAG_BOOL, &version, "false", ""},
+	    {NULL},
+	};
 	struct kf_error err;
-	const char *v;
-	long n;
+	int r, nargs;
 
 	ctrl_opts_init(&o->ctrl);
 	o->lease_ns = LEASE_NAMESPACE;
 	o->lease_name = LEASE_NAME;
 	o->leader_elect = true;
 	o->controllers = "*";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--version")) {
-			printf("kubefs-ctrl " KUBEFS_VERSION "\n");
-			return 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "--leader-elect") ||
-			   !strcmp(a, "--leader-elect=true")) {
-			o->leader_elect = true;
-		} else if (!strcmp(a, "--leader-elect=false")) {
-			o->leader_elect = false;
-		} else if ((v = flag_value("--cluster", argc, argv, &i))) {
-			o->mount = v;
-		} else if ((v = flag_value("--controllers", argc, argv, &i))) {
-			kf_error_init(&err);
-			if (ctrl_check_spec(v, &err) < 0) {
-				fprintf(stderr,
-					"invalid argument \"%s\" for "
-					"\"--controllers\" flag: %s\n",
-					v, err.msg);
-				return -EINVAL;
-			}
-			o->controllers = v;
-		} else if ((v = flag_value("--concurrent-syncs", argc, argv,
-					   &i))) {
-			if (parse_uint("--concurrent-syncs", v, 1,
-				       CTRL_WORKERS_MAX, &n) < 0)
-				return -EINVAL;
-			o->ctrl.workers = (unsigned)n;
-		} else if ((v = flag_value("--node-monitor-grace-period", argc,
-					   argv, &i))) {
-			if (parse_duration("--node-monitor-grace-period", v,
-					   &o->ctrl.node_monitor_grace_ms) < 0)
-				return -EINVAL;
-		} else if ((v = flag_value("--node-monitor-period", argc, argv,
-					   &i))) {
-			if (parse_duration("--node-monitor-period", v,
-					   &o->ctrl.node_monitor_period_ms) < 0)
-				return -EINVAL;
-			if (!o->ctrl.node_monitor_period_ms)
-				o->ctrl.node_monitor_period_ms = 1;
-		} else if ((v = flag_value("--node-eviction-rate", argc, argv,
-					   &i))) {
-			char *end;
-
-			o->ctrl.node_eviction_rate = strtod(v, &end);
-			if (*end || end == v ||
-			    o->ctrl.node_eviction_rate < 0) {
-				fprintf(stderr,
-					"invalid argument \"%s\" for "
-					"\"--node-eviction-rate\" flag: "
-					"must be a number >= 0\n",
-					v);
-				return -EINVAL;
-			}
-		} else if ((v = flag_value("--terminated-pod-gc-threshold",
-					   argc, argv, &i))) {
-			if (parse_uint("--terminated-pod-gc-threshold", v, 0,
-				       1000000000, &n) < 0)
-				return -EINVAL;
-			o->ctrl.terminated_pod_gc_threshold = n;
-		} else if ((v = flag_value("--leader-elect-resource-namespace",
-					   argc, argv, &i))) {
-			o->lease_ns = v;
-		} else if ((v = flag_value("--leader-elect-resource-name", argc,
-					   argv, &i))) {
-			o->lease_name = v;
-		} else {
-			fprintf(stderr, "unknown flag: %s\n", a);
-			return -EINVAL;
-		}
+	workers = o->ctrl.workers;
+	grace = o->ctrl.node_monitor_grace_ms;
+	period = o->ctrl.node_monitor_period_ms;
+	rate = o->ctrl.node_eviction_rate;
+	gc_threshold = o->ctrl.terminated_pod_gc_threshold;
+	kf_error_init(&err);
+	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
+	if (r == FLAGS_HELP) {
+		usage(stdout);
+		return 1;
 	}
+	if (r == 0 && nargs > 1)
+		r = kf_error_set(&err, -EINVAL,
+				 "unexpected argument \"%s\": kubefs-ctrl "
+				 "takes only flags",
+				 argv[1]);
+	if (r == 0)
+		r = out_of_range("concurrent-syncs", workers, 1,
+				 CTRL_WORKERS_MAX, &err);
+	if (r == 0)
+		r = out_of_range("terminated-pod-gc-threshold", gc_threshold, 0,
+				 1000000000, &err);
+	if (r == 0)
+		r = out_of_range("node-monitor-grace-period", grace, 0,
+				 DURATION_MAX_MS, &err);
+	if (r == 0)
+		r = out_of_range("node-monitor-period", period, 0,
+				 DURATION_MAX_MS, &err);
+	if (r == 0 && !(rate >= 0))
+		r = kf_error_set(&err, -EINVAL,
+				 "invalid argument \"%g\" for "
+				 "\"--node-eviction-rate\" flag: must be a "
+				 "number >= 0",
+				 rate);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-ctrl: %s\n", err.msg);
+		return -EINVAL;
+	}
+	if (version) {
+		printf("kubefs-ctrl " KUBEFS_VERSION "\n");
+		return 1;
+	}
+	o->ctrl.workers = (unsigned)workers;
+	o->ctrl.node_monitor_grace_ms = (unsigned)grace;
+	o->ctrl.node_monitor_period_ms = period ? (unsigned)period : 1;
+	o->ctrl.node_eviction_rate = rate;
+	o->ctrl.terminated_pod_gc_threshold = (long)gc_threshold;
 	if (!o->mount)
 		o->mount = getenv("KUBEFS_MOUNT");
 	if (!o->mount || !*o->mount) {
@@ -253,59 +188,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static void request_stop(struct app *a)
+/* The leader's work: every controller's workers until stopped. */
+static int run_controllers(void *ud)
 {
-	pthread_mutex_lock(&a->lock);
-	a->stop = true;
-	if (a->leader)
-		leader_stop(a->leader);
-	pthread_cond_broadcast(&a->cond);
-	pthread_mutex_unlock(&a->lock);
-}
+	struct app *a = ud;
 
-static bool stop_requested(struct app *a)
-{
-	bool stop;
-
-	pthread_mutex_lock(&a->lock);
-	stop = a->stop;
-	pthread_mutex_unlock(&a->lock);
-	return stop;
-}
-
-static void *signal_thread(void *arg)
-{
-	struct app *a = arg;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigwait(&set, &sig) == 0) {
-		say("received %s, stopping",
-		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		request_stop(a);
-	}
-	return NULL;
-}
-
-/* Run every controller's workers until leadership ends or stop. */
-static void run_controllers(struct app *a)
-{
 	for (size_t i = 0; i < a->nctls; i++) {
 		for (size_t j = 0; j < a->ctls[i].nloops; j++)
 			if (ctrl_loop_start(a->ctls[i].loops[j]) < 0)
-				say("%s: cannot start its workers",
-				    a->ctls[i].name);
-		say("started %s controller", a->ctls[i].name);
+				klog_error("%s: cannot start its workers",
+					   a->ctls[i].name);
+		klog_info("started %s controller", a->ctls[i].name);
 	}
 	pthread_mutex_lock(&a->lock);
-	while (!a->stop && !a->leading_done) {
+	while (!a->stop) {
 		struct timespec until;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += TRIM_PERIOD_S;
+		mono_deadline(TRIM_PERIOD_MS, &until);
 		if (pthread_cond_timedwait(&a->cond, &a->lock, &until) ==
 		    ETIMEDOUT)
 			malloc_trim(0); /* caches shrink: give it back */
@@ -317,89 +216,17 @@ static void run_controllers(struct app *a)
 	for (size_t i = 0; i < a->nctls; i++)
 		for (size_t j = 0; j < a->ctls[i].nloops; j++)
 			ctrl_loop_join(a->ctls[i].loops[j]);
+	return 0;
 }
 
-static void started_leading(void *ud)
-{
-	say("became the leader, starting controllers");
-	run_controllers(ud);
-}
-
-static void stopped_leading(void *ud)
+static void stop_controllers(void *ud)
 {
 	struct app *a = ud;
 
 	pthread_mutex_lock(&a->lock);
-	a->leading_done = true;
+	a->stop = true;
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
-}
-
-static void new_leader(void *ud, const char *identity)
-{
-	say("new leader elected: %s", identity);
-}
-
-/* The Lease lives in kube-system; make sure that namespace exists. */
-static void ensure_namespace(struct client *c, const char *ns)
-{
-	const struct kind_info *k = kinds_by_path("core", "v1", "namespaces");
-	json_t *obj, *cur = NULL;
-	struct kf_error err;
-	int r;
-
-	kf_error_init(&err);
-	if (!k || client_get(c, k, NULL, ns, NULL, &cur) == 0) {
-		json_decref(cur);
-		return;
-	}
-	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-			"Namespace", "metadata", "name", ns);
-	r = obj ? client_create(c, k, NULL, obj, &err, NULL) : -ENOMEM;
-	if (r < 0 && r != -EEXIST)
-		say("cannot create namespace %s: %s", ns,
-		    err.code ? err.msg : strerror(-r));
-	json_decref(obj);
-}
-
-static int run_elected(struct app *a, struct client *c, const struct opts *o)
-{
-	struct leader_config lc = {0};
-	struct kf_error err;
-	char identity[300], host[256] = "";
-	int r;
-
-	ensure_namespace(c, o->lease_ns);
-	gethostname(host, sizeof(host) - 1);
-	snprintf(identity, sizeof(identity), "%s_%ld", *host ? host : "host",
-		 (long)getpid());
-	lc.ns = o->lease_ns;
-	lc.name = o->lease_name;
-	lc.identity = identity;
-	lc.started_leading = started_leading;
-	lc.stopped_leading = stopped_leading;
-	lc.new_leader = new_leader;
-	lc.ud = a;
-	kf_error_init(&err);
-	pthread_mutex_lock(&a->lock);
-	r = a->stop ? -ECANCELED : leader_new(c, &lc, &err, &a->leader);
-	pthread_mutex_unlock(&a->lock);
-	if (r == -ECANCELED)
-		return 0;
-	if (r < 0) {
-		say("leader election: %s", err.code ? err.msg : strerror(-r));
-		return r;
-	}
-	say("attempting to acquire leader lease %s/%s as %s", o->lease_ns,
-	    o->lease_name, identity);
-	r = leader_run(a->leader);
-	if (r == -ENOLCK)
-		say("leaderelection lost");
-	pthread_mutex_lock(&a->lock);
-	leader_free(a->leader);
-	a->leader = NULL;
-	pthread_mutex_unlock(&a->lock);
-	return r;
 }
 
 static int setup_controllers(struct app *a, const struct opts *o)
@@ -410,7 +237,7 @@ static int setup_controllers(struct app *a, const struct opts *o)
 		int r;
 
 		if (!ctrl_enabled(o->controllers, d)) {
-			say("%s controller is disabled", d->name);
+			klog_info("%s controller is disabled", d->name);
 			continue;
 		}
 		if (a->nctls >= CONTROLLERS_MAX)
@@ -418,8 +245,8 @@ static int setup_controllers(struct app *a, const struct opts *o)
 		c->name = d->name;
 		r = d->setup(&a->ctx, c);
 		if (r < 0) {
-			say("cannot set up the %s controller: %s", d->name,
-			    strerror(-r));
+			klog_error("cannot set up the %s controller: %s",
+				   d->name, strerror(-r));
 			return r;
 		}
 		a->nctls++;
@@ -427,32 +254,25 @@ static int setup_controllers(struct app *a, const struct opts *o)
 	return 0;
 }
 
-static int wait_synced(struct app *a)
+static int wait_synced(void *ud, int ms)
 {
-	int r = ctrl_ctx_start_informers(&a->ctx);
-
-	while (r == 0 && !stop_requested(a)) {
-		r = ctrl_ctx_wait_synced(&a->ctx, 1000);
-		if (r == 0)
-			return 0;
-		if (r == -ETIMEDOUT)
-			r = 0;
-	}
-	return r;
+	return ctrl_ctx_wait_synced(ud, ms);
 }
 
 int main(int argc, char **argv)
 {
-	static struct app a = {.lock = PTHREAD_MUTEX_INITIALIZER,
-			       .cond = PTHREAD_COND_INITIALIZER};
+	static struct app a = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct kdaemon_work work = {run_controllers, stop_controllers, &a};
+	struct kdaemon_lease lease;
 	struct opts o = {0};
+	struct kdaemon d;
 	struct client *c = NULL;
 	struct event_recorder *rec = NULL;
+	pthread_condattr_t ca;
 	char host[256] = "";
-	pthread_t sig_tid;
-	sigset_t set;
 	int r;
 
+	klog_init("kubefs-ctrl");
 	/* dozens of worker threads: without a cap each gets its own malloc
 	 * arena and the resident size grows with the thread count */
 	mallopt(M_ARENA_MAX, 2);
@@ -462,45 +282,49 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return r > 0 ? 0 : 2;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	r = -pthread_create(&sig_tid, NULL, signal_thread, &a);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	kdaemon_init(&d, klog_vlog, NULL);
+	r = kdaemon_handle_signals(&d);
 	if (r < 0) {
-		say("cannot start: %s", strerror(-r));
+		klog_error("cannot start: %s", strerror(-r));
 		return 1;
 	}
-	pthread_detach(sig_tid);
+	kdaemon_set_work(&d, &work);
 
 	r = client_new(o.mount, &c);
 	if (r < 0) {
-		say("cannot use the cluster at %s: %s", o.mount, strerror(-r));
+		klog_error("cannot use the cluster at %s: %s", o.mount,
+			   strerror(-r));
 		return 1;
 	}
 	gethostname(host, sizeof(host) - 1);
 	r = event_recorder_new(c, "kubefs-ctrl", *host ? host : NULL, &rec);
 	if (r < 0) {
-		say("cannot record events: %s", strerror(-r));
+		klog_error("cannot record events: %s", strerror(-r));
 		client_free(c);
 		return 1;
 	}
 	ctrl_ctx_init(&a.ctx, c, rec, &o.ctrl);
-	a.ctx.log = vlog;
-	say("starting: cluster %s, controllers %s", o.mount, o.controllers);
+	a.ctx.log = klog_vlog;
+	klog_info("starting: cluster %s, controllers %s", o.mount,
+		  o.controllers);
 	r = setup_controllers(&a, &o);
 	if (r == 0)
-		r = wait_synced(&a);
+		r = ctrl_ctx_start_informers(&a.ctx);
+	if (r == 0)
+		r = kdaemon_wait_synced(&d, wait_synced, &a.ctx);
 	if (r < 0) {
-		say("cannot watch the cluster: %s", strerror(-r));
-	} else if (!stop_requested(&a)) {
-		say("caches synced");
-		if (o.leader_elect)
-			r = run_elected(&a, c, &o);
-		else
-			run_controllers(&a);
+		klog_error("cannot watch the cluster: %s", strerror(-r));
+	} else if (!kdaemon_stopping(&d)) {
+		klog_info("caches synced");
+		lease.ns = o.lease_ns;
+		lease.name = o.lease_name;
+		r = kdaemon_run(&d, c, o.leader_elect ? &lease : NULL);
 	}
+	kdaemon_set_work(&d, NULL);
 	for (size_t i = 0; i < a.nctls; i++)
 		for (size_t j = 0; j < a.ctls[i].nloops; j++)
 			ctrl_loop_shutdown(a.ctls[i].loops[j]);
@@ -510,9 +334,9 @@ int main(int argc, char **argv)
 	event_recorder_free(rec);
 	client_free(c);
 	if (r < 0 && r != -ECANCELED) {
-		say("exiting: %s", strerror(-r));
+		klog_error("exiting: %s", strerror(-r));
 		return 1;
 	}
-	say("stopped");
+	klog_info("stopped");
 	return 0;
 }

@@ -111,7 +111,7 @@ void ctrl_logf(struct ctrl_ctx *ctx, const char *fmt, ...)
 	if (!ctx->log)
 		return;
 	va_start(ap, fmt);
-	ctx->log(fmt, ap);
+	ctx->log(ctx->log_ud, fmt, ap);
 	va_end(ap);
 }
 

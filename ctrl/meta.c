@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 
 json_t *cj_get(const json_t *obj, const char *path)
@@ -76,78 +77,20 @@ bool ctrl_deleting(const json_t *obj)
 	return *meta_s(obj, "deletionTimestamp") != '\0';
 }
 
-/* Append "key op (v1,v2)" for a matchExpressions requirement. */
-static int requirement(FILE *f, const json_t *req, bool *first)
+int ctrl_label_selector(const json_t *ls, struct label_selector **ret)
 {
-	const char *key = cj_str(req, "key");
-	const char *op = cj_str(req, "operator");
-	json_t *vals = json_object_get(req, "values"), *v;
-	size_t i;
-
-	if (!key || !op)
-		return -EINVAL;
-	fputs(*first ? "" : ",", f);
-	*first = false;
-	if (!strcmp(op, "Exists")) {
-		fputs(key, f);
-		return 0;
-	}
-	if (!strcmp(op, "DoesNotExist")) {
-		fprintf(f, "!%s", key);
-		return 0;
-	}
-	if (strcmp(op, "In") && strcmp(op, "NotIn"))
-		return -EINVAL;
-	fprintf(f, "%s %s (", key, !strcmp(op, "In") ? "in" : "notin");
-	json_array_foreach (vals, i, v)
-		fprintf(f, "%s%s", i ? "," : "", json_string_value(v) ?: "");
-	fputs(")", f);
-	return 0;
-}
-
-int ctrl_label_selector(const json_t *ls, struct selector **ret)
-{
-	_cleanup_free_ char *text = NULL;
-	struct kf_error err;
-	size_t len = 0, i;
-	const char *k;
-	bool first = true;
-	json_t *v;
-	FILE *f;
-	int r = 0;
-
 	*ret = NULL;
 	if (!json_is_object(ls))
 		return -ENOENT;
-	f = open_memstream(&text, &len);
-	if (!f)
-		return -ENOMEM;
-	json_object_foreach ((json_t *)json_object_get(ls, "matchLabels"), k,
-			     v) {
-		fprintf(f, "%s%s=%s", first ? "" : ",", k,
-			json_string_value(v) ?: "");
-		first = false;
-	}
-	json_array_foreach (json_object_get(ls, "matchExpressions"), i, v)
-		if (r == 0)
-			r = requirement(f, v, &first);
-	fclose(f);
-	if (r < 0)
-		return r;
-	kf_error_init(&err);
-	return selector_parse(text, false, &err, ret);
+	return label_selector_from_api(ls, NULL, ret);
 }
 
 bool ctrl_selects(const json_t *ls, const json_t *obj)
 {
-	struct selector *s = NULL;
-	bool ok;
-
-	if (ctrl_label_selector(ls, &s) < 0)
-		return false;
-	ok = selector_matches(s, obj);
-	selector_free(s);
-	return ok;
+	return json_is_object(ls) &&
+	       label_selector_api_matches(
+		   ls, json_object_get(json_object_get(obj, "metadata"),
+				       "labels")) == 1;
 }
 
 bool pod_active(const json_t *pod)
@@ -180,17 +123,14 @@ time_t ctrl_time(const char *s)
 {
 	struct timespec ts;
 
-	if (!s || client_parse_time(s, &ts) < 0)
+	if (!s || rfc3339_parse(s, &ts) < 0)
 		return 0;
 	return ts.tv_sec;
 }
 
 void ctrl_now(char *buf)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	client_format_time(&ts, false, buf);
+	rfc3339_format_sec(time(NULL), buf);
 }
 
 bool pod_available(const json_t *pod, long min_ready, time_t now,

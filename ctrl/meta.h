@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "client/selector.h"
+#include "api/selector.h"
 
 /* obj at a dotted path ("metadata.labels"), NULL when absent. */
 json_t *cj_get(const json_t *obj, const char *path);
@@ -41,7 +41,7 @@ bool ctrl_deleting(const json_t *obj);
  * empty selector selects everything; *ret NULL and -ENOENT when ls is
  * null or absent (selects nothing). -EINVAL for a bad operator.
  */
-int ctrl_label_selector(const json_t *ls, struct selector **ret);
+int ctrl_label_selector(const json_t *ls, struct label_selector **ret);
 
 /* Does the label selector ls select obj (by its metadata.labels)? */
 bool ctrl_selects(const json_t *ls, const json_t *obj);

@@ -30,6 +30,8 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
+#include "api/toleration.h"
 #include "ctrl/meta.h"
 
 #define TAINT_NOT_READY "node.kubernetes.io/not-ready"
@@ -45,14 +47,6 @@ struct nlc {
 	double tokens;
 	long long tokens_at;
 };
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
-}
 
 /* Record a heartbeat field of node; a change means "heard from now". */
 static void heard(struct nlc *s, const char *node, const char *field,
@@ -81,7 +75,7 @@ static long long silent_ms(struct nlc *s, const char *node)
 	pthread_mutex_lock(&s->lock);
 	at = cj_int(json_object_get(s->seen, node), "at", -1);
 	pthread_mutex_unlock(&s->lock);
-	return at < 0 ? 0 : mono_ms() - at;
+	return at < 0 ? 0 : (long long)mono_ms() - at;
 }
 
 /* ---- handlers ---- */
@@ -319,24 +313,6 @@ static int write_taints(struct nlc *s, const json_t *node, json_t *taints,
 
 /* ---- eviction ---- */
 
-static bool tolerates(const json_t *tol, const json_t *taint)
-{
-	const char *te = cj_str(tol, "effect") ?: "";
-	const char *tk = cj_str(tol, "key") ?: "";
-	const char *op = cj_str(tol, "operator") ?: "";
-
-	if (*te && strcmp(te, cj_str(taint, "effect") ?: ""))
-		return false;
-	if (*tk && strcmp(tk, cj_str(taint, "key") ?: ""))
-		return false;
-	if (!strcmp(op, "Exists"))
-		return true;
-	if (*op && strcmp(op, "Equal"))
-		return false;
-	return !strcmp(cj_str(tol, "value") ?: "",
-		       cj_str(taint, "value") ?: "");
-}
-
 /*
  * When pod must go for the NoExecute taints: -1 never, else the seconds
  * from now (0: now).
@@ -357,7 +333,7 @@ static long eviction_in(const json_t *pod, const json_t *taints, time_t now)
 			    json_object_get(tol, "tolerationSeconds");
 			long left;
 
-			if (!tolerates(tol, taint))
+			if (!toleration_tolerates(tol, taint))
 				continue;
 			if (!json_is_integer(secs)) {
 				best = -1;

@@ -59,7 +59,7 @@ static int release(struct ctrl_ctx *ctx, const struct kind_info *k,
 }
 
 int ctrl_claim(struct ctrl_ctx *ctx, const struct kind_info *k,
-	       const json_t *owner, const struct selector *sel,
+	       const json_t *owner, const struct label_selector *sel,
 	       const json_t *all, bool adopt_ok, json_t **ret)
 {
 	_cleanup_json_ json_t *out = json_array();
@@ -75,7 +75,7 @@ int ctrl_claim(struct ctrl_ctx *ctx, const struct kind_info *k,
 
 		if (strcmp(meta_s(pod, "namespace"), ns))
 			continue;
-		match = sel && selector_matches(sel, pod);
+		match = sel && label_selector_matches_object(sel, pod);
 		if (owned_by(pod, uid)) {
 			if (match) {
 				json_array_append(out, pod);

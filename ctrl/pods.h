@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "client/selector.h"
+#include "api/selector.h"
 #include "ctrl/ctrl.h"
 
 /*
@@ -23,7 +23,7 @@
  * were before the patch). Used for pods and for ReplicaSets.
  */
 int ctrl_claim(struct ctrl_ctx *ctx, const struct kind_info *k,
-	       const json_t *owner, const struct selector *sel,
+	       const json_t *owner, const struct label_selector *sel,
 	       const json_t *all, bool adopt, json_t **ret);
 
 /* A pod for owner from template (generateName OWNER-). New reference. */

@@ -466,7 +466,7 @@ static int sync_rs(void *ud, const char *key)
 	struct rsc *s = ud;
 	_cleanup_json_ json_t *rs = NULL, *all = NULL, *claimed = NULL;
 	_cleanup_json_ json_t *active = json_array(), *st = NULL;
-	struct selector *sel = NULL;
+	struct label_selector *sel = NULL;
 	struct kf_error err;
 	bool synced;
 	long wait = 0;
@@ -489,7 +489,7 @@ static int sync_rs(void *ud, const char *key)
 	if (r == 0)
 		r = ctrl_claim(s->ctx, s->k_pod, rs, sel, all,
 			       !ctrl_deleting(rs), &claimed);
-	selector_free(sel);
+	label_selector_free(sel);
 	if (r < 0)
 		return r;
 	json_array_foreach (claimed, i, pod)

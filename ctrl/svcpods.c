@@ -35,7 +35,7 @@ int svc_pods(struct informer *pods, const json_t *svc, bool terminating,
 {
 	_cleanup_json_ json_t *ls = as_label_selector(svc), *all = NULL;
 	_cleanup_free_ json_t **v = NULL;
-	struct selector *sel = NULL;
+	struct label_selector *sel = NULL;
 	size_t i, n = 0;
 	json_t *pod, *out;
 	int r;
@@ -46,13 +46,13 @@ int svc_pods(struct informer *pods, const json_t *svc, bool terminating,
 	if (r == 0)
 		r = informer_list(pods, &all);
 	if (r < 0) {
-		selector_free(sel);
+		label_selector_free(sel);
 		return r;
 	}
 	v = calloc(json_array_size(all) + 1, sizeof(*v));
 	out = json_array();
 	if (!v || !out) {
-		selector_free(sel);
+		label_selector_free(sel);
 		json_decref(out);
 		return -ENOMEM;
 	}
@@ -61,14 +61,14 @@ int svc_pods(struct informer *pods, const json_t *svc, bool terminating,
 
 		if (strcmp(meta_s(pod, "namespace"),
 			   meta_s(svc, "namespace")) ||
-		    !selector_matches(sel, pod) ||
+		    !label_selector_matches_object(sel, pod) ||
 		    !*(cj_str(pod, "status.podIP") ?: "") ||
 		    !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") ||
 		    (!terminating && ctrl_deleting(pod)))
 			continue;
 		v[n++] = pod;
 	}
-	selector_free(sel);
+	label_selector_free(sel);
 	qsort(v, n, sizeof(*v), cmp_ip);
 	for (i = 0; i < n; i++)
 		json_array_append(out, v[i]);

@@ -161,69 +161,21 @@ void alloc_range_reset(struct alloc_range *r)
 
 int alloc_ipv4_parse(const char *s, uint32_t *ret)
 {
-	uint32_t ip = 0;
-
-	if (!s)
-		return -EINVAL;
-	for (int part = 0; part < 4; part++) {
-		unsigned v = 0;
-		int digits = 0;
-
-		if (part > 0 && *s++ != '.')
-			return -EINVAL;
-		while (*s >= '0' && *s <= '9') {
-			if (digits == 1 && v == 0)
-				return -EINVAL; /* leading zero */
-			v = v * 10 + (unsigned)(*s++ - '0');
-			if (++digits > 3 || v > 255)
-				return -EINVAL;
-		}
-		if (digits == 0)
-			return -EINVAL;
-		ip = ip << 8 | v;
-	}
-	if (*s)
-		return -EINVAL;
-	*ret = ip;
-	return 0;
+	return ipv4_parse(s, ret);
 }
 
 char *alloc_ipv4_format(uint32_t ip, char buf[ALLOC_IPV4_STRLEN])
 {
-	snprintf(buf, ALLOC_IPV4_STRLEN, "%u.%u.%u.%u", ip >> 24,
-		 ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
-	return buf;
+	return ipv4_format(ip, buf);
 }
 
 int alloc_cidr4_parse(const char *s, uint32_t *ret_net, unsigned *ret_prefix)
 {
-	char addr[ALLOC_IPV4_STRLEN];
-	const char *slash;
-	unsigned p = 0;
-	uint32_t ip, mask;
-	size_t n;
+	struct cidr4 c;
 
-	if (!s || !(slash = strchr(s, '/')))
+	if (cidr4_parse(s, &c) < 0)
 		return -EINVAL;
-	n = (size_t)(slash - s);
-	if (n >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	if (alloc_ipv4_parse(addr, &ip) < 0)
-		return -EINVAL;
-	s = slash + 1;
-	if (!*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		p = p * 10 + (unsigned)(*s - '0');
-		if (p > 32)
-			return -EINVAL;
-	}
-	mask = p == 0 ? 0 : ~(uint32_t)0 << (32 - p);
-	*ret_net = ip & mask;
-	*ret_prefix = p;
+	*ret_net = c.addr;
+	*ret_prefix = c.prefix;
 	return 0;
 }

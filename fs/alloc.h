@@ -20,9 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/netaddr.h"
+
 /* Largest range: a /12 service CIDR, the largest Kubernetes accepts. */
 #define ALLOC_RANGE_MAX (1u << 20)
-#define ALLOC_IPV4_STRLEN 16 /* "255.255.255.255" + NUL */
+#define ALLOC_IPV4_STRLEN IPV4_STRLEN
 
 struct alloc_range;
 
@@ -63,18 +65,12 @@ uint32_t alloc_range_used(const struct alloc_range *r);
 void alloc_range_reset(struct alloc_range *r);
 
 /*
- * Parse a dotted-quad IPv4 address strictly (four decimal octets without
- * leading zeros, nothing else) into host byte order. 0 or -EINVAL.
+ * Addresses and CIDRs: api/netaddr.h's ipv4_parse(), ipv4_format() and
+ * cidr4_parse() under their old names, until the callers in
+ * server_service.c switch. Same contracts.
  */
 int alloc_ipv4_parse(const char *s, uint32_t *ret);
-
-/* Print ip (host byte order) into buf. Returns buf. */
 char *alloc_ipv4_format(uint32_t ip, char buf[ALLOC_IPV4_STRLEN]);
-
-/*
- * Parse "a.b.c.d/p" (0 <= p <= 32). Host bits are cleared: the result is
- * the network address. 0 or -EINVAL.
- */
 int alloc_cidr4_parse(const char *s, uint32_t *ret_net, unsigned *ret_prefix);
 
 #endif

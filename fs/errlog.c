@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/clock.h"
+
 #define ERRLOG_UIDS 64
 
 struct errlog_user {
@@ -95,12 +97,9 @@ static void add_line(struct errlog *el, uid_t uid, const char *path,
 		     const char *msg, size_t len)
 {
 	struct errlog_user *u;
-	char ts[32], *line = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
+	char ts[RFC3339_MAX], *line = NULL;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_format_sec(time(NULL), ts);
 	if (asprintf(&line, "%s %s: %.*s", ts, path, (int)len, msg) < 0)
 		return;
 	pthread_mutex_lock(&el->lock);

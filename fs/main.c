@@ -13,10 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +24,8 @@
 #include <unistd.h>
 
 #include "fs/watch.h"
+#include "api/flags.h"
+#include "api/klog.h"
 #include "api/version.h"
 
 struct options {
@@ -55,71 +55,45 @@ static void usage(FILE *f)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-	    {"store", required_argument, NULL, 's'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"attr-timeout", required_argument, NULL, 'a'},
-	    {"store-max-mb", required_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	bool help = false, version = false;
+	long long store_mb = 0;
+	const struct flag flags[] = {
+	    {"store", 0, FLAG_STRING, &o->store_dir, "", ""},
+	    {"foreground", 'f', FLAG_BOOL, &o->foreground, "false", ""},
+	    {"log", 0, FLAG_STRING, &o->log_file, "", ""},
+	    {"attr-timeout", 0, FLAG_DOUBLE, &o->attr_timeout, "1", ""},
+	    {"store-max-mb", 0, FLAG_INT, &store_mb, "8192", ""},
+	    {"help", 'h', FLAG_BOOL, &help, "false", ""},
+	    {"version", 0, FLAG_BOOL, &version, "false", ""},
+	    {NULL},
 	};
-	int c;
+	struct kf_error err;
+	int r, nargs;
 
 	o->store_dir = "/var/lib/kubefs/store";
 	o->attr_timeout = 1.0;
-	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			o->store_dir = optarg;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			o->log_file = optarg;
-			break;
-		case 'a':
-			o->attr_timeout = atof(optarg);
-			break;
-		case 'm':
-			o->map_size_max = (size_t)atol(optarg) << 20;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("kubefs-fs " KUBEFS_VERSION "\n");
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc - 1) {
+	kf_error_init(&err);
+	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-fs: %s\n", err.msg);
 		usage(stderr);
 		return -1;
 	}
-	o->mountpoint = argv[optind];
+	if (help) {
+		usage(stdout);
+		exit(0);
+	}
+	if (version) {
+		printf("kubefs-fs " KUBEFS_VERSION "\n");
+		exit(0);
+	}
+	if (nargs != 2) {
+		usage(stderr);
+		return -1;
+	}
+	o->map_size_max = store_mb > 0 ? (size_t)store_mb << 20 : 0;
+	o->mountpoint = argv[1];
 	return 0;
-}
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s kubefs-fs: ", ts);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Detach a mount left by a dead server; refuse a live one. */
@@ -129,22 +103,22 @@ static int prepare_mountpoint(const char *mp)
 
 	if (stat(mp, &st) < 0) {
 		if (errno == ENOTCONN || errno == ECONNABORTED) {
-			logf_("%s: stale mount of a dead server, detaching",
-			      mp);
+			klog_info("%s: stale mount of a dead server, detaching",
+				  mp);
 			if (umount2(mp, MNT_DETACH) < 0) {
-				logf_("%s: cannot detach: %s", mp,
-				      strerror(errno));
+				klog_info("%s: cannot detach: %s", mp,
+					  strerror(errno));
 				return -1;
 			}
 			return 0;
 		}
 		if (errno == ENOENT && mkdir(mp, 0755) == 0)
 			return 0;
-		logf_("%s: %s", mp, strerror(errno));
+		klog_info("%s: %s", mp, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		logf_("%s: not a directory", mp);
+		klog_info("%s: not a directory", mp);
 		return -1;
 	}
 	return 0;
@@ -225,6 +199,7 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *lc = NULL;
 	int ready_fd = -1, r, status = 1;
 
+	klog_init("kubefs-fs");
 	if (parse(argc, argv, &o) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
@@ -246,18 +221,19 @@ int main(int argc, char **argv)
 	sc.map_size_max = o.map_size_max;
 	r = store_open(&sc, &fs.store);
 	if (r < 0) {
-		logf_("cannot open store %s: %s", o.store_dir, strerror(-r));
+		klog_info("cannot open store %s: %s", o.store_dir,
+			  strerror(-r));
 		goto out;
 	}
 	srvc.store = fs.store;
 	r = server_new(&srvc, &fs.srv);
 	if (r < 0) {
-		logf_("cannot start the API server: %s", strerror(-r));
+		klog_info("cannot start the API server: %s", strerror(-r));
 		goto out_store;
 	}
 	r = watch_hub_new(fs.store, 50, &fs.hub);
 	if (r < 0) {
-		logf_("cannot start the watch hub: %s", strerror(-r));
+		klog_info("cannot start the watch hub: %s", strerror(-r));
 		goto out_server;
 	}
 	fs.mountpoint = o.mountpoint;
@@ -267,7 +243,7 @@ int main(int argc, char **argv)
 	fs.errlog = errlog_new();
 	pthread_mutex_init(&fs.eph_lock, NULL);
 	if (!fs.render || !fs.errlog || kfs_nodes_init(&fs) < 0) {
-		logf_("out of memory");
+		klog_info("out of memory");
 		goto out_hub;
 	}
 	kfs_global = &fs;
@@ -279,21 +255,21 @@ int main(int argc, char **argv)
 		goto out_hub;
 	fs.se = fuse_session_new(&args, &kfs_ops, sizeof(kfs_ops), &fs);
 	if (!fs.se) {
-		logf_("cannot create the FUSE session");
+		klog_info("cannot create the FUSE session");
 		goto out_hub;
 	}
 	if (fuse_set_signal_handlers(fs.se) != 0)
 		goto out_session;
 	if (fuse_session_mount(fs.se, o.mountpoint) != 0) {
-		logf_("cannot mount %s", o.mountpoint);
+		klog_info("cannot mount %s", o.mountpoint);
 		goto out_signals;
 	}
 	r = notifier_start(&fs, &fs.notifier);
 	if (r < 0) {
-		logf_("cannot start the notifier: %s", strerror(-r));
+		klog_info("cannot start the notifier: %s", strerror(-r));
 		goto out_unmount;
 	}
-	logf_("serving %s from %s", o.mountpoint, o.store_dir);
+	klog_info("serving %s from %s", o.mountpoint, o.store_dir);
 	report(ready_fd, 0);
 	ready_fd = -1;
 	if (!o.foreground) {
@@ -308,7 +284,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_set_max_threads(lc, 64);
 	r = fuse_session_loop_mt(fs.se, lc);
 	fuse_loop_cfg_destroy(lc);
-	logf_("stopping (%s)", r > 0 ? strsignal(r) : "unmounted");
+	klog_info("stopping (%s)", r > 0 ? strsignal(r) : "unmounted");
 	status = 0;
 
 out_unmount:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/hash.h"
 
 /* Object inode numbers have the top bit set; path hashes never do. */
 #define OBJECT_INO_BASE (1ull << 63)
@@ -221,15 +222,11 @@ void kfs_object_ino_drop(struct kfs *fs, const char *key)
 
 fuse_ino_t kfs_path_ino(const char *path)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h;
 
 	if (!*path)
 		return FUSE_ROOT_ID;
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ull;
-	}
-	h &= ~OBJECT_INO_BASE;
+	h = fnv1a(FNV1A_OFFSET, path, strlen(path)) & ~OBJECT_INO_BASE;
 	return h <= FUSE_ROOT_ID ? h + 2 : h;
 }
 

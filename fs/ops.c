@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 
 #include "api/cleanup.h"
+#include "fs/export.h"
 #include "fs/watch.h"
 
 struct kfs *kfs_global;
@@ -36,7 +37,7 @@ void kfs_fill_entry(struct kfs *fs, const struct node *n, const struct stat *st,
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = n->ino;
-	e->generation = 1;
+	e->generation = kfs_export_generation(n);
 	e->attr = *st;
 	e->attr_timeout = entry_timeout(n);
 	e->entry_timeout = entry_timeout(n);
@@ -47,6 +48,7 @@ void kfs_fill_entry(struct kfs *fs, const struct node *n, const struct stat *st,
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
+	kfs_export_init(conn);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
@@ -69,6 +71,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	__atomic_add_fetch(&fs->stats.lookups, 1, __ATOMIC_RELAXED);
+	if (kfs_export_lookup(fs, req, parent, name))
+		return;
 	if (!p) {
 		fuse_reply_err(req, ESTALE);
 		return;

@@ -16,6 +16,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
+#include "fs/podlog.h"
 #include "fs/watch.h"
 
 /* A write buffer may hold a little more than the object limit so that the
@@ -85,8 +86,9 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (fh->kind == FH_WATCH)
-		fi->nonseekable = 1;
+	/* Streams are not marked nonseekable: file servers re-exporting the
+	 * tree (diod, NFS) read with pread(), and the stream ignores the
+	 * offset, so positional reads read the stream like read() does. */
 	if (fuse_reply_open(req, fi) != 0)
 		kfs_fh_free(fh);
 }
@@ -125,9 +127,7 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 		return 0;
 	}
 	case SUB_LOG:
-		*ret = strdup("");
-		*ret_len = 0;
-		return *ret ? 0 : -ENOMEM;
+		return kfs_pod_log(fs, n, ret, ret_len);
 	default:
 		*ret = strdup("");
 		*ret_len = 0;

@@ -15,6 +15,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
+#include "api/hash.h"
 
 struct render_entry {
 	char *key;
@@ -33,17 +34,6 @@ struct render_cache {
 	size_t bytes, max_bytes;
 	struct render_entry *head, *tail;
 };
-
-static size_t hash_key(const char *key)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *key; key++) {
-		h ^= (unsigned char)*key;
-		h *= 0x100000001b3ull;
-	}
-	return (size_t)(h ^ (h >> 29));
-}
 
 struct render_cache *render_cache_new(size_t max_bytes)
 {
@@ -103,7 +93,7 @@ static void entry_free(struct render_entry *e)
 static void entry_drop(struct render_cache *rc, struct render_entry *e)
 {
 	struct render_entry **pp =
-	    &rc->buckets[hash_key(e->key) & (rc->nbuckets - 1)];
+	    &rc->buckets[fnv1a_str_index(e->key) & (rc->nbuckets - 1)];
 
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == e) {
@@ -118,7 +108,7 @@ static void entry_drop(struct render_cache *rc, struct render_entry *e)
 static struct render_entry *entry_find(struct render_cache *rc, const char *key)
 {
 	struct render_entry *e =
-	    rc->buckets[hash_key(key) & (rc->nbuckets - 1)];
+	    rc->buckets[fnv1a_str_index(key) & (rc->nbuckets - 1)];
 
 	for (; e; e = e->hnext)
 		if (!strcmp(e->key, key))
@@ -210,7 +200,7 @@ static void cache_store(struct render_cache *rc, const char *key, uint64_t rv,
 		}
 		e->rv = rv;
 		e->mtime = time(NULL);
-		size_t b = hash_key(key) & (rc->nbuckets - 1);
+		size_t b = fnv1a_str_index(key) & (rc->nbuckets - 1);
 
 		e->hnext = rc->buckets[b];
 		rc->buckets[b] = e;

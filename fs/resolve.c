@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 
 static const char *const rootfile_names[RF_COUNT] = {
     [RF_README] = "README",	[RF_VERSION] = "version",
@@ -24,19 +25,7 @@ const char *kfs_rootfile_name(enum rootfile rf)
 
 bool kfs_valid_object_name(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.'))
-			return false;
-	}
-	return name[0] != '-' && name[0] != '.' && name[len - 1] != '-' &&
-	       name[len - 1] != '.';
+	return is_dns1123_subdomain(name);
 }
 
 static bool group_served(const char *group)

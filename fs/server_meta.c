@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "api/clock.h"
 #include "api/quantity.h"
+#include "api/validate.h"
 
 static void random_bytes(void *buf, size_t n)
 {
@@ -46,24 +48,16 @@ void srv_uuid(char buf[SRV_UUID_LEN])
 
 void srv_timestamp(time_t t, char buf[SRV_TIMESTAMP_LEN])
 {
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(buf, SRV_TIMESTAMP_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, SRV_TIMESTAMP_LEN, "1970-01-01T00:00:00Z");
+	rfc3339_format_sec(t, buf);
 }
 
 int srv_timestamp_parse(const char *s, time_t *ret)
 {
-	struct tm tm = {0};
-	const char *end;
+	struct timespec ts;
 
-	if (!s)
+	if (rfc3339_parse(s, &ts) < 0)
 		return -EINVAL;
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!end || *end)
-		return -EINVAL;
-	*ret = timegm(&tm);
+	*ret = ts.tv_sec;
 	return 0;
 }
 
@@ -210,25 +204,7 @@ bool srv_same_object(const json_t *a, const json_t *b)
 
 bool srv_dns_subdomain(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	char prev = '.';
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (!alnum && c != '-' && c != '.')
-			return false;
-		/* labels start and end with an alphanumeric character */
-		if (!alnum && prev == '.')
-			return false;
-		if (c == '.' && prev == '-')
-			return false;
-		prev = c;
-	}
-	return prev != '-' && prev != '.';
+	return is_dns1123_subdomain(s);
 }
 
 static const char *go_json_type(const json_t *v)

@@ -13,6 +13,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
+#include "api/validate.h"
 #include "fs/mergepatch.h"
 
 /* ---- the store write ---- */
@@ -928,17 +929,17 @@ int server_bind(struct server *srv, const char *ns, const char *pod,
 				    "Binding \"%s\" is invalid: target.name: "
 				    "Required value",
 				    pod ? pod : "");
-	if (!srv_dns_subdomain(node))
-		return kf_error_set(
-		    err, -EINVAL,
-		    "Binding \"%s\" is invalid: target.name: Invalid value: "
-		    "\"%.253s\": a lowercase RFC 1123 subdomain must consist "
-		    "of lower case alphanumeric characters, '-' or '.', and "
-		    "must start and end with an alphanumeric character (e.g. "
-		    "'example.com', regex used for validation is "
-		    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-"
-		    "z0-9])?)*')",
-		    pod ? pod : "", node);
+	if (!srv_dns_subdomain(node)) {
+		const char *msgs[2];
+		char buf[64];
+
+		name_messages(NAME_DNS_SUBDOMAIN, node, false, msgs, buf,
+			      sizeof(buf));
+		return kf_error_set(err, -EINVAL,
+				    "Binding \"%s\" is invalid: target.name: "
+				    "Invalid value: \"%.253s\": %s",
+				    pod ? pod : "", node, msgs[0]);
+	}
 	if (server_key(srv->k_pod, ns, pod, key, sizeof(key)) < 0)
 		return srv_not_found(err, srv->k_pod, pod);
 	for (int i = 0; i < SRV_RETRIES && r == SRV_RETRY; i++) {

@@ -141,8 +141,8 @@ uint64_t watch_hub_rv(struct watch_hub *hub);
  *                        (with allowWatchBookmarks) a BOOKMARK annotated
  *                        k8s.io/initial-events-end; false: none, only
  *                        changes after resourceVersion (or from now).
- *   labelSelector        see fs/selector.h
- *   fieldSelector        see fs/selector.h
+ *   labelSelector        see api/selector.h
+ *   fieldSelector        see api/selector.h
  *   allowWatchBookmarks  true: a BOOKMARK carrying the newest rv the
  *                        stream is complete up to, every bookmark_ms
  *                        when that rv moved and nothing else was sent.

@@ -26,7 +26,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "fs/selector.h"
+#include "api/selector.h"
 #include "fs/watch.h"
 
 #define WATCH_NOTIFIERS 4		    /* notifier threads per hub */

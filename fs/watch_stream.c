@@ -12,6 +12,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
+#include "api/quote.h"
 #include "fs/server.h"
 #include "fs/watch_i.h"
 
@@ -51,25 +52,7 @@ static int hexval(char c)
 /* Go's strconv.Quote for the short values quoted in messages. */
 static void quote(char *buf, size_t size, const char *s)
 {
-	size_t o = 0;
-
-	if (size < 3)
-		return;
-	buf[o++] = '"';
-	for (; *s && o + 6 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
+	go_quote(s, strlen(s), buf, size);
 }
 
 /* URL-decode s[0..n) ('+' is a space) into a new string, as Go's
@@ -724,7 +707,7 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		goto out;
 	}
 	if (q.label && *q.label) {
-		r = label_selector_parse(q.label, &ws->lsel, err);
+		r = label_selector_parse(q.label, err, &ws->lsel);
 		if (r == 0 && label_selector_size(ws->lsel) == 0) {
 			label_selector_free(ws->lsel);
 			ws->lsel = NULL;
@@ -733,8 +716,8 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 			goto out;
 	}
 	if (q.field && *q.field) {
-		r = field_selector_parse(q.field, kind->group, kind->kind,
-					 &ws->fsel, err);
+		r = field_selector_parse(q.field, kind->group, kind->kind, err,
+					 &ws->fsel);
 		if (r == 0 && field_selector_size(ws->fsel) == 0) {
 			field_selector_free(ws->fsel);
 			ws->fsel = NULL;

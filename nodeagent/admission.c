@@ -7,24 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/podres.h"
 #include "api/quantity.h"
-
-/* Requests of one container (pods stays 0). */
-static void container_requests(const json_t *c, struct admission_resources *r)
-{
-	const json_t *req =
-	    json_object_get(json_object_get(c, "resources"), "requests");
-	struct quantity q;
-
-	memset(r, 0, sizeof(*r));
-	if (quantity_from_json(json_object_get(req, "cpu"), &q) == 0)
-		r->cpu_milli = quantity_milli(&q);
-	if (quantity_from_json(json_object_get(req, "memory"), &q) == 0)
-		r->memory = quantity_value(&q);
-	if (quantity_from_json(json_object_get(req, "ephemeral-storage"), &q) ==
-	    0)
-		r->storage = quantity_value(&q);
-}
 
 static int64_t sat_add(int64_t a, int64_t b)
 {
@@ -33,11 +17,6 @@ static int64_t sat_add(int64_t a, int64_t b)
 	if (b < 0 && a < INT64_MIN - b)
 		return INT64_MIN;
 	return a + b;
-}
-
-static int64_t max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
 }
 
 static void add(struct admission_resources *a,
@@ -49,51 +28,19 @@ static void add(struct admission_resources *a,
 	a->pods = sat_add(a->pods, b->pods);
 }
 
-static void max_into(struct admission_resources *a,
-		     const struct admission_resources *b)
-{
-	a->cpu_milli = max64(a->cpu_milli, b->cpu_milli);
-	a->memory = max64(a->memory, b->memory);
-	a->storage = max64(a->storage, b->storage);
-}
-
 void admission_pod_requests(const json_t *pod, struct admission_resources *ret)
 {
-	const json_t *spec = json_object_get(pod, "spec");
-	struct admission_resources sum = {0}, sidecars = {0}, init = {0}, c;
-	const json_t *overhead = json_object_get(spec, "overhead");
-	struct quantity q;
-	size_t i;
-	json_t *v;
+	struct pod_resources req = {0};
 
-	json_array_foreach (json_object_get(spec, "containers"), i, v) {
-		container_requests(v, &c);
-		add(&sum, &c);
-	}
-	json_array_foreach (json_object_get(spec, "initContainers"), i, v) {
-		const char *policy =
-		    json_string_value(json_object_get(v, "restartPolicy"));
-
-		container_requests(v, &c);
-		if (policy && !strcmp(policy, "Always")) {
-			add(&sum, &c);
-			add(&sidecars, &c);
-			max_into(&init, &sidecars);
-		} else {
-			add(&c, &sidecars);
-			max_into(&init, &c);
-		}
-	}
-	max_into(&sum, &init);
-	if (quantity_from_json(json_object_get(overhead, "cpu"), &q) == 0)
-		sum.cpu_milli = sat_add(sum.cpu_milli, quantity_milli(&q));
-	if (quantity_from_json(json_object_get(overhead, "memory"), &q) == 0)
-		sum.memory = sat_add(sum.memory, quantity_value(&q));
-	if (quantity_from_json(json_object_get(overhead, "ephemeral-storage"),
-			       &q) == 0)
-		sum.storage = sat_add(sum.storage, quantity_value(&q));
-	sum.pods = 1;
-	*ret = sum;
+	/* the API server validated the pod: an error counts as nothing */
+	if (pod_requests(json_object_get(pod, "spec"), NULL, NULL, &req) < 0)
+		req.n = 0;
+	*ret = (struct admission_resources){
+	    .cpu_milli = pod_resources_get(&req, "cpu"),
+	    .memory = pod_resources_get(&req, "memory"),
+	    .storage = pod_resources_get(&req, "ephemeral-storage"),
+	    .pods = 1,
+	};
 }
 
 static int parse_one(const char *s, bool milli, int64_t *ret)

@@ -39,8 +39,9 @@ struct admission_verdict {
 };
 
 /*
- * The effective request of pod (borrowed), pods = 1. A quantity that
- * does not parse counts as 0 (the API server validated the pod).
+ * The effective request of pod (borrowed), pods = 1: api/podres.h's
+ * pod_requests(), the scheduler's own rule. A pod whose requests do not
+ * parse counts as its pod slot only (the API server validated it).
  */
 void admission_pod_requests(const json_t *pod, struct admission_resources *ret);
 

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/cleanup.h"
+#include "nodeagent/host.h"
+#include "nodeagent/imagecmd.h"
 #include "nodeagent/nodestatus.h"
 
 #define NOT_REGISTERED_RETRY_MS 1000
@@ -111,6 +114,13 @@ static int make_nodes(struct agent *a)
 		snprintf(seed, sizeof(seed), "boot/%s/%lld.%09ld", node->name,
 			 (long long)now.tv_sec, now.tv_nsec);
 		nodestatus_fake_uuid(seed, node->boot_id);
+		if (!a->cfg.fake) { /* a real node is this machine */
+			host_ids(node->machine_id, node->boot_id,
+				 node->system_uuid);
+			if (!node->internal_ip[0])
+				host_default_ipv4(node->internal_ip,
+						  sizeof(node->internal_ip));
+		}
 	}
 	qsort(a->nodes, n, sizeof(*a->nodes), cmp_node);
 	for (unsigned i = 1; i < n; i++)
@@ -130,8 +140,6 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 
 	if (!c || !cfg)
 		return -EINVAL;
-	if (!cfg->fake)
-		return -ENOTSUP;
 	if (!cfg->count && (!cfg->name || !*cfg->name))
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
@@ -147,11 +155,19 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 	pthread_cond_init(&a->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	namemap_init(&a->pods);
+	if (!a->cfg.root_dir)
+		a->cfg.root_dir = NODEAGENT_DEFAULT_ROOT_DIR;
+	if (readlink("/proc/self/exe", a->self_exe, sizeof(a->self_exe) - 1) <
+	    0)
+		snprintf(a->self_exe, sizeof(a->self_exe), "kubefs-node");
 	a->k_pod = kinds_by_path("core", "v1", "pods");
 	a->k_node = kinds_by_path("core", "v1", "nodes");
 	if (uname(&u) == 0)
 		snprintf(a->kernel, sizeof(a->kernel), "%s", u.release);
-	snprintf(a->os_image, sizeof(a->os_image), "kubefs fake node");
+	if (cfg->fake)
+		snprintf(a->os_image, sizeof(a->os_image), "kubefs fake node");
+	else
+		host_os_image(a->os_image, sizeof(a->os_image));
 	r = -EINVAL;
 	if (!a->k_pod || !a->k_node ||
 	    ipam_parse_cidr(cfg->cluster_cidr, &a->cluster_cidr) < 0 ||
@@ -294,6 +310,45 @@ static void adopt(struct agent *a)
 		agent_adopt_pods(a, pods);
 }
 
+/* The log endpoint's question: the uid of pod ns/name. */
+static int pod_uid(void *ud, const char *ns, const char *name, char uid[64])
+{
+	struct agent *a = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	_cleanup_free_ char *key = NULL;
+	const char *u;
+
+	if (asprintf(&key, "%s/%s", ns, name) < 0 ||
+	    informer_get(a->inf, key, &pod) < 0)
+		return -ENOENT;
+	u = json_string_value(
+	    json_object_get(json_object_get(pod, "metadata"), "uid"));
+	if (!u || strlen(u) >= 64)
+		return -ENOENT;
+	strcpy(uid, u);
+	return 0;
+}
+
+/* Serve container logs on --address (else the node's InternalIP):--port. */
+static void start_logserver(struct agent *a)
+{
+	const char *addr =
+	    a->cfg.address ? a->cfg.address : a->nodes[0].internal_ip;
+	unsigned port = a->cfg.port ? a->cfg.port : NODESTATUS_KUBELET_PORT;
+	char dir[4096];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s%s",
+		 a->cfg.log_dir ? a->cfg.log_dir : a->cfg.root_dir,
+		 a->cfg.log_dir ? "" : "/logs");
+	r = logserver_start(addr, port, dir, pod_uid, a, &a->logs);
+	if (r < 0)
+		agent_logf(a, "cannot serve logs on %s:%u: %s", addr, port,
+			   strerror(-r));
+	else
+		agent_logf(a, "serving container logs on %s:%u", addr, port);
+}
+
 int agent_run(struct agent *a)
 {
 	pthread_t node_thread;
@@ -318,6 +373,8 @@ int agent_run(struct agent *a)
 			goto out_stop;
 		}
 		node_started = true;
+		if (!a->cfg.fake)
+			start_logserver(a);
 		if (wait_synced(a) == 0) {
 			adopt(a);
 			agent_logf(a, "watching the pods of %zu node%s",
@@ -344,6 +401,10 @@ out_stop:
 	a->n_workers = 0;
 	if (node_started)
 		pthread_join(node_thread, NULL);
+	logserver_stop(a->logs);
+	a->logs = NULL;
+	if (a->cfg.shutdown_grace_ms && a->inf)
+		agent_shutdown_pods(a);
 	event_recorder_flush(a->rec);
 	return r;
 }

@@ -26,8 +26,10 @@
 #include "client/informer.h"
 #include "client/workqueue.h"
 #include "nodeagent/admission.h"
+#include "nodeagent/host.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/ipam.h"
+#include "nodeagent/logserver.h"
 #include "nodeagent/namemap.h"
 #include "nodeagent/runtime.h"
 
@@ -44,6 +46,8 @@ struct agent_node {
 	json_t *status;	    /* the status last posted (node thread) */
 	uint64_t next_register_ms, next_lease_ms, next_status_ms;
 	unsigned failures; /* consecutive registration or lease failures */
+	struct host_pressure pressure; /* real nodes: last measured */
+	uint64_t next_measure_ms;
 	struct admission_resources used; /* under a->lock */
 };
 
@@ -68,6 +72,7 @@ struct agent {
 	struct ipam_cidr cluster_cidr, node_ip_range;
 	char kernel[128];
 	char os_image[128];
+	char self_exe[1024]; /* this binary: the runc runtime's shim */
 
 	struct agent_node *nodes; /* sorted by name */
 	size_t n_nodes;
@@ -78,6 +83,7 @@ struct agent {
 	struct namemap pods; /* "ns/name" -> struct agent_pod */
 
 	struct informer *inf;
+	struct logserver *logs; /* real nodes: the log endpoint */
 	struct workqueue *q;
 	struct event_recorder *rec;
 	pthread_t *workers;
@@ -125,6 +131,10 @@ int agent_sync_pod(struct agent *a, const char *key);
 /* Count the Running pods the tree gives our nodes before any admission
  * (restart). pods: array of pods (the informer's list). */
 void agent_adopt_pods(struct agent *a, const json_t *pods);
+
+/* Node shutdown (--shutdown-grace-period): stop every pod, post it
+ * Failed (reason Terminated), release it in the runtime. */
+void agent_shutdown_pods(struct agent *a);
 
 /* Release every pod record (agent_free()). */
 void agent_forget_all_pods(struct agent *a);

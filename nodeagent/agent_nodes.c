@@ -21,6 +21,7 @@
 #define LEASE_RETRY_MAX_MS 7000 /* .. 7 s */
 #define STATUS_RETRY_MS 10000	/* nodeStatusUpdateFrequency */
 #define TICK_MAX_MS 1000
+#define MEASURE_MS 10000 /* real nodes: pressure measured this often */
 
 /* ---- slots: which pod CIDR / InternalIP pairs are free ---- */
 
@@ -122,6 +123,10 @@ static void node_info(struct agent *a, const struct agent_node *n,
 	ni->system_uuid = n->system_uuid;
 	ni->boot_id = n->boot_id;
 	ni->fake = a->cfg.fake;
+	ni->port = a->cfg.port;
+	ni->memory_pressure = n->pressure.memory;
+	ni->disk_pressure = n->pressure.disk;
+	ni->pid_pressure = n->pressure.pid;
 }
 
 /* Decide the node's addresses: flags, else the Node's, else a slot. */
@@ -163,24 +168,92 @@ static int choose_addresses(struct agent *a, struct agent_node *n,
 	return 0;
 }
 
-static int make_runtime(struct agent *a, struct agent_node *n)
+/* Events a runtime records for a pod (Pulled, Started, BackOff, ...). */
+static void runtime_event(void *ud, const json_t *pod, bool warning,
+			  const char *reason, const char *message)
+{
+	struct agent *a = ud;
+
+	event_recorder_eventf(a->rec, pod,
+			      warning ? EVENT_TYPE_WARNING : EVENT_TYPE_NORMAL,
+			      reason, "%s", message);
+}
+
+/* ConfigMaps and Secrets for the runtime's volumes and env. */
+static int get_object(void *ud, const char *kind, const char *ns,
+		      const char *name, json_t **ret)
+{
+	struct agent *a = ud;
+	const struct kind_info *k = kinds_by_path("core", "v1", kind);
+
+	if (!k || !name)
+		return -ENOENT;
+	return client_get(a->c, k, ns, name, NULL, ret);
+}
+
+static int list_objects(void *ud, const char *kind, const char *ns,
+			json_t **ret)
+{
+	struct agent *a = ud;
+	const struct kind_info *k = kinds_by_path("core", "v1", kind);
+
+	if (!k)
+		return -ENOENT;
+	return client_list(a->c, k, ns, NULL, NULL, NULL, ret, NULL);
+}
+
+static int new_runtime(struct agent *a, struct agent_node *n,
+		       struct runtime **ret)
 {
 	struct runtime_fake_config fc = {
 	    .pod_cidr = n->pod_cidr,
 	    .host_ip = n->internal_ip,
 	};
+	struct runtime_runc_config rc = {
+	    .root_dir = a->cfg.root_dir,
+	    .log_dir = a->cfg.log_dir,
+	    .pod_cidr = n->pod_cidr,
+	    .host_ip = n->internal_ip,
+	    .runc = a->cfg.runc,
+	    .cni_bin_dir = a->cfg.cni_bin_dir,
+	    .self_exe = a->self_exe,
+	    .seccomp_dir = a->cfg.seccomp_dir,
+	    .pids_limit = a->cfg.pod_max_pids,
+	    .allow_privileged = a->cfg.allow_privileged,
+	    .allow_host_path = a->cfg.allow_host_path,
+	    .get_object = get_object,
+	    .get_object_ud = a,
+	    .list_objects = list_objects,
+	    .event = runtime_event,
+	    .event_ud = a,
+	};
+	struct kf_error err;
+	int r;
+
+	if (a->cfg.fake)
+		return runtime_fake_new(&fc, ret);
+	kf_error_init(&err);
+	r = runtime_runc_new(&rc, &err, ret);
+	if (r < 0)
+		agent_logf(a, "node %s: the runc runtime cannot start: %s",
+			   n->name, err.msg[0] ? err.msg : strerror(-r));
+	return r;
+}
+
+static int make_runtime(struct agent *a, struct agent_node *n)
+{
 	struct runtime *rt;
 	int r;
 
 	if (n->rt)
 		return 0;
-	r = runtime_fake_new(&fc, &rt);
+	r = new_runtime(a, n, &rt);
 	if (r == 0) {
 		/* the workers read it under the lock */
 		pthread_mutex_lock(&a->lock);
 		n->rt = rt;
 		pthread_mutex_unlock(&a->lock);
-	} else if (r == -EINVAL)
+	} else if (r == -EINVAL && a->cfg.fake)
 		agent_logf(a,
 			   "node %s: pod CIDR %s cannot hold pods (its prefix "
 			   "length must be between %d and %d)",
@@ -530,6 +603,17 @@ static void report_statuses(struct agent *a)
 		struct kf_error err;
 		int r;
 
+		if (!a->cfg.fake && n->next_measure_ms <= now) {
+			struct host_pressure hp;
+
+			/* the kubelet's nodeStatusUpdateFrequency: a change
+			 * of pressure is posted at once */
+			host_pressure(a->cfg.root_dir, &hp);
+			if (memcmp(&hp, &n->pressure, sizeof(hp)))
+				n->next_status_ms = now;
+			n->pressure = hp;
+			n->next_measure_ms = now + MEASURE_MS;
+		}
 		if (!registered(a, n) || n->next_status_ms > now)
 			continue;
 		kf_error_init(&err);
@@ -574,6 +658,8 @@ static void nap(struct agent *a)
 
 		if (next < until)
 			until = next;
+		if (!a->cfg.fake && n->next_measure_ms < until)
+			until = n->next_measure_ms;
 	}
 	if (until <= now)
 		return;

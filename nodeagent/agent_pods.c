@@ -181,7 +181,10 @@ static int start(struct agent *a, const char *key, const json_t *pod,
 	r = runtime_start_pod(rt, pod, &err);
 	if (r < 0) {
 		event_recorder_eventf(a->rec, pod, EVENT_TYPE_WARNING,
-				      "FailedCreatePodSandBox", "%s",
+				      strncmp(err.msg, "MountVolume", 11)
+					  ? "FailedCreatePodSandBox"
+					  : "FailedMount",
+				      "%s",
 				      err.msg[0] ? err.msg : strerror(-r));
 		return r;
 	}
@@ -195,15 +198,22 @@ static int start(struct agent *a, const char *key, const json_t *pod,
  * deleted while the agent was down): the runtime takes it back, so that
  * it can be stopped and reported as a runtime would find it.
  */
-static bool readopt(struct runtime *rt, const json_t *pod,
+static bool readopt(struct agent *a, struct runtime *rt, const json_t *pod,
 		    struct agent_pod *ret)
 {
 	const char *phase = podstatus_phase(pod);
 	const char *uid = meta_str(pod, "uid");
+	struct runtime_pod_status *st = NULL;
 
 	if (!rt || !phase || strcmp(phase, "Running") || !uid ||
-	    strlen(uid) >= AGENT_UID_MAX ||
-	    runtime_start_pod(rt, pod, NULL) < 0)
+	    strlen(uid) >= AGENT_UID_MAX)
+		return false;
+	/* a real runtime keeps its pods: one it does not know is gone,
+	 * and is not to be started again just to be stopped */
+	if (!a->cfg.fake && runtime_pod_status(rt, uid, &st) < 0)
+		return false;
+	runtime_pod_status_free(st);
+	if (runtime_start_pod(rt, pod, NULL) < 0)
 		return false;
 	snprintf(ret->uid, sizeof(ret->uid), "%s", uid);
 	ret->state = AGENT_POD_RUNNING;
@@ -223,7 +233,7 @@ static int terminate(struct agent *a, const char *key, const json_t *pod,
 	const json_t *grace = json_object_get(json_object_get(pod, "metadata"),
 					      "deletionGracePeriodSeconds");
 	struct agent_pod found = {.node = node};
-	bool readopted = !p && readopt(rt, pod, &found);
+	bool readopted = !p && readopt(a, rt, pod, &found);
 	struct agent_pod *cur = p ? p : &found;
 	struct kf_error err;
 	int r = 0;
@@ -267,6 +277,7 @@ int agent_sync_pod(struct agent *a, const char *key)
 	struct agent_pod *p = lookup(a, key);
 	struct agent_node *node;
 	struct runtime *rt;
+	uint64_t next_ms = 0;
 	const char *uid;
 	int r;
 
@@ -305,7 +316,52 @@ int agent_sync_pod(struct agent *a, const char *key)
 		if (r < 0 || p->state == AGENT_POD_WAITING)
 			return r;
 	}
+	/* a real runtime is looked at again while its containers live */
+	if (runtime_sync_pod(rt, pod, &next_ms) == 0 && next_ms)
+		workqueue_add_after(a->q, key, next_ms);
 	return report(a, pod, p, rt, false);
+}
+
+/* Is uid the uid of one of pods? */
+static bool has_uid(const json_t *pods, const char *uid)
+{
+	size_t i;
+	json_t *pod;
+
+	json_array_foreach (pods, i, pod) {
+		const char *u = meta_str(pod, "uid");
+
+		if (u && !strcmp(u, uid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Pods a runtime still holds from before a restart that the tree no
+ * longer has (deleted, and finished by someone else, while the agent
+ * was down): stop them and release what they hold.
+ */
+static void remove_orphans(struct agent *a, const json_t *pods)
+{
+	for (size_t n = 0; n < a->n_nodes; n++) {
+		struct runtime *rt = agent_node_runtime(a, &a->nodes[n]);
+		_cleanup_json_ json_t *uids = NULL;
+		size_t i;
+		json_t *u;
+
+		if (!rt || runtime_list_pods(rt, &uids) < 0)
+			continue;
+		json_array_foreach (uids, i, u) {
+			const char *uid = json_string_value(u);
+
+			if (has_uid(pods, uid))
+				continue;
+			agent_logf(a, "removing pod %s: gone from the cluster",
+				   uid);
+			runtime_remove_pod(rt, uid);
+		}
+	}
 }
 
 void agent_adopt_pods(struct agent *a, const json_t *pods)
@@ -347,6 +403,7 @@ void agent_adopt_pods(struct agent *a, const json_t *pods)
 	if (n)
 		agent_logf(a, "re-adopting %zu running pod%s", n,
 			   n == 1 ? "" : "s");
+	remove_orphans(a, pods);
 }
 
 void agent_forget_all_pods(struct agent *a)
@@ -357,4 +414,81 @@ void agent_forget_all_pods(struct agent *a)
 	while (namemap_next(&a->pods, &i, NULL, &v))
 		free(v);
 	namemap_release(&a->pods);
+}
+
+struct shutdown_job {
+	struct agent *a;
+	struct runtime *rt;
+	char uid[AGENT_UID_MAX];
+	json_t *pod;
+	long grace;
+	pthread_t t;
+	bool threaded;
+};
+
+/* One pod of a node shutdown: stop, post Failed/Terminated, release. */
+static void *shutdown_one(void *arg)
+{
+	struct shutdown_job *j = arg;
+	_cleanup_json_ json_t *status = NULL;
+	static const char msg[] = "Pod was terminated in response to "
+				  "imminent node shutdown.";
+	struct timespec now;
+
+	runtime_stop_pod(j->rt, j->uid, j->grace, NULL);
+	now_ts(&now);
+	if (podstatus_rejected(j->pod, "Terminated", msg, &now, &status) == 0) {
+		/* the kubelet's node shutdown manager's words, unprefixed */
+		json_object_set_new(status, "message", json_string(msg));
+		write_status(j->a, j->pod, status);
+	}
+	runtime_remove_pod(j->rt, j->uid);
+	return NULL;
+}
+
+void agent_shutdown_pods(struct agent *a)
+{
+	long max_s = (long)(a->cfg.shutdown_grace_ms / 1000);
+	struct shutdown_job *jobs;
+	size_t i = 0, n = 0;
+	const char *key;
+	void *v;
+
+	pthread_mutex_lock(&a->lock);
+	jobs = calloc(namemap_len(&a->pods) + 1, sizeof(*jobs));
+	while (jobs && namemap_next(&a->pods, &i, &key, &v)) {
+		struct agent_pod *p = v;
+		struct shutdown_job *j = &jobs[n];
+		const json_t *g;
+
+		if (p->state != AGENT_POD_RUNNING || !p->node->rt ||
+		    informer_get(a->inf, key, &j->pod) < 0)
+			continue;
+		j->a = a;
+		j->rt = p->node->rt;
+		snprintf(j->uid, sizeof(j->uid), "%s", p->uid);
+		j->grace = max_s;
+		g = json_object_get(json_object_get(j->pod, "spec"),
+				    "terminationGracePeriodSeconds");
+		if (json_is_integer(g) && json_integer_value(g) < j->grace)
+			j->grace = (long)json_integer_value(g);
+		n++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (n)
+		agent_logf(a, "node shutdown: stopping %zu pod%s", n,
+			   n == 1 ? "" : "s");
+	/* in parallel: the shutdown grace period is for all of them */
+	for (i = 0; i < n; i++) {
+		jobs[i].threaded = pthread_create(&jobs[i].t, NULL,
+						  shutdown_one, &jobs[i]) == 0;
+		if (!jobs[i].threaded)
+			shutdown_one(&jobs[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].t, NULL);
+		json_decref(jobs[i].pod);
+	}
+	free(jobs);
 }

@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/flags.h"
 #include "api/quantity.h"
 #include "api/validate.h"
 #include "nodeagent/ipam.h"
 
-enum flag_type {
+enum cfg_type {
 	F_STRING,
 	F_BOOL,
 	F_UINT,
@@ -25,16 +26,16 @@ enum flag_type {
 	F_CIDR,
 };
 
-struct flag {
+struct cfg_flag {
 	const char *name; /* without the dashes */
-	enum flag_type type;
+	enum cfg_type type;
 	size_t offset;	   /* into struct nodeagent_config */
 	unsigned min, max; /* F_UINT bounds */
 };
 
 #define OFF(f) offsetof(struct nodeagent_config, f)
 
-static const struct flag flags[] = {
+static const struct cfg_flag flags[] = {
     {"cluster", F_STRING, OFF(cluster), 0, 0},
     {"name", F_STRING, OFF(name), 0, 0},
     {"name-prefix", F_STRING, OFF(name_prefix), 0, 0},
@@ -58,6 +59,17 @@ static const struct flag flags[] = {
     {"node-status-report-frequency", F_DURATION_MS, OFF(status_report_ms), 0,
      0},
     {"workers", F_UINT, OFF(workers), 1, NODEAGENT_WORKERS_MAX},
+    {"root-dir", F_STRING, OFF(root_dir), 0, 0},
+    {"log-dir", F_STRING, OFF(log_dir), 0, 0},
+    {"runc", F_STRING, OFF(runc), 0, 0},
+    {"cni-bin-dir", F_STRING, OFF(cni_bin_dir), 0, 0},
+    {"seccomp-dir", F_STRING, OFF(seccomp_dir), 0, 0},
+    {"allow-privileged", F_BOOL, OFF(allow_privileged), 0, 0},
+    {"allow-host-path", F_BOOL, OFF(allow_host_path), 0, 0},
+    {"address", F_ADDR, OFF(address), 0, 0},
+    {"port", F_UINT, OFF(port), 1, 65535},
+    {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
+    {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
@@ -75,6 +87,8 @@ const char *nodeagent_config_usage(void)
 	       "[flags]\n"
 	       "  kubefs-node --fake --count N [--name-prefix PREFIX] "
 	       "[flags]\n"
+	       "  kubefs-node [--name NAME] [--root-dir DIR] [flags]   (real "
+	       "containers)\n"
 	       "\n"
 	       "Flags:\n"
 	       "      --cluster string        mount point of the cluster "
@@ -120,101 +134,44 @@ const char *nodeagent_config_usage(void)
 	       "posted when nothing\n"
 	       "                              changed (default 5m0s)\n"
 	       "      --workers int           pod sync threads (default 16)\n"
+	       "\n"
+	       "Real nodes (without --fake; run as root):\n"
+	       "      --root-dir string       the node's state: images, pods "
+	       "(default\n"
+	       "                              /var/lib/kubefs/node)\n"
+	       "      --log-dir string        container logs (default "
+	       "ROOT-DIR/logs)\n"
+	       "      --runc string           the runc binary (default "
+	       "\"runc\")\n"
+	       "      --cni-bin-dir string    the CNI plugins (default "
+	       "/usr/lib/cni)\n"
+	       "      --seccomp-dir string    Localhost seccomp profiles\n"
+	       "      --allow-privileged      run privileged containers\n"
+	       "      --allow-host-path       mount hostPath volumes\n"
+	       "      --address string        where the log endpoint listens "
+	       "(default: the\n"
+	       "                              node's InternalIP)\n"
+	       "      --port int              its port (default 10250)\n"
+	       "      --pod-max-pids int      pids limit of each container "
+	       "(default 4096)\n"
+	       "      --shutdown-grace-period duration\n"
+	       "                              on SIGTERM, stop the pods "
+	       "(within this) and post\n"
+	       "                              them Failed; 0 keeps them "
+	       "running for the next\n"
+	       "                              start to adopt (default 0)\n"
+	       "  capacity defaults to the machine's: its CPUs, memory and "
+	       "the root dir's disk\n"
 	       "      --version               print the version and exit\n"
 	       "  -h, --help                  print this help and exit\n";
 }
 
 /* ---- Go durations ---- */
 
-struct unit {
-	const char *name;
-	uint64_t ns;
-};
-
-static const struct unit units[] = {
-    {"ns", 1},
-    {"us", 1000},
-    {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
-    {"\xce\xbcs", 1000}, /* U+03BC Greek mu */
-    {"ms", 1000000},
-    {"s", 1000000000ull},
-    {"m", 60000000000ull},
-    {"h", 3600000000000ull},
-};
-
-static int bad_duration(struct kf_error *err, const char *s)
-{
-	return kf_error_set(err, -EINVAL, "time: invalid duration \"%s\"", s);
-}
-
 int nodeagent_parse_duration(const char *s, struct kf_error *err,
 			     uint64_t *ret_ns)
 {
-	const char *p = s;
-	unsigned __int128 total = 0;
-	bool neg = false;
-
-	if (!s)
-		return bad_duration(err, "");
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	if (!strcmp(p, "0")) {
-		*ret_ns = 0;
-		return 0;
-	}
-	if (!*p)
-		return bad_duration(err, s);
-	while (*p) {
-		unsigned __int128 whole = 0, frac = 0, scale = 1;
-		const struct unit *u = NULL;
-		bool digits = false;
-		size_t ulen = 0;
-
-		while (*p >= '0' && *p <= '9') {
-			whole = whole * 10 + (unsigned)(*p++ - '0');
-			if (whole > UINT64_MAX)
-				return bad_duration(err, s);
-			digits = true;
-		}
-		if (*p == '.') {
-			p++;
-			while (*p >= '0' && *p <= '9') {
-				if (scale < (unsigned __int128)1e18) {
-					frac = frac * 10 + (unsigned)(*p - '0');
-					scale *= 10;
-				}
-				p++;
-				digits = true;
-			}
-		}
-		if (!digits)
-			return bad_duration(err, s);
-		while (p[ulen] && p[ulen] != '.' &&
-		       (p[ulen] < '0' || p[ulen] > '9'))
-			ulen++;
-		if (!ulen)
-			return kf_error_set(err, -EINVAL,
-					    "time: missing unit in duration "
-					    "\"%s\"",
-					    s);
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (strlen(units[i].name) == ulen &&
-			    !strncmp(p, units[i].name, ulen))
-				u = &units[i];
-		if (!u)
-			return kf_error_set(err, -EINVAL,
-					    "time: unknown unit \"%.*s\" in "
-					    "duration \"%s\"",
-					    (int)ulen, p, s);
-		p += ulen;
-		total += whole * u->ns + frac * u->ns / scale;
-		if (total > UINT64_MAX)
-			return bad_duration(err, s);
-	}
-	if (neg && total)
-		return kf_error_set(err, -ERANGE, "must not be negative");
-	*ret_ns = (uint64_t)total;
-	return 0;
+	return go_duration_parse(s, err, ret_ns);
 }
 
 /* ---- names ---- */
@@ -252,32 +209,29 @@ int nodeagent_node_name(const char *prefix, unsigned i, char *buf)
 
 /* ---- flags ---- */
 
-static int invalid(struct kf_error *err, const char *value, const char *flag,
-		   const char *why)
+/* Why a value is refused; flags_parse_argv() words the rest. */
+static int invalid(struct kf_error *err, const char *why)
 {
-	return kf_error_set(err, -EINVAL,
-			    "invalid argument \"%s\" for \"--%s\" flag: %s",
-			    value, flag, why);
+	return kf_error_set(err, -EINVAL, "%s", why);
 }
 
-static int set_quantity(const struct flag *f, const char *v, bool integer,
+static int set_quantity(const struct cfg_flag *f, const char *v, bool integer,
 			struct nodeagent_config *c, struct kf_error *err)
 {
 	struct quantity q;
 	char *dst = (char *)c + f->offset;
 
 	if (strlen(v) > QUANTITY_TEXT_MAX || quantity_parse(v, &q) < 0)
-		return invalid(err, v, f->name, QUANTITY_FORMAT_ERROR);
+		return invalid(err, QUANTITY_FORMAT_ERROR);
 	if (quantity_sign(&q) < 0)
-		return invalid(err, v, f->name,
-			       "must be greater than or equal to 0");
+		return invalid(err, "must be greater than or equal to 0");
 	if (integer && !quantity_is_integer(&q))
-		return invalid(err, v, f->name, "must be an integer");
+		return invalid(err, "must be an integer");
 	quantity_format(&q, dst);
 	return 0;
 }
 
-static int set_uint(const struct flag *f, const char *v,
+static int set_uint(const struct cfg_flag *f, const char *v,
 		    struct nodeagent_config *c, struct kf_error *err)
 {
 	unsigned long n;
@@ -290,18 +244,18 @@ static int set_uint(const struct flag *f, const char *v,
 		snprintf(why, sizeof(why),
 			 "strconv.ParseInt: parsing \"%.64s\": invalid syntax",
 			 v);
-		return invalid(err, v, f->name, why);
+		return invalid(err, why);
 	}
 	if (n < f->min || n > f->max) {
 		snprintf(why, sizeof(why), "must be between %u and %u", f->min,
 			 f->max);
-		return invalid(err, v, f->name, why);
+		return invalid(err, why);
 	}
 	*(unsigned *)((char *)c + f->offset) = (unsigned)n;
 	return 0;
 }
 
-static int set_flag(const struct flag *f, const char *v,
+static int set_flag(const struct cfg_flag *f, const char *v,
 		    struct nodeagent_config *c, struct kf_error *err)
 {
 	void *dst = (char *)c + f->offset;
@@ -315,15 +269,8 @@ static int set_flag(const struct flag *f, const char *v,
 	case F_STRING:
 		*(const char **)dst = v;
 		return 0;
-	case F_BOOL:
-		if (!v || !strcmp(v, "true") || !strcmp(v, "1"))
-			*(bool *)dst = true;
-		else if (!strcmp(v, "false") || !strcmp(v, "0"))
-			*(bool *)dst = false;
-		else
-			return invalid(err, v, f->name,
-				       "strconv.ParseBool: invalid syntax");
-		return 0;
+	case F_BOOL: /* flags_parse_argv() stores booleans itself */
+		return -EINVAL;
 	case F_UINT:
 		return set_uint(f, v, c, err);
 	case F_QUANTITY:
@@ -334,26 +281,24 @@ static int set_flag(const struct flag *f, const char *v,
 		kf_error_init(&e);
 		r = nodeagent_parse_duration(v, &e, &ns);
 		if (r < 0)
-			return invalid(err, v, f->name, e.msg);
+			return invalid(err, e.msg);
 		*(uint64_t *)dst = ns / 1000000 + (ns % 1000000 != 0);
 		return 0;
 	case F_ADDR:
 		if (ipam_parse_addr(v, &a) < 0)
-			return invalid(err, v, f->name,
-				       "must be a valid IPv4 address");
+			return invalid(err, "must be a valid IPv4 address");
 		*(const char **)dst = v;
 		return 0;
 	case F_CIDR:
 		if (ipam_parse_cidr(v, &cidr) < 0)
-			return invalid(err, v, f->name,
-				       "must be a valid IPv4 CIDR");
+			return invalid(err, "must be a valid IPv4 CIDR");
 		*(const char **)dst = v;
 		return 0;
 	}
 	return -EINVAL;
 }
 
-static const struct flag *find_flag(const char *name, size_t len)
+static const struct cfg_flag *find_flag(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NFLAGS; i++)
 		if (strlen(flags[i].name) == len &&
@@ -438,55 +383,73 @@ static int cross_check(const struct nodeagent_config *c, const bool *seen,
 	return 0;
 }
 
-int nodeagent_config_parse(int argc, char **argv, struct nodeagent_config *ret,
-			   struct kf_error *err)
+/* One flag of the table being parsed, for its flag_func. */
+struct cfg_arg {
+	const struct cfg_flag *f;
+	struct nodeagent_config *c;
+	bool seen;
+};
+
+static int cfg_set(void *ud, const char *name, const char *text,
+		   struct kf_error *err)
+{
+	struct cfg_arg *a = ud;
+
+	a->seen = true;
+	return set_flag(a->f, text, a->c, err);
+}
+
+int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
+			   struct nodeagent_config *ret)
 {
 	struct nodeagent_config c;
+	struct cfg_arg args[NFLAGS];
+	struct flag_func funcs[NFLAGS];
+	struct flag table[NFLAGS + 1];
 	bool seen[NFLAGS] = {false};
-	int r;
+	int r, nargs;
 
 	set_defaults(&c);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *name, *eq, *v = NULL;
-		const struct flag *f;
-		size_t len;
+	for (size_t i = 0; i < NFLAGS; i++) {
+		void *dst = (char *)&c + flags[i].offset;
 
-		if (!strcmp(a, "-h")) {
-			c.show_help = true;
-			continue;
-		}
-		if (strncmp(a, "--", 2) || !a[2])
-			return kf_error_set(err, -EINVAL,
-					    "unexpected argument \"%s\": "
-					    "kubefs-node takes only flags",
-					    a);
-		name = a + 2;
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
-		f = find_flag(name, len);
-		if (!f)
-			return kf_error_set(err, -EINVAL,
-					    "unknown flag: --%.*s", (int)len,
-					    name);
-		if (eq)
-			v = eq + 1;
-		else if (f->type != F_BOOL) {
-			if (i + 1 >= argc)
-				return kf_error_set(err, -EINVAL,
-						    "flag needs an argument: "
-						    "--%s",
-						    f->name);
-			v = argv[++i];
-		}
-		r = set_flag(f, v, &c, err);
-		if (r < 0)
-			return r;
-		seen[f - flags] = true;
+		args[i] = (struct cfg_arg){&flags[i], &c, false};
+		funcs[i] = (struct flag_func){cfg_set, &args[i], false};
+		table[i] = (struct flag){
+		    .name = flags[i].name,
+		    .type = flags[i].type == F_BOOL ? FLAG_BOOL : FLAG_FUNC,
+		    .value = flags[i].type == F_BOOL ? dst : (void *)&funcs[i],
+		};
 	}
+	table[NFLAGS] = (struct flag){0};
+	r = flags_parse_argv(table, argc, argv, err, &nargs);
+	if (r == FLAGS_HELP) {
+		c.show_help = true; /* -h */
+		*ret = c;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (nargs > 1)
+		return kf_error_set(err, -EINVAL,
+				    "unexpected argument \"%s\": kubefs-node "
+				    "takes only flags",
+				    argv[1]);
+	for (size_t i = 0; i < NFLAGS; i++)
+		seen[i] = args[i].seen;
 	if (!c.show_help && !c.show_version) {
 		r = cross_check(&c, seen, err);
 		if (r < 0)
 			return r;
+	}
+	if (!c.fake) {
+		/* a real node measures what was not given (main.c) */
+		if (!seen[find_flag("cpu", 3) - flags])
+			c.cpu[0] = '\0';
+		if (!seen[find_flag("memory", 6) - flags])
+			c.memory[0] = '\0';
+		if (!seen[find_flag("ephemeral-storage", 17) - flags])
+			c.ephemeral_storage[0] = '\0';
 	}
 	*ret = c;
 	return 0;

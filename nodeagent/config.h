@@ -1,9 +1,9 @@
 /*
  * config.h — kubefs-node's command line.
  *
- * Flags are written as the kubelet's are (pflag): "--flag value" or
- * "--flag=value"; booleans take no value ("--fake") or "=true|false".
- * Errors are worded as pflag words them:
+ * Flags are written as the kubelet's are (pflag, parsed by api/flags.h):
+ * "--flag value" or "--flag=value"; booleans take no value ("--fake") or
+ * "=true|false". Errors are worded as pflag words them:
  *
  *   unknown flag: --foo
  *   flag needs an argument: --cpu
@@ -63,16 +63,31 @@ struct nodeagent_config {
 	unsigned lease_duration_s; /* renewal every quarter of it */
 	uint64_t status_report_ms; /* node status refresh */
 	unsigned workers;	   /* pod sync threads */
+	/* real nodes */
+	const char *root_dir;	 /* NULL: NODEAGENT_DEFAULT_ROOT_DIR */
+	const char *log_dir;	 /* NULL: ROOT/logs */
+	const char *runc;	 /* NULL: "runc" */
+	const char *cni_bin_dir; /* NULL: /usr/lib/cni */
+	const char *seccomp_dir; /* Localhost profiles */
+	bool allow_privileged;
+	bool allow_host_path;
+	const char *address;	    /* the log endpoint; NULL: the InternalIP */
+	unsigned port;		    /* 0: NODESTATUS_KUBELET_PORT */
+	unsigned pod_max_pids;	    /* 0: the default */
+	uint64_t shutdown_grace_ms; /* stop the pods on exit; 0: keep them */
 };
 
 /*
  * Parse argv[1..argc-1] into *ret (defaults for what is not given), then
- * check the flags against each other. On error *ret is untouched and
+ * check the flags against each other. Without --fake, cpu, memory and
+ * ephemeral_storage not given are left "" for the caller to measure. On error *ret is untouched and
  * -EINVAL is returned with err holding the sentence to print. --version
- * and --help set their flag and skip the cross checks.
+ * and --help (or -h) set their flag and skip the cross checks. The
+ * pointers in argv may be reordered (flags_parse_argv() moves positional
+ * arguments to the front).
  */
-int nodeagent_config_parse(int argc, char **argv, struct nodeagent_config *ret,
-			   struct kf_error *err);
+int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
+			   struct nodeagent_config *ret);
 
 /* The --help text. Static string. */
 const char *nodeagent_config_usage(void);

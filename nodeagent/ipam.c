@@ -3,11 +3,12 @@
  */
 #include "nodeagent/ipam.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "api/netaddr.h"
 
 struct ipam_pool {
 	struct ipam_cidr cidr;
@@ -17,65 +18,29 @@ struct ipam_pool {
 	uint64_t *bits; /* one bit per address of the range */
 };
 
-static uint32_t mask_of(unsigned prefix)
-{
-	return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
-}
-
 int ipam_parse_addr(const char *s, uint32_t *ret)
 {
-	struct in_addr in;
-
-	if (!s || inet_pton(AF_INET, s, &in) != 1)
-		return -EINVAL;
-	*ret = ntohl(in.s_addr);
-	return 0;
+	return ipv4_parse(s, ret);
 }
 
 char *ipam_format_addr(uint32_t a, char buf[IPAM_ADDR_STRLEN])
 {
-	snprintf(buf, IPAM_ADDR_STRLEN, "%u.%u.%u.%u", a >> 24,
-		 (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-	return buf;
+	return ipv4_format(a, buf);
 }
 
 int ipam_parse_cidr(const char *s, struct ipam_cidr *ret)
 {
-	char ip[IPAM_ADDR_STRLEN];
-	const char *slash = s ? strchr(s, '/') : NULL;
-	const char *p;
-	unsigned prefix = 0;
-	uint32_t a;
+	struct cidr4 c;
 
-	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(ip))
+	if (cidr4_parse(s, &c) < 0)
 		return -EINVAL;
-	memcpy(ip, s, slash - s);
-	ip[slash - s] = '\0';
-	if (ipam_parse_addr(ip, &a) < 0)
-		return -EINVAL;
-	p = slash + 1;
-	/* 1 to 2 digits, no sign, no leading zero (Go's rule) */
-	if (!*p || strlen(p) > 2 || (p[0] == '0' && p[1]))
-		return -EINVAL;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		prefix = prefix * 10 + (unsigned)(*p - '0');
-	}
-	if (prefix > 32)
-		return -EINVAL;
-	ret->addr = a & mask_of(prefix);
-	ret->prefix = prefix;
+	*ret = (struct ipam_cidr){c.addr, c.prefix};
 	return 0;
 }
 
 char *ipam_format_cidr(const struct ipam_cidr *c, char buf[IPAM_CIDR_STRLEN])
 {
-	char a[IPAM_ADDR_STRLEN];
-
-	snprintf(buf, IPAM_CIDR_STRLEN, "%s/%u", ipam_format_addr(c->addr, a),
-		 c->prefix);
-	return buf;
+	return cidr4_format(&(struct cidr4){c->addr, c->prefix}, buf);
 }
 
 uint64_t ipam_cidr_size(const struct ipam_cidr *c)
@@ -85,7 +50,7 @@ uint64_t ipam_cidr_size(const struct ipam_cidr *c)
 
 bool ipam_cidr_contains(const struct ipam_cidr *c, uint32_t a)
 {
-	return (a & mask_of(c->prefix)) == c->addr;
+	return (a & cidr4_mask(c->prefix)) == c->addr;
 }
 
 uint64_t ipam_cidr_subnets(const struct ipam_cidr *c, unsigned prefix)
@@ -111,7 +76,7 @@ int ipam_cidr_subnet_index(const struct ipam_cidr *c,
 			   const struct ipam_cidr *sub, uint64_t *ret)
 {
 	if (sub->prefix < c->prefix || !ipam_cidr_contains(c, sub->addr) ||
-	    (sub->addr & ~mask_of(sub->prefix)))
+	    (sub->addr & ~cidr4_mask(sub->prefix)))
 		return -ENOENT;
 	*ret = (uint64_t)(sub->addr - c->addr) >> (32 - sub->prefix);
 	return 0;

@@ -19,8 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IPAM_ADDR_STRLEN 16 /* "255.255.255.255" and NUL */
-#define IPAM_CIDR_STRLEN 19 /* and "/32" */
+#include "api/netaddr.h"
+
+#define IPAM_ADDR_STRLEN IPV4_STRLEN
+#define IPAM_CIDR_STRLEN CIDR4_STRLEN
 #define IPAM_POOL_PREFIX_MIN 16
 #define IPAM_POOL_PREFIX_MAX 30
 
@@ -28,6 +30,9 @@ struct ipam_cidr {
 	uint32_t addr;	 /* network address */
 	unsigned prefix; /* 0..32 */
 };
+
+/* The four text functions are api/netaddr.h's, kept under their ipam_
+ * names for the agent's files until they switch. */
 
 /* Parse a dotted quad ("10.0.0.1"). -EINVAL otherwise. */
 int ipam_parse_addr(const char *s, uint32_t *ret);

@@ -6,6 +6,7 @@
  * Exit status: 0 after SIGTERM/SIGINT, 1 when the cluster cannot be
  * reached or the agent fails, 2 for a usage error.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,47 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api/error.h"
+#include "api/klog.h"
 #include "client/client.h"
 #include "api/version.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
+#include "nodeagent/host.h"
+#include "nodeagent/imagecmd.h"
+#include "nodeagent/shim.h"
 #include "nodeagent/nodestatus.h"
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* klog's header: I0102 15:04:05.000000 PID] message */
-static void vlog(void *ud, const char *fmt, va_list ap)
-{
-	struct timeval tv;
-	struct tm tm;
-
-	(void)ud;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "I%02d%02d %02d:%02d:%02d.%06ld %7d kubefs-node] ",
-		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		(long)tv.tv_usec, (int)getpid());
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(NULL, fmt, ap);
-	va_end(ap);
-}
 
 struct sigwaiter {
 	sigset_t set;
@@ -68,7 +43,7 @@ static void *wait_signal(void *arg)
 	if (sigwait(&w->set, &sig) == 0) {
 		if (sig == SIGUSR1)
 			return NULL; /* main is done: nothing to stop */
-		logf_("received %s, stopping", strsignal(sig));
+		klog_info("received %s, stopping", strsignal(sig));
 		agent_stop(w->agent);
 	}
 	return NULL;
@@ -86,9 +61,51 @@ static int host_name(char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * A real node: root, its capacity measured where the flags say nothing,
+ * no start delay. Prints why not and returns -1.
+ */
+static int real_node(struct nodeagent_config *cfg, struct host_capacity *cap)
+{
+	const char *root =
+	    cfg->root_dir ? cfg->root_dir : NODEAGENT_DEFAULT_ROOT_DIR;
+	char buf[4096];
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "kubefs-node: running containers needs root "
+				"(or run simulated nodes with --fake)\n");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", root);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+	r = host_capacity(root, cap);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-node: cannot use %s: %s\n", root,
+			strerror(-r));
+		return -1;
+	}
+	if (!cfg->cpu[0])
+		snprintf(cfg->cpu, sizeof(cfg->cpu), "%s", cap->cpu);
+	if (!cfg->memory[0])
+		snprintf(cfg->memory, sizeof(cfg->memory), "%s", cap->memory);
+	if (!cfg->ephemeral_storage[0])
+		snprintf(cfg->ephemeral_storage, sizeof(cfg->ephemeral_storage),
+			 "%s", cap->ephemeral_storage);
+	cfg->start_delay_ms = 0;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct nodeagent_config cfg;
+	struct host_capacity cap;
 	struct client *c = NULL;
 	struct agent *agent = NULL;
 	struct sigwaiter w;
@@ -97,8 +114,13 @@ int main(int argc, char **argv)
 	pthread_t sig_thread;
 	int r;
 
+	klog_init("kubefs-node");
+	if (argc > 1 && !strcmp(argv[1], "image"))
+		return imagecmd_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "shim"))
+		return shim_main(argc - 1, argv + 1);
 	kf_error_init(&err);
-	if (nodeagent_config_parse(argc, argv, &cfg, &err) < 0) {
+	if (nodeagent_config_parse(argc, argv, &err, &cfg) < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", err.msg);
 		fprintf(stderr, "Run 'kubefs-node --help' for usage.\n");
 		return 2;
@@ -112,11 +134,6 @@ int main(int argc, char **argv)
 		       NODESTATUS_KUBELET_VERSION);
 		return 0;
 	}
-	if (!cfg.fake) {
-		fprintf(stderr, "kubefs-node: the container runtime is not "
-				"built yet; run with --fake\n");
-		return 2;
-	}
 	if (!cfg.count && !cfg.name) {
 		if (host_name(host, sizeof(host)) < 0 ||
 		    nodeagent_check_name(host, &err) < 0) {
@@ -129,6 +146,7 @@ int main(int argc, char **argv)
 		cfg.name = host;
 	}
 
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
 	r = client_new(cfg.cluster, &c);
 	if (r < 0) {
 		fprintf(
@@ -136,7 +154,11 @@ int main(int argc, char **argv)
 		    cfg.cluster ? cfg.cluster : "$KUBEFS_MOUNT", strerror(-r));
 		return 1;
 	}
-	r = agent_new(c, &cfg, vlog, NULL, &agent);
+	if (!cfg.fake && real_node(&cfg, &cap) < 0) {
+		client_free(c);
+		return 1;
+	}
+	r = agent_new(c, &cfg, klog_vlog, NULL, &agent);
 	if (r < 0) {
 		fprintf(stderr, "kubefs-node: %s\n", strerror(-r));
 		client_free(c);
@@ -159,18 +181,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	logf_("kubefs-node %s (kubelet %s) starting: %u fake node%s on %s",
-	      KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
-	      cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
-	      client_mount(c));
+	if (cfg.fake)
+		klog_info(
+		    "kubefs-node %s (kubelet %s) starting: %u fake node%s "
+		    "on %s",
+		    KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION,
+		    cfg.count ? cfg.count : 1, cfg.count > 1 ? "s" : "",
+		    client_mount(c));
+	else
+		klog_info(
+		    "kubefs-node %s (kubelet %s) starting: node %s on %s "
+		    "(cpu %s, memory %s, ephemeral-storage %s, root %s)",
+		    KUBEFS_VERSION, NODESTATUS_KUBELET_VERSION, cfg.name,
+		    client_mount(c), cfg.cpu, cfg.memory, cfg.ephemeral_storage,
+		    cfg.root_dir ? cfg.root_dir : NODEAGENT_DEFAULT_ROOT_DIR);
 	r = agent_run(agent);
 	if (r < 0)
-		logf_("error: %s", strerror(-r));
+		klog_error("error: %s", strerror(-r));
 	/* wake the signal thread if no signal came */
 	pthread_kill(sig_thread, SIGUSR1);
 	pthread_join(sig_thread, NULL);
 	agent_free(agent);
 	client_free(c);
-	logf_("stopped");
+	klog_info("stopped");
 	return r < 0 ? 1 : 0;
 }

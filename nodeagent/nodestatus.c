@@ -89,13 +89,27 @@ static const char *kept_transition(const json_t *old_status, const char *type,
 	return NULL;
 }
 
-static json_t *condition_list(const json_t *old_status, const char *now)
+/* The same conditions under pressure, as the kubelet words them. */
+static const struct condition pressed[] = {
+    {"MemoryPressure", "True", "KubeletHasInsufficientMemory",
+     "kubelet has insufficient memory available"},
+    {"DiskPressure", "True", "KubeletHasDiskPressure",
+     "kubelet has disk pressure"},
+    {"PIDPressure", "True", "KubeletHasInsufficientPID",
+     "kubelet has insufficient PID available"},
+};
+
+static json_t *condition_list(const struct nodestatus_info *ni,
+			      const json_t *old_status, const char *now)
 {
+	const bool pressure[] = {ni->memory_pressure, ni->disk_pressure,
+				 ni->pid_pressure};
 	json_t *list = json_array();
 
 	for (size_t i = 0; list && i < sizeof(conditions) / sizeof(*conditions);
 	     i++) {
-		const struct condition *c = &conditions[i];
+		const struct condition *c =
+		    i < 3 && pressure[i] ? &pressed[i] : &conditions[i];
 		const char *since =
 		    kept_transition(old_status, c->type, c->status);
 
@@ -127,14 +141,15 @@ int nodestatus_status(const struct nodestatus_info *ni,
 	    "{s:o, s:o, s:o, s:[{s:s, s:s}, {s:s, s:s}], s:{s:{s:i}}, "
 	    "s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
 	    "capacity", resources(ni), "allocatable", resources(ni),
-	    "conditions", condition_list(old_status, ts), "addresses", "type",
-	    "InternalIP", "address", ni->internal_ip, "type", "Hostname",
-	    "address", ni->name, "daemonEndpoints", "kubeletEndpoint", "Port",
-	    NODESTATUS_KUBELET_PORT, "nodeInfo", "architecture",
-	    ni->arch ? ni->arch : "amd64", "bootID", str(ni->boot_id),
-	    "containerRuntimeVersion", str(ni->runtime_version),
-	    "kernelVersion", str(ni->kernel_version), "kubeProxyVersion",
-	    NODESTATUS_KUBELET_VERSION, "kubeletVersion",
+	    "conditions", condition_list(ni, old_status, ts), "addresses",
+	    "type", "InternalIP", "address", ni->internal_ip, "type",
+	    "Hostname", "address", ni->name, "daemonEndpoints",
+	    "kubeletEndpoint", "Port",
+	    ni->port ? (int)ni->port : NODESTATUS_KUBELET_PORT, "nodeInfo",
+	    "architecture", ni->arch ? ni->arch : "amd64", "bootID",
+	    str(ni->boot_id), "containerRuntimeVersion",
+	    str(ni->runtime_version), "kernelVersion", str(ni->kernel_version),
+	    "kubeProxyVersion", NODESTATUS_KUBELET_VERSION, "kubeletVersion",
 	    NODESTATUS_KUBELET_VERSION, "machineID", str(ni->machine_id),
 	    "operatingSystem", "linux", "osImage", str(ni->os_image),
 	    "systemUUID", str(ni->system_uuid));

@@ -52,6 +52,9 @@ struct nodestatus_info {
 	const char *system_uuid;     /* may be NULL: "" */
 	const char *boot_id;	     /* may be NULL: "" */
 	bool fake;		     /* adds type=kwok */
+	unsigned port; /* daemonEndpoints; 0: NODESTATUS_KUBELET_PORT */
+	/* measured on real nodes: the condition turns True */
+	bool memory_pressure, disk_pressure, pid_pressure;
 };
 
 /*

@@ -80,6 +80,21 @@ static bool is_sidecar(const json_t *spec_c)
 	return p && !strcmp(p, "Always");
 }
 
+/* lastState: the run before the current one. */
+static json_t *last_state(const struct runtime_container_status *rc)
+{
+	json_t *t = json_pack("{s:i, s:o, s:o}", "exitCode", rc->last_exit_code,
+			      "startedAt", time_string(&rc->last_started_at),
+			      "finishedAt", time_string(&rc->last_finished_at));
+
+	if (t && rc->last_reason)
+		json_object_set_new(t, "reason", json_string(rc->last_reason));
+	if (t && rc->last_container_id)
+		json_object_set_new(t, "containerID",
+				    json_string(rc->last_container_id));
+	return json_pack("{s:o}", "terminated", t);
+}
+
 /* One entry of containerStatuses / initContainerStatuses. */
 static json_t *container_json(const json_t *spec_c,
 			      const struct runtime_container_status *rc,
@@ -100,12 +115,19 @@ static json_t *container_json(const json_t *spec_c,
 		    "terminated");
 	} else if (!rc || rc->state == RUNTIME_CREATED ||
 		   rc->state == RUNTIME_UNKNOWN) {
-		state = json_pack("{s:{s:s}}", "waiting", "reason",
-				  "ContainerCreating");
+		state =
+		    json_pack("{s:{s:s}}", "waiting", "reason",
+			      rc && rc->waiting_reason ? rc->waiting_reason
+						       : "ContainerCreating");
+		if (state && rc && rc->waiting_reason && rc->message)
+			json_object_set_new(json_object_get(state, "waiting"),
+					    "message",
+					    json_string(rc->message));
 	} else if (rc->state == RUNTIME_RUNNING) {
 		state = json_pack("{s:{s:o}}", "running", "startedAt",
 				  time_string(&rc->started_at));
-		ready = started = true;
+		started = !rc->unstarted;
+		ready = started && !rc->unready;
 	} else {
 		state = json_pack(
 		    "{s:{s:s, s:i, s:o, s:o}}", "terminated", "containerID",
@@ -116,6 +138,10 @@ static json_t *container_json(const json_t *spec_c,
 			json_object_set_new(
 			    json_object_get(state, "terminated"), "reason",
 			    json_string(rc->reason));
+		if (state && rc->message)
+			json_object_set_new(
+			    json_object_get(state, "terminated"), "message",
+			    json_string(rc->message));
 		/* a completed init container counts as ready */
 		ready = init && rc->exit_code == 0;
 	}
@@ -132,6 +158,8 @@ static json_t *container_json(const json_t *spec_c,
 	    (rc->state == RUNTIME_RUNNING || rc->state == RUNTIME_EXITED))
 		json_object_set_new(c, "containerID",
 				    json_string(rc->container_id));
+	if (c && rc && rc->has_last && ran)
+		json_object_set_new(c, "lastState", last_state(rc));
 	return c;
 }
 
@@ -194,10 +222,15 @@ static void tally_regular(const json_t *specs,
 		} else if (rc && rc->state == RUNTIME_EXITED) {
 			t->exited++;
 			t->failed += rc->exit_code != 0;
+		} else if (rc && rc->has_last) {
+			/* waiting to restart: it ran, as the kubelet counts */
+			t->exited++;
+			t->failed += rc->last_exit_code != 0;
 		} else {
 			t->waiting++;
 		}
-		if (!rc || rc->state != RUNTIME_RUNNING)
+		if (!rc || rc->state != RUNTIME_RUNNING || rc->unready ||
+		    rc->unstarted)
 			names_add(&t->unready, name ? name : "");
 	}
 }

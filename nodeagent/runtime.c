@@ -18,13 +18,17 @@ int runtime_strdup(const char *s, char **dst)
 	return *dst ? 0 : -ENOMEM;
 }
 
-static void container_status_release(struct runtime_container_status *c)
+void runtime_container_status_release(struct runtime_container_status *c)
 {
 	free(c->name);
 	free(c->image);
 	free(c->image_id);
 	free(c->container_id);
 	free(c->reason);
+	free(c->message);
+	free(c->waiting_reason);
+	free(c->last_reason);
+	free(c->last_container_id);
 }
 
 void runtime_pod_status_free(struct runtime_pod_status *s)
@@ -32,9 +36,9 @@ void runtime_pod_status_free(struct runtime_pod_status *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->n_init; i++)
-		container_status_release(&s->init_containers[i]);
+		runtime_container_status_release(&s->init_containers[i]);
 	for (size_t i = 0; i < s->n_containers; i++)
-		container_status_release(&s->containers[i]);
+		runtime_container_status_release(&s->containers[i]);
 	free(s->init_containers);
 	free(s->containers);
 	free(s);
@@ -88,4 +92,61 @@ int runtime_pod_status(struct runtime *rt, const char *uid,
 size_t runtime_pod_count(struct runtime *rt)
 {
 	return rt ? rt->ops->pod_count(rt) : 0;
+}
+
+int runtime_sync_pod(struct runtime *rt, const json_t *pod,
+		     uint64_t *ret_next_ms)
+{
+	*ret_next_ms = 0;
+	if (!rt || !json_is_object(pod))
+		return -EINVAL;
+	return rt->ops->sync_pod ? rt->ops->sync_pod(rt, pod, ret_next_ms) : 0;
+}
+
+int runtime_list_pods(struct runtime *rt, json_t **ret)
+{
+	if (!rt)
+		return -EINVAL;
+	if (rt->ops->list_pods)
+		return rt->ops->list_pods(rt, ret);
+	*ret = json_array();
+	return *ret ? 0 : -ENOMEM;
+}
+
+int runtime_container_status_copy(const struct runtime_container_status *src,
+				  struct runtime_container_status *dst)
+{
+	*dst = *src;
+	dst->name = dst->image = dst->image_id = dst->container_id = NULL;
+	dst->reason = dst->message = dst->waiting_reason = NULL;
+	dst->last_reason = dst->last_container_id = NULL;
+	if (runtime_strdup(src->name, &dst->name) < 0 ||
+	    runtime_strdup(src->image, &dst->image) < 0 ||
+	    runtime_strdup(src->image_id, &dst->image_id) < 0 ||
+	    runtime_strdup(src->container_id, &dst->container_id) < 0 ||
+	    runtime_strdup(src->reason, &dst->reason) < 0 ||
+	    runtime_strdup(src->message, &dst->message) < 0 ||
+	    runtime_strdup(src->waiting_reason, &dst->waiting_reason) < 0 ||
+	    runtime_strdup(src->last_reason, &dst->last_reason) < 0 ||
+	    runtime_strdup(src->last_container_id, &dst->last_container_id) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int runtime_copy_containers(const struct runtime_container_status *src,
+			    size_t n, struct runtime_container_status **ret)
+{
+	struct runtime_container_status *c;
+
+	*ret = NULL;
+	if (!n)
+		return 0;
+	c = calloc(n, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*ret = c;
+	for (size_t i = 0; i < n; i++)
+		if (runtime_container_status_copy(&src[i], &c[i]) < 0)
+			return -ENOMEM;
+	return 0;
 }

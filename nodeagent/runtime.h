@@ -37,6 +37,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "api/error.h"
@@ -63,7 +64,19 @@ struct runtime_container_status {
 	struct timespec finished_at; /* EXITED */
 	int exit_code;		     /* EXITED */
 	char *reason;		     /* EXITED: "Completed", "Error"; or NULL */
+	char *message; /* with reason or waiting_reason; or NULL */
+	/* CREATED: why it waits ("CrashLoopBackOff", "ErrImagePull",
+	 * "CreateContainerConfigError"); NULL: ContainerCreating */
+	char *waiting_reason;
 	unsigned restart_count;
+	bool unready;	/* RUNNING but its readiness probe fails */
+	bool unstarted; /* RUNNING but its startup probe has not passed */
+	/* the previous run (lastState.terminated), when has_last */
+	bool has_last;
+	struct timespec last_started_at, last_finished_at;
+	int last_exit_code;
+	char *last_reason;
+	char *last_container_id;
 };
 
 struct runtime_pod_status {
@@ -92,6 +105,61 @@ struct runtime_fake_config {
  */
 int runtime_fake_new(const struct runtime_fake_config *cfg,
 		     struct runtime **ret);
+
+/* runc: real containers. */
+struct runtime_runc_config {
+	const char *root_dir; /* state: images/, pods/, runc/, cni/; required */
+	const char *log_dir;  /* container logs (NS_NAME_UID/C/N.log) */
+	const char *pod_cidr; /* the pods' subnet on the bridge; required */
+	const char *host_ip;  /* required */
+	const char *runc;     /* the runc binary; NULL: "runc" in PATH */
+	const char *cni_bin_dir; /* NULL: RUNTIME_CNI_BIN_DIR */
+	const char *self_exe;	 /* kubefs-node itself (the shim); required */
+	const char *seccomp_dir; /* Localhost seccomp profiles; may be NULL */
+	int64_t pids_limit;	 /* per container; 0: the default */
+	bool allow_host_path;
+	/* ConfigMaps and Secrets for volumes and env (volume.h) */
+	int (*get_object)(void *ud, const char *kind, const char *ns,
+			  const char *name, json_t **ret);
+	void *get_object_ud;
+	/* the objects of a kind in a namespace (Services, for their env) */
+	int (*list_objects)(void *ud, const char *kind, const char *ns,
+			    json_t **ret);
+	bool allow_privileged;
+	/* Events for the pod (may be NULL): warning or normal, the
+	 * kubelet's reason (Pulled, Created, Started, Killing, Failed,
+	 * BackOff), the message. Called from the calling thread. */
+	void (*event)(void *ud, const json_t *pod, bool warning,
+		      const char *reason, const char *message);
+	void *event_ud;
+};
+
+#define RUNTIME_CNI_BIN_DIR "/usr/lib/cni"
+
+/*
+ * A runc runtime for one node. Names it creates on the host (bridge,
+ * CNI network, cgroup parent) derive from root_dir, so two nodes with
+ * different root dirs never share one. It finds the pods it ran before
+ * in root_dir/pods (re-adoption). -EINVAL with err for a bad
+ * configuration, -errno when the root cannot be set up.
+ */
+int runtime_runc_new(const struct runtime_runc_config *cfg,
+		     struct kf_error *err, struct runtime **ret);
+
+/*
+ * Drive pod's containers (runc): start what is due (the next init
+ * container, the containers, restarts after their back-off), note what
+ * exited. *ret_next_ms: when to call again (0: never; the fake runtime
+ * needs no calls). -ENOENT for an unknown uid.
+ */
+int runtime_sync_pod(struct runtime *rt, const json_t *pod,
+		     uint64_t *ret_next_ms);
+
+/*
+ * The uids of the pods the runtime holds: a JSON array (owned by the
+ * caller). For the cleanup of pods deleted while the agent was down.
+ */
+int runtime_list_pods(struct runtime *rt, json_t **ret);
 
 /* Release the runtime and every pod it holds. NULL is a no-op. */
 void runtime_free(struct runtime *rt);

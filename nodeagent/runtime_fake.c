@@ -49,13 +49,8 @@ static void now_ts(struct timespec *ts)
 
 static void release_containers(struct runtime_container_status *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(c[i].name);
-		free(c[i].image);
-		free(c[i].image_id);
-		free(c[i].container_id);
-		free(c[i].reason);
-	}
+	for (size_t i = 0; i < n; i++)
+		runtime_container_status_release(&c[i]);
 	free(c);
 }
 
@@ -341,33 +336,6 @@ static int fake_remove_pod(struct runtime *rt, const char *uid)
 	return 0;
 }
 
-static int copy_containers(const struct runtime_container_status *src, size_t n,
-			   struct runtime_container_status **ret)
-{
-	struct runtime_container_status *c;
-
-	*ret = NULL;
-	if (!n)
-		return 0;
-	c = calloc(n, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	*ret = c;
-	for (size_t i = 0; i < n; i++) {
-		c[i] = src[i];
-		c[i].name = c[i].image = c[i].image_id = NULL;
-		c[i].container_id = c[i].reason = NULL;
-		if (runtime_strdup(src[i].name, &c[i].name) < 0 ||
-		    runtime_strdup(src[i].image, &c[i].image) < 0 ||
-		    runtime_strdup(src[i].image_id, &c[i].image_id) < 0 ||
-		    runtime_strdup(src[i].container_id, &c[i].container_id) <
-			0 ||
-		    runtime_strdup(src[i].reason, &c[i].reason) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static int fake_pod_status(struct runtime *rt, const char *uid,
 			   struct runtime_pod_status **ret)
 {
@@ -387,9 +355,11 @@ static int fake_pod_status(struct runtime *rt, const char *uid,
 		s->created = p->created;
 		s->n_init = p->n_init;
 		s->n_containers = p->n_ctrs;
-		r = copy_containers(p->init, p->n_init, &s->init_containers);
+		r = runtime_copy_containers(p->init, p->n_init,
+					    &s->init_containers);
 		if (r == 0)
-			r = copy_containers(p->ctrs, p->n_ctrs, &s->containers);
+			r = runtime_copy_containers(p->ctrs, p->n_ctrs,
+						    &s->containers);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {

@@ -19,6 +19,10 @@ struct runtime_ops {
 	int (*pod_status)(struct runtime *rt, const char *uid,
 			  struct runtime_pod_status **ret);
 	size_t (*pod_count)(struct runtime *rt);
+	/* optional */
+	int (*sync_pod)(struct runtime *rt, const json_t *pod,
+			uint64_t *ret_next_ms);
+	int (*list_pods)(struct runtime *rt, json_t **ret);
 	void (*free)(struct runtime *rt);
 };
 
@@ -27,6 +31,19 @@ struct runtime {
 	char version[64]; /* "NAME://VERSION" */
 	void *impl;	  /* the backend's state */
 };
+
+/* Free what c holds (not c itself). */
+void runtime_container_status_release(struct runtime_container_status *c);
+
+/* Deep copy of src into dst; on -ENOMEM dst holds what was copied
+ * (release it). */
+int runtime_container_status_copy(const struct runtime_container_status *src,
+				  struct runtime_container_status *dst);
+
+/* *ret: a new array of n deep copies of src (NULL for n 0). On -ENOMEM
+ * *ret holds what was copied: release n entries and free it. */
+int runtime_copy_containers(const struct runtime_container_status *src,
+			    size_t n, struct runtime_container_status **ret);
 
 /* Duplicate s into *dst (NULL stays NULL). -ENOMEM. */
 int runtime_strdup(const char *s, char **dst);

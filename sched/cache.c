@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "sched/cache.h"
-#include "sched/strmap.h"
+#include "api/strmap.h"
 
 struct pod_state {
 	struct sched_pod *pod; /* one reference */

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "api/toleration.h"
 #include "sched/match.h"
 #include "sched/plugins_i.h"
 
@@ -13,9 +14,9 @@ void sched_filter_node_unschedulable(const struct sched_cycle *c,
 {
 	/* a pod tolerating the unschedulable taint may still go there */
 	if (!n->unschedulable ||
-	    sched_tolerations_tolerate_kv(c->pod->tolerations,
-					  "node.kubernetes.io/unschedulable",
-					  "", "NoSchedule"))
+	    tolerations_tolerate_kv(c->pod->tolerations,
+				    "node.kubernetes.io/unschedulable", "",
+				    "NoSchedule"))
 		return;
 	sched_status_add(st, SCHED_UNRESOLVABLE, REASON_UNSCHEDULABLE);
 }
@@ -37,17 +38,17 @@ void sched_filter_taint_toleration(const struct sched_cycle *c,
 	size_t i;
 
 	json_array_foreach (n->taints, i, taint) {
-		const char *effect = sched_taint_field(taint, "effect");
+		const char *effect = taint_field(taint, "effect");
 
 		if (strcmp(effect, "NoSchedule") != 0 &&
 		    strcmp(effect, "NoExecute") != 0)
 			continue;
-		if (sched_tolerations_tolerate(c->pod->tolerations, taint))
+		if (tolerations_tolerate(c->pod->tolerations, taint))
 			continue;
 		sched_status_add(st, SCHED_UNRESOLVABLE,
 				 "node(s) had untolerated taint {%s: %s}",
-				 sched_taint_field(taint, "key"),
-				 sched_taint_field(taint, "value"));
+				 taint_field(taint, "key"),
+				 taint_field(taint, "value"));
 		return;
 	}
 }

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #include "api/error.h"
-#include "sched/strmap.h"
+#include "api/strmap.h"
 
 #define SCHED_MAX_NODE_SCORE 100
 #define SCHED_DEFAULT_SCHEDULER "default-scheduler"
@@ -63,8 +63,6 @@ struct sched_host_port {
 	int32_t port;	      /* 1..65535 */
 };
 
-/* Distinct resource names one pod may request (hostile-input bound). */
-#define SCHED_MAX_POD_RESOURCES 32
 /* Resources other than cpu, memory and pods one node may offer. */
 #define SCHED_MAX_NODE_SCALARS 64
 

@@ -7,20 +7,19 @@
  *
  * Watches pods and nodes through the mounted tree and binds pending pods
  * by writing node names to core/v1/pods/NS/NAME@binding. SIGTERM or
- * SIGINT stops it cleanly (with --leader-elect, the Lease is released).
+ * SIGINT stops it cleanly (with --leader-elect, the Lease is released);
+ * start-up, signals and leader election are client/daemon.h's.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "client/client.h"
-#include "client/leader.h"
+#include "client/daemon.h"
+#include "api/flags.h"
+#include "api/klog.h"
 #include "api/version.h"
 #include "sched/scheduler.h"
 
@@ -34,42 +33,6 @@ struct opts {
 	bool leader_elect;
 	struct scheduler_config cfg;
 };
-
-struct app {
-	struct scheduler *sched;
-	struct leader *leader;
-	pthread_mutex_t lock;
-	bool stop;
-};
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void vlog(void *ud, const char *fmt, va_list ap)
-{
-	struct timespec ts;
-	struct tm tm;
-	char when[40];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s.%06ldZ kubefs-sched: ", when, ts.tv_nsec / 1000);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(NULL, fmt, ap);
-	va_end(ap);
-}
 
 static void usage(FILE *f)
 {
@@ -87,118 +50,96 @@ static void usage(FILE *f)
 		"  NodeAffinity, TaintToleration, SelectorSpread\n");
 }
 
-static int parse_long(const char *flag, const char *v, long lo, long hi,
-		      long *ret)
+/* --percentage-of-nodes-to-score, --binders, --weight-PLUGIN: integers
+ * in a range (and a score plugin's name). */
+struct int_flag {
+	struct opts *o;
+	long lo, hi;
+	unsigned *dst; /* NULL: a --weight-PLUGIN */
+};
+
+static int set_int(void *ud, const char *name, const char *text,
+		   struct kf_error *err)
 {
+	struct int_flag *f = ud;
 	char *end;
 	long n;
 
 	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi) {
-		fprintf(stderr,
-			"kubefs-sched: invalid argument \"%s\" for \"%s\" "
-			"flag: must be an integer in %ld..%ld\n",
-			v, flag, lo, hi);
-		return -EINVAL;
+	n = strtol(text, &end, 10);
+	if (errno || end == text || *end || n < f->lo || n > f->hi)
+		return kf_error_set(err, -EINVAL,
+				    "must be an integer in %ld..%ld", f->lo,
+				    f->hi);
+	if (f->dst) {
+		*f->dst = (unsigned)n;
+		return 0;
 	}
-	*ret = n;
+	if (sched_profile_set_weight(&f->o->cfg.profile, name + 7, n) < 0)
+		return kf_error_set(err, -EINVAL, "%s is not a score plugin",
+				    name + 7);
 	return 0;
-}
-
-/* --flag VALUE or --flag=VALUE: the value, or NULL if this is not flag. */
-static const char *flag_value(const char *flag, int argc, char **argv, int *i)
-{
-	size_t n = strlen(flag);
-
-	if (strncmp(argv[*i], flag, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "kubefs-sched: flag needs an argument: %s\n",
-			flag);
-		exit(2);
-	}
-	return argv[++*i];
 }
 
 /* 0, 1 for --version/--help (exit 0), -EINVAL for a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	const char *v;
-	long n;
+	struct int_flag pct = {o, 0, 100,
+			       &o->cfg.profile.percentage_of_nodes_to_score};
+	struct int_flag binders = {o, 1, SCHEDULER_BINDERS_MAX,
+				   &o->cfg.binders};
+	struct int_flag weight = {o, 0, 100, NULL};
+	struct flag_func pct_fn = {set_int, &pct, false};
+	struct flag_func binders_fn = {set_int, &binders, false};
+	struct flag_func weight_fn = {set_int, &weight, false};
+	const char *name = NULL;
+	bool version = false;
+	const struct flag flags[] = {
+	    {"cluster", 0, FLAG_STRING, &o->mount, "", ""},
+	    {"leader-elect", 0, FLAG_BOOL, &o->leader_elect, "false", ""},
+	    {"scheduler-name", 0, FLAG_STRING, &name, "", ""},
+	    {"leader-elect-resource-namespace", 0, FLAG_STRING, &o->lease_ns,
+	     "", ""},
+	    {"leader-elect-resource-name", 0, FLAG_STRING, &o->lease_name, "",
+	     ""},
+	    {"percentage-of-nodes-to-score", 0, FLAG_FUNC, &pct_fn, "", ""},
+	    {"binders", 0, FLAG_FUNC, &binders_fn, "", ""},
+	    {"weight-*", 0, FLAG_FUNC, &weight_fn, "", ""},
+	    {"version", 0, FLAG_BOOL, &version, "false", ""},
+	    {NULL},
+	};
+	struct kf_error err;
+	int r, nargs;
 
 	sched_profile_init(&o->cfg.profile);
 	o->lease_ns = LEASE_NAMESPACE;
 	o->lease_name = LEASE_NAME;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--version") == 0) {
-			printf("kubefs-sched " KUBEFS_VERSION "\n");
-			return 1;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 1;
-		} else if (strcmp(a, "--leader-elect") == 0 ||
-			   strcmp(a, "--leader-elect=true") == 0) {
-			o->leader_elect = true;
-		} else if (strcmp(a, "--leader-elect=false") == 0) {
-			o->leader_elect = false;
-		} else if ((v = flag_value("--cluster", argc, argv, &i))) {
-			o->mount = v;
-		} else if ((v = flag_value("--scheduler-name", argc, argv,
-					   &i))) {
-			if (!*v) {
-				fprintf(stderr, "kubefs-sched: "
-						"--scheduler-name must not be "
-						"empty\n");
-				return -EINVAL;
-			}
-			o->cfg.profile.scheduler_name = v;
-		} else if ((v = flag_value("--leader-elect-resource-namespace",
-					   argc, argv, &i))) {
-			o->lease_ns = v;
-		} else if ((v = flag_value("--leader-elect-resource-name", argc,
-					   argv, &i))) {
-			o->lease_name = v;
-		} else if ((v = flag_value("--percentage-of-nodes-to-score",
-					   argc, argv, &i))) {
-			if (parse_long("--percentage-of-nodes-to-score", v, 0,
-				       100, &n) < 0)
-				return -EINVAL;
-			o->cfg.profile.percentage_of_nodes_to_score =
-			    (unsigned)n;
-		} else if ((v = flag_value("--binders", argc, argv, &i))) {
-			if (parse_long("--binders", v, 1, SCHEDULER_BINDERS_MAX,
-				       &n) < 0)
-				return -EINVAL;
-			o->cfg.binders = (unsigned)n;
-		} else if (strncmp(a, "--weight-", 9) == 0 && strchr(a, '=')) {
-			char name[64];
-			const char *eq = strchr(a, '=');
-			int r;
-
-			snprintf(name, sizeof(name), "%.*s", (int)(eq - a - 9),
-				 a + 9);
-			if (parse_long("--weight-", eq + 1, 0, 100, &n) < 0)
-				return -EINVAL;
-			r = sched_profile_set_weight(&o->cfg.profile, name, n);
-			if (r < 0) {
-				fprintf(stderr,
-					"kubefs-sched: %s: %s is not a score "
-					"plugin\n",
-					a, name);
-				return -EINVAL;
-			}
-		} else {
-			fprintf(stderr, "kubefs-sched: unknown flag: %s\n", a);
-			return -EINVAL;
-		}
+	kf_error_init(&err);
+	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
+	if (r == FLAGS_HELP) {
+		usage(stdout);
+		return 1;
 	}
+	if (r == 0 && nargs > 1)
+		r = kf_error_set(&err, -EINVAL,
+				 "unexpected argument \"%s\": kubefs-sched "
+				 "takes only flags",
+				 argv[1]);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-sched: %s\n", err.msg);
+		return -EINVAL;
+	}
+	if (version) {
+		printf("kubefs-sched " KUBEFS_VERSION "\n");
+		return 1;
+	}
+	if (name && !*name) {
+		fprintf(stderr, "kubefs-sched: --scheduler-name must not be "
+				"empty\n");
+		return -EINVAL;
+	}
+	if (name)
+		o->cfg.profile.scheduler_name = name;
 	if (!o->mount)
 		o->mount = getenv("KUBEFS_MOUNT");
 	if (!o->mount || !*o->mount) {
@@ -208,202 +149,80 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static void request_stop(struct app *a)
+static int sched_run(void *ud)
 {
-	pthread_mutex_lock(&a->lock);
-	a->stop = true;
-	if (a->sched)
-		scheduler_stop(a->sched);
-	if (a->leader)
-		leader_stop(a->leader);
-	pthread_mutex_unlock(&a->lock);
+	return scheduler_run(ud);
 }
 
-static bool stop_requested(struct app *a)
+static void sched_stop(void *ud)
 {
-	bool stop;
-
-	pthread_mutex_lock(&a->lock);
-	stop = a->stop;
-	pthread_mutex_unlock(&a->lock);
-	return stop;
+	scheduler_stop(ud);
 }
 
-static void *signal_thread(void *arg)
+static int sched_wait(void *ud, int ms)
 {
-	struct app *a = arg;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigwait(&set, &sig) == 0) {
-		say("received %s, stopping",
-		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		request_stop(a);
-	}
-	return NULL;
-}
-
-static void started_leading(void *ud)
-{
-	struct app *a = ud;
-	int r;
-
-	say("became the leader, scheduling");
-	r = scheduler_run(a->sched);
-	if (r < 0)
-		say("scheduling loop failed: %s", strerror(-r));
-}
-
-static void stopped_leading(void *ud)
-{
-	struct app *a = ud;
-
-	scheduler_stop(a->sched);
-}
-
-static void new_leader(void *ud, const char *identity)
-{
-	say("new leader elected: %s", identity);
-}
-
-/* The Lease lives in kube-system; make sure that namespace exists. */
-static void ensure_namespace(struct client *c, const char *ns)
-{
-	const struct kind_info *k = kinds_by_path("core", "v1", "namespaces");
-	json_t *obj, *cur = NULL;
-	struct kf_error err;
-	int r;
-
-	kf_error_init(&err);
-	if (!k || client_get(c, k, NULL, ns, NULL, &cur) == 0) {
-		json_decref(cur);
-		return;
-	}
-	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-			"Namespace", "metadata", "name", ns);
-	r = obj ? client_create(c, k, NULL, obj, &err, NULL) : -ENOMEM;
-	if (r < 0 && r != -EEXIST)
-		say("cannot create namespace %s: %s", ns,
-		    err.code ? err.msg : strerror(-r));
-	json_decref(obj);
-}
-
-static int run_elected(struct app *a, struct client *c, const struct opts *o)
-{
-	struct leader_config lc = {0};
-	struct kf_error err;
-	char identity[300], host[256] = "";
-	int r;
-
-	ensure_namespace(c, o->lease_ns);
-	gethostname(host, sizeof(host) - 1);
-	snprintf(identity, sizeof(identity), "%s_%ld", *host ? host : "host",
-		 (long)getpid());
-	lc.ns = o->lease_ns;
-	lc.name = o->lease_name;
-	lc.identity = identity;
-	lc.started_leading = started_leading;
-	lc.stopped_leading = stopped_leading;
-	lc.new_leader = new_leader;
-	lc.ud = a;
-	kf_error_init(&err);
-	pthread_mutex_lock(&a->lock);
-	r = a->stop ? -ECANCELED : leader_new(c, &lc, &err, &a->leader);
-	pthread_mutex_unlock(&a->lock);
-	if (r == -ECANCELED)
-		return 0;
-	if (r < 0) {
-		say("leader election: %s", err.code ? err.msg : strerror(-r));
-		return r;
-	}
-	say("attempting to acquire leader lease %s/%s as %s", o->lease_ns,
-	    o->lease_name, identity);
-	r = leader_run(a->leader);
-	if (r == -ENOLCK)
-		say("leaderelection lost");
-	pthread_mutex_lock(&a->lock);
-	leader_free(a->leader);
-	a->leader = NULL;
-	pthread_mutex_unlock(&a->lock);
-	return r;
+	return scheduler_wait_synced(ud, ms);
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
-	struct app a = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct kdaemon d;
+	struct kdaemon_work work = {sched_run, sched_stop, NULL};
+	struct kdaemon_lease lease;
+	struct scheduler *sched = NULL;
 	struct client *c = NULL;
-	pthread_t sig_tid;
-	sigset_t set;
 	int r;
 
+	klog_init("kubefs-sched");
 	r = parse_args(argc, argv, &o);
 	if (r != 0) {
 		if (r < 0)
 			usage(stderr);
 		return r > 0 ? 0 : 2;
 	}
-	o.cfg.log = vlog;
-
-	/* every thread inherits the mask; one thread takes the signals */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	r = -pthread_create(&sig_tid, NULL, signal_thread, &a);
+	o.cfg.log = klog_vlog;
+	kdaemon_init(&d, klog_vlog, NULL);
+	r = kdaemon_handle_signals(&d);
 	if (r < 0) {
-		say("cannot start: %s", strerror(-r));
+		klog_info("cannot start: %s", strerror(-r));
 		return 1;
 	}
-	pthread_detach(sig_tid);
 
 	r = client_new(o.mount, &c);
 	if (r < 0) {
-		say("cannot use the cluster at %s: %s", o.mount, strerror(-r));
+		klog_info("cannot use the cluster at %s: %s", o.mount,
+			  strerror(-r));
 		return 1;
 	}
-	pthread_mutex_lock(&a.lock);
-	r = scheduler_new(c, &o.cfg, &a.sched);
-	if (r == 0 && a.stop)
-		scheduler_stop(a.sched);
-	pthread_mutex_unlock(&a.lock);
+	r = scheduler_new(c, &o.cfg, &sched);
 	if (r < 0) {
-		say("cannot start the scheduler: %s", strerror(-r));
+		klog_info("cannot start the scheduler: %s", strerror(-r));
 		client_free(c);
 		return 1;
 	}
-	say("starting: cluster %s, scheduler name %s", o.mount,
-	    o.cfg.profile.scheduler_name);
-	r = scheduler_start_informers(a.sched);
-	while (r == 0 && !stop_requested(&a)) {
-		r = scheduler_wait_synced(a.sched, 1000);
-		if (r == 0)
-			break;
-		if (r == -ETIMEDOUT)
-			r = 0;
-	}
+	work.ud = sched;
+	kdaemon_set_work(&d, &work);
+	klog_info("starting: cluster %s, scheduler name %s", o.mount,
+		  o.cfg.profile.scheduler_name);
+	r = scheduler_start_informers(sched);
+	if (r == 0)
+		r = kdaemon_wait_synced(&d, sched_wait, sched);
 	if (r < 0) {
-		say("cannot watch pods and nodes: %s", strerror(-r));
-	} else if (!stop_requested(&a)) {
-		say("caches synced");
-		if (o.leader_elect)
-			r = run_elected(&a, c, &o);
-		else
-			r = scheduler_run(a.sched);
+		klog_info("cannot watch pods and nodes: %s", strerror(-r));
+	} else if (!kdaemon_stopping(&d)) {
+		klog_info("caches synced");
+		lease.ns = o.lease_ns;
+		lease.name = o.lease_name;
+		r = kdaemon_run(&d, c, o.leader_elect ? &lease : NULL);
 	}
-	pthread_mutex_lock(&a.lock);
-	scheduler_free(a.sched);
-	a.sched = NULL;
-	pthread_mutex_unlock(&a.lock);
+	kdaemon_set_work(&d, NULL);
+	scheduler_free(sched);
 	client_free(c);
 	if (r < 0 && r != -ECANCELED) {
-		say("exiting: %s", strerror(-r));
+		klog_info("exiting: %s", strerror(-r));
 		return 1;
 	}
-	say("stopped");
+	klog_info("stopped");
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * match.h — selector, node-selector and toleration matching, as
- * Kubernetes' labels.Selector, nodeaffinity and v1helper do it.
+ * match.h — selector and node-selector matching, as Kubernetes'
+ * labels.Selector and nodeaffinity do it (tolerations: api/toleration.h).
  *
  * Every function takes borrowed json_t values and is defensive: a value
  * of the wrong type (which validation should have rejected) never
@@ -37,24 +37,5 @@ bool sched_node_terms_match(const json_t *terms, const json_t *labels,
 
 /* nodeSelector: every key=value pair is a node label. NULL matches. */
 bool sched_node_selector_matches(const json_t *selector, const json_t *labels);
-
-/*
- * v1.Toleration.ToleratesTaint: the toleration's effect is empty or the
- * taint's, its key empty or the taint's, and operator Exists, or Equal
- * (or empty) with the same value.
- */
-bool sched_toleration_tolerates(const json_t *toleration, const json_t *taint);
-
-/* Any toleration in the array tolerates taint. */
-bool sched_tolerations_tolerate(const json_t *tolerations, const json_t *taint);
-
-/* The same for a taint given by its fields ("" when unset). */
-bool sched_toleration_tolerates_kv(const json_t *toleration, const char *key,
-				   const char *value, const char *effect);
-bool sched_tolerations_tolerate_kv(const json_t *tolerations, const char *key,
-				   const char *value, const char *effect);
-
-/* A taint's field as a string, "" when absent. Borrowed. */
-const char *sched_taint_field(const json_t *taint, const char *field);
 
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "sched/framework.h"
-#include "sched/resource.h"
+#include "api/podres.h"
 
 static void recount(struct sched_node *n);
 
@@ -55,7 +55,7 @@ static int parse_allocatable(const json_t *alloc, const json_t *cap,
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s[%s]", where, name);
-	return sched_resource_parse(v, milli, path, err, ret);
+	return resource_quantity_parse(v, milli, path, err, ret);
 }
 
 static int check_type(const json_t *v, json_type type, const char *path,
@@ -123,8 +123,8 @@ static int parse_scalars(const json_t *alloc, const json_t *cap,
 			snprintf(path, sizeof(path), "%s[%.253s]",
 				 m ? "status.capacity" : "status.allocatable",
 				 name);
-			r = sched_resource_parse(v, false, path, err,
-						 &out[n].value);
+			r = resource_quantity_parse(v, false, path, err,
+						    &out[n].value);
 			if (r < 0) {
 				free(out);
 				return r;
@@ -234,14 +234,13 @@ void sched_node_clear(struct sched_node *n)
 static void account(struct sched_node *n, const struct sched_pod *p)
 {
 	n->requested.milli_cpu =
-	    sched_resource_add(n->requested.milli_cpu, p->req.milli_cpu);
-	n->requested.memory =
-	    sched_resource_add(n->requested.memory, p->req.memory);
+	    resource_add(n->requested.milli_cpu, p->req.milli_cpu);
+	n->requested.memory = resource_add(n->requested.memory, p->req.memory);
 	n->requested.pods++;
-	n->nonzero_requested.milli_cpu = sched_resource_add(
+	n->nonzero_requested.milli_cpu = resource_add(
 	    n->nonzero_requested.milli_cpu, p->nonzero_req.milli_cpu);
-	n->nonzero_requested.memory = sched_resource_add(
-	    n->nonzero_requested.memory, p->nonzero_req.memory);
+	n->nonzero_requested.memory =
+	    resource_add(n->nonzero_requested.memory, p->nonzero_req.memory);
 	n->nonzero_requested.pods++;
 	n->n_with_host_ports += p->n_host_ports > 0;
 	n->n_with_anti_affinity += p->n_anti_affinity > 0;
@@ -249,8 +248,8 @@ static void account(struct sched_node *n, const struct sched_pod *p)
 		for (size_t j = 0; j < n->n_scalars; j++)
 			if (strcmp(p->scalars[i].name, n->scalars[j].name) == 0)
 				n->requested_scalars[j] =
-				    sched_resource_add(n->requested_scalars[j],
-						       p->scalars[i].value);
+				    resource_add(n->requested_scalars[j],
+						 p->scalars[i].value);
 }
 
 /* Recompute every sum from the pods (sums may have saturated, and the

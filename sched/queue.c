@@ -5,7 +5,7 @@
 
 #include "api/cleanup.h"
 #include "sched/queue.h"
-#include "sched/strmap.h"
+#include "api/strmap.h"
 
 struct heap {
 	struct sched_queued_pod **items;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "api/kinds.h"
 #include "client/events.h"
 #include "client/informer.h"
@@ -61,10 +62,7 @@ struct scheduler {
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)mono_ms();
 }
 
 static void logf_(struct scheduler *s, const char *fmt, ...)
@@ -347,9 +345,7 @@ static int write_condition(struct scheduler *s, const json_t *seen,
 	_cleanup_free_ char *path = NULL, *rel = NULL, *text = NULL;
 	_cleanup_close_ int fd = -1;
 	const json_t *old, *c;
-	char key[512], now[32];
-	struct tm tm;
-	time_t t;
+	char key[512], now[RFC3339_MAX];
 	size_t i, len;
 	int r;
 
@@ -364,9 +360,7 @@ static int write_condition(struct scheduler *s, const json_t *seen,
 	conds = json_array();
 	if (!conds)
 		return -ENOMEM;
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_format_sec(time(NULL), now);
 	json_array_foreach (old, i, c) {
 		const char *type =
 		    json_string_value(json_object_get(c, "type"));

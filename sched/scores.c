@@ -7,9 +7,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "api/toleration.h"
 #include "sched/match.h"
 #include "sched/plugins_i.h"
-#include "sched/resource.h"
+#include "api/podres.h"
 
 void sched_default_normalize(int64_t max, bool reverse, int64_t *scores,
 			     size_t n)
@@ -52,16 +53,15 @@ int64_t sched_score_least_allocated(const struct sched_cycle *c,
 	/* cpu and memory, weight 1 each; resources the node lacks are
 	 * left out */
 	if (n->allocatable.milli_cpu > 0) {
-		score += least_requested(
-		    sched_resource_add(n->nonzero_requested.milli_cpu,
-				       want->milli_cpu),
-		    n->allocatable.milli_cpu);
+		score +=
+		    least_requested(resource_add(n->nonzero_requested.milli_cpu,
+						 want->milli_cpu),
+				    n->allocatable.milli_cpu);
 		weights++;
 	}
 	if (n->allocatable.memory > 0) {
 		score += least_requested(
-		    sched_resource_add(n->nonzero_requested.memory,
-				       want->memory),
+		    resource_add(n->nonzero_requested.memory, want->memory),
 		    n->allocatable.memory);
 		weights++;
 	}
@@ -81,14 +81,13 @@ int64_t sched_score_balanced_allocation(const struct sched_cycle *c,
 	size_t k = 0;
 
 	if (n->allocatable.milli_cpu > 0) {
-		f[k] = (double)sched_resource_add(n->requested.milli_cpu,
-						  want->milli_cpu) /
+		f[k] = (double)resource_add(n->requested.milli_cpu,
+					    want->milli_cpu) /
 		       (double)n->allocatable.milli_cpu;
 		k++;
 	}
 	if (n->allocatable.memory > 0) {
-		f[k] = (double)sched_resource_add(n->requested.memory,
-						  want->memory) /
+		f[k] = (double)resource_add(n->requested.memory, want->memory) /
 		       (double)n->allocatable.memory;
 		k++;
 	}
@@ -140,14 +139,14 @@ int64_t sched_score_taint_toleration(const struct sched_cycle *c,
 	json_array_foreach (n->taints, i, taint) {
 		bool tolerated = false;
 
-		if (strcmp(sched_taint_field(taint, "effect"),
-			   "PreferNoSchedule") != 0)
+		if (strcmp(taint_field(taint, "effect"), "PreferNoSchedule") !=
+		    0)
 			continue;
 		json_array_foreach (c->pod->tolerations, j, t) {
-			const char *e = sched_taint_field(t, "effect");
+			const char *e = taint_field(t, "effect");
 
 			if ((!*e || strcmp(e, "PreferNoSchedule") == 0) &&
-			    sched_toleration_tolerates(t, taint)) {
+			    toleration_tolerates(t, taint)) {
 				tolerated = true;
 				break;
 			}

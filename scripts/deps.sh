@@ -1,26 +1,35 @@
 #!/bin/sh
 # Install every Debian package kubefs needs to build, test and run.
-# Idempotent and quick when everything is present: apt runs only if a
-# package is missing, and `apt-get update` at most once.
+# Idempotent and quick when everything is present (one dpkg-query, no
+# output): apt runs only if a package is missing, `apt-get update` at
+# most once, and one line says what is installed.
 set -eu
 
 PKGS="
 build-essential pkg-config clang clang-format
+libclang-rt-dev
+attr
 libfuse3-dev fuse3
 liblmdb-dev lmdb-utils
 libjansson-dev libyaml-dev
 libcurl4-openssl-dev libseccomp-dev
+runc containernetworking-plugins busybox-static iptables docker-registry
 libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2
+diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils
+nftables busybox-static dnsmasq-base wrk
 "
 
+# shellcheck disable=SC2086
+installed=" $(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
+	awk '$NF == "installed" && $(NF-1) == "ok" { printf "%s ", $1 }')"
 missing=""
 for p in $PKGS; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q 'install ok installed'; then
-		missing="$missing $p"
-	fi
+	case $installed in
+	*" $p "*) ;;
+	*) missing="$missing $p" ;;
+	esac
 done
 
 if [ -z "$missing" ]; then
@@ -35,6 +44,13 @@ fi
 
 echo "kubefs: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
+# apt's own output is shown only when it fails
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+if ! { apt-get update -q && apt-get install -y -q \
+	--no-install-recommends $missing; } >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "kubefs: installing the packages failed" >&2
+	exit 1
+fi

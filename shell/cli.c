@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 
 int cli_connect(struct cli *cli)
 {
@@ -123,10 +124,7 @@ int cli_fail(const char *fmt, ...)
 
 uint64_t cli_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mono_ms();
 }
 
 void cli_sleep_ms(uint64_t ms)

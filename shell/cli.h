@@ -36,6 +36,13 @@ struct cli_command {
 int cmd_up(struct cli *cli, int argc, char **argv);
 int cmd_down(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+/* export.c */
+int cmd_export(struct cli *cli, int argc, char **argv);
+/*
+ * Stop the exports of the state directory: proto "9p" or "nfs", or every
+ * one when NULL. Prints a line for each server it stopped.
+ */
+void export_stop(const char *state, const char *proto);
 /* get.c */
 int cmd_get(struct cli *cli, int argc, char **argv);
 /* apply.c */
@@ -46,6 +53,8 @@ int cmd_replace(struct cli *cli, int argc, char **argv);
 int cmd_delete(struct cli *cli, int argc, char **argv);
 /* describe.c */
 int cmd_describe(struct cli *cli, int argc, char **argv);
+/* image.c */
+int cmd_image(struct cli *cli, int argc, char **argv);
 /* logs.c */
 int cmd_logs(struct cli *cli, int argc, char **argv);
 /* scale.c */

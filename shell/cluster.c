@@ -5,10 +5,16 @@
  *
  *   STATE/store/          the API server's LMDB store
  *   STATE/log/NAME.log    each component's log
- *   STATE/run/NAME.pid    each component's pid
+ *   STATE/run/NAME.pid    each component's pid (daemon.h)
+ *   STATE/run/NAME.died   when one was last found dead
  *
  * Components that are not built yet (their binary answers --version with
- * a failure) are skipped with a line saying so, never faked.
+ * a failure) are skipped with a line saying so, never faked. A component
+ * whose pid is dead (killed, crashed, a zombie nobody reaped) is not
+ * running: `up` starts it again and says it died, `status` says when it
+ * was found dead, and the healthy components are left alone. `down`
+ * stops the exports of `kubefs export` first: their servers hold files of
+ * the mount open, which would keep it busy once the server is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,19 +27,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/clock.h"
 #include "shell/cli.h"
+#include "shell/daemon.h"
 #include "shell/flags.h"
+#include "shell/printers.h"
 
 struct up_opts {
 	const char *state;
 	const char *store;
 	const char *node_name;
+	const char *pod_cidr;
 	int nodes;
 	int fake_nodes;
 };
 
 /* Flip when kubefs-node runs real containers (runc backend). */
-#define REAL_NODE_AGENT_BUILT 0
+#define REAL_NODE_AGENT_BUILT 1
 
 enum { C_FS, C_SCHED, C_CTRL, C_NODE, C_FAKE, C_PROXY, C_COUNT };
 
@@ -45,26 +55,6 @@ static const char *const comp_name[C_COUNT] = {
     "kubefs-fs",   "kubefs-sched",     "kubefs-ctrl",
     "kubefs-node", "kubefs-node-fake", "kubefs-proxy",
 };
-
-static void mkdirs(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void state_path(char *buf, size_t size, const char *state,
-		       const char *dir, const char *name, const char *ext)
-{
-	snprintf(buf, size, "%s/%s/%s%s", state, dir, name, ext);
-}
 
 /* Is this component built? Stubs fail --version. */
 static bool built(struct cli *cli, const char *bin)
@@ -90,60 +80,10 @@ static bool built(struct cli *cli, const char *bin)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static pid_t read_pid(const char *state, const char *name)
+/* pid of component c when it runs, else 0 (a dead one is recorded). */
+static pid_t comp_pid(const char *state, int c)
 {
-	char path[4096];
-	FILE *f;
-	long pid = 0;
-
-	state_path(path, sizeof(path), state, "run", name, ".pid");
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return 0;
-	return (pid_t)pid;
-}
-
-/* Start a daemon: its own session, output to its log, pid recorded. */
-static pid_t spawn(struct cli *cli, const char *state, const char *name,
-		   char *const argv[])
-{
-	char log[4096], pidf[4096], path[4096];
-	pid_t pid;
-	FILE *f;
-
-	state_path(log, sizeof(log), state, "log", name, ".log");
-	state_path(pidf, sizeof(pidf), state, "run", name, ".pid");
-	snprintf(path, sizeof(path), "%s/%s", cli->bindir, argv[0]);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		setsid();
-		if (in >= 0)
-			dup2(in, 0);
-		if (out >= 0) {
-			dup2(out, 1);
-			dup2(out, 2);
-		}
-		execv(path, argv);
-		fprintf(stderr, "kubefs: cannot run %s: %s\n", path,
-			strerror(errno));
-		_exit(127);
-	}
-	f = fopen(pidf, "w");
-	if (f) {
-		fprintf(f, "%ld\n", (long)pid);
-		fclose(f);
-	}
-	return pid;
+	return daemon_pid(state, comp_name[c], comp_bin[c]);
 }
 
 static bool healthy(const char *mount)
@@ -168,7 +108,8 @@ static const struct command_help up_help = {
 	    "the controllers, the node agent and the proxy are started when "
 	    "they are built. Each runs in the background with its log and "
 	    "pid file under the state directory. Running it again starts "
-	    "only what is not running.",
+	    "only what is not running: a component that died (its pid is "
+	    "gone) is started again, and the others are left alone.",
     .examples = "  # Start a cluster on /mnt/cluster, state in "
 		"/var/lib/kubefs\n"
 		"  kubefs up\n\n"
@@ -181,24 +122,28 @@ static const struct command_help up_help = {
 
 static const struct command_help down_help = {
     .name = "down",
-    .desc = "Stop the cluster started by 'kubefs up': every component, in "
-	    "reverse order, then the mount if a dead server left it behind.",
+    .desc = "Stop the cluster started by 'kubefs up': the exports of "
+	    "'kubefs export' first (their servers hold the mount open), then "
+	    "every component in reverse order, then the mount if a dead "
+	    "server left it behind.",
     .examples = "  kubefs down\n  kubefs down --state /tmp/c-state",
     .usage = "down [--state DIR] [options]",
 };
 
 static const struct command_help status_help = {
     .name = "status",
-    .desc = "Show the cluster's components (running, stopped, not built "
-	    "yet) and whether the mount serves. Exits 1 when it does not.",
+    .desc = "Show the cluster's components (running, stopped, died, not "
+	    "built yet) and whether the mount serves. A component that died "
+	    "is shown with its pid, when it was started and when it was "
+	    "found dead. Exits 1 when the mount does not serve or a "
+	    "component died.",
     .examples = "  kubefs status",
     .usage = "status [--state DIR] [options]",
 };
 
-#define STATE_DEFAULT "/var/lib/kubefs"
 #define STATE_FLAG(var)                                                        \
 	{                                                                      \
-		"state", 0, FLAG_STRING, &(var), "'" STATE_DEFAULT "'",        \
+		"state", 0, FLAG_STRING, &(var), "'" DAEMON_STATE_DEFAULT "'", \
 		    "Logs, pid files and (by default) the store of the "       \
 		    "cluster."                                                 \
 	}
@@ -215,6 +160,9 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 	     "This machine's node name."},
 	    {"nodes", 0, FLAG_INT, &nodes, "1",
 	     "Real node agents on this machine: 0 or 1."},
+	    {"pod-cidr", 0, FLAG_STRING, &o->pod_cidr, "allocated",
+	     "The real node's pod CIDR (one no interface of this machine "
+	     "uses)."},
 	    STATE_FLAG(o->state),
 	    {"store", 0, FLAG_STRING, &o->store, "'STATE/store'",
 	     "The API server's store directory."},
@@ -222,7 +170,7 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 	};
 	int n, r;
 
-	o->state = STATE_DEFAULT;
+	o->state = DAEMON_STATE_DEFAULT;
 	if (gethostname(host, sizeof(host)) < 0 || !*host)
 		strcpy(host, "node-1");
 	for (char *p = host; *p; p++)
@@ -251,14 +199,19 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 static int start_component(struct cli *cli, const struct up_opts *o, int c,
 			   const char *store)
 {
-	char count[16];
-	char *argv[16];
+	char count[16], found[RFC3339_MAX], path[4096], root[4096];
+	char *argv[20];
+	struct daemon_death death;
+	bool died;
+	pid_t pid;
 	int n = 0;
 
-	if (read_pid(o->state, comp_name[c])) {
+	if (comp_pid(o->state, c)) {
 		printf("%-18s already running\n", comp_name[c]);
 		return 0;
 	}
+	/* a death not followed by a start: this start is a restart */
+	died = daemon_last_death(o->state, comp_name[c], &death) == 0;
 	if (!built(cli, comp_bin[c])) {
 		printf("%-18s not built yet, skipped\n", comp_name[c]);
 		return 0;
@@ -270,7 +223,8 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 		       comp_name[c]);
 		return 0;
 	}
-	argv[n++] = (char *)comp_bin[c];
+	snprintf(path, sizeof(path), "%s/%s", cli->bindir, comp_bin[c]);
+	argv[n++] = path;
 	switch (c) {
 	case C_FS:
 		argv[n++] = "--foreground";
@@ -279,10 +233,21 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 		argv[n++] = (char *)cli->mount;
 		break;
 	case C_NODE:
+		/* its images and pods under the state dir; `down` stops
+		 * its pods (the agent's node shutdown) */
+		snprintf(root, sizeof(root), "%s/node", o->state);
 		argv[n++] = "--cluster";
 		argv[n++] = (char *)cli->mount;
 		argv[n++] = "--name";
 		argv[n++] = (char *)o->node_name;
+		argv[n++] = "--root-dir";
+		argv[n++] = root;
+		argv[n++] = "--shutdown-grace-period";
+		argv[n++] = "8s";
+		if (o->pod_cidr) {
+			argv[n++] = "--pod-cidr";
+			argv[n++] = (char *)o->pod_cidr;
+		}
 		break;
 	case C_FAKE:
 		snprintf(count, sizeof(count), "%d", o->fake_nodes);
@@ -299,19 +264,26 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 		argv[n++] = (char *)cli->mount;
 	}
 	argv[n] = NULL;
-	if (spawn(cli, o->state, comp_name[c], argv) < 0) {
+	pid = daemon_spawn(o->state, comp_name[c], argv, NULL, NULL);
+	if (pid < 0) {
 		fprintf(stderr, "error: cannot start %s: %s\n", comp_name[c],
-			strerror(errno));
+			strerror((int)-pid));
 		return -1;
 	}
-	printf("%-18s started\n", comp_name[c]);
+	if (died) {
+		rfc3339_format_sec(death.found, found);
+		printf("%-18s died (pid %ld, found dead %s), started again\n",
+		       comp_name[c], (long)death.pid, found);
+	} else {
+		printf("%-18s started\n", comp_name[c]);
+	}
 	return 0;
 }
 
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	struct up_opts o = {0};
-	char store[4096], dir[4096];
+	char store[4096];
 	int r = parse_up(argc, argv, &o);
 
 	if (r)
@@ -319,16 +291,16 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	snprintf(store, sizeof(store), "%s", o.store ? o.store : o.state);
 	if (!o.store)
 		strncat(store, "/store", sizeof(store) - strlen(store) - 1);
-	snprintf(dir, sizeof(dir), "%s/log", o.state);
-	mkdirs(dir);
-	snprintf(dir, sizeof(dir), "%s/run", o.state);
-	mkdirs(dir);
-	mkdirs(cli->mount);
+	r = daemon_dirs(o.state);
+	if (r < 0)
+		return cli_fail("cannot create %s/run and %s/log: %s", o.state,
+				o.state, strerror(-r));
+	daemon_mkdirs(cli->mount);
 
 	if (start_component(cli, &o, C_FS, store) < 0)
 		return 1;
 	for (int i = 0; !healthy(cli->mount); i++) {
-		if (i >= 200 || !read_pid(o.state, "kubefs-fs")) {
+		if (i >= 200 || !comp_pid(o.state, C_FS)) {
 			fprintf(stderr,
 				"error: the API server did not come up; see "
 				"%s/log/kubefs-fs.log\n",
@@ -356,25 +328,34 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-static bool stop_pid(pid_t pid)
+/*
+ * The proxy leaves its nftables tables in place when stopped (so a
+ * restart keeps traffic flowing); a cluster that goes down takes them
+ * away: `kubefs-proxy --cleanup`.
+ */
+static void proxy_cleanup(struct cli *cli)
 {
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 200; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			return true;
-		/* reap it if it is our child (it is not, normally) */
-		waitpid(pid, NULL, WNOHANG);
-		usleep(50000);
+	char path[4096];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->bindir, comp_bin[C_PROXY]);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 1);
+		execl(path, comp_bin[C_PROXY], "--cleanup", (char *)NULL);
+		_exit(127);
 	}
-	kill(pid, SIGKILL);
-	return false;
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 /* --state of down/status. Returns 0, FLAGS_HELP or -EINVAL. */
 static int parse_state(const struct command_help *h, int argc, char **argv,
 		       const char **ret)
 {
-	const char *state = STATE_DEFAULT;
+	const char *state = DAEMON_STATE_DEFAULT;
 	const struct flag flags[] = {STATE_FLAG(state), {NULL}};
 	int n, r = flags_parse(h, flags, argc, argv, &n);
 
@@ -392,24 +373,29 @@ static int parse_state(const struct command_help *h, int argc, char **argv,
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
 	const char *state = NULL;
-	char pidf[4096];
 	int r = parse_state(&down_help, argc, argv, &state);
+	struct daemon_death death;
 
 	if (r)
 		return r == FLAGS_HELP ? 0 : 1;
 
+	/* first the exports: their servers keep the mount busy */
+	export_stop(state, NULL);
 	for (int c = C_COUNT - 1; c >= 0; c--) {
-		pid_t pid = read_pid(state, comp_name[c]);
+		bool killed;
 
-		state_path(pidf, sizeof(pidf), state, "run", comp_name[c],
-			   ".pid");
-		if (pid > 0) {
-			bool clean = stop_pid(pid);
-
+		if (daemon_stop(state, comp_name[c], comp_bin[c], &killed)) {
 			printf("%-18s stopped%s\n", comp_name[c],
-			       clean ? "" : " (killed)");
+			       killed ? " (killed)" : "");
+			/* only the proxy this cluster ran owned the table */
+			if (c == C_PROXY)
+				proxy_cleanup(cli);
+		} else if (daemon_last_death(state, comp_name[c], &death) ==
+			   0) {
+			printf("%-18s was not running (pid %ld died)\n",
+			       comp_name[c], (long)death.pid);
 		}
-		unlink(pidf);
+		daemon_forget(state, comp_name[c]);
 	}
 	/* a dead server may leave its mount behind */
 	if (!healthy(cli->mount)) {
@@ -429,29 +415,64 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* STATUS column of component c; false when it died. */
+static bool comp_status(struct cli *cli, const char *state, int c, char *buf,
+			size_t size)
+{
+	char started[RFC3339_MAX], found[RFC3339_MAX], ago[32];
+	struct daemon_death death;
+	pid_t pid = comp_pid(state, c); /* first: it may record a death */
+	bool died = daemon_last_death(state, comp_name[c], &death) == 0;
+	int n;
+
+	if (pid > 0) {
+		rfc3339_format_sec(daemon_started(state, comp_name[c]),
+				   started);
+		n = snprintf(buf, size, "running (pid %ld) since %s", (long)pid,
+			     started);
+		if (died && n >= 0 && (size_t)n < size) {
+			rfc3339_format_sec(death.found, found);
+			snprintf(buf + n, size - n,
+				 ", restarted after pid %ld died (found "
+				 "dead %s)",
+				 (long)death.pid, found);
+		}
+		return true;
+	}
+	if (died) {
+		rfc3339_format_sec(death.started, started);
+		rfc3339_format_sec(death.found, found);
+		printer_duration((long long)(time(NULL) - death.found), ago,
+				 sizeof(ago));
+		snprintf(buf, size,
+			 "died (pid %ld, started %s, found dead %s, %s ago); "
+			 "'kubefs up' starts it again",
+			 (long)death.pid, started, found, ago);
+		return false;
+	}
+	snprintf(buf, size, "%s",
+		 built(cli, comp_bin[c]) ? "stopped" : "not built yet");
+	return true;
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	const char *state = NULL;
 	int r = parse_state(&status_help, argc, argv, &state);
+	bool ok = true, serving;
 
 	if (r)
 		return r == FLAGS_HELP ? 0 : 1;
 
 	printf("%-18s %s\n", "COMPONENT", "STATUS");
 	for (int c = 0; c < C_COUNT; c++) {
-		pid_t pid = read_pid(state, comp_name[c]);
-		char st[64];
+		char st[256];
 
-		if (pid > 0)
-			snprintf(st, sizeof(st), "running (pid %ld)",
-				 (long)pid);
-		else if (!built(cli, comp_bin[c]))
-			snprintf(st, sizeof(st), "not built yet");
-		else
-			snprintf(st, sizeof(st), "stopped");
+		if (!comp_status(cli, state, c, st, sizeof(st)))
+			ok = false;
 		printf("%-18s %s\n", comp_name[c], st);
 	}
-	printf("%-18s %s\n", "mount",
-	       healthy(cli->mount) ? "healthy" : "not serving");
-	return healthy(cli->mount) ? 0 : 1;
+	serving = healthy(cli->mount);
+	printf("%-18s %s\n", "mount", serving ? "healthy" : "not serving");
+	return ok && serving ? 0 : 1;
 }

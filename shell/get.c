@@ -11,7 +11,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
-#include "client/selector.h"
+#include "api/selector.h"
 #include "client/watch.h"
 #include "shell/cli.h"
 #include "shell/flags.h"
@@ -520,18 +520,16 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 		return 1;
 	if (o.watch_only)
 		o.watch = true;
-	if (o.labels || o.fields) {
-		struct selector *s = NULL;
+	if (o.labels) {
+		struct label_selector *s = NULL;
 		struct kf_error err;
 
 		kf_error_init(&err);
-		if (selector_parse(o.labels, false, &err, &s) < 0 ||
-		    (selector_free(s), s = NULL,
-		     selector_parse(o.fields, true, &err, &s) < 0)) {
+		if (label_selector_parse(o.labels, &err, &s) < 0) {
 			jsonpath_free(o.jp);
 			return cli_fail("%s", err.msg);
 		}
-		selector_free(s);
+		label_selector_free(s);
 	}
 	if (refs_parse("get", n - 1, argv + 1, &refs) < 0) {
 		jsonpath_free(o.jp);
@@ -540,6 +538,19 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 	if (o.watch && refs.nkinds != 1) {
 		rc = cli_fail("you may only specify a single resource type");
 		goto out;
+	}
+	for (size_t i = 0; o.fields && i < refs.nkinds; i++) {
+		/* which fields exist depends on the kind */
+		struct field_selector *s = NULL;
+		struct kf_error err;
+
+		kf_error_init(&err);
+		if (field_selector_parse(o.fields, refs.kinds[i]->group,
+					 refs.kinds[i]->kind, &err, &s) < 0) {
+			rc = cli_fail("%s", err.msg);
+			goto out;
+		}
+		field_selector_free(s);
 	}
 	if (refs.by_name && o.labels) {
 		rc = cli_fail("name cannot be provided when a selector is "

@@ -122,6 +122,24 @@ expect_eq "$(kubefs get pods -A --field-selector metadata.namespace=team-a -o na
 run kubefs get pods -l '=x'
 expect_eq "$RC" 1 "bad selector fails"
 expect_contains "$ERR" "error: " "bad selector message"
+# the API server's selector grammar on the client side too: > and <
+kubefs create namespace nums > /dev/null
+kubefs apply -n nums -f - > /dev/null <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: one, labels: {x: "1"}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: five, labels: {x: "5"}}
+YAML
+expect_eq "$(kubefs get configmaps -n nums -l 'x>1' -o name)" "configmap/five" "-l x>1"
+expect_eq "$(kubefs get configmaps -n nums -l 'x<5' -o name)" "configmap/one" "-l x<5"
+run kubefs get configmaps -n nums -l 'x>a'
+expect_contains "$ERR" "for 'Gt', 'Lt' operators, the value must be an integer" "-l x>a"
+run kubefs get pods --field-selector spec.foo=1
+expect_eq "$RC" 1 "unknown field label fails"
+expect_contains "$ERR" "field label not supported: spec.foo" "unknown field label"
 expect_eq "$(kubefs get pods --show-labels | tail -1 | awk '{print $6}')" "app=web,tier=front" "--show-labels"
 expect_eq "$(kubefs get pods -L tier | head -1 | awk '{print $6}')" "TIER" "-L header"
 expect_eq "$(kubefs get pods -L tier | tail -1 | awk '{print $6}')" "front" "-L value"

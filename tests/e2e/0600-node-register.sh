@@ -48,9 +48,11 @@ has_event() {
 # --version answers without a cluster; flags are checked before anything
 expect_contains "$(kubefs-node --version)" "kubefs-node "
 expect_contains "$(kubefs-node --help)" "--fake"
-rc=0; out=$(kubefs-node --name n1 2>&1) || rc=$?
-expect_eq "$rc" 2 "exit status without --fake"
-expect_eq "$out" "kubefs-node: the container runtime is not built yet; run with --fake" "message without --fake"
+# without --fake it runs real containers; without a cluster it says so
+rc=0; out=$(kubefs-node --name n1 --cluster "$T/none" --root-dir "$T/root" 2>&1) || rc=$?
+expect_eq "$rc" 1 "exit status without a cluster"
+expect_contains "$out" "kubefs-node: cannot use the cluster at $T/none" "message without a cluster"
+[ ! -e "$T/root" ] || fail "root dir made before the cluster was found"
 rc=0; kubefs-node --fake --no-such-flag 2>/dev/null || rc=$?
 expect_eq "$rc" 2 "exit status for an unknown flag"
 rc=0; out=$(kubefs-node --fake --cpu lots 2>&1) || rc=$?

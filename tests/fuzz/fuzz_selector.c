@@ -5,7 +5,9 @@
  * Parsing either succeeds, or fails with -EINVAL and a message while
  * leaving the output untouched. A parsed selector is matched against
  * objects made from the input itself (so that matches do happen), and
- * matching twice gives the same answer. Anything else aborts.
+ * matching twice gives the same answer. Text that is JSON is also tried
+ * as a metav1.LabelSelector or node selector requirements, built and
+ * matched directly (the two must agree). Anything else aborts.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs/selector.h"
+#include "api/selector.h"
 
 static const struct {
 	const char *group, *kind;
@@ -72,6 +74,40 @@ static json_t *object_from(const char *text)
 	return obj;
 }
 
+/*
+ * When the text is JSON: as a metav1.LabelSelector (an object) or a node
+ * term's matchExpressions (an array), building then matching and
+ * matching directly must agree, and a refused one is refused by both.
+ */
+static void check_api(const char *text, const json_t *labels)
+{
+	struct label_selector *s = (struct label_selector *)(uintptr_t)1;
+	json_t *sel = json_loads(text, 0, NULL);
+	struct kf_error err;
+	bool node;
+	int built, direct;
+
+	if (!sel)
+		return;
+	node = json_is_array(sel);
+	kf_error_init(&err);
+	built = node ? label_selector_from_node_requirements(sel, &err, &s)
+		     : label_selector_from_api(sel, &err, &s);
+	direct = node ? label_selector_node_matches(sel, labels)
+		      : label_selector_api_matches(sel, labels);
+	if (built < 0) {
+		check_error("api", text, built, &err, s);
+		if (built == -EINVAL && direct != -EINVAL)
+			fail("api", text, "refused only when building");
+	} else {
+		built = label_selector_matches(s, labels);
+		label_selector_free(s);
+		if (built != direct)
+			fail("api", text, "built and direct matching differ");
+	}
+	json_decref(sel);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct label_selector *ls = (struct label_selector *)(uintptr_t)1;
@@ -89,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	obj = object_from(text);
 
 	kf_error_init(&err);
-	r = label_selector_parse(text, &ls, &err);
+	r = label_selector_parse(text, &err, &ls);
 	if (r < 0) {
 		check_error("label", text, r, &err, ls);
 	} else {
@@ -102,8 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	k = size % (sizeof(kinds) / sizeof(kinds[0]));
 	kf_error_init(&err);
-	r = field_selector_parse(text, kinds[k].group, kinds[k].kind, &fs,
-				 &err);
+	r = field_selector_parse(text, kinds[k].group, kinds[k].kind, &err,
+				 &fs);
 	if (r < 0) {
 		check_error("field", text, r, &err, fs);
 	} else {
@@ -113,6 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("field", text, "matching is not stable");
 		field_selector_free(fs);
 	}
+	check_api(text,
+		  json_object_get(json_object_get(obj, "metadata"), "labels"));
 	json_decref(obj);
 	free(text);
 	return 0;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/hash.h"
 #include "store/store.h"
 
 #define TABLE_SIZE 65536 /* keys; power of two */
@@ -80,11 +81,7 @@ static uint32_t fnv32(const char *p, size_t n)
 
 static uint64_t fnv64(const char *p, size_t n)
 {
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-	return h;
+	return fnv1a(FNV1A_OFFSET, p, n);
 }
 
 /* The slot of key; created when create is set, else NULL if unknown. */

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/hash.h"
 #include "store/store.h"
 
 #define MAX_THREADS 64
@@ -68,11 +69,7 @@ static uint32_t fnv32(const char *p, size_t n)
 
 static uint64_t fnv64(const char *p, size_t n)
 {
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-	return h;
+	return fnv1a(FNV1A_OFFSET, p, n);
 }
 
 static uint64_t next_rand(struct thread *t)

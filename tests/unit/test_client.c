@@ -1,7 +1,7 @@
 /*
- * Unit tests for client/client.h and client/selector.h: paths, times,
- * selectors, the `errors` file, retries (no server needed), then every
- * object verb against a real kubefs-fs on a temporary mount.
+ * Unit tests for client/client.h: paths, times, the `errors` file,
+ * retries (no server needed), then every object verb against a real
+ * kubefs-fs on a temporary mount. Selectors: test_selector.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,6 @@
 
 #include "api/cleanup.h"
 #include "client/client.h"
-#include "client/selector.h"
 #include "client/watch.h"
 #include "test_client_fs.h"
 
@@ -228,144 +227,6 @@ static void test_object_rv(void **state)
 			    json_integer(5));
 	assert_int_equal(client_object_rv(o), 0);
 	assert_int_equal(client_object_rv(NULL), 0);
-	json_decref(o);
-}
-
-/* ---- selectors ---- */
-
-static json_t *labelled(const char *labels_json)
-{
-	json_t *labels = json_loads(labels_json, 0, NULL);
-
-	assert_non_null(labels);
-	return json_pack("{s:{s:s, s:o}, s:{s:s, s:i, s:b}}", "metadata",
-			 "name", "x", "labels", labels, "spec", "nodeName",
-			 "n1", "replicas", 3, "paused", 0);
-}
-
-static bool sel(const char *text, bool field, const json_t *obj)
-{
-	struct selector *s = NULL;
-	struct kf_error err;
-	bool m;
-
-	kf_error_init(&err);
-	if (selector_parse(text, field, &err, &s) < 0)
-		fail_msg("selector \"%s\" rejected: %s", text, err.msg);
-	m = selector_matches(s, obj);
-	selector_free(s);
-	return m;
-}
-
-static void test_label_selectors(void **state)
-{
-	json_t *o = labelled("{\"app\":\"web\",\"tier\":\"front\","
-			     "\"app.kubernetes.io/name\":\"nginx\","
-			     "\"empty\":\"\"}");
-	json_t *bare = json_pack("{s:{s:s}}", "metadata", "name", "y");
-
-	assert_true(sel(NULL, false, o));
-	assert_true(sel("", false, o));
-	assert_true(sel("  ", false, o));
-	assert_true(sel("app=web", false, o));
-	assert_true(sel("app==web", false, o));
-	assert_true(sel(" app = web , tier=front ", false, o));
-	assert_false(sel("app=db", false, o));
-	assert_false(sel("app=web,tier=back", false, o));
-	assert_true(sel("app!=db", false, o));
-	assert_false(sel("app!=web", false, o));
-	/* a missing label satisfies != and notin, as in Kubernetes */
-	assert_true(sel("missing!=x", false, o));
-	assert_true(sel("missing notin (x)", false, o));
-	assert_true(sel("app in (db, web)", false, o));
-	assert_false(sel("app in (db,cache)", false, o));
-	assert_true(sel("app notin (db,cache)", false, o));
-	assert_false(sel("app notin (web)", false, o));
-	assert_true(sel("app", false, o));
-	assert_false(sel("!app", false, o));
-	assert_true(sel("!missing", false, o));
-	assert_false(sel("missing", false, o));
-	assert_true(sel("app.kubernetes.io/name=nginx", false, o));
-	assert_true(sel("empty=", false, o));
-	assert_true(sel("empty in (,x)", false, o));
-	assert_false(sel("app=", false, o));
-	/* "in" and "notin" can be values */
-	assert_false(sel("app=in", false, o));
-	/* objects without labels */
-	assert_true(sel("", false, bare));
-	assert_false(sel("app=web", false, bare));
-	assert_true(sel("!app", false, bare));
-	assert_true(selector_matches(NULL, o));
-	json_decref(o);
-	json_decref(bare);
-}
-
-static void expect_bad(const char *text, bool field, const char *msg_part)
-{
-	struct selector *s = NULL;
-	struct kf_error err;
-
-	kf_error_init(&err);
-	assert_int_equal(selector_parse(text, field, &err, &s), -EINVAL);
-	assert_null(s);
-	assert_int_equal(err.code, -EINVAL);
-	if (!strstr(err.msg, msg_part))
-		fail_msg("selector \"%s\": message \"%s\" lacks \"%s\"", text,
-			 err.msg, msg_part);
-}
-
-static void test_bad_selectors(void **state)
-{
-	char big[SELECTOR_TEXT_MAX + 8];
-	char many[SELECTOR_TERMS_MAX * 4 + 16] = "";
-
-	expect_bad("=web", false, "found '=', expected: identifier");
-	expect_bad("app=web,", false, "found '', expected: identifier");
-	expect_bad("app web", false,
-		   "expected: '=', '!=', '==', 'in', "
-		   "'notin'");
-	expect_bad("app in web", false, "found 'web', expected: '('");
-	expect_bad("app in ()", false, "values set can't be empty");
-	expect_bad("app in (a b)", false, "expected: ',' or ')'");
-	expect_bad("app=a=b", false, "expected: ',' or 'end of string'");
-	expect_bad("!app=x", false, "expected: ',' or 'end of string'");
-	expect_bad("-app=x", false, "Invalid value: \"-app\"");
-	expect_bad("app=-x", false, "Invalid value: \"-x\"");
-	expect_bad("Bad_Prefix/app=x", false, "Invalid value");
-	memset(big, 'a', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	expect_bad(big, false, "selector too long");
-	for (int i = 0; i <= SELECTOR_TERMS_MAX; i++)
-		strcat(many, i ? ",a" : "a");
-	expect_bad(many, false, "too many requirements");
-	expect_bad("spec.nodeName", true, "invalid selector");
-	expect_bad("=x", true, "can't understand '=x'");
-}
-
-static void test_field_selectors(void **state)
-{
-	json_t *o = labelled("{}");
-	struct selector *s = NULL;
-	struct kf_error err;
-
-	assert_true(sel("metadata.name=x", true, o));
-	assert_true(sel("metadata.name==x", true, o));
-	assert_false(sel("metadata.name!=x", true, o));
-	assert_true(sel("spec.nodeName=n1,metadata.name=x", true, o));
-	assert_false(sel("spec.nodeName=n2", true, o));
-	assert_true(sel("spec.replicas=3", true, o));
-	assert_true(sel("spec.paused=false", true, o));
-	/* a missing field is "" */
-	assert_true(sel("status.phase=", true, o));
-	assert_true(sel("status.phase!=Running", true, o));
-	/* escapes */
-	kf_error_init(&err);
-	assert_int_equal(selector_parse("metadata.name=a\\,b", true, &err, &s),
-			 0);
-	json_object_set_new(json_object_get(o, "metadata"), "name",
-			    json_string("a,b"));
-	assert_true(selector_matches(s, o));
-	selector_free(s);
 	json_decref(o);
 }
 
@@ -752,6 +613,55 @@ static void test_live_list(void **state)
 	    -EINVAL);
 }
 
+/* The client filters with the API server's selectors: `>`, `<` and the
+ * kind's own field labels. */
+static void test_live_list_selectors(void **state)
+{
+	static const char *const apps[] = {"1", "5", "web"};
+	const struct kind_info *cm;
+	json_t *items = NULL;
+	struct kf_error err;
+
+	TEST_FS_REQUIRE(&fs);
+	cm = kind("core", "configmaps");
+	make_namespace("list-gt");
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		_cleanup_json_ json_t *o = NULL;
+
+		snprintf(name, sizeof(name), "g-%s", apps[i]);
+		o = configmap(NULL, name, apps[i], "v");
+		assert_int_equal(
+		    client_create(fs.c, cm, "list-gt", o, NULL, NULL), 0);
+	}
+	kf_error_init(&err);
+	assert_int_equal(
+	    client_list(fs.c, cm, "list-gt", "app>1", NULL, &err, &items, NULL),
+	    0);
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(name_at(items, 0), "g-5");
+	json_decref(items);
+	assert_int_equal(
+	    client_list(fs.c, cm, "list-gt", "app<5", NULL, &err, &items, NULL),
+	    0);
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(name_at(items, 0), "g-1");
+	json_decref(items);
+	assert_int_equal(
+	    client_list(fs.c, cm, "list-gt", "app>x", NULL, &err, &items, NULL),
+	    -EINVAL);
+	assert_string_equal(err.msg, "unable to parse requirement: values[0]: "
+				     "Invalid value: \"x\": for 'Gt', 'Lt' "
+				     "operators, the value must be an integer");
+	kf_error_init(&err);
+	assert_int_equal(client_list(fs.c, cm, "list-gt", NULL, "data.v=v",
+				     &err, &items, NULL),
+			 -EINVAL);
+	assert_string_equal(err.msg, "\"data.v\" is not a known field "
+				     "selector: only \"metadata.name\", "
+				     "\"metadata.namespace\"");
+}
+
 static void test_live_list_rv_then_watch(void **state)
 {
 	const struct kind_info *cm;
@@ -1034,15 +944,13 @@ int main(void)
 	    cmocka_unit_test(test_time_format),
 	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_object_rv),
-	    cmocka_unit_test(test_label_selectors),
-	    cmocka_unit_test(test_bad_selectors),
-	    cmocka_unit_test(test_field_selectors),
 	    cmocka_unit_test(test_errors_file),
 	    cmocka_unit_test(test_retry_on_conflict),
 	    cmocka_unit_test(test_live_crud),
 	    cmocka_unit_test(test_live_rejected_write),
 	    cmocka_unit_test(test_live_generate_name),
 	    cmocka_unit_test(test_live_list),
+	    cmocka_unit_test(test_live_list_selectors),
 	    cmocka_unit_test(test_live_list_rv_then_watch),
 	    cmocka_unit_test(test_live_watch),
 	    cmocka_unit_test(test_live_apply),

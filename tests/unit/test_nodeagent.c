@@ -42,7 +42,7 @@ static int parse(struct nodeagent_config *c, struct kf_error *err, ...)
 		argv[argc++] = a;
 	va_end(ap);
 	kf_error_init(err);
-	return nodeagent_config_parse(argc, argv, c, err);
+	return nodeagent_config_parse(argc, argv, err, c);
 }
 
 static json_t *load(const char *text)
@@ -178,7 +178,7 @@ static void expect_error(const char *want, ...)
 		argv[argc++] = a;
 	va_end(ap);
 	kf_error_init(&err);
-	if (nodeagent_config_parse(argc, argv, &c, &err) != -EINVAL)
+	if (nodeagent_config_parse(argc, argv, &err, &c) != -EINVAL)
 		fail_msg("expected \"%s\", the flags were accepted", want);
 	if (!strstr(err.msg, want))
 		fail_msg("expected \"%s\" in \"%s\"", want, err.msg);

@@ -46,7 +46,7 @@ static void config(struct nodeagent_config *cfg, char **argv, int argc)
 	struct kf_error err;
 
 	kf_error_init(&err);
-	if (nodeagent_config_parse(argc, argv, cfg, &err) < 0)
+	if (nodeagent_config_parse(argc, argv, &err, cfg) < 0)
 		fail_msg("flags: %s", err.msg);
 	cfg->cluster = fs.mnt;
 }
@@ -89,8 +89,14 @@ static void test_new_checks(void **state)
 	(void)state;
 	TEST_FS_REQUIRE(&fs);
 	config(&cfg, argv, 3);
-	/* the real runtime is not built */
-	assert_int_equal(agent_new(fs.c, &cfg, NULL, NULL, &a), -ENOTSUP);
+	/* a real node's capacity is measured by main: not given, refused */
+	assert_int_equal(agent_new(fs.c, &cfg, NULL, NULL, &a), -EINVAL);
+	strcpy(cfg.cpu, "2");
+	strcpy(cfg.memory, "1Gi");
+	strcpy(cfg.ephemeral_storage, "10Gi");
+	assert_int_equal(agent_new(fs.c, &cfg, NULL, NULL, &a), 0);
+	agent_free(a);
+	a = NULL;
 	cfg.fake = true;
 	cfg.name = NULL;
 	assert_int_equal(agent_new(fs.c, &cfg, NULL, NULL, &a), -EINVAL);

@@ -1,6 +1,7 @@
 /*
  * test_selector.c — label and field selectors: Kubernetes' grammar, its
- * error messages, and matching (fs/selector.h).
+ * error messages, and matching (api/selector.h), from text and from
+ * metav1.LabelSelector and node selector requirements.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -8,12 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "fs/selector.h"
+#include "api/selector.h"
 
 #define QNAME_RULE                                                             \
 	"must consist of alphanumeric characters, '-', '_' or '.', and must "  \
@@ -44,7 +46,7 @@ static bool lmatch(const char *text, const char *json)
 	bool r;
 
 	kf_error_init(&err);
-	assert_int_equal(label_selector_parse(text, &s, &err), 0);
+	assert_int_equal(label_selector_parse(text, &err, &s), 0);
 	assert_string_equal(err.msg, "");
 	r = label_selector_matches(s, l);
 	json_decref(l);
@@ -58,7 +60,7 @@ static void expect_label_error(const char *text, const char *msg)
 	struct kf_error err;
 
 	kf_error_init(&err);
-	assert_int_equal(label_selector_parse(text, &s, &err), -EINVAL);
+	assert_int_equal(label_selector_parse(text, &err, &s), -EINVAL);
 	assert_int_equal(err.code, -EINVAL);
 	assert_string_equal(err.msg, msg);
 	/* untouched on failure */
@@ -204,23 +206,33 @@ static void test_label_limits(void **state)
 	char *big = malloc(SELECTOR_MAX_TEXT + 2);
 	struct label_selector *s = NULL;
 	struct kf_error err;
-	char key[80];
+	char key[80], want[512];
 
 	(void)state;
 	memset(big, 'a', SELECTOR_MAX_TEXT + 1);
 	big[SELECTOR_MAX_TEXT + 1] = '\0';
 	kf_error_init(&err);
-	assert_int_equal(label_selector_parse(big, &s, &err), -EINVAL);
+	assert_int_equal(label_selector_parse(big, &err, &s), -EINVAL);
 	assert_non_null(strstr(err.msg, "too long"));
 	/* name part of 64 characters */
 	memset(key, 'k', 64);
 	key[64] = '\0';
 	kf_error_init(&err);
-	assert_int_equal(label_selector_parse(key, &s, &err), -EINVAL);
+	assert_int_equal(label_selector_parse(key, &err, &s), -EINVAL);
 	assert_non_null(strstr(err.msg, "name part must be no more than 63 "
 					"characters"));
+	/* a long prefix of the right shape: only its length is wrong */
+	memset(big, 'a', 300);
+	memcpy(big + 300, "/x", 3);
+	kf_error_init(&err);
+	assert_int_equal(label_selector_parse(big, &err, &s), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "unable to parse requirement: <nil>: Invalid value: \"%s\": "
+		 "prefix part must be no more than 253 characters",
+		 big);
+	assert_string_equal(err.msg, want);
 	key[63] = '\0';
-	assert_int_equal(label_selector_parse(key, &s, &err), 0);
+	assert_int_equal(label_selector_parse(key, &err, &s), 0);
 	assert_int_equal(label_selector_size(s), 1);
 	label_selector_free(s);
 	label_selector_free(NULL);
@@ -244,7 +256,7 @@ static bool fmatch(const char *group, const char *kind, const char *text,
 	bool r;
 
 	kf_error_init(&err);
-	assert_int_equal(field_selector_parse(text, group, kind, &s, &err), 0);
+	assert_int_equal(field_selector_parse(text, group, kind, &err, &s), 0);
 	r = field_selector_matches(s, obj);
 	json_decref(obj);
 	field_selector_free(s);
@@ -258,7 +270,7 @@ static void expect_field_error(const char *group, const char *kind,
 	struct kf_error err;
 
 	kf_error_init(&err);
-	assert_int_equal(field_selector_parse(text, group, kind, &s, &err),
+	assert_int_equal(field_selector_parse(text, group, kind, &err, &s),
 			 -EINVAL);
 	assert_string_equal(err.msg, msg);
 	assert_ptr_equal(s, (struct field_selector *)(uintptr_t)1);
@@ -372,17 +384,256 @@ static void test_field_sizes(void **state)
 	kf_error_init(&err);
 	assert_int_equal(field_selector_parse("metadata.name=a,,metadata.name!="
 					      "b,",
-					      "", "Pod", &s, &err),
+					      "", "Pod", &err, &s),
 			 0);
 	assert_int_equal(field_selector_size(s), 2);
 	field_selector_free(s);
-	assert_int_equal(field_selector_parse(NULL, "", "Pod", &s, &err), 0);
+	assert_int_equal(field_selector_parse(NULL, "", "Pod", &err, &s), 0);
 	assert_int_equal(field_selector_size(s), 0);
 	assert_true(field_selector_matches(s, NULL));
 	field_selector_free(s);
 	field_selector_free(NULL);
 	assert_true(field_selector_matches(NULL, NULL));
 	assert_true(label_selector_matches(NULL, NULL));
+}
+
+/* ------------------------------------------- once the client's own */
+
+/* The cases the client's parser had, with kube-apiserver's answers. */
+static void test_client_cases(void **state)
+{
+	const char *set =
+	    "{\"app\":\"web\",\"tier\":\"front\","
+	    "\"app.kubernetes.io/name\":\"nginx\",\"empty\":\"\"}";
+
+	(void)state;
+	assert_true(lmatch("", set));
+	assert_true(lmatch("  ", set));
+	assert_true(lmatch("app in (db, web)", set));
+	assert_false(lmatch("app in (db,cache)", set));
+	assert_true(lmatch("app notin (db,cache)", set));
+	assert_false(lmatch("app notin (web)", set));
+	assert_true(lmatch("empty in (,x)", set));
+	assert_false(lmatch("app=", set));
+	assert_false(lmatch("app=in", set));
+	assert_true(lmatch("!missing", set));
+	/* Kubernetes reads "()" as the set {""} */
+	assert_true(lmatch("empty in ()", set));
+	expect_label_error("=web", "found '=', expected: !, identifier, or "
+				   "'end of string'");
+	expect_label_error("app=web,",
+			   "found '', expected: identifier after ','");
+	expect_label_error("app web",
+			   "unable to parse requirement: found 'web', "
+			   "expected: in, notin, =, ==, !=, gt, lt");
+	expect_label_error("app in web", "unable to parse requirement: found "
+					 "'web' expected: '('");
+	expect_label_error("app in (a b)", "unable to parse requirement: found "
+					   "'b', expected: ',' or ')'");
+	expect_label_error("app=a=b",
+			   "found '=', expected: ',' or 'end of string'");
+	expect_label_error("-app=x",
+			   "unable to parse requirement: <nil>: Invalid value: "
+			   "\"-app\": name part " QNAME_RULE);
+	expect_label_error("app=-x",
+			   "unable to parse requirement: values[0][app]: "
+			   "Invalid value: \"-x\": " VALUE_RULE);
+	expect_field_error("", "Pod", "spec.nodeName",
+			   "invalid selector: 'spec.nodeName'; can't "
+			   "understand 'spec.nodeName'");
+	/* only the kind's field labels, as the API server */
+	expect_field_error("apps", "Deployment", "spec.replicas=3",
+			   "\"spec.replicas\" is not a known field selector: "
+			   "only \"metadata.name\", \"metadata.namespace\"");
+}
+
+/* ------------------------------------------ metav1.LabelSelector */
+
+static int api_match(const char *selector, const char *set)
+{
+	struct label_selector *s = NULL;
+	struct kf_error err;
+	json_t *j = selector ? labels(selector) : NULL;
+	json_t *l = labels(set);
+	int r;
+
+	kf_error_init(&err);
+	r = label_selector_from_api(j, &err, &s);
+	if (r == 0)
+		r = label_selector_matches(s, l);
+	json_decref(j);
+	json_decref(l);
+	label_selector_free(s);
+	return r;
+}
+
+static void expect_api_error(const char *selector, bool node, const char *msg)
+{
+	struct label_selector *s = (struct label_selector *)(uintptr_t)1;
+	struct kf_error err;
+	json_t *j = labels(selector);
+
+	kf_error_init(&err);
+	assert_int_equal(
+	    node ? label_selector_from_node_requirements(j, &err, &s)
+		 : label_selector_from_api(j, &err, &s),
+	    -EINVAL);
+	assert_string_equal(err.msg, msg);
+	assert_ptr_equal(s, (struct label_selector *)(uintptr_t)1);
+	json_decref(j);
+}
+
+static void test_api_label_selector(void **state)
+{
+	const char *web = "{\"app\":\"web\",\"tier\":\"fe\"}";
+
+	(void)state;
+	/* nil selects nothing, {} everything */
+	assert_int_equal(api_match(NULL, web), 0);
+	assert_int_equal(api_match("{}", web), 1);
+	assert_int_equal(api_match("{\"matchLabels\":{\"app\":\"web\"}}", web),
+			 1);
+	assert_int_equal(api_match("{\"matchLabels\":{\"app\":\"db\"}}", web),
+			 0);
+	assert_int_equal(
+	    api_match("{\"matchLabels\":{\"app\":\"web\"},"
+		      "\"matchExpressions\":[{\"key\":\"tier\",\"operator\":"
+		      "\"In\",\"values\":[\"be\",\"fe\"]},{\"key\":\"x\","
+		      "\"operator\":\"DoesNotExist\"}]}",
+		      web),
+	    1);
+	assert_int_equal(api_match("{\"matchExpressions\":[{\"key\":\"tier\","
+				   "\"operator\":\"NotIn\",\"values\":"
+				   "[\"fe\"]}]}",
+				   web),
+			 0);
+	assert_int_equal(api_match("{\"matchExpressions\":[{\"key\":\"x\","
+				   "\"operator\":\"Exists\"}]}",
+				   web),
+			 0);
+	expect_api_error("{\"matchExpressions\":[{\"key\":\"x\",\"operator\":"
+			 "\"Gt\",\"values\":[\"1\"]}]}",
+			 false,
+			 "\"Gt\" is not a valid label selector operator");
+	expect_api_error("{\"matchExpressions\":[{\"key\":\"x\",\"operator\":"
+			 "\"In\",\"values\":[]}]}",
+			 false,
+			 "values: Invalid value: for 'in', 'notin' operators, "
+			 "values set can't be empty");
+	expect_api_error("{\"matchLabels\":{\"-x\":\"a\"}}", false,
+			 "key: Invalid value: \"-x\": name part " QNAME_RULE);
+}
+
+static void test_node_requirements(void **state)
+{
+	struct label_selector *s = NULL;
+	json_t *exprs = labels("[{\"key\":\"cpus\",\"operator\":\"Gt\","
+			       "\"values\":[\"4\"]},{\"key\":\"zone\","
+			       "\"operator\":\"In\",\"values\":[\"a\"]}]");
+	json_t *big = labels("{\"cpus\":\"8\",\"zone\":\"a\"}");
+	json_t *small = labels("{\"cpus\":\"2\",\"zone\":\"a\"}");
+	json_t *odd = labels("{\"cpus\":\"many\",\"zone\":\"a\"}");
+
+	(void)state;
+	assert_int_equal(label_selector_from_node_requirements(exprs, NULL, &s),
+			 0);
+	assert_true(label_selector_matches(s, big));
+	assert_false(label_selector_matches(s, small));
+	assert_false(label_selector_matches(s, odd));
+	label_selector_free(s);
+	expect_api_error("[{\"key\":\"x\",\"operator\":\"Lt\",\"values\":"
+			 "[\"1\",\"2\"]}]",
+			 true,
+			 "values: Invalid value: for 'Gt', 'Lt' operators, "
+			 "exactly one value is required");
+	/* values are counted as given, repeats included */
+	expect_api_error("[{\"key\":\"x\",\"operator\":\"Gt\",\"values\":"
+			 "[\"1\",\"1\"]}]",
+			 true,
+			 "values: Invalid value: for 'Gt', 'Lt' operators, "
+			 "exactly one value is required");
+	expect_api_error("[{\"key\":\"x\",\"operator\":\"Equal\"}]", true,
+			 "\"Equal\" is not a valid node selector operator");
+	json_decref(exprs);
+	json_decref(big);
+	json_decref(small);
+	json_decref(odd);
+}
+
+/* Matching without building agrees with building then matching, on
+ * valid and invalid selectors alike. */
+static void test_api_match_agrees(void **state)
+{
+	static const char *const sels[] = {
+	    "{}",
+	    "{\"matchLabels\":{\"app\":\"web\"}}",
+	    "{\"matchLabels\":{\"app\":\"\"}}",
+	    "{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"In\","
+	    "\"values\":[\"fe\",\"be\"]}]}",
+	    "{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":"
+	    "\"NotIn\",\"values\":[\"fe\"]},{\"key\":\"x\",\"operator\":"
+	    "\"DoesNotExist\"}]}",
+	    "{\"matchExpressions\":[{\"key\":\"app\",\"operator\":"
+	    "\"Exists\"}]}",
+	    /* invalid: operator, empty In, values on Exists, key, value */
+	    "{\"matchExpressions\":[{\"key\":\"n\",\"operator\":\"Gt\","
+	    "\"values\":[\"1\"]}]}",
+	    "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\","
+	    "\"values\":[]}]}",
+	    "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":"
+	    "\"Exists\",\"values\":[\"x\"]}]}",
+	    "{\"matchLabels\":{\"-a\":\"x\"}}",
+	    "{\"matchLabels\":{\"a\":\"-x\"}}",
+	    "{\"matchLabels\":{\"a\":1}}",
+	    "{\"matchExpressions\":{}}",
+	};
+	static const char *const sets[] = {
+	    "{}",
+	    "{\"app\":\"web\",\"tier\":\"fe\"}",
+	    "{\"app\":\"\",\"tier\":\"be\",\"x\":\"1\"}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+		json_t *sel = labels(sels[i]);
+
+		for (size_t j = 0; j < sizeof(sets) / sizeof(sets[0]); j++) {
+			json_t *l = labels(sets[j]);
+			struct label_selector *s = NULL;
+			int built = label_selector_from_api(sel, NULL, &s);
+			int direct = label_selector_api_matches(sel, l);
+
+			if (built == 0)
+				built = label_selector_matches(s, l);
+			if (built != direct)
+				fail_msg("%s on %s: built %d, direct %d",
+					 sels[i], sets[j], built, direct);
+			label_selector_free(s);
+			json_decref(l);
+		}
+		json_decref(sel);
+	}
+	assert_int_equal(label_selector_api_matches(NULL, NULL), 0);
+}
+
+static void test_node_match_agrees(void **state)
+{
+	json_t *exprs = labels("[{\"key\":\"cpus\",\"operator\":\"Lt\","
+			       "\"values\":[\"4\"]}]");
+	json_t *bad = labels("[{\"key\":\"cpus\",\"operator\":\"Gt\","
+			     "\"values\":[\"four\"]}]");
+	json_t *two = labels("{\"cpus\":\"2\"}");
+	json_t *eight = labels("{\"cpus\":\"8\"}");
+
+	(void)state;
+	assert_int_equal(label_selector_node_matches(exprs, two), 1);
+	assert_int_equal(label_selector_node_matches(exprs, eight), 0);
+	assert_int_equal(label_selector_node_matches(bad, eight), -EINVAL);
+	assert_int_equal(label_selector_node_matches(NULL, eight), 1);
+	json_decref(exprs);
+	json_decref(bad);
+	json_decref(two);
+	json_decref(eight);
 }
 
 int main(void)
@@ -398,6 +649,11 @@ int main(void)
 	    cmocka_unit_test(test_field_escapes),
 	    cmocka_unit_test(test_field_errors),
 	    cmocka_unit_test(test_field_sizes),
+	    cmocka_unit_test(test_client_cases),
+	    cmocka_unit_test(test_api_label_selector),
+	    cmocka_unit_test(test_node_requirements),
+	    cmocka_unit_test(test_api_match_agrees),
+	    cmocka_unit_test(test_node_match_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

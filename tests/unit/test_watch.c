@@ -624,6 +624,11 @@ static void test_bad_queries(void **state)
 			  "value: \"99999999999999999999\": strconv.ParseUint: "
 			  "parsing \"99999999999999999999\": value out of "
 			  "range");
+	/* Go's %q: a newline is \n, not \x0a */
+	expect_open_error(fx, "resourceVersion=a%0Ab%09%22", -EINVAL,
+			  "pods \"\" is invalid: resourceVersion: Invalid "
+			  "value: \"a\\nb\\t\\\"\": strconv.ParseUint: "
+			  "parsing \"a\\nb\\t\\\"\": invalid syntax");
 	expect_open_error(fx, "timeoutSeconds=soon", -EINVAL,
 			  "strconv.ParseInt: parsing \"soon\": invalid syntax");
 	expect_open_error(fx, "labelSelector=%zz", -EINVAL,

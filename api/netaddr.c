@@ -1,0 +1,86 @@
+/*
+ * netaddr.c — IP addresses and CIDR blocks (see netaddr.h).
+ */
+#include "api/netaddr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* glibc's inet_pton(AF_INET) is Go's strict form: four octets of at most
+ * three digits, no leading zeros, nothing else. */
+int ipv4_parse(const char *s, uint32_t *ret)
+{
+	struct in_addr in;
+
+	if (!s || inet_pton(AF_INET, s, &in) != 1)
+		return -EINVAL;
+	*ret = ntohl(in.s_addr);
+	return 0;
+}
+
+char *ipv4_format(uint32_t a, char buf[IPV4_STRLEN])
+{
+	snprintf(buf, IPV4_STRLEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+		 (a >> 8) & 0xff, a & 0xff);
+	return buf;
+}
+
+uint32_t cidr4_mask(unsigned prefix)
+{
+	return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
+}
+
+int cidr4_parse(const char *s, struct cidr4 *ret)
+{
+	char ip[IPV4_STRLEN];
+	const char *slash = s ? strchr(s, '/') : NULL;
+	const char *p;
+	unsigned prefix = 0;
+	uint32_t a;
+
+	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	if (ipv4_parse(ip, &a) < 0)
+		return -EINVAL;
+	p = slash + 1;
+	/* 1 to 2 digits, no sign, no leading zero (Go's rule) */
+	if (!*p || strlen(p) > 2 || (p[0] == '0' && p[1]))
+		return -EINVAL;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		prefix = prefix * 10 + (unsigned)(*p - '0');
+	}
+	if (prefix > 32)
+		return -EINVAL;
+	ret->addr = a & cidr4_mask(prefix);
+	ret->prefix = prefix;
+	return 0;
+}
+
+char *cidr4_format(const struct cidr4 *c, char buf[CIDR4_STRLEN])
+{
+	char a[IPV4_STRLEN];
+
+	snprintf(buf, CIDR4_STRLEN, "%s/%u", ipv4_format(c->addr, a),
+		 c->prefix);
+	return buf;
+}
+
+bool is_ipv4(const char *s)
+{
+	uint32_t a;
+
+	return ipv4_parse(s, &a) == 0;
+}
+
+bool is_ip(const char *s)
+{
+	unsigned char b[16];
+
+	return is_ipv4(s) || (s && inet_pton(AF_INET6, s, b) == 1);
+}

@@ -1,0 +1,204 @@
+/*
+ * podlog.c — container logs through the node agent's endpoint:
+ * GET http://NODE:PORT/containerLogs/NS/POD/CONTAINER.
+ */
+#include "fs/podlog.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/cleanup.h"
+#include "fs/server.h"
+
+struct body {
+	char *buf;
+	size_t len;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+	struct body *b = ud;
+	size_t add = size * n;
+	char *nb;
+
+	if (b->len + add > PODLOG_MAX)
+		return 0; /* enough: the transfer stops */
+	nb = realloc(b->buf, b->len + add + 1);
+	if (!nb)
+		return 0;
+	memcpy(nb + b->len, p, add);
+	b->buf = nb;
+	b->len += add;
+	b->buf[b->len] = '\0';
+	return add;
+}
+
+/* The container an entry names: after "@log.", else the pod's default
+ * (the kubectl.kubernetes.io/default-container annotation, else the
+ * first container). Borrowed from n or pod. */
+static const char *container_of(const struct node *n, const json_t *pod)
+{
+	const char *dot = strstr(n->name, "@log.");
+	const char *def = json_string_value(json_object_get(
+	    json_object_get(json_object_get(pod, "metadata"), "annotations"),
+	    "kubectl.kubernetes.io/default-container"));
+
+	if (dot)
+		return dot + 5;
+	if (def)
+		return def;
+	return json_string_value(json_object_get(
+	    json_array_get(
+		json_object_get(json_object_get(pod, "spec"), "containers"), 0),
+	    "name"));
+}
+
+static int empty(char **ret, size_t *ret_len)
+{
+	*ret = strdup("");
+	*ret_len = 0;
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The entry named name in obj's arrays l1 or l2, or NULL. */
+static const json_t *named(const json_t *obj, const char *l1, const char *l2,
+			   const char *name)
+{
+	const char *lists[] = {l1, l2};
+
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach (json_object_get(obj, lists[l]), i, c) {
+			const char *n =
+			    json_string_value(json_object_get(c, "name"));
+
+			if (n && !strcmp(n, name))
+				return c;
+		}
+	}
+	return NULL;
+}
+
+/* Is ctr one of the pod's containers or init containers? */
+static bool in_spec(const json_t *pod, const char *ctr)
+{
+	return named(json_object_get(pod, "spec"), "containers",
+		     "initContainers", ctr) != NULL;
+}
+
+/* Has container ctr of pod run (running, or terminated)? */
+static bool has_run(const json_t *pod, const char *ctr)
+{
+	const json_t *c =
+	    named(json_object_get(pod, "status"), "containerStatuses",
+		  "initContainerStatuses", ctr);
+	const json_t *state = json_object_get(c, "state");
+
+	return json_object_get(state, "running") ||
+	       json_object_get(state, "terminated") ||
+	       json_object_get(json_object_get(c, "lastState"), "terminated");
+}
+
+/* The agent's address: the Node's InternalIP and kubelet port. */
+static int agent_of(struct kfs *fs, const char *node, char *host, size_t size,
+		    long *ret_port)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "nodes");
+	_cleanup_json_ json_t *obj = NULL;
+	const json_t *st;
+	size_t i;
+	json_t *a;
+
+	if (!k || server_get(fs->srv, k, NULL, node, &obj, NULL) < 0)
+		return -ENOENT;
+	/* a simulated node serves nothing, and its address is made up */
+	if (json_object_get(
+		json_object_get(json_object_get(obj, "metadata"), "labels"),
+		"type") &&
+	    !strcmp(
+		json_string_value(json_object_get(
+		    json_object_get(json_object_get(obj, "metadata"), "labels"),
+		    "type"))
+		    ?: "",
+		"kwok"))
+		return -ENOENT;
+	st = json_object_get(obj, "status");
+	*ret_port = (long)json_integer_value(json_object_get(
+	    json_object_get(json_object_get(st, "daemonEndpoints"),
+			    "kubeletEndpoint"),
+	    "Port"));
+	json_array_foreach (json_object_get(st, "addresses"), i, a) {
+		const char *t = json_string_value(json_object_get(a, "type"));
+		const char *ad =
+		    json_string_value(json_object_get(a, "address"));
+
+		if (t && ad && !strcmp(t, "InternalIP")) {
+			snprintf(host, size, "%s", ad);
+			return *ret_port > 0 ? 0 : -ENOENT;
+		}
+	}
+	return -ENOENT;
+}
+
+int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
+		size_t *ret_len)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "pods");
+	_cleanup_json_ json_t *pod = NULL;
+	struct body b = {NULL, 0};
+	const char *node, *ctr;
+	char host[64], url[2048];
+	_cleanup_free_ char *e_ns = NULL, *e_pod = NULL, *e_ctr = NULL;
+	long port = 0, code = 0;
+	CURLcode cr;
+	CURL *c;
+
+	if (!k || server_get(fs->srv, k, n->ns, n->objname, &pod, NULL) < 0)
+		return -ENOENT;
+	node = json_string_value(
+	    json_object_get(json_object_get(pod, "spec"), "nodeName"));
+	ctr = container_of(n, pod);
+	if (ctr && !in_spec(pod, ctr))
+		return -ENOENT; /* "container zz is not valid for pod p" */
+	/* not on a node, not started, or no agent to ask: no log yet */
+	if (!node || !*node || !ctr || !has_run(pod, ctr) ||
+	    agent_of(fs, node, host, sizeof(host), &port) < 0)
+		return empty(ret, ret_len);
+	c = curl_easy_init();
+	if (!c)
+		return -ENOMEM;
+	e_ns = curl_easy_escape(c, n->ns, 0);
+	e_pod = curl_easy_escape(c, n->objname, 0);
+	e_ctr = curl_easy_escape(c, ctr, 0);
+	snprintf(url, sizeof(url), "http://%s:%ld/containerLogs/%s/%s/%s", host,
+		 port, e_ns ? e_ns : "", e_pod ? e_pod : "",
+		 e_ctr ? e_ctr : "");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PODLOG_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	cr = curl_easy_perform(c);
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (cr != CURLE_OK && cr != CURLE_WRITE_ERROR) {
+		free(b.buf);
+		return empty(ret, ret_len); /* the agent does not answer */
+	}
+	if (code == 404 || code == 400) {
+		free(b.buf);
+		return -ENOENT;
+	}
+	*ret = b.buf ? b.buf : strdup("");
+	*ret_len = b.len;
+	return *ret ? 0 : -ENOMEM;
+}

@@ -1,0 +1,50 @@
+/*
+ * logserver.h — the node agent's HTTP endpoint, as the kubelet's port
+ * 10250 serves the API server: container logs.
+ *
+ *   GET /containerLogs/NAMESPACE/POD/CONTAINER[?previous=true]
+ *       [&tailLines=N][&timestamps=true]
+ *   GET /healthz
+ *
+ * Logs come from the CRI log files of the container's current run (or
+ * the previous one), their lines unwrapped as kubectl shows them. 404
+ * with Kubernetes' sentence for an unknown pod or container. Plain
+ * HTTP, no authentication: it listens on the node's address (or
+ * --address), and serves read-only logs.
+ */
+#ifndef KUBEFS_NODEAGENT_LOGSERVER_H
+#define KUBEFS_NODEAGENT_LOGSERVER_H
+
+#include <stddef.h>
+
+#define LOGSERVER_BODY_MAX (16u << 20) /* bytes of log in one answer */
+
+struct logserver;
+
+/*
+ * Which pod uid a namespace/name is (the agent's informer), 0 or
+ * -ENOENT. uid holds 64 bytes.
+ */
+typedef int (*logserver_uid_fn)(void *ud, const char *ns, const char *name,
+				char uid[64]);
+
+/*
+ * Listen on address:port and serve in a thread of its own; log_dir is
+ * the node's container log dir. -errno from socket/bind/listen.
+ */
+int logserver_start(const char *address, unsigned port, const char *log_dir,
+		    logserver_uid_fn uid_of, void *ud, struct logserver **ret);
+
+/* Stop serving and release. NULL is a no-op. */
+void logserver_stop(struct logserver *s);
+
+/*
+ * The text of CRI log data (NUL-terminated): each "TIME STREAM TAG TEXT"
+ * line as TEXT (with TIME in front when timestamps), a newline after
+ * full (F) lines; the last tail lines only when tail >= 0. *ret
+ * malloc'd.
+ */
+int logserver_cri_text(const char *data, long tail, int timestamps, char **ret,
+		       size_t *ret_len);
+
+#endif

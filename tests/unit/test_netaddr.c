@@ -1,0 +1,84 @@
+/*
+ * test_netaddr.c — IPv4/IPv6 literals and IPv4 CIDRs (api/netaddr.h).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "api/netaddr.h"
+
+static void test_ipv4(void **state)
+{
+	char buf[IPV4_STRLEN];
+	uint32_t a = 7;
+
+	(void)state;
+	assert_int_equal(ipv4_parse("10.96.0.1", &a), 0);
+	assert_int_equal(a, 0x0a600001);
+	assert_string_equal(ipv4_format(a, buf), "10.96.0.1");
+	assert_int_equal(ipv4_parse("255.255.255.255", &a), 0);
+	assert_string_equal(ipv4_format(a, buf), "255.255.255.255");
+	a = 7;
+	/* Go's strict form: no leading zeros, four octets, nothing around */
+	assert_int_equal(ipv4_parse("010.0.0.1", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("10.0.0", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("10.0.0.256", &a), -EINVAL);
+	assert_int_equal(ipv4_parse(" 10.0.0.1", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("10.0.0.1/8", &a), -EINVAL);
+	assert_int_equal(ipv4_parse(NULL, &a), -EINVAL);
+	assert_int_equal(a, 7); /* untouched */
+}
+
+static void test_cidr4(void **state)
+{
+	struct cidr4 c = {1, 1};
+	char buf[CIDR4_STRLEN];
+
+	(void)state;
+	assert_int_equal(cidr4_parse("10.244.3.7/16", &c), 0);
+	assert_string_equal(cidr4_format(&c, buf), "10.244.0.0/16");
+	assert_int_equal(cidr4_parse("0.0.0.0/0", &c), 0);
+	assert_int_equal(c.prefix, 0);
+	assert_int_equal(cidr4_parse("1.2.3.4/32", &c), 0);
+	assert_string_equal(cidr4_format(&c, buf), "1.2.3.4/32");
+	assert_int_equal(cidr4_mask(24), 0xffffff00);
+	assert_int_equal(cidr4_mask(0), 0);
+	c = (struct cidr4){1, 1};
+	assert_int_equal(cidr4_parse("10.0.0.0/33", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/08", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/+8", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("/8", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/100", &c), -EINVAL);
+	assert_int_equal(c.addr, 1); /* untouched */
+}
+
+static void test_literals(void **state)
+{
+	(void)state;
+	assert_true(is_ip("10.0.0.1"));
+	assert_true(is_ip("::1"));
+	assert_true(is_ip("fd00:10:96::a"));
+	assert_false(is_ip("fd00::zz"));
+	assert_false(is_ip("[::1]"));
+	assert_false(is_ip(""));
+	assert_false(is_ip(NULL));
+	assert_true(is_ipv4("192.168.1.1"));
+	assert_false(is_ipv4("::1"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ipv4),
+	    cmocka_unit_test(test_cidr4),
+	    cmocka_unit_test(test_literals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
