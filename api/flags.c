@@ -374,3 +374,17 @@ int flags_parse_argv(const struct flag *flags, int argc, char **argv,
 	*ret_argc = n;
 	return 0;
 }
+
+int flags_parse_only(const struct flag *flags, int argc, char **argv,
+		     const char *cmd, struct kf_error *err)
+{
+	int r, nargs;
+
+	r = flags_parse_argv(flags, argc, argv, err, &nargs);
+	if (r == 0 && nargs > 1)
+		r = kf_error_set(err, -EINVAL,
+				 "unexpected argument \"%s\": %s takes only "
+				 "flags",
+				 argv[1], cmd);
+	return r;
+}

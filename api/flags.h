@@ -104,6 +104,14 @@ int flags_parse_argv(const struct flag *flags, int argc, char **argv,
 		     struct kf_error *err, int *ret_argc);
 
 /*
+ * flags_parse_argv() for a daemon that takes no positional arguments:
+ * one gives -EINVAL "unexpected argument \"x\": CMD takes only flags".
+ * Returns 0, FLAGS_HELP or -EINVAL (err set).
+ */
+int flags_parse_only(const struct flag *flags, int argc, char **argv,
+		     const char *cmd, struct kf_error *err);
+
+/*
  * Go's time.ParseDuration for non-negative durations, in nanoseconds:
  * "300ms", "1.5h", "2h45m", "0"; units ns, us (µs, μs), ms, s, m, h.
  * -EINVAL with Go's message ("time: missing unit in duration \"2\""),

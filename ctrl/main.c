@@ -125,7 +125,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {NULL},
 	};
 	struct kf_error err;
-	int r, nargs;
+	int r;
 
 	ctrl_opts_init(&o->ctrl);
 	o->lease_ns = LEASE_NAMESPACE;
@@ -138,16 +138,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	rate = o->ctrl.node_eviction_rate;
 	gc_threshold = o->ctrl.terminated_pod_gc_threshold;
 	kf_error_init(&err);
-	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
+	r = flags_parse_only(flags, argc, argv, "kubefs-ctrl", &err);
 	if (r == FLAGS_HELP) {
 		usage(stdout);
 		return 1;
 	}
-	if (r == 0 && nargs > 1)
-		r = kf_error_set(&err, -EINVAL,
-				 "unexpected argument \"%s\": kubefs-ctrl "
-				 "takes only flags",
-				 argv[1]);
 	if (r == 0)
 		r = out_of_range("concurrent-syncs", workers, 1,
 				 CTRL_WORKERS_MAX, &err);

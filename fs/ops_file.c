@@ -279,6 +279,39 @@ fuse_ino_t kfs_new_ino(struct kfs *fs)
 	return ino;
 }
 
+/*
+ * A subresource (NAME@delete, NAME@scale, ...) of an object that does not
+ * exist: the lookup failed, so the create lands here. Log Kubernetes'
+ * NotFound sentence ('pods "x" not found') and say so (true).
+ */
+static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
+			       const struct node *p, const char *name)
+{
+	_cleanup_free_ char *obj = strndup(name, strcspn(name, "@"));
+	_cleanup_free_ char *dir = NULL, *full = NULL;
+	const struct kind_info *kind;
+	const char *ns;
+	struct kf_error err;
+	json_t *cur = NULL;
+	int r;
+
+	if (!obj || !kfs_object_dir(p, &kind, &ns) ||
+	    !kfs_valid_object_name(obj))
+		return false;
+	kf_error_init(&err);
+	r = server_get(fs->srv, kind, ns, obj, &cur, &err);
+	json_decref(cur);
+	if (r != -ENOENT)
+		return false;
+	dir = kfs_node_path(fs, p);
+	if (asprintf(&full, "%s%s%s", dir ? dir : "", dir && *dir ? "/" : "",
+		     name) < 0)
+		full = NULL;
+	errlog_add(fs->errlog, fuse_req_ctx(req)->uid, full ? full : name,
+		   err.msg);
+	return true;
+}
+
 void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		   mode_t mode, struct fuse_file_info *fi)
 {
@@ -317,6 +350,11 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (p->type != NODE_ROOT && p->type != NODE_RESOURCE &&
 	    p->type != NODE_NSDIR) {
 		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (name[0] != '@' && strchr(name, '@') &&
+	    missing_object_sub(fs, req, p, name)) {
+		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	if (name[0] == '@' || strchr(name, '@') || strchr(name, '/')) {

@@ -407,7 +407,7 @@ int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
 	struct flag_func funcs[NFLAGS];
 	struct flag table[NFLAGS + 1];
 	bool seen[NFLAGS] = {false};
-	int r, nargs;
+	int r;
 
 	set_defaults(&c);
 	for (size_t i = 0; i < NFLAGS; i++) {
@@ -422,7 +422,7 @@ int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
 		};
 	}
 	table[NFLAGS] = (struct flag){0};
-	r = flags_parse_argv(table, argc, argv, err, &nargs);
+	r = flags_parse_only(table, argc, argv, "kubefs-node", err);
 	if (r == FLAGS_HELP) {
 		c.show_help = true; /* -h */
 		*ret = c;
@@ -430,11 +430,6 @@ int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
 	}
 	if (r < 0)
 		return r;
-	if (nargs > 1)
-		return kf_error_set(err, -EINVAL,
-				    "unexpected argument \"%s\": kubefs-node "
-				    "takes only flags",
-				    argv[1]);
 	for (size_t i = 0; i < NFLAGS; i++)
 		seen[i] = args[i].seen;
 	if (!c.show_help && !c.show_version) {

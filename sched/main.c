@@ -109,22 +109,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {NULL},
 	};
 	struct kf_error err;
-	int r, nargs;
+	int r;
 
 	sched_profile_init(&o->cfg.profile);
 	o->lease_ns = LEASE_NAMESPACE;
 	o->lease_name = LEASE_NAME;
 	kf_error_init(&err);
-	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
+	r = flags_parse_only(flags, argc, argv, "kubefs-sched", &err);
 	if (r == FLAGS_HELP) {
 		usage(stdout);
 		return 1;
 	}
-	if (r == 0 && nargs > 1)
-		r = kf_error_set(&err, -EINVAL,
-				 "unexpected argument \"%s\": kubefs-sched "
-				 "takes only flags",
-				 argv[1]);
 	if (r < 0) {
 		fprintf(stderr, "kubefs-sched: %s\n", err.msg);
 		return -EINVAL;

@@ -3,7 +3,8 @@
 # its ReplicaSet and pods (Background); `kubefs delete --cascade=orphan`
 # keeps them, without owner references; --cascade=foreground keeps the
 # Deployment until its dependents are gone; bad DeleteOptions written to
-# NAME@delete are refused with Kubernetes' sentences; a namespace delete
+# NAME@delete are refused with Kubernetes' sentences (NotFound for a
+# NAME that does not exist); a namespace delete
 # takes its Deployment along, and one held by a finalizer says so in its
 # conditions until the finalizer goes.
 . "$(dirname "$0")/lib.sh"
@@ -48,6 +49,10 @@ expect_eq "$(last_error)" "apps/v1/deployments/default/keep@delete: Operation ca
 expect_errno ESTALE "$D/keep@delete" <<< 'preconditions: {resourceVersion: "1"}'
 expect_contains "$(last_error)" 'Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta:' "rv precondition"
 [ -e "$D/keep" ] || fail "a refused delete deleted"
+# deleting what does not exist: NotFound, not a permission error
+expect_errno ENOENT "$P/nosuch@delete" <<< '{}'
+expect_eq "$(last_error)" 'core/v1/pods/default/nosuch@delete: pods "nosuch" not found' "delete of a missing object"
+[ ! -e "$P/nosuch" ] || fail "a delete of a missing pod made one"
 $K delete deployment keep --cascade=sideways > "$T/out" 2>&1 && fail "bad --cascade accepted"
 expect_eq "$(cat "$T/out")" 'error: invalid cascade value (sideways). Must be "background", "foreground", or "orphan".' "bad --cascade"
 

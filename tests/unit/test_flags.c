@@ -178,6 +178,32 @@ static void test_durations(void **state)
 	assert_int_equal(flags_duration("-1s", &ms), -EINVAL);
 }
 
+static void test_parse_only(void **state)
+{
+	bool fake = false;
+	const struct flag flags[] = {
+	    {"fake", 0, FLAG_BOOL, &fake, "false", ""},
+	    {NULL},
+	};
+	char a0[] = "kubefs-x", a1[] = "--fake", a2[] = "extra", a3[] = "-h";
+	char *argv[] = {a0, a1, a2, NULL};
+	char *only[] = {a0, a1, NULL};
+	char *help[] = {a0, a3, NULL};
+	struct kf_error err;
+
+	(void)state;
+	kf_error_init(&err);
+	assert_int_equal(flags_parse_only(flags, 3, argv, "kubefs-x", &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "unexpected argument \"extra\": "
+				     "kubefs-x takes only flags");
+	fake = false;
+	assert_int_equal(flags_parse_only(flags, 2, only, "kubefs-x", &err), 0);
+	assert_true(fake);
+	assert_int_equal(flags_parse_only(flags, 2, help, "kubefs-x", &err),
+			 FLAGS_HELP);
+}
+
 static void test_klog_header(void **state)
 {
 	struct timespec t = {.tv_sec = 1136214245, .tv_nsec = 123456789};
@@ -199,6 +225,7 @@ int main(void)
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_parse_only),
 	    cmocka_unit_test(test_klog_header),
 	};
 

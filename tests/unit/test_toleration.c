@@ -28,9 +28,10 @@ static bool tol(const char *t, const char *taint)
 	return ok;
 }
 
-#define NOT_READY                                                          \
+#define NOT_READY                                                              \
 	"{\"key\":\"node.kubernetes.io/not-ready\",\"effect\":\"NoExecute\"}"
-#define DEDICATED "{\"key\":\"dedicated\",\"value\":\"gpu\",\"effect\":\"NoSchedule\"}"
+#define DEDICATED                                                              \
+	"{\"key\":\"dedicated\",\"value\":\"gpu\",\"effect\":\"NoSchedule\"}"
 
 static void test_equal(void **state)
 {
@@ -42,20 +43,20 @@ static void test_equal(void **state)
 	assert_true(tol("{\"key\":\"dedicated\",\"value\":\"gpu\","
 			"\"effect\":\"NoSchedule\"}",
 			DEDICATED));
-	assert_false(tol("{\"key\":\"dedicated\",\"value\":\"cpu\"}",
-			 DEDICATED));
+	assert_false(
+	    tol("{\"key\":\"dedicated\",\"value\":\"cpu\"}", DEDICATED));
 	assert_false(tol("{\"key\":\"other\",\"value\":\"gpu\"}", DEDICATED));
 	/* an empty value only tolerates an empty value */
-	assert_true(tol("{\"key\":\"node.kubernetes.io/not-ready\"}",
-			NOT_READY));
+	assert_true(
+	    tol("{\"key\":\"node.kubernetes.io/not-ready\"}", NOT_READY));
 	assert_false(tol("{\"key\":\"dedicated\"}", DEDICATED));
 }
 
 static void test_exists_and_effect(void **state)
 {
 	(void)state;
-	assert_true(tol("{\"key\":\"dedicated\",\"operator\":\"Exists\"}",
-			DEDICATED));
+	assert_true(
+	    tol("{\"key\":\"dedicated\",\"operator\":\"Exists\"}", DEDICATED));
 	/* empty key with Exists: every taint */
 	assert_true(tol("{\"operator\":\"Exists\"}", DEDICATED));
 	assert_true(tol("{\"operator\":\"Exists\"}", NOT_READY));
@@ -96,7 +97,8 @@ static void test_lists_and_kv(void **state)
 
 	(void)state;
 	assert_true(tolerations_tolerate(tols, taint));
-	assert_true(tolerations_tolerate_kv(tols, "a", "anything", "NoExecute"));
+	assert_true(
+	    tolerations_tolerate_kv(tols, "a", "anything", "NoExecute"));
 	assert_false(tolerations_tolerate_kv(tols, "b", "", "NoSchedule"));
 	assert_true(toleration_tolerates_kv(json_array_get(tols, 1),
 					    "dedicated", "gpu", "NoSchedule"));
