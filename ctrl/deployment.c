@@ -590,7 +590,7 @@ static void rs_added(void *ud, const json_t *rs)
 
 	if (key)
 		ctrl_loop_add(&dc->loop, key, 0);
-	else if (!ctrl_controller_ref(rs))
+	else if (!owner_controller_ref(rs))
 		enqueue_selecting(dc, rs);
 }
 
@@ -611,7 +611,7 @@ static void rs_updated(void *ud, const json_t *old, const json_t *rs)
 static void pod_deleted(void *ud, const json_t *pod)
 {
 	struct dc *dc = ud;
-	json_t *ref = ctrl_controller_ref(pod);
+	json_t *ref = owner_controller_ref(pod);
 	_cleanup_json_ json_t *rs = NULL, *d = NULL;
 	_cleanup_free_ char *rkey = NULL, *dkey = NULL;
 

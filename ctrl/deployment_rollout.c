@@ -363,8 +363,8 @@ static int create_new_rs(struct dsync *s, long revision)
 			       meta_s(s->d, "namespace"), meta_s(rs, "name"),
 			       NULL, &there) < 0)
 			return -EAGAIN;
-		if (ctrl_controller_ref(there) &&
-		    !strcmp(cj_str(ctrl_controller_ref(there), "uid") ?: "",
+		if (owner_controller_ref(there) &&
+		    !strcmp(cj_str(owner_controller_ref(there), "uid") ?: "",
 			    meta_s(s->d, "uid")) &&
 		    equal_ignore_hash(cj_get(there, "spec.template"),
 				      cj_get(s->d, "spec.template")))
@@ -696,7 +696,7 @@ static bool old_pods_running(struct dsync *s)
 	json_array_foreach (s->olds, i, x)
 		json_object_set_new(uids, meta_s(x, "uid"), json_true());
 	json_array_foreach (pods, i, x) {
-		json_t *ref = ctrl_controller_ref(x);
+		json_t *ref = owner_controller_ref(x);
 		const char *phase = cj_str(x, "status.phase") ?: "";
 
 		if (!ref ||

@@ -213,7 +213,7 @@ void ctrl_loop_join(struct ctrl_loop *l)
 char *ctrl_owner_key(struct informer *owners, const char *kind,
 		     const json_t *obj)
 {
-	json_t *ref = ctrl_controller_ref(obj);
+	json_t *ref = owner_controller_ref(obj);
 	_cleanup_json_ json_t *owner = NULL;
 	char *key;
 

@@ -52,17 +52,6 @@ const char *meta_s(const json_t *obj, const char *field)
 	return s ? s : "";
 }
 
-json_t *ctrl_controller_ref(const json_t *obj)
-{
-	size_t i;
-	json_t *ref;
-
-	json_array_foreach (cj_get(obj, "metadata.ownerReferences"), i, ref)
-		if (json_is_true(json_object_get(ref, "controller")))
-			return ref;
-	return NULL;
-}
-
 json_t *ctrl_new_controller_ref(const json_t *owner)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion",

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "api/owner.h"
 #include "api/selector.h"
 
 /* obj at a dotted path ("metadata.labels"), NULL when absent. */
@@ -26,9 +27,6 @@ long long cj_int(const json_t *obj, const char *path, long long def);
 
 /* metadata.FIELD as a string, or "" */
 const char *meta_s(const json_t *obj, const char *field);
-
-/* The ownerReference with controller: true, or NULL. */
-json_t *ctrl_controller_ref(const json_t *obj);
 
 /* A new controller ownerReference to owner (blockOwnerDeletion true). */
 json_t *ctrl_new_controller_ref(const json_t *owner);

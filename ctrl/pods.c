@@ -12,7 +12,7 @@
 
 static bool owned_by(const json_t *obj, const char *uid)
 {
-	json_t *ref = ctrl_controller_ref(obj);
+	json_t *ref = owner_controller_ref(obj);
 
 	return ref && !strcmp(cj_str(ref, "uid") ?: "", uid);
 }
@@ -86,7 +86,7 @@ int ctrl_claim(struct ctrl_ctx *ctx, const struct kind_info *k,
 			}
 			continue;
 		}
-		if (!match || ctrl_controller_ref(pod) || ctrl_deleting(pod) ||
+		if (!match || owner_controller_ref(pod) || ctrl_deleting(pod) ||
 		    !adopt_ok)
 			continue;
 		if (adopt(ctx, k, owner, pod) == 0)

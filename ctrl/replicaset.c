@@ -39,7 +39,7 @@ struct rsc {
 
 static json_t *bucket(struct rsc *s, const json_t *pod, bool create)
 {
-	json_t *ref = ctrl_controller_ref(pod), *b;
+	json_t *ref = owner_controller_ref(pod), *b;
 	const char *uid;
 
 	if (!ref)
@@ -67,7 +67,7 @@ static void index_pod(struct rsc *s, const json_t *old, const json_t *pod)
 		if (b != s->orphans && !json_object_size(b))
 			json_object_del(
 			    s->by_owner,
-			    cj_str(ctrl_controller_ref(old), "uid"));
+			    cj_str(owner_controller_ref(old), "uid"));
 	}
 	if (pod && (b = bucket(s, pod, true)))
 		json_object_set_new(b, key, json_true());
@@ -145,7 +145,7 @@ static void pod_added(void *ud, const json_t *pod)
 		ctrl_loop_add(&s->loop, key, 0);
 		return;
 	}
-	if (!ctrl_controller_ref(pod))
+	if (!owner_controller_ref(pod))
 		enqueue_selecting(s, pod);
 }
 
@@ -170,7 +170,7 @@ static void pod_updated(void *ud, const json_t *old, const json_t *pod)
 		ctrl_loop_add(&s->loop, key, 0);
 		return;
 	}
-	if (!ctrl_controller_ref(pod))
+	if (!owner_controller_ref(pod))
 		enqueue_selecting(s, pod);
 }
 

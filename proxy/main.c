@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 
 #include "api/version.h"
 #include "client/client.h"
+#include "client/daemon.h"
 #include "proxy/dns.h"
 #include "proxy/netroutes.h"
 #include "proxy/proxier.h"
@@ -308,26 +308,19 @@ static int lock_table(const char *table)
 	return fd;
 }
 
-struct app {
-	struct proxier *proxier;
-	struct netroutes *routes;
-};
-
-static void *signal_thread(void *arg)
+static int run_proxier(void *ud)
 {
-	struct app *a = arg;
-	sigset_t set;
-	int sig;
+	return proxier_run(ud);
+}
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigwait(&set, &sig) == 0) {
-		say("received %s, stopping",
-		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		proxier_stop(a->proxier);
-	}
-	return NULL;
+static void stop_proxier(void *ud)
+{
+	proxier_stop(ud);
+}
+
+static int wait_synced(void *ud, int ms)
+{
+	return proxier_wait_synced(ud, ms);
 }
 
 static int cleanup(const struct opts *o)
@@ -348,12 +341,13 @@ static int cleanup(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
-	struct app a = {0};
+	struct proxier *proxier = NULL;
+	struct netroutes *routes = NULL;
+	struct kdaemon_work work = {run_proxier, stop_proxier, NULL};
+	struct kdaemon d;
 	struct proxier_config pc = {0};
 	struct dns *dns = NULL;
 	struct client *c = NULL;
-	pthread_t sig_tid;
-	sigset_t set;
 	int r, lock;
 
 	r = parse_args(argc, argv, &o);
@@ -372,11 +366,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	kdaemon_init(&d, vlog, NULL);
+	r = kdaemon_handle_signals(&d);
+	if (r < 0) {
+		say("cannot start: %s", strerror(-r));
+		return 1;
+	}
 
 	r = client_new(o.mount, &c);
 	if (r < 0) {
@@ -405,7 +400,7 @@ int main(int argc, char **argv)
 	pc.sync_period_ms = (unsigned)o.sync_period_ms;
 	pc.metrics_file = o.metrics;
 	pc.log = vlog;
-	r = proxier_new(c, &pc, &a.proxier);
+	r = proxier_new(c, &pc, &proxier);
 	if (r < 0) {
 		say("cannot start: %s", strerror(-r));
 		dns_free(dns);
@@ -413,45 +408,42 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (dns)
-		dns_attach(dns, proxier_services(a.proxier),
-			   proxier_slices(a.proxier));
+		dns_attach(dns, proxier_services(proxier),
+			   proxier_slices(proxier));
 	if (o.pod_network) {
 		struct netroutes_config nc = {
 		    .node_name = o.node,
 		    .vxlan = !strcmp(o.pod_network, "vxlan"),
 		    .log = vlog};
 
-		r = netroutes_new(c, &nc, &a.routes);
+		r = netroutes_new(c, &nc, &routes);
 		if (r < 0) {
 			say("cannot manage pod routes: %s", strerror(-r));
 			goto out;
 		}
 	}
-	r = -pthread_create(&sig_tid, NULL, signal_thread, &a);
-	if (r < 0) {
-		say("cannot start: %s", strerror(-r));
-		goto out;
-	}
-	pthread_detach(sig_tid);
+	work.ud = proxier;
+	kdaemon_set_work(&d, &work);
 	say("starting: cluster %s, node %s, table %s, min sync period %ld ms",
 	    o.mount, o.node, o.rules.table, o.min_sync_ms);
-	r = proxier_start(a.proxier);
-	if (r == 0 && a.routes)
-		r = netroutes_start(a.routes);
-	if (r == 0) {
-		while ((r = proxier_wait_synced(a.proxier, 1000)) == -ETIMEDOUT)
-			;
-	}
+	r = proxier_start(proxier);
+	if (r == 0 && routes)
+		r = netroutes_start(routes);
+	if (r == 0)
+		r = kdaemon_wait_synced(&d, wait_synced, proxier);
 	if (r < 0) {
 		say("cannot watch services and endpoint slices: %s",
 		    strerror(-r));
 		goto out;
 	}
-	say("caches synced");
-	r = proxier_run(a.proxier);
+	if (!kdaemon_stopping(&d)) {
+		say("caches synced");
+		r = kdaemon_run(&d, c, NULL);
+	}
 out:
-	netroutes_free(a.routes);
-	proxier_free(a.proxier);
+	kdaemon_set_work(&d, NULL);
+	netroutes_free(routes);
+	proxier_free(proxier);
 	dns_free(dns);
 	client_free(c);
 	if (lock >= 0)

@@ -7,6 +7,7 @@
 
 #include "api/cleanup.h"
 #include "api/jsonfield.h"
+#include "api/owner.h"
 #include "api/podres.h"
 #include "sched/framework.h"
 
@@ -244,18 +245,6 @@ static int collect_affinity(struct sched_pod *pod, const json_t *spec,
 			     &pod->n_anti_affinity);
 }
 
-static const char *controller_uid(const json_t *meta)
-{
-	const json_t *refs = json_object_get(meta, "ownerReferences"), *ref;
-	size_t i;
-
-	json_array_foreach (refs, i, ref) {
-		if (json_is_true(json_object_get(ref, "controller")))
-			return json_string_value(json_object_get(ref, "uid"));
-	}
-	return NULL;
-}
-
 int sched_pod_key(const json_t *obj, char *buf, size_t len)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
@@ -306,7 +295,8 @@ static int fill(struct sched_pod *pod, struct kf_error *err)
 	r = jfield_object(meta, "labels", "metadata.labels", err, &pod->labels);
 	if (r < 0)
 		return r;
-	pod->owner_uid = controller_uid(meta);
+	pod->owner_uid = json_string_value(
+	    json_object_get(owner_controller_ref(pod->obj), "uid"));
 	pod->deleting =
 	    json_object_get(meta, "deletionTimestamp") &&
 	    !json_is_null(json_object_get(meta, "deletionTimestamp"));

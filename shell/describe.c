@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/owner.h"
 #include "shell/cli.h"
 #include "shell/describe_i.h"
 #include "shell/flags.h"
@@ -115,13 +116,11 @@ void dw_meta(struct dw *w, const json_t *obj, bool with_created)
 
 void dw_controlled_by(struct dw *w, const json_t *obj)
 {
-	size_t i;
-	json_t *o;
+	const json_t *o = owner_controller_ref(obj);
 
-	json_array_foreach (jget(obj, "metadata.ownerReferences"), i, o)
-		if (json_is_true(json_object_get(o, "controller")))
-			dw_line(w, 0, "Controlled By:\t%s/%s\n",
-				jstr(o, "kind") ?: "", jstr(o, "name") ?: "");
+	if (o)
+		dw_line(w, 0, "Controlled By:\t%s/%s\n", jstr(o, "kind") ?: "",
+			jstr(o, "name") ?: "");
 }
 
 /* kubectl's smartLabelFor: "creationTimestamp" -> "Creation Timestamp". */

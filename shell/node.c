@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/owner.h"
 #include "api/quantity.h"
 #include "shell/cli.h"
 #include "shell/flags.h"
@@ -158,17 +159,6 @@ int cmd_uncordon(struct cli *cli, int argc, char **argv)
 	return cordon_cmd(cli, &uncordon_help, false, argc, argv);
 }
 
-static const json_t *controller_of(const json_t *pod)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach (jget(pod, "metadata.ownerReferences"), i, o)
-		if (json_is_true(json_object_get(o, "controller")))
-			return o;
-	return NULL;
-}
-
 static bool has_emptydir(const json_t *pod)
 {
 	size_t i;
@@ -230,7 +220,7 @@ static int filter_pods(const struct drain_opts *o, const char *node,
 	}
 	json_array_foreach (pods, i, p) {
 		const char *phase = jstr(p, "status.phase") ?: "";
-		const json_t *ctl = controller_of(p);
+		const json_t *ctl = owner_controller_ref(p);
 		bool done =
 		    !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
 

@@ -88,7 +88,7 @@ static void test_creates_and_scales(void **state)
 				     NULL, &items, NULL),
 			 0);
 	json_array_foreach (items, i, p) {
-		json_t *ref = ctrl_controller_ref(p);
+		json_t *ref = owner_controller_ref(p);
 
 		assert_non_null(ref);
 		assert_string_equal(cj_str(ref, "kind"), "ReplicaSet");
@@ -133,8 +133,9 @@ static void test_adopts_and_releases(void **state)
 	/* the orphan was adopted: only one new pod */
 	assert_int_equal(
 	    client_get(fs.c, k_pod(), "default", "stray", NULL, &orphan), 0);
-	assert_non_null(ctrl_controller_ref(orphan));
-	assert_string_equal(cj_str(ctrl_controller_ref(orphan), "name"), "api");
+	assert_non_null(owner_controller_ref(orphan));
+	assert_string_equal(cj_str(owner_controller_ref(orphan), "name"),
+			    "api");
 	json_decref(orphan);
 	orphan = NULL;
 
@@ -151,11 +152,11 @@ static void test_adopts_and_releases(void **state)
 		assert_int_equal(client_get(fs.c, k_pod(), "default", "stray",
 					    NULL, &orphan),
 				 0);
-		if (!ctrl_controller_ref(orphan))
+		if (!owner_controller_ref(orphan))
 			break;
 		test_fs_sleep_ms(50);
 	}
-	assert_null(ctrl_controller_ref(orphan));
+	assert_null(owner_controller_ref(orphan));
 	test_ctrl_stop(&tc);
 }
 
@@ -170,7 +171,7 @@ static bool owned_counts(void *ud)
 			&items, NULL) < 0)
 		return false;
 	json_array_foreach (items, i, p) {
-		const char *owner = cj_str(ctrl_controller_ref(p), "name");
+		const char *owner = cj_str(owner_controller_ref(p), "name");
 
 		if (!pod_active(p))
 			continue;
