@@ -19,7 +19,7 @@
 #                          killed it on purpose and judged it itself)
 #   ensure_user NAME       create system user NAME if missing; print uid
 # Assertions (each fails the script with a message):
-#   fail MESSAGE           print MESSAGE and the daemons' log tails, exit 1
+#   fail MESSAGE           print MESSAGE and every $T/*.log's tail, exit 1
 #   skip REASON            exit 77 ("SKIP REASON"); see docs/testing.md for
 #                          when CI accepts a skip ("# ci-skip: PREFIX")
 #   expect_eq ACTUAL EXPECTED [WHAT]
@@ -45,12 +45,16 @@ FS_PID=
 DAEMON_PIDS=
 export PATH=$KUBEFS_BIN:$KUBEFS_TEST_TOOLS:$PATH
 
+# fail MESSAGE: the message, then the tail of every daemon's log
+# ($T/*.log: fs.log for kubefs-fs, sched.log, node.log, ...)
 fail() {
+	local f
 	echo "FAIL: $*" >&2
-	if [ -f "$T/fs.log" ]; then
-		echo "--- kubefs-fs log (tail)" >&2
-		tail -n 30 "$T/fs.log" >&2
-	fi
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $(basename "$f" .log) log (tail)" >&2
+		tail -n 30 "$f" >&2
+	done
 	exit 1
 }
 

@@ -6,7 +6,6 @@
 #   start_sched [FLAGS]     a kubefs-sched logging to $T/sched.log; SCHED_PID
 #                           (checked at exit: it must stop 0 on SIGTERM)
 #   stop_sched PID          SIGTERM; the exit status must be 0
-#   fail MESSAGE            as lib.sh's, with the scheduler's log tail too
 #   mknode NAME CPU MEMORY PODS [LABELS] [SPEC]   a Ready node
 #   mkpod NAME CPU MEMORY [SPEC-YAML-LINES]       a pod in default
 #   node_of POD / bound POD                       its spec.nodeName / set?
@@ -31,12 +30,6 @@ stop_sched() {
 	SCHED_PIDS=${SCHED_PIDS/ $1/}
 }
 
-fail() {
-	echo "FAIL: $*" >&2
-	[ -f "$T/sched.log" ] && { echo "--- kubefs-sched log (tail)" >&2; tail -n 30 "$T/sched.log" >&2; }
-	[ -f "$T/fs.log" ] && { echo "--- kubefs-fs log (tail)" >&2; tail -n 20 "$T/fs.log" >&2; }
-	exit 1
-}
 
 # mknode NAME CPU MEMORY PODS [LABELS] [SPEC]: a Ready node (yaml flow maps)
 mknode() {
