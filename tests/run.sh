@@ -38,7 +38,7 @@ passed=0 failed=0 skipped=0
 failures=()
 declare -A tier_ran=() tier_secs=()
 tier=
-logdir=$(mktemp -d /tmp/kubefs-test-logs.XXXXXX)
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/kubefs-test-logs.XXXXXX")
 
 # count_tier N: N tests of the current tier ran
 count_tier() {
