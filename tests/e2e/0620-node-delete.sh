@@ -56,7 +56,17 @@ expect_eq "$(jq -r 'select(.type == "DELETED") | .object.status.containerStatuse
 stop_node "$NODE_PID"
 start_node --fake --name n1 --start-delay 1h
 mkpod slow n1
-sleep 0.3
+# a pod the agent refuses at once, bound after it: once it is Failed the
+# agent has seen slow too
+cat > "$P/huge" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: huge}
+spec:
+  containers: [{name: c, image: nginx, resources: {requests: {cpu: "100000"}}}]
+YAML
+echo n1 > "$P/huge@binding"
+wait_for is_phase huge Failed
 expect_eq "$(field slow '.status.phase')" Pending "phase during the start delay"
 rv=$(field slow .metadata.resourceVersion)
 rm "$P/slow"

@@ -29,6 +29,9 @@
 #   wait_for CMD...        retry CMD until it succeeds (up to
 #                          $E2E_WAIT_SECONDS, default 30 s), else fail
 #   wait_gone PID          wait until a process has exited (30 s)
+#   has_stream PID         the process has a @watch stream open (a waiter
+#                          is waiting: use with wait_for before changing
+#                          what it waits for)
 # At exit: every daemon still running (kubefs-fs and DAEMON_PIDS) gets
 # SIGTERM and must exit 0; any sanitizer report in a log under $T (every
 # *.log, *.err) fails the script; the mount is removed, then $T.
@@ -94,6 +97,11 @@ wait_gone() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# has_stream PID: the process has a @watch stream open
+has_stream() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q '/@watch'
 }
 
 # _reap PID SIGNAL: signal a child and wait for it (SIGKILL after
