@@ -169,7 +169,7 @@ fuzz:
 	    $(FUZZ_LIBS) $(LDLIBS) || exit 1; \
 	done
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(TOOL_BIN)
 	O=$(O) BIN=$(BIN) bench/run.sh
 
 up: deps all
