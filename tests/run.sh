@@ -7,6 +7,7 @@
 #   O, BIN       object dir and binaries (default build/obj, bin)
 #   E2E_FILTER   glob of e2e scripts to run, e.g. '00*'
 #   E2E_JOBS     e2e scripts run at once (default: the number of CPUs)
+#   UNIT_JOBS    unit test binaries run at once (default: the same)
 #   E2E_DIR      where the e2e scripts are (default tests/e2e)
 #   FUZZ_CORPUS  corpus root, one dir per harness (default tests/fuzz/corpus)
 #   CI=true      an e2e skip fails unless the script accepts it (below)
@@ -81,45 +82,79 @@ cmocka_count() {
 	sed -n "s/^\[ *$1 *\] \([0-9]*\) test.*/\1/p" "$2" | tail -n 1
 }
 
+# A pool of concurrent jobs, each reported by its tier's done function
+# as it finishes: pool_run JOBS DONE NAME LOG CMD... starts CMD (output
+# to LOG) once fewer than JOBS run; DONE NAME STATUS LOG is called later.
+declare -A pool_job=()
+pool_reap() {
+	local pid rc done name log
+	wait -n -p pid
+	rc=$?
+	[ -n "${pid:-}" ] || return 0
+	read -r done name log <<<"${pool_job[$pid]}"
+	unset "pool_job[$pid]"
+	"$done" "$name" "$rc" "$log"
+}
+pool_run() {
+	local jobs=$1 done=$2 name=$3 log=$4
+	shift 4
+	[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+	while [ "${#pool_job[@]}" -ge "$jobs" ]; do
+		pool_reap
+	done
+	"$@" >"$log" 2>&1 </dev/null &
+	pool_job[$!]="$done $name $log"
+}
+pool_drain() {
+	while [ "${#pool_job[@]}" -gt 0 ]; do
+		pool_reap
+	done
+}
+
+# unit_done NAME STATUS LOG: count a test binary's results
+unit_done() {
+	local name=$1 rc=$2 log=$3 n_pass n_fail n_skip
+	n_pass=$(cmocka_count PASSED "$log")
+	n_fail=$(cmocka_count FAILED "$log")
+	n_skip=$(cmocka_count SKIPPED "$log")
+	n_pass=${n_pass:-0} n_fail=${n_fail:-0} n_skip=${n_skip:-0}
+	# crashed, timed out, failed its group setup or teardown, ran
+	# nothing, or a sanitizer spoke: one more failure
+	if { [ "$rc" -ne 0 ] && [ "$n_fail" -eq 0 ]; } ||
+		grep -q '^\[  FAILED  \] GROUP' "$log" ||
+		[ $((n_pass + n_fail + n_skip)) -eq 0 ] ||
+		sanitizer_reports "$log" >/dev/null; then
+		n_fail=$((n_fail + 1))
+	fi
+	passed=$((passed + n_pass))
+	failed=$((failed + n_fail))
+	skipped=$((skipped + n_skip))
+	count_tier $((n_pass + n_fail + n_skip))
+	if [ "$n_fail" -ne 0 ]; then
+		failures+=("$name")
+		printf 'FAIL  unit/%s: %s passed, %s failed, %s skipped (exit %s)\n' \
+			"$name" "$n_pass" "$n_fail" "$n_skip" "$rc"
+		grep -E -e '^\[  (FAILED|ERROR) *\]|Failure|error|ERROR' \
+			-e "$SANITIZER_RE" "$log" | head -40 | sed 's/^/      | /'
+		tail -n 20 "$log" | sed 's/^/      | /'
+	elif [ "$n_skip" -ne 0 ]; then
+		printf 'ok    unit/%s (%s tests, %s skipped: %s)\n' "$name" \
+			"$n_pass" "$n_skip" "$(grep -m1 '^SKIP' "$log" | cut -c6-)"
+	else
+		printf 'ok    unit/%s (%s tests)\n' "$name" "$n_pass"
+	fi
+}
+
+# Test binaries run concurrently (UNIT_JOBS, default the number of CPUs).
 run_unit() {
-	local t name log rc n_pass n_fail n_skip
+	local t name
 	for t in "$O"/tests/test_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
-		log=$logdir/$name.log
-		timeout 600 "$t" >"$log" 2>&1
-		rc=$?
-		n_pass=$(cmocka_count PASSED "$log")
-		n_fail=$(cmocka_count FAILED "$log")
-		n_skip=$(cmocka_count SKIPPED "$log")
-		n_pass=${n_pass:-0} n_fail=${n_fail:-0} n_skip=${n_skip:-0}
-		# crashed, timed out, failed its group setup or teardown, ran
-		# nothing, or a sanitizer spoke: one more failure
-		if { [ "$rc" -ne 0 ] && [ "$n_fail" -eq 0 ]; } ||
-			grep -q '^\[  FAILED  \] GROUP' "$log" ||
-			[ $((n_pass + n_fail + n_skip)) -eq 0 ] ||
-			sanitizer_reports "$log" >/dev/null; then
-			n_fail=$((n_fail + 1))
-		fi
-		passed=$((passed + n_pass))
-		failed=$((failed + n_fail))
-		skipped=$((skipped + n_skip))
-		count_tier $((n_pass + n_fail + n_skip))
-		if [ "$n_fail" -ne 0 ]; then
-			failures+=("$name")
-			printf 'FAIL  unit/%s: %s passed, %s failed, %s skipped (exit %s)\n' \
-				"$name" "$n_pass" "$n_fail" "$n_skip" "$rc"
-			grep -E -e '^\[  (FAILED|ERROR) *\]|Failure|error|ERROR' \
-				-e "$SANITIZER_RE" "$log" | head -40 |
-				sed 's/^/      | /'
-			tail -n 20 "$log" | sed 's/^/      | /'
-		elif [ "$n_skip" -ne 0 ]; then
-			printf 'ok    unit/%s (%s tests, %s skipped: %s)\n' "$name" \
-				"$n_pass" "$n_skip" "$(grep -m1 '^SKIP' "$log" | cut -c6-)"
-		else
-			printf 'ok    unit/%s (%s tests)\n' "$name" "$n_pass"
-		fi
+		pool_run "${UNIT_JOBS:-$(nproc)}" unit_done "$name" \
+			"$logdir/$name.log" timeout 600 "$t"
 	done
+	pool_drain
 }
 
 run_fuzz() {
@@ -155,42 +190,23 @@ ci_accepts_skip() {
 	return 1
 }
 
-# e2e_done PID STATUS: record a finished script
-declare -A e2e_script=()
+# e2e_done SCRIPT STATUS LOG: record a finished script
 e2e_done() {
-	local t=${e2e_script[$1]} name accept=yes
-	unset "e2e_script[$1]"
-	name=$(basename "$t" .sh)
-	[ "$2" = 77 ] && ! ci_accepts_skip "$t" "$logdir/e2e-$name.log" &&
-		accept=no
-	record "e2e/$name" "$2" "$logdir/e2e-$name.log" "$accept"
+	local accept=yes
+	[ "$2" = 77 ] && ! ci_accepts_skip "$1" "$3" && accept=no
+	record "e2e/$(basename "$1" .sh)" "$2" "$3" "$accept"
 }
 
-# e2e_reap: wait for any running script and record it
-e2e_reap() {
-	local pid rc
-	wait -n -p pid
-	rc=$?
-	[ -n "${pid:-}" ] && e2e_done "$pid" "$rc"
-}
-
-# Scripts run concurrently, each in its own temp dir with its own log,
-# and are reported as they finish.
+# Scripts run concurrently (E2E_JOBS, default the number of CPUs), each in
+# its own temp dir with its own log, and are reported as they finish.
 run_e2e() {
-	local t name jobs=${E2E_JOBS:-$(nproc)}
-	[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+	local t
 	for t in "$E2E_DIR"/${E2E_FILTER:-[0-9]*}.sh; do
 		[ -f "$t" ] || continue
-		while [ "${#e2e_script[@]}" -ge "$jobs" ]; do
-			e2e_reap
-		done
-		name=$(basename "$t" .sh)
-		timeout 900 bash "$t" >"$logdir/e2e-$name.log" 2>&1 </dev/null &
-		e2e_script[$!]=$t
+		pool_run "${E2E_JOBS:-$(nproc)}" e2e_done "$t" \
+			"$logdir/e2e-$(basename "$t" .sh).log" timeout 900 bash "$t"
 	done
-	while [ "${#e2e_script[@]}" -gt 0 ]; do
-		e2e_reap
-	done
+	pool_drain
 }
 
 # The harness self-test: deliberately broken tests must each turn a run
@@ -207,7 +223,7 @@ run_harness() {
 
 on_signal() {
 	local pid
-	for pid in "${!e2e_script[@]}"; do
+	for pid in "${!pool_job[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
 	exit 130
