@@ -128,6 +128,9 @@ struct kfs {
 	struct notifier *notifier;
 	/* per-uid open write handles: uid (as string) -> count */
 	json_t *writers;
+	/* every open file handle (guarded by lock): those the kernel never
+	 * released are freed when the server stops */
+	struct fh *open_fhs;
 	/* counters for `metrics` */
 	struct {
 		uint64_t lookups, reads, writes_ok, writes_failed, deletes;
@@ -310,10 +313,13 @@ struct fh {
 	size_t parked_size;
 	struct fuse_pollhandle *ph;
 	struct kfs *fs;
+	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
 };
 
 extern struct kfs *kfs_global; /* the one mount of this process */
 void kfs_fh_free(struct fh *fh);
+/* Free the handles still open; only once the FUSE session is gone. */
+void kfs_fh_free_all(struct kfs *fs);
 fuse_ino_t kfs_new_ino(struct kfs *fs);
 
 /* Entry replies: fill e for node n with attributes st. */

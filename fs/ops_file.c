@@ -40,6 +40,12 @@ static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
 	fh->uid = fuse_req_ctx(req)->uid;
 	fh->fd = -1;
 	fh->fs = fs;
+	pthread_mutex_lock(&fs->lock);
+	fh->next_open = fs->open_fhs;
+	if (fs->open_fhs)
+		fs->open_fhs->prev_open = fh;
+	fs->open_fhs = fh;
+	pthread_mutex_unlock(&fs->lock);
 	return fh;
 }
 
@@ -67,6 +73,14 @@ void kfs_fh_free(struct fh *fh)
 {
 	if (!fh)
 		return;
+	pthread_mutex_lock(&fh->fs->lock);
+	if (fh->prev_open)
+		fh->prev_open->next_open = fh->next_open;
+	else
+		fh->fs->open_fhs = fh->next_open;
+	if (fh->next_open)
+		fh->next_open->prev_open = fh->prev_open;
+	pthread_mutex_unlock(&fh->fs->lock);
 	if (fh->counted)
 		writer_count(fh->fs, fh->uid, -1);
 	watch_stream_free(fh->ws);
@@ -79,6 +93,20 @@ void kfs_fh_free(struct fh *fh)
 	free(fh->path);
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
+}
+
+void kfs_fh_free_all(struct kfs *fs)
+{
+	struct fh *fh;
+
+	for (;;) {
+		pthread_mutex_lock(&fs->lock);
+		fh = fs->open_fhs;
+		pthread_mutex_unlock(&fs->lock);
+		if (!fh)
+			return;
+		kfs_fh_free(fh);
+	}
 }
 
 static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
