@@ -251,6 +251,7 @@ struct kfs_write {
 	bool append;	/* O_APPEND: a merge patch */
 	bool truncated; /* O_TRUNC or truncate to 0 */
 	bool dirty;	/* bytes were written or truncated */
+	bool too_big;	/* a write was refused with EFBIG: so is the file */
 	char *buf;
 	size_t len, cap;
 };
@@ -260,6 +261,14 @@ struct kfs_write {
 int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		     struct kf_error *err);
 void kfs_write_release(struct kfs_write *w);
+
+/* ---- opener.c: when the writer of an open file is done ---- */
+/* Thread-group id of thread pid (pid itself if unknown, 0 for 0). */
+pid_t kfs_tgid(pid_t pid);
+/* Does process tgid hold a descriptor of inode ino, path (relative to
+ * the mount) under the absolute mount directory? */
+bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
+		    const char *path);
 
 /* ---- notify.c: keep the kernel's caches and inotify coherent ---- */
 struct notifier;
@@ -298,8 +307,9 @@ struct fh {
 	pthread_mutex_t lock; /* recursive: see ops_file.c, watch reads */
 	fuse_ino_t ino;
 	uid_t uid;
-	char *path; /* for `errors` lines (owned) */
-	char *data; /* FH_TEXT */
+	pid_t opener; /* thread-group id of the opening process, 0: unknown */
+	char *path;   /* for `errors` lines (owned) */
+	char *data;   /* FH_TEXT */
 	size_t len;
 	int fd;		    /* FH_SNAPFD */
 	struct kfs_write w; /* FH_WRITE, FH_SCRATCH (w.buf) */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "fs/watch.h"
+#include "api/cleanup.h"
 #include "api/version.h"
 
 struct options {
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *lc = NULL;
 	int ready_fd = -1, r, status = 1;
+	_cleanup_free_ char *mount_abs = NULL;
 
 	if (parse(argc, argv, &o) < 0)
 		return 2;
@@ -260,7 +262,9 @@ int main(int argc, char **argv)
 		logf_("cannot start the watch hub: %s", strerror(-r));
 		goto out_server;
 	}
-	fs.mountpoint = o.mountpoint;
+	/* absolute: flushes compare it with /proc/PID/fd links */
+	mount_abs = realpath(o.mountpoint, NULL);
+	fs.mountpoint = mount_abs ? mount_abs : o.mountpoint;
 	fs.attr_timeout = o.attr_timeout;
 	fs.started = time(NULL);
 	fs.render = render_cache_new(64u << 20);

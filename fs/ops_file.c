@@ -37,6 +37,7 @@ static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
 	fh->kind = kind;
 	fh->ino = ino;
 	fh->uid = fuse_req_ctx(req)->uid;
+	fh->opener = kfs_tgid(fuse_req_ctx(req)->pid);
 	fh->fd = -1;
 	fh->fs = fs;
 	return fh;
@@ -585,8 +586,14 @@ void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	end = (size_t)off + size;
 	r = buf_reserve(w, end);
 	if (r < 0) {
+		/* the whole file is refused: close() says so again, and
+		 * nothing of what was written before is applied */
+		bool first = r == -EFBIG && !w->too_big;
+
+		if (r == -EFBIG)
+			w->too_big = true;
 		pthread_mutex_unlock(&fh->lock);
-		if (r == -EFBIG && fh->path)
+		if (first && fh->path)
 			errlog_add(kfs_global->errlog, fh->uid, fh->path,
 				   "the object is too large: the limit is "
 				   "1572864 bytes");
@@ -618,8 +625,10 @@ int kfs_fh_truncate(struct fh *fh, off_t size)
 	if (r == 0) {
 		fh->w.len = size;
 		fh->w.dirty = true;
-		if (size == 0)
+		if (size == 0) {
 			fh->w.truncated = true;
+			fh->w.too_big = false;
+		}
 	}
 	pthread_mutex_unlock(&fh->lock);
 	return r;
@@ -653,7 +662,10 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		0)
 		notifier_kernel_saw(fs->notifier, key);
 	kf_error_init(&err);
-	r = kfs_write_commit(fs, &fh->w, &is_object, &err);
+	if (fh->w.too_big)
+		r = -EFBIG; /* said at write(); the bytes are not judged */
+	else
+		r = kfs_write_commit(fs, &fh->w, &is_object, &err);
 	/* the hub tails the store: let it look now, not at its next poll */
 	watch_hub_poke(fs->hub);
 	if ((r < 0 || !is_object) && key[0])
@@ -662,8 +674,9 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	if (r < 0) {
 		__atomic_add_fetch(&fs->stats.writes_failed, 1,
 				   __ATOMIC_RELAXED);
-		errlog_add(fs->errlog, uid, fh->path ? fh->path : "?",
-			   err.msg[0] ? err.msg : strerror(-r));
+		if (!fh->w.too_big)
+			errlog_add(fs->errlog, uid, fh->path ? fh->path : "?",
+				   err.msg[0] ? err.msg : strerror(-r));
 	} else {
 		__atomic_add_fetch(&fs->stats.writes_ok, 1, __ATOMIC_RELAXED);
 	}
@@ -687,6 +700,19 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	return r;
 }
 
+/* Is this flush the writer's last close (see opener.c)? */
+static bool writer_done(struct kfs *fs, struct fh *fh, fuse_req_t req)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+
+	if (!fh->opener || pid <= 0)
+		return true; /* unknown (another pid namespace): judge now */
+	if (kfs_tgid(pid) != fh->opener)
+		return false;
+	return !kfs_holds_file(fh->opener, fs->mountpoint, fh->ino,
+			       fh->path ? fh->path : "");
+}
+
 void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
@@ -695,7 +721,7 @@ void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	(void)ino;
 	pthread_mutex_lock(&fh->lock);
-	if (fh->kind == FH_WRITE && fh->w.dirty) {
+	if (fh->kind == FH_WRITE && fh->w.dirty && writer_done(fs, fh, req)) {
 		r = commit(fs, fh, fuse_req_ctx(req)->uid);
 	} else if (fh->kind == FH_SCRATCH && fh->w.dirty) {
 		char *copy = malloc(fh->w.len + 1);

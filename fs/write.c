@@ -164,43 +164,12 @@ static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 			    json_array_get(docs, 0), flags, NULL, err);
 }
 
-/* Several rejections are reported as one message per line. */
-static void err_append(struct kf_error *all, const struct kf_error *one)
-{
-	size_t len;
-
-	if (!all)
-		return;
-	if (!all->code) {
-		*all = *one;
-		return;
-	}
-	len = strlen(all->msg);
-	snprintf(all->msg + len, sizeof(all->msg) - len, "\n%s", one->msg);
-}
-
+/* Every document or none: a refused manifest changes nothing. */
 static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 			 struct kf_error *err)
 {
-	const char *def_ns = w->ns ? w->ns : "default";
-	size_t i;
-	json_t *doc;
-	int first = 0;
-
 	codec_flatten_lists(docs);
-	json_array_foreach (docs, i, doc) {
-		struct kf_error one;
-		int r;
-
-		kf_error_init(&one);
-		r = server_apply(fs->srv, doc, def_ns, NULL, &one);
-		if (r < 0) {
-			err_append(err, &one);
-			if (!first)
-				first = r;
-		}
-	}
-	return first;
+	return server_apply_all(fs->srv, docs, w->ns ? w->ns : "default", err);
 }
 
 static bool is_list(json_t *doc)
