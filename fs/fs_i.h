@@ -262,6 +262,18 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		     struct kf_error *err);
 void kfs_write_release(struct kfs_write *w);
 
+/* ---- dirtime.c: directory times; who may read what ---- */
+/* An object of kind k in namespace ns (NULL: cluster scope) was added or
+ * deleted: its directory changed (and, for a Namespace, every namespaced
+ * resource directory). */
+void kfs_dir_changed(const struct kind_info *k, const char *ns);
+/* Set st's mtime and ctime for directory node n (left as they are when
+ * nothing changed in it since the server started). */
+void kfs_dir_time(struct kfs *fs, const struct node *n, struct stat *st);
+void kfs_dir_times_free(void);
+/* Is n readable by root only (Secrets and what holds them, snapshot)? */
+bool kfs_root_only(const struct node *n);
+
 /* ---- opener.c: when the writer of an open file is done ---- */
 /* Thread-group id of thread pid (pid itself if unknown, 0 for 0). */
 pid_t kfs_tgid(pid_t pid);

@@ -329,6 +329,7 @@ out_hub:
 	errlog_free(fs.errlog);
 	if (fs.buckets) {
 		kfs_nodes_release(&fs);
+		kfs_dir_times_free();
 		eph_release(&fs);
 	}
 out_server:

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 pid_t kfs_tgid(pid_t pid)
 {
 	char path[64], line[128];

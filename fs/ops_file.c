@@ -215,6 +215,13 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_open(req, fi, fh);
 		return;
 	}
+	if (fh->uid != 0 && kfs_root_only(n)) {
+		/* Secrets and the snapshot: root only, until authorization
+		 * exists (the mode bits say so too) */
+		kfs_fh_free(fh);
+		fuse_reply_err(req, EACCES);
+		return;
+	}
 	switch (n->type) {
 	case NODE_ROOTFILE:
 		r = writing ? -EACCES : open_rootfile(fs, n, fh);

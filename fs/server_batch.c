@@ -86,8 +86,7 @@ static int batch_grow(struct srv_batch *b, size_t more)
 }
 
 /* Queue a copy of op (its key and value owned by the batch). */
-static int batch_push(struct srv_batch *b, const struct store_op *op,
-		      bool copy)
+static int batch_push(struct srv_batch *b, const struct store_op *op, bool copy)
 {
 	struct store_op *q;
 	char *key = NULL, *data = NULL;

@@ -172,6 +172,27 @@ static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 	return server_apply_all(fs->srv, docs, w->ns ? w->ns : "default", err);
 }
 
+static bool buf_blank(const struct kfs_write *w)
+{
+	for (size_t i = 0; i < w->len; i++)
+		if (!isspace((unsigned char)w->buf[i]))
+			return false;
+	return true;
+}
+
+/* Does a one-document manifest leave metadata.name out or give name? */
+static bool names_entry(json_t *docs, const char *name)
+{
+	json_t *doc = json_array_get(docs, 0);
+	const char *mname = json_string_value(
+	    json_object_get(json_object_get(doc, "metadata"), "name"));
+
+	if (json_array_size(docs) > 1)
+		return false;
+	return !doc ||
+	       (json_is_object(doc) && (!mname || !strcmp(mname, name)));
+}
+
 static bool is_list(json_t *doc)
 {
 	const char *k = json_string_value(json_object_get(doc, "kind"));
@@ -207,6 +228,12 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		}
 	}
 
+	if (w->target == NODE_OBJECT && !w->created && !w->append &&
+	    buf_blank(w))
+		return kf_error_set(err, -EPERM,
+				    "%s \"%s\" cannot be emptied: replace it "
+				    "with its manifest, or delete it with rm",
+				    kind_qualified(w->kind), name);
 	r = codec_decode(w->buf ? w->buf : "", w->len, NULL, &docs, err);
 	if (r < 0)
 		return r;
@@ -233,7 +260,12 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 				    err);
 	}
 
-	if (w->kind && kfs_valid_object_name(name)) {
+	/* In an object directory, a name that is not an object name still
+	 * means that object when the manifest names none or the same one:
+	 * the name's validation says what is wrong with it. Dot names are
+	 * scratch files, never objects. */
+	if (w->kind && (kfs_valid_object_name(name) ||
+			(name[0] != '.' && names_entry(docs, name)))) {
 		if (w->append) {
 			r = write_patch(fs, w, name, docs, 0, err);
 			if (r == 0 && ret_object)
