@@ -28,8 +28,7 @@ static void dir_key(const struct kind_info *k, const char *ns, char *buf,
 		    size_t size)
 {
 	if (k->namespaced && ns)
-		snprintf(buf, size, "%s/%s/%s", k->path_group, k->resource,
-			 ns);
+		snprintf(buf, size, "%s/%s/%s", k->path_group, k->resource, ns);
 	else
 		snprintf(buf, size, "%s/%s", k->path_group, k->resource);
 }
@@ -44,8 +43,8 @@ static void stamp(const char *key, json_int_t now)
 
 void kfs_dir_changed(const struct kind_info *k, const char *ns)
 {
-	bool is_ns = !strcmp(k->api_version, "v1") &&
-		     !strcmp(k->kind, "Namespace");
+	bool is_ns =
+	    !strcmp(k->api_version, "v1") && !strcmp(k->kind, "Namespace");
 	char key[STORE_KEY_MAX + 1];
 	struct timespec ts;
 	json_int_t now;

@@ -38,7 +38,6 @@ static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
 	fh->ino = ino;
 	fh->uid = fuse_req_ctx(req)->uid;
 	fh->opener = kfs_tgid(fuse_req_ctx(req)->pid);
-	fh->fd = -1;
 	fh->fs = fs;
 	return fh;
 }
@@ -72,8 +71,7 @@ void kfs_fh_free(struct fh *fh)
 	watch_stream_free(fh->ws);
 	if (fh->ph)
 		fuse_pollhandle_destroy(fh->ph);
-	if (fh->fd >= 0)
-		close(fh->fd);
+	snapstream_free(fh->snap);
 	kfs_write_release(&fh->w);
 	free(fh->data);
 	free(fh->path);
@@ -86,7 +84,7 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (fh->kind == FH_WATCH)
+	if (fh->kind == FH_WATCH || fh->kind == FH_SNAP)
 		fi->nonseekable = 1;
 	if (fuse_reply_open(req, fi) != 0)
 		kfs_fh_free(fh);
@@ -139,11 +137,8 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 static int open_rootfile(struct kfs *fs, struct node *n, struct fh *fh)
 {
 	if (n->rootfile == RF_SNAPSHOT) {
-		fh->kind = FH_SNAPFD;
-		fh->fd = memfd_create("kubefs-snapshot", MFD_CLOEXEC);
-		if (fh->fd < 0)
-			return -errno;
-		return store_snapshot(fs->store, fh->fd);
+		fh->kind = FH_SNAP;
+		return snapstream_open(fs->store, &fh->snap);
 	}
 	fh->data = kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
 	return fh->data ? 0 : -ENOMEM;
@@ -518,7 +513,7 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	case FH_TEXT:
 		reply_slice(req, fh->data, fh->len, size, off);
 		return;
-	case FH_SNAPFD: {
+	case FH_SNAP: {
 		char *buf = malloc(size ? size : 1);
 		ssize_t n;
 
@@ -526,9 +521,11 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_err(req, ENOMEM);
 			return;
 		}
-		n = pread(fh->fd, buf, size, off);
+		pthread_mutex_lock(&fh->lock);
+		n = snapstream_read(fh->snap, buf, size);
+		pthread_mutex_unlock(&fh->lock);
 		if (n < 0)
-			fuse_reply_err(req, errno);
+			fuse_reply_err(req, (int)-n);
 		else
 			fuse_reply_buf(req, buf, n);
 		free(buf);
