@@ -238,6 +238,14 @@ static void limits_fill(struct watch_limits *dst, const struct watch_limits *l)
 				    : WATCH_MAX_QUEUE_EVENTS;
 	dst->bookmark_ms =
 	    l && l->bookmark_ms ? l->bookmark_ms : WATCH_BOOKMARK_MS;
+	dst->reserve_streams = l && l->reserve_streams ? l->reserve_streams
+						       : WATCH_RESERVE_STREAMS;
+	dst->max_bytes = l && l->max_bytes ? l->max_bytes : WATCH_MAX_BYTES;
+	dst->max_bytes_per_uid = l && l->max_bytes_per_uid
+				     ? l->max_bytes_per_uid
+				     : WATCH_MAX_BYTES_PER_UID;
+	dst->reserve_bytes =
+	    l && l->reserve_bytes ? l->reserve_bytes : WATCH_RESERVE_BYTES;
 }
 
 void watch_hub_set_limits(struct watch_hub *hub, const struct watch_limits *lim)
