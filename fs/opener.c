@@ -11,7 +11,7 @@
  *  - a flush from another process (a child exiting, a descriptor closed
  *    on exec) does not commit;
  *  - a flush from the opener commits unless the opener still holds
- *    another descriptor of this file (dup()+close());
+ *    another descriptor open for writing on this file (dup()+close());
  *  - the release commits what no flush committed (the opener closed its
  *    copy first, or never wrote).
  * Processes are told apart by thread-group id: the kernel reports the
@@ -20,6 +20,7 @@
 #include "fs/fs_i.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,24 +48,29 @@ pid_t kfs_tgid(pid_t pid)
 	return ret;
 }
 
-/* fdinfo's inode number of descriptor fd of tgid; 0 if unknown. */
-static unsigned long long fd_ino(pid_t tgid, const char *fd)
+/* fdinfo of descriptor fd of tgid: its inode number (0 if the kernel
+ * does not say) and whether it was opened for writing. */
+static void fd_info(pid_t tgid, const char *fd, unsigned long long *ret_ino,
+		    bool *ret_writing)
 {
 	char path[320], line[128];
-	unsigned long long ino, ret = 0;
+	unsigned long long v;
+	unsigned flags;
 	FILE *f;
 
+	*ret_ino = 0;
+	*ret_writing = true;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)tgid, fd);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "ino: %llu", &ino) == 1) {
-			ret = ino;
-			break;
-		}
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "ino: %llu", &v) == 1)
+			*ret_ino = v;
+		else if (sscanf(line, "flags: %o", &flags) == 1)
+			*ret_writing = (flags & O_ACCMODE) != O_RDONLY;
+	}
 	fclose(f);
-	return ret;
 }
 
 bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
@@ -82,6 +88,7 @@ bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
 		return false;
 	while (!found && (de = readdir(d))) {
 		unsigned long long i;
+		bool writing;
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
@@ -93,8 +100,11 @@ bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
 		target[n] = '\0';
 		if (strncmp(target, mount, mlen) || target[mlen] != '/')
 			continue;
-		i = fd_ino(tgid, de->d_name);
-		found = i ? i == ino : !strcmp(target + mlen + 1, path);
+		/* a descriptor open for reading is another open file, not
+		 * a copy of the writer's */
+		fd_info(tgid, de->d_name, &i, &writing);
+		found = writing &&
+			(i ? i == ino : !strcmp(target + mlen + 1, path));
 	}
 	closedir(d);
 	return found;

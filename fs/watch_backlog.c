@@ -27,7 +27,7 @@
 #include "fs/server.h"
 
 #define BACKLOG_BATCH_BYTES ((size_t)256 << 10) /* lines built per fill */
-#define BACKLOG_BATCH_EVENTS 256		 /* events read per fill */
+#define BACKLOG_BATCH_EVENTS 256		/* events read per fill */
 
 struct wbacklog {
 	/* the initial list */
@@ -63,8 +63,8 @@ struct list_ctx {
 	int err;
 };
 
-static int list_key(void *ud, const char *key, size_t key_len,
-		    const char *data, size_t len, uint64_t rv)
+static int list_key(void *ud, const char *key, size_t key_len, const char *data,
+		    size_t len, uint64_t rv)
 {
 	struct list_ctx *c = ud;
 	struct watch_stream *ws = c->ws;
@@ -82,9 +82,9 @@ static int list_key(void *ud, const char *key, size_t key_len,
 		return 0;
 	if (ws->lsel || ws->fsel) {
 		json_t *obj = server_decode_value(data, len, rv);
-		bool wanted =
-		    obj && label_selector_matches_object(ws->lsel, obj) &&
-		    field_selector_matches(ws->fsel, obj);
+		bool wanted = obj &&
+			      label_selector_matches_object(ws->lsel, obj) &&
+			      field_selector_matches(ws->fsel, obj);
 
 		json_decref(obj);
 		if (!wanted)

@@ -76,5 +76,18 @@ except OSError as e:
     sys.exit(0 if e.errno == 22 else 1)
 sys.exit(1)
 PY
+# the verdict reaches close() even while the writer has the object
+# open for reading too (another open file, not a copy of the writer's)
+python3 - "$F" "$T/bad" <<'PY' || fail "close() with a reader open did not raise"
+import sys
+r = open(sys.argv[1])
+r.read()
+try:
+    with open(sys.argv[1], 'w') as f:
+        f.write(open(sys.argv[2]).read())
+except OSError as e:
+    sys.exit(0 if e.errno == 22 else 1)
+sys.exit(1)
+PY
 expect_eq "$(yq -r .data.k "$F")" v3 "object after refused writes"
 echo ok
