@@ -98,13 +98,15 @@ bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
-		if (strncmp(target, mount, mlen) || target[mlen] != '/')
+		/* the same name (cheap: a process may hold thousands of
+		 * files on the mount), then the same inode, open for
+		 * writing: a descriptor open for reading is another open
+		 * file, not a copy of the writer's */
+		if (strncmp(target, mount, mlen) || target[mlen] != '/' ||
+		    strcmp(target + mlen + 1, path))
 			continue;
-		/* a descriptor open for reading is another open file, not
-		 * a copy of the writer's */
 		fd_info(tgid, de->d_name, &i, &writing);
-		found = writing &&
-			(i ? i == ino : !strcmp(target + mlen + 1, path));
+		found = writing && (!i || i == ino);
 	}
 	closedir(d);
 	return found;

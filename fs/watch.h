@@ -23,7 +23,8 @@
  * go to. The initial list and the catch-up from an old resourceVersion
  * are not encoded at open: a stream keeps the list's keys (or the range
  * of rvs) and builds the lines as its reader gets to them, a batch at a
- * time, from the store.
+ * time, from the store; a listed object's line built by one stream is
+ * reused by the others (the newest WATCH_SHARE_BYTES of them are kept).
  *
  * Limits (every resource a user can make us hold is bounded):
  *  - open streams per hub and per caller uid (watch_hub_set_limits()),

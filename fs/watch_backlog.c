@@ -236,29 +236,48 @@ static int value_at(struct watch_stream *ws, const char *key, uint64_t rv,
 	return 0;
 }
 
+/* The ADDED line of key as it was at rv (NULL if it cannot be decoded),
+ * offered to other streams. */
+static int build_added(struct watch_stream *ws, const char *key, uint64_t rv,
+		       uint64_t list_rv, struct wline **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	json_t *obj = NULL;
+	struct wline *l;
+	size_t len = 0;
+	int r;
+
+	*ret = NULL;
+	r = value_at(ws, key, rv, list_rv, &obj);
+	if (r < 0 || !obj)
+		return r;
+	text = codec_encode_json_line(obj, &len);
+	json_decref(obj);
+	l = text ? wline_event("ADDED", text, len) : NULL;
+	if (!l)
+		return -ENOMEM;
+	wshare_put(ws->hub->share, key, rv, l);
+	*ret = l;
+	return 0;
+}
+
 /* Build the next lines of the list. */
 static int fill_list(struct watch_stream *ws, struct wbacklog *b)
 {
 	while (b->next < b->n && b->line_bytes < BACKLOG_BATCH_BYTES) {
-		_cleanup_free_ char *text = NULL;
-		json_t *obj = NULL;
-		struct wline *l;
-		size_t len = 0;
-		int r;
+		const char *key = b->keys[b->next];
+		uint64_t rv = b->rvs[b->next];
+		struct wline *l = wshare_get(ws->hub->share, key, rv);
+		int r = 0;
 
-		r = value_at(ws, b->keys[b->next], b->rvs[b->next], b->list_rv,
-			     &obj);
+		if (!l)
+			r = build_added(ws, key, rv, b->list_rv, &l);
 		if (r < 0)
 			return r;
 		free(b->keys[b->next]);
 		b->keys[b->next] = NULL;
 		b->next++;
-		if (!obj)
-			continue; /* corrupt: nothing to show */
-		text = codec_encode_json_line(obj, &len);
-		json_decref(obj);
-		l = text ? wline_event("ADDED", text, len) : NULL;
-		if (!l || push_line(b, l) < 0) {
+		if (l && push_line(b, l) < 0) {
 			wline_unref(l);
 			return -ENOMEM;
 		}

@@ -510,6 +510,7 @@ static void hub_destroy(struct watch_hub *hub)
 	pthread_mutex_destroy(&hub->nlock);
 	pthread_cond_destroy(&hub->ncond);
 	free(hub->uids);
+	wshare_free(hub->share);
 	free(hub);
 }
 
@@ -575,6 +576,7 @@ int watch_hub_new(struct store *st, unsigned poll_ms, struct watch_hub **ret)
 	pthread_cond_init(&hub->ncond, NULL);
 	limits_fill(&hub->lim, NULL);
 	atomic_init(&hub->rv, store_current_rv(st));
+	hub->share = wshare_new();
 
 	for (unsigned i = 0; i < WATCH_NOTIFIERS; i++) {
 		r = -pthread_create(&hub->notifiers[i], NULL, notifier_main,

@@ -170,6 +170,7 @@ struct watch_hub {
 	struct uid_count **uids; /* owned; stable addresses */
 	size_t nuids, uids_cap;
 	_Atomic size_t bytes; /* held by every stream */
+	struct wshare *share; /* NULL: nothing shared (out of memory) */
 	struct watch_limits lim;
 	_Atomic uint64_t rv; /* delivered; written under slock */
 	bool stopped;	     /* the hub thread is gone */
@@ -237,6 +238,18 @@ void budget_add(struct watch_stream *ws, size_t bytes);
 void budget_sub(struct watch_stream *ws, size_t bytes);
 /* Would holding len more bytes pass ws's uid or hub budget? */
 bool budget_over(const struct watch_stream *ws, size_t len);
+
+/* ---- watch_share.c: listed objects' lines shared between streams ---- */
+#define WATCH_SHARE_BYTES ((size_t)64 << 20)
+struct wshare;
+struct wshare *wshare_new(void);
+void wshare_free(struct wshare *s);
+/* The ADDED line of key at rv if a stream built it (a new reference), or
+ * NULL. s may be NULL. */
+struct wline *wshare_get(struct wshare *s, const char *key, uint64_t rv);
+/* Offer line (borrowed; a reference is taken) as key's at rv. */
+void wshare_put(struct wshare *s, const char *key, uint64_t rv,
+		struct wline *line);
 
 /* ---- watch_backlog.c: the initial list and catch-up, read lazily ---- */
 struct wbacklog;

@@ -26,6 +26,7 @@
 #include "api/kinds.h"
 #include "fs/server.h"
 #include "fs/watch.h"
+#include "fs/watch_i.h" /* the hub's shared lines */
 #include "store/store.h"
 #include "store/store_i.h" /* store_set_clock(), to age the event log */
 
@@ -936,6 +937,32 @@ static void test_lazy_list_consistent(void **state)
 	reader_free(r);
 }
 
+/* Streams listing the same object share its line. */
+static void test_list_lines_shared(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t rv = put_pod(fx, "default", "s", NULL, NULL);
+	char key[STORE_KEY_MAX + 1];
+	struct reader *r1, *r2;
+	struct wline *l;
+
+	assert_int_equal(server_key(fx->pods, "default", "s", key, sizeof(key)),
+			 0);
+	wait_hub(fx, rv);
+	assert_null(wshare_get(fx->hub->share, key, rv));
+	r1 = open_reader(fx, NULL, "");
+	r2 = open_reader(fx, NULL, "");
+	expect(r1, "ADDED", "s", rv);
+	l = wshare_get(fx->hub->share, key, rv);
+	assert_non_null(l);
+	/* the cache's reference and ours */
+	assert_int_equal(atomic_load(&l->refs), 2);
+	expect(r2, "ADDED", "s", rv);
+	wline_unref(l);
+	reader_free(r1);
+	reader_free(r2);
+}
+
 /* Bytes held count against the uid: over budget, open is EAGAIN and a
  * live stream that would grow ends with 410; root has its reserve. */
 static void test_byte_budget(void **state)
@@ -1451,6 +1478,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lazy_list_consistent, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_byte_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_lines_shared, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_reserve_and_share,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_streams_share, setup,
