@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fs/watch.h"
+#include "api/cleanup.h"
 #include "api/flags.h"
 #include "api/klog.h"
 #include "api/version.h"
@@ -244,6 +245,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *lc = NULL;
 	int ready_fd = -1, r, status = 1;
+	_cleanup_free_ char *mount_abs = NULL;
 
 	klog_init("kubefs-fs");
 	if (parse(argc, argv, &o) < 0)
@@ -282,7 +284,9 @@ int main(int argc, char **argv)
 		klog_info("cannot start the watch hub: %s", strerror(-r));
 		goto out_server;
 	}
-	fs.mountpoint = o.mountpoint;
+	/* absolute: flushes compare it with /proc/PID/fd links */
+	mount_abs = realpath(o.mountpoint, NULL);
+	fs.mountpoint = mount_abs ? mount_abs : o.mountpoint;
 	fs.attr_timeout = o.attr_timeout;
 	fs.started = time(NULL);
 	fs.render = render_cache_new(64u << 20);
@@ -349,6 +353,7 @@ out_hub:
 	errlog_free(fs.errlog);
 	if (fs.buckets) {
 		kfs_nodes_release(&fs);
+		kfs_dir_times_free();
 		eph_release(&fs);
 	}
 out_server:
