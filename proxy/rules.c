@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/hash.h"
+#include "api/netaddr.h"
 
 struct endpoint {
 	char ip[INET6_ADDRSTRLEN];
@@ -58,21 +60,15 @@ static const char *cidr_of(const struct gen *g)
 
 static bool ip_is(enum rules_family fam, const char *s)
 {
-	unsigned char b[16];
-
-	return s && inet_pton(fam == RULES_IP6 ? AF_INET6 : AF_INET, s, b) == 1;
+	return fam == RULES_IP6 ? is_ipv6(s) : is_ipv4(s);
 }
 
 /* FNV-1a, 40 bits in base32: the H of every per-service name. */
 static void name_hash(const char *s, char out[9])
 {
 	static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = fnv1a(FNV1A_OFFSET, s, strlen(s));
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
 	for (int i = 0; i < 8; i++) {
 		out[i] = b32[h & 31];
 		h >>= 5;
