@@ -78,7 +78,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRC))
 
-.PHONY: all deps test unit fuzz-replay e2e fuzz bench up down clean \
+.PHONY: all deps test harness unit fuzz-replay e2e fuzz bench up down clean \
 	format format-check check-build check-fresh
 all: $(BINARIES) $(EXAMPLE_BIN)
 
@@ -132,16 +132,35 @@ $(EXAMPLE_BIN): $(O)/examples/%: $(O)/examples/%.o $(call lib_a,client) $(call l
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The harness self-test (tests/harness/selftest.sh, the "harness" tier):
+# tests that fail on purpose and a kubefs-fs that misbehaves on purpose,
+# built apart from the normal tiers so that only the self-test runs them.
+HARNESS_BIN := $(O)/harness/tests/test_harness \
+	$(O)/harness/tests/fuzz_harness-replay $(O)/harness/bin/kubefs-fs
+$(O)/harness/tests/test_harness: $(O)/tests/harness/test_harness.o $(ALL_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) $(CMOCKA_LIBS)
+$(O)/harness/tests/fuzz_harness-replay: $(O)/tests/harness/fuzz_harness.o \
+		$(O)/tests/fuzz/replay.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+$(O)/harness/bin/kubefs-fs: $(O)/tests/harness/bad_fs.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 check-build: all $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN) $(BENCH_BIN) \
-	$(EXAMPLE_BIN)
+	$(HARNESS_BIN) $(EXAMPLE_BIN)
 
 deps:
 	@scripts/deps.sh
 
-# The whole suite; ends with "N passed, N failed".
+# The whole suite, the harness self-test first; ends with
+# "N passed, N failed[, N skipped]".
 test: deps check-build
 	O=$(O) BIN=$(BIN) tests/run.sh
 
+harness: check-build
+	O=$(O) BIN=$(BIN) tests/run.sh harness
 unit: check-build
 	O=$(O) BIN=$(BIN) tests/run.sh unit
 fuzz-replay: check-build
@@ -165,7 +184,7 @@ fuzz: deps
 	    $(FUZZ_LIBS) $(LDLIBS) || exit 1; \
 	done
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(TOOL_BIN)
 	O=$(O) BIN=$(BIN) bench/run.sh
 
 up: deps all

@@ -32,30 +32,41 @@ uint32_t cidr4_mask(unsigned prefix)
 	return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
 }
 
-int cidr4_parse(const char *s, struct cidr4 *ret)
+/* "ADDR/N" split: ADDR copied into addr (size bytes), N (decimal, no
+ * sign, no leading zero: Go's rule) at most max into *ret. */
+static int split_cidr(const char *s, char *addr, size_t size, unsigned max,
+		      unsigned *ret)
 {
-	char ip[IPV4_STRLEN];
 	const char *slash = s ? strchr(s, '/') : NULL;
 	const char *p;
 	unsigned prefix = 0;
-	uint32_t a;
 
-	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(ip))
+	if (!slash || slash == s || (size_t)(slash - s) >= size)
 		return -EINVAL;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	if (ipv4_parse(ip, &a) < 0)
-		return -EINVAL;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
 	p = slash + 1;
-	/* 1 to 2 digits, no sign, no leading zero (Go's rule) */
-	if (!*p || strlen(p) > 2 || (p[0] == '0' && p[1]))
+	if (!*p || strlen(p) > 3 || (p[0] == '0' && p[1]))
 		return -EINVAL;
 	for (; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
 		prefix = prefix * 10 + (unsigned)(*p - '0');
 	}
-	if (prefix > 32)
+	if (prefix > max)
+		return -EINVAL;
+	*ret = prefix;
+	return 0;
+}
+
+int cidr4_parse(const char *s, struct cidr4 *ret)
+{
+	char ip[IPV4_STRLEN];
+	unsigned prefix;
+	uint32_t a;
+
+	if (split_cidr(s, ip, sizeof(ip), 32, &prefix) < 0 ||
+	    ipv4_parse(ip, &a) < 0)
 		return -EINVAL;
 	ret->addr = a & cidr4_mask(prefix);
 	ret->prefix = prefix;
@@ -78,9 +89,26 @@ bool is_ipv4(const char *s)
 	return ipv4_parse(s, &a) == 0;
 }
 
-bool is_ip(const char *s)
+bool is_ipv6(const char *s)
 {
 	unsigned char b[16];
 
-	return is_ipv4(s) || (s && inet_pton(AF_INET6, s, b) == 1);
+	return s && inet_pton(AF_INET6, s, b) == 1;
+}
+
+bool is_ip(const char *s)
+{
+	return is_ipv4(s) || is_ipv6(s);
+}
+
+int cidr_family(const char *s)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned prefix;
+
+	if (split_cidr(s, ip, sizeof(ip), 128, &prefix) < 0)
+		return -EINVAL;
+	if (is_ipv4(ip))
+		return prefix <= 32 ? 4 : -EINVAL;
+	return is_ipv6(ip) ? 6 : -EINVAL;
 }

@@ -7,7 +7,8 @@
  * Go's netip.ParseAddr: four decimal octets, no leading zeros, nothing
  * around them. A CIDR is "A.B.C.D/N" with N a decimal 0..32 without a
  * sign or leading zero; parsing masks the host bits away, as Go's
- * net.ParseCIDR does.
+ * net.ParseCIDR does. cidr_family() checks either family's CIDR text
+ * without converting it (kube-proxy's --cluster-cidr).
  *
  * Thread safety: pure functions; nothing allocates.
  */
@@ -47,5 +48,16 @@ bool is_ipv4(const char *s);
 
 /* An IPv4 or IPv6 literal (RFC 4291 text, no zone, no brackets). */
 bool is_ip(const char *s);
+
+/* An IPv6 literal (RFC 4291 text, no zone, no brackets); NULL is not. */
+bool is_ipv6(const char *s);
+
+/*
+ * The family of a CIDR "ADDR/N": 4 when ADDR is an IPv4 literal and N is
+ * 0..32, 6 when ADDR is an IPv6 literal and N is 0..128 (N decimal,
+ * without a sign or leading zero, as Go's net.ParseCIDR); -EINVAL
+ * otherwise. Host bits may be set, as net.ParseCIDR allows.
+ */
+int cidr_family(const char *s);
 
 #endif

@@ -4,6 +4,7 @@
 # the baseline, runs fs_bench, and cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 O=${O:-build/obj}
 BIN=${BIN:-bin}
 W=$(mktemp -d "$PWD/build/fs-bench.XXXXXX")
@@ -17,8 +18,5 @@ mkdir -p "$W/mnt" "$W/tmpfs"
 mount -t tmpfs -o size=512m tmpfs "$W/tmpfs"
 "$BIN/kubefs-fs" --foreground --store "$W/store" --log "$W/fs.log" "$W/mnt" &
 pid=$!
-for _ in $(seq 1 100); do
-	[ "$(cat "$W/mnt/healthz" 2>/dev/null)" = ok ] && break
-	sleep 0.1
-done
+wait_healthy "$W/mnt" "$pid" "$W/fs.log"
 "$O/bench/fs_bench" --mount "$W/mnt" --tmpfs "$W/tmpfs" "$@"

@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export O=${O:-build/obj} BIN=${BIN:-bin}
+failed=
 for b in bench/*.sh; do
-	[ "$(basename "$b")" = run.sh ] && continue
+	case $(basename "$b") in run.sh | lib.sh) continue ;; esac
 	echo "== $(basename "$b" .sh)"
-	bash "$b"
+	bash "$b" || failed="$failed $(basename "$b" .sh)"
 done
+if [ -n "$failed" ]; then
+	echo "failed:$failed"
+	exit 1
+fi

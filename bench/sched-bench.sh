@@ -13,6 +13,7 @@
 #   SCHED_BENCH_NODES="100 1000 5000" SCHED_BENCH_PODS=1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 O=${O:-build/obj}
 BIN=${BIN:-bin}
 NODES=${SCHED_BENCH_NODES:-100 1000 5000}
@@ -40,10 +41,7 @@ run() { # mode nodes [--backlog] -> the bench line in $W/out
 	"$BIN/kubefs-fs" --foreground --store "$W/store" --log "$W/fs.log" \
 		"$W/mnt" </dev/null >>"$W/fs.out" 2>&1 &
 	pid=$!
-	for _ in $(seq 1 100); do
-		[ "$(cat "$W/mnt/healthz" 2>/dev/null)" = ok ] && break
-		sleep 0.1
-	done
+	wait_healthy "$W/mnt" "$pid" "$W/fs.log"
 	"$O/bench/sched_bench" --cluster "$W/mnt" --mode "$1" --nodes "$2" \
 		--pods "$PODS" --sched "$BIN/kubefs-sched" \
 		--sched-log "$W/sched-$2.log" ${3:-} >"$W/out"

@@ -13,8 +13,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
+#include <mntent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "fs/watch.h"
+#include "api/cleanup.h"
 #include "api/flags.h"
 #include "api/klog.h"
 #include "api/version.h"
@@ -96,22 +100,56 @@ static int parse(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/*
+ * A kubefs-fs mount at mp: 1 when its server answers, 0 when it is dead
+ * (the kernel may answer stat from its cache for a moment after a crash,
+ * so the server is asked), -1 when there is none.
+ */
+static int kubefs_mount_state(const char *mp)
+{
+	char real[PATH_MAX], health[PATH_MAX + 16];
+	struct mntent *m;
+	bool found = false;
+	FILE *f;
+	int fd;
+
+	if (!realpath(mp, real))
+		return -1;
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return -1;
+	while (!found && (m = getmntent(f)))
+		found = !strcmp(m->mnt_dir, real) &&
+			!strcmp(m->mnt_type, "fuse.kubefs");
+	endmntent(f);
+	if (!found)
+		return -1;
+	snprintf(health, sizeof(health), "%s/healthz", real);
+	fd = open(health, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTCONN || errno == ECONNABORTED ? 0 : 1;
+	close(fd);
+	return 1;
+}
+
+static int detach_stale(const char *mp)
+{
+	klog_info("%s: stale mount of a dead server, detaching", mp);
+	if (umount2(mp, MNT_DETACH) < 0) {
+		klog_info("%s: cannot detach: %s", mp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Detach a mount left by a dead server; refuse a live one. */
 static int prepare_mountpoint(const char *mp)
 {
 	struct stat st;
 
 	if (stat(mp, &st) < 0) {
-		if (errno == ENOTCONN || errno == ECONNABORTED) {
-			klog_info("%s: stale mount of a dead server, detaching",
-				  mp);
-			if (umount2(mp, MNT_DETACH) < 0) {
-				klog_info("%s: cannot detach: %s", mp,
-					  strerror(errno));
-				return -1;
-			}
-			return 0;
-		}
+		if (errno == ENOTCONN || errno == ECONNABORTED)
+			return detach_stale(mp);
 		if (errno == ENOENT && mkdir(mp, 0755) == 0)
 			return 0;
 		klog_info("%s: %s", mp, strerror(errno));
@@ -120,6 +158,15 @@ static int prepare_mountpoint(const char *mp)
 	if (!S_ISDIR(st.st_mode)) {
 		klog_info("%s: not a directory", mp);
 		return -1;
+	}
+	switch (kubefs_mount_state(mp)) {
+	case 1:
+		klog_info(
+		    "%s: a live kubefs-fs is mounted here; not replacing it",
+		    mp);
+		return -1;
+	case 0:
+		return detach_stale(mp);
 	}
 	return 0;
 }
@@ -198,6 +245,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *lc = NULL;
 	int ready_fd = -1, r, status = 1;
+	_cleanup_free_ char *mount_abs = NULL;
 
 	klog_init("kubefs-fs");
 	if (parse(argc, argv, &o) < 0)
@@ -236,7 +284,9 @@ int main(int argc, char **argv)
 		klog_info("cannot start the watch hub: %s", strerror(-r));
 		goto out_server;
 	}
-	fs.mountpoint = o.mountpoint;
+	/* absolute: flushes compare it with /proc/PID/fd links */
+	mount_abs = realpath(o.mountpoint, NULL);
+	fs.mountpoint = mount_abs ? mount_abs : o.mountpoint;
 	fs.attr_timeout = o.attr_timeout;
 	fs.started = time(NULL);
 	fs.render = render_cache_new(64u << 20);
@@ -296,11 +346,14 @@ out_session:
 	fuse_session_destroy(fs.se);
 out_hub:
 	fuse_opt_free_args(&args);
+	if (fs.buckets) /* the handles' streams belong to the hub */
+		kfs_fh_free_all(&fs);
 	watch_hub_free(fs.hub);
 	render_cache_free(fs.render);
 	errlog_free(fs.errlog);
 	if (fs.buckets) {
 		kfs_nodes_release(&fs);
+		kfs_dir_times_free();
 		eph_release(&fs);
 	}
 out_server:

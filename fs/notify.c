@@ -181,6 +181,8 @@ static void on_event(void *ud, const struct watch_event_info *ev)
 
 	if (!k || server_key(k, ev->ns, ev->name, key, sizeof(key)) < 0)
 		return;
+	if (ev->type != STORE_EV_MODIFIED)
+		kfs_dir_changed(k, ev->ns);
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return;

@@ -418,8 +418,38 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	sv.f_bfree = sv.f_bavail = (ss.map_size - ss.used_bytes) / 4096;
 	sv.f_files = ss.objects + 1000000;
 	sv.f_ffree = sv.f_favail = 1000000;
-	sv.f_namemax = 1024;
+	sv.f_namemax = 253; /* the longest object name */
 	fuse_reply_statfs(req, &sv);
+}
+
+/* Links, symlinks and device nodes have no meaning in the tree: refused
+ * by design (EPERM), like truncate(2) and rename of an object. */
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link;
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	(void)rdev;
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino;
+	(void)newparent;
+	(void)newname;
+	fuse_reply_err(req, EPERM);
 }
 
 const struct fuse_lowlevel_ops kfs_ops = {
@@ -433,6 +463,9 @@ const struct fuse_lowlevel_ops kfs_ops = {
     .rmdir = op_rmdir,
     .mkdir = op_mkdir,
     .rename = op_rename,
+    .symlink = op_symlink,
+    .mknod = op_mknod,
+    .link = op_link,
     .statfs = op_statfs,
     .open = kfs_op_open,
     .create = kfs_op_create,

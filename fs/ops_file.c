@@ -38,8 +38,14 @@ static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
 	fh->kind = kind;
 	fh->ino = ino;
 	fh->uid = fuse_req_ctx(req)->uid;
-	fh->fd = -1;
+	fh->opener = kfs_tgid(fuse_req_ctx(req)->pid);
 	fh->fs = fs;
+	pthread_mutex_lock(&fs->lock);
+	fh->next_open = fs->open_fhs;
+	if (fs->open_fhs)
+		fs->open_fhs->prev_open = fh;
+	fs->open_fhs = fh;
+	pthread_mutex_unlock(&fs->lock);
 	return fh;
 }
 
@@ -67,13 +73,20 @@ void kfs_fh_free(struct fh *fh)
 {
 	if (!fh)
 		return;
+	pthread_mutex_lock(&fh->fs->lock);
+	if (fh->prev_open)
+		fh->prev_open->next_open = fh->next_open;
+	else
+		fh->fs->open_fhs = fh->next_open;
+	if (fh->next_open)
+		fh->next_open->prev_open = fh->prev_open;
+	pthread_mutex_unlock(&fh->fs->lock);
 	if (fh->counted)
 		writer_count(fh->fs, fh->uid, -1);
 	watch_stream_free(fh->ws);
 	if (fh->ph)
 		fuse_pollhandle_destroy(fh->ph);
-	if (fh->fd >= 0)
-		close(fh->fd);
+	snapstream_free(fh->snap);
 	kfs_write_release(&fh->w);
 	free(fh->data);
 	free(fh->path);
@@ -81,14 +94,29 @@ void kfs_fh_free(struct fh *fh)
 	free(fh);
 }
 
+void kfs_fh_free_all(struct kfs *fs)
+{
+	struct fh *fh;
+
+	for (;;) {
+		pthread_mutex_lock(&fs->lock);
+		fh = fs->open_fhs;
+		pthread_mutex_unlock(&fs->lock);
+		if (!fh)
+			return;
+		kfs_fh_free(fh);
+	}
+}
+
 static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 {
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	/* Streams are not marked nonseekable: file servers re-exporting the
-	 * tree (diod, NFS) read with pread(), and the stream ignores the
-	 * offset, so positional reads read the stream like read() does. */
+	/* Streams (@watch, snapshot) are not marked nonseekable: file
+	 * servers re-exporting the tree (diod, NFS) read with pread(), and
+	 * a stream ignores the offset, so positional reads read the stream
+	 * as read() does. */
 	if (fuse_reply_open(req, fi) != 0)
 		kfs_fh_free(fh);
 }
@@ -138,11 +166,8 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 static int open_rootfile(struct kfs *fs, struct node *n, struct fh *fh)
 {
 	if (n->rootfile == RF_SNAPSHOT) {
-		fh->kind = FH_SNAPFD;
-		fh->fd = memfd_create("kubefs-snapshot", MFD_CLOEXEC);
-		if (fh->fd < 0)
-			return -errno;
-		return store_snapshot(fs->store, fh->fd);
+		fh->kind = FH_SNAP;
+		return snapstream_open(fs->store, &fh->snap);
 	}
 	fh->data = kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
 	return fh->data ? 0 : -ENOMEM;
@@ -212,6 +237,13 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (notifier_is_caller(fs->notifier, req)) {
 		fh->kind = FH_NOTIFY;
 		reply_open(req, fi, fh);
+		return;
+	}
+	if (fh->uid != 0 && kfs_root_only(n)) {
+		/* Secrets and the snapshot: root only, until authorization
+		 * exists (the mode bits say so too) */
+		kfs_fh_free(fh);
+		fuse_reply_err(req, EACCES);
 		return;
 	}
 	switch (n->type) {
@@ -548,7 +580,7 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	case FH_TEXT:
 		reply_slice(req, fh->data, fh->len, size, off);
 		return;
-	case FH_SNAPFD: {
+	case FH_SNAP: {
 		char *buf = malloc(size ? size : 1);
 		ssize_t n;
 
@@ -556,9 +588,11 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_err(req, ENOMEM);
 			return;
 		}
-		n = pread(fh->fd, buf, size, off);
+		pthread_mutex_lock(&fh->lock);
+		n = snapstream_read(fh->snap, buf, size);
+		pthread_mutex_unlock(&fh->lock);
 		if (n < 0)
-			fuse_reply_err(req, errno);
+			fuse_reply_err(req, (int)-n);
 		else
 			fuse_reply_buf(req, buf, n);
 		free(buf);
@@ -623,8 +657,14 @@ void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	end = (size_t)off + size;
 	r = buf_reserve(w, end);
 	if (r < 0) {
+		/* the whole file is refused: close() says so again, and
+		 * nothing of what was written before is applied */
+		bool first = r == -EFBIG && !w->too_big;
+
+		if (r == -EFBIG)
+			w->too_big = true;
 		pthread_mutex_unlock(&fh->lock);
-		if (r == -EFBIG && fh->path)
+		if (first && fh->path)
 			errlog_add(kfs_global->errlog, fh->uid, fh->path,
 				   "the object is too large: the limit is "
 				   "1572864 bytes");
@@ -656,8 +696,10 @@ int kfs_fh_truncate(struct fh *fh, off_t size)
 	if (r == 0) {
 		fh->w.len = size;
 		fh->w.dirty = true;
-		if (size == 0)
+		if (size == 0) {
 			fh->w.truncated = true;
+			fh->w.too_big = false;
+		}
 	}
 	pthread_mutex_unlock(&fh->lock);
 	return r;
@@ -691,7 +733,10 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		0)
 		notifier_kernel_saw(fs->notifier, key);
 	kf_error_init(&err);
-	r = kfs_write_commit(fs, &fh->w, &is_object, &err);
+	if (fh->w.too_big)
+		r = -EFBIG; /* said at write(); the bytes are not judged */
+	else
+		r = kfs_write_commit(fs, &fh->w, &is_object, &err);
 	/* the hub tails the store: let it look now, not at its next poll */
 	watch_hub_poke(fs->hub);
 	if ((r < 0 || !is_object) && key[0])
@@ -700,8 +745,9 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	if (r < 0) {
 		__atomic_add_fetch(&fs->stats.writes_failed, 1,
 				   __ATOMIC_RELAXED);
-		errlog_add(fs->errlog, uid, fh->path ? fh->path : "?",
-			   err.msg[0] ? err.msg : strerror(-r));
+		if (!fh->w.too_big)
+			errlog_add(fs->errlog, uid, fh->path ? fh->path : "?",
+				   err.msg[0] ? err.msg : strerror(-r));
 	} else {
 		__atomic_add_fetch(&fs->stats.writes_ok, 1, __ATOMIC_RELAXED);
 	}
@@ -725,6 +771,19 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	return r;
 }
 
+/* Is this flush the writer's last close (see opener.c)? */
+static bool writer_done(struct kfs *fs, struct fh *fh, fuse_req_t req)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+
+	if (!fh->opener || pid <= 0)
+		return true; /* unknown (another pid namespace): judge now */
+	if (kfs_tgid(pid) != fh->opener)
+		return false;
+	return !kfs_holds_file(fh->opener, fs->mountpoint, fh->ino,
+			       fh->path ? fh->path : "");
+}
+
 void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
@@ -733,7 +792,7 @@ void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	(void)ino;
 	pthread_mutex_lock(&fh->lock);
-	if (fh->kind == FH_WRITE && fh->w.dirty) {
+	if (fh->kind == FH_WRITE && fh->w.dirty && writer_done(fs, fh, req)) {
 		r = commit(fs, fh, fuse_req_ctx(req)->uid);
 	} else if (fh->kind == FH_SCRATCH && fh->w.dirty) {
 		char *copy = malloc(fh->w.len + 1);

@@ -138,6 +138,7 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 	case NODE_RESOURCE:
 	case NODE_NSDIR:
 		dir_stat(n->ino, fs->started, st);
+		kfs_dir_time(fs, n, st);
 		return 0;
 	case NODE_ROOTFILE:
 		if (n->rootfile != RF_SNAPSHOT) {
@@ -148,7 +149,8 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 			    n->rootfile == RF_METRICS)
 				len = 0;
 		}
-		file_stat(n->ino, 0444, len, time(NULL), st);
+		file_stat(n->ino, kfs_root_only(n) ? 0400 : 0444, len,
+			  time(NULL), st);
 		return 0;
 	case NODE_OBJECT:
 		r = object_key(n, key);
@@ -157,7 +159,8 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 		r = kfs_render_size(fs, key, &len, NULL, &mtime);
 		if (r < 0)
 			return r;
-		file_stat(n->ino, 0644, len, mtime, st);
+		file_stat(n->ino, kfs_root_only(n) ? 0600 : 0644, len, mtime,
+			  st);
 		return 0;
 	case NODE_SUB:
 		r = object_key(n, key);
@@ -170,11 +173,12 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 			  n->sub == SUB_BINDING || n->sub == SUB_EVICTION ||
 				  n->sub == SUB_DELETE
 			      ? 0200
-			      : 0644,
+			      : (kfs_root_only(n) ? 0600 : 0644),
 			  len, mtime, st);
 		return 0;
 	case NODE_WATCH:
-		file_stat(n->ino, 0444, 0, time(NULL), st);
+		file_stat(n->ino, kfs_root_only(n) ? 0400 : 0444, 0, time(NULL),
+			  st);
 		return 0;
 	case NODE_GHOST:
 	case NODE_SCRATCH: {

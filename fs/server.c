@@ -251,6 +251,11 @@ int srv_read(struct server *srv, const char *key, json_t **ret_obj,
 	json_t *obj;
 	int r;
 
+	if (srv_batching()) {
+		r = srv_batch_read(key, ret_obj, ret_rv);
+		if (r <= 0)
+			return r;
+	}
 	r = store_get(srv->store, key, &data, &len, &rv);
 	if (r < 0)
 		return r;

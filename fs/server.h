@@ -149,6 +149,18 @@ int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
 		 json_t **ret_obj, struct kf_error *err);
 
+/*
+ * A manifest of several documents (a JSON array), all or nothing: every
+ * document is judged as server_apply() would, each seeing the earlier
+ * ones (a Namespace, then objects in it), and only if all are accepted
+ * are they stored, in one atomic store write. On failure nothing is
+ * stored and err holds every rejected document's sentence, one per line
+ * (the errno is the first one's). -EFBIG past SERVER_APPLY_MAX documents.
+ */
+#define SERVER_APPLY_MAX 1000
+int server_apply_all(struct server *srv, const json_t *docs,
+		     const char *default_ns, struct kf_error *err);
+
 /* JSON merge patch (RFC 7386) onto the current object, then as
  * server_put() with SERVER_UPDATE (| SERVER_STATUS if flags say so). The
  * patch may carry metadata.resourceVersion as a precondition. */

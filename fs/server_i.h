@@ -111,6 +111,20 @@ struct svc_plan;
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 	       uint64_t *ret_rv, struct kf_error *err);
 
+/* ---- server_batch.c: server_apply_all ---- */
+/* Is a batch open on this thread (srv_commit queues, srv_read looks at
+ * the queue first)? */
+bool srv_batching(void);
+/* The queued value of key: 0 (*ret_obj owned), -ENOENT (queued delete),
+ * -EIO, or 1 when key is not in the batch. */
+int srv_batch_read(const char *key, json_t **ret_obj, uint64_t *ret_rv);
+/* Queue op (copied) and the plan's ops (the plan is kept and ended with
+ * the batch); *ret_rv is a placeholder. -ENOMEM (plan aborted). */
+int srv_batch_add(struct server *srv, const struct store_op *op,
+		  struct svc_plan *plan, uint64_t *ret_rv);
+/* srv_namespace_finish(), now or once the batch is stored. */
+void srv_namespace_finish_after(struct server *srv, const char *ns);
+
 /* ---- server_delete.c ---- */
 /* If namespace ns is terminating, has no finalizers and is empty,
  * remove it. Best effort: a lost race leaves it for the next call. */

@@ -25,6 +25,10 @@ int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 	size_t n = 1, idx = 0;
 	int r;
 
+	if (srv_batching()) {
+		r = srv_batch_add(srv, op, plan, ret_rv);
+		return r < 0 ? srv_store_error(r, err) : 0;
+	}
 	if (plan) {
 		r = svc_plan_ops(srv, plan);
 		if (r < 0) {
@@ -537,9 +541,9 @@ static int update_obj(struct server *srv, const struct kind_info *k,
 		return r;
 	srv_set_rv(n, rv);
 	if (deleting && k->namespaced)
-		srv_namespace_finish(srv, ns);
+		srv_namespace_finish_after(srv, ns);
 	if (k == srv->k_ns && srv_meta_str(n, "deletionTimestamp"))
-		srv_namespace_finish(srv, name);
+		srv_namespace_finish_after(srv, name);
 	if (ret_obj)
 		*ret_obj = TAKE_PTR(n);
 	return 0;

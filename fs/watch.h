@@ -19,15 +19,27 @@
  * DELETED (its previous state, the rv of the change) and one that starts
  * matching gives ADDED, as kube-apiserver's watch cache does.
  *
+ * Memory: live events are encoded once and shared by every stream they
+ * go to. The initial list and the catch-up from an old resourceVersion
+ * are not encoded at open: a stream keeps the list's keys (or the range
+ * of rvs) and builds the lines as its reader gets to them, a batch at a
+ * time, from the store; a listed object's line built by one stream is
+ * reused by the others (the newest WATCH_SHARE_BYTES of them are kept).
+ *
  * Limits (every resource a user can make us hold is bounded):
- *  - open streams per hub and per caller uid (watch_hub_set_limits());
- *    opening more is -EAGAIN;
+ *  - open streams per hub and per caller uid (watch_hub_set_limits()),
+ *    with reserve_streams of the hub's kept for root (the system's
+ *    components) and the rest shared fairly between the other uids (see
+ *    watch_budget.c); opening more is -EAGAIN;
+ *  - bytes held: every byte a stream holds (queued lines, the key list,
+ *    lines built for its reader) counts against its uid (root excepted)
+ *    and the hub, with reserve_bytes of the hub's for root. An open over
+ *    budget is -EAGAIN; a stream that would pass it ends with 410;
  *  - per stream, live events queued and not yet read: at most
  *    max_queue_bytes and max_queue_events. A stream that falls behind
  *    gets, after what it already has, an ERROR event with code 410
  *    ("too old resource version") and then end of stream, as a slow
- *    watcher is closed by kube-apiserver; the hub never waits for it. The
- *    initial ADDED events of a stream are not counted against it.
+ *    watcher is closed by kube-apiserver; the hub never waits for it.
  *
  * Thread safety: every function may be called from any thread, except as
  * noted for watch_hub_free() and watch_stream_free().
@@ -49,6 +61,10 @@
 #define WATCH_MAX_STREAMS_PER_UID 256
 #define WATCH_MAX_QUEUE_BYTES ((size_t)64 << 20)
 #define WATCH_MAX_QUEUE_EVENTS 100000
+#define WATCH_RESERVE_STREAMS 512 /* for root, at most max_streams / 8 */
+#define WATCH_MAX_BYTES ((size_t)1 << 30)
+#define WATCH_MAX_BYTES_PER_UID ((size_t)256 << 20)
+#define WATCH_RESERVE_BYTES ((size_t)256 << 20) /* root, <= max_bytes / 2 */
 #define WATCH_BOOKMARK_MS 10000
 /* The longest query text accepted (the part after '?'). */
 #define WATCH_QUERY_MAX 16384
@@ -89,6 +105,10 @@ struct watch_limits {
 	size_t max_queue_bytes;	      /* per stream, live events unread */
 	size_t max_queue_events;      /* per stream, live events unread */
 	unsigned bookmark_ms;	      /* BOOKMARK period, milliseconds */
+	unsigned reserve_streams;     /* of max_streams, for root only */
+	size_t max_bytes;	      /* held by all streams */
+	size_t max_bytes_per_uid;     /* held by one uid's (not root's) */
+	size_t reserve_bytes;	      /* of max_bytes, for root only */
 };
 
 /* Set the limits for streams opened from now on. */
@@ -151,14 +171,15 @@ uint64_t watch_hub_rv(struct watch_hub *hub);
  *
  * caller is the uid the stream is counted against. *ret is owned by the
  * caller, released with watch_stream_free(). The initial objects are
- * read here, from one store snapshot, so this may take a while on a big
- * store.
+ * listed here (their keys, from one store snapshot, selectors applied)
+ * and read when the reader gets to them.
  *
  * Errors (with err holding Kubernetes' message):
  *   -EINVAL  a bad selector, an unknown field label, a bad number or a
  *            bad escape in the query, a query longer than
  *            WATCH_QUERY_MAX
- *   -EAGAIN  too many open streams (per hub or per uid):
+ *   -EAGAIN  too many open streams (per hub, per uid, or past the
+ *            uid's share) or over the memory budget:
  *            "Too many requests, please try again later."
  *   -ESHUTDOWN  the hub is stopping
  *   -ENOMEM, or a store error reading the initial objects

@@ -238,6 +238,14 @@ static void limits_fill(struct watch_limits *dst, const struct watch_limits *l)
 				    : WATCH_MAX_QUEUE_EVENTS;
 	dst->bookmark_ms =
 	    l && l->bookmark_ms ? l->bookmark_ms : WATCH_BOOKMARK_MS;
+	dst->reserve_streams = l && l->reserve_streams ? l->reserve_streams
+						       : WATCH_RESERVE_STREAMS;
+	dst->max_bytes = l && l->max_bytes ? l->max_bytes : WATCH_MAX_BYTES;
+	dst->max_bytes_per_uid = l && l->max_bytes_per_uid
+				     ? l->max_bytes_per_uid
+				     : WATCH_MAX_BYTES_PER_UID;
+	dst->reserve_bytes =
+	    l && l->reserve_bytes ? l->reserve_bytes : WATCH_RESERVE_BYTES;
 }
 
 void watch_hub_set_limits(struct watch_hub *hub, const struct watch_limits *lim)
@@ -502,6 +510,7 @@ static void hub_destroy(struct watch_hub *hub)
 	pthread_mutex_destroy(&hub->nlock);
 	pthread_cond_destroy(&hub->ncond);
 	free(hub->uids);
+	wshare_free(hub->share);
 	free(hub);
 }
 
@@ -567,6 +576,7 @@ int watch_hub_new(struct store *st, unsigned poll_ms, struct watch_hub **ret)
 	pthread_cond_init(&hub->ncond, NULL);
 	limits_fill(&hub->lim, NULL);
 	atomic_init(&hub->rv, store_current_rv(st));
+	hub->share = wshare_new();
 
 	for (unsigned i = 0; i < WATCH_NOTIFIERS; i++) {
 		r = -pthread_create(&hub->notifiers[i], NULL, notifier_main,

@@ -13,7 +13,14 @@
  *   ws->lock     one stream's queue and ready state
  *   hub->nlock   the notifier queue
  * hub->lock (the hub thread's wake-up) and hub->llock (adding listeners)
- * are never held together with another lock.
+ * are never held together with another lock. ws->blog_lock (the backlog,
+ * watch_backlog.c) is taken before ws->lock and held across store calls:
+ * only the stream's readers ever wait for it.
+ *
+ * Memory: every byte a stream holds (queued lines, the backlog's key
+ * list and lines produced for the reader) is counted in the stream's
+ * uid and in the hub (watch_budget.c); the counts are atomics, updated
+ * under ws->lock.
  *
  * Ready functions run on notifier threads with no lock held; a stream on
  * the notifier queue has notify_queued set, and watch_stream_free() waits
@@ -108,7 +115,6 @@ struct watch_stream {
 	/* under hub->slock */
 	struct watch_stream *prev, *next;
 	bool linked;	       /* on hub->streams */
-	bool counted;	       /* counted in the hub's limits */
 	uint64_t start_rv;     /* events up to this rv are not for us */
 	int64_t last_bookmark; /* ms */
 
@@ -118,9 +124,7 @@ struct watch_stream {
 	struct wline **q;    /* ring of qlen lines from qhead */
 	size_t qcap, qhead, qlen;
 	size_t qbytes;
-	size_t head_off;      /* bytes of q[qhead] already read */
-	size_t initial_left;  /* lines of the initial list still queued */
-	size_t initial_bytes; /* and their bytes: not counted in limits */
+	size_t head_off; /* bytes of q[qhead] already read */
 	size_t max_bytes, max_events;
 	uint64_t sent_rv; /* the client is complete up to this rv */
 	bool ended;	  /* nothing more will be queued */
@@ -129,6 +133,13 @@ struct watch_stream {
 	void *ud;
 	bool notify_queued, in_callback, dying;
 	struct watch_stream *notify_next;
+
+	/* what is owed before the queue (watch_backlog.c) */
+	pthread_mutex_t blog_lock;
+	struct wbacklog *blog; /* NULL: nothing */
+	/* memory held, counted in uc and the hub (watch_budget.c) */
+	_Atomic size_t held;
+	struct uid_count *uc; /* while counted (under hub->slock) */
 };
 
 struct watch_listener {
@@ -138,7 +149,8 @@ struct watch_listener {
 
 struct uid_count {
 	uid_t uid;
-	unsigned n;
+	unsigned n;	      /* open streams */
+	_Atomic size_t bytes; /* held by them */
 };
 
 struct watch_hub {
@@ -154,9 +166,11 @@ struct watch_hub {
 
 	pthread_mutex_t slock;
 	struct watch_stream *streams;
-	unsigned nstreams;
-	struct uid_count *uids;
+	unsigned nstreams, nstreams_root;
+	struct uid_count **uids; /* owned; stable addresses */
 	size_t nuids, uids_cap;
+	_Atomic size_t bytes; /* held by every stream */
+	struct wshare *share; /* NULL: nothing shared (out of memory) */
 	struct watch_limits lim;
 	_Atomic uint64_t rv; /* delivered; written under slock */
 	bool stopped;	     /* the hub thread is gone */
@@ -206,5 +220,52 @@ void stream_bookmark(struct watch_stream *ws, uint64_t rv);
 
 /* Hand ws to a notifier thread if its reader waits; ws->lock held. */
 void stream_notify_locked(struct watch_stream *ws);
+
+/* Append line (reference stolen on success); ws->lock held or ws not yet
+ * shared. */
+int queue_append(struct watch_stream *ws, struct wline *line);
+/* Drop everything queued and end with 410; ws->lock held. */
+void expire_locked(struct watch_stream *ws, uint64_t rv, uint64_t oldest);
+
+/* ---- watch_budget.c: stream counts and bytes per uid and per hub ---- */
+/* Count ws (uid ws->uid) in the hub's stream limits and copy its queue
+ * limits; -EAGAIN when the uid, the users' share or the hub is full. */
+int budget_reserve(struct watch_stream *ws, struct kf_error *err);
+/* Undo budget_reserve(); hub->slock held. */
+void budget_release_locked(struct watch_stream *ws);
+/* ws holds delta more (or fewer) bytes. ws->lock held. */
+void budget_add(struct watch_stream *ws, size_t bytes);
+void budget_sub(struct watch_stream *ws, size_t bytes);
+/* Would holding len more bytes pass ws's uid or hub budget? */
+bool budget_over(const struct watch_stream *ws, size_t len);
+
+/* ---- watch_share.c: listed objects' lines shared between streams ---- */
+#define WATCH_SHARE_BYTES ((size_t)64 << 20)
+struct wshare;
+struct wshare *wshare_new(void);
+void wshare_free(struct wshare *s);
+/* The ADDED line of key at rv if a stream built it (a new reference), or
+ * NULL. s may be NULL. */
+struct wline *wshare_get(struct wshare *s, const char *key, uint64_t rv);
+/* Offer line (borrowed; a reference is taken) as key's at rv. */
+void wshare_put(struct wshare *s, const char *key, uint64_t rv,
+		struct wline *line);
+
+/* ---- watch_backlog.c: the initial list and catch-up, read lazily ---- */
+struct wbacklog;
+/* Owe the reader the current objects of ws (key order), listed now from
+ * one snapshot; *ret_rv is the list's rv. end_mark: then a BOOKMARK
+ * marking the end of the initial events. -EAGAIN over budget. */
+int backlog_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
+		 struct kf_error *err);
+/* Then owe the events in (from, to] (read from the store when the reader
+ * gets there; 410 if the log no longer has them). */
+int backlog_events(struct watch_stream *ws, uint64_t from, uint64_t to);
+/* Copy owed lines into buf (as watch_stream_read()); 0 when nothing is
+ * owed any more (ws->blog freed). blog_lock held, ws->lock not. */
+ssize_t backlog_read(struct watch_stream *ws, char *buf, size_t size);
+void backlog_free(struct watch_stream *ws);
+/* Is anything owed? blog_lock held. */
+bool backlog_owes(struct watch_stream *ws);
 
 #endif

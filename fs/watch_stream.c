@@ -253,9 +253,7 @@ static int query_parse(const char *text, const struct kind_info *kind,
 
 /* ------------------------------------------------------------- queue */
 
-/* Append line (reference stolen on success); ws->lock held or ws not
- * yet shared. */
-static int queue_append(struct watch_stream *ws, struct wline *line)
+int queue_append(struct watch_stream *ws, struct wline *line)
 {
 	if (ws->qlen == ws->qcap) {
 		size_t cap = ws->qcap ? ws->qcap * 2 : 16;
@@ -273,6 +271,7 @@ static int queue_append(struct watch_stream *ws, struct wline *line)
 	ws->q[(ws->qhead + ws->qlen) % ws->qcap] = line;
 	ws->qlen++;
 	ws->qbytes += line->len;
+	budget_add(ws, line->len);
 	return 0;
 }
 
@@ -284,10 +283,7 @@ static void queue_pop(struct watch_stream *ws)
 	ws->qlen--;
 	ws->qbytes -= l->len;
 	ws->head_off = 0;
-	if (ws->initial_left) {
-		ws->initial_left--;
-		ws->initial_bytes -= l->len;
-	}
+	budget_sub(ws, l->len);
 	wline_unref(l);
 }
 
@@ -315,12 +311,12 @@ void stream_end(struct watch_stream *ws, bool expired, uint64_t rv,
 	pthread_mutex_unlock(&ws->lock);
 }
 
-/* Would one more line of len bytes pass the stream's limits? Lines of
- * the initial list do not count. */
+/* Would one more line of len bytes pass the stream's limits, or its
+ * uid's or the hub's budget? */
 static bool over_limits(const struct watch_stream *ws, size_t len)
 {
-	return ws->qlen - ws->initial_left + 1 > ws->max_events ||
-	       ws->qbytes - ws->initial_bytes + len > ws->max_bytes;
+	return ws->qlen + 1 > ws->max_events ||
+	       ws->qbytes + len > ws->max_bytes || budget_over(ws, len);
 }
 
 void stream_push(struct watch_stream *ws, struct wline *line, uint64_t rv)
@@ -359,211 +355,12 @@ void stream_bookmark(struct watch_stream *ws, uint64_t rv)
 
 /* ------------------------------------------------------------- start */
 
-/* One object of the initial list: an ADDED line if it matches. */
-static int list_one(void *ud, const char *key, size_t key_len, const char *data,
-		    size_t len, uint64_t rv)
-{
-	struct watch_stream *ws = ud;
-	_cleanup_free_ char *text = NULL;
-	char buf[STORE_KEY_MAX + 1];
-	const struct kind_info *k;
-	const char *ns, *name;
-	struct wline *line;
-	json_t *obj;
-	size_t n = 0;
-	bool wanted;
-
-	if (key_len > STORE_KEY_MAX)
-		return 0;
-	memcpy(buf, key, key_len);
-	buf[key_len] = '\0';
-	if (server_parse_key(buf, &k, &ns, &name) < 0 || k != ws->kind)
-		return 0;
-	obj = server_decode_value(data, len, rv);
-	if (!obj)
-		return 0; /* corrupt: nothing to show */
-	wanted = label_selector_matches_object(ws->lsel, obj) &&
-		 field_selector_matches(ws->fsel, obj);
-	if (wanted)
-		text = codec_encode_json_line(obj, &n);
-	json_decref(obj);
-	if (!wanted)
-		return 0;
-	if (!text)
-		return -ENOMEM;
-	line = wline_event("ADDED", text, n);
-	if (!line)
-		return -ENOMEM;
-	if (queue_append(ws, line) < 0) {
-		wline_unref(line);
-		return -ENOMEM;
-	}
-	ws->initial_left++;
-	ws->initial_bytes += line->len;
-	return 0;
-}
-
-/* Queue the current objects as ADDED; *ret_rv is the list's rv. */
-static int stream_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
-		       struct kf_error *err)
-{
-	char prefix[STORE_KEY_MAX + 1];
-	const struct kind_info *k = ws->kind;
-	struct wline *l;
-	uint64_t rv = 0;
-	int n, r;
-
-	n = snprintf(prefix, sizeof(prefix), "%s/%s/%s%s", k->path_group,
-		     k->resource, ws->ns ? ws->ns : "",
-		     ws->ns || !k->namespaced ? "/" : "");
-	if (n < 0 || (size_t)n >= sizeof(prefix))
-		return kf_error_set(err, -ENAMETOOLONG,
-				    "namespace name too long");
-	r = store_list(ws->hub->st, prefix, list_one, ws, &rv);
-	if (r < 0)
-		return kf_error_set(err, r, "unable to list %s: %s",
-				    k->resource, strerror(-r));
-	if (end_mark) {
-		l = wline_bookmark(k, rv, true);
-		if (!l || queue_append(ws, l) < 0) {
-			wline_unref(l);
-			return kf_error_set(err, -ENOMEM, "out of memory");
-		}
-		ws->initial_left++;
-		ws->initial_bytes += l->len;
-	}
-	*ret_rv = rv;
-	return 0;
-}
-
-/* Lines of a catch-up, collected before they join the queue. */
-struct catch_ctx {
-	struct watch_stream *ws;
-	uint64_t to;
-	struct wline **lines;
-	size_t n, cap, bytes;
-	bool over; /* past the stream's limits */
-};
-
-static int catch_one(void *ud, const struct store_event *raw)
-{
-	struct catch_ctx *c = ud;
-	struct watch_stream *ws = c->ws;
-	struct wline *line = NULL;
-	bool fail = false;
-	struct wev e;
-
-	if (raw->rv > c->to)
-		return 1;
-	wev_init(&e, raw);
-	if (e.kind == ws->kind && (!ws->ns || !strcmp(ws->ns, e.ns)))
-		line = wev_line_for(&e, ws, &fail);
-	wev_release(&e);
-	if (fail)
-		return -ENOMEM;
-	if (!line)
-		return 0;
-	if (c->n + 1 > ws->max_events || c->bytes + line->len > ws->max_bytes) {
-		wline_unref(line);
-		c->over = true;
-		return 1;
-	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct wline **l = realloc(c->lines, cap * sizeof(*l));
-
-		if (!l) {
-			wline_unref(line);
-			return -ENOMEM;
-		}
-		c->lines = l;
-		c->cap = cap;
-	}
-	c->lines[c->n++] = line;
-	c->bytes += line->len;
-	return 0;
-}
-
-/*
- * Insert lines[0..n) (references stolen) after the first pos lines of the
- * queue; ws->lock held. Nothing can have been read yet.
- */
-static int queue_insert(struct watch_stream *ws, size_t pos,
-			struct wline **lines, size_t n)
-{
-	size_t cap = ws->qcap, len = ws->qlen + n, o = 0;
-	struct wline **q;
-
-	if (!n)
-		return 0;
-	while (cap < len)
-		cap = cap ? cap * 2 : 16;
-	q = malloc(cap * sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	for (size_t i = 0; i < pos; i++)
-		q[o++] = ws->q[(ws->qhead + i) % ws->qcap];
-	for (size_t i = 0; i < n; i++) {
-		q[o++] = lines[i];
-		ws->qbytes += lines[i]->len;
-	}
-	for (size_t i = pos; i < ws->qlen; i++)
-		q[o++] = ws->q[(ws->qhead + i) % ws->qcap];
-	free(ws->q);
-	ws->q = q;
-	ws->qcap = cap;
-	ws->qhead = 0;
-	ws->qlen = len;
-	return 0;
-}
-
-/* Drop everything queued and end with 410; ws->lock held. */
-static void expire_locked(struct watch_stream *ws, uint64_t rv, uint64_t oldest)
+void expire_locked(struct watch_stream *ws, uint64_t rv, uint64_t oldest)
 {
 	while (ws->qlen)
 		queue_pop(ws);
 	ws->ended = false;
 	end_locked(ws, true, rv, oldest);
-}
-
-/*
- * Queue the events in (from, to] from the store: after the first pos
- * lines (the initial list, queued before the stream joined the hub) and
- * ahead of the live ones the hub has queued since it joined at `to`. No
- * lock is held while reading the store.
- */
-static int catch_up(struct watch_stream *ws, size_t pos, uint64_t from,
-		    uint64_t to, struct kf_error *err)
-{
-	struct catch_ctx c = {.ws = ws, .to = to};
-	uint64_t oldest = 0;
-	int r;
-
-	r = store_events(ws->hub->st, from, 0, catch_one, &c);
-	if (r == -ERANGE)
-		oldest = store_oldest_resumable_rv(ws->hub->st);
-	pthread_mutex_lock(&ws->lock);
-	if (r == -ERANGE) {
-		expire_locked(ws, from, oldest);
-	} else if (c.over) {
-		/* too far behind to catch up within the limits */
-		expire_locked(ws, from, to);
-	} else if (r >= 0) {
-		r = queue_insert(ws, pos, c.lines, c.n);
-		if (r == 0) {
-			c.n = 0;
-			if (ws->sent_rv < to)
-				ws->sent_rv = to;
-		}
-	}
-	pthread_mutex_unlock(&ws->lock);
-	for (size_t i = 0; i < c.n; i++)
-		wline_unref(c.lines[i]);
-	free(c.lines);
-	if (r < 0 && r != -ERANGE)
-		return kf_error_set(err, r, "unable to read events: %s",
-				    strerror(-r));
-	return 0;
 }
 
 /*
@@ -574,8 +371,7 @@ static int stream_attach(struct watch_stream *ws, uint64_t from,
 			 struct kf_error *err)
 {
 	struct watch_hub *hub = ws->hub;
-	size_t queued = ws->qlen; /* the hub cannot queue yet */
-	uint64_t hub_rv;
+	uint64_t hub_rv, oldest;
 
 	pthread_mutex_lock(&hub->slock);
 	hub_rv = atomic_load(&hub->rv);
@@ -591,62 +387,21 @@ static int stream_attach(struct watch_stream *ws, uint64_t from,
 	pthread_mutex_unlock(&hub->slock);
 	if (from >= hub_rv)
 		return 0;
-	return catch_up(ws, queued, from, hub_rv, err);
-}
-
-static struct uid_count *uid_find(struct watch_hub *hub, uid_t uid)
-{
-	for (size_t i = 0; i < hub->nuids; i++)
-		if (hub->uids[i].uid == uid)
-			return &hub->uids[i];
-	return NULL;
-}
-
-/* Count ws against the hub's limits and copy them; -EAGAIN when full. */
-static int stream_reserve(struct watch_stream *ws, struct kf_error *err)
-{
-	struct watch_hub *hub = ws->hub;
-	struct uid_count *uc;
-	int r = 0;
-
-	pthread_mutex_lock(&hub->slock);
-	uc = uid_find(hub, ws->uid);
-	if (hub->stopped) {
-		r = kf_error_set(err, -ESHUTDOWN,
-				 "the server is shutting down");
-	} else if (hub->nstreams >= hub->lim.max_streams ||
-		   (uc && uc->n >= hub->lim.max_streams_per_uid)) {
-		r = kf_error_set(err, -EAGAIN,
-				 "Too many requests, please try again later.");
-	} else if (!uc && hub->nuids == hub->uids_cap) {
-		size_t cap = hub->uids_cap ? hub->uids_cap * 2 : 8;
-		struct uid_count *u = realloc(hub->uids, cap * sizeof(*u));
-
-		if (!u)
-			r = kf_error_set(err, -ENOMEM, "out of memory");
-		else
-			hub->uids = u, hub->uids_cap = cap;
+	oldest = store_oldest_resumable_rv(hub->st);
+	if (from < oldest) {
+		stream_end(ws, true, from, oldest);
+		return 0;
 	}
-	if (r == 0) {
-		if (!uc) {
-			uc = &hub->uids[hub->nuids++];
-			*uc = (struct uid_count){ws->uid, 0};
-		}
-		uc->n++;
-		hub->nstreams++;
-		ws->counted = true;
-		ws->max_bytes = hub->lim.max_queue_bytes;
-		ws->max_events = hub->lim.max_queue_events;
-	}
-	pthread_mutex_unlock(&hub->slock);
-	return r;
+	/* the events in between are read when the reader gets there */
+	if (backlog_events(ws, from, hub_rv) < 0)
+		return kf_error_set(err, -ENOMEM, "out of memory");
+	return 0;
 }
 
-/* Undo stream_reserve() and stream_attach(); hub->slock held. */
+/* Undo budget_reserve() and stream_attach(); hub->slock held. */
 static void stream_detach_locked(struct watch_stream *ws)
 {
 	struct watch_hub *hub = ws->hub;
-	struct uid_count *uc;
 
 	if (ws->linked) {
 		if (ws->prev)
@@ -657,13 +412,7 @@ static void stream_detach_locked(struct watch_stream *ws)
 			ws->next->prev = ws->prev;
 		ws->linked = false;
 	}
-	if (ws->counted) {
-		uc = uid_find(hub, ws->uid);
-		if (uc && --uc->n == 0)
-			*uc = hub->uids[--hub->nuids];
-		hub->nstreams--;
-		ws->counted = false;
-	}
+	budget_release_locked(ws);
 }
 
 static struct watch_stream *
@@ -679,6 +428,7 @@ stream_alloc(struct watch_hub *hub, const struct kind_info *kind, uid_t uid)
 	ws->uid = uid;
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->idle, NULL);
+	pthread_mutex_init(&ws->blog_lock, NULL);
 	return ws;
 }
 
@@ -733,12 +483,12 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		if (ws->deadline == 0)
 			ws->deadline = 1;
 	}
-	r = stream_reserve(ws, err);
+	r = budget_reserve(ws, err);
 	if (r < 0)
 		goto out;
 
 	if (q.initial == 1 || (q.initial == -1 && !q.has_rv)) {
-		r = stream_list(ws, q.initial == 1 && q.bookmarks, &from, err);
+		r = backlog_list(ws, q.initial == 1 && q.bookmarks, &from, err);
 		if (r < 0)
 			goto out;
 	} else if (q.has_rv) {
@@ -775,6 +525,15 @@ ssize_t watch_stream_read(struct watch_stream *ws, char *buf, size_t size)
 
 	if (!size)
 		return 0;
+	pthread_mutex_lock(&ws->blog_lock);
+	if (ws->blog) {
+		ret = backlog_read(ws, buf, size);
+		if (ret) {
+			pthread_mutex_unlock(&ws->blog_lock);
+			return ret;
+		}
+	}
+	pthread_mutex_unlock(&ws->blog_lock);
 	pthread_mutex_lock(&ws->lock);
 	while (ws->qlen) {
 		struct wline *l = ws->q[ws->qhead];
@@ -805,6 +564,11 @@ bool watch_stream_readable(struct watch_stream *ws)
 {
 	bool r;
 
+	pthread_mutex_lock(&ws->blog_lock);
+	r = backlog_owes(ws); /* owed lines can always be made */
+	pthread_mutex_unlock(&ws->blog_lock);
+	if (r)
+		return true;
 	pthread_mutex_lock(&ws->lock);
 	r = ws->qlen || timed_out_locked(ws);
 	if (!r)
@@ -841,6 +605,7 @@ void watch_stream_free(struct watch_stream *ws)
 		pthread_cond_wait(&ws->idle, &ws->lock);
 	pthread_mutex_unlock(&ws->lock);
 
+	backlog_free(ws);
 	while (ws->qlen)
 		queue_pop(ws);
 	free(ws->q);
@@ -849,6 +614,7 @@ void watch_stream_free(struct watch_stream *ws)
 	free(ws->ns);
 	pthread_mutex_destroy(&ws->lock);
 	pthread_cond_destroy(&ws->idle);
+	pthread_mutex_destroy(&ws->blog_lock);
 	free(ws);
 	watch_hub_unref(hub);
 }

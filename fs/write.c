@@ -164,43 +164,33 @@ static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 			    json_array_get(docs, 0), flags, NULL, err);
 }
 
-/* Several rejections are reported as one message per line. */
-static void err_append(struct kf_error *all, const struct kf_error *one)
-{
-	size_t len;
-
-	if (!all)
-		return;
-	if (!all->code) {
-		*all = *one;
-		return;
-	}
-	len = strlen(all->msg);
-	snprintf(all->msg + len, sizeof(all->msg) - len, "\n%s", one->msg);
-}
-
+/* Every document or none: a refused manifest changes nothing. */
 static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 			 struct kf_error *err)
 {
-	const char *def_ns = w->ns ? w->ns : "default";
-	size_t i;
-	json_t *doc;
-	int first = 0;
-
 	codec_flatten_lists(docs);
-	json_array_foreach (docs, i, doc) {
-		struct kf_error one;
-		int r;
+	return server_apply_all(fs->srv, docs, w->ns ? w->ns : "default", err);
+}
 
-		kf_error_init(&one);
-		r = server_apply(fs->srv, doc, def_ns, NULL, &one);
-		if (r < 0) {
-			err_append(err, &one);
-			if (!first)
-				first = r;
-		}
-	}
-	return first;
+static bool buf_blank(const struct kfs_write *w)
+{
+	for (size_t i = 0; i < w->len; i++)
+		if (!isspace((unsigned char)w->buf[i]))
+			return false;
+	return true;
+}
+
+/* Does a one-document manifest leave metadata.name out or give name? */
+static bool names_entry(json_t *docs, const char *name)
+{
+	json_t *doc = json_array_get(docs, 0);
+	const char *mname = json_string_value(
+	    json_object_get(json_object_get(doc, "metadata"), "name"));
+
+	if (json_array_size(docs) > 1)
+		return false;
+	return !doc ||
+	       (json_is_object(doc) && (!mname || !strcmp(mname, name)));
 }
 
 static bool is_list(json_t *doc)
@@ -240,6 +230,12 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 		}
 	}
 
+	if (w->target == NODE_OBJECT && !w->created && !w->append &&
+	    buf_blank(w))
+		return kf_error_set(err, -EPERM,
+				    "%s \"%s\" cannot be emptied: replace it "
+				    "with its manifest, or delete it with rm",
+				    kind_qualified(w->kind), name);
 	r = codec_decode(w->buf ? w->buf : "", w->len, NULL, &docs, err);
 	if (r < 0)
 		return r;
@@ -266,7 +262,12 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 				    err);
 	}
 
-	if (w->kind && kfs_valid_object_name(name)) {
+	/* In an object directory, a name that is not an object name still
+	 * means that object when the manifest names none or the same one:
+	 * the name's validation says what is wrong with it. Dot names are
+	 * scratch files, never objects. */
+	if (w->kind && (kfs_valid_object_name(name) ||
+			(name[0] != '.' && names_entry(docs, name)))) {
 		if (w->append) {
 			r = write_patch(fs, w, name, docs, 0, err);
 			if (r == 0 && ret_object)

@@ -9,7 +9,6 @@
  */
 #include "proxy/dns.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/netaddr.h"
 
 #define SERVICE_NAME_LABEL "kubernetes.io/service-name"
 
@@ -107,14 +107,6 @@ static char *join(struct lines *l)
 		return NULL;
 	}
 	return out;
-}
-
-static bool is_ip(const char *s)
-{
-	unsigned char b[16];
-
-	return s && (inet_pton(AF_INET, s, b) == 1 ||
-		     inet_pton(AF_INET6, s, b) == 1);
 }
 
 /* Does the slice belong to Service ns/name? */

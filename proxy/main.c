@@ -17,20 +17,20 @@
  * rules in place (traffic keeps flowing across a restart); --cleanup
  * removes them.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "api/flags.h"
+#include "api/klog.h"
+#include "api/netaddr.h"
 #include "api/version.h"
 #include "client/client.h"
 #include "client/daemon.h"
@@ -41,44 +41,15 @@
 struct opts {
 	const char *mount;
 	const char *metrics;
-	const char *cidrs;
 	const char *dns_ip, *dns_dir, *dns_listen, *domain;
 	const char *pod_network;
+	const char *node_flag;
 	bool cleanup;
 	struct rules_config rules;
-	long min_sync_ms, sync_period_ms;
+	long long min_sync_ms, sync_period_ms;
 	char node[256];
 	char cidr4[64], cidr6[64];
 };
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void vlog(void *ud, const char *fmt, va_list ap)
-{
-	struct timespec ts;
-	struct tm tm;
-	char when[40];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s.%06ldZ kubefs-proxy: ", when, ts.tv_nsec / 1000);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(NULL, fmt, ap);
-	va_end(ap);
-}
 
 static void usage(FILE *f)
 {
@@ -96,168 +67,137 @@ static void usage(FILE *f)
 		   "       kubefs-proxy --cleanup [--table NAME]\n");
 }
 
-/* A Go duration ("1s", "250ms", "2m", "0"): milliseconds, or -1. */
-static long parse_duration(const char *s)
+#define DURATION_MAX_MS 86400000LL /* a day */
+
+/* --min-sync-period, --sync-period: a Go duration up to a day. */
+static int set_duration(void *ud, const char *name, const char *text,
+			struct kf_error *err)
 {
-	double total = 0;
+	long long *ms = ud;
+	uint64_t ns;
+	int r;
 
-	if (!strcmp(s, "0"))
-		return 0;
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-
-		if (end == s)
-			return -1;
-		s = end;
-		if (!strncmp(s, "ms", 2))
-			v *= 1, s += 2;
-		else if (*s == 's')
-			v *= 1000, s++;
-		else if (*s == 'm')
-			v *= 60000, s++;
-		else if (*s == 'h')
-			v *= 3600000, s++;
-		else
-			return -1;
-		total += v;
-	}
-	return total < 0 || total > 86400000.0 ? -1 : (long)total;
+	(void)name;
+	r = go_duration_parse(text, err, &ns);
+	if (r < 0)
+		return -EINVAL;
+	if (ns / 1000000 > (uint64_t)DURATION_MAX_MS)
+		return kf_error_set(err, -EINVAL, "must be at most 24h");
+	*ms = (long long)(ns / 1000000);
+	return 0;
 }
 
-/* --flag VALUE or --flag=VALUE: the value, or NULL if this is not flag. */
-static const char *flag_value(const char *flag, int argc, char **argv, int *i)
+/* --cluster-cidr: at most one IPv4 and one IPv6 CIDR, comma-separated
+ * (a later one of a family replaces an earlier one). */
+static int set_cidrs(void *ud, const char *name, const char *text,
+		     struct kf_error *err)
 {
-	size_t n = strlen(flag);
-
-	if (strncmp(argv[*i], flag, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "kubefs-proxy: flag needs an argument: %s\n",
-			flag);
-		exit(2);
-	}
-	return argv[++*i];
-}
-
-static int bad_value(const char *flag, const char *v, const char *why)
-{
-	fprintf(stderr,
-		"kubefs-proxy: invalid argument \"%s\" for \"%s\" flag: %s\n",
-		v, flag, why);
-	return -EINVAL;
-}
-
-/* --cluster-cidr: at most one IPv4 and one IPv6 CIDR. Minimal parsing
- * until api/ has a CIDR parser of its own. */
-static int parse_cidrs(struct opts *o)
-{
+	struct opts *o = ud;
 	char buf[256], *save = NULL;
 
-	snprintf(buf, sizeof(buf), "%s", o->cidrs);
+	(void)name;
+	if (strlen(text) >= sizeof(buf))
+		return kf_error_set(err, -EINVAL, "not a CIDR");
+	snprintf(buf, sizeof(buf), "%s", text);
+	*o->cidr4 = *o->cidr6 = '\0';
 	for (char *c = strtok_r(buf, ",", &save); c;
 	     c = strtok_r(NULL, ",", &save)) {
-		char addr[64];
-		unsigned char b[16];
-		char *slash = strchr(c, '/'), *end;
-		long bits;
-		bool v6;
+		int fam = cidr_family(c);
 
-		if (!slash || (size_t)(slash - c) >= sizeof(addr))
-			return bad_value("--cluster-cidr", o->cidrs,
-					 "not a CIDR");
-		snprintf(addr, sizeof(addr), "%.*s", (int)(slash - c), c);
-		v6 = strchr(addr, ':') != NULL;
-		bits = strtol(slash + 1, &end, 10);
-		if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, b) != 1 || *end ||
-		    end == slash + 1 || bits < 0 || bits > (v6 ? 128 : 32))
-			return bad_value("--cluster-cidr", o->cidrs,
-					 "not a CIDR");
-		snprintf(v6 ? o->cidr6 : o->cidr4, sizeof(o->cidr4), "%s", c);
+		if (fam < 0)
+			return kf_error_set(err, -EINVAL, "not a CIDR");
+		snprintf(fam == 6 ? o->cidr6 : o->cidr4, sizeof(o->cidr4), "%s",
+			 c);
 	}
 	o->rules.cluster_cidr4 = *o->cidr4 ? o->cidr4 : NULL;
 	o->rules.cluster_cidr6 = *o->cidr6 ? o->cidr6 : NULL;
 	return 0;
 }
 
+static int set_pod_network(void *ud, const char *name, const char *text,
+			   struct kf_error *err)
+{
+	struct opts *o = ud;
+
+	(void)name;
+	if (strcmp(text, "host-gw") && strcmp(text, "vxlan"))
+		return kf_error_set(err, -EINVAL, "must be host-gw or vxlan");
+	o->pod_network = text;
+	return 0;
+}
+
+static int set_table(void *ud, const char *name, const char *text,
+		     struct kf_error *err)
+{
+	struct opts *o = ud;
+	size_t n = strlen(text);
+
+	(void)name;
+	if (!n || n > 64 ||
+	    strspn(text, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+		return kf_error_set(err, -EINVAL,
+				    "must be 1-64 letters, digits, '-' or "
+				    "'_'");
+	o->rules.table = text;
+	return 0;
+}
+
 /* 0, 1 for --version/--help (exit 0), -EINVAL for a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	const char *v;
+	struct flag_func min_sync = {set_duration, &o->min_sync_ms, false};
+	struct flag_func sync_period = {set_duration, &o->sync_period_ms,
+					false};
+	struct flag_func cidrs = {set_cidrs, o, false};
+	struct flag_func pod_network = {set_pod_network, o, false};
+	struct flag_func table = {set_table, o, false};
+	bool version = false;
+	const struct flag flags[] = {
+	    {"cluster", 0, FLAG_STRING, &o->mount, "", ""},
+	    {"hostname-override", 0, FLAG_STRING, &o->node_flag, "", ""},
+	    {"cluster-cidr", 0, FLAG_FUNC, &cidrs, "", ""},
+	    {"masquerade-all", 0, FLAG_BOOL, &o->rules.masquerade_all, "false",
+	     ""},
+	    {"min-sync-period", 0, FLAG_FUNC, &min_sync, "1s", ""},
+	    {"sync-period", 0, FLAG_FUNC, &sync_period, "30s", ""},
+	    {"metrics-file", 0, FLAG_STRING, &o->metrics, "", ""},
+	    {"table", 0, FLAG_FUNC, &table, RULES_TABLE_DEFAULT, ""},
+	    {"cluster-dns-ip", 0, FLAG_STRING, &o->dns_ip, "", ""},
+	    {"dns-listen", 0, FLAG_STRING, &o->dns_listen, "", ""},
+	    {"dns-dir", 0, FLAG_STRING, &o->dns_dir, "", ""},
+	    {"cluster-domain", 0, FLAG_STRING, &o->domain, "cluster.local", ""},
+	    {"pod-network", 0, FLAG_FUNC, &pod_network, "", ""},
+	    {"cleanup", 0, FLAG_BOOL, &o->cleanup, "false", ""},
+	    {"version", 0, FLAG_BOOL, &version, "false", ""},
+	    {NULL},
+	};
+	struct kf_error err;
+	int r, nargs;
 
 	o->min_sync_ms = 1000;
 	o->sync_period_ms = 30000;
 	o->rules.table = RULES_TABLE_DEFAULT;
 	o->domain = "cluster.local";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		long *dur = NULL;
-
-		if (strcmp(a, "--version") == 0) {
-			printf("kubefs-proxy " KUBEFS_VERSION "\n");
-			return 1;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 1;
-		} else if (strcmp(a, "--cleanup") == 0) {
-			o->cleanup = true;
-		} else if (strcmp(a, "--masquerade-all") == 0) {
-			o->rules.masquerade_all = true;
-		} else if ((v = flag_value("--cluster", argc, argv, &i))) {
-			o->mount = v;
-		} else if ((v = flag_value("--hostname-override", argc, argv,
-					   &i))) {
-			snprintf(o->node, sizeof(o->node), "%s", v);
-		} else if ((v = flag_value("--cluster-cidr", argc, argv, &i))) {
-			o->cidrs = v;
-		} else if ((v = flag_value("--metrics-file", argc, argv, &i))) {
-			o->metrics = v;
-		} else if ((v = flag_value("--cluster-dns-ip", argc, argv,
-					   &i))) {
-			o->dns_ip = v;
-		} else if ((v = flag_value("--dns-listen", argc, argv, &i))) {
-			o->dns_listen = v;
-		} else if ((v = flag_value("--dns-dir", argc, argv, &i))) {
-			o->dns_dir = v;
-		} else if ((v = flag_value("--cluster-domain", argc, argv,
-					   &i))) {
-			o->domain = v;
-		} else if ((v = flag_value("--pod-network", argc, argv, &i))) {
-			if (strcmp(v, "host-gw") && strcmp(v, "vxlan"))
-				return bad_value("--pod-network", v,
-						 "must be host-gw or vxlan");
-			o->pod_network = v;
-		} else if ((v = flag_value("--table", argc, argv, &i))) {
-			if (!*v || strlen(v) > 64 ||
-			    strspn(v, "abcdefghijklmnopqrstuvwxyz"
-				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				      "_-") != strlen(v))
-				return bad_value("--table", v,
-						 "must be 1-64 letters, "
-						 "digits, '-' or '_'");
-			o->rules.table = v;
-		} else if ((v = flag_value("--min-sync-period", argc, argv,
-					   &i))) {
-			dur = &o->min_sync_ms;
-		} else if ((v = flag_value("--sync-period", argc, argv, &i))) {
-			dur = &o->sync_period_ms;
-		} else {
-			fprintf(stderr, "kubefs-proxy: unknown flag: %s\n", a);
-			return -EINVAL;
-		}
-		if (dur) {
-			*dur = parse_duration(v);
-			if (*dur < 0)
-				return bad_value(a, v,
-						 "time: invalid duration");
-		}
+	kf_error_init(&err);
+	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
+	if (r == FLAGS_HELP) {
+		usage(stdout);
+		return 1;
 	}
-	if (o->cidrs && parse_cidrs(o) < 0)
+	if (r == 0 && nargs > 1)
+		r = kf_error_set(&err, -EINVAL,
+				 "unexpected argument \"%s\": kubefs-proxy "
+				 "takes only flags",
+				 argv[1]);
+	if (r < 0) {
+		fprintf(stderr, "kubefs-proxy: %s\n", err.msg);
 		return -EINVAL;
+	}
+	if (version) {
+		printf("kubefs-proxy " KUBEFS_VERSION "\n");
+		return 1;
+	}
 	if (o->cleanup)
 		return 0;
 	if (!o->mount)
@@ -271,7 +211,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				"and --dns-dir go together\n");
 		return -EINVAL;
 	}
-	if (!*o->node) {
+	if (o->node_flag && *o->node_flag) {
+		snprintf(o->node, sizeof(o->node), "%s", o->node_flag);
+	} else {
 		gethostname(o->node, sizeof(o->node) - 1);
 		for (char *p = o->node; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
@@ -331,8 +273,7 @@ static int cleanup(const struct opts *o)
 	kf_error_init(&err);
 	r = proxier_cleanup(&o->rules, &err);
 	if (r < 0) {
-		fprintf(stderr, "kubefs-proxy: cleanup: %s\n",
-			err.code ? err.msg : strerror(-r));
+		klog_error("cleanup: %s", err.code ? err.msg : strerror(-r));
 		return 1;
 	}
 	return 0;
@@ -350,6 +291,7 @@ int main(int argc, char **argv)
 	struct client *c = NULL;
 	int r, lock;
 
+	klog_init("kubefs-proxy");
 	r = parse_args(argc, argv, &o);
 	if (r != 0) {
 		if (r < 0)
@@ -360,22 +302,23 @@ int main(int argc, char **argv)
 		return cleanup(&o);
 	lock = lock_table(o.rules.table);
 	if (lock == -EBUSY) {
-		say("another kubefs-proxy owns table %s in this network "
-		    "namespace",
-		    o.rules.table);
+		klog_error("another kubefs-proxy owns table %s in this network "
+			   "namespace",
+			   o.rules.table);
 		return 1;
 	}
 
-	kdaemon_init(&d, vlog, NULL);
+	kdaemon_init(&d, klog_vlog, NULL);
 	r = kdaemon_handle_signals(&d);
 	if (r < 0) {
-		say("cannot start: %s", strerror(-r));
+		klog_error("cannot start: %s", strerror(-r));
 		return 1;
 	}
 
 	r = client_new(o.mount, &c);
 	if (r < 0) {
-		say("cannot use the cluster at %s: %s", o.mount, strerror(-r));
+		klog_error("cannot use the cluster at %s: %s", o.mount,
+			   strerror(-r));
 		return 1;
 	}
 	if (o.dns_ip) {
@@ -384,11 +327,12 @@ int main(int argc, char **argv)
 					.listen = o.dns_listen,
 					.domain = o.domain,
 					.node_name = o.node,
-					.log = vlog};
+					.log = klog_vlog};
 
 		r = dns_new(c, &dc, &dns);
 		if (r < 0) {
-			say("cannot start cluster DNS: %s", strerror(-r));
+			klog_error("cannot start cluster DNS: %s",
+				   strerror(-r));
 			client_free(c);
 			return 1;
 		}
@@ -399,10 +343,10 @@ int main(int argc, char **argv)
 	pc.min_sync_ms = (unsigned)o.min_sync_ms;
 	pc.sync_period_ms = (unsigned)o.sync_period_ms;
 	pc.metrics_file = o.metrics;
-	pc.log = vlog;
+	pc.log = klog_vlog;
 	r = proxier_new(c, &pc, &proxier);
 	if (r < 0) {
-		say("cannot start: %s", strerror(-r));
+		klog_error("cannot start: %s", strerror(-r));
 		dns_free(dns);
 		client_free(c);
 		return 1;
@@ -414,17 +358,19 @@ int main(int argc, char **argv)
 		struct netroutes_config nc = {
 		    .node_name = o.node,
 		    .vxlan = !strcmp(o.pod_network, "vxlan"),
-		    .log = vlog};
+		    .log = klog_vlog};
 
 		r = netroutes_new(c, &nc, &routes);
 		if (r < 0) {
-			say("cannot manage pod routes: %s", strerror(-r));
+			klog_error("cannot manage pod routes: %s",
+				   strerror(-r));
 			goto out;
 		}
 	}
 	work.ud = proxier;
 	kdaemon_set_work(&d, &work);
-	say("starting: cluster %s, node %s, table %s, min sync period %ld ms",
+	klog_info(
+	    "starting: cluster %s, node %s, table %s, min sync period %lld ms",
 	    o.mount, o.node, o.rules.table, o.min_sync_ms);
 	r = proxier_start(proxier);
 	if (r == 0 && routes)
@@ -432,12 +378,12 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = kdaemon_wait_synced(&d, wait_synced, proxier);
 	if (r < 0) {
-		say("cannot watch services and endpoint slices: %s",
-		    strerror(-r));
+		klog_error("cannot watch services and endpoint slices: %s",
+			   strerror(-r));
 		goto out;
 	}
 	if (!kdaemon_stopping(&d)) {
-		say("caches synced");
+		klog_info("caches synced");
 		r = kdaemon_run(&d, c, NULL);
 	}
 out:
@@ -449,9 +395,9 @@ out:
 	if (lock >= 0)
 		close(lock);
 	if (r < 0 && r != -ECANCELED) {
-		say("exiting: %s", strerror(-r));
+		klog_error("exiting: %s", strerror(-r));
 		return 1;
 	}
-	say("stopped");
+	klog_info("stopped");
 	return 0;
 }

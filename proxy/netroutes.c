@@ -6,7 +6,6 @@
  */
 #include "proxy/netroutes.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +14,8 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
+#include "api/netaddr.h"
 #include "client/informer.h"
 #include "proxy/nft.h"
 
@@ -45,22 +46,23 @@ static void nlog(struct netroutes *n, const char *fmt, ...)
 
 struct node_net {
 	const char *name;
-	char ip[INET_ADDRSTRLEN];
-	char cidr[32];
-	char vtep[INET_ADDRSTRLEN]; /* the .0 of the CIDR */
-	char mac[18];		    /* derived from ip */
+	char ip[IPV4_STRLEN];
+	char cidr[CIDR4_STRLEN];
+	char vtep[IPV4_STRLEN]; /* the .0 of the CIDR */
+	char mac[18];		/* derived from ip */
 };
 
-/* A Node's InternalIP and IPv4 podCIDR; false when it lacks either. */
+/* A Node's InternalIP and IPv4 podCIDR (/8 to /30); false when it lacks
+ * either. */
 static bool node_net(const json_t *node, struct node_net *ret)
 {
 	const json_t *a;
 	const char *cidr = json_string_value(
 	    json_object_get(json_object_get(node, "spec"), "podCIDR"));
-	struct in_addr ip, net;
-	char addr[INET_ADDRSTRLEN];
+	struct cidr4 net;
+	uint32_t ip = 0;
+	bool have_ip = false;
 	size_t i;
-	int bits;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->name = json_string_value(
@@ -72,25 +74,19 @@ static bool node_net(const json_t *node, struct node_net *ret)
 		const char *v =
 		    json_string_value(json_object_get(a, "address"));
 
-		if (t && v && !strcmp(t, "InternalIP") &&
-		    inet_pton(AF_INET, v, &ip) == 1 && !*ret->ip)
-			snprintf(ret->ip, sizeof(ret->ip), "%s", v);
+		if (!have_ip && t && !strcmp(t, "InternalIP") &&
+		    ipv4_parse(v, &ip) == 0)
+			have_ip = true;
 	}
-	if (!ret->name || !*ret->ip || !cidr ||
-	    sscanf(cidr, "%15[0-9.]/%d", addr, &bits) != 2 || bits < 8 ||
-	    bits > 30 || inet_pton(AF_INET, addr, &net) != 1)
+	if (!ret->name || !have_ip || cidr4_parse(cidr, &net) < 0 ||
+	    net.prefix < 8 || net.prefix > 30)
 		return false;
-	snprintf(ret->cidr, sizeof(ret->cidr), "%s/%d", addr, bits);
-	net.s_addr = htonl(ntohl(net.s_addr) & ~((1u << (32 - bits)) - 1));
-	inet_ntop(AF_INET, &net, ret->vtep, sizeof(ret->vtep));
-	inet_pton(AF_INET, ret->ip, &ip);
-	{
-		const unsigned char *b = (const unsigned char *)&ip.s_addr;
-
-		/* locally administered, unicast */
-		snprintf(ret->mac, sizeof(ret->mac),
-			 "0a:58:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
-	}
+	ipv4_format(ip, ret->ip);
+	cidr4_format(&net, ret->cidr);
+	ipv4_format(net.addr, ret->vtep);
+	/* locally administered, unicast */
+	snprintf(ret->mac, sizeof(ret->mac), "0a:58:%02x:%02x:%02x:%02x",
+		 ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
 	return true;
 }
 
@@ -234,8 +230,8 @@ static void *loop(void *arg)
 		struct timespec ts;
 
 		if (!n->dirty) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 30; /* also repair what others changed */
+			/* also repair what others changed */
+			mono_deadline(30000, &ts);
 			if (pthread_cond_timedwait(&n->cond, &n->lock, &ts) ==
 			    ETIMEDOUT)
 				n->dirty = true;
@@ -278,7 +274,14 @@ int netroutes_new(struct client *c, const struct netroutes_config *cfg,
 	n->c = c;
 	n->cfg = *cfg;
 	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->cond, NULL);
+	{
+		pthread_condattr_t ca; /* waits timed on the monotonic clock */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&n->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	r = informer_new(c, &o, &n->nodes);
 	if (r == 0)
 		r = informer_add_handlers(n->nodes, &h);

@@ -13,15 +13,8 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "proxy/nft.h"
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* The slot of key, created when create is set; NULL if none. */
 static struct svc_state *slot(struct proxier *p, const char *key, bool create)
@@ -324,7 +317,7 @@ static int sync_once(struct proxier *p, json_t *dirty, bool full)
 	struct kf_error err;
 	const char *key;
 	size_t len = 0, cmds = 0, i = 0;
-	uint64_t t0 = now_us(), dt;
+	uint64_t t0 = mono_us(), dt;
 	json_t *v;
 	int r = -ENOMEM;
 
@@ -366,7 +359,7 @@ static int sync_once(struct proxier *p, json_t *dirty, bool full)
 		commit(p, &b);
 	kf_error_init(&err);
 	r = cmds || full ? nft_apply(text, len, &err) : 0;
-	dt = now_us() - t0;
+	dt = mono_us() - t0;
 	pthread_mutex_lock(&p->lock);
 	if (r < 0) {
 		p->stats.failed_syncs++;
@@ -435,18 +428,13 @@ static void mark_all(struct proxier *p)
 	}
 }
 
+/* The monotonic instant at_us (mono_us() time), rounded up to a
+ * millisecond, for the condition variable. */
 static void deadline(struct timespec *ts, uint64_t at_us)
 {
-	uint64_t now = now_us();
-	uint64_t wait = at_us > now ? at_us - now : 0;
+	uint64_t now = mono_us();
 
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)(wait / 1000000u);
-	ts->tv_nsec += (long)(wait % 1000000u) * 1000;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	mono_deadline(at_us > now ? (at_us - now + 999) / 1000 : 0, ts);
 }
 
 /* Rules of the skeleton alone (both families), for the metrics. */
@@ -467,7 +455,7 @@ int proxier_run(struct proxier *p)
 {
 	uint64_t min_us = (uint64_t)p->cfg.min_sync_ms * 1000u;
 	uint64_t period_us = (uint64_t)p->cfg.sync_period_ms * 1000u;
-	uint64_t not_before = 0, next_check = now_us() + period_us;
+	uint64_t not_before = 0, next_check = mono_us() + period_us;
 	unsigned retry_ms = RETRY_MIN_MS;
 	bool first = true;
 
@@ -482,7 +470,7 @@ int proxier_run(struct proxier *p)
 		bool full;
 		int r;
 
-		if (now_us() < wake) {
+		if (mono_us() < wake) {
 			deadline(&ts, wake);
 			pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 			continue;
@@ -495,8 +483,8 @@ int proxier_run(struct proxier *p)
 		p->dirty = json_object();
 		pthread_mutex_unlock(&p->lock);
 
-		if (now_us() >= next_check) {
-			next_check = now_us() + period_us;
+		if (mono_us() >= next_check) {
+			next_check = mono_us() + period_us;
 			if (!full && !intact(p)) {
 				proxier_log(p,
 					    "table drifted (flushed or "
@@ -510,7 +498,7 @@ int proxier_run(struct proxier *p)
 				pthread_mutex_unlock(&p->lock);
 			}
 		}
-		not_before = now_us() + min_us;
+		not_before = mono_us() + min_us;
 		r = sync_once(p, dirty, full);
 		write_metrics(p);
 		if (r == 0 && p->cfg.synced)
@@ -518,7 +506,7 @@ int proxier_run(struct proxier *p)
 		pthread_mutex_lock(&p->lock);
 		if (r < 0) {
 			/* a full sync is due; back off before it */
-			not_before = now_us() + (uint64_t)retry_ms * 1000u;
+			not_before = mono_us() + (uint64_t)retry_ms * 1000u;
 			retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
 							       : retry_ms * 2;
 		} else {

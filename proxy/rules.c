@@ -1,12 +1,10 @@
 /*
- * rules.c — one Service (plus its EndpointSlices) to its nftables
- * fragment. The table skeleton and the writers are in rules_write.c.
- *
- * For every port of the Service: the endpoints of its slices are
- * collected (deduplicated by address and port, sorted so that the same
- * input always gives the same text), sorted into usable cluster and
- * local sets as kube-proxy does, and turned into chains and map
- * elements.
+ * rules.c — one port of a Service to its chains and map elements: the
+ * endpoints of its slices are collected (deduplicated by address and
+ * port, sorted so that the same input always gives the same text),
+ * sorted into usable cluster and local sets as kube-proxy does, and
+ * turned into chains and map elements. rules_service.c reads the
+ * Service; rules_frag.c holds the fragment; rules_write.c writes tables.
  */
 #include "proxy/rules_i.h"
 
@@ -25,26 +23,6 @@ struct endpoint {
 	bool ready, serving, terminating, local;
 };
 
-struct svc_port {
-	const char *name; /* "" when unnamed */
-	char proto[8];	  /* "tcp", "udp", "sctp" */
-	char proto_up[8]; /* "TCP", ... as in the objects */
-	int port, node_port;
-	char base[256]; /* "NS/NAME/PROTO/PORTNAME" */
-};
-
-struct gen {
-	const struct rules_config *cfg;
-	enum rules_family fam;
-	struct rules_frag *frag;
-	struct kf_error *err;
-	const char *ns, *name;
-	char cluster_ip[INET6_ADDRSTRLEN];
-	bool ext_local, int_local, affinity;
-	long affinity_timeout;
-	const json_t *external_ips; /* strings: externalIPs + LB ingress */
-};
-
 static const char *ipkw(enum rules_family fam)
 {
 	return fam == RULES_IP6 ? "ip6" : "ip";
@@ -54,143 +32,6 @@ static const char *cidr_of(const struct gen *g)
 {
 	return g->fam == RULES_IP6 ? g->cfg->cluster_cidr6
 				   : g->cfg->cluster_cidr4;
-}
-
-static bool ip_is(enum rules_family fam, const char *s)
-{
-	unsigned char b[16];
-
-	return s && inet_pton(fam == RULES_IP6 ? AF_INET6 : AF_INET, s, b) == 1;
-}
-
-/* FNV-1a, 40 bits in base32: the H of every per-service name. */
-static void name_hash(const char *s, char out[9])
-{
-	static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	for (int i = 0; i < 8; i++) {
-		out[i] = b32[h & 31];
-		h >>= 5;
-	}
-	out[8] = '\0';
-}
-
-/* "PREFIX-H-REST" with characters nft identifiers refuse turned into
- * '.', at most 200 bytes (the hash keeps truncated names apart). */
-void rules_name(const char *prefix, const char *rest, char *out, size_t size)
-{
-	char h[9];
-	size_t n;
-
-	name_hash(rest, h);
-	snprintf(out, size, "%s-%s-%.180s", prefix, h, rest);
-	n = strlen(prefix) + 10;
-	for (char *p = out + n; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && !strchr("/_.-", *p))
-			*p = '.';
-}
-
-int rules_frag_new(struct rules_frag **ret)
-{
-	struct rules_frag *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -ENOMEM;
-	f->chains = json_object();
-	f->sets = json_object();
-	f->elems = json_object();
-	if (!f->chains || !f->sets || !f->elems) {
-		rules_frag_free(f);
-		return -ENOMEM;
-	}
-	*ret = f;
-	return 0;
-}
-
-void rules_frag_free(struct rules_frag *f)
-{
-	if (!f)
-		return;
-	json_decref(f->chains);
-	json_decref(f->sets);
-	json_decref(f->elems);
-	free(f);
-}
-
-size_t rules_frag_rules(const struct rules_frag *f)
-{
-	return f ? f->nrules : 0;
-}
-
-size_t rules_frag_elements(const struct rules_frag *f)
-{
-	return f ? f->nelems : 0;
-}
-
-void rules_frag_foreach_element(const struct rules_frag *f,
-				void (*fn)(void *ud, const char *set,
-					   const char *key),
-				void *ud)
-{
-	const char *set, *key;
-	json_t *m, *v;
-
-	if (!f)
-		return;
-	json_object_foreach (f->elems, set, m)
-		json_object_foreach (m, key, v)
-			fn(ud, set, key);
-}
-
-static int add_elem(struct gen *g, const char *set, const char *key,
-		    const char *value)
-{
-	json_t *m = json_object_get(g->frag->elems, set);
-
-	if (!m) {
-		m = json_object();
-		if (!m || json_object_set_new(g->frag->elems, set, m) < 0)
-			return -ENOMEM;
-	}
-	if (json_object_get(m, key))
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\" claims %s twice in %s",
-				    g->ns, g->name, key, set);
-	if (json_object_set_new(m, key, json_string(value)) < 0)
-		return -ENOMEM;
-	g->frag->nelems++;
-	return 0;
-}
-
-/* Append a printf-formatted rule line to chain name. */
-static int add_rule(struct gen *g, const char *chain, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int add_rule(struct gen *g, const char *chain, const char *fmt, ...)
-{
-	const char *old =
-	    json_string_value(json_object_get(g->frag->chains, chain));
-	_cleanup_free_ char *line = NULL, *body = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (n < 0 || asprintf(&body, "%s%s\n", old ? old : "", line) < 0) {
-		line = body = NULL;
-		return -ENOMEM;
-	}
-	if (json_object_set_new(g->frag->chains, chain, json_string(body)) < 0)
-		return -ENOMEM;
-	g->frag->nrules++;
-	return 0;
 }
 
 static bool cond(const json_t *conds, const char *k, bool dflt)
@@ -254,7 +95,7 @@ static int collect(struct gen *g, const json_t *slices,
 			    json_string_value(json_object_get(ep, "nodeName"));
 			struct endpoint e = {.port = port};
 
-			if (!ip_is(g->fam, ip))
+			if (!rules_ip_is(g->fam, ip))
 				continue;
 			snprintf(e.ip, sizeof(e.ip), "%s", ip);
 			e.ready = cond(c, "ready", true);
@@ -344,8 +185,8 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
 	ep_names(g, p, e, chain, aff);
 	if (json_object_get(g->frag->chains, chain))
 		return 0; /* also used by the local chain */
-	r = add_rule(g, chain, "%s saddr %s jump mark-for-masquerade", ipk,
-		     e->ip);
+	r = rules_add_rule(g, chain, "%s saddr %s jump mark-for-masquerade",
+			   ipk, e->ip);
 	if (r < 0)
 		return r;
 	if (g->affinity) {
@@ -356,15 +197,17 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
 			 g->affinity_timeout);
 		if (json_object_set_new(g->frag->sets, aff, json_string(set)))
 			return -ENOMEM;
-		r = add_rule(g, chain, "update @%s { %s saddr }", aff, ipk);
+		r = rules_add_rule(g, chain, "update @%s { %s saddr }", aff,
+				   ipk);
 		if (r < 0)
 			return r;
 	}
 	if (g->fam == RULES_IP6)
-		return add_rule(g, chain, "meta l4proto %s dnat to [%s]:%d",
-				p->proto, e->ip, e->port);
-	return add_rule(g, chain, "meta l4proto %s dnat to %s:%d", p->proto,
-			e->ip, e->port);
+		return rules_add_rule(g, chain,
+				      "meta l4proto %s dnat to [%s]:%d",
+				      p->proto, e->ip, e->port);
+	return rules_add_rule(g, chain, "meta l4proto %s dnat to %s:%d",
+			      p->proto, e->ip, e->port);
 }
 
 /*
@@ -405,14 +248,15 @@ static int balance_map(struct gen *g, const struct svc_port *p,
 	}
 	if (fclose(m) != 0 || fclose(sm) != 0 || !map || !srcs)
 		return -ENOMEM;
-	r = add_rule(g, chain, "ip saddr { %s } jump mark-for-masquerade",
-		     srcs);
+	r = rules_add_rule(g, chain, "ip saddr { %s } jump mark-for-masquerade",
+			   srcs);
 	if (r < 0)
 		return r;
-	return add_rule(g, chain,
-			"meta l4proto %s dnat ip addr . port to numgen random "
-			"mod %zu map { %s }",
-			p->proto, k, map);
+	return rules_add_rule(
+	    g, chain,
+	    "meta l4proto %s dnat ip addr . port to numgen random "
+	    "mod %zu map { %s }",
+	    p->proto, k, map);
 }
 
 /* A balancing chain over the chosen endpoints: affinity first, then
@@ -438,8 +282,8 @@ static int balance_chain(struct gen *g, const struct svc_port *p,
 		ep_names(g, p, &eps[i], ep, aff);
 		r = endpoint_chain(g, p, &eps[i]);
 		if (r == 0 && g->affinity)
-			r = add_rule(g, chain, "%s saddr @%s goto %s",
-				     ipkw(g->fam), aff, ep);
+			r = rules_add_rule(g, chain, "%s saddr @%s goto %s",
+					   ipkw(g->fam), aff, ep);
 		fprintf(m, "%s%zu : goto %s", idx ? ", " : "", idx, ep);
 		idx++;
 	}
@@ -447,7 +291,8 @@ static int balance_chain(struct gen *g, const struct svc_port *p,
 		return -ENOMEM;
 	if (r < 0)
 		return r;
-	return add_rule(g, chain, "numgen random mod %zu vmap { %s }", k, vmap);
+	return rules_add_rule(g, chain, "numgen random mod %zu vmap { %s }", k,
+			      vmap);
 }
 
 /* "ADDR . tcp . 80" */
@@ -465,10 +310,10 @@ static int route(struct gen *g, const char *set, const char *noep_set,
 	char v[RULES_NAME_MAX + 8];
 
 	if (!target)
-		return add_elem(g, noep_set, key,
-				any ? "drop" : "goto reject-chain");
+		return rules_add_elem(g, noep_set, key,
+				      any ? "drop" : "goto reject-chain");
 	snprintf(v, sizeof(v), "goto %s", target);
-	return add_elem(g, set, key, v);
+	return rules_add_elem(g, set, key, v);
 }
 
 /*
@@ -476,8 +321,8 @@ static int route(struct gen *g, const char *set, const char *noep_set,
  * (local ones, when a policy is Local), the external chain, and the
  * elements that route the ClusterIP, the NodePort and the external IPs.
  */
-static int program_port(struct gen *g, const json_t *slices,
-			const struct svc_port *p)
+int rules_program_port(struct gen *g, const json_t *slices,
+		       const struct svc_port *p)
 {
 	_cleanup_free_ struct endpoint *eps = NULL;
 	_cleanup_free_ bool *use_a = NULL, *use_l = NULL;
@@ -505,13 +350,14 @@ static int program_port(struct gen *g, const json_t *slices,
 
 	if (na) {
 		if (g->cfg->masquerade_all)
-			r = add_rule(g, svc, "jump mark-for-masquerade");
+			r = rules_add_rule(g, svc, "jump mark-for-masquerade");
 		else if (cidr)
-			r = add_rule(g, svc,
-				     "%s daddr %s %s dport %d %s saddr != %s "
-				     "jump mark-for-masquerade",
-				     ipkw(g->fam), g->cluster_ip, p->proto,
-				     p->port, ipkw(g->fam), cidr);
+			r = rules_add_rule(
+			    g, svc,
+			    "%s daddr %s %s dport %d %s saddr != %s "
+			    "jump mark-for-masquerade",
+			    ipkw(g->fam), g->cluster_ip, p->proto, p->port,
+			    ipkw(g->fam), cidr);
 		if (r == 0)
 			r = balance_chain(g, p, svc, eps, n, use_a, na);
 	}
@@ -531,27 +377,28 @@ static int program_port(struct gen *g, const json_t *slices,
 
 	if (na) {
 		if (!g->ext_local) {
-			r = add_rule(g, ext, "jump mark-for-masquerade");
+			r = rules_add_rule(g, ext, "jump mark-for-masquerade");
 			if (r == 0)
-				r = add_rule(g, ext, "goto %s", svc);
+				r = rules_add_rule(g, ext, "goto %s", svc);
 		} else {
 			if (cidr)
-				r = add_rule(g, ext, "%s saddr %s goto %s",
-					     ipkw(g->fam), cidr, svc);
+				r = rules_add_rule(g, ext,
+						   "%s saddr %s goto %s",
+						   ipkw(g->fam), cidr, svc);
 			if (r == 0)
-				r = add_rule(g, ext,
-					     "fib saddr type local jump "
-					     "mark-for-masquerade");
+				r = rules_add_rule(g, ext,
+						   "fib saddr type local jump "
+						   "mark-for-masquerade");
 			if (r == 0)
-				r = add_rule(g, ext,
-					     "fib saddr type local goto %s",
-					     svc);
+				r = rules_add_rule(
+				    g, ext, "fib saddr type local goto %s",
+				    svc);
 			if (r == 0 && nl)
-				r = add_rule(g, ext, "goto %s", loc);
+				r = rules_add_rule(g, ext, "goto %s", loc);
 			else if (r == 0)
-				r = add_rule(g, ext,
-					     "drop comment \"no local "
-					     "endpoints\"");
+				r = rules_add_rule(g, ext,
+						   "drop comment \"no local "
+						   "endpoints\"");
 		}
 		if (r < 0)
 			return r;
@@ -571,237 +418,5 @@ static int program_port(struct gen *g, const json_t *slices,
 		if (r < 0)
 			return r;
 	}
-	return 0;
-}
-
-static bool is_one_of(const char *s, const char *a, const char *b,
-		      const char *c)
-{
-	return s && ((a && !strcmp(s, a)) || (b && !strcmp(s, b)) ||
-		     (c && !strcmp(s, c)));
-}
-
-/* externalIPs, spec.loadBalancerIP and status.loadBalancer.ingress[].ip
- * of the family, each once, none equal to the ClusterIP. */
-static int external_ips(struct gen *g, const json_t *svc, const char *type,
-			json_t *out)
-{
-	const json_t *spec = json_object_get(svc, "spec");
-	const json_t *v;
-	const char *lb =
-	    json_string_value(json_object_get(spec, "loadBalancerIP"));
-	size_t i;
-
-	json_array_foreach (json_object_get(spec, "externalIPs"), i, v) {
-		const char *ip = json_string_value(v);
-
-		if (!ip_is(RULES_IP4, ip) && !ip_is(RULES_IP6, ip))
-			return kf_error_set(g->err, -EINVAL,
-					    "Service \"%s/%s\": "
-					    "spec.externalIPs[%zu]: Invalid "
-					    "value: \"%s\": must be a valid IP "
-					    "address",
-					    g->ns, g->name, i, ip ? ip : "");
-		if (!strcmp(ip, g->cluster_ip))
-			return kf_error_set(g->err, -EINVAL,
-					    "Service \"%s/%s\": "
-					    "spec.externalIPs[%zu]: Invalid "
-					    "value: \"%s\": may not be the "
-					    "Service's own ClusterIP",
-					    g->ns, g->name, i, ip);
-		if (ip_is(g->fam, ip))
-			json_array_append_new(out, json_string(ip));
-	}
-	if (strcmp(type, "LoadBalancer"))
-		return 0;
-	if (ip_is(g->fam, lb))
-		json_array_append_new(out, json_string(lb));
-	json_array_foreach (
-	    json_object_get(
-		json_object_get(json_object_get(svc, "status"), "loadBalancer"),
-		"ingress"),
-	    i, v) {
-		const char *ip = json_string_value(json_object_get(v, "ip"));
-
-		if (ip_is(g->fam, ip) && (!lb || strcmp(ip, lb)))
-			json_array_append_new(out, json_string(ip));
-	}
-	return 0;
-}
-
-/* spec.clusterIPs (or clusterIP) entry of the family into g->cluster_ip;
- * false when the Service has none (headless, ExternalName, other family). */
-static bool cluster_ip(struct gen *g, const json_t *spec)
-{
-	const json_t *ips = json_object_get(spec, "clusterIPs"), *v;
-	const char *one = json_string_value(json_object_get(spec, "clusterIP"));
-	size_t i;
-
-	json_array_foreach (ips, i, v) {
-		if (ip_is(g->fam, json_string_value(v))) {
-			snprintf(g->cluster_ip, sizeof(g->cluster_ip), "%s",
-				 json_string_value(v));
-			return true;
-		}
-	}
-	if (!json_array_size(ips) && ip_is(g->fam, one)) {
-		snprintf(g->cluster_ip, sizeof(g->cluster_ip), "%s", one);
-		return true;
-	}
-	return false;
-}
-
-static int service_opts(struct gen *g, const json_t *spec)
-{
-	const char *aff =
-	    json_string_value(json_object_get(spec, "sessionAffinity"));
-	const char *etp =
-	    json_string_value(json_object_get(spec, "externalTrafficPolicy"));
-	const char *itp =
-	    json_string_value(json_object_get(spec, "internalTrafficPolicy"));
-	const json_t *t = json_object_get(
-	    json_object_get(json_object_get(spec, "sessionAffinityConfig"),
-			    "clientIP"),
-	    "timeoutSeconds");
-
-	if (aff && !is_one_of(aff, "None", "ClientIP", NULL))
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": spec.sessionAffinity: "
-				    "Unsupported value: \"%s\": supported "
-				    "values: \"ClientIP\", \"None\"",
-				    g->ns, g->name, aff);
-	if ((etp && !is_one_of(etp, "Cluster", "Local", NULL)) ||
-	    (itp && !is_one_of(itp, "Cluster", "Local", NULL)))
-		return kf_error_set(
-		    g->err, -EINVAL,
-		    "Service \"%s/%s\": traffic policy "
-		    "\"%s\" is not supported: supported "
-		    "values: \"Cluster\", \"Local\"",
-		    g->ns, g->name,
-		    etp && !is_one_of(etp, "Cluster", "Local", NULL) ? etp
-								     : itp);
-	g->affinity = aff && !strcmp(aff, "ClientIP");
-	g->ext_local = etp && !strcmp(etp, "Local");
-	g->int_local = itp && !strcmp(itp, "Local");
-	g->affinity_timeout = RULES_AFFINITY_TIMEOUT_DEFAULT;
-	if (g->affinity && t) {
-		if (!json_is_integer(t) || json_integer_value(t) < 1 ||
-		    json_integer_value(t) > 86400)
-			return kf_error_set(
-			    g->err, -EINVAL,
-			    "Service \"%s/%s\": "
-			    "spec.sessionAffinityConfig.clientIP."
-			    "timeoutSeconds: Invalid value: must be greater "
-			    "than 0 and less than 86400",
-			    g->ns, g->name);
-		g->affinity_timeout = (long)json_integer_value(t);
-	}
-	return 0;
-}
-
-/* Port i of the Service into *p. */
-static int service_port(struct gen *g, const json_t *port, size_t i,
-			bool node_ports, struct svc_port *p)
-{
-	const char *proto =
-	    json_string_value(json_object_get(port, "protocol"));
-	const json_t *num = json_object_get(port, "port");
-	const json_t *np = json_object_get(port, "nodePort");
-
-	memset(p, 0, sizeof(*p));
-	p->name = json_string_value(json_object_get(port, "name")) ?: "";
-	proto = proto ? proto : "TCP";
-	if (!is_one_of(proto, "TCP", "UDP", "SCTP"))
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": spec.ports[%zu]."
-				    "protocol: Unsupported value: \"%s\": "
-				    "supported values: \"SCTP\", \"TCP\", "
-				    "\"UDP\"",
-				    g->ns, g->name, i, proto);
-	if (!json_is_integer(num) || json_integer_value(num) < 1 ||
-	    json_integer_value(num) > 65535)
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": spec.ports[%zu].port: "
-				    "Invalid value: must be between 1 and "
-				    "65535, inclusive",
-				    g->ns, g->name, i);
-	snprintf(p->proto_up, sizeof(p->proto_up), "%s", proto);
-	for (size_t k = 0; proto[k]; k++)
-		p->proto[k] = (char)(proto[k] - 'A' + 'a');
-	p->port = (int)json_integer_value(num);
-	if (node_ports && json_is_integer(np) && json_integer_value(np) > 0 &&
-	    json_integer_value(np) <= 65535)
-		p->node_port = (int)json_integer_value(np);
-	snprintf(p->base, sizeof(p->base), "%s/%s/%s/%s", g->ns, g->name,
-		 p->proto, p->name);
-	return 0;
-}
-
-int rules_service(const struct rules_config *cfg, enum rules_family fam,
-		  const json_t *svc, const json_t *slices, struct kf_error *err,
-		  struct rules_frag **ret)
-{
-	const json_t *spec = json_object_get(svc, "spec");
-	const json_t *meta = json_object_get(svc, "metadata");
-	const json_t *ports = json_object_get(spec, "ports"), *port;
-	const char *type = json_string_value(json_object_get(spec, "type"));
-	_cleanup_json_ json_t *xips = json_array();
-	_cleanup_json_ json_t *none = json_array();
-	struct gen g = {.cfg = cfg, .fam = fam, .err = err};
-	struct rules_frag *f = NULL;
-	bool node_ports;
-	size_t i;
-	int r;
-
-	g.ns =
-	    json_string_value(json_object_get(meta, "namespace")) ?: "default";
-	g.name = json_string_value(json_object_get(meta, "name")) ?: "";
-	type = type ? type : "ClusterIP";
-	if (!xips || !none)
-		return -ENOMEM;
-	if (!is_one_of(type, "ClusterIP", "NodePort", "LoadBalancer") &&
-	    strcmp(type, "ExternalName"))
-		return kf_error_set(err, -EINVAL,
-				    "Service \"%s/%s\": spec.type: Unsupported "
-				    "value: \"%s\": supported values: "
-				    "\"ClusterIP\", \"ExternalName\", "
-				    "\"LoadBalancer\", \"NodePort\"",
-				    g.ns, g.name, type);
-	if (json_array_size(ports) > RULES_PORTS_MAX)
-		return kf_error_set(err, -EINVAL,
-				    "Service \"%s/%s\" has %zu ports; "
-				    "kubefs-proxy programs at most %d ports "
-				    "per Service",
-				    g.ns, g.name, json_array_size(ports),
-				    RULES_PORTS_MAX);
-	r = rules_frag_new(&f);
-	if (r < 0)
-		return r;
-	g.frag = f;
-	if (!strcmp(type, "ExternalName") || !cluster_ip(&g, spec)) {
-		*ret = f;
-		return 0;
-	}
-	r = service_opts(&g, spec);
-	if (r == 0)
-		r = external_ips(&g, svc, type, xips);
-	g.external_ips = xips;
-	node_ports = strcmp(type, "ClusterIP") != 0;
-	if (r == 0 && json_array_size(ports))
-		r = add_elem(&g, "cluster-ips", g.cluster_ip, "");
-	json_array_foreach (ports, i, port) {
-		struct svc_port p;
-
-		if (r < 0)
-			break;
-		r = service_port(&g, port, i, node_ports, &p);
-		if (r == 0)
-			r = program_port(&g, slices ? slices : none, &p);
-	}
-	if (r < 0) {
-		rules_frag_free(f);
-		return r;
-	}
-	*ret = f;
 	return 0;
 }

@@ -31,8 +31,12 @@ for f in README version resources core/v1/namespaces/default; do
 done
 grep -q '^kubefs_store_objects ' "$MNT/metrics" || fail "metrics: $(cat "$MNT/metrics")"
 
-# xattrs are not supported, quickly
-getfattr -d "$MNT/core/v1/namespaces/default" >/dev/null 2>&1 || true
+# xattrs are not supported: every call says so (ENOTSUP)
+for cmd in "getfattr -d" "getfattr -n user.x" "setfattr -n user.x -v 1"; do
+	out=$($cmd "$MNT/core/v1/namespaces/default" 2>&1) &&
+		fail "$cmd succeeded on an object"
+	expect_contains "$out" "Operation not supported" "$cmd"
+done
 
 # a clean stop unmounts
 stop_fs
@@ -40,9 +44,7 @@ mountpoint -q "$MNT" && fail "still mounted after SIGTERM"
 
 # a crashed server leaves a stale mount; the next one takes it over
 start_fs
-kill -9 "$FS_PID"
-wait "$FS_PID" 2>/dev/null || true
-FS_PID=
+crash_fs
 stat "$MNT" >/dev/null 2>&1 && fail "expected a stale mount after kill -9"
 start_fs
 expect_eq "$(cat "$MNT/healthz")" ok "healthz after remount"

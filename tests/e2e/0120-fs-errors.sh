@@ -65,7 +65,8 @@ expect_contains "$(last_error)" 'namespaces "nope" not found'
 # ... and its directory neither
 printf 'x' | expect_errno ENOENT "$MNT/core/v1/configmaps/nope/c3"
 # deleting what is not there
-rm "$CM/missing" 2>/dev/null && fail "rm of a missing object succeeded"
+out=$(rm "$CM/missing" 2>&1) && fail "rm of a missing object succeeded"
+expect_contains "$out" "No such file or directory" "rm of a missing object"
 
 # EACCES: root files are read-only; terminating namespaces take nothing
 echo x | expect_errno EACCES "$MNT/version" --no-trunc
@@ -84,5 +85,20 @@ cat "$CM/c2" >/dev/null || fail "read when full"
 rm "$CM/fill-1" || fail "delete when full"
 
 # the errors file is per caller and holds one line per rejection
-[ "$(wc -l < "$MNT/errors")" -ge 8 ] || fail "errors: $(cat "$MNT/errors")"
+n=$(wc -l < "$MNT/errors")
+[ "$n" -ge 8 ] || fail "errors: $(cat "$MNT/errors")"
+printf 'a: [1, 2\n' | expect_errno EINVAL "$CM/bad1"
+printf 'a: [1, 2\n' | expect_errno EINVAL "$CM/bad2"
+expect_eq "$(wc -l < "$MNT/errors")" $((n + 2)) "errors lines after two more rejections"
+expect_contains "$(last_error)" "core/v1/configmaps/default/bad2:" "newest line"
+uid=$(ensure_user kubefs-e2e)
+chmod 711 "$T"
+other() { setpriv --reuid="$uid" --regid="$(id -g kubefs-e2e)" --clear-groups "$@"; }
+expect_eq "$(other cat "$MNT/errors")" "" "another user's errors file"
+# (objects are root's to write: its rejection is a bad watch selector)
+other cat "$CM/@watch?fieldSelector=spec.theirs=1" >/dev/null 2>&1 &&
+	fail "another user's bad watch succeeded"
+expect_eq "$(other cat "$MNT/errors" | wc -l)" 1 "another user's errors after its own rejection"
+expect_contains "$(other cat "$MNT/errors")" '"spec.theirs" is not a known field selector' "another user's line"
+expect_eq "$(wc -l < "$MNT/errors")" $((n + 2)) "root's errors unchanged by another user's rejection"
 echo ok

@@ -38,8 +38,13 @@ yq -y 'del(.metadata.resourceVersion)' "$F" > "$T/app.yaml"
 sed -i 's/pink/black/' "$T/app.yaml"
 cp "$T/app.yaml" "$F"
 expect_eq "$(yq -r .data.color "$F")" black "cp over"
-cp -p "$T/app.yaml" "$CM/" 2>/dev/null || true   # drop box (app.yaml)
-expect_eq "$(yq -r .data.color "$F")" black "cp -p drop box"
+mkdir "$T/p"
+sed 's/black/purple/' "$T/app.yaml" > "$T/p/app.yaml"
+touch -d '2001-01-01 00:00' "$T/p/app.yaml"
+# a drop box (app.yaml): cp -p also sets the times and mode, which must
+# not fail the copy
+cp -p "$T/p/app.yaml" "$CM/" || fail "cp -p into the namespace dir"
+expect_eq "$(yq -r .data.color "$F")" purple "cp -p drop box"
 
 # mv a manifest in from outside
 sed 's/black/white/' "$T/app.yaml" > "$T/mv.yaml"

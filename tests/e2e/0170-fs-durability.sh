@@ -8,9 +8,7 @@ for i in $(seq 1 50); do
 done
 cp "$MNT/snapshot" "$T/backup.mdb"
 rm "$CM/k1"
-kill -9 "$FS_PID"
-wait "$FS_PID" 2>/dev/null || true
-FS_PID=
+crash_fs
 start_fs
 expect_eq "$(ls "$CM" | grep -c '^k')" 49 "objects after kill -9"
 expect_eq "$(yq -r .data.i "$CM/k50")" 50 "content after kill -9"

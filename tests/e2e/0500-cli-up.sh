@@ -7,6 +7,21 @@ expect_contains "$(cat "$T/up.out")" "kubefs-fs          started"
 expect_eq "$(cat "$MNT/healthz")" ok "healthz after up"
 [ -f "$S/log/kubefs-fs.log" ] || fail "no log file"
 [ -f "$S/run/kubefs-fs.pid" ] || fail "no pid file"
+# every component up says it started runs, under its pid file
+started=$(sed -n 's/^\(kubefs-[a-z-]*\) *started$/\1/p' "$T/up.out")
+expect_contains "$started" kubefs-sched "started components"
+# alive PID BINARY: PID runs BINARY
+alive() {
+	[ "$(basename "$(readlink "/proc/$1/exe" 2>/dev/null)")" = "$2" ] &&
+		[ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
+}
+pids=
+for c in $started; do
+	[ -f "$S/run/$c.pid" ] || fail "no pid file for $c"
+	pid=$(cat "$S/run/$c.pid")
+	alive "$pid" "${c%-fake}" || fail "$c (pid $pid) is not running"
+	pids="$pids $pid"
+done
 # components not built yet are named, not faked
 for c in kubefs-sched kubefs-ctrl kubefs-node kubefs-proxy; do
 	if ! "$c" --version >/dev/null 2>&1; then
@@ -26,6 +41,10 @@ grep -q 'kubefs-fs .*already running' "$T/up2.out" ||
 KUBEFS_MOUNT=$MNT kubefs down --state "$S" > "$T/down.out"
 expect_contains "$(cat "$T/down.out")" "kubefs-fs          stopped"
 mountpoint -q "$MNT" && fail "still mounted after down"
+# and every component it started is gone
+for pid in $pids; do
+	wait_gone "$pid" || fail "pid $pid still runs after down"
+done
 KUBEFS_MOUNT=$MNT kubefs status --state "$S" > "$T/status.out" && fail "status succeeded on a stopped cluster"
 grep -q '^kubefs-fs .*stopped' "$T/status.out" || fail "status after down: $(cat "$T/status.out")"
 echo ok

@@ -70,13 +70,13 @@ expect_contains "$ERR" "expected POD" "no pod"
 # -f follows until the container is done
 kubefs logs -f one > "$T/follow.out" 2>&1 &
 WATCH_PIDS=$!
-sleep 0.2
-kill -0 $WATCH_PIDS 2>/dev/null || fail "logs -f exited early: $(cat "$T/follow.out")"
+# it has explained the empty log and follows it
+wait_for grep -q 'container "main" in pod "one"' "$T/follow.out"
+[ "$(awk '{print $3}' "/proc/$WATCH_PIDS/stat" 2>/dev/null)" = S ] ||
+	fail "logs -f exited early: $(cat "$T/follow.out")"
 echo '{"status":{"phase":"Succeeded"}}' >> "$P/one@status"
-for _ in $(seq 1 200); do
-	kill -0 $WATCH_PIDS 2>/dev/null || break
-	sleep 0.05
-done
-kill -0 $WATCH_PIDS 2>/dev/null && fail "logs -f did not end with the pod"
-wait $WATCH_PIDS || true
+wait_gone $WATCH_PIDS || fail "logs -f did not end with the pod"
+rc=0
+wait $WATCH_PIDS || rc=$?
+expect_eq "$rc" 0 "status of logs -f when the pod is done ($(cat "$T/follow.out"))"
 echo ok

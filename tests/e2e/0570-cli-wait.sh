@@ -39,6 +39,7 @@ expect_eq "$RC" 1 "--timeout=0 checks once"
 # met while waiting
 kubefs wait --for=condition=Ready pod/a --timeout=30s > "$T/a.out" 2>&1 &
 WATCH_PIDS=$!
+wait_for has_stream $WATCH_PIDS
 ready a True
 wait $WATCH_PIDS || fail "wait failed: $(cat "$T/a.out")"
 expect_eq "$(cat "$T/a.out")" "pod/a condition met" "condition met"
@@ -75,6 +76,7 @@ expect_eq "$ERR" "error: no matching resources found" "nothing selected"
 pod c
 kubefs wait --for=delete pod/c --timeout=30s > "$T/c.out" 2>&1 &
 WATCH_PIDS=$!
+wait_for has_stream $WATCH_PIDS
 kubefs delete pod c --wait=false > /dev/null
 wait $WATCH_PIDS || fail "wait --for=delete failed: $(cat "$T/c.out")"
 expect_eq "$(cat "$T/c.out")" "pod/c condition met" "deleted"

@@ -4,32 +4,9 @@
 # again when its Node is deleted, stops cleanly on SIGTERM and comes
 # back with the same addresses. Flags and the missing real runtime.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_node.sh"
 NODES=$MNT/core/v1/nodes
 LEASES=$MNT/coordination.k8s.io/v1/leases/kube-node-lease
-NODE_PIDS=
-
-fail() {
-	echo "FAIL: $*" >&2
-	[ -f "$T/node.log" ] && { echo "--- kubefs-node log (tail)" >&2; tail -n 30 "$T/node.log" >&2; }
-	[ -f "$T/fs.log" ] && { echo "--- kubefs-fs log (tail)" >&2; tail -n 20 "$T/fs.log" >&2; }
-	exit 1
-}
-
-# start_node [flags]: a kubefs-node on the cluster, logging to node.log
-start_node() {
-	kubefs-node --cluster "$MNT" "$@" >>"$T/node.log" 2>&1 &
-	NODE_PID=$!
-	NODE_PIDS="$NODE_PIDS $NODE_PID"
-	WATCH_PIDS=$NODE_PIDS
-}
-
-# stop_node PID: SIGTERM, and the exit status must be 0
-stop_node() {
-	kill -TERM "$1"
-	wait "$1" || fail "kubefs-node $1 exited with $? on SIGTERM"
-	NODE_PIDS=${NODE_PIDS/ $1/}
-	WATCH_PIDS=$NODE_PIDS
-}
 
 field() { jq -r "$2" "$1@json" 2>/dev/null; }
 ready() {

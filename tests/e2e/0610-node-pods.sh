@@ -4,29 +4,8 @@
 # does not fit is rejected as the kubelet rejects it; a restarted agent
 # re-adopts its pods without touching them.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_node.sh"
 P=$MNT/core/v1/pods/default
-NODE_PIDS=
-
-fail() {
-	echo "FAIL: $*" >&2
-	[ -f "$T/node.log" ] && { echo "--- kubefs-node log (tail)" >&2; tail -n 30 "$T/node.log" >&2; }
-	[ -f "$T/fs.log" ] && { echo "--- kubefs-fs log (tail)" >&2; tail -n 20 "$T/fs.log" >&2; }
-	exit 1
-}
-
-start_node() {
-	kubefs-node --cluster "$MNT" "$@" >>"$T/node.log" 2>&1 &
-	NODE_PID=$!
-	NODE_PIDS="$NODE_PIDS $NODE_PID"
-	WATCH_PIDS=$NODE_PIDS
-}
-
-stop_node() {
-	kill -TERM "$1"
-	wait "$1" || fail "kubefs-node $1 exited with $? on SIGTERM"
-	NODE_PIDS=${NODE_PIDS/ $1/}
-	WATCH_PIDS=$NODE_PIDS
-}
 
 # mkpod NAME [CPU]: a pod with an init container and two containers
 mkpod() {

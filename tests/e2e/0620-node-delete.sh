@@ -4,29 +4,8 @@
 # Pods that never started, pods held by a finalizer, pods deleted while
 # the agent was down, and pods of nodes the agent does not host.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_node.sh"
 P=$MNT/core/v1/pods/default
-NODE_PIDS=
-
-fail() {
-	echo "FAIL: $*" >&2
-	[ -f "$T/node.log" ] && { echo "--- kubefs-node log (tail)" >&2; tail -n 30 "$T/node.log" >&2; }
-	[ -f "$T/fs.log" ] && { echo "--- kubefs-fs log (tail)" >&2; tail -n 20 "$T/fs.log" >&2; }
-	exit 1
-}
-
-start_node() {
-	kubefs-node --cluster "$MNT" "$@" >>"$T/node.log" 2>&1 &
-	NODE_PID=$!
-	NODE_PIDS="$NODE_PIDS $NODE_PID"
-	WATCH_PIDS=$NODE_PIDS
-}
-
-stop_node() {
-	kill -TERM "$1"
-	wait "$1" || fail "kubefs-node $1 exited with $? on SIGTERM"
-	NODE_PIDS=${NODE_PIDS/ $1/}
-	WATCH_PIDS=$NODE_PIDS
-}
 
 # mkpod NAME NODE [METADATA]: a pod bound to NODE
 mkpod() {
@@ -77,7 +56,17 @@ expect_eq "$(jq -r 'select(.type == "DELETED") | .object.status.containerStatuse
 stop_node "$NODE_PID"
 start_node --fake --name n1 --start-delay 1h
 mkpod slow n1
-sleep 0.3
+# a pod the agent refuses at once, bound after it: once it is Failed the
+# agent has seen slow too
+cat > "$P/huge" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: huge}
+spec:
+  containers: [{name: c, image: nginx, resources: {requests: {cpu: "100000"}}}]
+YAML
+echo n1 > "$P/huge@binding"
+wait_for is_phase huge Failed
 expect_eq "$(field slow '.status.phase')" Pending "phase during the start delay"
 rv=$(field slow .metadata.resourceVersion)
 rm "$P/slow"
@@ -114,7 +103,12 @@ expect_eq "$(jq -r 'select(.type == "DELETED") | .object.status.phase' "$T/event
 # pods of nodes this agent does not host stay as they are
 mkpod theirs n9
 rm "$P/theirs"
-sleep 0.5
+# a pod of n1 deleted after it: once the agent has finished that one, it
+# has had every chance to touch the pod of n9
+mkpod marker n1
+wait_for is_phase marker Running
+rm "$P/marker"
+wait_for gone marker
 [ -n "$(field theirs '.metadata.deletionTimestamp // ""')" ] || fail "the pod of n9 was not marked"
 expect_eq "$(field theirs '.status.phase')" Pending "the pod of n9"
 stop_node "$NODE_PID"

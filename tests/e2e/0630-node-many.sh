@@ -4,32 +4,11 @@
 # bound to any of them run with an address of their node's CIDR and are
 # finished when deleted; a restart keeps every node's addresses.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_node.sh"
 NODES=$MNT/core/v1/nodes
 LEASES=$MNT/coordination.k8s.io/v1/leases/kube-node-lease
 P=$MNT/core/v1/pods/default
 N=50
-NODE_PIDS=
-
-fail() {
-	echo "FAIL: $*" >&2
-	[ -f "$T/node.log" ] && { echo "--- kubefs-node log (tail)" >&2; tail -n 30 "$T/node.log" >&2; }
-	[ -f "$T/fs.log" ] && { echo "--- kubefs-fs log (tail)" >&2; tail -n 20 "$T/fs.log" >&2; }
-	exit 1
-}
-
-start_node() {
-	kubefs-node --cluster "$MNT" "$@" >>"$T/node.log" 2>&1 &
-	NODE_PID=$!
-	NODE_PIDS="$NODE_PIDS $NODE_PID"
-	WATCH_PIDS=$NODE_PIDS
-}
-
-stop_node() {
-	kill -TERM "$1"
-	wait "$1" || fail "kubefs-node $1 exited with $? on SIGTERM"
-	NODE_PIDS=${NODE_PIDS/ $1/}
-	WATCH_PIDS=$NODE_PIDS
-}
 
 all_nodes() { # NAME<TAB>podCIDR<TAB>InternalIP<TAB>Ready, sorted
 	for f in "$NODES"/*; do

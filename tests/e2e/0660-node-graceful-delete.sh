@@ -49,7 +49,10 @@ wait_long 10 hook_ran
 has_event hooked "Normal Killing: Stopping container httpd" || fail "no Killing event"
 wait_long 30 gone hooked
 
-# SIGTERM handled: the pod goes long before its 120 s grace period
+# SIGTERM handled: the pod goes long before its 120 s grace period (once
+# its shell has set the trap: Running comes before the shell's first line)
+said_up() { grep -q ' stdout F up$' "$plog" 2>/dev/null; }
+wait_long 20 said_up
 rm "$P/polite"
 got_term() { grep -q ' stdout F got-term$' "$plog" 2>/dev/null; }
 wait_long 20 got_term

@@ -1,11 +1,13 @@
 /*
  * kfhold — open many files at once and report where the server says no.
  *
- *   kfhold --read PATH N       open PATH for reading N times
- *   kfhold --write DIR N       create DIR/hold-0 .. DIR/hold-N-1 for writing
+ *   kfhold [--hold] --read PATH N   open PATH for reading N times
+ *   kfhold [--hold] --write DIR N   create DIR/hold-0 .. DIR/hold-N-1
  *
  * Holds everything open, then prints "opened K" and, if an open failed,
- * "then ERRNO" (the errno name), closes all without writing and exits 0.
+ * "then ERRNO" (the errno name); with --hold it keeps holding until its
+ * standard input ends (so a test can act while the files are open); then
+ * closes all without writing and exits 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +18,18 @@
 
 int main(int argc, char **argv)
 {
-	int n, k, *fds, err = 0;
+	int n, k, *fds, err = 0, hold = 0;
+	char buf[256];
+
+	if (argc > 1 && !strcmp(argv[1], "--hold")) {
+		hold = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 4 ||
 	    (strcmp(argv[1], "--read") && strcmp(argv[1], "--write"))) {
-		fprintf(stderr,
-			"usage: kfhold --read PATH N | --write DIR N\n");
+		fprintf(stderr, "usage: kfhold [--hold] --read PATH N | "
+				"[--hold] --write DIR N\n");
 		return 2;
 	}
 	n = atoi(argv[3]);
@@ -44,6 +53,9 @@ int main(int argc, char **argv)
 	printf("opened %d\n", k);
 	if (err)
 		printf("then %s\n", err == EAGAIN ? "EAGAIN" : strerror(err));
+	fflush(stdout);
+	while (hold && read(0, buf, sizeof(buf)) > 0)
+		;
 	for (int i = 0; i < k; i++)
 		close(fds[i]);
 	free(fds);

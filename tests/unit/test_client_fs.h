@@ -5,10 +5,16 @@
  *
  *   static struct test_fs fs;
  *   group setup:    test_fs_start(&fs)    (never fails: fs.up tells)
- *   each test:      TEST_FS_REQUIRE(&fs)  (skips when the server is not
- *                                          usable, saying why)
+ *   each test:      TEST_FS_REQUIRE(&fs)  (fails when the server is not
+ *                                          usable, saying why: a broken
+ *                                          server is never a skip)
  *   group teardown: test_fs_stop(&fs)
  *   test_fs_restart(&fs) stops and starts the server on the same store.
+ *
+ * Every server this file starts is checked when it stops: it must exit 0
+ * on SIGTERM, and its log must hold no sanitizer report. Otherwise the
+ * log is printed and the test binary exits 1 after cmocka's summary
+ * (cmocka does not count a failed group teardown).
  *
  * The binary is $KUBEFS_BIN/kubefs-fs, else bin/kubefs-fs relative to the
  * current directory (tests run from the repository root).
@@ -43,11 +49,22 @@ struct test_fs {
 
 #define TEST_FS_REQUIRE(fs)                                                    \
 	do {                                                                   \
-		if (!(fs)->up) {                                               \
-			printf("SKIP %s\n", (fs)->why);                        \
-			skip();                                                \
-		}                                                              \
+		if (!(fs)->up)                                                 \
+			fail_msg("kubefs-fs is not usable: %s", (fs)->why);    \
 	} while (0)
+
+/* Set when a server exited badly or reported a sanitizer error. */
+static bool test_fs_broken;
+
+static inline void test_fs_exit_status(void)
+{
+	if (test_fs_broken) {
+		printf("[  FAILED  ] kubefs-fs exited badly or reported a "
+		       "sanitizer error (above)\n");
+		fflush(NULL);
+		_exit(1);
+	}
+}
 
 static inline void test_fs_sleep_ms(long ms)
 {
@@ -69,6 +86,27 @@ static inline bool test_fs_healthy(const char *mnt)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	return n >= 2 && !strncmp(buf, "ok", 2);
+}
+
+/* Print the last lines of the server's log. */
+static inline void test_fs_print_log(struct test_fs *fs)
+{
+	char path[128], line[512];
+	long lines = 0, skip;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log", fs->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	rewind(f);
+	skip = lines > 40 ? lines - 40 : 0;
+	while (fgets(line, sizeof(line), f))
+		if (skip-- <= 0)
+			printf("  | %s", line);
+	fclose(f);
 }
 
 /* Start kubefs-fs on fs->dir's store and mount; wait until it serves. */
@@ -110,6 +148,10 @@ static inline void test_fs_spawn(struct test_fs *fs)
 				 "kubefs-fs exited (status %d) before serving; "
 				 "see %s",
 				 status, log);
+			printf("kubefs-fs exited (status %d) before serving; "
+			       "its log:\n",
+			       status);
+			test_fs_print_log(fs);
 			fs->pid = -1;
 			return;
 		}
@@ -123,38 +165,61 @@ static inline void test_fs_spawn(struct test_fs *fs)
 	fs->up = true;
 }
 
-/* Print the last lines of the server's log. */
-static inline void test_fs_print_log(struct test_fs *fs)
+/* Whether the server's log holds a sanitizer report. */
+static inline bool test_fs_log_has_report(struct test_fs *fs)
 {
+	static const char *const marks[] = {"Sanitizer", ": runtime error: "};
 	char path[128], line[512];
-	long lines = 0, skip;
+	bool found = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/log", fs->dir);
 	f = fopen(path, "r");
 	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		lines++;
-	rewind(f);
-	skip = lines > 40 ? lines - 40 : 0;
-	while (fgets(line, sizeof(line), f))
-		if (skip-- <= 0)
-			printf("  | %s", line);
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (strstr(line, marks[i]) &&
+			    (i > 0 || strstr(line, "ERROR: ") ||
+			     strstr(line, "LeakSanitizer")))
+				found = true;
 	fclose(f);
+	return found;
 }
 
-/* SIGTERM the server and wait (10 s, then SIGKILL). */
+/* The server stopped with STATUS (-1: never reaped): mark and show a bad
+ * exit or a sanitizer report. */
+static inline void test_fs_judge(struct test_fs *fs, int status,
+				 const char *when)
+{
+	bool clean =
+	    status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	if (clean && !test_fs_log_has_report(fs))
+		return;
+	if (status == -1)
+		printf("kubefs-fs %s: not reaped; its log:\n", when);
+	else if (WIFSIGNALED(status))
+		printf("kubefs-fs %s: killed by signal %d; its log:\n", when,
+		       WTERMSIG(status));
+	else
+		printf("kubefs-fs %s: exit status %d%s; its log:\n", when,
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		       clean ? " with a sanitizer report" : "");
+	test_fs_print_log(fs);
+	if (!test_fs_broken)
+		atexit(test_fs_exit_status);
+	test_fs_broken = true;
+}
+
+/* SIGTERM the server and wait (10 s, then SIGKILL): it must exit 0. */
 static inline void test_fs_kill(struct test_fs *fs)
 {
-	int status;
+	int status = -1;
 
 	if (fs->pid > 0 && waitpid(fs->pid, &status, WNOHANG) == fs->pid) {
-		/* it died under the tests: show why */
-		printf(
-		    "kubefs-fs died during the tests (status %d); its log:\n",
-		    status);
-		test_fs_print_log(fs);
+		/* it died under the tests */
+		test_fs_judge(fs, status, "died during the tests");
 		fs->pid = -1;
 	}
 	if (fs->pid > 0) {
@@ -168,6 +233,7 @@ static inline void test_fs_kill(struct test_fs *fs)
 				waitpid(fs->pid, &status, 0);
 			}
 		}
+		test_fs_judge(fs, status, "on SIGTERM");
 		fs->pid = -1;
 	}
 	if (fs->mnt[0])

@@ -1,5 +1,5 @@
 /*
- * test_netaddr.c — IPv4/IPv6 literals and IPv4 CIDRs (api/netaddr.h).
+ * test_netaddr.c — IPv4/IPv6 literals, IPv4 CIDRs and CIDR families (api/netaddr.h).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -70,6 +70,34 @@ static void test_literals(void **state)
 	assert_false(is_ip(NULL));
 	assert_true(is_ipv4("192.168.1.1"));
 	assert_false(is_ipv4("::1"));
+	assert_true(is_ipv6("fd00:10:96::a"));
+	assert_true(is_ipv6("::ffff:10.0.0.1"));
+	assert_false(is_ipv6("10.0.0.1"));
+	assert_false(is_ipv6("fd00::1%eth0"));
+	assert_false(is_ipv6(NULL));
+}
+
+static void test_cidr_family(void **state)
+{
+	(void)state;
+	assert_int_equal(cidr_family("10.244.0.0/16"), 4);
+	assert_int_equal(cidr_family("10.244.3.7/16"), 4); /* host bits */
+	assert_int_equal(cidr_family("0.0.0.0/0"), 4);
+	assert_int_equal(cidr_family("fd00:10:244::/48"), 6);
+	assert_int_equal(cidr_family("::/0"), 6);
+	assert_int_equal(cidr_family("fd00::/128"), 6);
+	assert_int_equal(cidr_family("10.0.0.0/33"), -EINVAL);
+	assert_int_equal(cidr_family("10.0.0.0/100"), -EINVAL);
+	assert_int_equal(cidr_family("fd00::/129"), -EINVAL);
+	assert_int_equal(cidr_family("fd00::/048"), -EINVAL);
+	assert_int_equal(cidr_family("fd00::/-1"), -EINVAL);
+	assert_int_equal(cidr_family("fd00::/1000"), -EINVAL);
+	assert_int_equal(cidr_family("010.0.0.0/8"), -EINVAL);
+	assert_int_equal(cidr_family("10.0.0.0"), -EINVAL);
+	assert_int_equal(cidr_family("/8"), -EINVAL);
+	assert_int_equal(cidr_family("fd00::/"), -EINVAL);
+	assert_int_equal(cidr_family("[fd00::]/64"), -EINVAL);
+	assert_int_equal(cidr_family(NULL), -EINVAL);
 }
 
 int main(void)
@@ -78,6 +106,7 @@ int main(void)
 	    cmocka_unit_test(test_ipv4),
 	    cmocka_unit_test(test_cidr4),
 	    cmocka_unit_test(test_literals),
+	    cmocka_unit_test(test_cidr_family),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,17 +12,16 @@
 
 static void test_controller_ref(void **state)
 {
-	json_t *pod = json_loads(
-	    "{\"metadata\": {\"ownerReferences\": ["
-	    "7, {\"uid\": \"a\", \"controller\": false},"
-	    "{\"uid\": \"b\", \"controller\": true},"
-	    "{\"uid\": \"c\", \"controller\": true}]}}",
-	    0, NULL);
+	json_t *pod = json_loads("{\"metadata\": {\"ownerReferences\": ["
+				 "7, {\"uid\": \"a\", \"controller\": false},"
+				 "{\"uid\": \"b\", \"controller\": true},"
+				 "{\"uid\": \"c\", \"controller\": true}]}}",
+				 0, NULL);
 	json_t *none = json_loads(
 	    "{\"metadata\": {\"ownerReferences\": [{\"uid\": \"a\"}]}}", 0,
 	    NULL);
-	json_t *bad = json_loads("{\"metadata\": {\"ownerReferences\": {}}}",
-				 0, NULL);
+	json_t *bad =
+	    json_loads("{\"metadata\": {\"ownerReferences\": {}}}", 0, NULL);
 	json_t *ref;
 
 	(void)state;

@@ -2,7 +2,7 @@
  * test_proxy_netroutes.c — the ip(8)/bridge(8) commands that route pod
  * CIDRs between nodes (proxy/netroutes.h netroutes_plan): host-gw,
  * VXLAN with derived MACs, stale routes of ours deleted, own node and
- * incomplete Nodes skipped.
+ * incomplete Nodes and unusable pod CIDRs skipped.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -76,11 +76,42 @@ static void test_vxlan(void **state)
 	json_decref(n);
 }
 
+/* Pod CIDRs through api/netaddr.h: host bits masked away; not IPv4, a
+ * prefix outside /8../30, an IPv6 or malformed InternalIP: skipped. */
+static void test_pod_cidrs(void **state)
+{
+	struct netroutes_config cfg = {.node_name = "a"};
+	json_t *n = json_loads(
+	    "[{\"metadata\":{\"name\":\"d\"},\"spec\":{\"podCIDR\":"
+	    "\"10.244.4.9/24\"},\"status\":{\"addresses\":[{\"type\":"
+	    "\"InternalIP\",\"address\":\"fd00::4\"},{\"type\":"
+	    "\"InternalIP\",\"address\":\"192.168.88.4\"}]}},"
+	    "{\"metadata\":{\"name\":\"e\"},\"spec\":{\"podCIDR\":"
+	    "\"10.244.5.0/31\"},\"status\":{\"addresses\":[{\"type\":"
+	    "\"InternalIP\",\"address\":\"192.168.88.5\"}]}},"
+	    "{\"metadata\":{\"name\":\"f\"},\"spec\":{\"podCIDR\":"
+	    "\"fd00:10:244:6::/64\"},\"status\":{\"addresses\":[{\"type\":"
+	    "\"InternalIP\",\"address\":\"192.168.88.6\"}]}},"
+	    "{\"metadata\":{\"name\":\"g\"},\"spec\":{\"podCIDR\":"
+	    "\"10.244.7.0/24\"},\"status\":{\"addresses\":[{\"type\":"
+	    "\"InternalIP\",\"address\":\"192.168.088.7\"}]}}]",
+	    0, NULL);
+	char *plan = NULL;
+
+	assert_non_null(n);
+	assert_int_equal(netroutes_plan(&cfg, n, NULL, &plan), 0);
+	assert_string_equal(plan, "route replace 10.244.4.0/24 via "
+				  "192.168.88.4 proto 76\n");
+	free(plan);
+	json_decref(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_host_gw),
 	    cmocka_unit_test(test_vxlan),
+	    cmocka_unit_test(test_pod_cidrs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

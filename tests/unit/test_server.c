@@ -1168,6 +1168,60 @@ static void test_apply(void **state)
 	}
 }
 
+/* A manifest: all of it or nothing, each document seeing the earlier. */
+static void test_apply_all(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+	uint64_t rv = store_current_rv(f->store);
+	int r;
+
+	{
+		_cleanup_json_ json_t *docs = json_array();
+
+		json_array_append_new(docs,
+				      Y("apiVersion: v1\nkind: Namespace\n"
+					"metadata: {name: team}\n"));
+		json_array_append_new(docs,
+				      Y("apiVersion: v1\nkind: ConfigMap\n"
+					"metadata: {name: a, namespace: team}\n"
+					"data: {v: '1'}\n"));
+		json_array_append_new(docs,
+				      Y("apiVersion: v1\nkind: ConfigMap\n"
+					"metadata: {name: a, namespace: team}\n"
+					"data: {v: '2'}\n"));
+		json_array_append_new(docs, Y("apiVersion: v1\nkind: Service\n"
+					      "metadata: {name: web}\n"
+					      "spec: {ports: [{port: 80}]}\n"));
+		assert_int_equal(
+		    server_apply_all(f->srv, docs, "default", &err), 0);
+		assert_true(server_namespace_exists(f->srv, "team"));
+		_cleanup_json_ json_t *o = get_ok(f, CM, "team", "a");
+		assert_string_equal(S(o, "data.v"), "2");
+		/* one store write: consecutive rvs */
+		assert_int_equal(rv_of(o), rv + 3);
+	}
+	rv = store_current_rv(f->store);
+	{
+		_cleanup_json_ json_t *docs = json_array();
+
+		json_array_append_new(docs,
+				      Y("apiVersion: v1\nkind: ConfigMap\n"
+					"metadata: {name: b}\n"));
+		json_array_append_new(docs,
+				      Y("apiVersion: v1\nkind: ConfigMap\n"
+					"metadata: {name: Bad}\n"));
+		json_array_append_new(docs, Y("apiVersion: v1\nkind: Pod\n"
+					      "metadata: {name: p}\n"));
+		r = server_apply_all(f->srv, docs, "default", &err);
+		assert_int_equal(r, -EINVAL);
+		assert_non_null(strstr(err.msg, "\"Bad\""));
+		assert_non_null(strchr(err.msg, '\n')); /* the pod's too */
+		assert_false(exists(f, CM, "default", "b"));
+		assert_int_equal(store_current_rv(f->store), rv);
+	}
+}
+
 /* ---- delete ---- */
 
 static void test_delete_plain(void **state)
@@ -1799,6 +1853,7 @@ int main(void)
 	    T(test_concurrent_allocation),
 	    T(test_concurrent_binding),
 	    T(test_apply),
+	    T(test_apply_all),
 	    T(test_delete_plain),
 	    T(test_graceful_pod_delete),
 	    T(test_eviction),

@@ -26,6 +26,7 @@
 #include "api/kinds.h"
 #include "fs/server.h"
 #include "fs/watch.h"
+#include "fs/watch_i.h" /* the hub's shared lines */
 #include "store/store.h"
 #include "store/store_i.h" /* store_set_clock(), to age the event log */
 
@@ -912,6 +913,150 @@ static void test_initial_list_not_limited(void **state)
 	reader_free(r);
 }
 
+/*
+ * The initial list is built as it is read: an object changed or deleted
+ * after the list still shows as it was at the list's rv, then the change.
+ */
+static void test_lazy_list_consistent(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t a0 = put_pod(fx, "default", "a", "v1", NULL);
+	uint64_t b0 = put_pod(fx, "default", "b", "v1", NULL);
+	uint64_t a1, b1;
+	struct reader *r;
+	json_t *ev;
+
+	wait_hub(fx, b0);
+	r = open_reader(fx, NULL, "");
+	a1 = put_pod(fx, "default", "a", "v2", NULL);
+	b1 = del_pod(fx, "default", "b");
+	wait_hub(fx, b1);
+	ev = expect_event(r, "ADDED", "a", a0);
+	assert_string_equal(ev_label(ev), "v1");
+	json_decref(ev);
+	expect(r, "ADDED", "b", b0);
+	ev = expect_event(r, "MODIFIED", "a", a1);
+	assert_string_equal(ev_label(ev), "v2");
+	json_decref(ev);
+	expect(r, "DELETED", "b", b1);
+	reader_free(r);
+}
+
+/* Streams listing the same object share its line. */
+static void test_list_lines_shared(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t rv = put_pod(fx, "default", "s", NULL, NULL);
+	char key[STORE_KEY_MAX + 1];
+	struct reader *r1, *r2;
+	struct wline *l;
+
+	assert_int_equal(server_key(fx->pods, "default", "s", key, sizeof(key)),
+			 0);
+	wait_hub(fx, rv);
+	assert_null(wshare_get(fx->hub->share, key, rv));
+	r1 = open_reader(fx, NULL, "");
+	r2 = open_reader(fx, NULL, "");
+	expect(r1, "ADDED", "s", rv);
+	l = wshare_get(fx->hub->share, key, rv);
+	assert_non_null(l);
+	/* the cache's reference and ours */
+	assert_int_equal(atomic_load(&l->refs), 2);
+	expect(r2, "ADDED", "s", rv);
+	wline_unref(l);
+	reader_free(r1);
+	reader_free(r2);
+}
+
+/* Bytes held count against the uid: over budget, open is EAGAIN and a
+ * live stream that would grow ends with 410; root has its reserve. */
+static void test_byte_budget(void **state)
+{
+	struct fx *fx = *state;
+	struct watch_limits lim = {
+	    .max_bytes_per_uid = 600, .max_bytes = 4000, .reserve_bytes = 2000};
+	struct watch_stream *ws = NULL, *big = NULL;
+	struct reader *r;
+	struct kf_error err;
+	char *line;
+
+	for (int i = 0; i < 40; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "p%02d", i);
+		put_pod(fx, "default", name, NULL, NULL);
+	}
+	watch_hub_set_limits(fx->hub, &lim);
+	/* a list of 40 keys is more than 600 bytes */
+	kf_error_init(&err);
+	assert_int_equal(
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", UID, &ws, &err),
+	    -EAGAIN);
+	assert_string_equal(err.msg,
+			    "Too many requests, please try again later.");
+	/* root may: its list is in the reserve */
+	assert_int_equal(
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 0, &big, &err), 0);
+	/* a stream of changes only; unread events fill the uid's budget */
+	r = open_reader(fx, NULL, "sendInitialEvents=false");
+	for (int i = 0; i < 4; i++)
+		put_pod(fx, "default", "n", NULL, NULL);
+	for (int i = 0; i < 4; i++) {
+		line = next_line(r);
+		assert_non_null(line);
+		if (strstr(line, "\"code\":410"))
+			break;
+		free(line);
+		line = NULL;
+	}
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"code\":410"));
+	free(line);
+	expect_eof(r);
+	reader_free(r);
+	watch_stream_free(big);
+	watch_hub_set_limits(fx->hub, NULL);
+}
+
+/* Root keeps a reserve of streams; once the users' pool is half used,
+ * big holders stop first and a newcomer still gets streams. */
+static void test_stream_reserve_and_share(void **state)
+{
+	struct fx *fx = *state;
+	struct watch_limits lim = {
+	    .max_streams = 32, .max_streams_per_uid = 32, .reserve_streams = 4};
+	struct watch_stream *ws[64] = {0};
+	struct kf_error err;
+	size_t n = 0, hog = 0, late = 0;
+
+	watch_hub_set_limits(fx->hub, &lim);
+	/* pool: 28; a hog stops at half of it plus what stays free */
+	while (n < 64 && watch_stream_open(fx->hub, fx->pods, NULL,
+					   "sendInitialEvents=false", 2000,
+					   &ws[n], &err) == 0)
+		n++, hog++;
+	assert_int_equal(hog, 14);
+	while (n < 64 && watch_stream_open(fx->hub, fx->pods, NULL,
+					   "sendInitialEvents=false", 2001,
+					   &ws[n], &err) == 0)
+		n++, late++;
+	assert_int_equal(late, 7);
+	assert_int_equal(watch_stream_open(fx->hub, fx->pods, NULL,
+					   "sendInitialEvents=false", 2002,
+					   &ws[n], &err),
+			 0);
+	n++;
+	/* root: the reserve and what the users left */
+	for (int i = 0; i < 4; i++, n++)
+		assert_int_equal(watch_stream_open(fx->hub, fx->pods, NULL,
+						   "sendInitialEvents=false", 0,
+						   &ws[n], &err),
+				 0);
+	for (size_t i = 0; i < n; i++)
+		watch_stream_free(ws[i]);
+	watch_hub_set_limits(fx->hub, NULL);
+}
+
 /* Listener log. */
 struct seen {
 	pthread_mutex_t lock;
@@ -1335,6 +1480,13 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_listener, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lazy_list_consistent, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_byte_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_lines_shared, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_reserve_and_share,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_streams_share, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_hub_shutdown_ends_streams,
