@@ -60,10 +60,10 @@ wait_for test -e "$MNT/core/v1/serviceaccounts/default/default"
 # a clean stop, and a restart rebuilds from the tree without changes
 # (once the scaled-down pods have finished terminating)
 wait_eq 'ls "$P" | wc -l | tr -d " "' 2
-stop_pid "$CTRL_PID"
+stop_daemon "$CTRL_PID"
 grep -q "stopped" "$T/ctrl.log" || fail "no clean stop in the log"
 before=$(ls "$P" | sort | tr '\n' ' ')
-bg ctrl kubefs-ctrl --cluster "$MNT"
+start_daemon ctrl kubefs-ctrl --cluster "$MNT"
 wait_for grep -q "started replicaset controller" "$T/ctrl.log"
 sleep 1
 expect_eq "$(ls "$P" | sort | tr '\n' ' ')" "$before" "pods after restart"

@@ -36,7 +36,7 @@ jq -n --unbuffered -c 'foreach inputs as $e ({};
 		   select(.type == "Ready" and .status == "True")] | length > 0))
 	end; [.[] | select(.)] | length)' < "$P/@watch" > "$T/ready.log" 2>&1 &
 WATCHER=$!
-WATCH_PIDS="$CTRL_PIDS $WATCHER"
+WATCH_PIDS="$WATCHER"
 wait_for grep -qx 4 "$T/ready.log"
 
 echo '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"nginx:2.0"}]}}}}' >> "$D/web"

@@ -10,11 +10,11 @@
 . "$(dirname "$0")/ctrl-lib.sh"
 
 start_fs
-bg node-a kubefs-node --cluster "$MNT" --fake --name a --node-lease-duration-seconds 4
-A_PID=$LAST_PID
-bg node-b kubefs-node --cluster "$MNT" --fake --name b --node-lease-duration-seconds 4
-bg sched kubefs-sched --cluster "$MNT"
-bg ctrl kubefs-ctrl --cluster "$MNT" --node-monitor-grace-period 3s --node-monitor-period 1s
+start_daemon node-a kubefs-node --cluster "$MNT" --fake --name a --node-lease-duration-seconds 4
+A_PID=$DAEMON_PID
+start_daemon node-b kubefs-node --cluster "$MNT" --fake --name b --node-lease-duration-seconds 4
+start_daemon sched kubefs-sched --cluster "$MNT"
+start_daemon ctrl kubefs-ctrl --cluster "$MNT" --node-monitor-grace-period 3s --node-monitor-period 1s
 
 cat > "$D/web" <<'YAML'
 apiVersion: apps/v1
@@ -40,9 +40,9 @@ pod=$(running_pods app=web | head -1)
 expect_eq "$(jqf "$P/$pod" '[.spec.tolerations[] | .key + "=" + (.tolerationSeconds|tostring)] | join(" ")')" \
 	"node.kubernetes.io/unreachable=2 node.kubernetes.io/not-ready=300" "tolerations"
 
+forget_daemon "$A_PID"
 kill -KILL "$A_PID"
-CTRL_PIDS=${CTRL_PIDS/ $A_PID/}
-WATCH_PIDS=$CTRL_PIDS
+wait "$A_PID" 2>/dev/null || true
 node_ready() { jqf "$MNT/core/v1/nodes/$1" '.status.conditions[] | select(.type == "Ready") | .status + "/" + .reason'; }
 wait_eq 'node_ready a' Unknown/NodeStatusUnknown
 wait_eq 'jqf "$MNT/core/v1/nodes/a" "[.spec.taints[] | .key + \":\" + .effect] | sort | join(\" \")"' \

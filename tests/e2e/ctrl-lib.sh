@@ -1,48 +1,21 @@
 # Sourced by the tests/e2e/07xx-ctrl-*.sh scripts after lib.sh: a cluster
 # with fake nodes, the scheduler and the controllers, and helpers to look
 # at Deployments, ReplicaSets and pods.
-CTRL_PIDS=
 D=$MNT/apps/v1/deployments/default
 RS=$MNT/apps/v1/replicasets/default
 P=$MNT/core/v1/pods/default
 
-fail() {
-	echo "FAIL: $*" >&2
-	local f
-	for f in ctrl sched node fs; do
-		[ -f "$T/$f.log" ] && { echo "--- kubefs-$f log (tail)" >&2; tail -n 25 "$T/$f.log" >&2; }
-	done
-	exit 1
-}
-
-# bg LOGNAME CMD...: run a component in the background, remembered for
-# cleanup (lib.sh kills WATCH_PIDS).
-bg() {
-	local log=$1
-	shift
-	"$@" >>"$T/$log.log" 2>&1 &
-	LAST_PID=$!
-	CTRL_PIDS="$CTRL_PIDS $LAST_PID"
-	WATCH_PIDS=$CTRL_PIDS
-}
-
 # start_cluster NODES: fs, NODES fake nodes (n0, n1, ...), scheduler,
 # controllers.
+# Daemons are lib.sh's (start_daemon): each must stop 0 on SIGTERM at
+# exit, and their logs are read for sanitizer reports.
 start_cluster() {
 	start_fs
-	bg node kubefs-node --cluster "$MNT" --fake --count "$1" --name-prefix n
-	NODE_PID=$LAST_PID
-	bg sched kubefs-sched --cluster "$MNT"
-	bg ctrl kubefs-ctrl --cluster "$MNT"
-	CTRL_PID=$LAST_PID
-}
-
-# stop_pid PID: SIGTERM, and the exit status must be 0
-stop_pid() {
-	kill -TERM "$1"
-	wait "$1" || fail "process $1 exited with $? on SIGTERM"
-	CTRL_PIDS=${CTRL_PIDS/ $1/}
-	WATCH_PIDS=$CTRL_PIDS
+	start_daemon node kubefs-node --cluster "$MNT" --fake --count "$1" --name-prefix n
+	NODE_PID=$DAEMON_PID
+	start_daemon sched kubefs-sched --cluster "$MNT"
+	start_daemon ctrl kubefs-ctrl --cluster "$MNT"
+	CTRL_PID=$DAEMON_PID
 }
 
 # jqf FILE FILTER: a field of an object, "" when absent (or the object
@@ -72,16 +45,8 @@ available() {
 		[ "$(jqf "$D/$1" .status.observedGeneration)" = "$(jqf "$D/$1" .metadata.generation)" ]
 }
 
-# wait_long CMD...: retry a command for up to 60 s
-wait_long() {
-	for _ in $(seq 1 600); do
-		if "$@" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "timed out waiting for: $*"
-}
+# wait_long CMD...: wait_for with twice its bound (rollouts take a while)
+wait_long() { E2E_WAIT_SECONDS=$((E2E_WAIT_SECONDS * 2)) wait_for "$@"; }
 
 has_event() {
 	local f
@@ -91,14 +56,17 @@ has_event() {
 		.type + " " + .reason + ": " + .message' | grep -qF "$2"
 }
 
-# wait_eq 'COMMAND' VALUE: retry until COMMAND's output is VALUE (60 s)
+# wait_eq 'COMMAND' VALUE: retry until COMMAND's output is VALUE (twice
+# wait_for's bound)
 eq_now() { [ "$(eval "$1")" = "$2" ]; }
 wait_eq() {
-	for _ in $(seq 1 600); do
+	local end=$((SECONDS + 2 * E2E_WAIT_SECONDS))
+	while [ $SECONDS -lt $end ]; do
 		eq_now "$1" "$2" && return 0
 		sleep 0.1
 	done
-	fail "timed out waiting for '$1' to be '$2' (it is '$(eval "$1")')"
+	eq_now "$1" "$2" ||
+		fail "timed out waiting for '$1' to be '$2' (it is '$(eval "$1")')"
 }
 
 # revision FILE: the deployment.kubernetes.io/revision annotation
