@@ -1,6 +1,7 @@
 /*
- * expectations.c — see expectations.h. One JSON object per controller
- * key: {"adds": N, "dels": {POD_KEY: true, ...}, "at": SECONDS}.
+ * expectations.c — see expectations.h. One entry per controller key in
+ * a string map (api/strmap.h): pods still to be seen created, the keys
+ * of pods still to be seen deleted, and when they were set.
  */
 #include "ctrl/expectations.h"
 
@@ -10,15 +11,30 @@
 #include <time.h>
 
 #include "api/clock.h"
+#include "api/strmap.h"
+
+struct entry {
+	long adds;
+	struct strmap dels; /* pod key -> (void *)1 */
+	long long at;	    /* mono_s() when set */
+};
 
 struct expectations {
 	pthread_mutex_t lock;
-	json_t *by_key;
+	struct strmap by_key; /* controller key -> struct entry * */
 };
 
 static long long mono_s(void)
 {
 	return (long long)(mono_ms() / 1000);
+}
+
+static void entry_free(struct entry *ent)
+{
+	if (!ent)
+		return;
+	strmap_release(&ent->dels);
+	free(ent);
 }
 
 int expectations_new(struct expectations **ret)
@@ -27,11 +43,7 @@ int expectations_new(struct expectations **ret)
 
 	if (!e)
 		return -ENOMEM;
-	e->by_key = json_object();
-	if (!e->by_key) {
-		free(e);
-		return -ENOMEM;
-	}
+	strmap_init(&e->by_key);
 	pthread_mutex_init(&e->lock, NULL);
 	*ret = e;
 	return 0;
@@ -39,9 +51,15 @@ int expectations_new(struct expectations **ret)
 
 void expectations_free(struct expectations *e)
 {
+	const char *k;
+	void *v;
+	size_t i = 0;
+
 	if (!e)
 		return;
-	json_decref(e->by_key);
+	while (strmap_next(&e->by_key, &i, &k, &v))
+		entry_free(v);
+	strmap_release(&e->by_key);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -49,74 +67,78 @@ void expectations_free(struct expectations *e)
 int expectations_set(struct expectations *e, const char *key, long adds,
 		     const json_t *dels)
 {
-	json_t *ent = json_object(), *set = json_object(), *v;
+	struct entry *ent = calloc(1, sizeof(*ent)), *old;
 	size_t i;
+	json_t *v;
 	int r = 0;
 
-	if (!ent || !set) {
-		json_decref(ent);
-		json_decref(set);
+	if (!ent)
 		return -ENOMEM;
-	}
+	strmap_init(&ent->dels);
 	json_array_foreach (dels, i, v)
-		if (json_is_string(v))
-			json_object_set_new(set, json_string_value(v),
-					    json_true());
-	json_object_set_new(ent, "adds", json_integer(adds));
-	json_object_set_new(ent, "dels", set);
-	json_object_set_new(ent, "at", json_integer(mono_s()));
+		if (json_is_string(v) && r == 0)
+			r = strmap_put(&ent->dels, json_string_value(v),
+				       (void *)1);
+	ent->adds = adds;
+	ent->at = mono_s();
+	if (r < 0) {
+		entry_free(ent);
+		return r;
+	}
 	pthread_mutex_lock(&e->lock);
-	if (json_object_set_new(e->by_key, key, ent) < 0)
-		r = -ENOMEM;
+	old = strmap_get(&e->by_key, key);
+	r = strmap_put(&e->by_key, key, ent);
 	pthread_mutex_unlock(&e->lock);
-	return r;
+	if (r < 0) {
+		entry_free(ent);
+		return r;
+	}
+	entry_free(old);
+	return 0;
 }
 
 void expectations_lower_adds(struct expectations *e, const char *key, long n)
 {
-	json_t *ent;
+	struct entry *ent;
 
 	pthread_mutex_lock(&e->lock);
-	ent = json_object_get(e->by_key, key);
-	if (ent) {
-		long adds =
-		    (long)json_integer_value(json_object_get(ent, "adds"));
-
-		json_object_set_new(ent, "adds", json_integer(adds - n));
-	}
+	ent = strmap_get(&e->by_key, key);
+	if (ent)
+		ent->adds -= n;
 	pthread_mutex_unlock(&e->lock);
 }
 
 void expectations_deletion_seen(struct expectations *e, const char *key,
 				const char *pod_key)
 {
-	json_t *ent;
+	struct entry *ent;
 
 	pthread_mutex_lock(&e->lock);
-	ent = json_object_get(e->by_key, key);
+	ent = strmap_get(&e->by_key, key);
 	if (ent)
-		json_object_del(json_object_get(ent, "dels"), pod_key);
+		strmap_remove(&ent->dels, pod_key);
 	pthread_mutex_unlock(&e->lock);
 }
 
 bool expectations_satisfied(struct expectations *e, const char *key)
 {
-	json_t *ent;
+	struct entry *ent;
 	bool ok = true;
 
 	pthread_mutex_lock(&e->lock);
-	ent = json_object_get(e->by_key, key);
-	if (ent && mono_s() - json_integer_value(json_object_get(ent, "at")) <
-		       EXPECTATIONS_TTL_S)
-		ok = json_integer_value(json_object_get(ent, "adds")) <= 0 &&
-		     json_object_size(json_object_get(ent, "dels")) == 0;
+	ent = strmap_get(&e->by_key, key);
+	if (ent && mono_s() - ent->at < EXPECTATIONS_TTL_S)
+		ok = ent->adds <= 0 && strmap_len(&ent->dels) == 0;
 	pthread_mutex_unlock(&e->lock);
 	return ok;
 }
 
 void expectations_delete(struct expectations *e, const char *key)
 {
+	struct entry *ent;
+
 	pthread_mutex_lock(&e->lock);
-	json_object_del(e->by_key, key);
+	ent = strmap_remove(&e->by_key, key);
 	pthread_mutex_unlock(&e->lock);
+	entry_free(ent);
 }

@@ -31,6 +31,7 @@
 
 #include "api/cleanup.h"
 #include "api/clock.h"
+#include "api/strmap.h"
 #include "api/toleration.h"
 #include "ctrl/meta.h"
 
@@ -43,39 +44,71 @@ struct nlc {
 	struct ctrl_loop loop;
 	const struct kind_info *k_node, *k_pod;
 	pthread_mutex_t lock;
-	json_t *seen; /* node -> {"at": ms, "lease": s, "hb": s} */
+	struct strmap seen; /* node name -> struct heartbeat * */
 	double tokens;
 	long long tokens_at;
 };
 
+/* What was last heard from a node: its Lease's renewTime and its Ready
+ * condition's lastHeartbeatTime, and when either last changed. */
+struct heartbeat {
+	uint64_t at; /* mono_ms() */
+	char *lease, *hb;
+};
+
+static void heartbeat_free(struct heartbeat *h)
+{
+	if (!h)
+		return;
+	free(h->lease);
+	free(h->hb);
+	free(h);
+}
+
+enum hb_field { LEASE, HB };
+
 /* Record a heartbeat field of node; a change means "heard from now". */
-static void heard(struct nlc *s, const char *node, const char *field,
+static void heard(struct nlc *s, const char *node, enum hb_field field,
 		  const char *value)
 {
-	json_t *e;
+	struct heartbeat *h;
+	char **cur;
 
 	pthread_mutex_lock(&s->lock);
-	e = json_object_get(s->seen, node);
-	if (!e) {
-		e = json_object();
-		json_object_set_new(s->seen, node, e);
-		json_object_set_new(e, "at", json_integer(mono_ms()));
+	h = strmap_get(&s->seen, node);
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h || strmap_put(&s->seen, node, h) < 0) {
+			free(h);
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+		h->at = mono_ms();
 	}
-	if (value && strcmp(cj_str(e, field) ?: "", value)) {
-		json_object_set_new(e, field, json_string(value));
-		json_object_set_new(e, "at", json_integer(mono_ms()));
+	cur = field == LEASE ? &h->lease : &h->hb;
+	if (value && strcmp(*cur ? *cur : "", value)) {
+		char *dup = strdup(value);
+
+		if (dup) {
+			free(*cur);
+			*cur = dup;
+			h->at = mono_ms();
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 }
 
 static long long silent_ms(struct nlc *s, const char *node)
 {
-	long long at;
+	struct heartbeat *h;
+	long long ms = 0;
 
 	pthread_mutex_lock(&s->lock);
-	at = cj_int(json_object_get(s->seen, node), "at", -1);
+	h = strmap_get(&s->seen, node);
+	if (h)
+		ms = (long long)(mono_ms() - h->at);
 	pthread_mutex_unlock(&s->lock);
-	return at < 0 ? 0 : (long long)mono_ms() - at;
+	return ms;
 }
 
 /* ---- handlers ---- */
@@ -108,7 +141,7 @@ static void node_changed(void *ud, const json_t *node)
 	struct nlc *s = ud;
 	json_t *ready = ctrl_condition(node, "Ready");
 
-	heard(s, meta_s(node, "name"), "hb",
+	heard(s, meta_s(node, "name"), HB,
 	      ready ? cj_str(ready, "lastHeartbeatTime") : NULL);
 	ctrl_loop_add(&s->loop, meta_s(node, "name"), 0);
 }
@@ -123,7 +156,7 @@ static void node_deleted(void *ud, const json_t *node)
 	struct nlc *s = ud;
 
 	pthread_mutex_lock(&s->lock);
-	json_object_del(s->seen, meta_s(node, "name"));
+	heartbeat_free(strmap_remove(&s->seen, meta_s(node, "name")));
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -133,8 +166,7 @@ static void lease_changed(void *ud, const json_t *lease)
 
 	if (strcmp(meta_s(lease, "namespace"), "kube-node-lease"))
 		return;
-	heard(s, meta_s(lease, "name"), "lease",
-	      cj_str(lease, "spec.renewTime"));
+	heard(s, meta_s(lease, "name"), LEASE, cj_str(lease, "spec.renewTime"));
 }
 
 static void lease_updated(void *ud, const json_t *old, const json_t *lease)
@@ -406,7 +438,7 @@ static int sync_node(void *ud, const char *name)
 
 	if (informer_get(s->nodes, name, &node) < 0)
 		return 0;
-	heard(s, name, "hb", NULL);
+	heard(s, name, HB, NULL);
 	cur = node;
 	ready = ctrl_condition(node, "Ready");
 	if (ready && strcmp(cj_str(ready, "status") ?: "", "Unknown") &&
@@ -442,7 +474,15 @@ static void nlc_free(void *state)
 	if (!s)
 		return;
 	ctrl_loop_release(&s->loop);
-	json_decref(s->seen);
+	{
+		const char *k;
+		void *v;
+		size_t i = 0;
+
+		while (strmap_next(&s->seen, &i, &k, &v))
+			heartbeat_free(v);
+		strmap_release(&s->seen);
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -461,7 +501,7 @@ int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c)
 	s->ctx = ctx;
 	s->k_node = kinds_by_path("core", "v1", "nodes");
 	s->k_pod = kinds_by_path("core", "v1", "pods");
-	s->seen = json_object();
+	strmap_init(&s->seen);
 	s->tokens = 1.0;
 	s->tokens_at = mono_ms();
 	pthread_mutex_init(&s->lock, NULL);
