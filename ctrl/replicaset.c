@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/strmap.h"
 #include "ctrl/expectations.h"
 #include "ctrl/meta.h"
 #include "ctrl/pods.h"
@@ -31,24 +32,32 @@ struct rsc {
 	/* pod keys by controller uid, and those without a controller: a
 	 * sync looks at its own pods and the orphans, not at every pod */
 	pthread_mutex_t idx_lock;
-	json_t *by_owner; /* uid -> {pod key: true} */
-	json_t *orphans;  /* {pod key: true} */
+	struct strmap by_owner; /* uid -> struct strmap * of pod keys */
+	struct strmap orphans;	/* pod key -> (void *)1 */
 };
 
 /* ---- the pod index ---- */
 
-static json_t *bucket(struct rsc *s, const json_t *pod, bool create)
+/* The set pod's key belongs in: its controller's, or the orphans. */
+static struct strmap *bucket(struct rsc *s, const json_t *pod, bool create)
 {
-	json_t *ref = owner_controller_ref(pod), *b;
+	json_t *ref = owner_controller_ref(pod);
 	const char *uid;
+	struct strmap *b;
 
 	if (!ref)
-		return s->orphans;
+		return &s->orphans;
 	uid = cj_str(ref, "uid") ?: "";
-	b = json_object_get(s->by_owner, uid);
+	b = strmap_get(&s->by_owner, uid);
 	if (!b && create) {
-		b = json_object();
-		json_object_set_new(s->by_owner, uid, b);
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return NULL;
+		strmap_init(b);
+		if (strmap_put(&s->by_owner, uid, b) < 0) {
+			free(b);
+			return NULL;
+		}
 	}
 	return b;
 }
@@ -57,36 +66,45 @@ static json_t *bucket(struct rsc *s, const json_t *pod, bool create)
 static void index_pod(struct rsc *s, const json_t *old, const json_t *pod)
 {
 	_cleanup_free_ char *key = NULL;
-	json_t *b;
+	struct strmap *b;
 
 	if (informer_key(old ? old : pod, &key) < 0)
 		return;
 	pthread_mutex_lock(&s->idx_lock);
 	if (old && (b = bucket(s, old, false))) {
-		json_object_del(b, key);
-		if (b != s->orphans && !json_object_size(b))
-			json_object_del(
-			    s->by_owner,
-			    cj_str(owner_controller_ref(old), "uid"));
+		strmap_remove(b, key);
+		if (b != &s->orphans && !strmap_len(b)) {
+			strmap_remove(&s->by_owner,
+				      cj_str(owner_controller_ref(old), "uid")
+					  ?: "");
+			strmap_release(b);
+			free(b);
+		}
 	}
 	if (pod && (b = bucket(s, pod, true)))
-		json_object_set_new(b, key, json_true());
+		strmap_put(b, key, (void *)1);
 	pthread_mutex_unlock(&s->idx_lock);
+}
+
+static void append_keys(const struct strmap *set, json_t *keys)
+{
+	const char *k;
+	void *v;
+	size_t i = 0;
+
+	while (set && strmap_next(set, &i, &k, &v))
+		json_array_append_new(keys, json_string(k));
 }
 
 /* The cached pods that rs may claim: its own and the orphans. */
 static json_t *candidates(struct rsc *s, const json_t *rs)
 {
 	json_t *out = json_array(), *keys = json_array(), *v;
-	const char *k;
 	size_t i;
 
 	pthread_mutex_lock(&s->idx_lock);
-	json_object_foreach (json_object_get(s->by_owner, meta_s(rs, "uid")), k,
-			     v)
-		json_array_append_new(keys, json_string(k));
-	json_object_foreach (s->orphans, k, v)
-		json_array_append_new(keys, json_string(k));
+	append_keys(strmap_get(&s->by_owner, meta_s(rs, "uid")), keys);
+	append_keys(&s->orphans, keys);
 	pthread_mutex_unlock(&s->idx_lock);
 	json_array_foreach (keys, i, v) {
 		json_t *pod = NULL;
@@ -522,8 +540,18 @@ static void rsc_free(void *state)
 		return;
 	ctrl_loop_release(&s->loop);
 	expectations_free(s->exp);
-	json_decref(s->by_owner);
-	json_decref(s->orphans);
+	{
+		const char *k;
+		void *v;
+		size_t i = 0;
+
+		while (strmap_next(&s->by_owner, &i, &k, &v)) {
+			strmap_release(v);
+			free(v);
+		}
+		strmap_release(&s->by_owner);
+		strmap_release(&s->orphans);
+	}
 	pthread_mutex_destroy(&s->idx_lock);
 	free(s);
 }
@@ -540,10 +568,10 @@ int replicaset_setup(struct ctrl_ctx *ctx, struct controller *c)
 	s->ctx = ctx;
 	s->k_pod = kinds_by_path("core", "v1", "pods");
 	s->k_rs = kinds_by_path("apps", "v1", "replicasets");
-	s->by_owner = json_object();
-	s->orphans = json_object();
+	strmap_init(&s->by_owner);
+	strmap_init(&s->orphans);
 	pthread_mutex_init(&s->idx_lock, NULL);
-	r = s->by_owner && s->orphans ? expectations_new(&s->exp) : -ENOMEM;
+	r = expectations_new(&s->exp);
 	if (r == 0)
 		r = ctrl_loop_init(&s->loop, ctx, "replicaset", sync_rs, s);
 	if (r == 0)
