@@ -15,6 +15,9 @@ A_PID=$DAEMON_PID
 start_daemon node-b kubefs-node --cluster "$MNT" --fake --name b --node-lease-duration-seconds 4
 start_daemon sched kubefs-sched --cluster "$MNT"
 start_daemon ctrl kubefs-ctrl --cluster "$MNT" --node-monitor-grace-period 3s --node-monitor-period 1s
+# both nodes first, so the pods spread over them
+wait_for test -e "$MNT/core/v1/nodes/a"
+wait_for test -e "$MNT/core/v1/nodes/b"
 
 cat > "$D/web" <<'YAML'
 apiVersion: apps/v1
