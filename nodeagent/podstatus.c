@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 
 /* Conditions the kubelet owns; every other one is kept as it was. */
@@ -66,9 +67,9 @@ rt_container(const struct runtime_container_status *list, size_t n,
 
 static json_t *time_string(const struct timespec *ts)
 {
-	char buf[CLIENT_TIME_MAX];
+	char buf[RFC3339_MAX];
 
-	client_format_time(ts, false, buf);
+	rfc3339_format(ts, false, buf);
 	return json_string(buf);
 }
 

@@ -440,7 +440,7 @@ void runc_load_pods(struct runc *rc)
 		if (!json_is_object(rec) ||
 		    runc_pod_from_record(rc, rec, &p) < 0)
 			continue;
-		if (namemap_put(&rc->pods, p->uid, p) < 0)
+		if (strmap_put(&rc->pods, p->uid, p) < 0)
 			runc_pod_free(p);
 	}
 	if (d)

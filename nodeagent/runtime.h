@@ -80,9 +80,9 @@ struct runtime_container_status {
 };
 
 struct runtime_pod_status {
-	char ip[IPAM_ADDR_STRLEN]; /* the pod's address, "" if none */
-	bool sandbox_ready;	   /* false once stopped */
-	struct timespec created;   /* when the sandbox was set up */
+	char ip[IPV4_STRLEN];	 /* the pod's address, "" if none */
+	bool sandbox_ready;	 /* false once stopped */
+	struct timespec created; /* when the sandbox was set up */
 	/* in spec order; all strings owned by the status */
 	struct runtime_container_status *init_containers;
 	size_t n_init;

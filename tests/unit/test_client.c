@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 #include "client/watch.h"
 #include "test_client_fs.h"
@@ -159,14 +160,14 @@ static void test_client_new(void **state)
 static void test_time_format(void **state)
 {
 	struct timespec ts = {.tv_sec = 1136214245, .tv_nsec = 123456789};
-	char buf[CLIENT_TIME_MAX];
+	char buf[RFC3339_MAX];
 
-	client_format_time(&ts, false, buf);
+	rfc3339_format(&ts, false, buf);
 	assert_string_equal(buf, "2006-01-02T15:04:05Z");
-	client_format_time(&ts, true, buf);
+	rfc3339_format(&ts, true, buf);
 	assert_string_equal(buf, "2006-01-02T15:04:05.123456Z");
 	ts.tv_nsec = 0;
-	client_format_time(&ts, true, buf);
+	rfc3339_format(&ts, true, buf);
 	assert_string_equal(buf, "2006-01-02T15:04:05.000000Z");
 }
 
@@ -174,23 +175,20 @@ static void test_time_parse(void **state)
 {
 	struct timespec ts = {0};
 
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05Z", &ts), 0);
+	assert_int_equal(rfc3339_parse("2006-01-02T15:04:05Z", &ts), 0);
 	assert_int_equal(ts.tv_sec, 1136214245);
 	assert_int_equal(ts.tv_nsec, 0);
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05.123456Z", &ts),
-			 0);
+	assert_int_equal(rfc3339_parse("2006-01-02T15:04:05.123456Z", &ts), 0);
 	assert_int_equal(ts.tv_sec, 1136214245);
 	assert_int_equal(ts.tv_nsec, 123456000);
 	/* the Go reference time in its own zone */
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05-07:00", &ts),
-			 0);
+	assert_int_equal(rfc3339_parse("2006-01-02T15:04:05-07:00", &ts), 0);
 	assert_int_equal(ts.tv_sec, 1136214245 + 7 * 3600);
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05+01:30", &ts),
-			 0);
+	assert_int_equal(rfc3339_parse("2006-01-02T15:04:05+01:30", &ts), 0);
 	assert_int_equal(ts.tv_sec, 1136214245 - 5400);
 	/* nanosecond digits beyond 9 are ignored */
-	assert_int_equal(
-	    client_parse_time("1970-01-01T00:00:00.1234567891Z", &ts), 0);
+	assert_int_equal(rfc3339_parse("1970-01-01T00:00:00.1234567891Z", &ts),
+			 0);
 	assert_int_equal(ts.tv_sec, 0);
 	assert_int_equal(ts.tv_nsec, 123456789);
 
@@ -207,8 +205,8 @@ static void test_time_parse(void **state)
 	    "20O6-01-02T15:04:05Z",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(client_parse_time(bad[i], &ts), -EINVAL);
-	assert_int_equal(client_parse_time(NULL, &ts), -EINVAL);
+		assert_int_equal(rfc3339_parse(bad[i], &ts), -EINVAL);
+	assert_int_equal(rfc3339_parse(NULL, &ts), -EINVAL);
 }
 
 static void test_object_rv(void **state)
