@@ -33,6 +33,11 @@ static void test_format(void **state)
 	assert_string_equal(rfc3339_format(&ts, true, buf),
 			    "2006-01-02T15:04:05.123456Z");
 	assert_string_equal(rfc3339_format_sec(0, buf), "1970-01-01T00:00:00Z");
+	assert_string_equal(rfc3339_format_nano(&ts, buf),
+			    "2006-01-02T15:04:05.123456789Z");
+	ts.tv_nsec = 5;
+	assert_string_equal(rfc3339_format_nano(&ts, buf),
+			    "2006-01-02T15:04:05.000000005Z");
 }
 
 static void test_parse(void **state)
