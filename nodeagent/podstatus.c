@@ -73,14 +73,6 @@ static json_t *time_string(const struct timespec *ts)
 	return json_string(buf);
 }
 
-static bool is_sidecar(const json_t *spec_c)
-{
-	const char *p =
-	    json_string_value(json_object_get(spec_c, "restartPolicy"));
-
-	return p && !strcmp(p, "Always");
-}
-
 /* lastState: the run before the current one. */
 static json_t *last_state(const struct runtime_container_status *rc)
 {
@@ -251,7 +243,7 @@ static void tally_init(const json_t *specs, const struct runtime_pod_status *rt,
 		       : NULL;
 		bool done;
 
-		if (is_sidecar(s)) {
+		if (runtime_is_sidecar(s)) {
 			done = rc && rc->state == RUNTIME_RUNNING;
 			if (!done)
 				names_add(&t->unready, name ? name : "");

@@ -93,6 +93,12 @@ struct runtime_pod_status {
 /* Release s and everything it holds. NULL is a no-op. */
 void runtime_pod_status_free(struct runtime_pod_status *s);
 
+/*
+ * Does this init container's spec make it a sidecar (restartPolicy
+ * Always: it starts in order, then keeps running beside the others)?
+ */
+bool runtime_is_sidecar(const json_t *ctr_spec);
+
 struct runtime_fake_config {
 	const char *pod_cidr; /* pods' addresses; required */
 	const char *host_ip;  /* hostNetwork pods get it; required */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/jsonfield.h"
 #include "client/client.h"
 #include "api/version.h"
 #include "nodeagent/image.h"
@@ -66,20 +67,6 @@ static void fake_pod_free(struct fake_pod *p)
 }
 
 /* The status entry named name in a status array, or NULL. */
-static const json_t *status_named(const json_t *list, const char *name)
-{
-	size_t i;
-	json_t *s;
-
-	json_array_foreach (list, i, s) {
-		const char *n = json_string_value(json_object_get(s, "name"));
-
-		if (n && !strcmp(n, name))
-			return s;
-	}
-	return NULL;
-}
-
 /* A time from a previous status (state.STATE.KEY), if there is one. */
 static bool old_time(const json_t *st, const char *state, const char *key,
 		     struct timespec *ret)
@@ -152,15 +139,11 @@ static int make_containers(const char *uid, const json_t *specs, bool init,
 	json_array_foreach (specs, i, spec) {
 		const char *name =
 		    json_string_value(json_object_get(spec, "name"));
-		const char *policy =
-		    json_string_value(json_object_get(spec, "restartPolicy"));
 		/* a sidecar is an init container that keeps running */
-		bool runs = !init || (policy && !strcmp(policy, "Always"));
+		bool runs = !init || runtime_is_sidecar(spec);
 
-		r = make_container(
-		    uid, spec, runs,
-		    old_list && name ? status_named(old_list, name) : NULL, now,
-		    &cs[i]);
+		r = make_container(uid, spec, runs,
+				   jfield_named(old_list, name), now, &cs[i]);
 		if (r < 0) {
 			release_containers(cs, i + 1);
 			return r;
@@ -340,33 +323,29 @@ static int fake_pod_status(struct runtime *rt, const char *uid,
 			   struct runtime_pod_status **ret)
 {
 	struct fake *f = fake_of(rt);
-	struct runtime_pod_status *s;
+	struct runtime_pod_status *s = NULL;
 	struct fake_pod *p;
 	int r = -ENOENT;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
 	pthread_mutex_lock(&f->lock);
 	p = strmap_get(&f->pods, uid);
 	if (p) {
+		s = runtime_pod_status_alloc(p->n_init, p->n_ctrs);
+		r = s ? 0 : -ENOMEM;
+	}
+	if (s) {
 		ipv4_format(p->ip, s->ip);
 		s->sandbox_ready = !p->stopped;
 		s->created = p->created;
-		s->n_init = p->n_init;
-		s->n_containers = p->n_ctrs;
-		r = runtime_copy_containers(p->init, p->n_init,
-					    &s->init_containers);
-		if (r == 0)
-			r = runtime_copy_containers(p->ctrs, p->n_ctrs,
-						    &s->containers);
+		for (size_t i = 0; r == 0 && i < p->n_init; i++)
+			r = runtime_container_status_copy(
+			    &p->init[i], &s->init_containers[i]);
+		for (size_t i = 0; r == 0 && i < p->n_ctrs; i++)
+			r = runtime_container_status_copy(&p->ctrs[i],
+							  &s->containers[i]);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
-		if (!s->init_containers)
-			s->n_init = 0;
-		if (!s->containers)
-			s->n_containers = 0;
 		runtime_pod_status_free(s);
 		return r;
 	}

@@ -507,20 +507,16 @@ static int runc_pod_status(struct runtime *rt, const char *uid,
 
 	if (!p)
 		return -ENOENT;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
 	pthread_mutex_lock(&p->lock);
 	reap_all(rc, p);
+	s = runtime_pod_status_alloc(p->n_init, p->n_ctrs);
+	if (!s) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
 	snprintf(s->ip, sizeof(s->ip), "%s", p->ip);
 	s->sandbox_ready = !p->stopped;
 	s->created = p->created;
-	s->n_init = p->n_init;
-	s->n_containers = p->n_ctrs;
-	s->init_containers = calloc(p->n_init + 1, sizeof(*s->init_containers));
-	s->containers = calloc(p->n_ctrs + 1, sizeof(*s->containers));
-	if (!s->init_containers || !s->containers)
-		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < p->n_init; i++)
 		r = runtime_container_status_copy(&p->init[i].st,
 						  &s->init_containers[i]);
