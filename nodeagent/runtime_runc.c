@@ -386,6 +386,19 @@ static bool any_running(struct runc_ctr *cs, size_t n)
 	return false;
 }
 
+/* Reap cs every poll_ms until none runs or the deadline passes. */
+static void reap_until(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
+		       size_t n, uint64_t deadline, unsigned poll_ms)
+{
+	for (;;) {
+		for (size_t i = 0; i < n; i++)
+			runc_ctr_reap(rc, p, &cs[i]);
+		if (!any_running(cs, n) || mono_ms() >= deadline)
+			break;
+		usleep(poll_ms * 1000);
+	}
+}
+
 /* TERM, grace, KILL for the running containers of cs. */
 static void stop_set(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
 		     size_t n, long grace_s)
@@ -407,23 +420,11 @@ static void stop_set(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
 				   "Stopping container %s", cs[i].st.name);
 		runc_ctr_kill(rc, &cs[i], "TERM");
 	}
-	for (;;) {
-		for (size_t i = 0; i < n; i++)
-			runc_ctr_reap(rc, p, &cs[i]);
-		if (!any_running(cs, n) || mono_ms() >= deadline)
-			break;
-		usleep(50 * 1000);
-	}
+	reap_until(rc, p, cs, n, deadline, 50);
 	deadline = mono_ms() + RUNC_KILL_WAIT_MS;
 	for (size_t i = 0; i < n; i++)
 		runc_ctr_kill(rc, &cs[i], "KILL");
-	for (;;) {
-		for (size_t i = 0; i < n; i++)
-			runc_ctr_reap(rc, p, &cs[i]);
-		if (!any_running(cs, n) || mono_ms() >= deadline)
-			break;
-		usleep(20 * 1000);
-	}
+	reap_until(rc, p, cs, n, deadline, 20);
 }
 
 static int runc_stop_pod(struct runtime *rt, const char *uid, long grace,
