@@ -41,8 +41,8 @@ static void test_named(void **state)
 	_cleanup_json_ json_t *o = json_object();
 
 	(void)state;
-	assert_int_equal(json_integer_value(json_object_get(
-			     jfield_named(a, "sidecar"), "n")),
+	assert_int_equal(json_integer_value(
+			     json_object_get(jfield_named(a, "sidecar"), "n")),
 			 3);
 	/* the first of two with one name */
 	assert_int_equal(
