@@ -86,8 +86,18 @@ const char *runtime_version(const struct runtime *rt)
 int runtime_start_pod(struct runtime *rt, const json_t *pod,
 		      struct kf_error *err)
 {
+	const char *uid;
+
 	if (!rt || !json_is_object(pod))
 		return -EINVAL;
+	uid = json_string_value(
+	    json_object_get(json_object_get(pod, "metadata"), "uid"));
+	if (!uid || !*uid)
+		return kf_error_set(err, -EINVAL, "pod has no metadata.uid");
+	if (!json_array_size(
+		json_object_get(json_object_get(pod, "spec"), "containers")))
+		return kf_error_set(err, -EINVAL,
+				    "spec.containers: Required value");
 	return rt->ops->start_pod(rt, pod, err);
 }
 

@@ -163,12 +163,9 @@ static int runc_start_pod(struct runtime *rt, const json_t *pod,
 	struct runc_pod *p;
 	int r;
 
-	if (!uid || !*uid || strlen(uid) >= 64 || strchr(uid, '/'))
+	/* it names the pod's directory (runtime_start_pod() checked the rest) */
+	if (strlen(uid) >= 64 || strchr(uid, '/'))
 		return kf_error_set(err, -EINVAL, "pod has no metadata.uid");
-	if (!json_array_size(
-		json_object_get(json_object_get(pod, "spec"), "containers")))
-		return kf_error_set(err, -EINVAL,
-				    "spec.containers: Required value");
 	pthread_mutex_lock(&rc->lock);
 	p = strmap_get(&rc->pods, uid);
 	r = !p && strmap_len(&rc->pods) >= RUNTIME_PODS_MAX ? -EMFILE : 0;
