@@ -6,23 +6,36 @@
 #include <errno.h>
 #include <stdio.h>
 
-char *rfc3339_format(const struct timespec *ts, bool micro,
-		     char buf[RFC3339_MAX])
+/* "2006-01-02T15:04:05" into buf; its length. */
+static size_t format_seconds(time_t sec, char buf[RFC3339_MAX])
 {
 	struct tm tm;
-	time_t sec = ts->tv_sec;
-	size_t n;
 
 	if (!gmtime_r(&sec, &tm)) {
 		sec = 0;
 		gmtime_r(&sec, &tm);
 	}
-	n = strftime(buf, RFC3339_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	return strftime(buf, RFC3339_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+char *rfc3339_format(const struct timespec *ts, bool micro,
+		     char buf[RFC3339_MAX])
+{
+	size_t n = format_seconds(ts->tv_sec, buf);
+
 	if (micro)
 		snprintf(buf + n, RFC3339_MAX - n, ".%06ldZ",
 			 (long)(ts->tv_nsec / 1000));
 	else
 		snprintf(buf + n, RFC3339_MAX - n, "Z");
+	return buf;
+}
+
+char *rfc3339_format_nano(const struct timespec *ts, char buf[RFC3339_MAX])
+{
+	size_t n = format_seconds(ts->tv_sec, buf);
+
+	snprintf(buf + n, RFC3339_MAX - n, ".%09ldZ", (long)ts->tv_nsec);
 	return buf;
 }
 

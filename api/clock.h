@@ -25,6 +25,10 @@
 char *rfc3339_format(const struct timespec *ts, bool micro,
 		     char buf[RFC3339_MAX]);
 
+/* The same with nine fraction digits, always (CRI log lines:
+ * "2006-01-02T15:04:05.000000000Z"). Returns buf. */
+char *rfc3339_format_nano(const struct timespec *ts, char buf[RFC3339_MAX]);
+
 /* The same for whole seconds (metav1.Time). Returns buf. */
 char *rfc3339_format_sec(time_t t, char buf[RFC3339_MAX]);
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 int jfield_invalid(struct kf_error *err, const char *path, const char *what)
 {
@@ -55,4 +56,20 @@ int jfield_string(const json_t *obj, const char *key, const char *path,
 		return jfield_invalid(err, path, "must be a string");
 	*ret = json_string_value(v);
 	return 0;
+}
+
+const json_t *jfield_named(const json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *e;
+
+	if (!name)
+		return NULL;
+	json_array_foreach (arr, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n && !strcmp(n, name))
+			return e;
+	}
+	return NULL;
 }

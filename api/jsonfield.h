@@ -22,6 +22,13 @@ int jfield_array(const json_t *obj, const char *key, const char *path,
 int jfield_string(const json_t *obj, const char *key, const char *path,
 		  struct kf_error *err, const char **ret);
 
+/*
+ * The element of the array arr whose "name" is name (a container, a
+ * container status, a volume, a port), or NULL. arr may be NULL or not
+ * an array. Borrowed from arr.
+ */
+const json_t *jfield_named(const json_t *arr, const char *name);
+
 /* -EINVAL with "<path>: Invalid value: <what>". */
 int jfield_invalid(struct kf_error *err, const char *path, const char *what);
 

@@ -229,11 +229,6 @@ time_t kfc_now_sec(void)
 	return ts.tv_sec;
 }
 
-uint64_t kfc_mono_ms(void)
-{
-	return mono_ms();
-}
-
 void kfc_sleep_ms(uint64_t ms)
 {
 	struct timespec ts = {
@@ -276,8 +271,7 @@ uint64_t kfc_random(uint64_t n)
 		return 0;
 	if (!state) {
 		if (getrandom(&state, sizeof(state), 0) != sizeof(state))
-			state = (uint64_t)kfc_mono_ms() ^ (uint64_t)getpid()
-							      << 32;
+			state = (uint64_t)mono_ms() ^ (uint64_t)getpid() << 32;
 		state |= 1;
 	}
 	/* xorshift64* */
@@ -306,7 +300,7 @@ static bool errline_parse(const char *line, size_t len, const char *relpath,
 {
 	size_t plen = strlen(relpath);
 	const char *sp = memchr(line, ' ', len);
-	char tsbuf[CLIENT_TIME_MAX + 8];
+	char tsbuf[RFC3339_MAX + 8];
 	struct timespec ts;
 	size_t ts_len;
 
@@ -321,7 +315,7 @@ static bool errline_parse(const char *line, size_t len, const char *relpath,
 		return false;
 	memcpy(tsbuf, line, ts_len);
 	tsbuf[ts_len] = '\0';
-	if (client_parse_time(tsbuf, &ts) < 0)
+	if (rfc3339_parse(tsbuf, &ts) < 0)
 		return false;
 	ret->ts = line;
 	ret->ts_len = ts_len;
@@ -455,16 +449,6 @@ uint64_t client_object_rv(const json_t *obj)
 		v = v * 10 + (*s - '0');
 	}
 	return v;
-}
-
-void client_format_time(const struct timespec *ts, bool micro, char *buf)
-{
-	rfc3339_format(ts, micro, buf);
-}
-
-int client_parse_time(const char *s, struct timespec *ret)
-{
-	return rfc3339_parse(s, ret);
 }
 
 int client_retry_on_conflict(int (*fn)(void *ud), void *ud,

@@ -59,7 +59,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "api/clock.h"
 #include "api/error.h"
 #include "api/kinds.h"
 
@@ -257,18 +256,6 @@ int client_logs(struct client *c, const char *ns, const char *name,
  * decimal string in kubefs). 0 when absent or malformed.
  */
 uint64_t client_object_rv(const json_t *obj);
-
-/*
- * Kubernetes time stamps, always UTC: Time "2006-01-02T15:04:05Z"
- * (micro false) or MicroTime "2006-01-02T15:04:05.000000Z" (micro true).
- * buf must hold CLIENT_TIME_MAX bytes. api/clock.h's rfc3339_format()
- * and rfc3339_parse() under the client's names.
- */
-#define CLIENT_TIME_MAX RFC3339_MAX
-void client_format_time(const struct timespec *ts, bool micro, char *buf);
-
-/* Parse RFC 3339 ("Z" or a +hh:mm offset, optional fraction). -EINVAL. */
-int client_parse_time(const char *s, struct timespec *ret);
 
 /* Back-off of client_retry_on_conflict(): client-go's wait.Backoff. */
 struct client_backoff {

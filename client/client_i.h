@@ -40,9 +40,6 @@ int kfc_write_file(const char *path, int flags, const char *data, size_t len);
 /* Seconds of CLOCK_REALTIME, to tell fresh `errors` lines from old. */
 time_t kfc_now_sec(void);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-uint64_t kfc_mono_ms(void);
-
 /* Sleep ms milliseconds (restarted after signals). */
 void kfc_sleep_ms(uint64_t ms);
 

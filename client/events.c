@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client_i.h"
 
 #define CREATE_TRIES 4
@@ -116,14 +117,14 @@ static void cache_make_room(struct event_recorder *r)
 static int create_event(struct event_recorder *r, const struct pending *p,
 			const char *key)
 {
-	char ts[CLIENT_TIME_MAX];
+	char ts[RFC3339_MAX];
 	const char *objname = kfc_str(p->involved, "name");
 	const char *ns = event_namespace(p);
 	uint64_t nanos = (uint64_t)p->when.tv_sec * 1000000000ULL +
 			 (uint64_t)p->when.tv_nsec;
 	int res = -EEXIST;
 
-	client_format_time(&p->when, false, ts);
+	rfc3339_format(&p->when, false, ts);
 	for (int i = 0; i < CREATE_TRIES && res == -EEXIST; i++) {
 		_cleanup_json_ json_t *ev = NULL;
 		struct kf_error err;
@@ -164,12 +165,12 @@ static int patch_event(struct event_recorder *r, const struct pending *p,
 		       json_t *entry)
 {
 	_cleanup_json_ json_t *patch = NULL;
-	char ts[CLIENT_TIME_MAX];
+	char ts[RFC3339_MAX];
 	json_int_t count =
 	    json_integer_value(json_object_get(entry, "count")) + 1;
 	int res;
 
-	client_format_time(&p->when, false, ts);
+	rfc3339_format(&p->when, false, ts);
 	patch = json_pack("{s:I, s:s}", "count", count, "lastTimestamp", ts);
 	if (!patch)
 		return -ENOMEM;

@@ -308,10 +308,10 @@ static bool stopping(struct informer *inf)
 static bool pause_ms(struct informer *inf, uint64_t ms)
 {
 	struct pollfd pfd = {.fd = inf->wake[0], .events = POLLIN};
-	uint64_t end = kfc_mono_ms() + ms;
+	uint64_t end = mono_ms() + ms;
 
 	for (;;) {
-		uint64_t now = kfc_mono_ms();
+		uint64_t now = mono_ms();
 
 		if (stopping(inf))
 			return false;
@@ -394,7 +394,7 @@ static int wait_readable(struct informer *inf, struct watch *w)
 	int timeout = -1;
 
 	if (inf->resync_ms) {
-		uint64_t now = kfc_mono_ms();
+		uint64_t now = mono_ms();
 
 		if (now >= inf->next_resync) {
 			resync(inf);
@@ -485,7 +485,7 @@ static void *informer_main(void *arg)
 	struct informer *inf = arg;
 	bool need_list = true;
 
-	inf->next_resync = kfc_mono_ms() + inf->resync_ms;
+	inf->next_resync = mono_ms() + inf->resync_ms;
 	while (!stopping(inf)) {
 		int r;
 

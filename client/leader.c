@@ -185,11 +185,11 @@ static json_t *our_spec(struct leader *l, const char *acquire,
 			json_int_t transitions, unsigned duration_s,
 			bool release)
 {
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	client_format_time(&ts, true, now);
+	rfc3339_format(&ts, true, now);
 	return json_pack("{s:s, s:i, s:s, s:s, s:I}", "holderIdentity",
 			 release ? "" : l->identity, "leaseDurationSeconds",
 			 (int)duration_s, "acquireTime",
@@ -231,7 +231,7 @@ static bool try_acquire_or_renew(struct leader *l)
 {
 	_cleanup_json_ json_t *copy = NULL;
 	json_t *lease = NULL, *old_spec, *spec, *stored = NULL;
-	uint64_t now = kfc_mono_ms();
+	uint64_t now = mono_ms();
 	json_int_t transitions, duration_s;
 	const char *holder;
 	bool is_leader, valid;
@@ -268,7 +268,7 @@ static bool try_acquire_or_renew(struct leader *l)
 		return false;
 	if (!stored)
 		return false;
-	observe(l, stored, kfc_mono_ms());
+	observe(l, stored, mono_ms());
 	return !strcmp(holder_of(l->lease), l->identity);
 }
 
@@ -280,7 +280,7 @@ static void release(struct leader *l)
 
 	if (client_get(l->c, l->kind, l->ns, l->name, NULL, &lease) < 0)
 		return;
-	observe(l, lease, kfc_mono_ms());
+	observe(l, lease, mono_ms());
 	if (strcmp(holder_of(l->lease), l->identity))
 		return;
 	old_spec = json_object_get(l->lease, "spec");
@@ -353,11 +353,11 @@ int leader_run(struct leader *l)
 	}
 
 	/* lead: renew every retry period, give up after the deadline */
-	last_ok = kfc_mono_ms();
+	last_ok = mono_ms();
 	while (pause_ms(l, l->retry_ms)) {
 		if (try_acquire_or_renew(l))
-			last_ok = kfc_mono_ms();
-		else if (kfc_mono_ms() - last_ok >= l->renew_ms)
+			last_ok = mono_ms();
+		else if (mono_ms() - last_ok >= l->renew_ms)
 			break;
 	}
 	pthread_mutex_lock(&l->lock);

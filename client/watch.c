@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client_i.h"
 
 #define WATCH_READ_CHUNK 65536
@@ -294,7 +295,7 @@ static int fill(struct watch *w)
 
 int watch_next(struct watch *w, int timeout_ms, struct watch_event *ret)
 {
-	uint64_t deadline = timeout_ms > 0 ? kfc_mono_ms() + timeout_ms : 0;
+	uint64_t deadline = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
 	int r;
 
 	if (w->fd < 0)
@@ -322,7 +323,7 @@ int watch_next(struct watch *w, int timeout_ms, struct watch_event *ret)
 		} else if (timeout_ms == 0) {
 			wait_ms = 0;
 		} else {
-			uint64_t now = kfc_mono_ms();
+			uint64_t now = mono_ms();
 
 			wait_ms = now >= deadline ? 0 : (int)(deadline - now);
 		}

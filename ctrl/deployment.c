@@ -132,7 +132,7 @@ void dep_event(struct dsync *s, const char *type, const char *reason,
 static json_t *cond_new(const char *type, const char *status,
 			const char *reason, const char *msg)
 {
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 
 	ctrl_now(now);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type,

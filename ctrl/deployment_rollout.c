@@ -235,7 +235,7 @@ static void set_progressing(struct dsync *s, const char *reason,
 			    const char *rs_name, bool created)
 {
 	json_t *st = json_object_get(s->d, "status"), *c;
-	char msg[512], now[CLIENT_TIME_MAX];
+	char msg[512], now[RFC3339_MAX];
 	size_t i;
 	json_t *x;
 

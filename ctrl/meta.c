@@ -117,7 +117,7 @@ time_t ctrl_time(const char *s)
 	return ts.tv_sec;
 }
 
-void ctrl_now(char *buf)
+void ctrl_now(char buf[RFC3339_MAX])
 {
 	rfc3339_format_sec(time(NULL), buf);
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "api/clock.h"
 #include "api/owner.h"
 #include "api/selector.h"
 
@@ -64,8 +65,8 @@ void ctrl_slim_pod(json_t *pod);
 
 /* A Kubernetes Time as seconds since the epoch, 0 if absent or bad. */
 time_t ctrl_time(const char *s);
-/* Now as a Kubernetes Time, in buf of CLIENT_TIME_MAX bytes. */
-void ctrl_now(char *buf);
+/* Now as a Kubernetes Time, in buf of RFC3339_MAX bytes. */
+void ctrl_now(char buf[RFC3339_MAX]);
 
 /* Is the condition of that type present with status "True"? */
 json_t *ctrl_condition(const json_t *obj, const char *type);

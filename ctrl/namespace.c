@@ -104,7 +104,7 @@ static json_t *cond(const char *type, bool status, const char *reason,
 		    const char *msg, const json_t *old_status)
 {
 	json_t *old = NULL, *x;
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 	size_t i;
 
 	json_array_foreach (json_object_get(old_status, "conditions"), i, x)

@@ -188,7 +188,7 @@ static int mark_unknown(struct nlc *s, const json_t *node, json_t **ret)
 	static const char *const types[] = {"Ready", "MemoryPressure",
 					    "DiskPressure", "PIDPressure"};
 	_cleanup_json_ json_t *n = json_deep_copy(node), *stored = NULL;
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 	struct kf_error err;
 	int r;
 
@@ -288,7 +288,7 @@ static json_t *wanted_taints(struct nlc *s, const json_t *node,
 						    : NULL;
 	json_t *out = json_array(), *t;
 	bool changed = false;
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 	size_t i;
 
 	if (!ready)

@@ -370,7 +370,7 @@ static json_t *failure_condition(const json_t *rs, int manage_r,
 				 const struct kf_error *err, bool creating)
 {
 	json_t *old = ctrl_condition(rs, "ReplicaFailure");
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 
 	if (!manage_r)
 		return NULL;

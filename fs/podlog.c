@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/jsonfield.h"
 #include "fs/server.h"
 
 struct body {
@@ -68,21 +69,8 @@ static int empty(char **ret, size_t *ret_len)
 static const json_t *named(const json_t *obj, const char *l1, const char *l2,
 			   const char *name)
 {
-	const char *lists[] = {l1, l2};
-
-	for (int l = 0; l < 2; l++) {
-		size_t i;
-		json_t *c;
-
-		json_array_foreach (json_object_get(obj, lists[l]), i, c) {
-			const char *n =
-			    json_string_value(json_object_get(c, "name"));
-
-			if (n && !strcmp(n, name))
-				return c;
-		}
-	}
-	return NULL;
+	return jfield_named(json_object_get(obj, l1), name)
+		   ?: jfield_named(json_object_get(obj, l2), name);
 }
 
 /* Is ctr one of the pod's containers or init containers? */

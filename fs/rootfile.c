@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/version.h"
+#include "fs/watch.h"
 
 static const char readme[] =
     "kubefs: a Kubernetes cluster as a filesystem.\n"
@@ -104,6 +105,9 @@ static char *text_metrics(struct kfs *fs, size_t *ret_len)
 		"%llu\n"
 		"kubefs_fs_requests_total{op=\"delete\"} %llu\n"
 		"kubefs_fs_requests_total{op=\"watch\"} %llu\n"
+		"# HELP kubefs_fs_watch_streams Watch streams open now.\n"
+		"# TYPE kubefs_fs_watch_streams gauge\n"
+		"kubefs_fs_watch_streams %u\n"
 		"# HELP kubefs_fs_inodes Inodes the kernel holds.\n"
 		"# TYPE kubefs_fs_inodes gauge\n"
 		"kubefs_fs_inodes %zu\n",
@@ -112,7 +116,8 @@ static char *text_metrics(struct kfs *fs, size_t *ret_len)
 		(unsigned long long)fs->stats.writes_ok,
 		(unsigned long long)fs->stats.writes_failed,
 		(unsigned long long)fs->stats.deletes,
-		(unsigned long long)fs->stats.watch_opens, fs->nnodes);
+		(unsigned long long)fs->stats.watch_opens,
+		watch_hub_streams(fs->hub), fs->nnodes);
 	fclose(f);
 	*ret_len = len;
 	return buf;

@@ -146,6 +146,9 @@ int watch_hub_add_listener(struct watch_hub *hub, watch_listener_fn fn,
 /* The newest rv delivered to listeners and streams. */
 uint64_t watch_hub_rv(struct watch_hub *hub);
 
+/* How many streams are open now (a gauge for the metrics file). */
+unsigned watch_hub_streams(struct watch_hub *hub);
+
 /*
  * Open a stream on the objects of kind in namespace ns (NULL: all
  * namespaces, and always for cluster-scoped kinds). query is the text

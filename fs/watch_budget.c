@@ -175,3 +175,13 @@ void budget_sub(struct watch_stream *ws, size_t bytes)
 		atomic_fetch_sub(&ws->hub->bytes, bytes);
 	}
 }
+
+unsigned watch_hub_streams(struct watch_hub *hub)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&hub->slock);
+	n = hub->nstreams;
+	pthread_mutex_unlock(&hub->slock);
+	return n;
+}

@@ -19,14 +19,6 @@
 
 #define NOT_REGISTERED_RETRY_MS 1000
 
-uint64_t agent_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void agent_logf(struct agent *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -101,10 +93,10 @@ static int make_nodes(struct agent *a)
 			snprintf(node->internal_ip, sizeof(node->internal_ip),
 				 "%s", a->cfg.node_ip);
 		if (a->cfg.pod_cidr) {
-			struct ipam_cidr c;
+			struct cidr4 c;
 
-			ipam_parse_cidr(a->cfg.pod_cidr, &c);
-			ipam_format_cidr(&c, node->pod_cidr);
+			cidr4_parse(a->cfg.pod_cidr, &c);
+			cidr4_format(&c, node->pod_cidr);
 		}
 		/* stable per name; the boot ID changes with every start */
 		snprintf(seed, sizeof(seed), "machine/%s", node->name);
@@ -154,7 +146,7 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	namemap_init(&a->pods);
+	strmap_init(&a->pods);
 	if (!a->cfg.root_dir)
 		a->cfg.root_dir = NODEAGENT_DEFAULT_ROOT_DIR;
 	if (readlink("/proc/self/exe", a->self_exe, sizeof(a->self_exe) - 1) <
@@ -170,8 +162,8 @@ int agent_new(struct client *c, const struct nodeagent_config *cfg,
 		host_os_image(a->os_image, sizeof(a->os_image));
 	r = -EINVAL;
 	if (!a->k_pod || !a->k_node ||
-	    ipam_parse_cidr(cfg->cluster_cidr, &a->cluster_cidr) < 0 ||
-	    ipam_parse_cidr(cfg->node_ip_range, &a->node_ip_range) < 0 ||
+	    cidr4_parse(cfg->cluster_cidr, &a->cluster_cidr) < 0 ||
+	    cidr4_parse(cfg->node_ip_range, &a->node_ip_range) < 0 ||
 	    admission_parse(cfg->cpu, cfg->memory, cfg->ephemeral_storage,
 			    cfg->pods, &a->allocatable) < 0)
 		goto out_free;
@@ -437,7 +429,7 @@ void agent_get_stats(struct agent *a, struct agent_stats *ret)
 	LOAD(sync_errors);
 #undef LOAD
 	pthread_mutex_lock(&a->lock);
-	s.pods = namemap_len(&a->pods);
+	s.pods = strmap_len(&a->pods);
 	pthread_mutex_unlock(&a->lock);
 	*ret = s;
 }
@@ -451,7 +443,7 @@ void agent_free(struct agent *a)
 	workqueue_free(a->q);
 	free(a->workers);
 	agent_forget_all_pods(a);
-	namemap_release(&a->pods);
+	strmap_release(&a->pods);
 	for (size_t i = 0; i < a->n_nodes; i++) {
 		runtime_free(a->nodes[i].rt);
 		json_decref(a->nodes[i].status);

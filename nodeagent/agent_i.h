@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api/clock.h"
 #include "api/kinds.h"
 #include "client/events.h"
 #include "client/informer.h"
@@ -30,7 +31,7 @@
 #include "nodeagent/agent.h"
 #include "nodeagent/ipam.h"
 #include "nodeagent/logserver.h"
-#include "nodeagent/namemap.h"
+#include "api/strmap.h"
 #include "nodeagent/runtime.h"
 
 #define AGENT_UID_MAX 64
@@ -38,8 +39,8 @@
 struct agent_node {
 	char name[NODEAGENT_NAME_MAX + 1];
 	char uid[AGENT_UID_MAX];
-	char internal_ip[IPAM_ADDR_STRLEN];
-	char pod_cidr[IPAM_CIDR_STRLEN];
+	char internal_ip[IPV4_STRLEN];
+	char pod_cidr[CIDR4_STRLEN];
 	char machine_id[37], system_uuid[37], boot_id[37];
 	struct runtime *rt; /* set when first registered */
 	bool registered;    /* under a->lock */
@@ -69,7 +70,7 @@ struct agent {
 	struct nodeagent_config cfg;
 	const struct kind_info *k_pod, *k_node;
 	struct admission_resources allocatable;
-	struct ipam_cidr cluster_cidr, node_ip_range;
+	struct cidr4 cluster_cidr, node_ip_range;
 	char kernel[128];
 	char os_image[128];
 	char self_exe[1024]; /* this binary: the runc runtime's shim */
@@ -80,7 +81,7 @@ struct agent {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* stopping, for the node thread's sleeps */
 	bool stopping;
-	struct namemap pods; /* "ns/name" -> struct agent_pod */
+	struct strmap pods; /* "ns/name" -> struct agent_pod */
 
 	struct informer *inf;
 	struct logserver *logs; /* real nodes: the log endpoint */
@@ -98,9 +99,6 @@ struct agent {
 
 #define AGENT_COUNT(a, field)                                                  \
 	__atomic_add_fetch(&(a)->st.field, 1, __ATOMIC_RELAXED)
-
-/* Monotonic milliseconds. */
-uint64_t agent_mono_ms(void);
 
 /* Operator message through a->log. */
 void agent_logf(struct agent *a, const char *fmt, ...)

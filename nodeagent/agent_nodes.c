@@ -53,15 +53,15 @@ static void slot_mark(struct slots *s, uint64_t i)
 static void slots_mark_node(struct agent *a, struct slots *s, const char *cidr,
 			    const char *ip)
 {
-	struct ipam_cidr c;
+	struct cidr4 c;
 	uint64_t i;
 	uint32_t addr;
 
-	if (cidr && ipam_parse_cidr(cidr, &c) == 0 &&
+	if (cidr && cidr4_parse(cidr, &c) == 0 &&
 	    c.prefix == a->cfg.node_cidr_mask &&
 	    ipam_cidr_subnet_index(&a->cluster_cidr, &c, &i) == 0)
 		slot_mark(s, i);
-	if (ip && ipam_parse_addr(ip, &addr) == 0 &&
+	if (ip && ipv4_parse(ip, &addr) == 0 &&
 	    ipam_cidr_contains(&a->node_ip_range, addr) &&
 	    addr - a->node_ip_range.addr >= 2)
 		slot_mark(s, addr - a->node_ip_range.addr - 2);
@@ -135,15 +135,15 @@ static int choose_addresses(struct agent *a, struct agent_node *n,
 {
 	const char *cidr = node_pod_cidr(existing);
 	const char *ip = node_internal_ip(existing);
-	char buf[IPAM_CIDR_STRLEN];
-	struct ipam_cidr c;
+	char buf[CIDR4_STRLEN];
+	struct cidr4 c;
 	uint64_t slot;
 	uint32_t addr;
 
-	if (!n->pod_cidr[0] && cidr && ipam_parse_cidr(cidr, &c) == 0)
-		ipam_format_cidr(&c, n->pod_cidr);
-	if (!n->internal_ip[0] && ip && ipam_parse_addr(ip, &addr) == 0)
-		ipam_format_addr(addr, n->internal_ip);
+	if (!n->pod_cidr[0] && cidr && cidr4_parse(cidr, &c) == 0)
+		cidr4_format(&c, n->pod_cidr);
+	if (!n->internal_ip[0] && ip && ipv4_parse(ip, &addr) == 0)
+		ipv4_format(addr, n->internal_ip);
 	if (n->pod_cidr[0] && n->internal_ip[0])
 		return 0;
 	if (slots_take(s, &slot) < 0) {
@@ -152,18 +152,18 @@ static int choose_addresses(struct agent *a, struct agent_node *n,
 			   "free address in %s (see --cluster-cidr, "
 			   "--node-cidr-mask-size, --node-ip-range)",
 			   n->name, a->cfg.node_cidr_mask,
-			   ipam_format_cidr(&a->cluster_cidr, buf),
+			   cidr4_format(&a->cluster_cidr, buf),
 			   a->cfg.node_ip_range);
 		return -ENOSPC;
 	}
 	if (!n->pod_cidr[0]) {
 		ipam_cidr_subnet(&a->cluster_cidr, a->cfg.node_cidr_mask, slot,
 				 &c);
-		ipam_format_cidr(&c, n->pod_cidr);
+		cidr4_format(&c, n->pod_cidr);
 	}
 	if (!n->internal_ip[0]) {
 		ipam_cidr_host(&a->node_ip_range, slot + 2, &addr);
-		ipam_format_addr(addr, n->internal_ip);
+		ipv4_format(addr, n->internal_ip);
 	}
 	return 0;
 }
@@ -413,7 +413,7 @@ static void register_round(struct agent *a, bool all)
 	_cleanup_json_ json_t *items = NULL, *ours = json_object();
 	struct kf_error err;
 	struct slots s = {0};
-	uint64_t now = agent_mono_ms();
+	uint64_t now = mono_ms();
 	size_t due = 0, i, done = 0;
 	json_t *node;
 	int r;
@@ -574,7 +574,7 @@ static void renew_batch(struct agent *a, struct agent_node **batch, size_t n,
 static void renew_leases(struct agent *a)
 {
 	struct agent_node *batch[AGENT_LEASE_BATCH];
-	uint64_t now = agent_mono_ms();
+	uint64_t now = mono_ms();
 	size_t n = 0;
 
 	for (size_t i = 0; i < a->n_nodes && !agent_stopping(a); i++) {
@@ -596,7 +596,7 @@ static void renew_leases(struct agent *a)
 
 static void report_statuses(struct agent *a)
 {
-	uint64_t now = agent_mono_ms();
+	uint64_t now = mono_ms();
 
 	for (size_t i = 0; i < a->n_nodes && !agent_stopping(a); i++) {
 		struct agent_node *n = &a->nodes[i];
@@ -645,7 +645,7 @@ static void report_statuses(struct agent *a)
 /* Sleep until the earliest deadline (at most TICK_MAX_MS) or a stop. */
 static void nap(struct agent *a)
 {
-	uint64_t now = agent_mono_ms(), until = now + TICK_MAX_MS;
+	uint64_t now = mono_ms(), until = now + TICK_MAX_MS;
 	struct timespec ts;
 
 	for (size_t i = 0; i < a->n_nodes; i++) {

@@ -37,8 +37,8 @@ static void forget(struct agent *a, const char *key, struct agent_pod *p)
 		runtime_remove_pod(rt, p->uid);
 	pthread_mutex_lock(&a->lock);
 	admission_sub(&p->node->used, &p->req);
-	if (namemap_get(&a->pods, key) == p)
-		namemap_remove(&a->pods, key);
+	if (strmap_get(&a->pods, key) == p)
+		strmap_remove(&a->pods, key);
 	pthread_mutex_unlock(&a->lock);
 	free(p);
 }
@@ -48,7 +48,7 @@ static struct agent_pod *lookup(struct agent *a, const char *key)
 	struct agent_pod *p;
 
 	pthread_mutex_lock(&a->lock);
-	p = namemap_get(&a->pods, key);
+	p = strmap_get(&a->pods, key);
 	pthread_mutex_unlock(&a->lock);
 	return p;
 }
@@ -123,11 +123,11 @@ static int admit(struct agent *a, const char *key, const json_t *pod,
 	snprintf(p->uid, sizeof(p->uid), "%s", uid);
 	p->node = node;
 	p->state = AGENT_POD_WAITING;
-	p->due_ms = agent_mono_ms() + a->cfg.start_delay_ms;
+	p->due_ms = mono_ms() + a->cfg.start_delay_ms;
 	admission_pod_requests(pod, &p->req);
 	pthread_mutex_lock(&a->lock);
 	admission_check(&a->allocatable, &node->used, &p->req, &v);
-	r = v.admit ? namemap_put(&a->pods, key, p) : 0;
+	r = v.admit ? strmap_put(&a->pods, key, p) : 0;
 	if (v.admit && r == 0)
 		admission_add(&node->used, &p->req);
 	pthread_mutex_unlock(&a->lock);
@@ -171,7 +171,7 @@ static int report(struct agent *a, const json_t *pod, struct agent_pod *p,
 static int start(struct agent *a, const char *key, const json_t *pod,
 		 struct agent_pod *p, struct runtime *rt)
 {
-	uint64_t now = agent_mono_ms();
+	uint64_t now = mono_ms();
 	struct kf_error err;
 	int r;
 
@@ -390,8 +390,7 @@ void agent_adopt_pods(struct agent *a, const json_t *pods)
 		p->due_ms = 0; /* it ran before: no start delay */
 		admission_pod_requests(pod, &p->req);
 		pthread_mutex_lock(&a->lock);
-		if (namemap_get(&a->pods, key) ||
-		    namemap_put(&a->pods, key, p)) {
+		if (strmap_get(&a->pods, key) || strmap_put(&a->pods, key, p)) {
 			pthread_mutex_unlock(&a->lock);
 			free(p);
 			continue;
@@ -411,9 +410,9 @@ void agent_forget_all_pods(struct agent *a)
 	size_t i = 0;
 	void *v;
 
-	while (namemap_next(&a->pods, &i, NULL, &v))
+	while (strmap_next(&a->pods, &i, NULL, &v))
 		free(v);
-	namemap_release(&a->pods);
+	strmap_release(&a->pods);
 }
 
 struct shutdown_job {
@@ -455,8 +454,8 @@ void agent_shutdown_pods(struct agent *a)
 	void *v;
 
 	pthread_mutex_lock(&a->lock);
-	jobs = calloc(namemap_len(&a->pods) + 1, sizeof(*jobs));
-	while (jobs && namemap_next(&a->pods, &i, &key, &v)) {
+	jobs = calloc(strmap_len(&a->pods) + 1, sizeof(*jobs));
+	while (jobs && strmap_next(&a->pods, &i, &key, &v)) {
 		struct agent_pod *p = v;
 		struct shutdown_job *j = &jobs[n];
 		const json_t *g;

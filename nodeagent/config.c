@@ -166,14 +166,6 @@ const char *nodeagent_config_usage(void)
 	       "  -h, --help                  print this help and exit\n";
 }
 
-/* ---- Go durations ---- */
-
-int nodeagent_parse_duration(const char *s, struct kf_error *err,
-			     uint64_t *ret_ns)
-{
-	return go_duration_parse(s, err, ret_ns);
-}
-
 /* ---- names ---- */
 
 int nodeagent_check_name(const char *s, struct kf_error *err)
@@ -260,7 +252,7 @@ static int set_flag(const struct cfg_flag *f, const char *v,
 {
 	void *dst = (char *)c + f->offset;
 	struct kf_error e;
-	struct ipam_cidr cidr;
+	struct cidr4 cidr;
 	uint64_t ns;
 	uint32_t a;
 	int r;
@@ -279,18 +271,18 @@ static int set_flag(const struct cfg_flag *f, const char *v,
 				    err);
 	case F_DURATION_MS:
 		kf_error_init(&e);
-		r = nodeagent_parse_duration(v, &e, &ns);
+		r = go_duration_parse(v, &e, &ns);
 		if (r < 0)
 			return invalid(err, e.msg);
 		*(uint64_t *)dst = ns / 1000000 + (ns % 1000000 != 0);
 		return 0;
 	case F_ADDR:
-		if (ipam_parse_addr(v, &a) < 0)
+		if (ipv4_parse(v, &a) < 0)
 			return invalid(err, "must be a valid IPv4 address");
 		*(const char **)dst = v;
 		return 0;
 	case F_CIDR:
-		if (ipam_parse_cidr(v, &cidr) < 0)
+		if (cidr4_parse(v, &cidr) < 0)
 			return invalid(err, "must be a valid IPv4 CIDR");
 		*(const char **)dst = v;
 		return 0;
@@ -328,7 +320,7 @@ static void set_defaults(struct nodeagent_config *c)
 static int cross_check(const struct nodeagent_config *c, const bool *seen,
 		       struct kf_error *err)
 {
-	struct ipam_cidr cluster, pod;
+	struct cidr4 cluster, pod;
 	char name[NODEAGENT_NAME_MAX + 1];
 	bool prefix_seen = seen[find_flag("name-prefix", 11) - flags];
 
@@ -363,14 +355,14 @@ static int cross_check(const struct nodeagent_config *c, const bool *seen,
 		if (nodeagent_check_name(name, err) < 0)
 			return -EINVAL;
 	}
-	ipam_parse_cidr(c->cluster_cidr, &cluster);
+	cidr4_parse(c->cluster_cidr, &cluster);
 	if (c->node_cidr_mask < cluster.prefix)
 		return kf_error_set(err, -EINVAL,
 				    "--node-cidr-mask-size %u is shorter than "
 				    "the prefix of --cluster-cidr %s",
 				    c->node_cidr_mask, c->cluster_cidr);
 	if (c->pod_cidr) {
-		ipam_parse_cidr(c->pod_cidr, &pod);
+		cidr4_parse(c->pod_cidr, &pod);
 		if (pod.prefix < IPAM_POOL_PREFIX_MIN ||
 		    pod.prefix > IPAM_POOL_PREFIX_MAX)
 			return kf_error_set(err, -EINVAL,

@@ -93,16 +93,6 @@ int nodeagent_config_parse(int argc, char **argv, struct kf_error *err,
 const char *nodeagent_config_usage(void);
 
 /*
- * Parse a Go duration ("100ms", "1.5s", "2m30s", "0"; units ns, us, µs,
- * ms, s, m, h) into nanoseconds. -EINVAL for a malformed one, with err in
- * Go's wording (time: invalid duration "x", time: missing unit in
- * duration "1", time: unknown unit "d" in duration "1d"); -ERANGE for a
- * negative one or one beyond UINT64_MAX ns.
- */
-int nodeagent_parse_duration(const char *s, struct kf_error *err,
-			     uint64_t *ret_ns);
-
-/*
  * The name of node i (0-based) of a --count set: prefix followed by i.
  * buf holds NODEAGENT_NAME_MAX + 1 bytes. -ENAMETOOLONG if it does not
  * fit.

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/hash.h"
+
 /* Does the first component of a reference name a registry? */
 static bool is_domain(const char *s, size_t len)
 {
@@ -92,12 +94,8 @@ int image_id(const char *normalized, char **ret)
 /* FNV-1a 64 with a seed, finished with a SplitMix64 avalanche. */
 static uint64_t hash64(const char *s, uint64_t seed)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
+	uint64_t h = fnv1a(FNV1A_OFFSET ^ seed, s, strlen(s));
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 27;

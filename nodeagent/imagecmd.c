@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/flags.h"
 #include "nodeagent/imagestore.h"
 
 static const char usage[] =
@@ -84,27 +85,27 @@ static int do_ls(struct imagestore *s)
 int imagecmd_main(int argc, char **argv)
 {
 	const char *root = getenv("KUBEFS_NODE_ROOT_DIR");
+	const struct flag flags[] = {
+	    {"root-dir", 0, FLAG_STRING, &root, "",
+	     "the node's state directory"},
+	    {NULL},
+	};
 	struct imagestore *s = NULL;
+	struct kf_error ferr;
 	const char *verb;
 	int i = 1, rc = 0, r;
 
 	if (!root || !*root)
 		root = NODEAGENT_DEFAULT_ROOT_DIR;
-	while (i < argc && !strncmp(argv[i], "--root-dir", 10)) {
-		if (argv[i][10] == '=') {
-			root = argv[i] + 11;
-		} else if (!argv[i][10] && i + 1 < argc) {
-			root = argv[++i];
-		} else {
-			fprintf(stderr, "error: flag needs an argument: "
-					"--root-dir\n");
-			return 2;
-		}
-		i++;
+	kf_error_init(&ferr);
+	r = flags_parse_argv(flags, argc, argv, &ferr, &argc);
+	if (r < 0) {
+		fprintf(stderr, "error: %s\n", ferr.msg);
+		return 2;
 	}
-	if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-		fputs(usage, i >= argc ? stderr : stdout);
-		return i >= argc ? 2 : 0;
+	if (r == FLAGS_HELP || i >= argc) {
+		fputs(usage, r == FLAGS_HELP ? stdout : stderr);
+		return r == FLAGS_HELP ? 0 : 2;
 	}
 	verb = argv[i++];
 	if (strcmp(verb, "load") && strcmp(verb, "ls") &&

@@ -11,57 +11,32 @@
 #include "api/netaddr.h"
 
 struct ipam_pool {
-	struct ipam_cidr cidr;
+	struct cidr4 cidr;
 	uint32_t first, last; /* the range handed out, inclusive */
 	uint32_t next;	      /* where the next search starts */
 	size_t used;
 	uint64_t *bits; /* one bit per address of the range */
 };
 
-int ipam_parse_addr(const char *s, uint32_t *ret)
-{
-	return ipv4_parse(s, ret);
-}
-
-char *ipam_format_addr(uint32_t a, char buf[IPAM_ADDR_STRLEN])
-{
-	return ipv4_format(a, buf);
-}
-
-int ipam_parse_cidr(const char *s, struct ipam_cidr *ret)
-{
-	struct cidr4 c;
-
-	if (cidr4_parse(s, &c) < 0)
-		return -EINVAL;
-	*ret = (struct ipam_cidr){c.addr, c.prefix};
-	return 0;
-}
-
-char *ipam_format_cidr(const struct ipam_cidr *c, char buf[IPAM_CIDR_STRLEN])
-{
-	return cidr4_format(&(struct cidr4){c->addr, c->prefix}, buf);
-}
-
-uint64_t ipam_cidr_size(const struct ipam_cidr *c)
+uint64_t ipam_cidr_size(const struct cidr4 *c)
 {
 	return (uint64_t)1 << (32 - c->prefix);
 }
 
-bool ipam_cidr_contains(const struct ipam_cidr *c, uint32_t a)
+bool ipam_cidr_contains(const struct cidr4 *c, uint32_t a)
 {
 	return (a & cidr4_mask(c->prefix)) == c->addr;
 }
 
-uint64_t ipam_cidr_subnets(const struct ipam_cidr *c, unsigned prefix)
+uint64_t ipam_cidr_subnets(const struct cidr4 *c, unsigned prefix)
 {
 	if (prefix < c->prefix || prefix > 32)
 		return 0;
 	return (uint64_t)1 << (prefix - c->prefix);
 }
 
-int ipam_cidr_subnet(const struct ipam_cidr *c, unsigned prefix, uint64_t i,
-		     struct ipam_cidr *ret)
+int ipam_cidr_subnet(const struct cidr4 *c, unsigned prefix, uint64_t i,
+		     struct cidr4 *ret)
 {
 	if (prefix < c->prefix || prefix > 32)
 		return -EINVAL;
@@ -72,8 +47,8 @@ int ipam_cidr_subnet(const struct ipam_cidr *c, unsigned prefix, uint64_t i,
 	return 0;
 }
 
-int ipam_cidr_subnet_index(const struct ipam_cidr *c,
-			   const struct ipam_cidr *sub, uint64_t *ret)
+int ipam_cidr_subnet_index(const struct cidr4 *c, const struct cidr4 *sub,
+			   uint64_t *ret)
 {
 	if (sub->prefix < c->prefix || !ipam_cidr_contains(c, sub->addr) ||
 	    (sub->addr & ~cidr4_mask(sub->prefix)))
@@ -82,7 +57,7 @@ int ipam_cidr_subnet_index(const struct ipam_cidr *c,
 	return 0;
 }
 
-int ipam_cidr_host(const struct ipam_cidr *c, uint64_t i, uint32_t *ret)
+int ipam_cidr_host(const struct cidr4 *c, uint64_t i, uint32_t *ret)
 {
 	if (i >= ipam_cidr_size(c))
 		return -ERANGE;
@@ -90,7 +65,7 @@ int ipam_cidr_host(const struct ipam_cidr *c, uint64_t i, uint32_t *ret)
 	return 0;
 }
 
-int ipam_pool_new(const struct ipam_cidr *c, struct ipam_pool **ret)
+int ipam_pool_new(const struct cidr4 *c, struct ipam_pool **ret)
 {
 	struct ipam_pool *p;
 	size_t n;
@@ -190,7 +165,7 @@ size_t ipam_pool_capacity(const struct ipam_pool *p)
 	return (size_t)(p->last - p->first) + 1;
 }
 
-const struct ipam_cidr *ipam_pool_cidr(const struct ipam_pool *p)
+const struct cidr4 *ipam_pool_cidr(const struct ipam_pool *p)
 {
 	return &p->cidr;
 }

@@ -1,10 +1,10 @@
 /*
- * ipam.h — IPv4 addresses, CIDR blocks, and the pool a node hands its
+ * ipam.h — arithmetic on CIDR blocks, and the pool a node hands its
  * pods addresses from (what CNI's host-local plugin does on a real node).
  *
- * Addresses are uint32_t in host byte order. A struct ipam_cidr always
- * holds a network address (host bits clear): parsing masks them away as
- * Go's net.ParseCIDR does.
+ * Addresses are uint32_t in host byte order; their text forms and
+ * struct cidr4 (always a network address, host bits clear) are
+ * api/netaddr.h's.
  *
  * A pool covers one CIDR of prefix IPAM_POOL_PREFIX_MIN..MAX. It never
  * hands out the network address, the first host (the gateway, .1 of a
@@ -21,56 +21,34 @@
 
 #include "api/netaddr.h"
 
-#define IPAM_ADDR_STRLEN IPV4_STRLEN
-#define IPAM_CIDR_STRLEN CIDR4_STRLEN
 #define IPAM_POOL_PREFIX_MIN 16
 #define IPAM_POOL_PREFIX_MAX 30
 
-struct ipam_cidr {
-	uint32_t addr;	 /* network address */
-	unsigned prefix; /* 0..32 */
-};
-
-/* The four text functions are api/netaddr.h's, kept under their ipam_
- * names for the agent's files until they switch. */
-
-/* Parse a dotted quad ("10.0.0.1"). -EINVAL otherwise. */
-int ipam_parse_addr(const char *s, uint32_t *ret);
-
-/* Format a into buf. Returns buf. */
-char *ipam_format_addr(uint32_t a, char buf[IPAM_ADDR_STRLEN]);
-
-/* Parse "A.B.C.D/N" (host bits masked away). -EINVAL otherwise. */
-int ipam_parse_cidr(const char *s, struct ipam_cidr *ret);
-
-/* Format c into buf. Returns buf. */
-char *ipam_format_cidr(const struct ipam_cidr *c, char buf[IPAM_CIDR_STRLEN]);
-
 /* Number of addresses in c: 2^(32 - prefix). */
-uint64_t ipam_cidr_size(const struct ipam_cidr *c);
+uint64_t ipam_cidr_size(const struct cidr4 *c);
 
-bool ipam_cidr_contains(const struct ipam_cidr *c, uint32_t a);
+bool ipam_cidr_contains(const struct cidr4 *c, uint32_t a);
 
 /*
  * The i-th block of prefix length `prefix` inside c (i from 0).
  * -EINVAL if prefix is shorter than c's or longer than 32; -ERANGE if c
  * has no i-th block.
  */
-int ipam_cidr_subnet(const struct ipam_cidr *c, unsigned prefix, uint64_t i,
-		     struct ipam_cidr *ret);
+int ipam_cidr_subnet(const struct cidr4 *c, unsigned prefix, uint64_t i,
+		     struct cidr4 *ret);
 
 /* How many blocks of length prefix c holds (0 if prefix < c->prefix). */
-uint64_t ipam_cidr_subnets(const struct ipam_cidr *c, unsigned prefix);
+uint64_t ipam_cidr_subnets(const struct cidr4 *c, unsigned prefix);
 
 /*
  * Inverse of ipam_cidr_subnet(): the index of sub among c's blocks of
  * sub's length. -ENOENT if sub is not one of them.
  */
-int ipam_cidr_subnet_index(const struct ipam_cidr *c,
-			   const struct ipam_cidr *sub, uint64_t *ret);
+int ipam_cidr_subnet_index(const struct cidr4 *c, const struct cidr4 *sub,
+			   uint64_t *ret);
 
 /* The i-th address of c (0 is the network address). -ERANGE beyond. */
-int ipam_cidr_host(const struct ipam_cidr *c, uint64_t i, uint32_t *ret);
+int ipam_cidr_host(const struct cidr4 *c, uint64_t i, uint32_t *ret);
 
 struct ipam_pool;
 
@@ -78,7 +56,7 @@ struct ipam_pool;
  * A pool of c's pod addresses. -EINVAL if c's prefix is outside
  * IPAM_POOL_PREFIX_MIN..MAX, -ENOMEM. *ret owned by the caller.
  */
-int ipam_pool_new(const struct ipam_cidr *c, struct ipam_pool **ret);
+int ipam_pool_new(const struct cidr4 *c, struct ipam_pool **ret);
 
 /* NULL is a no-op. */
 void ipam_pool_free(struct ipam_pool *p);
@@ -100,6 +78,6 @@ size_t ipam_pool_used(const struct ipam_pool *p);
 size_t ipam_pool_capacity(const struct ipam_pool *p);
 
 /* The pool's CIDR. */
-const struct ipam_cidr *ipam_pool_cidr(const struct ipam_pool *p);
+const struct cidr4 *ipam_pool_cidr(const struct ipam_pool *p);
 
 #endif

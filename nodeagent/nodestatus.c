@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 #include "nodeagent/image.h"
 
@@ -131,12 +132,12 @@ int nodestatus_status(const struct nodestatus_info *ni,
 		      const json_t *old_status, const struct timespec *now,
 		      json_t **ret)
 {
-	char ts[CLIENT_TIME_MAX];
+	char ts[RFC3339_MAX];
 	json_t *st;
 
 	if (!complete(ni))
 		return -EINVAL;
-	client_format_time(now, false, ts);
+	rfc3339_format(now, false, ts);
 	st = json_pack(
 	    "{s:o, s:o, s:o, s:[{s:s, s:s}, {s:s, s:s}], s:{s:{s:i}}, "
 	    "s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
@@ -248,12 +249,12 @@ int nodestatus_lease(const char *name, const char *node_uid,
 		     unsigned duration_s, const struct timespec *now,
 		     json_t **ret)
 {
-	char ts[CLIENT_TIME_MAX];
+	char ts[RFC3339_MAX];
 	json_t *lease, *meta;
 
 	if (!name || !*name || !duration_s)
 		return -EINVAL;
-	client_format_time(now, true, ts);
+	rfc3339_format(now, true, ts);
 	lease = json_pack(
 	    "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s}}", "apiVersion",
 	    "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", name,

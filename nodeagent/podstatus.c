@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 
 /* Conditions the kubelet owns; every other one is kept as it was. */
@@ -66,18 +67,10 @@ rt_container(const struct runtime_container_status *list, size_t n,
 
 static json_t *time_string(const struct timespec *ts)
 {
-	char buf[CLIENT_TIME_MAX];
+	char buf[RFC3339_MAX];
 
-	client_format_time(ts, false, buf);
+	rfc3339_format(ts, false, buf);
 	return json_string(buf);
-}
-
-static bool is_sidecar(const json_t *spec_c)
-{
-	const char *p =
-	    json_string_value(json_object_get(spec_c, "restartPolicy"));
-
-	return p && !strcmp(p, "Always");
 }
 
 /* lastState: the run before the current one. */
@@ -250,7 +243,7 @@ static void tally_init(const json_t *specs, const struct runtime_pod_status *rt,
 		       : NULL;
 		bool done;
 
-		if (is_sidecar(s)) {
+		if (runtime_is_sidecar(s)) {
 			done = rc && rc->state == RUNTIME_RUNNING;
 			if (!done)
 				names_add(&t->unready, name ? name : "");

@@ -61,7 +61,7 @@ static void wait_with(struct runc_ctr *c, const char *reason, const char *msg,
 	c->st.state = RUNTIME_CREATED;
 	set_str(&c->st.waiting_reason, reason);
 	set_str(&c->st.message, msg);
-	c->retry_ms = runc_mono_ms() + (uint64_t)delay_s * 1000;
+	c->retry_ms = mono_ms() + (uint64_t)delay_s * 1000;
 }
 
 /* The next back-off step of c: 10 s doubling to 5 min. */
@@ -78,7 +78,7 @@ static int pull(struct runc *rc, const json_t *pod, const char *image,
 		struct kf_error *err, struct image_info **ret)
 {
 	_cleanup_free_ char *norm = NULL;
-	uint64_t t0 = runc_mono_ms();
+	uint64_t t0 = mono_ms();
 	int r;
 
 	if (!image || image_normalize(image, &norm) < 0)
@@ -91,7 +91,7 @@ static int pull(struct runc *rc, const json_t *pod, const char *image,
 		return r;
 	runc_event(rc, pod, false, "Pulled",
 		   "Successfully pulled image \"%s\" in %.3fs", image,
-		   (double)(runc_mono_ms() - t0) / 1000);
+		   (double)(mono_ms() - t0) / 1000);
 	return imagestore_resolve(rc->images, norm, err, ret);
 }
 
@@ -473,7 +473,7 @@ out:
 
 void runc_ctr_probes_init(struct runc_ctr *c)
 {
-	uint64_t now = runc_mono_ms();
+	uint64_t now = mono_ms();
 
 	probe_state_init(&c->startup, now);
 	probe_state_init(&c->liveness, now);
@@ -498,7 +498,7 @@ void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
 	const json_t *ready = json_object_get(c->spec, "readinessProbe");
 	struct probe_target t = {p->ip, c->spec, rc->runc_bin, rc->runc_root,
 				 c->id};
-	uint64_t now = runc_mono_ms();
+	uint64_t now = mono_ms();
 	char msg[PROBE_MSG_MAX];
 	const char *kill_why = NULL;
 

@@ -23,8 +23,9 @@
 
 #include <pthread.h>
 
+#include "api/clock.h"
 #include "nodeagent/imagestore.h"
-#include "nodeagent/namemap.h"
+#include "api/strmap.h"
 #include "nodeagent/probe.h"
 #include "nodeagent/runtime_i.h"
 #include "nodeagent/sandbox.h"
@@ -43,8 +44,8 @@ struct runc {
 	char self_exe[1024];
 	char seccomp_dir[1024];
 	char cgroup_parent[64]; /* "/kubefs-H/kubepods" */
-	char host_ip[IPAM_ADDR_STRLEN];
-	char net_name[32], bridge[16], subnet[IPAM_CIDR_STRLEN];
+	char host_ip[IPV4_STRLEN];
+	char net_name[32], bridge[16], subnet[CIDR4_STRLEN];
 	char cni_bin[1024];
 	struct cni_net net;
 	int64_t pids_limit;
@@ -55,7 +56,7 @@ struct runc {
 	void *event_ud;
 	struct imagestore *images;
 	pthread_mutex_t lock;
-	struct namemap pods; /* uid -> struct runc_pod */
+	struct strmap pods; /* uid -> struct runc_pod */
 };
 
 struct runc_ctr {
@@ -78,7 +79,7 @@ struct runc_pod {
 	char dir[2200];
 	char netns[2300];
 	char cgroup[2200]; /* cgroupsPath of the pod: PARENT/QOS/podUID */
-	char ip[IPAM_ADDR_STRLEN];
+	char ip[IPV4_STRLEN];
 	bool host_network;
 	bool net_up;
 	bool stopped;
@@ -95,8 +96,6 @@ static inline struct runc *runc_of(struct runtime *rt)
 {
 	return rt->impl;
 }
-
-uint64_t runc_mono_ms(void);
 
 /* runc_pod.c */
 

@@ -250,12 +250,10 @@ int runc_pod_init_ctrs(const json_t *specs, bool init, struct runc_ctr **ret,
 	json_array_foreach (specs, i, s) {
 		const char *name =
 		    json_string_value(json_object_get(s, "name"));
-		const char *pol =
-		    json_string_value(json_object_get(s, "restartPolicy"));
 
 		cs[i].spec = json_incref(s);
 		cs[i].init = init;
-		cs[i].sidecar = init && pol && !strcmp(pol, "Always");
+		cs[i].sidecar = init && runtime_is_sidecar(s);
 		cs[i].st.state = RUNTIME_CREATED;
 		cs[i].st.name = strdup(name ? name : "");
 		cs[i].st.image =
@@ -401,15 +399,13 @@ void runc_pod_attach_specs(struct runc_pod *p, const json_t *pod)
 		json_array_foreach (json_object_get(spec, lists[l]), i, s) {
 			const char *name =
 			    json_string_value(json_object_get(s, "name"));
-			const char *pol = json_string_value(
-			    json_object_get(s, "restartPolicy"));
 			struct runc_ctr *c =
 			    name ? runc_pod_find_ctr(p, name, l == 0) : NULL;
 
 			if (!c || c->spec)
 				continue;
 			c->spec = json_incref(s);
-			c->sidecar = l == 0 && pol && !strcmp(pol, "Always");
+			c->sidecar = l == 0 && runtime_is_sidecar(s);
 			if (!c->st.image)
 				c->st.image =
 				    strdup(json_string_value(
@@ -440,7 +436,7 @@ void runc_load_pods(struct runc *rc)
 		if (!json_is_object(rec) ||
 		    runc_pod_from_record(rc, rec, &p) < 0)
 			continue;
-		if (namemap_put(&rc->pods, p->uid, p) < 0)
+		if (strmap_put(&rc->pods, p->uid, p) < 0)
 			runc_pod_free(p);
 	}
 	if (d)

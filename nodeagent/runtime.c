@@ -44,6 +44,32 @@ void runtime_pod_status_free(struct runtime_pod_status *s)
 	free(s);
 }
 
+struct runtime_pod_status *runtime_pod_status_alloc(size_t n_init,
+						    size_t n_containers)
+{
+	struct runtime_pod_status *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->init_containers = calloc(n_init + 1, sizeof(*s->init_containers));
+	s->containers = calloc(n_containers + 1, sizeof(*s->containers));
+	if (!s->init_containers || !s->containers) {
+		runtime_pod_status_free(s);
+		return NULL;
+	}
+	s->n_init = n_init;
+	s->n_containers = n_containers;
+	return s;
+}
+
+bool runtime_is_sidecar(const json_t *ctr_spec)
+{
+	const char *p =
+	    json_string_value(json_object_get(ctr_spec, "restartPolicy"));
+
+	return p && !strcmp(p, "Always");
+}
+
 void runtime_free(struct runtime *rt)
 {
 	if (!rt)
@@ -60,8 +86,18 @@ const char *runtime_version(const struct runtime *rt)
 int runtime_start_pod(struct runtime *rt, const json_t *pod,
 		      struct kf_error *err)
 {
+	const char *uid;
+
 	if (!rt || !json_is_object(pod))
 		return -EINVAL;
+	uid = json_string_value(
+	    json_object_get(json_object_get(pod, "metadata"), "uid"));
+	if (!uid || !*uid)
+		return kf_error_set(err, -EINVAL, "pod has no metadata.uid");
+	if (!json_array_size(
+		json_object_get(json_object_get(pod, "spec"), "containers")))
+		return kf_error_set(err, -EINVAL,
+				    "spec.containers: Required value");
 	return rt->ops->start_pod(rt, pod, err);
 }
 
@@ -130,23 +166,5 @@ int runtime_container_status_copy(const struct runtime_container_status *src,
 	    runtime_strdup(src->last_reason, &dst->last_reason) < 0 ||
 	    runtime_strdup(src->last_container_id, &dst->last_container_id) < 0)
 		return -ENOMEM;
-	return 0;
-}
-
-int runtime_copy_containers(const struct runtime_container_status *src,
-			    size_t n, struct runtime_container_status **ret)
-{
-	struct runtime_container_status *c;
-
-	*ret = NULL;
-	if (!n)
-		return 0;
-	c = calloc(n, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	*ret = c;
-	for (size_t i = 0; i < n; i++)
-		if (runtime_container_status_copy(&src[i], &c[i]) < 0)
-			return -ENOMEM;
 	return 0;
 }

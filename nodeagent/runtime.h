@@ -80,9 +80,9 @@ struct runtime_container_status {
 };
 
 struct runtime_pod_status {
-	char ip[IPAM_ADDR_STRLEN]; /* the pod's address, "" if none */
-	bool sandbox_ready;	   /* false once stopped */
-	struct timespec created;   /* when the sandbox was set up */
+	char ip[IPV4_STRLEN];	 /* the pod's address, "" if none */
+	bool sandbox_ready;	 /* false once stopped */
+	struct timespec created; /* when the sandbox was set up */
 	/* in spec order; all strings owned by the status */
 	struct runtime_container_status *init_containers;
 	size_t n_init;
@@ -92,6 +92,12 @@ struct runtime_pod_status {
 
 /* Release s and everything it holds. NULL is a no-op. */
 void runtime_pod_status_free(struct runtime_pod_status *s);
+
+/*
+ * Does this init container's spec make it a sidecar (restartPolicy
+ * Always: it starts in order, then keeps running beside the others)?
+ */
+bool runtime_is_sidecar(const json_t *ctr_spec);
 
 struct runtime_fake_config {
 	const char *pod_cidr; /* pods' addresses; required */

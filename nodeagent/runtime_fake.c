@@ -4,6 +4,7 @@
  * stopping them is instant. Addresses come from the node's pod CIDR as
  * host-local would give them; hostNetwork pods get the node's address.
  */
+#include "api/clock.h"
 #include "nodeagent/runtime_i.h"
 
 #include <errno.h>
@@ -13,10 +14,11 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/jsonfield.h"
 #include "client/client.h"
 #include "api/version.h"
 #include "nodeagent/image.h"
-#include "nodeagent/namemap.h"
+#include "api/strmap.h"
 
 struct fake_pod {
 	char *uid;
@@ -34,7 +36,7 @@ struct fake {
 	pthread_mutex_t lock;
 	struct ipam_pool *pool;
 	uint32_t host_ip;
-	struct namemap pods; /* uid -> struct fake_pod */
+	struct strmap pods; /* uid -> struct fake_pod */
 };
 
 static struct fake *fake_of(struct runtime *rt)
@@ -65,20 +67,6 @@ static void fake_pod_free(struct fake_pod *p)
 }
 
 /* The status entry named name in a status array, or NULL. */
-static const json_t *status_named(const json_t *list, const char *name)
-{
-	size_t i;
-	json_t *s;
-
-	json_array_foreach (list, i, s) {
-		const char *n = json_string_value(json_object_get(s, "name"));
-
-		if (n && !strcmp(n, name))
-			return s;
-	}
-	return NULL;
-}
-
 /* A time from a previous status (state.STATE.KEY), if there is one. */
 static bool old_time(const json_t *st, const char *state, const char *key,
 		     struct timespec *ret)
@@ -86,7 +74,7 @@ static bool old_time(const json_t *st, const char *state, const char *key,
 	const char *t = json_string_value(json_object_get(
 	    json_object_get(json_object_get(st, "state"), state), key));
 
-	return t && client_parse_time(t, ret) == 0;
+	return t && rfc3339_parse(t, ret) == 0;
 }
 
 /* Fill c for container spec cs of pod uid. adopt: reuse old's times. */
@@ -151,15 +139,11 @@ static int make_containers(const char *uid, const json_t *specs, bool init,
 	json_array_foreach (specs, i, spec) {
 		const char *name =
 		    json_string_value(json_object_get(spec, "name"));
-		const char *policy =
-		    json_string_value(json_object_get(spec, "restartPolicy"));
 		/* a sidecar is an init container that keeps running */
-		bool runs = !init || (policy && !strcmp(policy, "Always"));
+		bool runs = !init || runtime_is_sidecar(spec);
 
-		r = make_container(
-		    uid, spec, runs,
-		    old_list && name ? status_named(old_list, name) : NULL, now,
-		    &cs[i]);
+		r = make_container(uid, spec, runs,
+				   jfield_named(old_list, name), now, &cs[i]);
 		if (r < 0) {
 			release_containers(cs, i + 1);
 			return r;
@@ -179,8 +163,8 @@ static int take_address(struct fake *f, const json_t *pod, struct fake_pod *p,
 	const char *old = json_string_value(json_object_get(status, "podIP"));
 	const char *phase = json_string_value(json_object_get(status, "phase"));
 	bool running = phase && !strcmp(phase, "Running");
-	char first[IPAM_ADDR_STRLEN], last[IPAM_ADDR_STRLEN];
-	const struct ipam_cidr *c;
+	char first[IPV4_STRLEN], last[IPV4_STRLEN];
+	const struct cidr4 *c;
 	uint32_t a;
 	int r;
 
@@ -190,7 +174,7 @@ static int take_address(struct fake *f, const json_t *pod, struct fake_pod *p,
 		*ret_adopted = running;
 		return 0;
 	}
-	if (old && running && ipam_parse_addr(old, &a) == 0 &&
+	if (old && running && ipv4_parse(old, &a) == 0 &&
 	    ipam_pool_reserve(f->pool, a) == 0) {
 		p->ip = a;
 		p->pooled = true;
@@ -200,9 +184,8 @@ static int take_address(struct fake *f, const json_t *pod, struct fake_pod *p,
 	r = ipam_pool_alloc(f->pool, &p->ip);
 	if (r < 0) {
 		c = ipam_pool_cidr(f->pool);
-		ipam_format_addr(c->addr + 1, first);
-		ipam_format_addr(c->addr + (uint32_t)ipam_cidr_size(c) - 2,
-				 last);
+		ipv4_format(c->addr + 1, first);
+		ipv4_format(c->addr + (uint32_t)ipam_cidr_size(c) - 2, last);
 		return kf_error_set(err, r,
 				    "Failed to create pod sandbox: failed to "
 				    "setup network for sandbox: plugin "
@@ -230,18 +213,13 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 	bool adopted;
 	int r;
 
-	if (!uid || !*uid)
-		return kf_error_set(err, -EINVAL, "pod has no metadata.uid");
-	if (!json_array_size(json_object_get(spec, "containers")))
-		return kf_error_set(err, -EINVAL,
-				    "spec.containers: Required value");
 	pthread_mutex_lock(&f->lock);
-	if (namemap_get(&f->pods, uid)) {
+	if (strmap_get(&f->pods, uid)) {
 		r = 0;
 		goto out_unlock;
 	}
 	r = -EMFILE;
-	if (namemap_len(&f->pods) >= RUNTIME_PODS_MAX)
+	if (strmap_len(&f->pods) >= RUNTIME_PODS_MAX)
 		goto out_unlock;
 	r = -ENOMEM;
 	p = calloc(1, sizeof(*p));
@@ -253,7 +231,7 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 	now_ts(&now);
 	p->created = now;
 	if (adopted && start)
-		client_parse_time(start, &p->created);
+		rfc3339_parse(start, &p->created);
 	r = make_containers(
 	    uid, json_object_get(spec, "initContainers"), true,
 	    adopted ? json_object_get(status, "initContainerStatuses") : NULL,
@@ -265,7 +243,7 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 			    : NULL,
 		    &now, &p->ctrs, &p->n_ctrs);
 	if (r == 0)
-		r = namemap_put(&f->pods, uid, p);
+		r = strmap_put(&f->pods, uid, p);
 	if (r < 0) {
 		if (p->pooled)
 			ipam_pool_release(f->pool, p->ip);
@@ -306,7 +284,7 @@ static int fake_stop_pod(struct runtime *rt, const char *uid, long grace,
 	(void)grace; /* nothing to wait for: fake containers stop at once */
 	now_ts(&now);
 	pthread_mutex_lock(&f->lock);
-	p = namemap_get(&f->pods, uid);
+	p = strmap_get(&f->pods, uid);
 	if (p && !p->stopped) {
 		/* containers first, then the sidecars, as the kubelet does */
 		stop_containers(p->ctrs, p->n_ctrs, &now);
@@ -326,7 +304,7 @@ static int fake_remove_pod(struct runtime *rt, const char *uid)
 	struct fake_pod *p;
 
 	pthread_mutex_lock(&f->lock);
-	p = namemap_remove(&f->pods, uid);
+	p = strmap_remove(&f->pods, uid);
 	if (p && p->pooled)
 		ipam_pool_release(f->pool, p->ip);
 	pthread_mutex_unlock(&f->lock);
@@ -340,33 +318,29 @@ static int fake_pod_status(struct runtime *rt, const char *uid,
 			   struct runtime_pod_status **ret)
 {
 	struct fake *f = fake_of(rt);
-	struct runtime_pod_status *s;
+	struct runtime_pod_status *s = NULL;
 	struct fake_pod *p;
 	int r = -ENOENT;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
 	pthread_mutex_lock(&f->lock);
-	p = namemap_get(&f->pods, uid);
+	p = strmap_get(&f->pods, uid);
 	if (p) {
-		ipam_format_addr(p->ip, s->ip);
+		s = runtime_pod_status_alloc(p->n_init, p->n_ctrs);
+		r = s ? 0 : -ENOMEM;
+	}
+	if (s) {
+		ipv4_format(p->ip, s->ip);
 		s->sandbox_ready = !p->stopped;
 		s->created = p->created;
-		s->n_init = p->n_init;
-		s->n_containers = p->n_ctrs;
-		r = runtime_copy_containers(p->init, p->n_init,
-					    &s->init_containers);
-		if (r == 0)
-			r = runtime_copy_containers(p->ctrs, p->n_ctrs,
-						    &s->containers);
+		for (size_t i = 0; r == 0 && i < p->n_init; i++)
+			r = runtime_container_status_copy(
+			    &p->init[i], &s->init_containers[i]);
+		for (size_t i = 0; r == 0 && i < p->n_ctrs; i++)
+			r = runtime_container_status_copy(&p->ctrs[i],
+							  &s->containers[i]);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
-		if (!s->init_containers)
-			s->n_init = 0;
-		if (!s->containers)
-			s->n_containers = 0;
 		runtime_pod_status_free(s);
 		return r;
 	}
@@ -380,7 +354,7 @@ static size_t fake_pod_count(struct runtime *rt)
 	size_t n;
 
 	pthread_mutex_lock(&f->lock);
-	n = namemap_len(&f->pods);
+	n = strmap_len(&f->pods);
 	pthread_mutex_unlock(&f->lock);
 	return n;
 }
@@ -393,9 +367,9 @@ static void fake_free(struct runtime *rt)
 
 	if (!f)
 		return;
-	while (namemap_next(&f->pods, &i, NULL, &v))
+	while (strmap_next(&f->pods, &i, NULL, &v))
 		fake_pod_free(v);
-	namemap_release(&f->pods);
+	strmap_release(&f->pods);
 	ipam_pool_free(f->pool);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -413,14 +387,14 @@ static const struct runtime_ops fake_ops = {
 int runtime_fake_new(const struct runtime_fake_config *cfg,
 		     struct runtime **ret)
 {
-	struct ipam_cidr cidr;
+	struct cidr4 cidr;
 	struct runtime *rt;
 	struct fake *f;
 	uint32_t host;
 	int r;
 
-	if (!cfg || ipam_parse_cidr(cfg->pod_cidr, &cidr) < 0 ||
-	    ipam_parse_addr(cfg->host_ip, &host) < 0)
+	if (!cfg || cidr4_parse(cfg->pod_cidr, &cidr) < 0 ||
+	    ipv4_parse(cfg->host_ip, &host) < 0)
 		return -EINVAL;
 	rt = calloc(1, sizeof(*rt));
 	f = calloc(1, sizeof(*f));
@@ -436,7 +410,7 @@ int runtime_fake_new(const struct runtime_fake_config *cfg,
 		return r;
 	}
 	pthread_mutex_init(&f->lock, NULL);
-	namemap_init(&f->pods);
+	strmap_init(&f->pods);
 	f->host_ip = host;
 	rt->ops = &fake_ops;
 	rt->impl = f;

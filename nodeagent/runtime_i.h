@@ -32,6 +32,14 @@ struct runtime {
 	void *impl;	  /* the backend's state */
 };
 
+/*
+ * A new, zeroed pod status with room for n_init and n_containers
+ * container statuses (the arrays are never NULL), its counts set. NULL
+ * on -ENOMEM. Free with runtime_pod_status_free().
+ */
+struct runtime_pod_status *runtime_pod_status_alloc(size_t n_init,
+						    size_t n_containers);
+
 /* Free what c holds (not c itself). */
 void runtime_container_status_release(struct runtime_container_status *c);
 
@@ -39,11 +47,6 @@ void runtime_container_status_release(struct runtime_container_status *c);
  * (release it). */
 int runtime_container_status_copy(const struct runtime_container_status *src,
 				  struct runtime_container_status *dst);
-
-/* *ret: a new array of n deep copies of src (NULL for n 0). On -ENOMEM
- * *ret holds what was copied: release n entries and free it. */
-int runtime_copy_containers(const struct runtime_container_status *src,
-			    size_t n, struct runtime_container_status **ret);
 
 /* Duplicate s into *dst (NULL stays NULL). -ENOMEM. */
 int runtime_strdup(const char *s, char **dst);

@@ -29,14 +29,6 @@
 
 #define POLL_MS 1000 /* how often a live pod is looked at */
 
-uint64_t runc_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ---- start ---- */
 
 /* hostPorts as CNI's portMappings. New reference or NULL. */
@@ -171,15 +163,12 @@ static int runc_start_pod(struct runtime *rt, const json_t *pod,
 	struct runc_pod *p;
 	int r;
 
-	if (!uid || !*uid || strlen(uid) >= 64 || strchr(uid, '/'))
+	/* it names the pod's directory (runtime_start_pod() checked the rest) */
+	if (strlen(uid) >= 64 || strchr(uid, '/'))
 		return kf_error_set(err, -EINVAL, "pod has no metadata.uid");
-	if (!json_array_size(
-		json_object_get(json_object_get(pod, "spec"), "containers")))
-		return kf_error_set(err, -EINVAL,
-				    "spec.containers: Required value");
 	pthread_mutex_lock(&rc->lock);
-	p = namemap_get(&rc->pods, uid);
-	r = !p && namemap_len(&rc->pods) >= RUNTIME_PODS_MAX ? -EMFILE : 0;
+	p = strmap_get(&rc->pods, uid);
+	r = !p && strmap_len(&rc->pods) >= RUNTIME_PODS_MAX ? -EMFILE : 0;
 	pthread_mutex_unlock(&rc->lock);
 	if (p || r < 0)
 		return r;
@@ -212,7 +201,7 @@ static int runc_start_pod(struct runtime *rt, const json_t *pod,
 	runc_pod_memory_limit(pod, p);
 	runc_pod_save(p);
 	pthread_mutex_lock(&rc->lock);
-	r = namemap_put(&rc->pods, p->uid, p);
+	r = strmap_put(&rc->pods, p->uid, p);
 	pthread_mutex_unlock(&rc->lock);
 	if (r < 0)
 		goto out_net;
@@ -310,7 +299,7 @@ static bool wants_restart(const char *policy, const struct runc_ctr *c)
 static bool drive(struct runc *rc, struct runc_pod *p, const json_t *pod)
 {
 	const char *policy = restart_policy(pod);
-	uint64_t now = runc_mono_ms();
+	uint64_t now = mono_ms();
 	bool live = false;
 
 	for (size_t i = 0; i < p->n_init; i++) {
@@ -362,7 +351,7 @@ static struct runc_pod *get_pod(struct runc *rc, const char *uid)
 	struct runc_pod *p;
 
 	pthread_mutex_lock(&rc->lock);
-	p = uid ? namemap_get(&rc->pods, uid) : NULL;
+	p = uid ? strmap_get(&rc->pods, uid) : NULL;
 	pthread_mutex_unlock(&rc->lock);
 	return p;
 }
@@ -394,14 +383,27 @@ static bool any_running(struct runc_ctr *cs, size_t n)
 	return false;
 }
 
+/* Reap cs every poll_ms until none runs or the deadline passes. */
+static void reap_until(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
+		       size_t n, uint64_t deadline, unsigned poll_ms)
+{
+	for (;;) {
+		for (size_t i = 0; i < n; i++)
+			runc_ctr_reap(rc, p, &cs[i]);
+		if (!any_running(cs, n) || mono_ms() >= deadline)
+			break;
+		usleep(poll_ms * 1000);
+	}
+}
+
 /* TERM, grace, KILL for the running containers of cs. */
 static void stop_set(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
 		     size_t n, long grace_s)
 {
-	uint64_t deadline = runc_mono_ms() + (uint64_t)grace_s * 1000;
+	uint64_t deadline = mono_ms() + (uint64_t)grace_s * 1000;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t now = runc_mono_ms();
+		uint64_t now = mono_ms();
 
 		runc_ctr_prestop(
 		    rc, &cs[i],
@@ -415,23 +417,11 @@ static void stop_set(struct runc *rc, struct runc_pod *p, struct runc_ctr *cs,
 				   "Stopping container %s", cs[i].st.name);
 		runc_ctr_kill(rc, &cs[i], "TERM");
 	}
-	for (;;) {
-		for (size_t i = 0; i < n; i++)
-			runc_ctr_reap(rc, p, &cs[i]);
-		if (!any_running(cs, n) || runc_mono_ms() >= deadline)
-			break;
-		usleep(50 * 1000);
-	}
-	deadline = runc_mono_ms() + RUNC_KILL_WAIT_MS;
+	reap_until(rc, p, cs, n, deadline, 50);
+	deadline = mono_ms() + RUNC_KILL_WAIT_MS;
 	for (size_t i = 0; i < n; i++)
 		runc_ctr_kill(rc, &cs[i], "KILL");
-	for (;;) {
-		for (size_t i = 0; i < n; i++)
-			runc_ctr_reap(rc, p, &cs[i]);
-		if (!any_running(cs, n) || runc_mono_ms() >= deadline)
-			break;
-		usleep(20 * 1000);
-	}
+	reap_until(rc, p, cs, n, deadline, 20);
 }
 
 static int runc_stop_pod(struct runtime *rt, const char *uid, long grace,
@@ -487,7 +477,7 @@ static int runc_remove_pod(struct runtime *rt, const char *uid)
 	struct runc_pod *p;
 
 	pthread_mutex_lock(&rc->lock);
-	p = namemap_remove(&rc->pods, uid);
+	p = strmap_remove(&rc->pods, uid);
 	pthread_mutex_unlock(&rc->lock);
 	if (!p)
 		return -ENOENT;
@@ -515,20 +505,16 @@ static int runc_pod_status(struct runtime *rt, const char *uid,
 
 	if (!p)
 		return -ENOENT;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
 	pthread_mutex_lock(&p->lock);
 	reap_all(rc, p);
+	s = runtime_pod_status_alloc(p->n_init, p->n_ctrs);
+	if (!s) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
 	snprintf(s->ip, sizeof(s->ip), "%s", p->ip);
 	s->sandbox_ready = !p->stopped;
 	s->created = p->created;
-	s->n_init = p->n_init;
-	s->n_containers = p->n_ctrs;
-	s->init_containers = calloc(p->n_init + 1, sizeof(*s->init_containers));
-	s->containers = calloc(p->n_ctrs + 1, sizeof(*s->containers));
-	if (!s->init_containers || !s->containers)
-		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < p->n_init; i++)
 		r = runtime_container_status_copy(&p->init[i].st,
 						  &s->init_containers[i]);
@@ -550,7 +536,7 @@ static size_t runc_pod_count(struct runtime *rt)
 	size_t n;
 
 	pthread_mutex_lock(&rc->lock);
-	n = namemap_len(&rc->pods);
+	n = strmap_len(&rc->pods);
 	pthread_mutex_unlock(&rc->lock);
 	return n;
 }
@@ -565,7 +551,7 @@ static int runc_list_pods(struct runtime *rt, json_t **ret)
 	if (!out)
 		return -ENOMEM;
 	pthread_mutex_lock(&rc->lock);
-	while (namemap_next(&rc->pods, &i, &k, NULL))
+	while (strmap_next(&rc->pods, &i, &k, NULL))
 		json_array_append_new(out, json_string(k));
 	pthread_mutex_unlock(&rc->lock);
 	*ret = out;
@@ -601,11 +587,11 @@ static void runc_free(struct runtime *rt)
 	if (!rc)
 		return;
 	/* the containers keep running: a restarted agent adopts them */
-	while (namemap_next(&rc->pods, &i, NULL, &v))
+	while (strmap_next(&rc->pods, &i, NULL, &v))
 		runc_pod_free(v);
-	if (!namemap_len(&rc->pods))
+	if (!strmap_len(&rc->pods))
 		remove_bridge(rc); /* nothing left on it: leave no trace */
-	namemap_release(&rc->pods);
+	strmap_release(&rc->pods);
 	imagestore_free(rc->images);
 	pthread_mutex_destroy(&rc->lock);
 	free(rc);
@@ -680,7 +666,7 @@ static int check_cni(const char *dir, struct kf_error *err)
  * The pod CIDR must be ours alone on this machine: an address of it on
  * another interface (another node's bridge) would make both unreachable.
  */
-static int check_subnet(const struct runc *rc, const struct ipam_cidr *cidr,
+static int check_subnet(const struct runc *rc, const struct cidr4 *cidr,
 			struct kf_error *err)
 {
 	struct ifaddrs *ifs, *i;
@@ -710,15 +696,15 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 		     struct kf_error *err, struct runtime **ret)
 {
 	char hex[IMAGE_DIGEST_HEX + 1], h[9];
-	struct ipam_cidr cidr;
+	struct cidr4 cidr;
 	struct runtime *rt;
 	struct runc *rc;
 	uint32_t host;
 	int r;
 
 	if (!cfg || !cfg->root_dir || !cfg->self_exe ||
-	    ipam_parse_cidr(cfg->pod_cidr, &cidr) < 0 ||
-	    ipam_parse_addr(cfg->host_ip, &host) < 0)
+	    cidr4_parse(cfg->pod_cidr, &cidr) < 0 ||
+	    ipv4_parse(cfg->host_ip, &host) < 0)
 		return kf_error_set(err, -EINVAL,
 				    "runc runtime: bad configuration");
 	rt = calloc(1, sizeof(*rt));
@@ -744,7 +730,7 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	snprintf(rc->cni_bin, sizeof(rc->cni_bin), "%s",
 		 cfg->cni_bin_dir ? cfg->cni_bin_dir : RUNTIME_CNI_BIN_DIR);
 	snprintf(rc->host_ip, sizeof(rc->host_ip), "%s", cfg->host_ip);
-	ipam_format_cidr(&cidr, rc->subnet);
+	cidr4_format(&cidr, rc->subnet);
 	image_fake_digest(cfg->root_dir, hex);
 	snprintf(h, sizeof(h), "%.8s", hex);
 	snprintf(rc->cgroup_parent, sizeof(rc->cgroup_parent),
@@ -760,7 +746,7 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	rc->event = cfg->event;
 	rc->event_ud = cfg->event_ud;
 	pthread_mutex_init(&rc->lock, NULL);
-	namemap_init(&rc->pods);
+	strmap_init(&rc->pods);
 	rt->ops = &runc_ops;
 	rt->impl = rc;
 	r = runc_version(rc->runc_bin, rt->version, sizeof(rt->version), err);

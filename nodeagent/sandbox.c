@@ -151,7 +151,7 @@ static json_t *portmap_conf(const struct cni_net *n, const json_t *pm,
 
 int cni_add(const struct cni_net *n, const char *id, const char *netns,
 	    const json_t *port_mappings, struct kf_error *err,
-	    char ret_ip[IPAM_ADDR_STRLEN])
+	    char ret_ip[IPV4_STRLEN])
 {
 	_cleanup_json_ json_t *lo = loopback_conf(), *br = bridge_conf(n);
 	_cleanup_json_ json_t *res = NULL, *pm = NULL;
@@ -168,7 +168,7 @@ int cni_add(const struct cni_net *n, const char *id, const char *netns,
 		goto out_del;
 	addr = json_string_value(json_object_get(
 	    json_array_get(json_object_get(res, "ips"), 0), "address"));
-	if (!addr || strcspn(addr, "/") >= IPAM_ADDR_STRLEN) {
+	if (!addr || strcspn(addr, "/") >= IPV4_STRLEN) {
 		r = kf_error_set(err, -EIO,
 				 "plugin type=\"bridge\" returned no address");
 		goto out_del;
@@ -181,8 +181,7 @@ int cni_add(const struct cni_net *n, const char *id, const char *netns,
 		if (r < 0)
 			goto out_del;
 	}
-	snprintf(ret_ip, IPAM_ADDR_STRLEN, "%.*s", (int)strcspn(addr, "/"),
-		 addr);
+	snprintf(ret_ip, IPV4_STRLEN, "%.*s", (int)strcspn(addr, "/"), addr);
 	return 0;
 out_del:
 	cni_del(n, id, netns, port_mappings);

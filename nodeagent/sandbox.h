@@ -38,7 +38,7 @@ int netns_remove(const char *path);
  */
 int cni_add(const struct cni_net *n, const char *id, const char *netns,
 	    const json_t *port_mappings, struct kf_error *err,
-	    char ret_ip[IPAM_ADDR_STRLEN]);
+	    char ret_ip[IPV4_STRLEN]);
 
 /* Detach (every plugin's DEL, in reverse); errors are ignored as CNI
  * asks DEL to be idempotent. netns may be gone already. */

@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/clock.h"
+#include "api/flags.h"
+
 struct logfile {
 	int fd;
 	const char *path;
@@ -57,16 +60,12 @@ static void log_line(struct logfile *log, const char *stream, char tag,
 		     const char *p, size_t n)
 {
 	struct timespec ts;
-	struct tm tm;
-	char head[96];
+	char head[96], when[RFC3339_MAX];
 	int hn;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	hn = snprintf(head, sizeof(head),
-		      "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
-		      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		      tm.tm_min, tm.tm_sec, ts.tv_nsec, stream, tag);
+	hn = snprintf(head, sizeof(head), "%s %s %c ",
+		      rfc3339_format_nano(&ts, when), stream, tag);
 	if (!log || log->fd < 0)
 		return;
 	if (write(log->fd, head, (size_t)hn) < 0 || write(log->fd, p, n) < 0 ||
@@ -303,11 +302,19 @@ int shim_main(int argc, char **argv)
 	int rep[2];
 	ssize_t n, got = 0;
 	pid_t pid;
+	int r;
 
-	if (argc != 8) {
+	static const struct flag none[] = {{NULL}};
+	struct kf_error err;
+
+	kf_error_init(&err);
+	r = flags_parse_argv(none, argc, argv, &err, &argc);
+	if (r < 0)
+		fprintf(stderr, "kubefs-node shim: %s\n", err.msg);
+	if (r != 0 || argc != 8) {
 		fprintf(stderr, "usage: kubefs-node shim RUNC RUNC_ROOT BUNDLE "
 				"ID LOG STATE_DIR MEMORY_CGROUP\n");
-		return 2;
+		return r == FLAGS_HELP ? 0 : 2;
 	}
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		return 1;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/jsonfield.h"
 #include "api/quantity.h"
 #include "nodeagent/fsutil.h"
 
@@ -403,25 +404,12 @@ void volume_teardown(const char *dir)
 		closedir(d);
 }
 
-static const json_t *find_volume(const json_t *pod, const char *name)
-{
-	size_t i;
-	json_t *vol;
-
-	json_array_foreach (
-	    json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol) {
-		const char *n = jstr(vol, "name");
-
-		if (n && !strcmp(n, name))
-			return vol;
-	}
-	return NULL;
-}
-
 int volume_mounts(const json_t *pod, const json_t *container, const char *dir,
 		  struct kf_error *err, json_t **ret)
 {
 	_cleanup_json_ json_t *out = json_array();
+	const json_t *vols =
+	    json_object_get(json_object_get(pod, "spec"), "volumes");
 	size_t i;
 	json_t *m;
 
@@ -431,7 +419,7 @@ int volume_mounts(const json_t *pod, const json_t *container, const char *dir,
 		const char *name = jstr(m, "name");
 		const char *dest = jstr(m, "mountPath");
 		const char *sub = jstr(m, "subPath");
-		const json_t *vol = name ? find_volume(pod, name) : NULL;
+		const json_t *vol = jfield_named(vols, name);
 		const char *host;
 		char src[4096];
 

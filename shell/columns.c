@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 #include "shell/printers.h"
 
@@ -99,10 +100,10 @@ void printer_pod_status(const json_t *pod, time_t now, char *status,
 		struct timespec ts;
 
 		nrestarts += jint(c, "restartCount", 0);
-		if (!client_parse_time(jstr(c, "lastState.terminated."
-					       "finishedAt")
-					   ?: "",
-				       &ts) &&
+		if (!rfc3339_parse(jstr(c, "lastState.terminated."
+					   "finishedAt")
+				       ?: "",
+				   &ts) &&
 		    ts.tv_sec > last)
 			last = ts.tv_sec;
 		if (term && jint(term, "exitCode", 0) == 0)
@@ -140,10 +141,10 @@ void printer_pod_status(const json_t *pod, time_t now, char *status,
 			term = jget(c, "state.terminated");
 			tr = jstr(term, "reason");
 			nrestarts += jint(c, "restartCount", 0);
-			if (!client_parse_time(jstr(c, "lastState.terminated."
-						       "finishedAt")
-						   ?: "",
-					       &ts) &&
+			if (!rfc3339_parse(jstr(c, "lastState.terminated."
+						   "finishedAt")
+					       ?: "",
+					   &ts) &&
 			    ts.tv_sec > last)
 				last = ts.tv_sec;
 			if (wr && *wr) {
@@ -313,9 +314,8 @@ static int job_row(const json_t *o, time_t now, bool wide, struct row *r)
 	int ret;
 
 	age_of(o, now, age, sizeof(age));
-	if (!client_parse_time(jstr(o, "status.startTime") ?: "", &start)) {
-		if (client_parse_time(jstr(o, "status.completionTime") ?: "",
-				      &end))
+	if (!rfc3339_parse(jstr(o, "status.startTime") ?: "", &start)) {
+		if (rfc3339_parse(jstr(o, "status.completionTime") ?: "", &end))
 			end.tv_sec = now;
 		printer_duration(end.tv_sec - start.tv_sec, dur, sizeof(dur));
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "api/owner.h"
 #include "shell/cli.h"
 #include "shell/describe_i.h"
@@ -90,7 +91,7 @@ void dw_time(const char *rfc3339, char *buf, size_t size)
 	struct timespec ts;
 	struct tm tm;
 
-	if (!rfc3339 || client_parse_time(rfc3339, &ts) < 0) {
+	if (!rfc3339 || rfc3339_parse(rfc3339, &ts) < 0) {
 		snprintf(buf, size, "<unset>");
 		return;
 	}

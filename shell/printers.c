@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 
 json_t *jget(const json_t *obj, const char *path)
@@ -223,8 +224,7 @@ void printer_age(const char *timestamp, time_t now, char *buf, size_t size)
 {
 	struct timespec ts;
 
-	if (!timestamp || !*timestamp ||
-	    client_parse_time(timestamp, &ts) < 0) {
+	if (!timestamp || !*timestamp || rfc3339_parse(timestamp, &ts) < 0) {
 		snprintf(buf, size, "<unknown>");
 		return;
 	}

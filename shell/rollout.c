@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "shell/cli.h"
 #include "shell/describe_i.h"
 #include "shell/flags.h"
@@ -372,11 +373,11 @@ static int restart(struct cli *cli, const struct ref *f, const char *ns)
 	_cleanup_json_ json_t *patch = NULL;
 	struct kf_error err;
 	struct timespec ts;
-	char now[CLIENT_TIME_MAX];
+	char now[RFC3339_MAX];
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	client_format_time(&ts, false, now);
+	rfc3339_format(&ts, false, now);
 	patch =
 	    json_pack("{s:{s:{s:{s:{s:s}}}}}", "spec", "template", "metadata",
 		      "annotations", RESTARTED_AT_ANNOTATION, now);

@@ -48,7 +48,11 @@ if [ -z "${KUBEFS_SANITIZED:-}" ]; then
 fi
 ls "$CM" | grep -q '^h' && fail "a hostile write left an object"
 
-# watch streams per caller: EAGAIN past the bound, others unaffected
+# watch streams per caller: EAGAIN past the bound, others unaffected.
+# The kernel sends releases after close() returns: a round starts once
+# the server has let go of every stream of the last one.
+no_streams() { grep -qx 'kubefs_fs_watch_streams 0' "$MNT/metrics"; }
+wait_for no_streams
 out=$(kfhold --read "$CM/@watch" 300)
 expect_contains "$out" "opened 256" "watch streams per uid"
 expect_contains "$out" "then EAGAIN" "errno past the watch bound"
@@ -68,6 +72,7 @@ grep -q '"fine"' "$T/w" || fail "watch after the limits"
 uid=$(ensure_user kubefs-e2e)
 gid=$(id -g kubefs-e2e)
 chmod 711 "$T"
+wait_for no_streams
 mkfifo "$T/hold.in"
 kfhold --hold --read "$CM/@watch" 300 > "$T/hold.out" < "$T/hold.in" &
 hold=$!

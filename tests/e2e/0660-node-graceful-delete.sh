@@ -55,7 +55,7 @@ said_up() { grep -q ' stdout F up$' "$plog" 2>/dev/null; }
 wait_long 20 said_up
 rm "$P/polite"
 got_term() { grep -q ' stdout F got-term$' "$plog" 2>/dev/null; }
-wait_long 20 got_term
-wait_long 20 gone polite
+wait_long 60 got_term
+wait_long 60 gone polite
 expect_clean
 echo ok

@@ -124,13 +124,13 @@ has_event() {
 
 # wait_long SECONDS CMD...: like wait_for, for slower conditions.
 wait_long() {
-	local n=$(($1 * 10))
+	local end=$((SECONDS + $1))
 	shift
-	for _ in $(seq 1 "$n"); do
+	while [ $SECONDS -lt $end ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	fail "timed out waiting for: $*"
+	"$@" >/dev/null 2>&1 || fail "timed out waiting for: $*"
 }
 
 # The node's bridge (it holds the pod CIDR's gateway), "" if none.

@@ -145,63 +145,6 @@ static void test_band_sizes(void **state)
 	assert_int_equal(alloc_static_band(65535, 16, 128, 32), 128);
 }
 
-static void test_ipv4_parse(void **state)
-{
-	static const char *const bad[] = {
-	    "",		"1.2.3",    "1.2.3.4.5",  "256.1.1.1", "1.2.3.04",
-	    "01.2.3.4", "1..2.3",   "1.2.3.4 ",	  " 1.2.3.4",  "1.2.3.-4",
-	    "a.b.c.d",	"1.2.3.4/", "1234.1.1.1", "::1",       "1.2.3.4x",
-	};
-	char buf[ALLOC_IPV4_STRLEN];
-	uint32_t ip = 7;
-
-	(void)state;
-	assert_int_equal(alloc_ipv4_parse("10.96.0.1", &ip), 0);
-	assert_int_equal(ip, 0x0a600001);
-	assert_string_equal(alloc_ipv4_format(ip, buf), "10.96.0.1");
-	assert_int_equal(alloc_ipv4_parse("0.0.0.0", &ip), 0);
-	assert_int_equal(ip, 0);
-	assert_int_equal(alloc_ipv4_parse("255.255.255.255", &ip), 0);
-	assert_int_equal(ip, 0xffffffff);
-	assert_string_equal(alloc_ipv4_format(ip, buf), "255.255.255.255");
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ip = 7;
-		if (alloc_ipv4_parse(bad[i], &ip) != -EINVAL)
-			fail_msg("\"%s\" parsed as an IPv4 address", bad[i]);
-		assert_int_equal(ip, 7);
-	}
-	assert_int_equal(alloc_ipv4_parse(NULL, &ip), -EINVAL);
-}
-
-static void test_cidr_parse(void **state)
-{
-	static const char *const bad[] = {
-	    "10.96.0.0",  "10.96.0.0/", "10.96.0.0/33", "10.96.0.0/012",
-	    "10.96.0/12", "/12",	"10.96.0.0/1a", "10.96.0.0/-1",
-	};
-	uint32_t net = 7;
-	unsigned p = 7;
-
-	(void)state;
-	assert_int_equal(alloc_cidr4_parse("10.96.0.0/12", &net, &p), 0);
-	assert_int_equal(net, 0x0a600000);
-	assert_int_equal(p, 12);
-	/* host bits are cleared */
-	assert_int_equal(alloc_cidr4_parse("10.96.3.7/29", &net, &p), 0);
-	assert_int_equal(net, 0x0a600300);
-	assert_int_equal(p, 29);
-	assert_int_equal(alloc_cidr4_parse("1.2.3.4/0", &net, &p), 0);
-	assert_int_equal(net, 0);
-	assert_int_equal(alloc_cidr4_parse("1.2.3.4/32", &net, &p), 0);
-	assert_int_equal(net, 0x01020304);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		net = 7;
-		if (alloc_cidr4_parse(bad[i], &net, &p) != -EINVAL)
-			fail_msg("\"%s\" parsed as a CIDR", bad[i]);
-		assert_int_equal(net, 7);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,8 +154,6 @@ int main(void)
 	    cmocka_unit_test(test_static_band_last),
 	    cmocka_unit_test(test_tiny_and_sparse),
 	    cmocka_unit_test(test_band_sizes),
-	    cmocka_unit_test(test_ipv4_parse),
-	    cmocka_unit_test(test_cidr_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

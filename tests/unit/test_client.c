@@ -154,63 +154,6 @@ static void test_client_new(void **state)
 	rmdir(dir);
 }
 
-/* ---- times ---- */
-
-static void test_time_format(void **state)
-{
-	struct timespec ts = {.tv_sec = 1136214245, .tv_nsec = 123456789};
-	char buf[CLIENT_TIME_MAX];
-
-	client_format_time(&ts, false, buf);
-	assert_string_equal(buf, "2006-01-02T15:04:05Z");
-	client_format_time(&ts, true, buf);
-	assert_string_equal(buf, "2006-01-02T15:04:05.123456Z");
-	ts.tv_nsec = 0;
-	client_format_time(&ts, true, buf);
-	assert_string_equal(buf, "2006-01-02T15:04:05.000000Z");
-}
-
-static void test_time_parse(void **state)
-{
-	struct timespec ts = {0};
-
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05Z", &ts), 0);
-	assert_int_equal(ts.tv_sec, 1136214245);
-	assert_int_equal(ts.tv_nsec, 0);
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05.123456Z", &ts),
-			 0);
-	assert_int_equal(ts.tv_sec, 1136214245);
-	assert_int_equal(ts.tv_nsec, 123456000);
-	/* the Go reference time in its own zone */
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05-07:00", &ts),
-			 0);
-	assert_int_equal(ts.tv_sec, 1136214245 + 7 * 3600);
-	assert_int_equal(client_parse_time("2006-01-02T15:04:05+01:30", &ts),
-			 0);
-	assert_int_equal(ts.tv_sec, 1136214245 - 5400);
-	/* nanosecond digits beyond 9 are ignored */
-	assert_int_equal(
-	    client_parse_time("1970-01-01T00:00:00.1234567891Z", &ts), 0);
-	assert_int_equal(ts.tv_sec, 0);
-	assert_int_equal(ts.tv_nsec, 123456789);
-
-	static const char *const bad[] = {
-	    "",
-	    "2006-01-02",
-	    "2006-01-02T15:04:05",
-	    "2006-13-02T15:04:05Z",
-	    "2006-02-30T15:04:05Z",
-	    "2006-01-02T24:04:05Z",
-	    "2006-01-02T15:04:05.Z",
-	    "2006-01-02T15:04:05Zjunk",
-	    "2006-01-02T15:04:05+0700",
-	    "20O6-01-02T15:04:05Z",
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(client_parse_time(bad[i], &ts), -EINVAL);
-	assert_int_equal(client_parse_time(NULL, &ts), -EINVAL);
-}
-
 static void test_object_rv(void **state)
 {
 	json_t *o =
@@ -941,8 +884,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_relpath),
 	    cmocka_unit_test(test_client_new),
-	    cmocka_unit_test(test_time_format),
-	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_object_rv),
 	    cmocka_unit_test(test_errors_file),
 	    cmocka_unit_test(test_retry_on_conflict),

@@ -33,6 +33,14 @@ static void test_format(void **state)
 	assert_string_equal(rfc3339_format(&ts, true, buf),
 			    "2006-01-02T15:04:05.123456Z");
 	assert_string_equal(rfc3339_format_sec(0, buf), "1970-01-01T00:00:00Z");
+	assert_string_equal(rfc3339_format_nano(&ts, buf),
+			    "2006-01-02T15:04:05.123456789Z");
+	ts.tv_nsec = 5;
+	assert_string_equal(rfc3339_format_nano(&ts, buf),
+			    "2006-01-02T15:04:05.000000005Z");
+	ts.tv_nsec = 0;
+	assert_string_equal(rfc3339_format(&ts, true, buf),
+			    "2006-01-02T15:04:05.000000Z");
 }
 
 static void test_parse(void **state)
@@ -59,6 +67,10 @@ static void test_parse(void **state)
 			 -EINVAL);
 	assert_int_equal(rfc3339_parse("2006-01-02T15:04:05Zjunk", &ts),
 			 -EINVAL);
+	assert_int_equal(rfc3339_parse("2006-02-30T15:04:05Z", &ts), -EINVAL);
+	assert_int_equal(rfc3339_parse("20O6-01-02T15:04:05Z", &ts), -EINVAL);
+	assert_int_equal(rfc3339_parse("2006-01-02", &ts), -EINVAL);
+	assert_int_equal(rfc3339_parse("", &ts), -EINVAL);
 	assert_int_equal(rfc3339_parse(NULL, &ts), -EINVAL);
 	assert_int_equal(ts.tv_sec, 7); /* untouched */
 }

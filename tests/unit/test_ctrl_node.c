@@ -62,7 +62,7 @@ static void test_node_lost(void **state)
 {
 	struct test_ctrl tc;
 	struct ctrl_opts o;
-	char now[CLIENT_TIME_MAX], text[1024];
+	char now[RFC3339_MAX], text[1024];
 	_cleanup_json_ json_t *n = NULL, *kept = NULL;
 
 	TEST_FS_REQUIRE(&fs);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 #include "client/events.h"
 #include "test_client_fs.h"
@@ -155,8 +156,8 @@ static void test_live_create_and_dedup(void **state)
 	assert_string_equal(str_at(ev, "reportingInstance", NULL), "host-1");
 	assert_int_equal(json_integer_value(json_object_get(ev, "count")), 1);
 	assert_int_equal(strlen(str_at(ev, "firstTimestamp", NULL)), 20);
-	assert_int_equal(
-	    client_parse_time(str_at(ev, "firstTimestamp", NULL), &ts), 0);
+	assert_int_equal(rfc3339_parse(str_at(ev, "firstTimestamp", NULL), &ts),
+			 0);
 	assert_string_equal(str_at(ev, "firstTimestamp", NULL),
 			    str_at(ev, "lastTimestamp", NULL));
 	json_decref(evs);

@@ -219,6 +219,60 @@ static void test_klog_header(void **state)
 	assert_string_equal(buf, "E0102 1");
 }
 
+static void test_go_durations_table(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t ns;
+	} ok[] = {
+	    {"0", 0},
+	    {"100ms", 100000000},
+	    {"0.1s", 100000000},
+	    {"1.5s", 1500000000},
+	    {"2m30s", 150000000000ull},
+	    {"1h", 3600000000000ull},
+	    {"10us", 10000},
+	    {"10\xc2\xb5s", 10000},
+	    {"7ns", 7},
+	    {"+3s", 3000000000ull},
+	    {".5s", 500000000},
+	    {"1h0m0.25s", 3600250000000ull},
+	};
+	static const struct {
+		const char *in, *msg;
+		int r;
+	} bad[] = {
+	    {"", "time: invalid duration \"\"", -EINVAL},
+	    {"abc", "time: invalid duration \"abc\"", -EINVAL},
+	    {"1", "time: missing unit in duration \"1\"", -EINVAL},
+	    {"1d", "time: unknown unit \"d\" in duration \"1d\"", -EINVAL},
+	    {".s", "time: invalid duration \".s\"", -EINVAL},
+	    {"-1s", "must not be negative", -ERANGE},
+	    {"99999999999999999999h", "time: invalid duration", -EINVAL},
+	    {"6000000h", "time: invalid duration", -EINVAL},
+	};
+	struct kf_error err;
+	uint64_t ns;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		kf_error_init(&err);
+		ns = 42;
+		if (go_duration_parse(ok[i].in, &err, &ns) < 0)
+			fail_msg("%s: %s", ok[i].in, err.msg);
+		assert_int_equal(ns, ok[i].ns);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		kf_error_init(&err);
+		ns = 42;
+		assert_int_equal(go_duration_parse(bad[i].in, &err, &ns),
+				 bad[i].r);
+		assert_int_equal(ns, 42); /* untouched */
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("%s: got \"%s\"", bad[i].in, err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_parse_only),
 	    cmocka_unit_test(test_klog_header),
+	    cmocka_unit_test(test_go_durations_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "client/client.h"
 #include "client/leader.h"
 #include "test_client_fs.h"
@@ -190,7 +191,7 @@ static void assert_microtime(const char *s)
 	assert_int_equal(strlen(s), 27);
 	assert_int_equal(s[19], '.');
 	assert_int_equal(s[26], 'Z');
-	assert_int_equal(client_parse_time(s, &ts), 0);
+	assert_int_equal(rfc3339_parse(s, &ts), 0);
 }
 
 /* ---- no server needed ---- */

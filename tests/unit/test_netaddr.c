@@ -100,6 +100,62 @@ static void test_cidr_family(void **state)
 	assert_int_equal(cidr_family(NULL), -EINVAL);
 }
 
+static void test_ipv4_table(void **state)
+{
+	static const char *const bad[] = {
+	    "",		"1.2.3",    "1.2.3.4.5",  "256.1.1.1", "1.2.3.04",
+	    "01.2.3.4", "1..2.3",   "1.2.3.4 ",	  " 1.2.3.4",  "1.2.3.-4",
+	    "a.b.c.d",	"1.2.3.4/", "1234.1.1.1", "::1",       "1.2.3.4x",
+	};
+	char buf[IPV4_STRLEN];
+	uint32_t ip = 7;
+
+	(void)state;
+	assert_int_equal(ipv4_parse("10.96.0.1", &ip), 0);
+	assert_int_equal(ip, 0x0a600001);
+	assert_string_equal(ipv4_format(ip, buf), "10.96.0.1");
+	assert_int_equal(ipv4_parse("0.0.0.0", &ip), 0);
+	assert_int_equal(ip, 0);
+	assert_int_equal(ipv4_parse("255.255.255.255", &ip), 0);
+	assert_int_equal(ip, 0xffffffff);
+	assert_string_equal(ipv4_format(ip, buf), "255.255.255.255");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ip = 7;
+		if (ipv4_parse(bad[i], &ip) != -EINVAL)
+			fail_msg("\"%s\" parsed as an IPv4 address", bad[i]);
+		assert_int_equal(ip, 7);
+	}
+	assert_int_equal(ipv4_parse(NULL, &ip), -EINVAL);
+}
+
+static void test_cidr4_table(void **state)
+{
+	static const char *const bad[] = {
+	    "10.96.0.0",  "10.96.0.0/", "10.96.0.0/33", "10.96.0.0/012",
+	    "10.96.0/12", "/12",	"10.96.0.0/1a", "10.96.0.0/-1",
+	};
+	struct cidr4 c = {7, 7};
+
+	(void)state;
+	assert_int_equal(cidr4_parse("10.96.0.0/12", &c), 0);
+	assert_int_equal(c.addr, 0x0a600000);
+	assert_int_equal(c.prefix, 12);
+	/* host bits are cleared */
+	assert_int_equal(cidr4_parse("10.96.3.7/29", &c), 0);
+	assert_int_equal(c.addr, 0x0a600300);
+	assert_int_equal(c.prefix, 29);
+	assert_int_equal(cidr4_parse("1.2.3.4/0", &c), 0);
+	assert_int_equal(c.addr, 0);
+	assert_int_equal(cidr4_parse("1.2.3.4/32", &c), 0);
+	assert_int_equal(c.addr, 0x01020304);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c.addr = 7;
+		if (cidr4_parse(bad[i], &c) != -EINVAL)
+			fail_msg("\"%s\" parsed as a CIDR", bad[i]);
+		assert_int_equal(c.addr, 7);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +163,8 @@ int main(void)
 	    cmocka_unit_test(test_cidr4),
 	    cmocka_unit_test(test_literals),
 	    cmocka_unit_test(test_cidr_family),
+	    cmocka_unit_test(test_ipv4_table),
+	    cmocka_unit_test(test_cidr4_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

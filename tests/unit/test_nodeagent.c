@@ -17,13 +17,14 @@
 #include <cmocka.h>
 
 #include "api/cleanup.h"
+#include "api/clock.h"
 #include "api/kinds.h"
 #include "client/client.h"
 #include "nodeagent/admission.h"
 #include "nodeagent/config.h"
 #include "nodeagent/image.h"
 #include "nodeagent/ipam.h"
-#include "nodeagent/namemap.h"
+#include "api/strmap.h"
 #include "nodeagent/nodestatus.h"
 #include "nodeagent/podstatus.h"
 #include "nodeagent/runtime.h"
@@ -245,60 +246,6 @@ static void test_config_errors(void **state)
 	assert_non_null(strstr(nodeagent_config_usage(), "--start-delay"));
 }
 
-static void test_durations(void **state)
-{
-	static const struct {
-		const char *in;
-		uint64_t ns;
-	} ok[] = {
-	    {"0", 0},
-	    {"100ms", 100000000},
-	    {"0.1s", 100000000},
-	    {"1.5s", 1500000000},
-	    {"2m30s", 150000000000ull},
-	    {"1h", 3600000000000ull},
-	    {"10us", 10000},
-	    {"10\xc2\xb5s", 10000},
-	    {"7ns", 7},
-	    {"+3s", 3000000000ull},
-	    {".5s", 500000000},
-	    {"1h0m0.25s", 3600250000000ull},
-	};
-	static const struct {
-		const char *in, *msg;
-		int r;
-	} bad[] = {
-	    {"", "time: invalid duration \"\"", -EINVAL},
-	    {"abc", "time: invalid duration \"abc\"", -EINVAL},
-	    {"1", "time: missing unit in duration \"1\"", -EINVAL},
-	    {"1d", "time: unknown unit \"d\" in duration \"1d\"", -EINVAL},
-	    {".s", "time: invalid duration \".s\"", -EINVAL},
-	    {"-1s", "must not be negative", -ERANGE},
-	    {"99999999999999999999h", "time: invalid duration", -EINVAL},
-	    {"6000000h", "time: invalid duration", -EINVAL},
-	};
-	struct kf_error err;
-	uint64_t ns;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		kf_error_init(&err);
-		ns = 42;
-		if (nodeagent_parse_duration(ok[i].in, &err, &ns) < 0)
-			fail_msg("%s: %s", ok[i].in, err.msg);
-		assert_int_equal(ns, ok[i].ns);
-	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		kf_error_init(&err);
-		ns = 42;
-		assert_int_equal(nodeagent_parse_duration(bad[i].in, &err, &ns),
-				 bad[i].r);
-		assert_int_equal(ns, 42); /* untouched */
-		if (!strstr(err.msg, bad[i].msg))
-			fail_msg("%s: got \"%s\"", bad[i].in, err.msg);
-	}
-}
-
 static void test_node_names(void **state)
 {
 	char buf[NODEAGENT_NAME_MAX + 1];
@@ -326,61 +273,60 @@ static void test_node_names(void **state)
 
 static void test_ipam_parse(void **state)
 {
-	char buf[IPAM_CIDR_STRLEN], abuf[IPAM_ADDR_STRLEN];
-	struct ipam_cidr c;
+	char buf[CIDR4_STRLEN], abuf[IPV4_STRLEN];
+	struct cidr4 c;
 	uint32_t a = 7;
 
 	(void)state;
-	assert_int_equal(ipam_parse_addr("10.244.1.2", &a), 0);
+	assert_int_equal(ipv4_parse("10.244.1.2", &a), 0);
 	assert_int_equal(a, 0x0af40102);
-	assert_string_equal(ipam_format_addr(a, abuf), "10.244.1.2");
+	assert_string_equal(ipv4_format(a, abuf), "10.244.1.2");
 	a = 7;
-	assert_int_equal(ipam_parse_addr("10.244.1", &a), -EINVAL);
-	assert_int_equal(ipam_parse_addr("10.244.1.256", &a), -EINVAL);
-	assert_int_equal(ipam_parse_addr("::1", &a), -EINVAL);
-	assert_int_equal(ipam_parse_addr(NULL, &a), -EINVAL);
+	assert_int_equal(ipv4_parse("10.244.1", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("10.244.1.256", &a), -EINVAL);
+	assert_int_equal(ipv4_parse("::1", &a), -EINVAL);
+	assert_int_equal(ipv4_parse(NULL, &a), -EINVAL);
 	assert_int_equal(a, 7);
 
-	assert_int_equal(ipam_parse_cidr("10.244.3.7/16", &c), 0);
-	assert_string_equal(ipam_format_cidr(&c, buf), "10.244.0.0/16");
-	assert_int_equal(ipam_parse_cidr("0.0.0.0/0", &c), 0);
+	assert_int_equal(cidr4_parse("10.244.3.7/16", &c), 0);
+	assert_string_equal(cidr4_format(&c, buf), "10.244.0.0/16");
+	assert_int_equal(cidr4_parse("0.0.0.0/0", &c), 0);
 	assert_int_equal(ipam_cidr_size(&c), 1ull << 32);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/32", &c), 0);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0", &c), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/", &c), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/33", &c), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/08", &c), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/-1", &c), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/1x", &c), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("/8", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/32", &c), 0);
+	assert_int_equal(cidr4_parse("10.0.0.0", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/33", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/08", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/-1", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("10.0.0.0/1x", &c), -EINVAL);
+	assert_int_equal(cidr4_parse("/8", &c), -EINVAL);
 	assert_int_equal(
-	    ipam_parse_cidr("1000000000000000000000000000.0.0.0/8", &c),
-	    -EINVAL);
+	    cidr4_parse("1000000000000000000000000000.0.0.0/8", &c), -EINVAL);
 }
 
 static void test_ipam_subnets(void **state)
 {
-	char buf[IPAM_CIDR_STRLEN];
-	struct ipam_cidr cluster, sub, other;
+	char buf[CIDR4_STRLEN];
+	struct cidr4 cluster, sub, other;
 	uint64_t i;
 	uint32_t a;
 
 	(void)state;
-	assert_int_equal(ipam_parse_cidr("10.244.0.0/14", &cluster), 0);
+	assert_int_equal(cidr4_parse("10.244.0.0/14", &cluster), 0);
 	assert_int_equal(ipam_cidr_subnets(&cluster, 24), 1024);
 	assert_int_equal(ipam_cidr_subnets(&cluster, 13), 0);
 	assert_int_equal(ipam_cidr_subnet(&cluster, 24, 0, &sub), 0);
-	assert_string_equal(ipam_format_cidr(&sub, buf), "10.244.0.0/24");
+	assert_string_equal(cidr4_format(&sub, buf), "10.244.0.0/24");
 	assert_int_equal(ipam_cidr_subnet(&cluster, 24, 1023, &sub), 0);
-	assert_string_equal(ipam_format_cidr(&sub, buf), "10.247.255.0/24");
+	assert_string_equal(cidr4_format(&sub, buf), "10.247.255.0/24");
 	assert_int_equal(ipam_cidr_subnet(&cluster, 24, 1024, &sub), -ERANGE);
 	assert_int_equal(ipam_cidr_subnet(&cluster, 12, 0, &sub), -EINVAL);
 	assert_int_equal(ipam_cidr_subnet(&cluster, 24, 300, &sub), 0);
 	assert_int_equal(ipam_cidr_subnet_index(&cluster, &sub, &i), 0);
 	assert_int_equal(i, 300);
-	assert_int_equal(ipam_parse_cidr("10.248.0.0/24", &other), 0);
+	assert_int_equal(cidr4_parse("10.248.0.0/24", &other), 0);
 	assert_int_equal(ipam_cidr_subnet_index(&cluster, &other, &i), -ENOENT);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/8", &other), 0);
+	assert_int_equal(cidr4_parse("10.0.0.0/8", &other), 0);
 	assert_int_equal(ipam_cidr_subnet_index(&cluster, &other, &i), -ENOENT);
 	assert_true(ipam_cidr_contains(&cluster, 0x0af70101));
 	assert_false(ipam_cidr_contains(&cluster, 0x0af80101));
@@ -392,24 +338,24 @@ static void test_ipam_subnets(void **state)
 static void test_ipam_pool(void **state)
 {
 	struct ipam_pool *p = NULL;
-	struct ipam_cidr c;
-	char buf[IPAM_ADDR_STRLEN];
+	struct cidr4 c;
+	char buf[IPV4_STRLEN];
 	uint32_t a, b, first;
 
 	(void)state;
-	assert_int_equal(ipam_parse_cidr("10.244.5.0/24", &c), 0);
+	assert_int_equal(cidr4_parse("10.244.5.0/24", &c), 0);
 	assert_int_equal(ipam_pool_new(&c, &p), 0);
 	assert_int_equal(ipam_pool_capacity(p), 253);
 	/* .0 network, .1 gateway and .255 broadcast are never handed out */
 	assert_int_equal(ipam_pool_alloc(p, &first), 0);
-	assert_string_equal(ipam_format_addr(first, buf), "10.244.5.2");
+	assert_string_equal(ipv4_format(first, buf), "10.244.5.2");
 	assert_int_equal(ipam_pool_alloc(p, &a), 0);
-	assert_string_equal(ipam_format_addr(a, buf), "10.244.5.3");
+	assert_string_equal(ipv4_format(a, buf), "10.244.5.3");
 	/* next-fit: a released address is not the next one handed out */
 	assert_int_equal(ipam_pool_release(p, first), 0);
 	assert_int_equal(ipam_pool_release(p, first), -ENOENT);
 	assert_int_equal(ipam_pool_alloc(p, &b), 0);
-	assert_string_equal(ipam_format_addr(b, buf), "10.244.5.4");
+	assert_string_equal(ipv4_format(b, buf), "10.244.5.4");
 	assert_int_equal(ipam_pool_reserve(p, b), -EEXIST);
 	assert_int_equal(ipam_pool_reserve(p, c.addr + 1), -ERANGE);
 	assert_int_equal(ipam_pool_reserve(p, c.addr + 255), -ERANGE);
@@ -426,17 +372,17 @@ static void test_ipam_pool(void **state)
 	ipam_pool_free(p);
 
 	/* a /30 has one pod address; /31 and /16-wider are refused */
-	assert_int_equal(ipam_parse_cidr("10.0.0.4/30", &c), 0);
+	assert_int_equal(cidr4_parse("10.0.0.4/30", &c), 0);
 	assert_int_equal(ipam_pool_new(&c, &p), 0);
 	assert_int_equal(ipam_pool_capacity(p), 1);
 	assert_int_equal(ipam_pool_alloc(p, &a), 0);
-	assert_string_equal(ipam_format_addr(a, buf), "10.0.0.6");
+	assert_string_equal(ipv4_format(a, buf), "10.0.0.6");
 	assert_int_equal(ipam_pool_alloc(p, &a), -ENOSPC);
 	ipam_pool_free(p);
 	p = NULL;
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/31", &c), 0);
+	assert_int_equal(cidr4_parse("10.0.0.0/31", &c), 0);
 	assert_int_equal(ipam_pool_new(&c, &p), -EINVAL);
-	assert_int_equal(ipam_parse_cidr("10.0.0.0/15", &c), 0);
+	assert_int_equal(cidr4_parse("10.0.0.0/15", &c), 0);
 	assert_int_equal(ipam_pool_new(&c, &p), -EINVAL);
 	assert_null(p);
 	ipam_pool_free(NULL);
@@ -491,62 +437,6 @@ static void test_images(void **state)
 	assert_int_equal(strspn(hex, "0123456789abcdef"), 64);
 	image_fake_digest("y", hex2);
 	assert_string_not_equal(hex, hex2);
-}
-
-/* ---- namemap ---- */
-
-static void test_namemap(void **state)
-{
-	enum { N = 5000 };
-	static char present[N];
-	struct namemap m;
-	char key[32];
-	const char *k;
-	size_t it = 0, seen = 0;
-	void *v;
-	unsigned seed = 1;
-
-	(void)state;
-	namemap_init(&m);
-	assert_null(namemap_get(&m, "x"));
-	assert_null(namemap_remove(&m, "x"));
-	/* random puts and removes against a reference array */
-	for (int round = 0; round < 40000; round++) {
-		int i;
-
-		seed = seed * 1103515245u + 12345u;
-		i = (int)((seed >> 8) % N);
-		snprintf(key, sizeof(key), "ns/pod-%d", i);
-		if ((seed >> 4) & 1) {
-			assert_int_equal(
-			    namemap_put(&m, key, (void *)(intptr_t)(i + 1)), 0);
-			present[i] = 1;
-		} else {
-			v = namemap_remove(&m, key);
-			assert_ptr_equal(
-			    v, present[i] ? (void *)(intptr_t)(i + 1) : NULL);
-			present[i] = 0;
-		}
-	}
-	for (int i = 0; i < N; i++) {
-		snprintf(key, sizeof(key), "ns/pod-%d", i);
-		assert_ptr_equal(namemap_get(&m, key),
-				 present[i] ? (void *)(intptr_t)(i + 1) : NULL);
-		seen += (size_t)present[i];
-	}
-	assert_int_equal(namemap_len(&m), seen);
-	while (namemap_next(&m, &it, &k, &v)) {
-		assert_int_equal(strncmp(k, "ns/pod-", 7), 0);
-		seen--;
-	}
-	assert_int_equal(seen, 0);
-	/* replacing keeps one entry */
-	assert_int_equal(namemap_put(&m, "a", (void *)1), 0);
-	assert_int_equal(namemap_put(&m, "a", (void *)2), 0);
-	assert_ptr_equal(namemap_get(&m, "a"), (void *)2);
-	assert_int_equal(namemap_put(&m, NULL, (void *)2), -EINVAL);
-	namemap_release(&m);
-	assert_int_equal(namemap_len(&m), 0);
 }
 
 /* ---- admission ---- */
@@ -984,7 +874,7 @@ static void test_fake_runtime_adopts(void **state)
 	json_t *st = json_object_get(pod, "status");
 	struct runtime_pod_status *rs = NULL;
 	struct kf_error err;
-	char ts[CLIENT_TIME_MAX];
+	char ts[RFC3339_MAX];
 
 	(void)state;
 	/* what a previous agent reported */
@@ -1005,11 +895,11 @@ static void test_fake_runtime_adopts(void **state)
 	assert_int_equal(runtime_start_pod(rt, pod, &err), 0);
 	assert_int_equal(runtime_pod_status(rt, "uid-1", &rs), 0);
 	assert_string_equal(rs->ip, "10.244.1.77");
-	client_format_time(&rs->created, false, ts);
+	rfc3339_format(&rs->created, false, ts);
 	assert_string_equal(ts, "2023-11-14T22:00:01Z");
-	client_format_time(&rs->containers[0].started_at, false, ts);
+	rfc3339_format(&rs->containers[0].started_at, false, ts);
 	assert_string_equal(ts, "2023-11-14T22:00:02Z");
-	client_format_time(&rs->init_containers[0].finished_at, false, ts);
+	rfc3339_format(&rs->init_containers[0].finished_at, false, ts);
 	assert_string_equal(ts, "2023-11-14T22:00:02Z");
 	runtime_pod_status_free(rs);
 	runtime_free(rt);
@@ -1309,13 +1199,11 @@ int main(void)
 	    cmocka_unit_test(test_config_defaults),
 	    cmocka_unit_test(test_config_flags),
 	    cmocka_unit_test(test_config_errors),
-	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_node_names),
 	    cmocka_unit_test(test_ipam_parse),
 	    cmocka_unit_test(test_ipam_subnets),
 	    cmocka_unit_test(test_ipam_pool),
 	    cmocka_unit_test(test_images),
-	    cmocka_unit_test(test_namemap),
 	    cmocka_unit_test(test_admission_requests),
 	    cmocka_unit_test(test_admission_check),
 	    cmocka_unit_test(test_node_object),

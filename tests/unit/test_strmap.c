@@ -91,12 +91,68 @@ static void test_many(void **state)
 	strmap_release(&m);
 }
 
+/* random puts and removes, checked against a reference array */
+static void test_random_reference(void **state)
+{
+	enum { N = 5000 };
+	static char present[N];
+	struct strmap m;
+	char key[32];
+	const char *k;
+	size_t it = 0, seen = 0;
+	void *v;
+	unsigned seed = 1;
+
+	(void)state;
+	strmap_init(&m);
+	assert_null(strmap_get(&m, "x"));
+	assert_null(strmap_remove(&m, "x"));
+	/* random puts and removes against a reference array */
+	for (int round = 0; round < 40000; round++) {
+		int i;
+
+		seed = seed * 1103515245u + 12345u;
+		i = (int)((seed >> 8) % N);
+		snprintf(key, sizeof(key), "ns/pod-%d", i);
+		if ((seed >> 4) & 1) {
+			assert_int_equal(
+			    strmap_put(&m, key, (void *)(intptr_t)(i + 1)), 0);
+			present[i] = 1;
+		} else {
+			v = strmap_remove(&m, key);
+			assert_ptr_equal(
+			    v, present[i] ? (void *)(intptr_t)(i + 1) : NULL);
+			present[i] = 0;
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "ns/pod-%d", i);
+		assert_ptr_equal(strmap_get(&m, key),
+				 present[i] ? (void *)(intptr_t)(i + 1) : NULL);
+		seen += (size_t)present[i];
+	}
+	assert_int_equal(strmap_len(&m), seen);
+	while (strmap_next(&m, &it, &k, &v)) {
+		assert_int_equal(strncmp(k, "ns/pod-", 7), 0);
+		seen--;
+	}
+	assert_int_equal(seen, 0);
+	/* replacing keeps one entry */
+	assert_int_equal(strmap_put(&m, "a", (void *)1), 0);
+	assert_int_equal(strmap_put(&m, "a", (void *)2), 0);
+	assert_ptr_equal(strmap_get(&m, "a"), (void *)2);
+	assert_int_equal(strmap_put(&m, NULL, (void *)2), -EINVAL);
+	strmap_release(&m);
+	assert_int_equal(strmap_len(&m), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fnv1a),
 	    cmocka_unit_test(test_put_get_remove),
 	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_random_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
