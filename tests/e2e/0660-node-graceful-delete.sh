@@ -31,7 +31,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: [sh, -c, "trap 'echo got-term; exit 0' TERM; echo up; while true; do sleep 0.1; done"]
+    command: [sh, -c, "trap 'echo got-term; sleep 5; exit 0' TERM; echo up; while true; do sleep 0.1; done"]
 YAML
 wait_long 30 is_phase hooked Running
 wait_long 30 is_phase polite Running
@@ -50,7 +50,9 @@ has_event hooked "Normal Killing: Stopping container httpd" || fail "no Killing 
 wait_long 30 gone hooked
 
 # SIGTERM handled: the pod goes long before its 120 s grace period (once
-# its shell has set the trap: Running comes before the shell's first line)
+# its shell has set the trap: Running comes before the shell's first line).
+# The handler lingers 5 s so that its line is seen before the pod and its
+# logs are removed.
 said_up() { grep -q ' stdout F up$' "$plog" 2>/dev/null; }
 wait_long 20 said_up
 rm "$P/polite"
