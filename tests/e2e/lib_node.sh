@@ -3,7 +3,8 @@
 #   start_node [FLAGS]  a kubefs-node on the cluster logging to
 #                       $T/node.log; NODE_PID (checked at exit: it must
 #                       stop 0 on SIGTERM)
-#   stop_node PID       SIGTERM; the exit status must be 0
+#   stop_node PID       SIGTERM; the exit status must be 0, and it must
+#                       stop within $E2E_WAIT_SECONDS (else SIGKILL, fail)
 NODE_PIDS=
 
 start_node() {
@@ -14,7 +15,8 @@ start_node() {
 
 stop_node() {
 	forget_daemon "$1"
-	kill -TERM "$1"
-	wait "$1" || fail "kubefs-node $1 exited with $? on SIGTERM"
+	_reap "$1" TERM || fail "kubefs-node $1 did not stop on SIGTERM"
+	[ "$REAP_RC" -eq 0 ] ||
+		fail "kubefs-node $1 exited with $REAP_RC on SIGTERM"
 	NODE_PIDS=${NODE_PIDS/ $1/}
 }
