@@ -357,6 +357,12 @@ extern struct kfs *kfs_global; /* the one mount of this process */
 void kfs_fh_free(struct fh *fh);
 /* Free the handles still open; only once the FUSE session is gone. */
 void kfs_fh_free_all(struct kfs *fs);
+/*
+ * Answer every read still parked on a watch stream with EINTR, once the
+ * session loop has ended and before the session is destroyed: libfuse
+ * frees a request only when it is answered.
+ */
+void kfs_fh_unpark_all(struct kfs *fs);
 fuse_ino_t kfs_new_ino(struct kfs *fs);
 
 /* Entry replies: fill e for node n with attributes st. */

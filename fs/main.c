@@ -338,6 +338,7 @@ int main(int argc, char **argv)
 	status = 0;
 
 out_unmount:
+	kfs_fh_unpark_all(&fs);
 	fuse_session_unmount(fs.se);
 	notifier_stop(fs.notifier);
 out_signals:

@@ -108,6 +108,19 @@ void kfs_fh_free_all(struct kfs *fs)
 	}
 }
 
+void kfs_fh_unpark_all(struct kfs *fs)
+{
+	/* the loop has ended: no request adds or removes handles now */
+	for (struct fh *fh = fs->open_fhs; fh; fh = fh->next_open) {
+		pthread_mutex_lock(&fh->lock);
+		if (fh->parked) {
+			fuse_reply_err(fh->parked, EINTR);
+			fh->parked = NULL;
+		}
+		pthread_mutex_unlock(&fh->lock);
+	}
+}
+
 static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 {
 	fi->fh = (uintptr_t)fh;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/cleanup.h"
 #include "api/codec.h"
@@ -738,6 +739,18 @@ static int patch_once(struct server *srv, const struct kind_info *k,
 			  flags | SERVER_UPDATE, ret_obj, err);
 }
 
+/*
+ * A patch that lost a race to another writer waits before it tries again,
+ * with jitter, so that one writer cannot keep winning: about 0.1 ms the
+ * first time, doubling up to about 6 ms.
+ */
+static void retry_pause(int attempt)
+{
+	unsigned us = 100u << (attempt < 6 ? attempt : 6);
+
+	usleep(us / 2 + (unsigned)random() % us);
+}
+
 int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 		 const char *name, const json_t *patch, unsigned flags,
 		 json_t **ret_obj, struct kf_error *err)
@@ -763,6 +776,7 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 		r = patch_once(srv, k, ns, name, key, patch, flags, &out, err);
 		if (r != SRV_RETRY)
 			break;
+		retry_pause(i);
 	}
 	if (r == SRV_RETRY)
 		return srv_conflict(err, k, name);
