@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/cleanup.h"
@@ -131,7 +132,9 @@ int watch_open(struct client *c, const struct kind_info *k, const char *ns,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking: poll() is the only place a reader waits, so a
+	 * caller's timeout and stop always work */
+	w->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (w->fd < 0) {
 		r = -errno;
 		if (r == -ENOENT && ns && !dir_exists(path))
@@ -286,7 +289,7 @@ static int fill(struct watch *w)
 	}
 	n = read(w->fd, w->buf + w->len, w->cap - w->len);
 	if (n < 0)
-		return errno == EAGAIN ? 0 : -errno;
+		return errno == EAGAIN ? -EAGAIN : -errno;
 	if (n == 0)
 		w->eof = true;
 	w->len += n;
@@ -333,6 +336,17 @@ int watch_next(struct watch *w, int timeout_ms, struct watch_event *ret)
 		if (r == 0)
 			return -ETIMEDOUT;
 		r = fill(w);
+		if (r == -EAGAIN) {
+			/* poll() said readable, yet nothing came: wait a
+			 * little rather than spin, then as if it timed out */
+			struct timespec pause = {0, 10 * 1000 * 1000};
+
+			nanosleep(&pause, NULL);
+			if (timeout_ms == 0 ||
+			    (timeout_ms > 0 && mono_ms() >= deadline))
+				return -ETIMEDOUT;
+			continue;
+		}
 		if (r < 0)
 			return r;
 	}

@@ -14,9 +14,10 @@
  * "code": 410 ("reason": "Expired"), then end of stream: the caller must
  * re-list (client/informer.h does).
  *
- * Reads block until events exist; watch_next() waits with poll() on the
- * file descriptor, so a timeout, or a caller's own poll loop over
- * watch_fd(), works.
+ * The descriptor is non-blocking: watch_next() waits only in poll() on
+ * it, so a timeout, or a caller's own poll loop over watch_fd(), always
+ * works (a read that finds nothing after poll() said readable is taken
+ * as a short wait, never a block).
  *
  * Limits: one line (one event) is at most WATCH_LINE_MAX bytes; a longer
  * line fails the stream with -EMSGSIZE rather than growing memory.
