@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -211,4 +212,15 @@ int kdaemon_run(struct kdaemon *d, struct client *c,
 	if (lease)
 		return run_elected(d, c, lease);
 	return d->work->run(d->work->ud);
+}
+
+int kdaemon_cluster(const char *prog, const char **mount)
+{
+	if (!*mount)
+		*mount = getenv("KUBEFS_MOUNT");
+	if (!*mount || !**mount) {
+		fprintf(stderr, "%s: --cluster is required\n", prog);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -56,6 +56,13 @@ struct kdaemon {
 	struct leader *leader;
 };
 
+/*
+ * The cluster a daemon named prog talks to: *mount as given by --cluster,
+ * else $KUBEFS_MOUNT. Returns 0, or -EINVAL after printing
+ * "PROG: --cluster is required" when neither names one.
+ */
+int kdaemon_cluster(const char *prog, const char **mount);
+
 void kdaemon_init(struct kdaemon *d,
 		  void (*log)(void *ud, const char *fmt, va_list ap),
 		  void *log_ud);

@@ -174,12 +174,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->ctrl.node_monitor_period_ms = period ? (unsigned)period : 1;
 	o->ctrl.node_eviction_rate = rate;
 	o->ctrl.terminated_pod_gc_threshold = (long)gc_threshold;
-	if (!o->mount)
-		o->mount = getenv("KUBEFS_MOUNT");
-	if (!o->mount || !*o->mount) {
-		fprintf(stderr, "kubefs-ctrl: --cluster is required\n");
+	if (kdaemon_cluster("kubefs-ctrl", &o->mount) < 0)
 		return -EINVAL;
-	}
 	return 0;
 }
 

@@ -200,12 +200,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->cleanup)
 		return 0;
-	if (!o->mount)
-		o->mount = getenv("KUBEFS_MOUNT");
-	if (!o->mount || !*o->mount) {
-		fprintf(stderr, "kubefs-proxy: --cluster is required\n");
+	if (kdaemon_cluster("kubefs-proxy", &o->mount) < 0)
 		return -EINVAL;
-	}
 	if (!!o->dns_ip != !!o->dns_dir || !!o->dns_ip != !!o->dns_listen) {
 		fprintf(stderr, "kubefs-proxy: --cluster-dns-ip, --dns-listen "
 				"and --dns-dir go together\n");

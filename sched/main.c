@@ -135,12 +135,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (name)
 		o->cfg.profile.scheduler_name = name;
-	if (!o->mount)
-		o->mount = getenv("KUBEFS_MOUNT");
-	if (!o->mount || !*o->mount) {
-		fprintf(stderr, "kubefs-sched: --cluster is required\n");
+	if (kdaemon_cluster("kubefs-sched", &o->mount) < 0)
 		return -EINVAL;
-	}
 	return 0;
 }
 
