@@ -54,7 +54,11 @@ expect_contains "$out" "EXIST"
 # a bad write is refused: no object, the reason in the writer's errors
 # (NFS CLOSE carries no error: the verdict does not reach nfs-cp)
 printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec: {}\n' > "$T/bad.yaml"
+# The verdict comes when ganesha closes its own descriptor, which may be
+# after nfs-cp has ended; until then the file is an open create, visible
+# as any file being written is. Wait for the verdict, then look.
 nfs-cp "$T/bad.yaml" "$(url core/v1/pods/default/bad)" > /dev/null 2>&1 || true
+wait_for grep -q 'Pod "bad" is invalid' "$MNT/errors"
 [ -e "$MNT/core/v1/pods/default/bad" ] && fail "a bad pod was created"
 expect_contains "$(last_error)" 'Pod "bad" is invalid' "root's errors"
 nobody=$(setpriv --reuid=65534 --regid=65534 --clear-groups cat "$MNT/errors")
