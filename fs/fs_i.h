@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 
 #include "api/kinds.h"
-#include "fs/server.h"
+#include "apiserver/server.h"
 #include "store/store.h"
 
 #define GHOST_SECONDS 5

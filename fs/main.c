@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 #include "api/cleanup.h"
 #include "api/flags.h"
 #include "api/klog.h"

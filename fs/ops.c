@@ -12,7 +12,7 @@
 
 #include "api/cleanup.h"
 #include "fs/export.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 struct kfs *kfs_global;
 

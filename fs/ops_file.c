@@ -17,7 +17,7 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "fs/podlog.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 /* A write buffer may hold a little more than the object limit so that the
  * codec, not the buffer, reports the size error with its message. */

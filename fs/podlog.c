@@ -13,7 +13,7 @@
 
 #include "api/cleanup.h"
 #include "api/jsonfield.h"
-#include "fs/server.h"
+#include "apiserver/server.h"
 
 struct body {
 	char *buf;

@@ -1,5 +1,5 @@
 /*
- * test_server.c — the API-server semantics (fs/server.h) against a real
+ * test_server.c — the API-server semantics (apiserver/server.h) against a real
  * store in a temporary directory: identity, server-set metadata, status,
  * optimistic concurrency, deletion, namespaces, bindings, scale and
  * Service allocation, with Kubernetes' exact messages and errnos.
@@ -24,8 +24,8 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/kinds.h"
-#include "fs/server.h"
-#include "fs/server_i.h"
+#include "apiserver/server.h"
+#include "apiserver/server_i.h"
 #include "store/store.h"
 
 #define T0 ((time_t)1700000000) /* 2023-11-14T22:13:20Z */

@@ -1,5 +1,5 @@
 /*
- * test_watch.c — the watch hub and @watch streams (fs/watch.h) against a
+ * test_watch.c — the watch hub and @watch streams (apiserver/watch.h) against a
  * real store in a temporary directory.
  *
  * Nothing here measures time: waits for an event are bounded (a stream
@@ -24,9 +24,9 @@
 #include <cmocka.h>
 
 #include "api/kinds.h"
-#include "fs/server.h"
-#include "fs/watch.h"
-#include "fs/watch_i.h" /* the hub's shared lines */
+#include "apiserver/server.h"
+#include "apiserver/watch.h"
+#include "apiserver/watch_i.h" /* the hub's shared lines */
 #include "store/store.h"
 #include "store/store_i.h" /* store_set_clock(), to age the event log */
 

@@ -1,5 +1,5 @@
 /*
- * server_i.h — private to the API-server semantics (fs/server*.c).
+ * server_i.h — private to the API-server semantics (apiserver/server*.c).
  *
  *  server.c          lifecycle, keys, reads, lists, shared helpers
  *  server_meta.c     server-set metadata: uid, timestamps, names, QoS
@@ -7,16 +7,16 @@
  *  server_delete.c   deletion: graceful, finalizers, namespaces
  *  server_service.c  ClusterIP and NodePort allocation for Services
  */
-#ifndef KUBEFS_FS_SERVER_I_H
-#define KUBEFS_FS_SERVER_I_H
+#ifndef KUBEFS_APISERVER_SERVER_I_H
+#define KUBEFS_APISERVER_SERVER_I_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "fs/alloc.h"
-#include "fs/server.h"
+#include "apiserver/alloc.h"
+#include "apiserver/server.h"
 
 /* Bounded retries of a read-modify-write that lost a CAS race. */
 #define SRV_RETRIES 16

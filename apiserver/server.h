@@ -52,8 +52,8 @@
  *
  * Thread safety: all functions may be called concurrently.
  */
-#ifndef KUBEFS_FS_SERVER_H
-#define KUBEFS_FS_SERVER_H
+#ifndef KUBEFS_APISERVER_SERVER_H
+#define KUBEFS_APISERVER_SERVER_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -11,7 +11,7 @@
  *  - A namespace is marked Terminating, everything in it is deleted, and
  *    it goes when it is empty (now, or when its last object goes).
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
  * (another writer changed an object meanwhile) runs the whole manifest
  * again, as a single write retries its read-modify-write.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -44,8 +44,8 @@
  * Thread safety: every function may be called from any thread, except as
  * noted for watch_hub_free() and watch_stream_free().
  */
-#ifndef KUBEFS_FS_WATCH_H
-#define KUBEFS_FS_WATCH_H
+#ifndef KUBEFS_APISERVER_WATCH_H
+#define KUBEFS_APISERVER_WATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>

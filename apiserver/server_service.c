@@ -9,7 +9,7 @@
  * processes on one store can never hand out the same value, because the
  * second write fails and is retried with another one.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * timestamps, generated names, the pod QoS class, and the comparisons
  * that decide generation bumps and no-op writes.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>

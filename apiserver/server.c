@@ -4,7 +4,7 @@
  * The write paths live in server_write.c and server_delete.c, Service
  * allocation in server_service.c; see server_i.h.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <errno.h>
 #include <inttypes.h>

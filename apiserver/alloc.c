@@ -1,7 +1,7 @@
 /*
  * alloc.c — bitmap allocators for Service IPs and NodePorts.
  */
-#include "fs/alloc.h"
+#include "apiserver/alloc.h"
 
 #include <errno.h>
 #include <stdio.h>

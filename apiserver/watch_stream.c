@@ -13,8 +13,8 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/quote.h"
-#include "fs/server.h"
-#include "fs/watch_i.h"
+#include "apiserver/server.h"
+#include "apiserver/watch_i.h"
 
 /* Longest timeoutSeconds honoured (ten years); longer is "that long". */
 #define TIMEOUT_MAX_S ((int64_t)10 * 366 * 24 * 3600)

@@ -15,7 +15,7 @@
  * the reader got there ends the stream with 410, as kube-apiserver ends
  * a watch it cannot serve; the client lists again.
  */
-#include "fs/watch_i.h"
+#include "apiserver/watch_i.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
-#include "fs/server.h"
+#include "apiserver/server.h"
 
 #define BACKLOG_BATCH_BYTES ((size_t)256 << 10) /* lines built per fill */
 #define BACKLOG_BATCH_EVENTS 256		/* events read per fill */

@@ -13,8 +13,8 @@
  * The IPv4 helpers parse and print the addresses and CIDRs the range maps
  * to; kubefs serves single-stack IPv4 Services.
  */
-#ifndef KUBEFS_FS_ALLOC_H
-#define KUBEFS_FS_ALLOC_H
+#ifndef KUBEFS_APISERVER_ALLOC_H
+#define KUBEFS_APISERVER_ALLOC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * (identity → server-set metadata → defaulting and validation → status
  * handling → allocation → one atomic, compare-and-swap store write).
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/validate.h"
-#include "fs/mergepatch.h"
+#include "apiserver/mergepatch.h"
 
 /* ---- the store write ---- */
 

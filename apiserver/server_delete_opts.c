@@ -22,7 +22,7 @@
  *    and the deletion follows with that write's resourceVersion as its
  *    precondition, so nothing else slips in between.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -26,15 +26,15 @@
  * the notifier queue has notify_queued set, and watch_stream_free() waits
  * for that flag and in_callback to clear.
  */
-#ifndef KUBEFS_FS_WATCH_I_H
-#define KUBEFS_FS_WATCH_I_H
+#ifndef KUBEFS_APISERVER_WATCH_I_H
+#define KUBEFS_APISERVER_WATCH_I_H
 
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "api/selector.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 #define WATCH_NOTIFIERS 4		    /* notifier threads per hub */
 #define WATCH_DEF_POLL_MS 50		    /* poll period when none is given */
