@@ -353,7 +353,18 @@ struct fh {
 	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
 };
 
-extern struct kfs *kfs_global; /* the one mount of this process */
+/*
+ * The mount a request is for: the userdata fs/main.c gave
+ * fuse_session_new(), as libfuse's passthrough_ll example does. There
+ * is no process-wide pointer: code without a request (the notifier, the
+ * watch hub's callbacks, the handles' streams) carries its struct kfs,
+ * and the signal handlers are libfuse's own, which need none.
+ */
+static inline struct kfs *kfs_req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
 void kfs_fh_free(struct fh *fh);
 /* Free the handles still open; only once the FUSE session is gone. */
 void kfs_fh_free_all(struct kfs *fs);

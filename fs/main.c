@@ -296,7 +296,6 @@ int main(int argc, char **argv)
 		klog_info("out of memory");
 		goto out_hub;
 	}
-	kfs_global = &fs;
 
 	if (fuse_opt_add_arg(&args, "kubefs-fs") ||
 	    fuse_opt_add_arg(&args, "-o") ||

@@ -230,7 +230,7 @@ static int setup_write(struct kfs *fs, fuse_req_t req, struct node *n,
 
 void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *n = kfs_node_get(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 	struct kf_error err;
@@ -360,7 +360,7 @@ static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
 void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		   mode_t mode, struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *p = kfs_node_get(fs, parent), *n;
 	struct fuse_entry_param e;
 	struct stat st;
@@ -585,7 +585,7 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 
 	(void)ino;
 	__atomic_add_fetch(&fs->stats.reads, 1, __ATOMIC_RELAXED);
@@ -678,7 +678,7 @@ void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 			w->too_big = true;
 		pthread_mutex_unlock(&fh->lock);
 		if (first && fh->path)
-			errlog_add(kfs_global->errlog, fh->uid, fh->path,
+			errlog_add(kfs_req_fs(req)->errlog, fh->uid, fh->path,
 				   "the object is too large: the limit is "
 				   "1572864 bytes");
 		fuse_reply_err(req, -r);
@@ -800,7 +800,7 @@ static bool writer_done(struct kfs *fs, struct fh *fh, fuse_req_t req)
 void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	int r = 0;
 
 	(void)ino;
@@ -848,7 +848,7 @@ void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * raced), or created and closed empty: judge it now; the
 		 * reason goes to `errors`, nobody is left to tell */
 		pthread_mutex_lock(&fh->lock);
-		commit(kfs_global, fh, fh->uid);
+		commit(kfs_req_fs(req), fh, fh->uid);
 		pthread_mutex_unlock(&fh->lock);
 	}
 	if (fh->ws)
