@@ -1,7 +1,8 @@
 /*
  * server_i.h — private to the API-server semantics (apiserver/server*.c).
  *
- *  server.c          lifecycle, keys, reads, lists, shared helpers
+ *  server.c          keys, reads, lists, shared helpers (the bottom)
+ *  server_lifecycle.c  server_new / server_free, ranges, namespaces
  *  server_meta.c     server-set metadata: uid, timestamps, names, QoS
  *  server_write.c    create / replace / patch / apply / bind / scale
  *  server_delete.c   deletion: graceful, finalizers, namespaces
