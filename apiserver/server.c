@@ -55,6 +55,25 @@ int server_key(const struct kind_info *k, const char *ns, const char *name,
 	return 0;
 }
 
+int server_prefix(const struct kind_info *k, const char *ns, char *buf,
+		  size_t size)
+{
+	int n;
+
+	if (!k || (k->namespaced && ns && !segment_ok(ns)))
+		return -EINVAL;
+	if (!k->namespaced)
+		n = snprintf(buf, size, "%s/%s//", k->path_group, k->resource);
+	else if (ns)
+		n = snprintf(buf, size, "%s/%s/%s/", k->path_group, k->resource,
+			     ns);
+	else
+		n = snprintf(buf, size, "%s/%s/", k->path_group, k->resource);
+	if (n < 0 || (size_t)n >= size || n > STORE_KEY_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /* The kind stored under path_group/resource. */
 static const struct kind_info *kind_by_key(const char *group,
 					   const char *resource)
@@ -287,28 +306,20 @@ int server_list_names(struct server *srv, const struct kind_info *k,
 {
 	char prefix[STORE_KEY_MAX + 1];
 	struct list_ctx c = {.fn = fn, .ud = ud};
-	int n;
+	int r;
 
 	if (!k || !fn)
 		return -EINVAL;
-	if (!k->namespaced) {
-		n = snprintf(prefix, sizeof(prefix), "%s/%s//", k->path_group,
-			     k->resource);
+	r = server_prefix(k, ns, prefix, sizeof(prefix));
+	if (r < 0)
+		return r;
+	if (!k->namespaced)
 		c.ns = "";
-	} else if (ns) {
-		if (!segment_ok(ns))
-			return -EINVAL;
-		n = snprintf(prefix, sizeof(prefix), "%s/%s/%s/", k->path_group,
-			     k->resource, ns);
+	else if (ns)
 		c.ns = ns;
-	} else {
-		n = snprintf(prefix, sizeof(prefix), "%s/%s/", k->path_group,
-			     k->resource);
+	else
 		c.all_ns = true;
-	}
-	if (n < 0 || (size_t)n >= sizeof(prefix))
-		return -ENAMETOOLONG;
-	c.prefix_len = (size_t)n;
+	c.prefix_len = strlen(prefix);
 	return store_list(srv->store, prefix, list_one, &c, ret_rv);
 }
 
@@ -338,13 +349,10 @@ bool srv_namespace_empty(struct server *srv, const char *ns)
 	for (size_t i = 0; i < kinds_count(); i++) {
 		const struct kind_info *k = kinds_at(i);
 		char prefix[STORE_KEY_MAX + 1];
-		int n;
 
 		if (!k->namespaced)
 			continue;
-		n = snprintf(prefix, sizeof(prefix), "%s/%s/%s/", k->path_group,
-			     k->resource, ns);
-		if (n < 0 || (size_t)n >= sizeof(prefix))
+		if (!ns || server_prefix(k, ns, prefix, sizeof(prefix)) < 0)
 			return false;
 		if (store_list(srv->store, prefix, stop_at_first, NULL, NULL))
 			return false;

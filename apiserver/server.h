@@ -94,6 +94,16 @@ void server_set_clock(struct server *srv, time_t (*now)(void *ud), void *ud);
 int server_key(const struct kind_info *k, const char *ns, const char *name,
 	       char *buf, size_t size);
 
+/* Build the store key prefix under which the objects of kind k lie into
+ * buf (STORE_KEY_MAX + 1 bytes), for store_list(): those of namespace ns,
+ * or of every namespace when ns is NULL; ns is ignored for
+ * cluster-scoped kinds. The one spelling, with server_key(), of the key
+ * layout GROUP/RESOURCE/NAMESPACE/NAME. -ENAMETOOLONG if it does not
+ * fit, -EINVAL if k is NULL or ns (not NULL, namespaced kind) is empty
+ * or contains '/'. */
+int server_prefix(const struct kind_info *k, const char *ns, char *buf,
+		  size_t size);
+
 /* Inverse of server_key(): split a key into its kind, namespace ("" for
  * cluster-scoped) and name. Pointers into buf (modified in place).
  * -EINVAL if the key is not an object key. */

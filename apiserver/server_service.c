@@ -927,9 +927,11 @@ int svc_rebuild(struct server *srv)
 	alloc_range_claim(srv->ips, 0);
 	alloc_range_reset(srv->ports);
 	if (srv->k_svc) {
-		snprintf(prefix, sizeof(prefix), "%s/%s/",
-			 srv->k_svc->path_group, srv->k_svc->resource);
-		r = store_list(srv->store, prefix, rebuild_service, srv, NULL);
+		/* every namespace's */
+		r = server_prefix(srv->k_svc, NULL, prefix, sizeof(prefix));
+		if (r == 0)
+			r = store_list(srv->store, prefix, rebuild_service, srv,
+				       NULL);
 	}
 	if (r == 0)
 		r = store_list(srv->store, SRV_ALLOC_PREFIX, rebuild_key, srv,

@@ -122,14 +122,13 @@ int backlog_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
 	const struct kind_info *k = ws->kind;
 	struct list_ctx c = {.ws = ws};
 	uint64_t rv = 0;
-	int n, r;
+	int r;
 
-	n = snprintf(prefix, sizeof(prefix), "%s/%s/%s%s", k->path_group,
-		     k->resource, ws->ns ? ws->ns : "",
-		     ws->ns || !k->namespaced ? "/" : "");
-	if (n < 0 || (size_t)n >= sizeof(prefix))
-		return kf_error_set(err, -ENAMETOOLONG,
-				    "namespace name too long");
+	r = server_prefix(k, ws->ns, prefix, sizeof(prefix));
+	if (r == -ENAMETOOLONG)
+		return kf_error_set(err, r, "namespace name too long");
+	if (r < 0)
+		return kf_error_set(err, r, "invalid namespace");
 	if (blog_get(ws, &c.b) < 0)
 		return kf_error_set(err, -ENOMEM, "out of memory");
 	r = store_list(ws->hub->st, prefix, list_key, &c, &rv);

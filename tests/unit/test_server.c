@@ -344,6 +344,18 @@ static void test_keys(void **state)
 	assert_int_equal(server_key(CM, "default", big, key, sizeof(key)),
 			 -ENAMETOOLONG);
 
+	/* prefixes: a key lies under its namespace's and its kind's */
+	assert_int_equal(server_prefix(DEPLOY, "default", key, sizeof(key)), 0);
+	assert_string_equal(key, "apps/deployments/default/");
+	assert_int_equal(server_prefix(DEPLOY, NULL, key, sizeof(key)), 0);
+	assert_string_equal(key, "apps/deployments/");
+	assert_int_equal(server_prefix(NS, "ignored", key, sizeof(key)), 0);
+	assert_string_equal(key, "core/namespaces//");
+	assert_int_equal(server_prefix(CM, "a/b", key, sizeof(key)), -EINVAL);
+	assert_int_equal(server_prefix(CM, "", key, sizeof(key)), -EINVAL);
+	assert_int_equal(server_prefix(CM, big, key, sizeof(key)),
+			 -ENAMETOOLONG);
+
 	/* allocation keys and junk are not objects */
 	snprintf(key, sizeof(key), "!alloc/serviceips/10.96.0.10");
 	assert_int_equal(server_parse_key(key, &k, &ns, &name), -EINVAL);
