@@ -74,6 +74,15 @@ int server_prefix(const struct kind_info *k, const char *ns, char *buf,
 	return 0;
 }
 
+int srv_ref_init(const struct kind_info *k, const char *ns, const char *name,
+		 struct srv_ref *ret)
+{
+	ret->k = k;
+	ret->ns = ns;
+	ret->name = name;
+	return server_key(k, ns, name, ret->key, sizeof(ret->key));
+}
+
 /* The kind stored under path_group/resource. */
 static const struct kind_info *kind_by_key(const char *group,
 					   const char *resource)

@@ -58,6 +58,18 @@ struct server {
 
 /* ---- server.c ---- */
 time_t srv_now(struct server *srv);
+/* One object a write is about: its kind, namespace (NULL for a
+ * cluster-scoped kind), name, and the store key they make. ns and name
+ * are borrowed: they must outlive the struct. */
+struct srv_ref {
+	const struct kind_info *k;
+	const char *ns;
+	const char *name;
+	char key[STORE_KEY_MAX + 1];
+};
+/* Fill *ref and build its key; server_key()'s errors. */
+int srv_ref_init(const struct kind_info *k, const char *ns, const char *name,
+		 struct srv_ref *ret);
 /* Read and decode one object (owned, resourceVersion set). -ENOENT,
  * -EIO on a corrupt value, or the store's error. */
 int srv_read(struct server *srv, const char *key, json_t **ret_obj,

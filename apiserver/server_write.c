@@ -329,11 +329,10 @@ static void reset_status(struct server *srv, const struct kind_info *k,
 	}
 }
 
-static int create_obj(struct server *srv, const struct kind_info *k,
-		      const char *ns, const char *name, const char *key,
-		      json_t *w, unsigned flags, json_t **ret_obj,
-		      struct kf_error *err)
+static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
+		      unsigned flags, json_t **ret_obj, struct kf_error *err)
 {
+	const struct kind_info *k = o->k;
 	json_t *meta = srv_meta(w);
 	struct svc_plan plan, *pp = NULL;
 	_cleanup_free_ char *data = NULL;
@@ -346,7 +345,7 @@ static int create_obj(struct server *srv, const struct kind_info *k,
 	int r;
 
 	if (k->namespaced && k != srv->k_ns) {
-		r = check_namespace(srv, k, ns, name, err);
+		r = check_namespace(srv, k, o->ns, o->name, err);
 		if (r < 0)
 			return r;
 	}
@@ -373,7 +372,7 @@ static int create_obj(struct server *srv, const struct kind_info *k,
 				    json_pack("{s:s,s:s}", "phase", "Pending",
 					      "qosClass", srv_pod_qos(w)));
 	if (k == srv->k_svc) {
-		r = svc_plan_build(srv, w, NULL, ns, name, &plan, err);
+		r = svc_plan_build(srv, w, NULL, o->ns, o->name, &plan, err);
 		if (r < 0)
 			return r;
 		pp = &plan;
@@ -389,7 +388,7 @@ static int create_obj(struct server *srv, const struct kind_info *k,
 		return r;
 	}
 	op.type = STORE_PUT;
-	op.key = key;
+	op.key = o->key;
 	op.data = data;
 	op.len = len;
 	op.expect_rv = STORE_RV_ABSENT;
@@ -447,11 +446,12 @@ static bool update_deletes(struct server *srv, const struct kind_info *k,
 	       json_is_integer(grace) && json_integer_value(grace) == 0;
 }
 
-static int update_obj(struct server *srv, const struct kind_info *k,
-		      const char *ns, const char *name, const char *key,
-		      json_t *w, const json_t *old, uint64_t old_rv,
-		      unsigned flags, json_t **ret_obj, struct kf_error *err)
+static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
+		      const json_t *old, uint64_t old_rv, unsigned flags,
+		      json_t **ret_obj, struct kf_error *err)
 {
+	const struct kind_info *k = o->k;
+	const char *ns = o->ns, *name = o->name;
 	_cleanup_json_ json_t *n = NULL;
 	_cleanup_free_ char *data = NULL;
 	struct svc_plan plan, *pp = NULL;
@@ -523,7 +523,7 @@ static int update_obj(struct server *srv, const struct kind_info *k,
 		return 0;
 	}
 
-	op.key = key;
+	op.key = o->key;
 	op.expect_rv = old_rv;
 	if (deleting) {
 		op.type = STORE_DELETE;
@@ -562,7 +562,8 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		    unsigned flags, json_t **ret_obj, struct kf_error *err)
 {
 	_cleanup_json_ json_t *w = json_deep_copy(in), *old = NULL;
-	char key[STORE_KEY_MAX + 1], own[STORE_KEY_MAX + 1];
+	char own[STORE_KEY_MAX + 1];
+	struct srv_ref o;
 	bool generated = false;
 	uint64_t rv;
 	int r;
@@ -588,14 +589,14 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		name = own;
 		generated = true;
 	}
-	if (server_key(k, ns, name, key, sizeof(key)) < 0)
+	if (srv_ref_init(k, ns, name, &o) < 0)
 		return bad_name(k, w, name, err);
 
-	r = srv_read(srv, key, &old, &rv);
+	r = srv_read(srv, o.key, &old, &rv);
 	if (r == -ENOENT) {
 		if (flags & (SERVER_UPDATE | SERVER_STATUS))
 			return srv_not_found(err, k, name);
-		r = create_obj(srv, k, ns, name, key, w, flags, ret_obj, err);
+		r = create_obj(srv, &o, w, flags, ret_obj, err);
 		if (r == -EEXIST && (generated || !(flags & SERVER_CREATE)))
 			return SRV_RETRY; /* a new name, or now a replace */
 		if (r == -EEXIST)
@@ -608,8 +609,7 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		return SRV_RETRY;
 	if (flags & SERVER_CREATE)
 		return already_exists(err, k, name);
-	return update_obj(srv, k, ns, name, key, w, old, rv, flags, ret_obj,
-			  err);
+	return update_obj(srv, &o, w, old, rv, flags, ret_obj, err);
 }
 
 int server_put(struct server *srv, const struct kind_info *k, const char *ns,
@@ -712,8 +712,7 @@ int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
 
 /* ---- patch ---- */
 
-static int patch_once(struct server *srv, const struct kind_info *k,
-		      const char *ns, const char *name, const char *key,
+static int patch_once(struct server *srv, const struct srv_ref *o,
 		      const json_t *patch, unsigned flags, json_t **ret_obj,
 		      struct kf_error *err)
 {
@@ -721,9 +720,9 @@ static int patch_once(struct server *srv, const struct kind_info *k,
 	uint64_t rv;
 	int r;
 
-	r = srv_read(srv, key, &old, &rv);
+	r = srv_read(srv, o->key, &old, &rv);
 	if (r == -ENOENT)
-		return srv_not_found(err, k, name);
+		return srv_not_found(err, o->k, o->name);
 	if (r < 0)
 		return srv_store_error(r, err);
 	r = mergepatch_apply(old, patch, &merged);
@@ -732,11 +731,11 @@ static int patch_once(struct server *srv, const struct kind_info *k,
 				    "the merge patch is nested too deeply");
 	if (r < 0)
 		return r;
-	r = identity(k, ns, name, merged, &w, err);
+	r = identity(o->k, o->ns, o->name, merged, &w, err);
 	if (r < 0)
 		return r;
-	return update_obj(srv, k, ns, name, key, w, old, rv,
-			  flags | SERVER_UPDATE, ret_obj, err);
+	return update_obj(srv, o, w, old, rv, flags | SERVER_UPDATE, ret_obj,
+			  err);
 }
 
 /*
@@ -755,7 +754,7 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 		 const char *name, const json_t *patch, unsigned flags,
 		 json_t **ret_obj, struct kf_error *err)
 {
-	char key[STORE_KEY_MAX + 1];
+	struct srv_ref o;
 	json_t *out = NULL;
 	int r;
 
@@ -769,11 +768,11 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 				    json_is_array(patch) ? "array" : "scalar");
 	if (!k->namespaced)
 		ns = NULL;
-	if (server_key(k, ns, name, key, sizeof(key)) < 0)
+	if (srv_ref_init(k, ns, name, &o) < 0)
 		return srv_not_found(err, k, name);
 	for (int i = 0; i < SRV_RETRIES; i++) {
 		kf_error_init(err);
-		r = patch_once(srv, k, ns, name, key, patch, flags, &out, err);
+		r = patch_once(srv, &o, patch, flags, &out, err);
 		if (r != SRV_RETRY)
 			break;
 		retry_pause(i);
