@@ -158,24 +158,3 @@ void alloc_range_reset(struct alloc_range *r)
 	       (r->size + WORD_BITS - 1) / WORD_BITS * sizeof(uint64_t));
 	r->used = 0;
 }
-
-int alloc_ipv4_parse(const char *s, uint32_t *ret)
-{
-	return ipv4_parse(s, ret);
-}
-
-char *alloc_ipv4_format(uint32_t ip, char buf[ALLOC_IPV4_STRLEN])
-{
-	return ipv4_format(ip, buf);
-}
-
-int alloc_cidr4_parse(const char *s, uint32_t *ret_net, unsigned *ret_prefix)
-{
-	struct cidr4 c;
-
-	if (cidr4_parse(s, &c) < 0)
-		return -EINVAL;
-	*ret_net = c.addr;
-	*ret_prefix = c.prefix;
-	return 0;
-}

@@ -108,8 +108,6 @@ const char *srv_pod_qos(const json_t *pod);
 bool srv_same_spec(const json_t *a, const json_t *b);
 /* Equal apart from metadata.resourceVersion: nothing to write. */
 bool srv_same_object(const json_t *a, const json_t *b);
-/* Is s a lowercase RFC 1123 subdomain (node names)? */
-bool srv_dns_subdomain(const char *s);
 /* "%s in version \"%s\" cannot be handled as a %s: json: cannot
  * unmarshal <type of v> into Go struct field <field> of type <type>". */
 int srv_type_error(struct kf_error *err, const struct kind_info *k,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/netaddr.h"
 
 static const char *const builtin_namespaces[] = {
     "default",
@@ -40,11 +41,15 @@ static int setup_ranges(struct server *srv, const struct server_config *cfg)
 {
 	const char *cidr =
 	    cfg->service_cidr ? cfg->service_cidr : "10.96.0.0/12";
+	struct cidr4 net;
 	uint64_t total;
 	int r;
 
-	if (alloc_cidr4_parse(cidr, &srv->svc_net, &srv->svc_prefix) < 0 ||
-	    srv->svc_prefix < 12 || srv->svc_prefix > 30 ||
+	if (cidr4_parse(cidr, &net) < 0)
+		return -EINVAL;
+	srv->svc_net = net.addr;
+	srv->svc_prefix = net.prefix;
+	if (srv->svc_prefix < 12 || srv->svc_prefix > 30 ||
 	    strlen(cidr) >= sizeof(srv->svc_cidr))
 		return -EINVAL;
 	snprintf(srv->svc_cidr, sizeof(srv->svc_cidr), "%s", cidr);

@@ -946,7 +946,7 @@ int server_bind(struct server *srv, const char *ns, const char *pod,
 				    "Binding \"%s\" is invalid: target.name: "
 				    "Required value",
 				    pod ? pod : "");
-	if (!srv_dns_subdomain(node)) {
+	if (!is_dns1123_subdomain(node)) {
 		const char *msgs[2];
 		char buf[64];
 

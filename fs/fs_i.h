@@ -202,8 +202,6 @@ int kfs_resolve(struct kfs *fs, const struct node *parent, const char *name,
 		struct node **ret, struct stat *ret_st);
 /* Attributes of an existing node (fresh). */
 int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *ret_st);
-/* Is name a syntactically possible object name (DNS subdomain, <= 253)? */
-bool kfs_valid_object_name(const char *name);
 /* The directory a node's objects live in: kind and namespace. Returns
  * false for directories that are not object directories. */
 bool kfs_object_dir(const struct node *dir, const struct kind_info **ret_kind,

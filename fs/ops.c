@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 #include "fs/export.h"
 #include "apiserver/watch.h"
 
@@ -231,7 +232,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	if (!kfs_object_dir(p, &kind, &ns) || strchr(name, '@') ||
-	    !kfs_valid_object_name(name)) {
+	    !is_dns1123_subdomain(name)) {
 		fuse_reply_err(req, p->type == NODE_ROOT ? EPERM : ENOENT);
 		return;
 	}
@@ -317,7 +318,7 @@ static void become_target(struct kfs *fs, fuse_ino_t ino, const struct node *np,
 	size_t len;
 	uint64_t rv;
 
-	if (kfs_object_dir(np, &kind, &ns) && kfs_valid_object_name(newname) &&
+	if (kfs_object_dir(np, &kind, &ns) && is_dns1123_subdomain(newname) &&
 	    server_key(kind, ns, newname, key, sizeof(key)) == 0 &&
 	    store_get(fs->store, key, &data, &len, &rv) == 0) {
 		free(data);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 #include "api/codec.h"
 #include "fs/podlog.h"
 #include "apiserver/watch.h"
@@ -341,7 +342,7 @@ static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
 	int r;
 
 	if (!obj || !kfs_object_dir(p, &kind, &ns) ||
-	    !kfs_valid_object_name(obj))
+	    !is_dns1123_subdomain(obj))
 		return false;
 	kf_error_init(&err);
 	r = server_get(fs->srv, kind, ns, obj, &cur, &err);
@@ -417,7 +418,7 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	/* A valid name in an object dir may become that object: give it the
 	 * object's inode number from the start. */
-	if (kfs_object_dir(p, &kind, &ns) && kfs_valid_object_name(name)) {
+	if (kfs_object_dir(p, &kind, &ns) && is_dns1123_subdomain(name)) {
 		char key[STORE_KEY_MAX + 1];
 
 		n->ino = server_key(kind, ns, name, key, sizeof(key)) == 0
@@ -741,7 +742,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 
 	/* the kernel raises this name's inotify event itself */
 	if (fh->w.kind && fh->w.target != NODE_SUB &&
-	    kfs_valid_object_name(fh->w.entry) &&
+	    is_dns1123_subdomain(fh->w.entry) &&
 	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key, sizeof(key)) ==
 		0)
 		notifier_kernel_saw(fs->notifier, key);

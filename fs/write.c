@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 #include "api/codec.h"
 
 void kfs_write_release(struct kfs_write *w)
@@ -266,7 +267,7 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 	 * means that object when the manifest names none or the same one:
 	 * the name's validation says what is wrong with it. Dot names are
 	 * scratch files, never objects. */
-	if (w->kind && (kfs_valid_object_name(name) ||
+	if (w->kind && (is_dns1123_subdomain(name) ||
 			(name[0] != '.' && names_entry(docs, name)))) {
 		if (w->append) {
 			r = write_patch(fs, w, name, docs, 0, err);
