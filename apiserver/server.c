@@ -193,7 +193,7 @@ const char *srv_meta_str(const json_t *obj, const char *field)
 	return json_string_value(json_object_get(srv_meta(obj), field));
 }
 
-int srv_encode(json_t *obj, char **ret, size_t *ret_len, struct kf_error *err)
+int srv_encode(json_t *obj, struct kf_error *err, char **ret, size_t *ret_len)
 {
 	json_t *meta = srv_meta(obj);
 	size_t len;
@@ -252,7 +252,7 @@ int srv_conflict(struct kf_error *err, const struct kind_info *k,
 }
 
 int server_get(struct server *srv, const struct kind_info *k, const char *ns,
-	       const char *name, json_t **ret_obj, struct kf_error *err)
+	       const char *name, struct kf_error *err, json_t **ret_obj)
 {
 	char key[STORE_KEY_MAX + 1];
 	int r;

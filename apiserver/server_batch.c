@@ -222,7 +222,7 @@ static int batch_judge(struct server *srv, const json_t *docs,
 		int r;
 
 		kf_error_init(&one);
-		r = server_apply(srv, doc, default_ns, NULL, &one);
+		r = server_apply(srv, doc, default_ns, &one, NULL);
 		if (r < 0) {
 			err_append(err, &one);
 			if (!first)

@@ -82,7 +82,7 @@ void srv_set_rv(json_t *obj, uint64_t rv);
 /* Encode obj for the store, without metadata.resourceVersion (removed
  * from obj). -EFBIG with Kubernetes' sentence over CODEC_MAX_BYTES.
  * *ret is owned. */
-int srv_encode(json_t *obj, char **ret, size_t *ret_len, struct kf_error *err);
+int srv_encode(json_t *obj, struct kf_error *err, char **ret, size_t *ret_len);
 /* Map a store_write() failure (other than the expected races) to the
  * user's sentence. */
 int srv_store_error(int r, struct kf_error *err);
@@ -120,7 +120,7 @@ int srv_type_error(struct kf_error *err, const struct kind_info *k,
  * returned raw (-EEXIST, -ESTALE, -ENOENT) for the caller to judge. */
 struct svc_plan;
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
-	       uint64_t *ret_rv, struct kf_error *err);
+	       struct kf_error *err, uint64_t *ret_rv);
 
 /* ---- server_batch.c: server_apply_all ---- */
 /* Is a batch open on this thread (srv_commit queues, srv_read looks at

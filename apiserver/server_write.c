@@ -20,7 +20,7 @@
 /* ---- the store write ---- */
 
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
-	       uint64_t *ret_rv, struct kf_error *err)
+	       struct kf_error *err, uint64_t *ret_rv)
 {
 	_cleanup_free_ struct store_op *ops = NULL;
 	size_t n = 1, idx = 0;
@@ -379,7 +379,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	}
 	r = kind_admit(k, w, NULL, err);
 	if (r == 0)
-		r = srv_encode(w, &data, &len, err);
+		r = srv_encode(w, err, &data, &len);
 	if (r < 0 || (flags & SERVER_DRY_RUN)) {
 		if (pp)
 			svc_plan_abort(srv, pp);
@@ -392,7 +392,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	op.data = data;
 	op.len = len;
 	op.expect_rv = STORE_RV_ABSENT;
-	r = srv_commit(srv, &op, pp, &rv, err);
+	r = srv_commit(srv, &op, pp, err, &rv);
 	if (r < 0)
 		return r;
 	srv_set_rv(w, rv);
@@ -528,14 +528,14 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	if (deleting) {
 		op.type = STORE_DELETE;
 	} else {
-		r = srv_encode(n, &data, &len, err);
+		r = srv_encode(n, err, &data, &len);
 		if (r < 0)
 			goto out_abort;
 		op.type = STORE_PUT;
 		op.data = data;
 		op.len = len;
 	}
-	r = srv_commit(srv, &op, pp, &rv, err);
+	r = srv_commit(srv, &op, pp, err, &rv);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
 	if (r < 0)
@@ -614,7 +614,7 @@ static int put_once(struct server *srv, const struct kind_info *k,
 
 int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 	       const char *name, const json_t *obj, unsigned flags,
-	       json_t **ret_obj, struct kf_error *err)
+	       struct kf_error *err, json_t **ret_obj)
 {
 	_cleanup_json_ json_t *in = NULL, *out = NULL;
 	int r;
@@ -671,7 +671,7 @@ static void quote_doc(const json_t *doc, char *buf, size_t size)
 }
 
 int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
-		 json_t **ret_obj, struct kf_error *err)
+		 struct kf_error *err, json_t **ret_obj)
 {
 	const char *av, *kind, *ns = NULL, *name;
 	const struct kind_info *k;
@@ -707,7 +707,7 @@ int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
 	name = srv_meta_str(doc, "name");
 	if (name && !*name)
 		name = NULL;
-	return server_put(srv, k, ns, name, doc, 0, ret_obj, err);
+	return server_put(srv, k, ns, name, doc, 0, err, ret_obj);
 }
 
 /* ---- patch ---- */
@@ -752,7 +752,7 @@ static void retry_pause(int attempt)
 
 int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 		 const char *name, const json_t *patch, unsigned flags,
-		 json_t **ret_obj, struct kf_error *err)
+		 struct kf_error *err, json_t **ret_obj)
 {
 	struct srv_ref o;
 	json_t *out = NULL;
@@ -791,8 +791,8 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 /* ---- scale ---- */
 
 int server_scale_get(struct server *srv, const struct kind_info *k,
-		     const char *ns, const char *name, long *ret_replicas,
-		     struct kf_error *err)
+		     const char *ns, const char *name, struct kf_error *err,
+		     long *ret_replicas)
 {
 	_cleanup_json_ json_t *obj = NULL;
 	json_t *v;
@@ -802,7 +802,7 @@ int server_scale_get(struct server *srv, const struct kind_info *k,
 		return -EINVAL;
 	if (!(k->subresources & KIND_SUB_SCALE))
 		return no_such_resource(err);
-	r = server_get(srv, k, ns, name, &obj, err);
+	r = server_get(srv, k, ns, name, err, &obj);
 	if (r < 0)
 		return r;
 	v = json_object_get(json_object_get(obj, "spec"), "replicas");
@@ -840,7 +840,7 @@ int server_scale_set(struct server *srv, const struct kind_info *k,
 	    json_pack("{s:{s:I}}", "spec", "replicas", (json_int_t)replicas);
 	if (!patch)
 		return -ENOMEM;
-	return server_patch(srv, k, ns, name, patch, 0, NULL, err);
+	return server_patch(srv, k, ns, name, patch, 0, err, NULL);
 }
 
 /* ---- binding ---- */
@@ -916,7 +916,7 @@ static int bind_once(struct server *srv, const char *key, const char *pod,
 	json_object_set_new(spec, "nodeName", json_string(node));
 	srv_timestamp(srv_now(srv), ts);
 	set_scheduled(n, ts);
-	r = srv_encode(n, &data, &len, err);
+	r = srv_encode(n, err, &data, &len);
 	if (r < 0)
 		return r;
 	op.type = STORE_PUT;
@@ -924,7 +924,7 @@ static int bind_once(struct server *srv, const char *key, const char *pod,
 	op.data = data;
 	op.len = len;
 	op.expect_rv = rv;
-	r = srv_commit(srv, &op, NULL, NULL, err);
+	r = srv_commit(srv, &op, NULL, err, NULL);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
 	return r;

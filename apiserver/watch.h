@@ -189,7 +189,7 @@ unsigned watch_hub_streams(struct watch_hub *hub);
  */
 int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		      const char *ns, const char *query, uid_t caller,
-		      struct watch_stream **ret, struct kf_error *err);
+		      struct kf_error *err, struct watch_stream **ret);
 
 /*
  * Copy the next lines into buf without blocking. Only whole lines are

@@ -115,8 +115,8 @@ static int list_key(void *ud, const char *key, size_t key_len, const char *data,
 	return 0;
 }
 
-int backlog_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
-		 struct kf_error *err)
+int backlog_list(struct watch_stream *ws, bool end_mark, struct kf_error *err,
+		 uint64_t *ret_rv)
 {
 	char prefix[STORE_KEY_MAX + 1];
 	const struct kind_info *k = ws->kind;

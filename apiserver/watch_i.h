@@ -256,8 +256,8 @@ struct wbacklog;
 /* Owe the reader the current objects of ws (key order), listed now from
  * one snapshot; *ret_rv is the list's rv. end_mark: then a BOOKMARK
  * marking the end of the initial events. -EAGAIN over budget. */
-int backlog_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
-		 struct kf_error *err);
+int backlog_list(struct watch_stream *ws, bool end_mark, struct kf_error *err,
+		 uint64_t *ret_rv);
 /* Then owe the events in (from, to] (read from the store when the reader
  * gets there; 410 if the log no longer has them). */
 int backlog_events(struct watch_stream *ws, uint64_t from, uint64_t to);

@@ -260,8 +260,8 @@ struct kfs_write {
 /* Judge and apply a finished write. Returns 0 or -errno; on failure the
  * reason is in err. *ret_object (may be NULL) tells whether the entry name
  * is now an object (false: it was a drop box). */
-int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
-		     struct kf_error *err);
+int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
+		     bool *ret_object);
 void kfs_write_release(struct kfs_write *w);
 /* delete_options.c: a DeleteOptions document written to NAME@delete. */
 int kfs_write_delete(struct kfs *fs, struct kfs_write *w, const char *name,

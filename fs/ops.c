@@ -284,8 +284,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	kf_error_init(&err);
-	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, NULL,
-		       &err);
+	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, &err,
+		       NULL);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		errlog_add(fs->errlog, fuse_req_ctx(req)->uid, name, err.msg);
@@ -388,7 +388,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	w.buf = data;
 	w.len = len;
 	kf_error_init(&err);
-	r = kfs_write_commit(fs, &w, NULL, &err);
+	r = kfs_write_commit(fs, &w, &err, NULL);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		_cleanup_free_ char *dir = kfs_node_path(fs, np);

@@ -159,8 +159,8 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 	case SUB_SCALE: {
 		long replicas;
 
-		r = server_scale_get(fs->srv, n->kind, n->ns, n->objname,
-				     &replicas, NULL);
+		r = server_scale_get(fs->srv, n->kind, n->ns, n->objname, NULL,
+				     &replicas);
 		if (r < 0)
 			return r;
 		if (asprintf(ret, "%ld\n", replicas) < 0)
@@ -298,7 +298,7 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fh->kind = FH_WATCH;
 		kf_error_init(&err);
 		r = watch_stream_open(fs->hub, n->kind, n->ns, n->query,
-				      fh->uid, &fh->ws, &err);
+				      fh->uid, &err, &fh->ws);
 		if (r < 0 && err.msg[0])
 			errlog_add(fs->errlog, fh->uid, fh->path, err.msg);
 		__atomic_add_fetch(&fs->stats.watch_opens, 1, __ATOMIC_RELAXED);
@@ -345,7 +345,7 @@ static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
 	    !is_dns1123_subdomain(obj))
 		return false;
 	kf_error_init(&err);
-	r = server_get(fs->srv, kind, ns, obj, &cur, &err);
+	r = server_get(fs->srv, kind, ns, obj, &err, &cur);
 	json_decref(cur);
 	if (r != -ENOENT)
 		return false;
@@ -750,7 +750,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	if (fh->w.too_big)
 		r = -EFBIG; /* said at write(); the bytes are not judged */
 	else
-		r = kfs_write_commit(fs, &fh->w, &is_object, &err);
+		r = kfs_write_commit(fs, &fh->w, &err, &is_object);
 	/* the hub tails the store: let it look now, not at its next poll */
 	watch_hub_poke(fs->hub);
 	if ((r < 0 || !is_object) && key[0])

@@ -103,7 +103,7 @@ static int sub_size(struct kfs *fs, const struct node *n, const char *key,
 		long replicas;
 		char buf[32];
 		int r = server_scale_get(fs->srv, n->kind, n->ns, n->objname,
-					 &replicas, NULL);
+					 NULL, &replicas);
 
 		if (r < 0)
 			return r;
