@@ -45,6 +45,7 @@ static void work_loop(void *ud)
 	pthread_mutex_lock(&c->lock);
 	c->started++;
 	c->work_running = true;
+	pthread_cond_broadcast(&c->cond); /* the test may wait for this */
 	while (!c->work_should_exit)
 		pthread_cond_wait(&c->cond, &c->lock);
 	c->work_running = false;
