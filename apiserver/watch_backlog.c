@@ -344,9 +344,19 @@ static bool owes(const struct wbacklog *b)
 	return b->nlines || b->next < b->n || b->end_mark || b->events;
 }
 
-bool backlog_owes(struct watch_stream *ws)
+static int fill(struct watch_stream *ws, struct wbacklog *b);
+
+bool backlog_ready(struct watch_stream *ws)
 {
-	return ws->blog && owes(ws->blog);
+	struct wbacklog *b = ws->blog;
+
+	/* owed keys may make no line (the object is gone, or the selector
+	 * leaves it out): make lines until one exists or nothing is owed,
+	 * so a readable stream always has something for read() */
+	while (b && !b->nlines && owes(b))
+		if (fill(ws, b) < 0)
+			break; /* the stream ended: its queue says so */
+	return b && b->nlines;
 }
 
 static void drop_lines(struct wbacklog *b)

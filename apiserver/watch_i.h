@@ -265,7 +265,8 @@ int backlog_events(struct watch_stream *ws, uint64_t from, uint64_t to);
  * owed any more (ws->blog freed). blog_lock held, ws->lock not. */
 ssize_t backlog_read(struct watch_stream *ws, char *buf, size_t size);
 void backlog_free(struct watch_stream *ws);
-/* Is anything owed? blog_lock held. */
-bool backlog_owes(struct watch_stream *ws);
+/* Would a read return an owed line now? Makes the next lines if needed.
+ * blog_lock held. */
+bool backlog_ready(struct watch_stream *ws);
 
 #endif

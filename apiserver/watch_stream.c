@@ -565,7 +565,7 @@ bool watch_stream_readable(struct watch_stream *ws)
 	bool r;
 
 	pthread_mutex_lock(&ws->blog_lock);
-	r = backlog_owes(ws); /* owed lines can always be made */
+	r = backlog_ready(ws);
 	pthread_mutex_unlock(&ws->blog_lock);
 	if (r)
 		return true;

@@ -597,6 +597,29 @@ static void test_field_selector(void **state)
 	reader_free(r);
 }
 
+/* A stream whose owed catch-up makes no line (the selector leaves every
+ * event out) is not readable: poll() must not wake a reader whose
+ * read() would then wait (a blocking reader hung so). */
+static void test_readable_means_a_line(void **state)
+{
+	struct fx *fx = *state;
+	char query[128];
+	struct reader *r;
+	uint64_t rv;
+
+	rv = put_pod(fx, "default", "a", NULL, "n1");
+	put_pod(fx, "default", "b", NULL, "n2");
+	wait_hub(fx, put_pod(fx, "default", "a", NULL, "n3"));
+	snprintf(query, sizeof(query),
+		 "fieldSelector=spec.nodeName%%3Dn9&resourceVersion=%llu",
+		 (unsigned long long)rv);
+	r = open_reader(fx, NULL, query);
+	assert_false(watch_stream_readable(r->ws));
+	rv = put_pod(fx, "default", "c", NULL, "n9");
+	expect(r, "ADDED", "c", rv);
+	reader_free(r);
+}
+
 static void expect_open_error(struct fx *fx, const char *query, int code,
 			      const char *msg)
 {
@@ -1465,6 +1488,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_label_selector_transitions,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_field_selector, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_readable_means_a_line, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_query_details, setup,
