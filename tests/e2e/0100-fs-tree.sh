@@ -7,10 +7,10 @@ start_fs
 expect_eq "$(cat "$MNT/healthz")" ok healthz
 expect_contains "$(cat "$MNT/version")" "kubefs" version
 expect_contains "$(cat "$MNT/README")" "drop box" README
-ls "$MNT" | grep -qx core || fail "no core/ in root"
-ls "$MNT" | grep -qx apps || fail "no apps/ in root"
+ls "$MNT" | qgrep -x core || fail "no core/ in root"
+ls "$MNT" | qgrep -x apps || fail "no apps/ in root"
 expect_eq "$(ls "$MNT/apps")" v1 "apps versions"
-ls "$MNT/core/v1" | grep -qx pods || fail "no pods resource"
+ls "$MNT/core/v1" | qgrep -x pods || fail "no pods resource"
 grep -q '^apps/v1/deployments Deployment namespaced status,scale$' \
 	"$MNT/resources" || fail "resources line for deployments: $(cat "$MNT/resources")"
 grep -q '^core/v1/nodes Node cluster ' "$MNT/resources" ||

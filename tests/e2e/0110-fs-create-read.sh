@@ -16,10 +16,10 @@ expect_contains "$y" "generation: 1" generation
 expect_contains "$y" "namespace: default" namespace
 expect_contains "$y" "replicas: 1" replicas
 expect_contains "$y" "strategy:" "defaulted strategy"
-echo "$y" | grep -q managedFields && fail "managedFields shown"
+echo "$y" | qgrep managedFields && fail "managedFields shown"
 expect_eq "$(stat -c %s "$D/nginx")" "$(cat "$D/nginx" | wc -c)" "st_size"
 # the drop-box name is no object
-ls "$MNT/apps/v1/deployments" | grep -q deployment.yaml &&
+ls "$MNT/apps/v1/deployments" | qgrep deployment.yaml &&
 	fail "drop-box name listed"
 
 # @json is the same object
@@ -52,7 +52,7 @@ metadata:
 data: {k: v}
 YAML
 [ -f "$MNT/core/v1/configmaps/default/real-name" ] || fail "real-name not created"
-ls "$MNT/core/v1/configmaps/default" | grep -qx other-name &&
+ls "$MNT/core/v1/configmaps/default" | qgrep -x other-name &&
 	fail "other-name listed as an object"
 
 # multi-document manifests into the root, JSON and Lists too
@@ -106,7 +106,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {generateName: gen-, namespace: default}
 YAML
-ls "$MNT/core/v1/configmaps/default" | grep -q '^gen-.....$' ||
+ls "$MNT/core/v1/configmaps/default" | qgrep '^gen-.....$' ||
 	fail "generateName: $(ls "$MNT/core/v1/configmaps/default")"
 
 # reading the same object twice gives the same bytes

@@ -9,7 +9,7 @@ printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  color:
 # sed -i (temp file + rename over the object)
 sed -i 's/color: blue/color: green/' "$F"
 expect_eq "$(yq -r .data.color "$F")" green "sed -i"
-ls -a "$CM" | grep -q '^sed' && fail "sed's temp file left listed"
+ls -a "$CM" | qgrep '^sed' && fail "sed's temp file left listed"
 
 # vim with default settings (swap file, backup, write)
 HOME=$T vim -u NONE -N -n -es -c '%s/green/red/' -c 'wq' "$F" </dev/null || true
@@ -64,9 +64,9 @@ tar -C "$CM" -xf "$T/x.tar"
 [ -f "$CM/fromtar" ] || fail "tar x"
 
 # find, grep -r, ls -l, stat, tail, cat
-find "$MNT/core/v1/configmaps" -name app | grep -q . || fail "find"
-grep -rl 'color: grey' "$MNT/core/v1/configmaps" | grep -q '/app$' || fail "grep -r"
-ls -l "$CM" | grep -q ' app$' || fail "ls -l"
+find "$MNT/core/v1/configmaps" -name app | qgrep . || fail "find"
+grep -rl 'color: grey' "$MNT/core/v1/configmaps" | qgrep '/app$' || fail "grep -r"
+ls -l "$CM" | qgrep ' app$' || fail "ls -l"
 expect_eq "$(stat -c %s "$F")" "$(wc -c < "$F")" "stat size"
 tail -n 1 "$F" >/dev/null || fail "tail"
 

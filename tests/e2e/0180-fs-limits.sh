@@ -46,7 +46,7 @@ if [ -z "${KUBEFS_SANITIZED:-}" ]; then
 	[ $((after - before)) -lt 98304 ] ||
 		fail "memory grew by $((after - before)) kB"
 fi
-ls "$CM" | grep -q '^h' && fail "a hostile write left an object"
+ls "$CM" | qgrep '^h' && fail "a hostile write left an object"
 
 # watch streams per caller: EAGAIN past the bound, others unaffected.
 # The kernel sends releases after close() returns: a round starts once

@@ -27,7 +27,7 @@ kubefs-fs --store "$T/store3" --log "$T/bg.log" "$B" > "$T/bg.out" 2>&1 ||
 expect_eq "$(cat "$B/healthz")" ok "healthz as soon as the command returned"
 # its processes (the server and its notifier) are the ones serving $B
 pids=$(for p in /proc/[0-9]*; do
-	tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "--log $T/bg.log " &&
+	tr '\0' ' ' < "$p/cmdline" 2>/dev/null | qgrep -- "--log $T/bg.log " &&
 		echo "${p#/proc/}"
 done || true)
 [ -n "$pids" ] || fail "no background kubefs-fs process"

@@ -9,8 +9,8 @@ CM=$MNT/core/v1/configmaps/default
 
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: obj}\ndata: {k: "1"}\n' > "$CM/drop.yaml"
 [ -e "$CM/drop.yaml" ] || fail "a drop-box name is not resolvable after the write"
-ls -a "$CM" | grep -qx drop.yaml && fail "a drop-box name is listed"
-ls "$CM" | grep -qx obj || fail "the dropped object is not listed"
+ls -a "$CM" | qgrep -x drop.yaml && fail "a drop-box name is listed"
+ls "$CM" | qgrep -x obj || fail "the dropped object is not listed"
 gone() { [ ! -e "$CM/drop.yaml" ]; }
 start=$SECONDS
 wait_for gone

@@ -19,7 +19,7 @@ expect_eq "$(stat -c %a "$CM/pub")" 644 "mode of a ConfigMap"
 expect_eq "$(ls -l "$S" | awk '/ db$/ {print $1}')" "-rw-------" "ls -l of a Secret"
 
 # root reads them
-grep -q hunter2 "$S/db" || yq -r .data.password "$S/db" | base64 -d | grep -q hunter2 ||
+grep -q hunter2 "$S/db" || yq -r .data.password "$S/db" | base64 -d | qgrep hunter2 ||
 	fail "root cannot read the Secret"
 head -c 100 "$MNT/snapshot" > /dev/null || fail "root cannot read snapshot"
 
@@ -30,6 +30,6 @@ for f in "$S/db" "$S/db@json" "$S/@watch" "$MNT/core/v1/secrets/@watch" \
 	expect_contains "$out" "Permission denied" "reading $f as uid 65534"
 done
 # other objects stay readable by everyone
-as_nobody cat "$CM/pub" | grep -q 'a: b' || fail "uid 65534 cannot read a ConfigMap"
-as_nobody ls "$S" | grep -q '^db$' || fail "Secret names are not listed"
+as_nobody cat "$CM/pub" | qgrep 'a: b' || fail "uid 65534 cannot read a ConfigMap"
+as_nobody ls "$S" | qgrep '^db$' || fail "Secret names are not listed"
 echo ok

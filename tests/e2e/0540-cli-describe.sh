@@ -39,13 +39,13 @@ expect_eq "$(field Namespace)" default "Namespace"
 expect_eq "$(field Status)" Pending "Status"
 expect_eq "$(field Node)" "<none>" "Node"
 expect_eq "$(field Labels)" "app=web" "first label"
-echo "$OUT" | grep -q '^ \{10,\}tier=front$' || fail "second label line: $OUT"
+echo "$OUT" | qgrep '^ \{10,\}tier=front$' || fail "second label line: $OUT"
 expect_eq "$(field Annotations)" "note: hello" "Annotations"
-echo "$OUT" | grep -q '^Containers:$' || fail "Containers section"
-echo "$OUT" | grep -q '^  c:$' || fail "container name"
-echo "$OUT" | grep -q '^    Image: *nginx:1.25$' || fail "Image"
-echo "$OUT" | grep -q '^    Port: *80/TCP$' || fail "Port"
-echo "$OUT" | grep -q '^      MODE: *fast$' || fail "Environment"
+echo "$OUT" | qgrep '^Containers:$' || fail "Containers section"
+echo "$OUT" | qgrep '^  c:$' || fail "container name"
+echo "$OUT" | qgrep '^    Image: *nginx:1.25$' || fail "Image"
+echo "$OUT" | qgrep '^    Port: *80/TCP$' || fail "Port"
+echo "$OUT" | qgrep '^      MODE: *fast$' || fail "Environment"
 expect_eq "$(field Events)" "<none>" "no events"
 # name and value columns are aligned as kubectl's tabwriter aligns them
 [ "$(echo "$OUT" | grep -E '^(Name|Namespace|Labels):' | awk '{print index($0, $2)}' | sort -u | wc -l)" = 1 ] ||
@@ -134,7 +134,7 @@ expect_eq "$(field RollingUpdateStrategy)" "25% max unavailable, 25% max surge" 
 expect_eq "$(field Selector)" "app=nginx" "Selector"
 expect_eq "$(field NewReplicaSet)" "nginx-2 (0/1 replicas created)" "NewReplicaSet"
 expect_eq "$(field OldReplicaSets)" "<none>" "OldReplicaSets"
-echo "$OUT" | grep -q '^Pod Template:$' || fail "Pod Template"
+echo "$OUT" | qgrep '^Pod Template:$' || fail "Pod Template"
 run kubefs describe rs nginx-2
 expect_eq "$(field Replicas)" "0 current / 1 desired" "rs Replicas"
 expect_eq "$(field "Controlled By")" "Deployment/nginx" "Controlled By"
@@ -176,8 +176,8 @@ YAML
 echo node-1 > "$MNT/core/v1/pods/default/web@binding"
 run kubefs describe node node-1
 expect_eq "$(field Unschedulable)" false "Unschedulable"
-echo "$OUT" | grep -q '^  InternalIP: *192.168.1.10$' || fail "Addresses: $OUT"
-echo "$OUT" | grep -q '^  Ready  *True ' || fail "node conditions: $OUT"
+echo "$OUT" | qgrep '^  InternalIP: *192.168.1.10$' || fail "Addresses: $OUT"
+echo "$OUT" | qgrep '^  Ready  *True ' || fail "node conditions: $OUT"
 expect_eq "$(field "Non-terminated Pods")" "(1 in total)" "pods on the node"
 run kubefs describe pod web
 expect_eq "$(field Node)" "node-1/" "bound pod's Node"
@@ -202,6 +202,6 @@ expect_contains "$OUT" "greeting:
 hello" "config map data"
 run kubefs describe lease lock
 expect_eq "$(field Spec)" "" "generic Spec heading"
-echo "$OUT" | grep -q '^  Holder Identity: *me$' || fail "generic field: $OUT"
-echo "$OUT" | grep -q '^  Lease Duration Seconds: *15$' || fail "generic number: $OUT"
+echo "$OUT" | qgrep '^  Holder Identity: *me$' || fail "generic field: $OUT"
+echo "$OUT" | qgrep '^  Lease Duration Seconds: *15$' || fail "generic number: $OUT"
 echo ok

@@ -108,8 +108,8 @@ REVISION  CHANGE-CAUSE
 2         image updated to 2.0" "history"
 run kubefs rollout history deploy/nginx --revision=1
 expect_eq "$(echo "$OUT" | head -1)" "deployment.apps/nginx with revision #1" "history --revision"
-echo "$OUT" | grep -q 'Image: *nginx:1.0$' || fail "revision template: $OUT"
-echo "$OUT" | grep -q pod-template-hash && fail "pod-template-hash shown"
+echo "$OUT" | qgrep 'Image: *nginx:1.0$' || fail "revision template: $OUT"
+echo "$OUT" | qgrep pod-template-hash && fail "pod-template-hash shown"
 run kubefs rollout history deploy/nginx --revision=9
 expect_eq "$ERR" "error: unable to find the specified revision" "history missing revision"
 

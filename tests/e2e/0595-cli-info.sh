@@ -49,15 +49,15 @@ expect_eq "$(echo "$OUT" | awk '$1 == "pods" {print $2, $3, $4, $5}')" "po v1 tr
 expect_eq "$(($(echo "$OUT" | wc -l) - 1))" "$(wc -l < "$MNT/resources")" "one row per resource"
 run kubefs api-resources --namespaced=false -o name
 expect_contains "$OUT" "namespaces" "cluster-scoped names"
-echo "$OUT" | grep -qx pods && fail "--namespaced=false listed pods"
+echo "$OUT" | qgrep -x pods && fail "--namespaced=false listed pods"
 run kubefs api-resources --api-group=apps -o name
 expect_contains "$OUT" "deployments.apps" "-o name with group"
-echo "$OUT" | grep -qvE '\.apps$' && fail "--api-group: $OUT"
+echo "$OUT" | qgrep -vE '\.apps$' && fail "--api-group: $OUT"
 run kubefs api-resources -o wide
 expect_eq "$(echo "$OUT" | awk '$1 == "pods" {print $6}')" "status,binding,log,eviction" "wide subresources"
 run kubefs api-versions
 expect_contains "$OUT" "apps/v1" "api-versions apps"
-echo "$OUT" | grep -qx v1 || fail "api-versions v1: $OUT"
+echo "$OUT" | qgrep -x v1 || fail "api-versions v1: $OUT"
 
 # help
 run kubefs --help

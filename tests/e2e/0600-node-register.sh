@@ -19,7 +19,7 @@ has_event() {
 	for f in "$MNT"/core/v1/events/default/*; do
 		[ -e "$f" ] && cat "$f@json"
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
-		.type + " " + .reason + ": " + .message' | grep -qxF "$2"
+		.type + " " + .reason + ": " + .message' | qgrep -xF "$2"
 }
 
 # --version answers without a cluster; flags are checked before anything

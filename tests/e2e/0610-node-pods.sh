@@ -33,7 +33,7 @@ has_event() {
 	for f in "$MNT"/core/v1/events/default/*; do
 		[ -e "$f" ] && cat "$f@json"
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
-		.type + " " + .reason + ": " + .message' | grep -qxF "$2"
+		.type + " " + .reason + ": " + .message' | qgrep -xF "$2"
 }
 
 start_fs
@@ -57,7 +57,7 @@ expect_eq "$(field web-0 '[.status.conditions[] | .type + "=" + .status] | join(
 expect_eq "$(field web-0 '[.status.containerStatuses[] | .name] | join(" ")')" "log web" "containerStatuses"
 expect_eq "$(field web-0 '.status.containerStatuses[1] | [.image, (.ready|tostring), (.started|tostring), (.restartCount|tostring)] | join(" ")')" \
 	"docker.io/library/nginx:latest true true 0" "container status"
-field web-0 '.status.containerStatuses[1].imageID' | grep -q '^docker.io/library/nginx@sha256:[0-9a-f]\{64\}$' ||
+field web-0 '.status.containerStatuses[1].imageID' | qgrep '^docker.io/library/nginx@sha256:[0-9a-f]\{64\}$' ||
 	fail "imageID: $(field web-0 '.status.containerStatuses[1].imageID')"
 [ -n "$(field web-0 '.status.containerStatuses[1].state.running.startedAt // ""')" ] || fail "no startedAt"
 [ -n "$(field web-0 '.status.startTime // ""')" ] || fail "no startTime"

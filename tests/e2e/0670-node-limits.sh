@@ -41,7 +41,7 @@ expect_eq "$(field hog .status.qosClass)" Guaranteed "qos class"
 
 wait_long 30 is_phase bomb Running
 uid=$(field bomb .metadata.uid)
-cg=$(find /sys/fs/cgroup/pids/kubefs-*/kubepods/besteffort/"pod$uid" -mindepth 1 -maxdepth 1 -type d | head -1)
+cg=$(find /sys/fs/cgroup/pids/kubefs-*/kubepods/besteffort/"pod$uid" -mindepth 1 -maxdepth 1 -type d | sed -n 1p)
 [ -n "$cg" ] || fail "no pids cgroup for the bomb (BestEffort)"
 expect_eq "$(cat "$cg/pids.max")" 64 "pids.max"
 spawned() { grep -q 'spawned' "$ROOT/logs/default_bomb_$uid/main/0.log"; }

@@ -63,7 +63,7 @@ wait_long 30 is_phase pulled Running
 expect_eq "$(field pulled '.status.containerStatuses[0].imageID')" "$REG/bb@$m" "imageID"
 has_event pulled "Normal Pulling: Pulling image \"$REG/bb:1.0\"" || fail "no Pulling event"
 has_event pulled "Normal Pulled: Successfully pulled image \"$REG/bb:1.0\" in" || fail "no Pulled event"
-kubefs image --root-dir "$ROOT" ls | grep -q "^$REG/bb  *1.0 " || fail "pulled image not listed"
+kubefs image --root-dir "$ROOT" ls | qgrep "^$REG/bb  *1.0 " || fail "pulled image not listed"
 waiting_reason() { [ "$(field notag '.status.containerStatuses[0].state.waiting.reason')" = "$1" ]; }
 wait_long 30 waiting_reason ErrImagePull
 expect_contains "$(field notag '.status.containerStatuses[0].state.waiting.message')" "not found" "missing tag"

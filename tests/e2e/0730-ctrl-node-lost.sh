@@ -39,7 +39,7 @@ on_node() {
 }
 [ "$(on_node a)" -ge 1 ] || fail "no pod landed on node a"
 # the default tolerations were added by the API server
-pod=$(running_pods app=web | head -1)
+pod=$(running_pods app=web | sed -n 1p)
 expect_eq "$(jqf "$P/$pod" '[.spec.tolerations[] | .key + "=" + (.tolerationSeconds|tostring)] | join(" ")')" \
 	"node.kubernetes.io/unreachable=2 node.kubernetes.io/not-ready=300" "tolerations"
 

@@ -53,7 +53,7 @@ has_event() {
 	for f in "$MNT"/core/v1/events/default/*; do
 		[ -e "$f" ] && cat "$f@json"
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
-		.type + " " + .reason + ": " + .message' | grep -qF "$2"
+		.type + " " + .reason + ": " + .message' | qgrep -F "$2"
 }
 
 # wait_eq 'COMMAND' VALUE: retry until COMMAND's output is VALUE (twice

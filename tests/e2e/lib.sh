@@ -32,6 +32,7 @@
 #   has_stream PID         the process has a @watch stream open (a waiter
 #                          is waiting: use with wait_for before changing
 #                          what it waits for)
+#   qgrep ARGS...          grep -q for the end of a pipeline (see below)
 # At exit: every daemon still running (kubefs-fs and DAEMON_PIDS) gets
 # SIGTERM and must exit 0; any sanitizer report in a log under $T (every
 # *.log, *.err) fails the script; the mount is removed, then $T.
@@ -99,9 +100,16 @@ wait_gone() {
 	return 1
 }
 
+# qgrep ARGS...: `grep -q ARGS` that reads all of its input. Under
+# pipefail, `cmd | grep -q x` fails when grep has found x and exited
+# before cmd wrote its last line (cmd dies of SIGPIPE): a flaky check.
+qgrep() {
+	grep "$@" > /dev/null
+}
+
 # has_stream PID: the process has a @watch stream open
 has_stream() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -q '/@watch'
+	ls -l "/proc/$1/fd" 2>/dev/null | qgrep '/@watch'
 }
 
 # _reap PID SIGNAL: signal a child and wait for it (SIGKILL after

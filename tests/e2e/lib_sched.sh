@@ -90,4 +90,4 @@ events_of() {
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
 		.type + " " + .reason + ": " + .message'
 }
-has_event() { events_of "$1" | grep -qxF "$2"; }
+has_event() { events_of "$1" | qgrep -xF "$2"; }

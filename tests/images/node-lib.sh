@@ -119,7 +119,7 @@ has_event() {
 	for f in "$MNT"/core/v1/events/default/*; do
 		[ -e "$f" ] && cat "$f@json"
 	done | jq -r --arg n "$1" 'select(.involvedObject.name == $n) |
-		.type + " " + .reason + ": " + .message' | grep -q -- "$2"
+		.type + " " + .reason + ": " + .message' | qgrep -- "$2"
 }
 
 # wait_long SECONDS CMD...: like wait_for, for slower conditions.
