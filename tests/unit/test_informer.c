@@ -544,6 +544,155 @@ static void test_live_relist_after_410(void **state)
 	seen_release(&g.seen);
 }
 
+/* ---- transform, compact form, indexes ---- */
+
+/* drops data, keeps the rest (the transform a component would set) */
+static void drop_data(json_t *obj)
+{
+	json_object_del(obj, "data");
+}
+
+static const char *index_app(const json_t *obj)
+{
+	return json_string_value(json_object_get(
+	    json_object_get(json_object_get(obj, "metadata"), "labels"),
+	    "app"));
+}
+
+/* the names in an informer_list_index() answer, space-separated */
+static char *index_names(struct informer *inf, const char *index,
+			 const char *value)
+{
+	_cleanup_json_ json_t *all = NULL;
+	char *out = calloc(1, 1024);
+	size_t i;
+	json_t *v;
+
+	assert_non_null(out);
+	assert_int_equal(informer_list_index(inf, index, value, &all), 0);
+	json_array_foreach (all, i, v) {
+		const char *name = json_string_value(
+		    json_object_get(json_object_get(v, "metadata"), "name"));
+
+		assert_null(json_object_get(v, "data"));
+		if (i)
+			strcat(out, " ");
+		strcat(out, name);
+	}
+	return out;
+}
+
+static void expect_index(struct informer *inf, const char *index,
+			 const char *value, const char *names)
+{
+	_cleanup_free_ char *got = index_names(inf, index, value);
+
+	assert_string_equal(got, names);
+}
+
+/* What the update handler saw of the old object: its label app. */
+static char old_app[64];
+
+static void on_update_old(void *ud, const json_t *old, const json_t *new)
+{
+	const char *app = index_app(old);
+
+	assert_null(json_object_get(old, "data"));
+	assert_null(json_object_get(new, "data"));
+	snprintf(old_app, sizeof(old_app), "%s", app ? app : "");
+}
+
+static void put_owned_cm(const char *ns, const char *name, const char *uid)
+{
+	_cleanup_json_ json_t *o = json_pack(
+	    "{s:{s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}]}, s:{s:s}}",
+	    "metadata", "name", name, "namespace", ns, "ownerReferences",
+	    "apiVersion", "apps/v1", "kind", "ReplicaSet", "name", "rs", "uid",
+	    uid, "controller", 1, "data", "v", "1");
+
+	assert_int_equal(client_create(fs.c, cm_kind(), ns, o, NULL, NULL), 0);
+}
+
+static void run_transform_and_indexes(bool compact, const char *tag)
+{
+	struct informer_opts o = {.transform = drop_data, .compact = compact};
+	struct informer *inf = NULL;
+	struct seen s;
+	struct informer_handlers h = {on_add, on_update, on_delete, &s};
+	struct informer_handlers h2 = {.on_update = on_update_old};
+	char ns1[32], ns2[32], web[32], db[32], line[96];
+	json_t *obj = NULL;
+
+	snprintf(ns1, sizeof(ns1), "%s-x", tag);
+	snprintf(ns2, sizeof(ns2), "%s-y", tag);
+	/* label values no other test uses: the informer sees every
+	 * namespace */
+	snprintf(web, sizeof(web), "%s-web", tag);
+	snprintf(db, sizeof(db), "%s-db", tag);
+	seen_init(&s);
+	o.kind = cm_kind();
+	make_namespace(ns1);
+	make_namespace(ns2);
+	put_cm(ns1, "b", web, "1");
+	put_cm(ns1, "a", web, "1");
+	put_cm(ns2, "a", db, "1");
+	put_owned_cm(ns2, "owned", "uid-1");
+
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	/* h2 first: when the log shows the update, h2 has run */
+	assert_int_equal(informer_add_handlers(inf, &h2), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(
+	    informer_add_index(inf, "ns", informer_index_namespace), 0);
+	assert_int_equal(informer_add_index(inf, "app", index_app), 0);
+	assert_int_equal(
+	    informer_add_index(inf, "owner", informer_index_owner_uid), 0);
+	assert_int_equal(informer_add_index(inf, "app", index_app), -EEXIST);
+	assert_int_equal(informer_add_index(inf, "", index_app), -EINVAL);
+	assert_int_equal(informer_add_index(inf, "nodes", index_app), 0);
+	assert_int_equal(informer_add_index(inf, "more", index_app), -ENOSPC);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_add_index(inf, "late", index_app), -EBUSY);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+
+	/* the transform ran before caching: no data anywhere */
+	snprintf(line, sizeof(line), "%s/b", ns1);
+	assert_int_equal(informer_get(inf, line, &obj), 0);
+	assert_null(json_object_get(obj, "data"));
+	assert_string_equal(index_app(obj), web);
+	json_decref(obj);
+	expect_index(inf, "ns", ns1, "a b");
+	expect_index(inf, "ns", ns2, "a owned");
+	expect_index(inf, "app", web, "a b");
+	expect_index(inf, "owner", "uid-1", "owned");
+	expect_index(inf, "owner", "uid-2", "");
+	assert_int_equal(informer_list_index(inf, "nope", "x", &obj), -ENOENT);
+
+	/* a change moves the object between values; the update handler
+	 * gets the old object as it was cached */
+	put_cm(ns1, "a", db, "2");
+	snprintf(line, sizeof(line), "update %s/a", ns1);
+	wait_seen(&s, line);
+	assert_string_equal(old_app, web);
+	expect_index(inf, "app", web, "b");
+	expect_index(inf, "app", db, "a a");
+	/* a deletion takes it out of every index */
+	assert_int_equal(client_delete(fs.c, cm_kind(), ns2, "owned", NULL), 0);
+	snprintf(line, sizeof(line), "delete %s/owned", ns2);
+	wait_seen(&s, line);
+	expect_index(inf, "owner", "uid-1", "");
+	expect_index(inf, "ns", ns2, "a");
+	informer_free(inf);
+	seen_release(&s);
+}
+
+static void test_live_transform_and_indexes(void **state)
+{
+	TEST_FS_REQUIRE(&fs);
+	run_transform_and_indexes(false, "plain");
+	run_transform_and_indexes(true, "compact");
+}
+
 static int group_setup(void **state)
 {
 	test_fs_start(&fs);
@@ -566,6 +715,7 @@ int main(void)
 	    cmocka_unit_test(test_live_all_namespaces_and_resync),
 	    cmocka_unit_test(test_live_server_restart),
 	    cmocka_unit_test(test_live_relist_after_410),
+	    cmocka_unit_test(test_live_transform_and_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
