@@ -80,6 +80,14 @@ struct informer;
  */
 typedef const char *(*informer_index_fn)(const json_t *obj);
 
+/*
+ * A transform's helper: keep in obj only the fields named (a NULL-ended
+ * list of paths: "metadata.labels", "spec.containers[].resources" —
+ * "[]" for every element of an array), deleting every other field. A
+ * path names a field whole: what is under it stays. At most 64 paths.
+ */
+void informer_keep_fields(json_t *obj, const char *const *fields);
+
 /* Index functions for the usual indexes: metadata.namespace,
  * spec.nodeName (pods), the controller ownerReference's uid. */
 const char *informer_index_namespace(const json_t *obj);

@@ -16,8 +16,8 @@
 
 const char *informer_index_namespace(const json_t *obj)
 {
-	const char *ns = json_string_value(json_object_get(
-	    json_object_get(obj, "metadata"), "namespace"));
+	const char *ns = json_string_value(
+	    json_object_get(json_object_get(obj, "metadata"), "namespace"));
 
 	return ns && *ns ? ns : NULL;
 }
@@ -111,8 +111,7 @@ static const struct inf_index *index_named(const struct inf_store *s,
 }
 
 /* Take key out of the set of value in index x. */
-static void index_drop(struct inf_index *x, const char *value,
-		       const char *key)
+static void index_drop(struct inf_index *x, const char *value, const char *key)
 {
 	struct strmap *set = strmap_get(&x->sets, value);
 
@@ -333,4 +332,90 @@ int inf_items_to_array(struct inf_item *items, size_t n, json_t **ret)
 	}
 	*ret = out;
 	return 0;
+}
+
+/* Does path start with key followed by '\0', '.' or "[]"? *ret_rest: what
+ * follows ("" for the whole field, ".x" or "[]..." below it). */
+static bool path_names(const char *path, const char *key, const char **ret_rest)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(path, key, n) != 0 ||
+	    (path[n] && path[n] != '.' && path[n] != '['))
+		return false;
+	*ret_rest = path + n;
+	return true;
+}
+
+#define KEEP_PATHS_MAX 64
+
+static void keep_in(json_t *v, const char *const *rests, size_t n);
+
+/* Keep in object obj the fields named by paths (relative to obj). */
+static void keep_object(json_t *obj, const char *const *paths, size_t n)
+{
+	const char *key;
+	json_t *v, *tmp;
+
+	json_object_foreach_safe (obj, tmp, key, v) {
+		const char *rests[KEEP_PATHS_MAX];
+		size_t m = 0;
+		bool whole = false;
+
+		for (size_t i = 0; i < n && m < KEEP_PATHS_MAX; i++) {
+			const char *rest;
+
+			if (!path_names(paths[i], key, &rest))
+				continue;
+			if (!*rest)
+				whole = true;
+			rests[m++] = rest;
+		}
+		if (whole)
+			continue;
+		if (!m) {
+			json_object_del(obj, key);
+			continue;
+		}
+		keep_in(v, rests, m);
+	}
+}
+
+/* rests: ".sub" (v an object) or "[]..." (v an array) */
+static void keep_in(json_t *v, const char *const *rests, size_t n)
+{
+	const char *sub[KEEP_PATHS_MAX];
+	size_t m = 0, i;
+	json_t *e;
+
+	if (json_is_object(v)) {
+		for (i = 0; i < n; i++)
+			if (rests[i][0] == '.')
+				sub[m++] = rests[i] + 1;
+		keep_object(v, sub, m);
+		return;
+	}
+	if (!json_is_array(v))
+		return;
+	for (i = 0; i < n; i++) {
+		if (strncmp(rests[i], "[]", 2) != 0)
+			continue;
+		if (!rests[i][2])
+			return; /* every element whole */
+		if (rests[i][2] == '.')
+			sub[m++] = rests[i] + 3;
+	}
+	json_array_foreach (v, i, e)
+		if (json_is_object(e))
+			keep_object(e, sub, m);
+}
+
+void informer_keep_fields(json_t *obj, const char *const *fields)
+{
+	size_t n = 0;
+
+	while (fields[n] && n < KEEP_PATHS_MAX)
+		n++;
+	if (json_is_object(obj))
+		keep_object(obj, fields, n);
 }

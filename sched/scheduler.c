@@ -630,6 +630,8 @@ int scheduler_new(struct client *c, const struct scheduler_config *cfg,
 	if (r < 0)
 		goto out_free;
 	po.kind = s->pod_kind;
+	po.transform = sched_pod_slim;
+	po.compact = true;
 	no.kind = s->node_kind;
 	ph.ud = nh.ud = s;
 	if ((r = informer_new(c, &po, &s->pods)) < 0 ||
