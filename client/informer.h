@@ -88,6 +88,22 @@ typedef const char *(*informer_index_fn)(const json_t *obj);
  */
 void informer_keep_fields(json_t *obj, const char *const *fields);
 
+/*
+ * One shared copy of v's value (keyed by its canonical text): a new
+ * reference to the interned copy, or to v itself when it is the first
+ * of its value (or out of memory). Thread-safe. A component's views of
+ * many objects then hold one copy of what they repeat. Interned values
+ * must be treated as read-only.
+ */
+json_t *informer_intern(json_t *v);
+
+/*
+ * A transform's helper: replace each value named by fields (paths as
+ * for informer_keep_fields(); "x[]" interns each element of array x) by
+ * its interned copy.
+ */
+void informer_share_fields(json_t *obj, const char *const *fields);
+
 /* Index functions for the usual indexes: metadata.namespace,
  * spec.nodeName (pods), the controller ownerReference's uid. */
 const char *informer_index_namespace(const json_t *obj);

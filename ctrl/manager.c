@@ -70,13 +70,14 @@ int ctrl_informer(struct ctrl_ctx *ctx, const char *group, const char *version,
 		goto out;
 	}
 	io.kind = k;
-	/* pods are most of what is cached: keep what controllers read, as
-	 * text parsed on each read, indexed by namespace and node */
+	/* pods are most of what is cached: keep what controllers read,
+	 * sharing what pods repeat, indexed by namespace and node. (Not
+	 * compact: the ReplicaSet controller reads every pod of a set on
+	 * each sync, and parsing thousands of pods per sync costs more
+	 * memory in flight than the cache saves.) */
 	pods = !strcmp(resource, "pods") && !strcmp(group, "core");
-	if (pods) {
+	if (pods)
 		io.transform = ctrl_slim_pod;
-		io.compact = true;
-	}
 	r = informer_new(ctx->c, &io, &ctx->inf[ctx->ninf]);
 	if (r == 0 && pods &&
 	    ((r = informer_add_index(ctx->inf[ctx->ninf], CTRL_INDEX_NAMESPACE,

@@ -5,7 +5,6 @@
  * between pods.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,57 +55,6 @@ void sched_pod_slim(json_t *obj)
 		json_object_del(json_object_get(obj, "status"), "conditions");
 }
 
-/*
- * Interned values: one copy of each distinct labels map, tolerations
- * list and common string, shared by every pod view that has it (pods of
- * one controller have the same labels and the same default
- * tolerations). Keyed by the value's canonical text. A value only the
- * table holds is dropped when the table has doubled since the last
- * sweep.
- */
-static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
-static json_t *interned; /* text -> value */
-static size_t intern_sweep_at = 1024;
-
-static void intern_sweep(void)
-{
-	const char *key;
-	json_t *v, *tmp;
-
-	json_object_foreach_safe (interned, tmp, key, v)
-		if (v->refcount == 1)
-			json_object_del(interned, key);
-	intern_sweep_at = 2 * json_object_size(interned) + 1024;
-}
-
-/* The shared copy of v (a new reference), or v itself (a new reference)
- * when it cannot be interned. */
-static json_t *intern(json_t *v)
-{
-	char *text;
-	json_t *got;
-
-	if (!v)
-		return NULL;
-	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	if (!text)
-		return json_incref(v);
-	pthread_mutex_lock(&intern_lock);
-	if (!interned)
-		interned = json_object();
-	got = json_object_get(interned, text);
-	if (!got && interned) {
-		if (json_object_size(interned) >= intern_sweep_at)
-			intern_sweep();
-		if (json_object_set(interned, text, v) == 0)
-			got = v;
-	}
-	json_incref(got ? got : v);
-	pthread_mutex_unlock(&intern_lock);
-	free(text);
-	return got ? got : v;
-}
-
 /* Set field of dst to src's (interned when share), if src has it. */
 static int carry(json_t *dst, const json_t *src, const char *field, bool share)
 {
@@ -114,18 +62,17 @@ static int carry(json_t *dst, const json_t *src, const char *field, bool share)
 
 	if (!v)
 		return 0;
-	v = share ? intern(v) : json_incref(v);
+	v = share ? informer_intern(v) : json_incref(v);
 	return json_object_set_new(dst, field, v) < 0 ? -ENOMEM : 0;
 }
 
 int sched_pod_reduce(struct sched_pod *pod)
 {
 	static const char *const shared_meta[] = {"namespace", "labels"};
-	static const char *const own_meta[] = {"name", "uid",
-					       "resourceVersion",
+	static const char *const own_meta[] = {"name", "uid", "resourceVersion",
 					       "deletionTimestamp"};
-	static const char *const shared_spec[] = {"schedulerName",
-						  "tolerations", "nodeSelector"};
+	static const char *const shared_spec[] = {
+	    "schedulerName", "tolerations", "nodeSelector"};
 	static const char *const own_spec[] = {"nodeName", "priority",
 					       "affinity", "hostNetwork"};
 	static const char *const parts[] = {"containers", "initContainers",
