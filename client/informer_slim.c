@@ -25,10 +25,17 @@ static bool path_names(const char *path, const char *key, const char **ret_rest)
 
 #define KEEP_PATHS_MAX 64
 
-static void keep_in(json_t *v, const char *const *rests, size_t n);
+/* What to do with the fields the paths name: keep them (and delete the
+ * others), or share them (and leave the others). */
+enum walk_mode { WALK_KEEP, WALK_SHARE };
 
-/* Keep in object obj the fields named by paths (relative to obj). */
-static void keep_object(json_t *obj, const char *const *paths, size_t n)
+static void share_in(json_t *parent, const char *key, size_t i, json_t *v);
+static void walk_in(json_t *v, const char *const *rests, size_t n,
+		    enum walk_mode mode);
+
+/* Apply mode to the fields of object obj that paths name. */
+static void walk_object(json_t *obj, const char *const *paths, size_t n,
+			enum walk_mode mode)
 {
 	const char *key;
 	json_t *v, *tmp;
@@ -39,26 +46,23 @@ static void keep_object(json_t *obj, const char *const *paths, size_t n)
 		bool whole = false;
 
 		for (size_t i = 0; i < n && m < KEEP_PATHS_MAX; i++) {
-			const char *rest;
-
-			if (!path_names(paths[i], key, &rest))
+			if (!path_names(paths[i], key, &rests[m]))
 				continue;
-			if (!*rest)
-				whole = true;
-			rests[m++] = rest;
+			whole = whole || !*rests[m];
+			m++;
 		}
-		if (whole)
-			continue;
-		if (!m) {
+		if (!m && mode == WALK_KEEP)
 			json_object_del(obj, key);
-			continue;
-		}
-		keep_in(v, rests, m);
+		else if (whole && mode == WALK_SHARE)
+			share_in(obj, key, 0, v);
+		else if (m && !whole)
+			walk_in(v, rests, m, mode);
 	}
 }
 
 /* rests: ".sub" (v an object) or "[]..." (v an array) */
-static void keep_in(json_t *v, const char *const *rests, size_t n)
+static void walk_in(json_t *v, const char *const *rests, size_t n,
+		    enum walk_mode mode)
 {
 	const char *sub[KEEP_PATHS_MAX];
 	size_t m = 0, i;
@@ -68,32 +72,40 @@ static void keep_in(json_t *v, const char *const *rests, size_t n)
 		for (i = 0; i < n; i++)
 			if (rests[i][0] == '.')
 				sub[m++] = rests[i] + 1;
-		keep_object(v, sub, m);
+		walk_object(v, sub, m, mode);
 		return;
 	}
 	if (!json_is_array(v))
 		return;
 	for (i = 0; i < n; i++) {
-		if (strncmp(rests[i], "[]", 2) != 0)
-			continue;
-		if (!rests[i][2])
-			return; /* every element whole */
-		if (rests[i][2] == '.')
+		if (strcmp(rests[i], "[]") == 0) {
+			/* every element whole */
+			if (mode == WALK_SHARE)
+				json_array_foreach (v, i, e)
+					share_in(v, NULL, i, e);
+			return;
+		}
+		if (strncmp(rests[i], "[].", 3) == 0)
 			sub[m++] = rests[i] + 3;
 	}
 	json_array_foreach (v, i, e)
 		if (json_is_object(e))
-			keep_object(e, sub, m);
+			walk_object(e, sub, m, mode);
 }
 
-void informer_keep_fields(json_t *obj, const char *const *fields)
+static void walk(json_t *obj, const char *const *fields, enum walk_mode mode)
 {
 	size_t n = 0;
 
 	while (fields[n] && n < KEEP_PATHS_MAX)
 		n++;
 	if (json_is_object(obj))
-		keep_object(obj, fields, n);
+		walk_object(obj, fields, n, mode);
+}
+
+void informer_keep_fields(json_t *obj, const char *const *fields)
+{
+	walk(obj, fields, WALK_KEEP);
 }
 
 /*
@@ -141,8 +153,7 @@ json_t *informer_intern(json_t *v)
 	return got ? got : v;
 }
 
-
-/* Replace v (at *slot's place: object member key, or array index i) by
+/* Replace v (member key of parent, or element i when key is NULL) by
  * its interned copy. */
 static void share_in(json_t *parent, const char *key, size_t i, json_t *v)
 {
@@ -158,67 +169,7 @@ static void share_in(json_t *parent, const char *key, size_t i, json_t *v)
 		json_array_set_new(parent, i, c);
 }
 
-static void share_rests(json_t *parent, const char *key, json_t *v,
-			const char *const *rests, size_t n);
-
-static void share_object(json_t *obj, const char *const *paths, size_t n)
-{
-	const char *key;
-	json_t *v, *tmp;
-
-	json_object_foreach_safe (obj, tmp, key, v) {
-		const char *rests[KEEP_PATHS_MAX];
-		size_t m = 0;
-
-		for (size_t i = 0; i < n; i++)
-			if (path_names(paths[i], key, &rests[m]))
-				m++;
-		if (m)
-			share_rests(obj, key, v, rests, m);
-	}
-}
-
-static void share_rests(json_t *parent, const char *key, json_t *v,
-			const char *const *rests, size_t n)
-{
-	const char *sub[KEEP_PATHS_MAX];
-	size_t m = 0, i;
-	json_t *e;
-
-	for (i = 0; i < n; i++)
-		if (!rests[i][0]) {
-			share_in(parent, key, 0, v);
-			return;
-		}
-	if (json_is_object(v)) {
-		for (i = 0; i < n; i++)
-			if (rests[i][0] == '.')
-				sub[m++] = rests[i] + 1;
-		share_object(v, sub, m);
-		return;
-	}
-	if (!json_is_array(v))
-		return;
-	for (i = 0; i < n; i++) {
-		if (strcmp(rests[i], "[]") == 0) {
-			json_array_foreach (v, i, e)
-				share_in(v, NULL, i, e);
-			return;
-		}
-		if (strncmp(rests[i], "[].", 3) == 0)
-			sub[m++] = rests[i] + 3;
-	}
-	json_array_foreach (v, i, e)
-		if (json_is_object(e))
-			share_object(e, sub, m);
-}
-
 void informer_share_fields(json_t *obj, const char *const *fields)
 {
-	size_t n = 0;
-
-	while (fields[n] && n < KEEP_PATHS_MAX)
-		n++;
-	if (json_is_object(obj))
-		share_object(obj, fields, n);
+	walk(obj, fields, WALK_SHARE);
 }

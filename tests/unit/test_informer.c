@@ -544,6 +544,50 @@ static void test_live_relist_after_410(void **state)
 	seen_release(&g.seen);
 }
 
+static void test_keep_and_share_fields(void **state)
+{
+	static const char *const keep[] = {"metadata.name", "metadata.labels",
+					   "spec.containers[].name",
+					   "status.conditions", NULL};
+	static const char *const share[] = {"metadata.labels",
+					    "status.conditions[]", NULL};
+	const char *text =
+	    "{\"metadata\":{\"name\":\"p\",\"uid\":\"u\",\"labels\":{\"a\":"
+	    "\"1\"}},"
+	    "\"spec\":{\"nodeName\":\"n\",\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"i\"},{\"name\":\"d\"},3]},"
+	    "\"status\":{\"phase\":\"Running\",\"conditions\":"
+	    "[{\"type\":\"Ready\"},{\"type\":\"Ready\"}]}}";
+	_cleanup_json_ json_t *a = json_loads(text, 0, NULL);
+	_cleanup_json_ json_t *b = json_loads(text, 0, NULL);
+	_cleanup_free_ char *out = NULL;
+	json_t *ca, *cb;
+
+	(void)state;
+	assert_non_null(a);
+	informer_keep_fields(a, keep);
+	out = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(
+	    out, "{\"metadata\":{\"labels\":{\"a\":\"1\"},\"name\":\"p\"},"
+		 "\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"d\"},"
+		 "3]},\"status\":{\"conditions\":[{\"type\":\"Ready\"},"
+		 "{\"type\":\"Ready\"}]}}");
+	/* two objects with equal values end up holding one copy */
+	informer_keep_fields(b, keep);
+	informer_share_fields(a, share);
+	informer_share_fields(b, share);
+	assert_ptr_equal(
+	    json_object_get(json_object_get(a, "metadata"), "labels"),
+	    json_object_get(json_object_get(b, "metadata"), "labels"));
+	ca = json_object_get(json_object_get(a, "status"), "conditions");
+	cb = json_object_get(json_object_get(b, "status"), "conditions");
+	assert_ptr_not_equal(ca,
+			     cb); /* the array is not named, its items are */
+	assert_ptr_equal(json_array_get(ca, 0), json_array_get(cb, 1));
+	/* sharing changes no value */
+	assert_true(json_equal(a, b));
+}
+
 /* ---- transform, compact form, indexes ---- */
 
 /* drops data, keeps the rest (the transform a component would set) */
@@ -710,6 +754,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_life_cycle_without_server),
+	    cmocka_unit_test(test_keep_and_share_fields),
 	    cmocka_unit_test(test_live_sync_and_events),
 	    cmocka_unit_test(test_live_selector),
 	    cmocka_unit_test(test_live_all_namespaces_and_resync),
