@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/hash.h"
 #include "client/informer.h"
 
 /* Does path start with key followed by '\0', '.' or "[]"? *ret_rest: what
@@ -109,47 +110,123 @@ void informer_keep_fields(json_t *obj, const char *const *fields)
 }
 
 /*
- * Interned values, keyed by their canonical text. A value only the table
- * holds is dropped when the table has doubled since the last sweep.
+ * Interned values: an open-addressing table of (structural hash, value),
+ * equal values found by json_equal(). A value only the table holds is
+ * dropped when the table is rebuilt, once it has doubled since the last
+ * rebuild.
  */
+struct interned {
+	uint64_t hash;
+	json_t *v; /* one reference; NULL: empty slot */
+};
+
 static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
-static json_t *interned; /* text -> value */
-static size_t intern_sweep_at = 1024;
+static struct interned *itab; /* under intern_lock */
+static size_t icap, ilen, isweep_at = 1024;
 
-static void intern_sweep(void)
+static uint64_t mix(uint64_t h)
 {
-	const char *key;
-	json_t *v, *tmp;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
 
-	json_object_foreach_safe (interned, tmp, key, v)
-		if (v->refcount == 1)
-			json_object_del(interned, key);
-	intern_sweep_at = 2 * json_object_size(interned) + 1024;
+/* A hash equal for json_equal() values (objects: whatever key order). */
+static uint64_t value_hash(const json_t *v)
+{
+	uint64_t h = (uint64_t)json_typeof(v) * FNV1A_PRIME;
+	const char *key;
+	json_int_t n;
+	json_t *e;
+	size_t i;
+	double d;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		json_object_foreach ((json_t *)v, key, e)
+			h += mix(fnv1a(FNV1A_OFFSET, key, strlen(key)) ^
+				 value_hash(e));
+		return h;
+	case JSON_ARRAY:
+		json_array_foreach (v, i, e)
+			h = mix(h ^ value_hash(e)) + i;
+		return h;
+	case JSON_STRING:
+		return fnv1a(h, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		n = json_integer_value(v);
+		return mix(h ^ (uint64_t)n);
+	case JSON_REAL:
+		d = json_real_value(v);
+		return fnv1a(h, &d, sizeof(d));
+	default:
+		return h;
+	}
+}
+
+static void itab_insert(struct interned *tab, size_t cap, uint64_t hash,
+			json_t *v)
+{
+	size_t i = hash & (cap - 1);
+
+	while (tab[i].v)
+		i = (i + 1) & (cap - 1);
+	tab[i].hash = hash;
+	tab[i].v = v;
+}
+
+/* Rebuild at twice the live entries' room, dropping the unshared. */
+static void itab_rebuild(void)
+{
+	size_t live = 0, cap = 1024;
+	struct interned *tab;
+
+	for (size_t i = 0; i < icap; i++)
+		live += itab[i].v && itab[i].v->refcount > 1;
+	while (cap < 4 * live + 4)
+		cap *= 2;
+	tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return;
+	for (size_t i = 0; i < icap; i++) {
+		if (!itab[i].v)
+			continue;
+		if (itab[i].v->refcount > 1)
+			itab_insert(tab, cap, itab[i].hash, itab[i].v);
+		else
+			json_decref(itab[i].v);
+	}
+	free(itab);
+	itab = tab;
+	icap = cap;
+	ilen = live;
+	isweep_at = 2 * live + 512 < cap / 2 ? 2 * live + 512 : cap / 2;
 }
 
 json_t *informer_intern(json_t *v)
 {
-	char *text;
-	json_t *got;
+	uint64_t hash;
+	json_t *got = NULL;
+	size_t i;
 
 	if (!v)
 		return NULL;
-	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	if (!text)
-		return json_incref(v);
+	hash = value_hash(v);
 	pthread_mutex_lock(&intern_lock);
-	if (!interned)
-		interned = json_object();
-	got = json_object_get(interned, text);
-	if (!got && interned) {
-		if (json_object_size(interned) >= intern_sweep_at)
-			intern_sweep();
-		if (json_object_set(interned, text, v) == 0)
-			got = v;
+	if (!itab || ilen >= isweep_at)
+		itab_rebuild();
+	for (i = hash & (icap - 1); itab && itab[i].v; i = (i + 1) & (icap - 1))
+		if (itab[i].hash == hash && json_equal(itab[i].v, v)) {
+			got = itab[i].v;
+			break;
+		}
+	if (!got && itab && ilen < icap / 2) {
+		itab_insert(itab, icap, hash, json_incref(v));
+		ilen++;
 	}
 	json_incref(got ? got : v);
 	pthread_mutex_unlock(&intern_lock);
-	free(text);
 	return got ? got : v;
 }
 
