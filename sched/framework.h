@@ -152,6 +152,10 @@ int sched_pod_new(const json_t *obj, struct kf_error *err,
  */
 void sched_pod_slim(json_t *obj);
 
+/* The same for nodes: name, labels, taints, unschedulable, allocatable
+ * and capacity, what many nodes repeat shared between them. */
+void sched_node_slim(json_t *obj);
+
 /* Take one more reference; returns pod. */
 struct sched_pod *sched_pod_ref(struct sched_pod *pod);
 

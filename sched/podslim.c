@@ -2,7 +2,7 @@
  * podslim.c — what a pod costs the scheduler: the informer's transform
  * (sched_pod_slim) and the view's own small object (sched_pod_reduce),
  * whose repeated parts (labels, tolerations, common strings) are shared
- * between pods.
+ * between pods; and the node informer's transform (sched_node_slim).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -121,4 +121,26 @@ int sched_pod_reduce(struct sched_pod *pod)
 	json_decref(pod->obj);
 	pod->obj = out;
 	return 0;
+}
+
+void sched_node_slim(json_t *obj)
+{
+	static const char *const fields[] = {
+	    "apiVersion",
+	    "kind",
+	    "metadata.name",
+	    "metadata.uid",
+	    "metadata.resourceVersion",
+	    "metadata.labels",
+	    "spec.taints",
+	    "spec.unschedulable",
+	    "status.allocatable",
+	    "status.capacity",
+	    NULL,
+	};
+	static const char *const shared[] = {"metadata.labels", "spec.taints",
+					     "status", NULL};
+
+	informer_keep_fields(obj, fields);
+	informer_share_fields(obj, shared);
 }

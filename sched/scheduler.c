@@ -633,6 +633,7 @@ int scheduler_new(struct client *c, const struct scheduler_config *cfg,
 	po.transform = sched_pod_slim;
 	po.compact = true;
 	no.kind = s->node_kind;
+	no.transform = sched_node_slim;
 	ph.ud = nh.ud = s;
 	if ((r = informer_new(c, &po, &s->pods)) < 0 ||
 	    (r = informer_new(c, &no, &s->nodes)) < 0 ||
