@@ -43,6 +43,10 @@ trap 'stop_all; rm -rf "$W"' EXIT
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
+# CPU seconds (user + system) a process has used
+cpu_s() {
+	awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.1f", ($12 + $13) / t }' "/proc/$1/stat"
+}
 
 start_cluster() {
 	rm -rf "$W/store" "$W/mnt" "$W"/*.log
@@ -98,15 +102,16 @@ report() { # shape seconds
 	sleep 5 # let the last status writes land and caches settle
 	printf '%s: %d pods on %d fake nodes, all Running in %s s\n' \
 		"$1" "$P" "$N" "$2"
-	printf '  %-20s %10s %10s %12s\n' process "base MB" "RssAnon MB" "per pod KB"
+	printf '  %-20s %10s %10s %12s %8s\n' process "base MB" "RssAnon MB" "per pod KB" "CPU s"
 	for i in 0 1 2 3; do
 		a=$(anon_kb "${pids[$i]}")
 		total=$((total + a))
 		tbase=$((tbase + base[i]))
-		printf '  %-20s %10.1f %10.1f %12.2f\n' "${names[$i]}" \
+		printf '  %-20s %10.1f %10.1f %12.2f %8s\n' "${names[$i]}" \
 			"$(awk -v k="${base[$i]}" 'BEGIN { print k / 1024 }')" \
 			"$(awk -v k="$a" 'BEGIN { print k / 1024 }')" \
-			"$(awk -v k="$a" -v b="${base[$i]}" -v p="$P" 'BEGIN { print (k - b) / p }')"
+			"$(awk -v k="$a" -v b="${base[$i]}" -v p="$P" 'BEGIN { print (k - b) / p }')" \
+			"$(cpu_s "${pids[$i]}")"
 	done
 	printf '  %-20s %10.1f %10.1f %12.2f\n' total \
 		"$(awk -v k="$tbase" 'BEGIN { print k / 1024 }')" \

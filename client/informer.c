@@ -32,6 +32,7 @@ struct informer {
 	char *ns, *labels, *fields;
 	unsigned resync_ms;
 	void (*transform)(json_t *obj);
+	bool ignore_old;
 	struct informer_handlers handlers[INFORMER_HANDLERS_MAX];
 	size_t nhandlers;
 
@@ -121,6 +122,7 @@ int informer_new(struct client *c, const struct informer_opts *o,
 	inf->fields = dup_opt(o->field_selector, &failed);
 	inf->resync_ms = o->resync_ms;
 	inf->transform = o->transform;
+	inf->ignore_old = o->ignore_old;
 	inf_store_init(&inf->cache, o->compact);
 	inf->wake[0] = inf->wake[1] = -1;
 	if (failed || pipe2(inf->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -165,8 +167,11 @@ int informer_add_index(struct informer *inf, const char *name,
 	return inf_store_add_index(&inf->cache, name, fn);
 }
 
-static bool has_update_handlers(const struct informer *inf)
+/* Does an update handler read the old object? */
+static bool wants_old(const struct informer *inf)
 {
+	if (inf->ignore_old)
+		return false;
 	for (size_t i = 0; i < inf->nhandlers; i++)
 		if (inf->handlers[i].on_update)
 			return true;
@@ -187,7 +192,8 @@ static void call_update(struct informer *inf, const json_t *old,
 {
 	for (size_t i = 0; i < inf->nhandlers; i++)
 		if (inf->handlers[i].on_update)
-			inf->handlers[i].on_update(inf->handlers[i].ud, old,
+			inf->handlers[i].on_update(inf->handlers[i].ud,
+						   inf->ignore_old ? NULL : old,
 						   new);
 }
 
@@ -244,7 +250,7 @@ static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
 		json_decref(obj);
 		return;
 	}
-	if (e && has_update_handlers(inf))
+	if (e && wants_old(inf))
 		old = inf_entry_value(e);
 	r = inf_store_put(&inf->cache, key, obj);
 	pthread_mutex_unlock(&inf->lock);
@@ -254,7 +260,7 @@ static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
 		return;
 	}
 	old = inf_decode(old);
-	if (known && old)
+	if (known && (old || !wants_old(inf)))
 		call_update(inf, old, obj);
 	else if (!known)
 		call_add(inf, obj);

@@ -131,6 +131,9 @@ struct informer_opts {
 	/* Keep each object as its compact JSON text, parsed on each read
 	 * (see Memory above). */
 	bool compact;
+	/* No update handler reads old_obj: they get NULL (the compact form
+	 * then saves a parse per update). */
+	bool ignore_old;
 };
 
 /* Every handler may be NULL. Objects are borrowed for the call. */
