@@ -222,17 +222,21 @@ static void set_error(struct informer *inf, int code,
 
 /*
  * Put obj (a new reference, stolen) under key; call the handlers. Drops
- * the object when it is not newer than the cached one.
+ * the object when it is not newer than the cached one. text (may be
+ * NULL): obj's JSON text as the server sent it.
  */
-static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
+static void cache_upsert(struct informer *inf, const char *key, json_t *obj,
+			 const char *text, size_t text_len)
 {
 	struct inf_entry *e;
 	json_t *old = NULL;
 	bool known;
 	int r;
 
-	if (inf->transform)
+	if (inf->transform) {
 		inf->transform(obj);
+		text = NULL; /* no longer obj's */
+	}
 	pthread_mutex_lock(&inf->lock);
 	e = inf_store_get(&inf->cache, key);
 	known = e != NULL;
@@ -252,7 +256,7 @@ static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
 	}
 	if (e && wants_old(inf))
 		old = inf_entry_value(e);
-	r = inf_store_put(&inf->cache, key, obj);
+	r = inf_store_put(&inf->cache, key, obj, text, text_len);
 	pthread_mutex_unlock(&inf->lock);
 	if (r < 0) {
 		json_decref(old);
@@ -310,7 +314,7 @@ static void cache_replace(struct informer *inf, json_t *items)
 		if (informer_key(v, &k) < 0)
 			continue;
 		json_object_set_new(listed, k, json_true());
-		cache_upsert(inf, k, json_incref(v));
+		cache_upsert(inf, k, json_incref(v), NULL, 0);
 	}
 	pthread_mutex_lock(&inf->lock);
 	while (strmap_next(&inf->cache.entries, &it, &key, NULL)) {
@@ -399,7 +403,8 @@ static void handle_event(struct informer *inf, struct watch_event *ev)
 	if (ev->type == WATCH_DELETED)
 		cache_remove(inf, key, ev->object);
 	else
-		cache_upsert(inf, key, json_incref(ev->object));
+		cache_upsert(inf, key, json_incref(ev->object), ev->text,
+			     ev->text_len);
 }
 
 static void resync(struct informer *inf)

@@ -40,9 +40,14 @@ void inf_store_release(struct inf_store *s);
 int inf_store_add_index(struct inf_store *s, const char *name,
 			informer_index_fn fn);
 
-/* Store obj (borrowed, as transformed) under key, replacing the entry
- * there. 0 or -ENOMEM (the store is then unchanged). */
-int inf_store_put(struct inf_store *s, const char *key, const json_t *obj);
+/*
+ * Store obj (borrowed, as transformed) under key, replacing the entry
+ * there. text (may be NULL): obj's compact JSON text, known already,
+ * spares rendering it in the compact form. 0 or -ENOMEM (the store is
+ * then unchanged).
+ */
+int inf_store_put(struct inf_store *s, const char *key, const json_t *obj,
+		  const char *text, size_t text_len);
 
 /* Drop key; false when absent. */
 bool inf_store_del(struct inf_store *s, const char *key);

@@ -185,13 +185,16 @@ static int index_values(const struct inf_store *s, struct inf_entry *e,
 	return 0;
 }
 
-static json_t *encode(const struct inf_store *s, const json_t *obj)
+static json_t *encode(const struct inf_store *s, const json_t *obj,
+		      const char *known, size_t known_len)
 {
 	char *text;
 	json_t *v;
 
 	if (!s->compact)
 		return json_incref((json_t *)obj);
+	if (known)
+		return json_stringn_nocheck(known, known_len);
 	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		return NULL;
@@ -211,7 +214,8 @@ json_t *inf_decode(json_t *v)
 	return obj;
 }
 
-int inf_store_put(struct inf_store *s, const char *key, const json_t *obj)
+int inf_store_put(struct inf_store *s, const char *key, const json_t *obj,
+		  const char *text, size_t text_len)
 {
 	struct inf_entry *e = calloc(1, sizeof(*e));
 	struct inf_entry *old;
@@ -220,7 +224,7 @@ int inf_store_put(struct inf_store *s, const char *key, const json_t *obj)
 	if (!e)
 		return -ENOMEM;
 	e->rv = client_object_rv(obj);
-	e->v = encode(s, obj);
+	e->v = encode(s, obj, text, text_len);
 	if (!e->v) {
 		free(e);
 		return -ENOMEM;

@@ -248,26 +248,47 @@ static const char *data_v(const json_t *obj)
 	    json_object_get(json_object_get(obj, "data"), "v"));
 }
 
-static void test_live_sync_and_events(void **state)
+/* A started, synced informer with handlers h. */
+static struct informer *started(const struct informer_opts *o,
+				const struct informer_handlers *h)
 {
-	struct informer_opts o = {.ns = "inf1"};
+	struct informer *inf = NULL;
+
+	assert_int_equal(informer_new(fs.c, o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	return inf;
+}
+
+/* "ns/name" in buf (64 bytes) */
+static const char *key_in(char *buf, const char *ns, const char *name)
+{
+	snprintf(buf, 64, "%s/%s", ns, name);
+	return buf;
+}
+
+/*
+ * ns: a namespace of its own. compact: the cache keeps the text the
+ * server sent (no transform), parsed on each read.
+ */
+static void run_sync_and_events(const char *ns, bool compact)
+{
+	struct informer_opts o = {.ns = ns, .compact = compact};
+	char k[64];
 	struct informer *inf = NULL;
 	struct seen s;
 	struct informer_handlers h = {on_add, on_update, on_delete, &s};
 	json_t *obj = NULL, *all = NULL;
 
-	TEST_FS_REQUIRE(&fs);
 	seen_init(&s);
 	o.kind = cm_kind();
-	make_namespace("inf1");
-	put_cm("inf1", "b", "web", "1");
-	put_cm("inf1", "a", "web", "1");
-	put_cm("inf1", "c", "db", "1");
+	make_namespace(ns);
+	put_cm(ns, "b", "web", "1");
+	put_cm(ns, "a", "web", "1");
+	put_cm(ns, "c", "db", "1");
 
-	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
-	assert_int_equal(informer_add_handlers(inf, &h), 0);
-	assert_int_equal(informer_start(inf), 0);
-	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	inf = started(&o, &h);
 	assert_true(informer_has_synced(inf));
 	/* synced means the initial objects are cached and handled */
 	assert_int_equal(informer_len(inf), 3);
@@ -283,16 +304,19 @@ static void test_live_sync_and_events(void **state)
 	json_decref(all);
 
 	/* live changes reach the handlers and the cache */
-	put_cm("inf1", "d", "web", "1");
-	wait_seen(&s, "add inf1/d");
-	put_cm("inf1", "a", "web", "2");
-	wait_seen(&s, "update inf1/a");
-	assert_int_equal(informer_get(inf, "inf1/a", &obj), 0);
+	put_cm(ns, "d", "web", "1");
+	snprintf(k, sizeof(k), "add %s/d", ns);
+	wait_seen(&s, k);
+	put_cm(ns, "a", "web", "2");
+	snprintf(k, sizeof(k), "update %s/a", ns);
+	wait_seen(&s, k);
+	assert_int_equal(informer_get(inf, key_in(k, ns, "a"), &obj), 0);
 	assert_string_equal(data_v(obj), "2");
 	json_decref(obj);
-	assert_int_equal(client_delete(fs.c, cm_kind(), "inf1", "b", NULL), 0);
-	wait_seen(&s, "delete inf1/b");
-	assert_int_equal(informer_get(inf, "inf1/b", &obj), -ENOENT);
+	assert_int_equal(client_delete(fs.c, cm_kind(), ns, "b", NULL), 0);
+	snprintf(k, sizeof(k), "delete %s/b", ns);
+	wait_seen(&s, k);
+	assert_int_equal(informer_get(inf, key_in(k, ns, "b"), &obj), -ENOENT);
 	assert_int_equal(informer_len(inf), 3);
 	assert_int_equal(informer_error(inf, NULL), 0);
 
@@ -301,10 +325,17 @@ static void test_live_sync_and_events(void **state)
 	assert_false(s.other_thread);
 	assert_false(pthread_equal(s.thread, pthread_self()));
 	/* the cache stays readable after stop */
-	assert_int_equal(informer_get(inf, "inf1/d", &obj), 0);
+	assert_int_equal(informer_get(inf, key_in(k, ns, "d"), &obj), 0);
 	json_decref(obj);
 	informer_free(inf);
 	seen_release(&s);
+}
+
+static void test_live_sync_and_events(void **state)
+{
+	TEST_FS_REQUIRE(&fs);
+	run_sync_and_events("inf1", false);
+	run_sync_and_events("inf1c", true);
 }
 
 static void test_live_selector(void **state)
@@ -387,10 +418,7 @@ static void test_live_server_restart(void **state)
 	o.kind = cm_kind();
 	make_namespace("inf4");
 	put_cm("inf4", "before", "web", "1");
-	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
-	assert_int_equal(informer_add_handlers(inf, &h), 0);
-	assert_int_equal(informer_start(inf), 0);
-	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	inf = started(&o, &h);
 
 	/* the stream breaks; the informer resumes from its
 	 * resourceVersion once the server is back */
