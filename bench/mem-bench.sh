@@ -12,8 +12,11 @@
 #   bench/mem-bench.sh --long    1,000 nodes, 30,000 pods (clusterloader2's
 #                                30 pods per node)
 #   MEM_BENCH_NODES=N MEM_BENCH_PODS=P MEM_BENCH_SHAPES="pods deployment"
-# The baseline is the figures recorded before the change in
-# docs/benchmarks.md: compare the printed table with it.
+#   MEM_BENCH_BASELINE=DIR   also run every shape with the binaries in DIR
+#                            (say, an older build's bin/) just before, and
+#                            print the ratios: time, total memory
+# Without a baseline directory, compare with the figures recorded before
+# the change in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
@@ -118,6 +121,8 @@ report() { # shape seconds
 		"$(awk -v k="$total" 'BEGIN { print k / 1024 }')" \
 		"$(awk -v k="$total" -v b="$tbase" -v p="$P" 'BEGIN { print (k - b) / p }')"
 	printf '  store on disk: %s\n' "$(du -sh "$W/store" | cut -f1)"
+	LAST_TIME=$2
+	LAST_TOTAL=$total
 }
 
 # manifests of at most 1,000 documents (the drop box's limit)
@@ -128,10 +133,10 @@ for ((f = 0; f * 1000 < P; f++)); do
 	done >"$W/drop/pods-$f.yaml"
 done
 
-for shape in $SHAPES; do
+run_shape() { # shape label
 	start_cluster
 	t0=$(now)
-	case $shape in
+	case $1 in
 	pods)
 		for f in "$W"/drop/*.yaml; do cp "$f" "$W/mnt/"; done
 		;;
@@ -149,11 +154,27 @@ spec:
 YAML
 		;;
 	*)
-		echo "unknown shape $shape" >&2
+		echo "unknown shape $1" >&2
 		exit 2
 		;;
 	esac
 	wait_running "$t0" $((P / 10 + 120))
-	report "$shape" "$(since "$t0")"
+	report "$2$1" "$(since "$t0")"
 	stop_all
+}
+
+for shape in $SHAPES; do
+	if [ -n "${MEM_BENCH_BASELINE:-}" ]; then
+		MINE=$BIN
+		BIN=$MEM_BENCH_BASELINE
+		run_shape "$shape" "baseline "
+		BIN=$MINE
+		base_time=$LAST_TIME base_total=$LAST_TOTAL
+		run_shape "$shape" ""
+		printf '%s: this build / baseline: time to all Running %.2fx, total RssAnon %.2fx\n' \
+			"$shape" "$(awk -v a="$LAST_TIME" -v b="$base_time" 'BEGIN { print a / b }')" \
+			"$(awk -v a="$LAST_TOTAL" -v b="$base_total" 'BEGIN { print a / b }')"
+	else
+		run_shape "$shape" ""
+	fi
 done
