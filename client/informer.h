@@ -89,9 +89,10 @@ typedef const char *(*informer_index_fn)(const json_t *obj);
 void informer_keep_fields(json_t *obj, const char *const *fields);
 
 /*
- * One shared copy of v's value (keyed by its canonical text): a new
- * reference to the interned copy, or to v itself when it is the first
- * of its value (or out of memory). Thread-safe. A component's views of
+ * One shared copy of v's value (equal as json_equal() sees it, whatever
+ * the key order): a new reference to the interned copy, or to v itself
+ * when it is the first of its value (or out of memory). Thread-safe.
+ * Copies no object holds any more are dropped as the table grows. A component's views of
  * many objects then hold one copy of what they repeat. Interned values
  * must be treated as read-only.
  */
@@ -139,6 +140,7 @@ struct informer_opts {
 /* Every handler may be NULL. Objects are borrowed for the call. */
 struct informer_handlers {
 	void (*on_add)(void *ud, const json_t *obj);
+	/* old_obj: NULL when the informer was made with ignore_old */
 	void (*on_update)(void *ud, const json_t *old_obj,
 			  const json_t *new_obj);
 	/* obj: the last state known (from the event, or the cache when the
