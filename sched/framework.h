@@ -148,7 +148,9 @@ int sched_pod_new(const json_t *obj, struct kf_error *err,
  * The informer's transform for pods: keep only what sched_pod_new() and
  * the scheduler read (identity, labels, owner, requests and ports,
  * placement constraints, phase, and the conditions of unbound pods), so
- * a cached pod costs a fraction of the whole object.
+ * a cached pod costs a fraction of the whole object. A bound pod keeps
+ * no tolerations, node selector or node affinity: nothing reads them
+ * once it has its node.
  */
 void sched_pod_slim(json_t *obj);
 

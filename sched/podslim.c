@@ -49,10 +49,18 @@ void sched_pod_slim(json_t *obj)
 
 	informer_keep_fields(obj, fields);
 	/* the conditions matter while the pod waits for a node (the
-	 * scheduler rewrites PodScheduled), not once it is bound */
+	 * scheduler rewrites PodScheduled), not once it is bound; nor do
+	 * what the pod tolerates and the nodes it asks for: a bound pod
+	 * counts on its node by its requests, ports, labels and pod
+	 * (anti-)affinity only */
 	spec = json_object_get(obj, "spec");
-	if (json_string_length(json_object_get(spec, "nodeName")))
+	if (json_string_length(json_object_get(spec, "nodeName"))) {
 		json_object_del(json_object_get(obj, "status"), "conditions");
+		json_object_del(spec, "tolerations");
+		json_object_del(spec, "nodeSelector");
+		json_object_del(json_object_get(spec, "affinity"),
+				"nodeAffinity");
+	}
 }
 
 /* Set field of dst to src's (interned when share), if src has it. */
