@@ -616,6 +616,36 @@ static void test_keep_and_share_fields(void **state)
 	assert_true(json_equal(a, b));
 }
 
+/* An interned value no object holds any more is let go. */
+static void test_intern_lets_go(void **state)
+{
+	json_t *x = json_pack("{s:s}", "only", "once"), *y, *got;
+
+	(void)state;
+	got = informer_intern(x); /* the first: x itself, now in the table */
+	assert_ptr_equal(got, x);
+	json_decref(got);
+	json_decref(x); /* only the table holds it */
+	/* thousands of other values make the table grow and drop it */
+	for (int i = 0; i < 5000; i++) {
+		json_t *v = json_integer(1000000 + i);
+
+		json_decref(informer_intern(v));
+		json_decref(v);
+	}
+	y = json_pack("{s:s}", "only", "once");
+	got = informer_intern(y);
+	assert_ptr_equal(got, y); /* not the old copy: it was let go */
+	json_decref(got);
+	/* while held, an equal value gets the held copy */
+	x = json_pack("{s:s}", "only", "once");
+	got = informer_intern(x);
+	assert_ptr_equal(got, y);
+	json_decref(got);
+	json_decref(x);
+	json_decref(y);
+}
+
 /* ---- transform, compact form, indexes ---- */
 
 /* drops data, keeps the rest (the transform a component would set) */
@@ -783,6 +813,7 @@ int main(void)
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_life_cycle_without_server),
 	    cmocka_unit_test(test_keep_and_share_fields),
+	    cmocka_unit_test(test_intern_lets_go),
 	    cmocka_unit_test(test_live_sync_and_events),
 	    cmocka_unit_test(test_live_selector),
 	    cmocka_unit_test(test_live_all_namespaces_and_resync),
