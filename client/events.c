@@ -14,6 +14,7 @@
 
 #include "api/cleanup.h"
 #include "api/clock.h"
+#include "api/strmap.h"
 #include "client/client_i.h"
 
 #define CREATE_TRIES 4
@@ -24,6 +25,15 @@ struct pending {
 	char *type, *reason, *message;
 	struct timespec when; /* CLOCK_REALTIME */
 	uint64_t seq;
+};
+
+/* An Event written recently, for de-duplication. */
+struct cached {
+	struct cached *prev, *next; /* LRU list */
+	char *key;		    /* the map's key (a copy) */
+	char *ns, *name;	    /* the Event's */
+	json_int_t count;
+	time_t last; /* unix seconds */
 };
 
 struct event_recorder {
@@ -40,12 +50,10 @@ struct event_recorder {
 	uint64_t next_seq, done_seq;	/* under lock */
 	struct event_recorder_stats st; /* under lock */
 
-	/*
-	 * Writer thread only: key -> {"ns","name","count","first","last"
-	 * (unix seconds),"used" (LRU tick)}.
-	 */
-	json_t *cache;
-	uint64_t tick;
+	/* Writer thread only: key -> struct cached, and the same entries
+	 * from the most recently used (lru.next) to the least (lru.prev). */
+	struct strmap cache;
+	struct cached lru;
 };
 
 static void pending_free(struct pending *p)
@@ -92,26 +100,58 @@ static const char *event_namespace(const struct pending *p)
 	return ns && *ns ? ns : "default";
 }
 
-/* Drop the least recently used entry when the cache is full. */
-static void cache_make_room(struct event_recorder *r)
+static void lru_unlink(struct cached *e)
 {
-	const char *key, *oldest = NULL;
-	json_int_t best = 0;
-	json_t *v;
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+}
 
-	if (json_object_size(r->cache) < EVENTS_CACHE_MAX)
+static void lru_push_front(struct event_recorder *r, struct cached *e)
+{
+	e->next = r->lru.next;
+	e->prev = &r->lru;
+	r->lru.next->prev = e;
+	r->lru.next = e;
+}
+
+static void cached_free(struct cached *e)
+{
+	free(e->key);
+	free(e->ns);
+	free(e->name);
+	free(e);
+}
+
+static void cache_del(struct event_recorder *r, struct cached *e)
+{
+	strmap_remove(&r->cache, e->key);
+	lru_unlink(e);
+	cached_free(e);
+}
+
+/* Remember an Event just created, dropping the least recently used one
+ * when the cache is full. */
+static void cache_add(struct event_recorder *r, const char *key, const char *ns,
+		      const char *name, time_t when)
+{
+	struct cached *e;
+
+	if (strmap_len(&r->cache) >= EVENTS_CACHE_MAX)
+		cache_del(r, r->lru.prev);
+	e = calloc(1, sizeof(*e));
+	if (!e)
 		return;
-	json_object_foreach (r->cache, key, v) {
-		json_int_t used =
-		    json_integer_value(json_object_get(v, "used"));
-
-		if (!oldest || used < best) {
-			oldest = key;
-			best = used;
-		}
+	e->key = strdup(key);
+	e->ns = strdup(ns);
+	e->name = strdup(name);
+	e->count = 1;
+	e->last = when;
+	if (!e->key || !e->ns || !e->name ||
+	    strmap_put(&r->cache, key, e) < 0) {
+		cached_free(e);
+		return;
 	}
-	if (oldest)
-		json_object_del(r->cache, oldest);
+	lru_push_front(r, e);
 }
 
 static int create_event(struct event_recorder *r, const struct pending *p,
@@ -147,40 +187,32 @@ static int create_event(struct event_recorder *r, const struct pending *p,
 			return -ENOMEM;
 		kf_error_init(&err);
 		res = client_create(r->c, r->kind, ns, ev, &err, NULL);
-		if (res == 0) {
-			cache_make_room(r);
-			json_object_set_new(
-			    r->cache, key,
-			    json_pack("{s:s, s:s, s:i, s:I, s:I}", "ns", ns,
-				      "name", name, "count", 1, "last",
-				      (json_int_t)p->when.tv_sec, "used",
-				      (json_int_t)++r->tick));
-		}
+		if (res == 0)
+			cache_add(r, key, ns, name, p->when.tv_sec);
 	}
 	return res;
 }
 
 /* Fold p into the cached Event: count + 1, lastTimestamp now. */
 static int patch_event(struct event_recorder *r, const struct pending *p,
-		       json_t *entry)
+		       struct cached *entry)
 {
 	_cleanup_json_ json_t *patch = NULL;
 	char ts[RFC3339_MAX];
-	json_int_t count =
-	    json_integer_value(json_object_get(entry, "count")) + 1;
+	json_int_t count = entry->count + 1;
 	int res;
 
 	rfc3339_format(&p->when, false, ts);
 	patch = json_pack("{s:I, s:s}", "count", count, "lastTimestamp", ts);
 	if (!patch)
 		return -ENOMEM;
-	res = client_patch(r->c, r->kind, kfc_str(entry, "ns"),
-			   kfc_str(entry, "name"), patch, NULL, NULL);
+	res = client_patch(r->c, r->kind, entry->ns, entry->name, patch, NULL,
+			   NULL);
 	if (res == 0) {
-		json_object_set_new(entry, "count", json_integer(count));
-		json_object_set_new(entry, "last",
-				    json_integer(p->when.tv_sec));
-		json_object_set_new(entry, "used", json_integer(++r->tick));
+		entry->count = count;
+		entry->last = p->when.tv_sec;
+		lru_unlink(entry);
+		lru_push_front(r, entry);
 	}
 	return res;
 }
@@ -188,17 +220,15 @@ static int patch_event(struct event_recorder *r, const struct pending *p,
 static void write_event(struct event_recorder *r, const struct pending *p)
 {
 	_cleanup_free_ char *key = event_key(r, p);
-	json_t *entry;
+	struct cached *entry;
 	int res;
 
 	if (!key) {
 		stat_add(r, &r->st.failed, -ENOMEM);
 		return;
 	}
-	entry = json_object_get(r->cache, key);
-	if (entry && p->when.tv_sec - json_integer_value(
-					  json_object_get(entry, "last")) <
-			 EVENTS_DEDUP_WINDOW_S) {
+	entry = strmap_get(&r->cache, key);
+	if (entry && p->when.tv_sec - entry->last < EVENTS_DEDUP_WINDOW_S) {
 		res = patch_event(r, p, entry);
 		if (res == 0) {
 			stat_add(r, &r->st.patched, 0);
@@ -207,7 +237,7 @@ static void write_event(struct event_recorder *r, const struct pending *p)
 		/* the Event is gone (or unpatchable): start a new one */
 	}
 	if (entry)
-		json_object_del(r->cache, key);
+		cache_del(r, entry);
 	res = create_event(r, p, key);
 	if (res == 0)
 		stat_add(r, &r->st.created, 0);
@@ -260,9 +290,9 @@ int event_recorder_new(struct client *c, const char *component,
 	r->kind = kinds_by_path("core", "v1", "events");
 	r->component = strdup(component);
 	r->host = host && *host ? strdup(host) : NULL;
-	r->cache = json_object();
-	if (!r->kind || !r->component || (host && *host && !r->host) ||
-	    !r->cache) {
+	strmap_init(&r->cache);
+	r->lru.next = r->lru.prev = &r->lru;
+	if (!r->kind || !r->component || (host && *host && !r->host)) {
 		res = r->kind ? -ENOMEM : -ENOTSUP;
 		goto out_free;
 	}
@@ -278,7 +308,6 @@ out_destroy:
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 out_free:
-	json_decref(r->cache);
 	free(r->component);
 	free(r->host);
 	free(r);
@@ -294,7 +323,9 @@ void event_recorder_free(struct event_recorder *r)
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
-	json_decref(r->cache);
+	while (r->lru.next != &r->lru)
+		cache_del(r, r->lru.next);
+	strmap_release(&r->cache);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r->component);

@@ -17,7 +17,9 @@
  * message and source — is not written again: the existing Event is
  * patched with count + 1 and a new lastTimestamp. If that Event is gone
  * (deleted, expired), a new one is created. The cache is an LRU of
- * EVENTS_CACHE_MAX entries (Kubernetes' maxLruCacheEntries).
+ * EVENTS_CACHE_MAX entries (Kubernetes' maxLruCacheEntries), each the
+ * key and the Event's name (a few hundred bytes), the least recently
+ * used dropped in constant time.
  *
  * Recording never blocks on the cluster: events are queued (at most
  * EVENTS_QUEUE_MAX, further ones are dropped and counted, as Kubernetes'

@@ -20,6 +20,7 @@
 #include "api/cleanup.h"
 #include "api/clock.h"
 #include "client/client_i.h"
+#include "client/informer_i.h"
 #include "client/watch.h"
 
 #define BACKOFF_FIRST_MS 1000
@@ -31,6 +32,7 @@ struct informer {
 	char *ns, *labels, *fields;
 	unsigned resync_ms;
 	void (*transform)(json_t *obj);
+	bool ignore_old;
 	struct informer_handlers handlers[INFORMER_HANDLERS_MAX];
 	size_t nhandlers;
 
@@ -43,7 +45,7 @@ struct informer {
 	pthread_cond_t cond;	  /* synced or stopped changed */
 	bool stopping;		  /* under lock */
 	bool synced;		  /* under lock */
-	json_t *cache;		  /* key -> object, under lock */
+	struct inf_store cache;	  /* under lock */
 	int error;		  /* under lock */
 	struct informer_stats st; /* under lock */
 	struct kf_error err;	  /* under lock */
@@ -120,17 +122,16 @@ int informer_new(struct client *c, const struct informer_opts *o,
 	inf->fields = dup_opt(o->field_selector, &failed);
 	inf->resync_ms = o->resync_ms;
 	inf->transform = o->transform;
-	inf->cache = json_object();
+	inf->ignore_old = o->ignore_old;
+	inf_store_init(&inf->cache, o->compact);
 	inf->wake[0] = inf->wake[1] = -1;
-	if (failed || !inf->cache ||
-	    pipe2(inf->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-		int r = failed || !inf->cache ? -ENOMEM : -errno;
+	if (failed || pipe2(inf->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		int r = failed ? -ENOMEM : -errno;
 
 		if (inf->wake[0] >= 0) {
 			close(inf->wake[0]);
 			close(inf->wake[1]);
 		}
-		json_decref(inf->cache);
 		free(inf->ns);
 		free(inf->labels);
 		free(inf->fields);
@@ -158,6 +159,25 @@ int informer_add_handlers(struct informer *inf,
 	return 0;
 }
 
+int informer_add_index(struct informer *inf, const char *name,
+		       informer_index_fn fn)
+{
+	if (inf->ever_started)
+		return -EBUSY;
+	return inf_store_add_index(&inf->cache, name, fn);
+}
+
+/* Does an update handler read the old object? */
+static bool wants_old(const struct informer *inf)
+{
+	if (inf->ignore_old)
+		return false;
+	for (size_t i = 0; i < inf->nhandlers; i++)
+		if (inf->handlers[i].on_update)
+			return true;
+	return false;
+}
+
 /* ---- handlers ---- */
 
 static void call_add(struct informer *inf, const json_t *obj)
@@ -172,7 +192,8 @@ static void call_update(struct informer *inf, const json_t *old,
 {
 	for (size_t i = 0; i < inf->nhandlers; i++)
 		if (inf->handlers[i].on_update)
-			inf->handlers[i].on_update(inf->handlers[i].ud, old,
+			inf->handlers[i].on_update(inf->handlers[i].ud,
+						   inf->ignore_old ? NULL : old,
 						   new);
 }
 
@@ -201,24 +222,30 @@ static void set_error(struct informer *inf, int code,
 
 /*
  * Put obj (a new reference, stolen) under key; call the handlers. Drops
- * the object when it is not newer than the cached one.
+ * the object when it is not newer than the cached one. text (may be
+ * NULL): obj's JSON text as the server sent it.
  */
-static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
+static void cache_upsert(struct informer *inf, const char *key, json_t *obj,
+			 const char *text, size_t text_len)
 {
-	json_t *old;
+	struct inf_entry *e;
+	json_t *old = NULL;
+	bool known;
+	int r;
 
-	if (inf->transform)
+	if (inf->transform) {
 		inf->transform(obj);
+		text = NULL; /* no longer obj's */
+	}
 	pthread_mutex_lock(&inf->lock);
-	old = json_incref(json_object_get(inf->cache, key));
-	if (old && client_object_rv(obj) <= client_object_rv(old) &&
-	    client_object_rv(obj) != 0) {
+	e = inf_store_get(&inf->cache, key);
+	known = e != NULL;
+	if (e && client_object_rv(obj) <= e->rv && client_object_rv(obj) != 0) {
 		pthread_mutex_unlock(&inf->lock);
-		json_decref(old);
 		json_decref(obj);
 		return;
 	}
-	if (!old && json_object_size(inf->cache) >= INFORMER_OBJECTS_MAX) {
+	if (!e && strmap_len(&inf->cache.entries) >= INFORMER_OBJECTS_MAX) {
 		inf->error = -E2BIG;
 		kf_error_set(&inf->err, -E2BIG,
 			     "too many objects to cache: the limit is %d",
@@ -227,16 +254,19 @@ static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
 		json_decref(obj);
 		return;
 	}
-	if (json_object_set(inf->cache, key, obj) < 0) {
-		pthread_mutex_unlock(&inf->lock);
+	if (e && wants_old(inf))
+		old = inf_entry_value(e);
+	r = inf_store_put(&inf->cache, key, obj, text, text_len);
+	pthread_mutex_unlock(&inf->lock);
+	if (r < 0) {
 		json_decref(old);
 		json_decref(obj);
 		return;
 	}
-	pthread_mutex_unlock(&inf->lock);
-	if (old)
+	old = inf_decode(old);
+	if (known && (old || !wants_old(inf)))
 		call_update(inf, old, obj);
-	else
+	else if (!known)
 		call_add(inf, obj);
 	json_decref(old);
 	json_decref(obj);
@@ -246,20 +276,24 @@ static void cache_upsert(struct informer *inf, const char *key, json_t *obj)
 static void cache_remove(struct informer *inf, const char *key,
 			 const json_t *last)
 {
-	json_t *old;
+	struct inf_entry *e;
+	json_t *old = NULL;
 
 	pthread_mutex_lock(&inf->lock);
-	old = json_incref(json_object_get(inf->cache, key));
-	if (!old || (last && client_object_rv(last) &&
-		     client_object_rv(last) < client_object_rv(old))) {
+	e = inf_store_get(&inf->cache, key);
+	if (!e || (last && client_object_rv(last) &&
+		   client_object_rv(last) < e->rv)) {
 		/* unknown, or the deletion of an earlier incarnation */
 		pthread_mutex_unlock(&inf->lock);
-		json_decref(old);
 		return;
 	}
-	json_object_del(inf->cache, key);
+	if (!last)
+		old = inf_entry_value(e);
+	inf_store_del(&inf->cache, key);
 	pthread_mutex_unlock(&inf->lock);
-	call_delete(inf, last ? last : old);
+	old = inf_decode(old);
+	if (last || old)
+		call_delete(inf, last ? last : old);
 	json_decref(old);
 }
 
@@ -269,7 +303,7 @@ static void cache_replace(struct informer *inf, json_t *items)
 	_cleanup_json_ json_t *listed = json_object();
 	_cleanup_json_ json_t *gone = json_array();
 	const char *key;
-	size_t i;
+	size_t i, it = 0;
 	json_t *v;
 
 	if (!listed || !gone)
@@ -280,10 +314,10 @@ static void cache_replace(struct informer *inf, json_t *items)
 		if (informer_key(v, &k) < 0)
 			continue;
 		json_object_set_new(listed, k, json_true());
-		cache_upsert(inf, k, json_incref(v));
+		cache_upsert(inf, k, json_incref(v), NULL, 0);
 	}
 	pthread_mutex_lock(&inf->lock);
-	json_object_foreach (inf->cache, key, v) {
+	while (strmap_next(&inf->cache.entries, &it, &key, NULL)) {
 		if (!json_object_get(listed, key))
 			json_array_append_new(gone, json_string(key));
 	}
@@ -369,7 +403,8 @@ static void handle_event(struct informer *inf, struct watch_event *ev)
 	if (ev->type == WATCH_DELETED)
 		cache_remove(inf, key, ev->object);
 	else
-		cache_upsert(inf, key, json_incref(ev->object));
+		cache_upsert(inf, key, json_incref(ev->object), ev->text,
+			     ev->text_len);
 }
 
 static void resync(struct informer *inf)
@@ -550,7 +585,7 @@ void informer_free(struct informer *inf)
 	informer_stop(inf);
 	close(inf->wake[0]);
 	close(inf->wake[1]);
-	json_decref(inf->cache);
+	inf_store_release(&inf->cache);
 	pthread_cond_destroy(&inf->cond);
 	pthread_mutex_destroy(&inf->lock);
 	free(inf->ns);
@@ -594,55 +629,43 @@ int informer_wait_synced(struct informer *inf, int timeout_ms)
 
 int informer_get(struct informer *inf, const char *key, json_t **ret)
 {
-	json_t *obj;
+	struct inf_entry *e;
+	json_t *v = NULL;
 
 	if (!key)
 		return -EINVAL;
 	pthread_mutex_lock(&inf->lock);
-	obj = json_incref(json_object_get(inf->cache, key));
+	e = inf_store_get(&inf->cache, key);
+	if (e)
+		v = inf_entry_value(e);
 	pthread_mutex_unlock(&inf->lock);
-	if (!obj)
+	if (!e)
 		return -ENOENT;
-	*ret = obj;
+	v = inf_decode(v);
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
 	return 0;
 }
 
-static int cmp_keys(const void *a, const void *b)
+int informer_list_index(struct informer *inf, const char *index,
+			const char *value, json_t **ret)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	struct inf_item *items = NULL;
+	size_t n = 0;
+	int r;
+
+	pthread_mutex_lock(&inf->lock);
+	r = inf_store_collect(&inf->cache, index, value, &items, &n);
+	pthread_mutex_unlock(&inf->lock);
+	if (r < 0)
+		return r;
+	return inf_items_to_array(items, n, ret);
 }
 
 int informer_list(struct informer *inf, json_t **ret)
 {
-	_cleanup_free_ const char **keys = NULL;
-	json_t *out = json_array(), *v;
-	const char *key;
-	size_t n = 0;
-	int r = 0;
-
-	if (!out)
-		return -ENOMEM;
-	pthread_mutex_lock(&inf->lock);
-	keys = calloc(json_object_size(inf->cache) + 1, sizeof(*keys));
-	if (!keys) {
-		r = -ENOMEM;
-		goto out_unlock;
-	}
-	json_object_foreach (inf->cache, key, v)
-		keys[n++] = key;
-	qsort(keys, n, sizeof(*keys), cmp_keys);
-	for (size_t i = 0; i < n && r == 0; i++)
-		if (json_array_append(out,
-				      json_object_get(inf->cache, keys[i])) < 0)
-			r = -ENOMEM;
-out_unlock:
-	pthread_mutex_unlock(&inf->lock);
-	if (r < 0) {
-		json_decref(out);
-		return r;
-	}
-	*ret = out;
-	return 0;
+	return informer_list_index(inf, NULL, NULL, ret);
 }
 
 size_t informer_len(struct informer *inf)
@@ -650,7 +673,7 @@ size_t informer_len(struct informer *inf)
 	size_t n;
 
 	pthread_mutex_lock(&inf->lock);
-	n = json_object_size(inf->cache);
+	n = strmap_len(&inf->cache.entries);
 	pthread_mutex_unlock(&inf->lock);
 	return n;
 }

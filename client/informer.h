@@ -42,6 +42,19 @@
  * references to the cached objects, which the caller must treat as
  * read-only (json_deep_copy() before modifying) and json_decref().
  *
+ * Memory: a parsed jansson tree costs several times its object's JSON
+ * text. A component keeps less by (1) a transform that drops the fields
+ * it never reads and (2) the compact form (informer_opts.compact), which
+ * keeps each object as its compact JSON text and parses it on every read
+ * (informer_get/list, and the old object handed to update handlers):
+ * less memory for a parse per read, the right trade for a cache read
+ * mostly through its handlers.
+ *
+ * Indexes (client-go's Indexers): informer_add_index() names a function
+ * giving each object's value (namespace, node name, controller's uid...);
+ * informer_list_index() gives the objects with a value without scanning
+ * the cache.
+ *
  * Limit: at most INFORMER_OBJECTS_MAX objects; beyond it the informer
  * stops caching new keys (informer_error() reports -E2BIG).
  */
@@ -57,8 +70,46 @@
 
 #define INFORMER_OBJECTS_MAX 1000000
 #define INFORMER_HANDLERS_MAX 32
+#define INFORMER_INDEXES_MAX 4
 
 struct informer;
+
+/*
+ * An index function: obj's value in the index (borrowed from obj), or
+ * NULL when obj is not in it. Called on transformed objects.
+ */
+typedef const char *(*informer_index_fn)(const json_t *obj);
+
+/*
+ * A transform's helper: keep in obj only the fields named (a NULL-ended
+ * list of paths: "metadata.labels", "spec.containers[].resources" —
+ * "[]" for every element of an array), deleting every other field. A
+ * path names a field whole: what is under it stays. At most 64 paths.
+ */
+void informer_keep_fields(json_t *obj, const char *const *fields);
+
+/*
+ * One shared copy of v's value (equal as json_equal() sees it, whatever
+ * the key order): a new reference to the interned copy, or to v itself
+ * when it is the first of its value (or out of memory). Thread-safe.
+ * Copies no object holds any more are dropped as the table grows. A component's views of
+ * many objects then hold one copy of what they repeat. Interned values
+ * must be treated as read-only.
+ */
+json_t *informer_intern(json_t *v);
+
+/*
+ * A transform's helper: replace each value named by fields (paths as
+ * for informer_keep_fields(); "x[]" interns each element of array x) by
+ * its interned copy.
+ */
+void informer_share_fields(json_t *obj, const char *const *fields);
+
+/* Index functions for the usual indexes: metadata.namespace,
+ * spec.nodeName (pods), the controller ownerReference's uid. */
+const char *informer_index_namespace(const json_t *obj);
+const char *informer_index_node_name(const json_t *obj);
+const char *informer_index_owner_uid(const json_t *obj);
 
 struct informer_opts {
 	const struct kind_info *kind; /* required */
@@ -78,11 +129,18 @@ struct informer_opts {
 	 * metadata.namespace and metadata.resourceVersion.
 	 */
 	void (*transform)(json_t *obj);
+	/* Keep each object as its compact JSON text, parsed on each read
+	 * (see Memory above). */
+	bool compact;
+	/* No update handler reads old_obj: they get NULL (the compact form
+	 * then saves a parse per update). */
+	bool ignore_old;
 };
 
 /* Every handler may be NULL. Objects are borrowed for the call. */
 struct informer_handlers {
 	void (*on_add)(void *ud, const json_t *obj);
+	/* old_obj: NULL when the informer was made with ignore_old */
 	void (*on_update)(void *ud, const json_t *old_obj,
 			  const json_t *new_obj);
 	/* obj: the last state known (from the event, or the cache when the
@@ -105,6 +163,14 @@ int informer_new(struct client *c, const struct informer_opts *o,
  */
 int informer_add_handlers(struct informer *inf,
 			  const struct informer_handlers *h);
+
+/*
+ * Add an index called name (copied) computed by fn. Only before
+ * informer_start(): -EBUSY after; -EEXIST for a name taken, -ENOSPC
+ * beyond INFORMER_INDEXES_MAX, -EINVAL, -ENOMEM.
+ */
+int informer_add_index(struct informer *inf, const char *name,
+		       informer_index_fn fn);
 
 /* Start the informer's thread. -EBUSY if already started; -errno of
  * pthread_create. */
@@ -135,8 +201,15 @@ int informer_wait_synced(struct informer *inf, int timeout_ms);
 int informer_get(struct informer *inf, const char *key, json_t **ret);
 
 /* All cached objects as a new array (sorted by key) of read-only
- * objects. */
+ * objects. The lock is held only to take references, not to sort. */
 int informer_list(struct informer *inf, json_t **ret);
+
+/*
+ * The cached objects whose value in index is value, as informer_list()
+ * gives them (an empty array when none). -ENOENT for an unknown index.
+ */
+int informer_list_index(struct informer *inf, const char *index,
+			const char *value, json_t **ret);
 
 /* Number of cached objects. */
 size_t informer_len(struct informer *inf);

@@ -175,6 +175,8 @@ void watch_event_release(struct watch_event *ev)
 	ev->object = NULL;
 	ev->type = 0;
 	ev->rv = 0;
+	ev->text = NULL;
+	ev->text_len = 0;
 }
 
 int watch_event_status_code(const struct watch_event *ev)
@@ -218,6 +220,33 @@ static int parse_type(const char *s, enum watch_event_type *ret)
 	return -EBADMSG;
 }
 
+/*
+ * Where the object's text is in a line of the server's form
+ * {"type":"TYPE","object":{...}}: the line parsed, so from the '{' after
+ * "object": to the last '}' but one is the object.
+ */
+static void object_text(const char *line, size_t len, struct watch_event *ret)
+{
+	static const char head[] = "{\"type\":\"";
+	static const char mid[] = "\",\"object\":{";
+	const char *q, *end = line + len;
+
+	ret->text = NULL;
+	ret->text_len = 0;
+	while (end > line && (end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if ((size_t)(end - line) < sizeof(head) + sizeof(mid) ||
+	    memcmp(line, head, sizeof(head) - 1) != 0 || end[-1] != '}' ||
+	    end[-2] != '}')
+		return;
+	q = memchr(line + sizeof(head) - 1, '"', end - line - sizeof(head));
+	if (!q || (size_t)(end - q) < sizeof(mid) ||
+	    memcmp(q, mid, sizeof(mid) - 1) != 0)
+		return;
+	ret->text = q + sizeof(mid) - 2; /* the '{' */
+	ret->text_len = (size_t)(end - 1 - ret->text);
+}
+
 /* Parse one line into *ret. */
 static int parse_event(struct watch *w, const char *line, size_t len,
 		       struct watch_event *ret)
@@ -235,6 +264,7 @@ static int parse_event(struct watch *w, const char *line, size_t len,
 	ret->type = type;
 	ret->object = json_incref(obj);
 	ret->rv = type == WATCH_ERROR ? 0 : client_object_rv(obj);
+	object_text(line, len, ret);
 	if (ret->rv > w->last_rv)
 		w->last_rv = ret->rv;
 	return 0;

@@ -65,6 +65,13 @@ struct watch_event {
 	json_t *object;
 	/* metadata.resourceVersion of object as a number, 0 if none */
 	uint64_t rv;
+	/*
+	 * The object's JSON text as the server sent it (compact), borrowed
+	 * from the stream's buffer until the next watch_next(); NULL when
+	 * the line was not in the server's usual form.
+	 */
+	const char *text;
+	size_t text_len;
 };
 
 /*

@@ -40,6 +40,9 @@
 #include "client/workqueue.h"
 
 #define CTRL_INFORMERS_MAX 32
+/* the indexes of the shared pod informer (informer_list_index()) */
+#define CTRL_INDEX_NAMESPACE "namespace"
+#define CTRL_INDEX_NODE "node"
 #define CTRL_WORKERS_MAX 16
 /* A key that keeps failing is dropped after this many requeues (client-go
  * controllers' maxRetries); its next change queues it again. */

@@ -53,6 +53,7 @@ int ctrl_informer(struct ctrl_ctx *ctx, const char *group, const char *version,
 {
 	const struct kind_info *k = kinds_by_path(group, version, resource);
 	struct informer_opts io = {0};
+	bool pods;
 	int r = 0;
 
 	if (!k)
@@ -69,10 +70,23 @@ int ctrl_informer(struct ctrl_ctx *ctx, const char *group, const char *version,
 		goto out;
 	}
 	io.kind = k;
-	/* pods are most of what is cached: keep what controllers read */
-	if (!strcmp(resource, "pods") && !strcmp(group, "core"))
+	/* pods are most of what is cached: keep what controllers read,
+	 * sharing what pods repeat, indexed by namespace and node. (Not
+	 * compact: the ReplicaSet controller reads every pod of a set on
+	 * each sync, and parsing thousands of pods per sync costs more
+	 * memory in flight than the cache saves.) */
+	pods = !strcmp(resource, "pods") && !strcmp(group, "core");
+	if (pods)
 		io.transform = ctrl_slim_pod;
 	r = informer_new(ctx->c, &io, &ctx->inf[ctx->ninf]);
+	if (r == 0 && pods &&
+	    ((r = informer_add_index(ctx->inf[ctx->ninf], CTRL_INDEX_NAMESPACE,
+				     informer_index_namespace)) < 0 ||
+	     (r = informer_add_index(ctx->inf[ctx->ninf], CTRL_INDEX_NODE,
+				     informer_index_node_name)) < 0)) {
+		informer_free(ctx->inf[ctx->ninf]);
+		ctx->inf[ctx->ninf] = NULL;
+	}
 	if (r == 0) {
 		ctx->inf_kind[ctx->ninf] = k;
 		*ret = ctx->inf[ctx->ninf++];

@@ -12,6 +12,7 @@
 #include "api/cleanup.h"
 #include "api/clock.h"
 #include "client/client.h"
+#include "client/informer.h"
 
 json_t *cj_get(const json_t *obj, const char *path)
 {
@@ -140,53 +141,45 @@ bool pod_available(const json_t *pod, long min_ready, time_t now,
 	return false;
 }
 
-/* Keep only the listed keys of obj (an object). */
-static void keep_only(json_t *obj, const char *const *keys)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-
-	json_object_foreach_safe (obj, tmp, k, v) {
-		bool keep = false;
-
-		for (size_t i = 0; keys[i] && !keep; i++)
-			keep = !strcmp(k, keys[i]);
-		if (!keep)
-			json_object_del(obj, k);
-	}
-}
-
-static void keep_in_each(json_t *arr, const char *const *keys)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach (arr, i, e)
-		if (json_is_object(e))
-			keep_only(e, keys);
-}
-
 void ctrl_slim_pod(json_t *pod)
 {
-	static const char *const spec[] = {"nodeName", "tolerations",
-					   "containers", NULL};
-	static const char *const container[] = {"name", "ports", NULL};
-	static const char *const status[] = {"phase", "conditions", "podIP",
-					     "containerStatuses", NULL};
-	static const char *const cstatus[] = {"name", "restartCount", NULL};
-	json_t *sp = json_object_get(pod, "spec");
-	json_t *st = json_object_get(pod, "status");
+	static const char *const keep[] = {
+	    "apiVersion",
+	    "kind",
+	    "metadata",
+	    "spec.nodeName",
+	    "spec.tolerations",
+	    "spec.containers[].name",
+	    "spec.containers[].ports",
+	    "status.phase",
+	    "status.conditions",
+	    "status.podIP",
+	    "status.containerStatuses[].name",
+	    "status.containerStatuses[].restartCount",
+	    NULL,
+	};
+	/* what pods repeat: one copy for all (conditions set in the same
+	 * second are equal too) */
+	static const char *const share[] = {
+	    "apiVersion",
+	    "kind",
+	    "metadata.namespace",
+	    "metadata.generateName",
+	    "metadata.creationTimestamp",
+	    "metadata.labels",
+	    "metadata.annotations",
+	    "metadata.ownerReferences",
+	    "metadata.finalizers",
+	    "spec",
+	    "status.phase",
+	    "status.conditions[]",
+	    "status.containerStatuses",
+	    NULL,
+	};
 
 	json_object_del(json_object_get(pod, "metadata"), "managedFields");
-	if (json_is_object(sp)) {
-		keep_only(sp, spec);
-		keep_in_each(json_object_get(sp, "containers"), container);
-	}
-	if (json_is_object(st)) {
-		keep_only(st, status);
-		keep_in_each(json_object_get(st, "containerStatuses"), cstatus);
-	}
+	informer_keep_fields(pod, keep);
+	informer_share_fields(pod, share);
 }
 
 /* ---- parallel calls ---- */

@@ -59,7 +59,9 @@ bool pod_available(const json_t *pod, long min_ready, time_t now,
  * Drop, in place, what no controller reads from a pod (an informer
  * transform): spec but nodeName, tolerations and the containers' names
  * and ports; status but phase, conditions, podIP and the containers'
- * names and restart counts; metadata.managedFields.
+ * names and restart counts; metadata.managedFields. What pods repeat
+ * (labels, owner references, the slim spec, each condition...) is then
+ * shared with the other pods (informer_share_fields()): read-only.
  */
 void ctrl_slim_pod(json_t *pod);
 

@@ -396,7 +396,7 @@ static long evict(struct nlc *s, const char *node, const json_t *taints)
 
 	if (!has_no_execute(taints))
 		return -1; /* the common case: no pod list at all */
-	if (informer_list(s->pods, &pods) < 0)
+	if (informer_list_index(s->pods, CTRL_INDEX_NODE, node, &pods) < 0)
 		return 1;
 	json_array_foreach (pods, i, pod) {
 		long in;

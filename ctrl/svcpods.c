@@ -44,7 +44,8 @@ int svc_pods(struct informer *pods, const json_t *svc, bool terminating,
 		return -ENOENT;
 	r = ctrl_label_selector(ls, &sel);
 	if (r == 0)
-		r = informer_list(pods, &all);
+		r = informer_list_index(pods, CTRL_INDEX_NAMESPACE,
+					meta_s(svc, "namespace"), &all);
 	if (r < 0) {
 		label_selector_free(sel);
 		return r;

@@ -14,8 +14,9 @@
  * The pods of svc's namespace its spec.selector selects and that may be
  * endpoints: an IP, not terminal; terminating ones only when
  * terminating is true. Sorted by pod IP. NULL (and -ENOENT) for a
- * Service without a selector. *ret: a new array of borrowed-from-cache
- * pods.
+ * Service without a selector. pods is the context's pod informer
+ * (ctrl_informer(): indexed by namespace). *ret: a new array of
+ * read-only pods.
  */
 int svc_pods(struct informer *pods, const json_t *svc, bool terminating,
 	     json_t **ret);

@@ -209,7 +209,11 @@ static void on_delete(void *ud, const json_t *obj)
 static int start_informer(struct agent *a)
 {
 	char selector[NODEAGENT_NAME_MAX + 32];
-	struct informer_opts o = {.kind = a->k_pod};
+	/* compact: the agent reads its pods through the handlers and one
+	 * informer_get() per sync, so a parse per read is cheap, while
+	 * thousands of parsed pods are not */
+	struct informer_opts o = {
+	    .kind = a->k_pod, .compact = true, .ignore_old = true};
 	struct informer_handlers h = {on_add, on_update, on_delete, a};
 	int r;
 

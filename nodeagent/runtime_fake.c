@@ -20,15 +20,25 @@
 #include "nodeagent/image.h"
 #include "api/strmap.h"
 
+/*
+ * What a fake container reports, no more: its name and image (shared by
+ * every pod that has them) and its times. The container ID is derived
+ * from the pod's uid and the name when a status is asked for.
+ */
+struct fake_ctr {
+	const char *name, *image, *image_id; /* in the fake's string pool */
+	struct timespec started_at, finished_at;
+	bool exited; /* ran to completion (init containers; stopped pods) */
+};
+
 struct fake_pod {
-	char *uid;
 	uint32_t ip;
 	bool pooled; /* ip came from the pool */
 	bool stopped;
 	struct timespec created;
-	struct runtime_container_status *init;
+	struct fake_ctr *init;
 	size_t n_init;
-	struct runtime_container_status *ctrs;
+	struct fake_ctr *ctrs;
 	size_t n_ctrs;
 };
 
@@ -37,6 +47,9 @@ struct fake {
 	struct ipam_pool *pool;
 	uint32_t host_ip;
 	struct strmap pods; /* uid -> struct fake_pod */
+	/* container names, images and image IDs: one copy each (what
+	 * thousands of pods repeat); kept until the runtime is freed */
+	struct strmap strings; /* string -> the same string, owned */
 };
 
 static struct fake *fake_of(struct runtime *rt)
@@ -49,21 +62,28 @@ static void now_ts(struct timespec *ts)
 	clock_gettime(CLOCK_REALTIME, ts);
 }
 
-static void release_containers(struct runtime_container_status *c, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		runtime_container_status_release(&c[i]);
-	free(c);
-}
-
 static void fake_pod_free(struct fake_pod *p)
 {
 	if (!p)
 		return;
-	release_containers(p->init, p->n_init);
-	release_containers(p->ctrs, p->n_ctrs);
-	free(p->uid);
+	free(p->init);
+	free(p->ctrs);
 	free(p);
+}
+
+/* The pool's copy of s (under the lock), or NULL when out of memory. */
+static const char *pool_string(struct fake *f, const char *s)
+{
+	char *got = strmap_get(&f->strings, s);
+
+	if (got)
+		return got;
+	got = strdup(s);
+	if (!got || strmap_put(&f->strings, s, got) < 0) {
+		free(got);
+		return NULL;
+	}
+	return got;
 }
 
 /* The status entry named name in a status array, or NULL. */
@@ -77,55 +97,48 @@ static bool old_time(const json_t *st, const char *state, const char *key,
 	return t && rfc3339_parse(t, ret) == 0;
 }
 
-/* Fill c for container spec cs of pod uid. adopt: reuse old's times. */
-static int make_container(const char *uid, const json_t *cs, bool runs,
+/* Fill c for container spec cs. old: a previous status whose times it
+ * takes (adopting a running pod). */
+static int make_container(struct fake *f, const json_t *cs, bool runs,
 			  const json_t *old, const struct timespec *now,
-			  struct runtime_container_status *c)
+			  struct fake_ctr *c)
 {
 	const char *name = json_string_value(json_object_get(cs, "name"));
 	const char *image = json_string_value(json_object_get(cs, "image"));
-	char hex[IMAGE_DIGEST_HEX + 1];
-	_cleanup_free_ char *seed = NULL;
+	_cleanup_free_ char *norm = NULL, *id = NULL;
 	int r;
 
 	if (!name || !*name)
 		return -EINVAL;
-	c->name = strdup(name);
-	if (!c->name)
-		return -ENOMEM;
-	r = image_normalize(image && *image ? image : "unknown", &c->image);
+	r = image_normalize(image && *image ? image : "unknown", &norm);
 	if (r == 0)
-		r = image_id(c->image, &c->image_id);
+		r = image_id(norm, &id);
 	if (r < 0)
 		return r;
-	if (asprintf(&seed, "%s/%s", uid, name) < 0)
+	c->name = pool_string(f, name);
+	c->image = pool_string(f, norm);
+	c->image_id = pool_string(f, id);
+	if (!c->name || !c->image || !c->image_id)
 		return -ENOMEM;
-	image_fake_digest(seed, hex);
-	if (asprintf(&c->container_id, "fake://%s", hex) < 0) {
-		c->container_id = NULL;
-		return -ENOMEM;
-	}
 	c->started_at = *now;
 	if (runs) {
-		c->state = RUNTIME_RUNNING;
 		old_time(old, "running", "startedAt", &c->started_at);
 		return 0;
 	}
 	/* an init container: it ran to completion */
-	c->state = RUNTIME_EXITED;
-	c->exit_code = 0;
+	c->exited = true;
 	c->finished_at = *now;
 	old_time(old, "terminated", "startedAt", &c->started_at);
 	old_time(old, "terminated", "finishedAt", &c->finished_at);
-	return runtime_strdup("Completed", &c->reason);
+	return 0;
 }
 
-static int make_containers(const char *uid, const json_t *specs, bool init,
+static int make_containers(struct fake *f, const json_t *specs, bool init,
 			   const json_t *old_list, const struct timespec *now,
-			   struct runtime_container_status **ret, size_t *ret_n)
+			   struct fake_ctr **ret, size_t *ret_n)
 {
 	size_t n = json_array_size(specs), i;
-	struct runtime_container_status *cs;
+	struct fake_ctr *cs;
 	json_t *spec;
 	int r;
 
@@ -142,15 +155,44 @@ static int make_containers(const char *uid, const json_t *specs, bool init,
 		/* a sidecar is an init container that keeps running */
 		bool runs = !init || runtime_is_sidecar(spec);
 
-		r = make_container(uid, spec, runs,
-				   jfield_named(old_list, name), now, &cs[i]);
+		r = make_container(f, spec, runs, jfield_named(old_list, name),
+				   now, &cs[i]);
 		if (r < 0) {
-			release_containers(cs, i + 1);
+			free(cs);
 			return r;
 		}
 	}
 	*ret = cs;
 	*ret_n = n;
+	return 0;
+}
+
+/* What the runtime reports of c, a container of pod uid. */
+static int report_container(const char *uid, const struct fake_ctr *c,
+			    struct runtime_container_status *out)
+{
+	char hex[IMAGE_DIGEST_HEX + 1];
+	_cleanup_free_ char *seed = NULL;
+
+	if (asprintf(&seed, "%s/%s", uid, c->name) < 0)
+		return -ENOMEM;
+	image_fake_digest(seed, hex);
+	if (asprintf(&out->container_id, "fake://%s", hex) < 0) {
+		out->container_id = NULL;
+		return -ENOMEM;
+	}
+	out->state = c->exited ? RUNTIME_EXITED : RUNTIME_RUNNING;
+	out->started_at = c->started_at;
+	if (c->exited) {
+		out->exit_code = 0;
+		out->finished_at = c->finished_at;
+		if (runtime_strdup("Completed", &out->reason) < 0)
+			return -ENOMEM;
+	}
+	if (runtime_strdup(c->name, &out->name) < 0 ||
+	    runtime_strdup(c->image, &out->image) < 0 ||
+	    runtime_strdup(c->image_id, &out->image_id) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -223,7 +265,7 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 		goto out_unlock;
 	r = -ENOMEM;
 	p = calloc(1, sizeof(*p));
-	if (!p || !(p->uid = strdup(uid)))
+	if (!p)
 		goto out_unlock;
 	r = take_address(f, pod, p, &adopted, err);
 	if (r < 0)
@@ -233,12 +275,12 @@ static int fake_start_pod(struct runtime *rt, const json_t *pod,
 	if (adopted && start)
 		rfc3339_parse(start, &p->created);
 	r = make_containers(
-	    uid, json_object_get(spec, "initContainers"), true,
+	    f, json_object_get(spec, "initContainers"), true,
 	    adopted ? json_object_get(status, "initContainerStatuses") : NULL,
 	    &now, &p->init, &p->n_init);
 	if (r == 0)
 		r = make_containers(
-		    uid, json_object_get(spec, "containers"), false,
+		    f, json_object_get(spec, "containers"), false,
 		    adopted ? json_object_get(status, "containerStatuses")
 			    : NULL,
 		    &now, &p->ctrs, &p->n_ctrs);
@@ -260,17 +302,14 @@ out_unlock:
 	return r;
 }
 
-static void stop_containers(struct runtime_container_status *c, size_t n,
+static void stop_containers(struct fake_ctr *c, size_t n,
 			    const struct timespec *now)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (c[i].state != RUNTIME_RUNNING)
+		if (c[i].exited)
 			continue;
-		c[i].state = RUNTIME_EXITED;
+		c[i].exited = true;
 		c[i].finished_at = *now;
-		c[i].exit_code = 0;
-		free(c[i].reason);
-		c[i].reason = strdup("Completed");
 	}
 }
 
@@ -333,11 +372,11 @@ static int fake_pod_status(struct runtime *rt, const char *uid,
 		s->sandbox_ready = !p->stopped;
 		s->created = p->created;
 		for (size_t i = 0; r == 0 && i < p->n_init; i++)
-			r = runtime_container_status_copy(
-			    &p->init[i], &s->init_containers[i]);
+			r = report_container(uid, &p->init[i],
+					     &s->init_containers[i]);
 		for (size_t i = 0; r == 0 && i < p->n_ctrs; i++)
-			r = runtime_container_status_copy(&p->ctrs[i],
-							  &s->containers[i]);
+			r = report_container(uid, &p->ctrs[i],
+					     &s->containers[i]);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
@@ -370,6 +409,10 @@ static void fake_free(struct runtime *rt)
 	while (strmap_next(&f->pods, &i, NULL, &v))
 		fake_pod_free(v);
 	strmap_release(&f->pods);
+	i = 0;
+	while (strmap_next(&f->strings, &i, NULL, &v))
+		free(v);
+	strmap_release(&f->strings);
 	ipam_pool_free(f->pool);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -411,6 +454,7 @@ int runtime_fake_new(const struct runtime_fake_config *cfg,
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	strmap_init(&f->pods);
+	strmap_init(&f->strings);
 	f->host_ip = host;
 	rt->ops = &fake_ops;
 	rt->impl = f;

@@ -87,6 +87,12 @@ struct sched_pod_term {
  * A pod's scheduling view. Built once from the object and never changed;
  * shared by the queue and the cache through the reference count. String
  * and json_t pointers are borrowed from obj and valid as long as the view.
+ * obj is not the whole pod: only its identity (apiVersion, kind,
+ * metadata's name, namespace, uid, resourceVersion, labels and
+ * deletionTimestamp) and its placement constraints (spec.nodeName,
+ * schedulerName, priority, nodeSelector, affinity, tolerations,
+ * hostNetwork; containers only when host ports or other resources
+ * borrow from them). What the containers request is in req and scalars.
  */
 struct sched_pod {
 	unsigned refs;
@@ -98,6 +104,7 @@ struct sched_pod {
 	const char *node_name;	    /* spec.nodeName, "" when unbound */
 	const char *scheduler_name; /* SCHED_DEFAULT_SCHEDULER when unset */
 	const char *owner_uid;	    /* the controller ownerReference, or NULL */
+	char *owned_owner_uid;	    /* owner_uid's storage */
 	int32_t priority;	    /* spec.priority, 0 when unset */
 	bool terminal;		    /* status.phase Succeeded or Failed */
 	bool deleting;		    /* metadata.deletionTimestamp is set */
@@ -136,6 +143,20 @@ struct sched_pod {
  */
 int sched_pod_new(const json_t *obj, struct kf_error *err,
 		  struct sched_pod **ret_pod);
+
+/*
+ * The informer's transform for pods: keep only what sched_pod_new() and
+ * the scheduler read (identity, labels, owner, requests and ports,
+ * placement constraints, phase, and the conditions of unbound pods), so
+ * a cached pod costs a fraction of the whole object. A bound pod keeps
+ * no tolerations, node selector or node affinity: nothing reads them
+ * once it has its node.
+ */
+void sched_pod_slim(json_t *obj);
+
+/* The same for nodes: name, labels, taints, unschedulable, allocatable
+ * and capacity, what many nodes repeat shared between them. */
+void sched_node_slim(json_t *obj);
 
 /* Take one more reference; returns pod. */
 struct sched_pod *sched_pod_ref(struct sched_pod *pod);

@@ -10,6 +10,7 @@
 #include "api/owner.h"
 #include "api/podres.h"
 #include "sched/framework.h"
+#include "sched/pod_i.h"
 
 /* Limits on what one pod may make us allocate. */
 #define MAX_HOST_PORTS 1024
@@ -297,6 +298,11 @@ static int fill(struct sched_pod *pod, struct kf_error *err)
 		return r;
 	pod->owner_uid = json_string_value(
 	    json_object_get(owner_controller_ref(pod->obj), "uid"));
+	if (pod->owner_uid) {
+		pod->owner_uid = pod->owned_owner_uid = strdup(pod->owner_uid);
+		if (!pod->owner_uid)
+			return -ENOMEM;
+	}
 	pod->deleting =
 	    json_object_get(meta, "deletionTimestamp") &&
 	    !json_is_null(json_object_get(meta, "deletionTimestamp"));
@@ -359,6 +365,8 @@ int sched_pod_new(const json_t *obj, struct kf_error *err,
 	pod->refs = 1;
 	pod->obj = json_incref((json_t *)obj);
 	r = fill(pod, err);
+	if (r == 0)
+		r = sched_pod_reduce(pod);
 	if (r < 0) {
 		sched_pod_unref(pod);
 		return r;
@@ -382,6 +390,7 @@ void sched_pod_unref(struct sched_pod *pod)
 	free(pod->affinity);
 	free(pod->anti_affinity);
 	free(pod->key);
+	free(pod->owned_owner_uid);
 	json_decref(pod->obj);
 	free(pod);
 }

@@ -309,7 +309,11 @@ int sched_queue_add(struct sched_queue *q, struct sched_pod *pod,
 			e->update = sched_pod_ref(pod);
 			return 0;
 		}
-		changed = pod_changed(e->pod->obj, pod->obj);
+		/* obj keeps no containers: what they ask is compared here */
+		changed = pod_changed(e->pod->obj, pod->obj) ||
+			  memcmp(&e->pod->req, &pod->req, sizeof(pod->req)) ||
+			  e->pod->n_scalars != pod->n_scalars ||
+			  e->pod->n_host_ports != pod->n_host_ports;
 		sched_pod_unref(e->pod);
 		e->pod = sched_pod_ref(pod);
 		if (e->where == SCHED_QUEUE_ACTIVE)

@@ -630,7 +630,11 @@ int scheduler_new(struct client *c, const struct scheduler_config *cfg,
 	if (r < 0)
 		goto out_free;
 	po.kind = s->pod_kind;
+	po.transform = sched_pod_slim;
+	po.compact = true;
+	po.ignore_old = true; /* on_pod_update reads the new pod only */
 	no.kind = s->node_kind;
+	no.transform = sched_node_slim;
 	ph.ud = nh.ud = s;
 	if ((r = informer_new(c, &po, &s->pods)) < 0 ||
 	    (r = informer_new(c, &no, &s->nodes)) < 0 ||

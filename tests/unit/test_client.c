@@ -635,7 +635,16 @@ static void test_live_list_rv_then_watch(void **state)
 	    json_string_value(json_object_get(
 		json_object_get(ev.object, "metadata"), "name")),
 	    "after");
+	/* the object's text, as sent, is the object */
+	assert_non_null(ev.text);
+	{
+		_cleanup_json_ json_t *again =
+		    json_loadb(ev.text, ev.text_len, 0, NULL);
+
+		assert_true(json_equal(again, ev.object));
+	}
 	watch_event_release(&ev);
+	assert_null(ev.text);
 	watch_close(w);
 }
 

@@ -248,26 +248,47 @@ static const char *data_v(const json_t *obj)
 	    json_object_get(json_object_get(obj, "data"), "v"));
 }
 
-static void test_live_sync_and_events(void **state)
+/* A started, synced informer with handlers h. */
+static struct informer *started(const struct informer_opts *o,
+				const struct informer_handlers *h)
 {
-	struct informer_opts o = {.ns = "inf1"};
+	struct informer *inf = NULL;
+
+	assert_int_equal(informer_new(fs.c, o, &inf), 0);
+	assert_int_equal(informer_add_handlers(inf, h), 0);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	return inf;
+}
+
+/* "ns/name" in buf (64 bytes) */
+static const char *key_in(char *buf, const char *ns, const char *name)
+{
+	snprintf(buf, 64, "%s/%s", ns, name);
+	return buf;
+}
+
+/*
+ * ns: a namespace of its own. compact: the cache keeps the text the
+ * server sent (no transform), parsed on each read.
+ */
+static void run_sync_and_events(const char *ns, bool compact)
+{
+	struct informer_opts o = {.ns = ns, .compact = compact};
+	char k[64];
 	struct informer *inf = NULL;
 	struct seen s;
 	struct informer_handlers h = {on_add, on_update, on_delete, &s};
 	json_t *obj = NULL, *all = NULL;
 
-	TEST_FS_REQUIRE(&fs);
 	seen_init(&s);
 	o.kind = cm_kind();
-	make_namespace("inf1");
-	put_cm("inf1", "b", "web", "1");
-	put_cm("inf1", "a", "web", "1");
-	put_cm("inf1", "c", "db", "1");
+	make_namespace(ns);
+	put_cm(ns, "b", "web", "1");
+	put_cm(ns, "a", "web", "1");
+	put_cm(ns, "c", "db", "1");
 
-	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
-	assert_int_equal(informer_add_handlers(inf, &h), 0);
-	assert_int_equal(informer_start(inf), 0);
-	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	inf = started(&o, &h);
 	assert_true(informer_has_synced(inf));
 	/* synced means the initial objects are cached and handled */
 	assert_int_equal(informer_len(inf), 3);
@@ -283,16 +304,19 @@ static void test_live_sync_and_events(void **state)
 	json_decref(all);
 
 	/* live changes reach the handlers and the cache */
-	put_cm("inf1", "d", "web", "1");
-	wait_seen(&s, "add inf1/d");
-	put_cm("inf1", "a", "web", "2");
-	wait_seen(&s, "update inf1/a");
-	assert_int_equal(informer_get(inf, "inf1/a", &obj), 0);
+	put_cm(ns, "d", "web", "1");
+	snprintf(k, sizeof(k), "add %s/d", ns);
+	wait_seen(&s, k);
+	put_cm(ns, "a", "web", "2");
+	snprintf(k, sizeof(k), "update %s/a", ns);
+	wait_seen(&s, k);
+	assert_int_equal(informer_get(inf, key_in(k, ns, "a"), &obj), 0);
 	assert_string_equal(data_v(obj), "2");
 	json_decref(obj);
-	assert_int_equal(client_delete(fs.c, cm_kind(), "inf1", "b", NULL), 0);
-	wait_seen(&s, "delete inf1/b");
-	assert_int_equal(informer_get(inf, "inf1/b", &obj), -ENOENT);
+	assert_int_equal(client_delete(fs.c, cm_kind(), ns, "b", NULL), 0);
+	snprintf(k, sizeof(k), "delete %s/b", ns);
+	wait_seen(&s, k);
+	assert_int_equal(informer_get(inf, key_in(k, ns, "b"), &obj), -ENOENT);
 	assert_int_equal(informer_len(inf), 3);
 	assert_int_equal(informer_error(inf, NULL), 0);
 
@@ -301,10 +325,17 @@ static void test_live_sync_and_events(void **state)
 	assert_false(s.other_thread);
 	assert_false(pthread_equal(s.thread, pthread_self()));
 	/* the cache stays readable after stop */
-	assert_int_equal(informer_get(inf, "inf1/d", &obj), 0);
+	assert_int_equal(informer_get(inf, key_in(k, ns, "d"), &obj), 0);
 	json_decref(obj);
 	informer_free(inf);
 	seen_release(&s);
+}
+
+static void test_live_sync_and_events(void **state)
+{
+	TEST_FS_REQUIRE(&fs);
+	run_sync_and_events("inf1", false);
+	run_sync_and_events("inf1c", true);
 }
 
 static void test_live_selector(void **state)
@@ -387,10 +418,7 @@ static void test_live_server_restart(void **state)
 	o.kind = cm_kind();
 	make_namespace("inf4");
 	put_cm("inf4", "before", "web", "1");
-	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
-	assert_int_equal(informer_add_handlers(inf, &h), 0);
-	assert_int_equal(informer_start(inf), 0);
-	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+	inf = started(&o, &h);
 
 	/* the stream breaks; the informer resumes from its
 	 * resourceVersion once the server is back */
@@ -544,6 +572,229 @@ static void test_live_relist_after_410(void **state)
 	seen_release(&g.seen);
 }
 
+static void test_keep_and_share_fields(void **state)
+{
+	static const char *const keep[] = {"metadata.name", "metadata.labels",
+					   "spec.containers[].name",
+					   "status.conditions", NULL};
+	static const char *const share[] = {"metadata.labels",
+					    "status.conditions[]", NULL};
+	const char *text =
+	    "{\"metadata\":{\"name\":\"p\",\"uid\":\"u\",\"labels\":{\"a\":"
+	    "\"1\"}},"
+	    "\"spec\":{\"nodeName\":\"n\",\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"i\"},{\"name\":\"d\"},3]},"
+	    "\"status\":{\"phase\":\"Running\",\"conditions\":"
+	    "[{\"type\":\"Ready\"},{\"type\":\"Ready\"}]}}";
+	_cleanup_json_ json_t *a = json_loads(text, 0, NULL);
+	_cleanup_json_ json_t *b = json_loads(text, 0, NULL);
+	_cleanup_free_ char *out = NULL;
+	json_t *ca, *cb;
+
+	(void)state;
+	assert_non_null(a);
+	informer_keep_fields(a, keep);
+	out = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(
+	    out, "{\"metadata\":{\"labels\":{\"a\":\"1\"},\"name\":\"p\"},"
+		 "\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"d\"},"
+		 "3]},\"status\":{\"conditions\":[{\"type\":\"Ready\"},"
+		 "{\"type\":\"Ready\"}]}}");
+	/* two objects with equal values end up holding one copy */
+	informer_keep_fields(b, keep);
+	informer_share_fields(a, share);
+	informer_share_fields(b, share);
+	assert_ptr_equal(
+	    json_object_get(json_object_get(a, "metadata"), "labels"),
+	    json_object_get(json_object_get(b, "metadata"), "labels"));
+	ca = json_object_get(json_object_get(a, "status"), "conditions");
+	cb = json_object_get(json_object_get(b, "status"), "conditions");
+	assert_ptr_not_equal(ca,
+			     cb); /* the array is not named, its items are */
+	assert_ptr_equal(json_array_get(ca, 0), json_array_get(cb, 1));
+	/* sharing changes no value */
+	assert_true(json_equal(a, b));
+}
+
+/* An interned value no object holds any more is let go. */
+static void test_intern_lets_go(void **state)
+{
+	json_t *x = json_pack("{s:s}", "only", "once"), *y, *got;
+
+	(void)state;
+	got = informer_intern(x); /* the first: x itself, now in the table */
+	assert_ptr_equal(got, x);
+	json_decref(got);
+	json_decref(x); /* only the table holds it */
+	/* thousands of other values make the table grow and drop it */
+	for (int i = 0; i < 5000; i++) {
+		json_t *v = json_integer(1000000 + i);
+
+		json_decref(informer_intern(v));
+		json_decref(v);
+	}
+	y = json_pack("{s:s}", "only", "once");
+	got = informer_intern(y);
+	assert_ptr_equal(got, y); /* not the old copy: it was let go */
+	json_decref(got);
+	/* while held, an equal value gets the held copy */
+	x = json_pack("{s:s}", "only", "once");
+	got = informer_intern(x);
+	assert_ptr_equal(got, y);
+	json_decref(got);
+	json_decref(x);
+	json_decref(y);
+}
+
+/* ---- transform, compact form, indexes ---- */
+
+/* drops data, keeps the rest (the transform a component would set) */
+static void drop_data(json_t *obj)
+{
+	json_object_del(obj, "data");
+}
+
+static const char *index_app(const json_t *obj)
+{
+	return json_string_value(json_object_get(
+	    json_object_get(json_object_get(obj, "metadata"), "labels"),
+	    "app"));
+}
+
+/* the names in an informer_list_index() answer, space-separated */
+static char *index_names(struct informer *inf, const char *index,
+			 const char *value)
+{
+	_cleanup_json_ json_t *all = NULL;
+	char *out = calloc(1, 1024);
+	size_t i;
+	json_t *v;
+
+	assert_non_null(out);
+	assert_int_equal(informer_list_index(inf, index, value, &all), 0);
+	json_array_foreach (all, i, v) {
+		const char *name = json_string_value(
+		    json_object_get(json_object_get(v, "metadata"), "name"));
+
+		assert_null(json_object_get(v, "data"));
+		if (i)
+			strcat(out, " ");
+		strcat(out, name);
+	}
+	return out;
+}
+
+static void expect_index(struct informer *inf, const char *index,
+			 const char *value, const char *names)
+{
+	_cleanup_free_ char *got = index_names(inf, index, value);
+
+	assert_string_equal(got, names);
+}
+
+/* What the update handler saw of the old object: its label app. */
+static char old_app[64];
+
+static void on_update_old(void *ud, const json_t *old, const json_t *new)
+{
+	const char *app = index_app(old);
+
+	assert_null(json_object_get(old, "data"));
+	assert_null(json_object_get(new, "data"));
+	snprintf(old_app, sizeof(old_app), "%s", app ? app : "");
+}
+
+static void put_owned_cm(const char *ns, const char *name, const char *uid)
+{
+	_cleanup_json_ json_t *o = json_pack(
+	    "{s:{s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}]}, s:{s:s}}",
+	    "metadata", "name", name, "namespace", ns, "ownerReferences",
+	    "apiVersion", "apps/v1", "kind", "ReplicaSet", "name", "rs", "uid",
+	    uid, "controller", 1, "data", "v", "1");
+
+	assert_int_equal(client_create(fs.c, cm_kind(), ns, o, NULL, NULL), 0);
+}
+
+static void run_transform_and_indexes(bool compact, const char *tag)
+{
+	struct informer_opts o = {.transform = drop_data, .compact = compact};
+	struct informer *inf = NULL;
+	struct seen s;
+	struct informer_handlers h = {on_add, on_update, on_delete, &s};
+	struct informer_handlers h2 = {.on_update = on_update_old};
+	char ns1[32], ns2[32], web[32], db[32], line[96];
+	json_t *obj = NULL;
+
+	snprintf(ns1, sizeof(ns1), "%s-x", tag);
+	snprintf(ns2, sizeof(ns2), "%s-y", tag);
+	/* label values no other test uses: the informer sees every
+	 * namespace */
+	snprintf(web, sizeof(web), "%s-web", tag);
+	snprintf(db, sizeof(db), "%s-db", tag);
+	seen_init(&s);
+	o.kind = cm_kind();
+	make_namespace(ns1);
+	make_namespace(ns2);
+	put_cm(ns1, "b", web, "1");
+	put_cm(ns1, "a", web, "1");
+	put_cm(ns2, "a", db, "1");
+	put_owned_cm(ns2, "owned", "uid-1");
+
+	assert_int_equal(informer_new(fs.c, &o, &inf), 0);
+	/* h2 first: when the log shows the update, h2 has run */
+	assert_int_equal(informer_add_handlers(inf, &h2), 0);
+	assert_int_equal(informer_add_handlers(inf, &h), 0);
+	assert_int_equal(
+	    informer_add_index(inf, "ns", informer_index_namespace), 0);
+	assert_int_equal(informer_add_index(inf, "app", index_app), 0);
+	assert_int_equal(
+	    informer_add_index(inf, "owner", informer_index_owner_uid), 0);
+	assert_int_equal(informer_add_index(inf, "app", index_app), -EEXIST);
+	assert_int_equal(informer_add_index(inf, "", index_app), -EINVAL);
+	assert_int_equal(informer_add_index(inf, "nodes", index_app), 0);
+	assert_int_equal(informer_add_index(inf, "more", index_app), -ENOSPC);
+	assert_int_equal(informer_start(inf), 0);
+	assert_int_equal(informer_add_index(inf, "late", index_app), -EBUSY);
+	assert_int_equal(informer_wait_synced(inf, 20000), 0);
+
+	/* the transform ran before caching: no data anywhere */
+	snprintf(line, sizeof(line), "%s/b", ns1);
+	assert_int_equal(informer_get(inf, line, &obj), 0);
+	assert_null(json_object_get(obj, "data"));
+	assert_string_equal(index_app(obj), web);
+	json_decref(obj);
+	expect_index(inf, "ns", ns1, "a b");
+	expect_index(inf, "ns", ns2, "a owned");
+	expect_index(inf, "app", web, "a b");
+	expect_index(inf, "owner", "uid-1", "owned");
+	expect_index(inf, "owner", "uid-2", "");
+	assert_int_equal(informer_list_index(inf, "nope", "x", &obj), -ENOENT);
+
+	/* a change moves the object between values; the update handler
+	 * gets the old object as it was cached */
+	put_cm(ns1, "a", db, "2");
+	snprintf(line, sizeof(line), "update %s/a", ns1);
+	wait_seen(&s, line);
+	assert_string_equal(old_app, web);
+	expect_index(inf, "app", web, "b");
+	expect_index(inf, "app", db, "a a");
+	/* a deletion takes it out of every index */
+	assert_int_equal(client_delete(fs.c, cm_kind(), ns2, "owned", NULL), 0);
+	snprintf(line, sizeof(line), "delete %s/owned", ns2);
+	wait_seen(&s, line);
+	expect_index(inf, "owner", "uid-1", "");
+	expect_index(inf, "ns", ns2, "a");
+	informer_free(inf);
+	seen_release(&s);
+}
+
+static void test_live_transform_and_indexes(void **state)
+{
+	TEST_FS_REQUIRE(&fs);
+	run_transform_and_indexes(false, "plain");
+	run_transform_and_indexes(true, "compact");
+}
+
 static int group_setup(void **state)
 {
 	test_fs_start(&fs);
@@ -561,11 +812,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_life_cycle_without_server),
+	    cmocka_unit_test(test_keep_and_share_fields),
+	    cmocka_unit_test(test_intern_lets_go),
 	    cmocka_unit_test(test_live_sync_and_events),
 	    cmocka_unit_test(test_live_selector),
 	    cmocka_unit_test(test_live_all_namespaces_and_resync),
 	    cmocka_unit_test(test_live_server_restart),
 	    cmocka_unit_test(test_live_relist_after_410),
+	    cmocka_unit_test(test_live_transform_and_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
