@@ -89,8 +89,8 @@ void kfs_cached_open(struct kfs *fs, struct fh *fh, const struct node *n)
 	fh->cached = fh->key != NULL;
 }
 
-void kfs_cached_read(struct kfs *fs, struct fh *fh, fuse_req_t req,
-		     size_t size, off_t off)
+void kfs_cached_read(struct kfs *fs, struct fh *fh, fuse_req_t req, size_t size,
+		     off_t off)
 {
 	char *data = NULL;
 	size_t len;
