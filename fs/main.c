@@ -336,8 +336,11 @@ int main(int argc, char **argv)
 
 	lc = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_clone_fd(lc, 0);
-	fuse_loop_cfg_set_idle_threads(lc, 16);
-	fuse_loop_cfg_set_max_threads(lc, 64);
+	/* 64 writers' flushes may all wait for one group commit: threads
+	 * enough for them and for the requests that come meanwhile, and no
+	 * threads torn down and made again between bursts */
+	fuse_loop_cfg_set_idle_threads(lc, 64);
+	fuse_loop_cfg_set_max_threads(lc, 160);
 	r = fuse_session_loop_mt(fs.se, lc);
 	fuse_loop_cfg_destroy(lc);
 	klog_info("stopping (%s)", r > 0 ? strsignal(r) : "unmounted");
