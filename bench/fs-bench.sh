@@ -1,10 +1,13 @@
 #!/bin/bash
 # kubefs-fs against its baselines, side by side in one run: the store
 # alone and fsync'd files on the same disk (bench/store_bench, run first),
-# then a private kubefs-fs whose store is on the disk under the current
-# directory against a private tmpfs (bench/fs_bench). Arguments go to
-# fs_bench; FS_BENCH_STORE_SECONDS (default 1) is the store baseline's
-# length per round.
+# then Debian's etcd on loopback through its JSON gateway (bench/etcd_bench;
+# the package etcd-server is installed here when missing, and the column
+# left out when it cannot be), then a private kubefs-fs whose store is on
+# the disk under the current directory against a private tmpfs
+# (bench/fs_bench). Arguments go to fs_bench; FS_BENCH_STORE_SECONDS
+# (default 1) is the store baseline's length per round, FS_BENCH_ETCD=0
+# leaves etcd out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -13,6 +16,8 @@ BIN=${BIN:-bin}
 W=$(mktemp -d "$PWD/build/fs-bench.XXXXXX")
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${etcd_pid:-}" ] && kill "$etcd_pid" 2>/dev/null &&
+		wait "$etcd_pid" 2>/dev/null
 	umount "$W/tmpfs" 2>/dev/null || true
 	rm -rf "$W"
 }
@@ -24,9 +29,35 @@ mkdir -p "$W/mnt" "$W/tmpfs" "$W/sb"
 baseline=$(awk '$1 ~ /^[0-9]+$/ && NF == 5 { printf "%s%s:%s:%s", sep, $1, $2, $3; sep = "," }' \
 	"$W/store.txt")
 echo
+# etcd, on loopback, its data on the same disk
+etcd_args=()
+if [ "${FS_BENCH_ETCD:-1}" != 0 ] && ! command -v etcd >/dev/null &&
+	command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server \
+		>"$W/apt.log" 2>&1 || echo "etcd-server not installable: no etcd column"
+fi
+if [ "${FS_BENCH_ETCD:-1}" != 0 ] && command -v etcd >/dev/null; then
+	port=$((20000 + RANDOM % 20000))
+	url=http://127.0.0.1:$port peer=http://127.0.0.1:$((port + 1))
+	etcd --name bench --data-dir "$W/etcd" --listen-client-urls "$url" \
+		--advertise-client-urls "$url" --listen-peer-urls "$peer" \
+		--initial-advertise-peer-urls "$peer" \
+		--initial-cluster "bench=$peer" >"$W/etcd.log" 2>&1 &
+	etcd_pid=$!
+	for _ in $(seq 100); do
+		curl -sf "$url/health" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if "$O/bench/etcd_bench" --endpoint "$url" "$@" >"$W/etcd.txt" ||
+		[ -s "$W/etcd.txt" ]; then
+		etcd_args=(--etcd "$W/etcd.txt")
+	fi
+	kill "$etcd_pid" && wait "$etcd_pid" 2>/dev/null || true
+	etcd_pid=
+fi
 mount -t tmpfs -o size=512m tmpfs "$W/tmpfs"
 "$BIN/kubefs-fs" --foreground --store "$W/store" --log "$W/fs.log" "$W/mnt" &
 pid=$!
 wait_healthy "$W/mnt" "$pid" "$W/fs.log"
 "$O/bench/fs_bench" --mount "$W/mnt" --tmpfs "$W/tmpfs" \
-	--baseline "$baseline" "$@"
+	--baseline "$baseline" "${etcd_args[@]}" "$@"

@@ -382,6 +382,7 @@ int main(int argc, char **argv)
 	    {"events", required_argument, NULL, 'e'},
 	    {"writers", required_argument, NULL, 'W'},
 	    {"baseline", required_argument, NULL, 'b'},
+	    {"etcd", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *mnt = NULL, *tmp = NULL;
@@ -390,7 +391,9 @@ int main(int argc, char **argv)
 	int thread_counts[8] = {1, 8, 64}, nthreads = 3, failures = 0;
 	/* per writer count: the store's and fsync'd files' writes/s */
 	double base_store[8] = {0}, base_files[8] = {0};
-	const char *baseline = NULL;
+	/* per writer count and op: etcd's ops/s from --etcd FILE */
+	double etcd[8][OP_COUNT] = {{0}};
+	const char *baseline = NULL, *etcd_file = NULL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -427,6 +430,9 @@ int main(int argc, char **argv)
 		case 'b':
 			baseline = optarg;
 			break;
+		case 'E':
+			etcd_file = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -453,8 +459,27 @@ int main(int argc, char **argv)
 		p = p ? p + 1 : NULL;
 	}
 
-	printf("%-8s %7s %12s %12s %7s %12s %7s %12s\n", "op", "writers",
-	       "kubefs/s", "tmpfs/s", "ratio", "store/s", "ratio", "fsync'd/s");
+	if (etcd_file) {
+		FILE *f = fopen(etcd_file, "r");
+		char line[256], name[32];
+		int w, failed;
+		double rate;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "etcd %31s %d %lf %d", name, &w, &rate,
+				   &failed) == 4 &&
+			    !failed)
+				for (int i = 0; i < nthreads; i++)
+					for (int op = 0; op < OP_COUNT; op++)
+						if (thread_counts[i] == w &&
+						    !strcmp(op_names[op], name))
+							etcd[i][op] = rate;
+		if (f)
+			fclose(f);
+	}
+	printf("%-8s %7s %12s %12s %7s %12s %7s %12s %12s %7s\n", "op",
+	       "writers", "kubefs/s", "tmpfs/s", "ratio", "store/s", "ratio",
+	       "fsync'd/s", "etcd/s", "ratio");
 	for (int ti = 0; ti < nthreads; ti++) {
 		int th = thread_counts[ti];
 
@@ -469,6 +494,11 @@ int main(int argc, char **argv)
 			    base_store[ti] > 0)
 				printf(" %12.0f %7.2f %12.0f", base_store[ti],
 				       k / base_store[ti], base_files[ti]);
+			else
+				printf(" %12s %7s %12s", "", "", "");
+			if (etcd[ti][op] > 0)
+				printf(" %12.0f %7.2f", etcd[ti][op],
+				       k / etcd[ti][op]);
 			if (fk || ft)
 				printf("  (%d + %d failed)", fk, ft);
 			printf("\n");
