@@ -21,30 +21,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/phase.h"
+
 enum op { OP_CREATE, OP_READ, OP_REPLACE, OP_DELETE, OP_COUNT };
 static const char *const op_names[] = {"create", "read", "replace", "delete"};
 static const char *const op_paths[] = {"/v3/kv/put", "/v3/kv/range",
 				       "/v3/kv/put", "/v3/kv/deleterange"};
 
-struct job {
-	const char *endpoint;
-	enum op op;
-	int first, count;
-	int failures;
-};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void b64(const char *in, size_t n, char *out)
 {
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-				"wxyz0123456789+/";
+	static const char t[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+	    "wxyz0123456789+/";
 	size_t i, o = 0;
 
 	for (i = 0; i + 2 < n; i += 3) {
@@ -86,7 +74,7 @@ static void *run_job(void *arg)
 	char url[512], key[128], val[1024], kb[256], vb[1400], body[2048];
 	long code;
 
-	snprintf(url, sizeof(url), "%s%s", j->endpoint, op_paths[j->op]);
+	snprintf(url, sizeof(url), "%s%s", j->target, op_paths[j->op]);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
@@ -121,28 +109,6 @@ static void *run_job(void *arg)
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return NULL;
-}
-
-static double run_phase(const char *endpoint, enum op op, int n, int threads,
-			int *failures)
-{
-	pthread_t t[64];
-	struct job jobs[64];
-	double t0 = now(), dt;
-	int failed = 0;
-
-	for (int i = 0; i < threads; i++) {
-		jobs[i] = (struct job){endpoint, op, i * (n / threads),
-				       n / threads, 0};
-		pthread_create(&t[i], NULL, run_job, &jobs[i]);
-	}
-	for (int i = 0; i < threads; i++) {
-		pthread_join(t[i], NULL);
-		failed += jobs[i].failures;
-	}
-	dt = now() - t0;
-	*failures += failed;
-	return ((n / threads) * threads - failed) / dt;
 }
 
 int main(int argc, char **argv)
@@ -183,7 +149,8 @@ int main(int argc, char **argv)
 	for (int ci = 0; ci < ncounts; ci++)
 		for (int op = 0; op < OP_COUNT; op++) {
 			int f = 0;
-			double r = run_phase(endpoint, op, n, counts[ci], &f);
+			double r =
+			    run_phase(run_job, endpoint, op, n, counts[ci], &f);
 
 			printf("etcd %s %d %.0f %d\n", op_names[op], counts[ci],
 			       r, f);

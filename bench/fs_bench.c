@@ -38,25 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench/phase.h"
 
 /* read: the first read after the create; reread: the same files again */
 enum op { OP_CREATE, OP_READ, OP_REREAD, OP_REPLACE, OP_DELETE, OP_COUNT };
 static const char *const op_names[] = {"create", "read", "reread", "replace",
 				       "delete"};
-
-struct job {
-	const char *dir;
-	int first, count;
-	enum op op;
-	int failures;
-};
 
 static int object_bytes(char *buf, size_t size, const char *name, int gen)
 {
@@ -116,7 +103,7 @@ static void *run_job(void *arg)
 		int r;
 
 		snprintf(name, sizeof(name), "b-%d", i);
-		snprintf(path, sizeof(path), "%s/%s", j->dir, name);
+		snprintf(path, sizeof(path), "%s/%s", j->target, name);
 		switch (j->op) {
 		case OP_CREATE:
 			r = do_write(path, name, 1, O_CREAT | O_EXCL);
@@ -135,29 +122,6 @@ static void *run_job(void *arg)
 			j->failures++;
 	}
 	return NULL;
-}
-
-/* ops/s for op over n objects split among threads. */
-static double run_phase(const char *dir, enum op op, int n, int threads,
-			int *failures)
-{
-	pthread_t t[64];
-	struct job jobs[64];
-	double t0 = now(), dt;
-	int failed = 0;
-
-	for (int i = 0; i < threads; i++) {
-		jobs[i] =
-		    (struct job){dir, i * (n / threads), n / threads, op, 0};
-		pthread_create(&t[i], NULL, run_job, &jobs[i]);
-	}
-	for (int i = 0; i < threads; i++) {
-		pthread_join(t[i], NULL);
-		failed += jobs[i].failures;
-	}
-	dt = now() - t0;
-	*failures += failed;
-	return ((n / threads) * threads - failed) / dt;
 }
 
 /* stat of objects b-0 .. b-(n-1) by name; stats/s. */
@@ -485,8 +449,8 @@ int main(int argc, char **argv)
 
 		for (int op = 0; op < OP_COUNT; op++) {
 			int fk = 0, ft = 0;
-			double k = run_phase(kdir, op, n, th, &fk);
-			double t = run_phase(tmp, op, n, th, &ft);
+			double k = run_phase(run_job, kdir, op, n, th, &fk);
+			double t = run_phase(run_job, tmp, op, n, th, &ft);
 
 			printf("%-8s %7d %12.0f %12.0f %7.3f", op_names[op], th,
 			       k, t, k / t);
@@ -511,8 +475,8 @@ int main(int argc, char **argv)
 		int fk = 0, ft = 0, ck, ct;
 		double k, t;
 
-		run_phase(kdir, OP_CREATE, list_n, 8, &fk);
-		run_phase(tmp, OP_CREATE, list_n, 8, &ft);
+		run_phase(run_job, kdir, OP_CREATE, list_n, 8, &fk);
+		run_phase(run_job, tmp, OP_CREATE, list_n, 8, &ft);
 		/* first listing fills caches on both sides; measure the
 		 * second, as a user running ls twice would see */
 		list_long(kdir, &ck);
@@ -528,8 +492,8 @@ int main(int argc, char **argv)
 		printf("stat of %d objects: kubefs %.0f stats/s, tmpfs %.0f "
 		       "stats/s, ratio %.3f\n",
 		       ck, k, t, k / t);
-		run_phase(kdir, OP_DELETE, list_n, 8, &fk);
-		run_phase(tmp, OP_DELETE, list_n, 8, &ft);
+		run_phase(run_job, kdir, OP_DELETE, list_n, 8, &fk);
+		run_phase(run_job, tmp, OP_DELETE, list_n, 8, &ft);
 		/* run_phase splits the objects evenly among its threads */
 		failures +=
 		    fk + ft + (ck != list_n / 8 * 8) + (ct != list_n / 8 * 8);
