@@ -61,3 +61,52 @@ pid=$!
 wait_healthy "$W/mnt" "$pid" "$W/fs.log"
 "$O/bench/fs_bench" --mount "$W/mnt" --tmpfs "$W/tmpfs" \
 	--baseline "$baseline" "${etcd_args[@]}" "$@"
+
+# Scale: FS_BENCH_SCALE objects (default 100,000; 0 leaves it out) in one
+# directory, written as drop-box Lists of 1,000; then kubefs-fs's
+# resident memory, a restart to serving, and `ls` of the directory against
+# the same number of files on the tmpfs.
+scale=${FS_BENCH_SCALE:-100000}
+[ "$scale" -gt 0 ] || exit 0
+mkdir -p "$W/tmpfs/scale"
+t0=$(date +%s.%N)
+for ((b = 0; b < scale; b += 1000)); do
+	{
+		echo '{"apiVersion":"v1","kind":"List","items":['
+		for ((i = b; i < b + 1000 && i < scale; i++)); do
+			[ $i -gt $b ] && echo ,
+			printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"s-%d","namespace":"scale"},"data":{"payload":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}' "$i"
+		done
+		echo ']}'
+	} >"$W/list.json"
+	[ $b -gt 0 ] || mkdir "$W/mnt/core/v1/configmaps/scale"
+	cp "$W/list.json" "$W/mnt/core/v1/configmaps/"
+done
+t1=$(date +%s.%N)
+(cd "$W/tmpfs/scale" && seq -f 's-%.0f' 0 $((scale - 1)) | xargs touch)
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+rss() { awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$1/status"; }
+lsrate() { # DIR: seconds of `ls` (one readdir pass, sorted)
+	local a b n
+	a=$(date +%s.%N)
+	n=$(ls "$1" | wc -l)
+	b=$(date +%s.%N)
+	echo "$n $(minus "$b" "$a")"
+}
+read -r kn kt < <(lsrate "$W/mnt/core/v1/configmaps/scale")
+read -r tn tt < <(lsrate "$W/tmpfs/scale")
+echo
+echo "scale: $scale objects written in $(minus "$t1" "$t0") s (drop-box Lists of 1,000)"
+echo "  ls of $kn entries: kubefs $kt s, tmpfs ($tn files) $tt s"
+echo "  kubefs-fs resident memory after the listing: $(rss "$pid") MB"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+t0=$(date +%s.%N)
+"$BIN/kubefs-fs" --foreground --store "$W/store" --log "$W/fs.log" "$W/mnt" &
+pid=$!
+wait_healthy "$W/mnt" "$pid" "$W/fs.log"
+t1=$(date +%s.%N)
+echo "  restart to serving with $scale objects: $(minus "$t1" "$t0") s"
+echo "  resident memory after the restart: $(rss "$pid") MB"
+read -r kn kt < <(lsrate "$W/mnt/core/v1/configmaps/scale")
+echo "  ls of $kn entries after the restart: $kt s; resident memory then: $(rss "$pid") MB"
