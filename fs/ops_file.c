@@ -129,8 +129,10 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 	/* small objects opened for reading: the page cache (coherence.c) */
 	fi->direct_io = !fh->cached;
 	fi->keep_cache = fh->cached;
-	/* a flush judges writes: nothing to do for the others */
-	fi->noflush = fh->kind != FH_WRITE && fh->kind != FH_SCRATCH;
+	/* a flush judges writes: nothing to do for a snapshot read (watch
+	 * streams keep theirs: without it, releases of many streams closed
+	 * at once raced in the hub, see docs/fs-profile.md) */
+	fi->noflush = fh->kind == FH_TEXT || fh->kind == FH_SNAP;
 	/* Streams (@watch, snapshot) are not marked nonseekable: file
 	 * servers re-exporting the tree (diod, NFS) read with pread(), and
 	 * a stream ignores the offset, so positional reads read the stream
