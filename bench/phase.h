@@ -35,8 +35,8 @@ static inline double run_phase(void *(*fn)(void *), const char *target, int op,
 	int failed = 0;
 
 	for (int i = 0; i < threads; i++) {
-		jobs[i] = (struct job){target, i * (n / threads), n / threads,
-				       op, 0};
+		jobs[i] =
+		    (struct job){target, i * (n / threads), n / threads, op, 0};
 		pthread_create(&t[i], NULL, fn, &jobs[i]);
 	}
 	for (int i = 0; i < threads; i++) {
