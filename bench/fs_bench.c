@@ -3,15 +3,21 @@
  * on tmpfs, side by side in one run, printed as ratios.
  *
  *   fs_bench --mount MNT --tmpfs DIR [--objects N] [--list N]
- *            [--watchers N] [--events N]
+ *            [--watchers N] [--events N] [--writers 1,8,64]
+ *            [--baseline W:STORE:FILES,...]
  *
  * MNT is a mounted kubefs (the bench writes ConfigMaps in its
  * core/v1/configmaps/default); DIR is an empty directory on tmpfs.
- * Measures, with 1 and 8 writer threads: create, read, replace, delete of
- * small objects; then `ls -l` of N objects; then the latency from a
- * writer's close() call (for kubefs it returns once the write is durable)
- * to the event line read by each of N @watch readers, against the same
- * writes on tmpfs seen by N inotify readers (IN_CLOSE_WRITE).
+ * Measures, with 1, 8 and 64 writer threads: create, read (the first
+ * read after the create), reread (the same again), replace, delete of
+ * small objects; then stat and `ls -l` of N objects; then the
+ * latency from a writer's close() call (for kubefs it returns once the
+ * write is durable) to the event line read by each of N @watch readers,
+ * against the same writes on tmpfs seen by N inotify readers
+ * (IN_CLOSE_WRITE). --baseline gives, per writer count, the durable
+ * writes/s of the store alone and of fsync'd files measured in the same
+ * run (bench/fs-bench.sh passes store_bench's): creates, replaces and
+ * deletes are printed against them too.
  *
  * Rates count successful operations only; any failed operation, short
  * listing or undelivered event is reported and makes the exit status 1.
@@ -32,23 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-	struct timespec ts;
+#include "bench/phase.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-enum op { OP_CREATE, OP_READ, OP_REPLACE, OP_DELETE, OP_COUNT };
-static const char *const op_names[] = {"create", "read", "replace", "delete"};
-
-struct job {
-	const char *dir;
-	int first, count;
-	enum op op;
-	int failures;
-};
+/* read: the first read after the create; reread: the same files again */
+enum op { OP_CREATE, OP_READ, OP_REREAD, OP_REPLACE, OP_DELETE, OP_COUNT };
+static const char *const op_names[] = {"create", "read", "reread", "replace",
+				       "delete"};
 
 static int object_bytes(char *buf, size_t size, const char *name, int gen)
 {
@@ -108,12 +103,13 @@ static void *run_job(void *arg)
 		int r;
 
 		snprintf(name, sizeof(name), "b-%d", i);
-		snprintf(path, sizeof(path), "%s/%s", j->dir, name);
+		snprintf(path, sizeof(path), "%s/%s", j->target, name);
 		switch (j->op) {
 		case OP_CREATE:
 			r = do_write(path, name, 1, O_CREAT | O_EXCL);
 			break;
 		case OP_READ:
+		case OP_REREAD:
 			r = do_read(path);
 			break;
 		case OP_REPLACE:
@@ -128,27 +124,20 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
-/* ops/s for op over n objects split among threads. */
-static double run_phase(const char *dir, enum op op, int n, int threads,
-			int *failures)
+/* stat of objects b-0 .. b-(n-1) by name; stats/s. */
+static double stat_all(const char *dir, int n, int *count)
 {
-	pthread_t t[64];
-	struct job jobs[64];
-	double t0 = now(), dt;
-	int failed = 0;
+	double t0 = now();
+	char path[4096];
+	struct stat st;
 
-	for (int i = 0; i < threads; i++) {
-		jobs[i] =
-		    (struct job){dir, i * (n / threads), n / threads, op, 0};
-		pthread_create(&t[i], NULL, run_job, &jobs[i]);
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/b-%d", dir, i);
+		if (stat(path, &st) == 0)
+			(*count)++;
 	}
-	for (int i = 0; i < threads; i++) {
-		pthread_join(t[i], NULL);
-		failed += jobs[i].failures;
-	}
-	dt = now() - t0;
-	*failures += failed;
-	return ((n / threads) * threads - failed) / dt;
+	return *count / (now() - t0);
 }
 
 /* `ls -l`: readdir + lstat of every entry; entries/s. */
@@ -355,12 +344,20 @@ int main(int argc, char **argv)
 	    {"list", required_argument, NULL, 'l'},
 	    {"watchers", required_argument, NULL, 'w'},
 	    {"events", required_argument, NULL, 'e'},
+	    {"writers", required_argument, NULL, 'W'},
+	    {"baseline", required_argument, NULL, 'b'},
+	    {"etcd", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *mnt = NULL, *tmp = NULL;
 	int n = 2000, list_n = 10000, watchers = 100, events = 200, c;
 	char kdir[4096];
-	int thread_counts[] = {1, 8}, failures = 0;
+	int thread_counts[8] = {1, 8, 64}, nthreads = 3, failures = 0;
+	/* per writer count: the store's and fsync'd files' writes/s */
+	double base_store[8] = {0}, base_files[8] = {0};
+	/* per writer count and op: etcd's ops/s from --etcd FILE */
+	double etcd[8][OP_COUNT] = {{0}};
+	const char *baseline = NULL, *etcd_file = NULL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -382,6 +379,24 @@ int main(int argc, char **argv)
 		case 'e':
 			events = atoi(optarg);
 			break;
+		case 'W':
+			nthreads = 0;
+			for (char *p = optarg; *p && nthreads < 8;) {
+				int w = (int)strtol(p, &p, 10);
+
+				if (w >= 1 && w <= 64)
+					thread_counts[nthreads++] = w;
+				p += *p == ',';
+				if (*p && (*p < '0' || *p > '9'))
+					return 2;
+			}
+			break;
+		case 'b':
+			baseline = optarg;
+			break;
+		case 'E':
+			etcd_file = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -389,23 +404,65 @@ int main(int argc, char **argv)
 	if (!mnt || !tmp) {
 		fprintf(stderr, "usage: fs_bench --mount MNT --tmpfs DIR "
 				"[--objects N] [--list N] [--watchers N] "
-				"[--events N]\n");
+				"[--events N] [--writers 1,8,64] "
+				"[--baseline W:STORE:FILES,...]\n");
 		return 2;
 	}
 	snprintf(kdir, sizeof(kdir), "%s/core/v1/configmaps/default", mnt);
+	for (const char *p = baseline; p && *p;) {
+		int w;
+		double st, fi;
 
-	printf("%-8s %7s %14s %14s %8s\n", "op", "writers", "kubefs ops/s",
-	       "tmpfs ops/s", "ratio");
-	for (unsigned ti = 0; ti < 2; ti++) {
+		if (sscanf(p, "%d:%lf:%lf", &w, &st, &fi) == 3)
+			for (int i = 0; i < nthreads; i++)
+				if (thread_counts[i] == w) {
+					base_store[i] = st;
+					base_files[i] = fi;
+				}
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+
+	if (etcd_file) {
+		FILE *f = fopen(etcd_file, "r");
+		char line[256], name[32];
+		int w, failed;
+		double rate;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "etcd %31s %d %lf %d", name, &w, &rate,
+				   &failed) == 4 &&
+			    !failed)
+				for (int i = 0; i < nthreads; i++)
+					for (int op = 0; op < OP_COUNT; op++)
+						if (thread_counts[i] == w &&
+						    !strcmp(op_names[op], name))
+							etcd[i][op] = rate;
+		if (f)
+			fclose(f);
+	}
+	printf("%-8s %7s %12s %12s %7s %12s %7s %12s %12s %7s\n", "op",
+	       "writers", "kubefs/s", "tmpfs/s", "ratio", "store/s", "ratio",
+	       "fsync'd/s", "etcd/s", "ratio");
+	for (int ti = 0; ti < nthreads; ti++) {
 		int th = thread_counts[ti];
 
 		for (int op = 0; op < OP_COUNT; op++) {
 			int fk = 0, ft = 0;
-			double k = run_phase(kdir, op, n, th, &fk);
-			double t = run_phase(tmp, op, n, th, &ft);
+			double k = run_phase(run_job, kdir, op, n, th, &fk);
+			double t = run_phase(run_job, tmp, op, n, th, &ft);
 
-			printf("%-8s %7d %14.0f %14.0f %8.3f", op_names[op], th,
+			printf("%-8s %7d %12.0f %12.0f %7.3f", op_names[op], th,
 			       k, t, k / t);
+			if (op != OP_READ && op != OP_REREAD &&
+			    base_store[ti] > 0)
+				printf(" %12.0f %7.2f %12.0f", base_store[ti],
+				       k / base_store[ti], base_files[ti]);
+			else
+				printf(" %12s %7s %12s", "", "", "");
+			if (etcd[ti][op] > 0)
+				printf(" %12.0f %7.2f", etcd[ti][op],
+				       k / etcd[ti][op]);
 			if (fk || ft)
 				printf("  (%d + %d failed)", fk, ft);
 			printf("\n");
@@ -418,8 +475,8 @@ int main(int argc, char **argv)
 		int fk = 0, ft = 0, ck, ct;
 		double k, t;
 
-		run_phase(kdir, OP_CREATE, list_n, 8, &fk);
-		run_phase(tmp, OP_CREATE, list_n, 8, &ft);
+		run_phase(run_job, kdir, OP_CREATE, list_n, 8, &fk);
+		run_phase(run_job, tmp, OP_CREATE, list_n, 8, &ft);
 		/* first listing fills caches on both sides; measure the
 		 * second, as a user running ls twice would see */
 		list_long(kdir, &ck);
@@ -429,8 +486,14 @@ int main(int argc, char **argv)
 		printf("ls -l of %d objects: kubefs %.0f entries/s, tmpfs %.0f "
 		       "entries/s, ratio %.3f\n",
 		       ck, k, t, k / t);
-		run_phase(kdir, OP_DELETE, list_n, 8, &fk);
-		run_phase(tmp, OP_DELETE, list_n, 8, &ft);
+		failures += (ck != list_n / 8 * 8) + (ct != list_n / 8 * 8);
+		k = stat_all(kdir, list_n / 8 * 8, &ck);
+		t = stat_all(tmp, list_n / 8 * 8, &ct);
+		printf("stat of %d objects: kubefs %.0f stats/s, tmpfs %.0f "
+		       "stats/s, ratio %.3f\n",
+		       ck, k, t, k / t);
+		run_phase(run_job, kdir, OP_DELETE, list_n, 8, &fk);
+		run_phase(run_job, tmp, OP_DELETE, list_n, 8, &ft);
 		/* run_phase splits the objects evenly among its threads */
 		failures +=
 		    fk + ft + (ck != list_n / 8 * 8) + (ct != list_n / 8 * 8);

@@ -213,6 +213,19 @@ fuse_ino_t kfs_object_ino(struct kfs *fs, const char *key)
 	return ino | OBJECT_INO_BASE;
 }
 
+fuse_ino_t kfs_object_ino_peek(struct kfs *fs, const char *key)
+{
+	json_t *v;
+	fuse_ino_t ino = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	v = json_object_get(fs->inos, key);
+	if (v)
+		ino = (fuse_ino_t)json_integer_value(v) | OBJECT_INO_BASE;
+	pthread_mutex_unlock(&fs->lock);
+	return ino;
+}
+
 void kfs_object_ino_drop(struct kfs *fs, const char *key)
 {
 	pthread_mutex_lock(&fs->lock);

@@ -6,8 +6,8 @@
  * to the description — a child's copy inherited through fork, a dup, a
  * shell's saved stdout — and a release when the last one is gone, after
  * close() has returned (too late to report a verdict). So the handle
- * remembers the process that opened it, and a flush commits only when
- * that process closes its last descriptor of the file:
+ * remembers the thread that opened it, and a flush commits only when
+ * its process closes its last descriptor of the file:
  *  - a flush from another process (a child exiting, a descriptor closed
  *    on exec) does not commit;
  *  - a flush from the opener commits unless the opener still holds
@@ -15,7 +15,9 @@
  *  - the release commits what no flush committed (the opener closed its
  *    copy first, or never wrote).
  * Processes are told apart by thread-group id: the kernel reports the
- * calling thread.
+ * calling thread. /proc is asked for thread-group ids only when the
+ * flushing thread is not the opening one (a read of /proc/PID/status
+ * costs more than the rest of a create's request).
  */
 #include "fs/fs_i.h"
 
@@ -26,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-pid_t kfs_tgid(pid_t pid)
+static pid_t tgid_of(pid_t pid)
 {
 	char path[64], line[128];
 	pid_t ret = pid;
@@ -73,8 +75,8 @@ static void fd_info(pid_t tgid, const char *fd, unsigned long long *ret_ino,
 	fclose(f);
 }
 
-bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
-		    const char *path)
+static bool holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
+		       const char *path)
 {
 	char dir[64], link[320], target[4096];
 	size_t mlen = strlen(mount);
@@ -110,4 +112,18 @@ bool kfs_holds_file(pid_t tgid, const char *mount, fuse_ino_t ino,
 	}
 	closedir(d);
 	return found;
+}
+
+bool kfs_writer_done(pid_t opener, pid_t pid, const char *mount, fuse_ino_t ino,
+		     const char *path)
+{
+	if (opener <= 0 || pid <= 0)
+		return true; /* unknown (another pid namespace): judge now */
+	/* The thread that opened the file closes it (the usual case): same
+	 * process, no need to ask /proc whose threads they are. A thread
+	 * id cannot be reused while its thread makes a system call. */
+	if (pid != opener && tgid_of(pid) != tgid_of(opener))
+		return false;
+	/* /proc/TID/fd is the table of TID's whole process */
+	return !holds_file(pid, mount, ino, path);
 }

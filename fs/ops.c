@@ -241,6 +241,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
 		notifier_kernel_saw(fs->notifier, key);
 	r = server_delete(fs->srv, kind, ns, name, -1, 0, &err);
+	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		notifier_unmark(fs->notifier, key);
@@ -286,6 +287,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	kf_error_init(&err);
 	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, &err,
 		       NULL);
+	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		errlog_add(fs->errlog, fuse_req_ctx(req)->uid, name, err.msg);
@@ -389,6 +391,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	w.len = len;
 	kf_error_init(&err);
 	r = kfs_write_commit(fs, &w, &err, NULL);
+	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		_cleanup_free_ char *dir = kfs_node_path(fs, np);

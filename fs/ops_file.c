@@ -39,7 +39,7 @@ static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
 	fh->kind = kind;
 	fh->ino = ino;
 	fh->uid = fuse_req_ctx(req)->uid;
-	fh->opener = kfs_tgid(fuse_req_ctx(req)->pid);
+	fh->opener = fuse_req_ctx(req)->pid;
 	fh->fs = fs;
 	pthread_mutex_lock(&fs->lock);
 	fh->next_open = fs->open_fhs;
@@ -90,6 +90,7 @@ void kfs_fh_free(struct fh *fh)
 	snapstream_free(fh->snap);
 	kfs_write_release(&fh->w);
 	free(fh->data);
+	free(fh->key);
 	free(fh->path);
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
@@ -125,8 +126,13 @@ void kfs_fh_unpark_all(struct kfs *fs)
 static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fh *fh)
 {
 	fi->fh = (uintptr_t)fh;
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
+	/* small objects opened for reading: the page cache (coherence.c) */
+	fi->direct_io = !fh->cached;
+	fi->keep_cache = fh->cached;
+	/* a flush judges writes: nothing to do for a snapshot read (watch
+	 * streams keep theirs: without it, releases of many streams closed
+	 * at once raced in the hub, see docs/fs-profile.md) */
+	fi->noflush = fh->kind == FH_TEXT || fh->kind == FH_SNAP;
 	/* Streams (@watch, snapshot) are not marked nonseekable: file
 	 * servers re-exporting the tree (diod, NFS) read with pread(), and
 	 * a stream ignores the offset, so positional reads read the stream
@@ -268,8 +274,8 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	case NODE_SUB:
 		if (writing)
 			r = setup_write(fs, req, n, fi->flags, fh);
-		else
-			r = sub_text(fs, n, &fh->data, &fh->len);
+		else if ((r = sub_text(fs, n, &fh->data, &fh->len)) == 0)
+			kfs_cached_open(fs, fh, n);
 		break;
 	case NODE_GHOST:
 		if (writing)
@@ -467,11 +473,13 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	st.st_ino = n->ino;
 	st.st_mode = S_IFREG | 0600;
 	st.st_nlink = 1;
-	st.st_uid = getuid();
-	st.st_gid = getgid();
+	kfs_owner(&st.st_uid, &st.st_gid);
 	st.st_mtime = st.st_ctime = st.st_atime = time(NULL);
 	n = kfs_node_add(fs, n);
 	kfs_fill_entry(fs, n, &st, &e);
+	/* the kernel keeps the size while it writes; the commit drops the
+	 * attributes (coherence.c): no getattr before the first write */
+	e.attr_timeout = fs->attr_timeout;
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	if (fuse_reply_create(req, &e, fi) != 0) {
@@ -592,7 +600,10 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	__atomic_add_fetch(&fs->stats.reads, 1, __ATOMIC_RELAXED);
 	switch (fh->kind) {
 	case FH_TEXT:
-		reply_slice(req, fh->data, fh->len, size, off);
+		if (fh->cached)
+			kfs_cached_read(fs, fh, req, size, off);
+		else
+			reply_slice(req, fh->data, fh->len, size, off);
 		return;
 	case FH_SNAP: {
 		char *buf = malloc(size ? size : 1);
@@ -751,6 +762,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		r = -EFBIG; /* said at write(); the bytes are not judged */
 	else
 		r = kfs_write_commit(fs, &fh->w, &err, &is_object);
+	kfs_caches_sync(fs); /* before close() returns */
 	/* the hub tails the store: let it look now, not at its next poll */
 	watch_hub_poke(fs->hub);
 	if ((r < 0 || !is_object) && key[0])
@@ -788,13 +800,8 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 /* Is this flush the writer's last close (see opener.c)? */
 static bool writer_done(struct kfs *fs, struct fh *fh, fuse_req_t req)
 {
-	pid_t pid = fuse_req_ctx(req)->pid;
-
-	if (!fh->opener || pid <= 0)
-		return true; /* unknown (another pid namespace): judge now */
-	if (kfs_tgid(pid) != fh->opener)
-		return false;
-	return !kfs_holds_file(fh->opener, fs->mountpoint, fh->ino,
+	return kfs_writer_done(fh->opener, fuse_req_ctx(req)->pid,
+			       fs->mountpoint, fh->ino,
 			       fh->path ? fh->path : "");
 }
 

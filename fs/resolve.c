@@ -55,14 +55,27 @@ bool kfs_object_dir(const struct node *dir, const struct kind_info **ret_kind,
 	return false;
 }
 
+void kfs_owner(uid_t *ret_uid, gid_t *ret_gid)
+{
+	/* asked once: a stat of every file needs them */
+	static uid_t uid = (uid_t)-1;
+	static gid_t gid = (gid_t)-1;
+
+	if (__atomic_load_n(&uid, __ATOMIC_RELAXED) == (uid_t)-1) {
+		__atomic_store_n(&gid, getgid(), __ATOMIC_RELAXED);
+		__atomic_store_n(&uid, getuid(), __ATOMIC_RELAXED);
+	}
+	*ret_uid = __atomic_load_n(&uid, __ATOMIC_RELAXED);
+	*ret_gid = __atomic_load_n(&gid, __ATOMIC_RELAXED);
+}
+
 static void dir_stat(fuse_ino_t ino, time_t t, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
 	st->st_mode = S_IFDIR | 0755;
 	st->st_nlink = 2;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
+	kfs_owner(&st->st_uid, &st->st_gid);
 	st->st_mtime = st->st_ctime = st->st_atime = t;
 	st->st_blksize = 4096;
 }
@@ -74,8 +87,7 @@ static void file_stat(fuse_ino_t ino, mode_t mode, size_t size, time_t t,
 	st->st_ino = ino;
 	st->st_mode = S_IFREG | mode;
 	st->st_nlink = 1;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
+	kfs_owner(&st->st_uid, &st->st_gid);
 	st->st_size = size;
 	st->st_blocks = (size + 511) / 512;
 	st->st_mtime = st->st_ctime = st->st_atime = t;

@@ -40,7 +40,8 @@ round
 round
 after=$(rss)
 echo "rss after warm-up ${before} kB, after 300 more hostile writes ${after} kB"
-# The bound: up to 64 request threads with a 1 MiB request buffer each,
+# The bound: the request threads' 1 MiB request buffers (a hostile
+# writer keeps a few dozen busy; up to 160 may exist),
 # plus allocator arenas. Past it, something leaks.
 if [ -z "${KUBEFS_SANITIZED:-}" ]; then
 	[ $((after - before)) -lt 98304 ] ||
