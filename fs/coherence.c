@@ -54,9 +54,22 @@ static int inval_event(void *ud, const struct store_event *ev)
 		ino = kfs_object_ino_peek(fs, key);
 		if (ino)
 			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+		/* the notifier left the record to us (kfs_caches_passed) */
+		if (ino && ev->type == STORE_EV_DELETED)
+			kfs_object_ino_drop(fs, key);
 	}
 	fs->inval_rv = ev->rv;
 	return 0;
+}
+
+bool kfs_caches_passed(struct kfs *fs, uint64_t rv)
+{
+	bool passed;
+
+	pthread_mutex_lock(&fs->inval_lock);
+	passed = rv <= fs->inval_rv;
+	pthread_mutex_unlock(&fs->inval_lock);
+	return passed;
 }
 
 void kfs_caches_sync(struct kfs *fs)

@@ -135,6 +135,12 @@ struct kfs {
 	/* every open file handle (guarded by lock): those the kernel never
 	 * released are freed when the server stops */
 	struct fh *open_fhs;
+	/* watch_read.c: handles with a parked read, and their sweeper */
+	pthread_mutex_t parked_lock;
+	pthread_cond_t parked_cond;
+	struct fh *parked;
+	bool sweep_wanted, sweeper_stop;
+	pthread_t sweeper;
 	/* counters for `metrics` */
 	struct {
 		uint64_t lookups, reads, writes_ok, writes_failed, deletes;
@@ -344,6 +350,13 @@ struct fh;
 int kfs_caches_init(struct kfs *fs);
 void kfs_caches_sync(struct kfs *fs);
 void kfs_caches_release(struct kfs *fs);
+/*
+ * A deleted object's inode number record goes when both the notifier and
+ * kfs_caches_sync() have passed its DELETED event (the sync needs the
+ * number to drop the kernel's cached attributes): the notifier asks
+ * whether the sync has passed rv; if not, the sync drops the record.
+ */
+bool kfs_caches_passed(struct kfs *fs, uint64_t rv);
 /* Open fh (an object, read-only, rendered at open) for the page cache?
  * Sets fh->key and fh->cached. */
 void kfs_cached_open(struct kfs *fs, struct fh *fh, const struct node *n);
@@ -379,6 +392,7 @@ struct fh {
 	struct watch_stream *ws;
 	fuse_req_t parked; /* a read waiting for watch events */
 	size_t parked_size;
+	struct fh *parked_prev, *parked_next; /* kfs.parked; parked_lock */
 	struct fuse_pollhandle *ph;
 	struct kfs *fs;
 	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
@@ -399,6 +413,21 @@ static inline struct kfs *kfs_req_fs(fuse_req_t req)
 void kfs_fh_free(struct fh *fh);
 /* Free the handles still open; only once the FUSE session is gone. */
 void kfs_fh_free_all(struct kfs *fs);
+
+/* ---- watch_read.c: reads of @watch streams, parked until lines come ---- */
+/* The parked list (before any handle exists); then start and stop the
+ * sweeper that answers interrupted parked reads. */
+void kfs_watch_reads_init(struct kfs *fs);
+int kfs_watch_reads_start(struct kfs *fs);
+void kfs_watch_reads_stop(struct kfs *fs);
+/* A read of a watch handle: lines now, EAGAIN (O_NONBLOCK), or parked. */
+void kfs_watch_read(fuse_req_t req, struct fh *fh, size_t size,
+		    struct fuse_file_info *fi);
+/* The stream's ready function (ud: the handle): answers a parked read,
+ * wakes poll(). */
+void kfs_watch_ready(void *ud);
+/* The handle is being freed: off the parked list. */
+void kfs_watch_forget(struct fh *fh);
 /*
  * Answer every read still parked on a watch stream with EINTR, once the
  * session loop has ended and before the session is destroyed: libfuse

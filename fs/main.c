@@ -245,6 +245,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *lc = NULL;
 	int ready_fd = -1, r, status = 1;
+	bool sweeping = false;
 	_cleanup_free_ char *mount_abs = NULL;
 
 	klog_init("kubefs-fs");
@@ -297,6 +298,7 @@ int main(int argc, char **argv)
 	fs.render = render_cache_new(64u << 20);
 	fs.errlog = errlog_new();
 	pthread_mutex_init(&fs.eph_lock, NULL);
+	kfs_watch_reads_init(&fs);
 	if (!fs.render || !fs.errlog || kfs_nodes_init(&fs) < 0 ||
 	    kfs_caches_init(&fs) < 0) {
 		klog_info("out of memory");
@@ -324,6 +326,12 @@ int main(int argc, char **argv)
 		klog_info("cannot start the notifier: %s", strerror(-r));
 		goto out_unmount;
 	}
+	r = kfs_watch_reads_start(&fs);
+	if (r < 0) {
+		klog_info("cannot start the watch sweeper: %s", strerror(-r));
+		goto out_unmount;
+	}
+	sweeping = true;
 	klog_info("serving %s from %s", o.mountpoint, o.store_dir);
 	report(ready_fd, 0);
 	ready_fd = -1;
@@ -346,6 +354,8 @@ int main(int argc, char **argv)
 	status = 0;
 
 out_unmount:
+	if (sweeping)
+		kfs_watch_reads_stop(&fs);
 	kfs_fh_unpark_all(&fs);
 	fuse_session_unmount(fs.se);
 	notifier_stop(fs.notifier);

@@ -197,7 +197,9 @@ static void on_event(void *ud, const struct watch_event_info *ev)
 		j->path = NULL;
 	if (ev->type == STORE_EV_DELETED) {
 		j->ino = kfs_object_ino(fs, key);
-		kfs_object_ino_drop(fs, key);
+		/* else kfs_caches_sync() still needs it, and drops it */
+		if (kfs_caches_passed(fs, ev->rv))
+			kfs_object_ino_drop(fs, key);
 	} else {
 		j->ino = kfs_object_ino(fs, key);
 	}

@@ -74,6 +74,7 @@ void kfs_fh_free(struct fh *fh)
 {
 	if (!fh)
 		return;
+	kfs_watch_forget(fh);
 	pthread_mutex_lock(&fh->fs->lock);
 	if (fh->prev_open)
 		fh->prev_open->next_open = fh->next_open;
@@ -107,19 +108,6 @@ void kfs_fh_free_all(struct kfs *fs)
 		if (!fh)
 			return;
 		kfs_fh_free(fh);
-	}
-}
-
-void kfs_fh_unpark_all(struct kfs *fs)
-{
-	/* the loop has ended: no request adds or removes handles now */
-	for (struct fh *fh = fs->open_fhs; fh; fh = fh->next_open) {
-		pthread_mutex_lock(&fh->lock);
-		if (fh->parked) {
-			fuse_reply_err(fh->parked, EINTR);
-			fh->parked = NULL;
-		}
-		pthread_mutex_unlock(&fh->lock);
 	}
 }
 
@@ -514,82 +502,6 @@ static void reply_slice(fuse_req_t req, const char *data, size_t len,
 	free(copy);
 }
 
-/* Reply to a parked watch read if the stream has something; fh->lock
- * held. Returns true if the request was answered. */
-static bool watch_try_reply(struct fh *fh, fuse_req_t req, size_t size)
-{
-	char *buf = malloc(size ? size : 1);
-	ssize_t n;
-
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return true;
-	}
-	n = watch_stream_read(fh->ws, buf, size);
-	if (n == -EAGAIN) {
-		free(buf);
-		return false;
-	}
-	if (n < 0)
-		fuse_reply_err(req, (int)-n);
-	else
-		fuse_reply_buf(req, buf, n);
-	free(buf);
-	return true;
-}
-
-static void watch_interrupted(fuse_req_t req, void *ud)
-{
-	struct fh *fh = ud;
-
-	pthread_mutex_lock(&fh->lock);
-	if (fh->parked == req) {
-		fh->parked = NULL;
-		fuse_reply_err(req, EINTR);
-	}
-	pthread_mutex_unlock(&fh->lock);
-}
-
-/* Called by the watch hub when the stream becomes readable. */
-static void watch_ready(void *ud)
-{
-	struct fh *fh = ud;
-
-	pthread_mutex_lock(&fh->lock);
-	if (fh->parked && watch_try_reply(fh, fh->parked, fh->parked_size))
-		fh->parked = NULL;
-	if (fh->ph)
-		fuse_lowlevel_notify_poll(fh->ph);
-	pthread_mutex_unlock(&fh->lock);
-}
-
-static void read_watch(fuse_req_t req, struct fh *fh, size_t size,
-		       struct fuse_file_info *fi)
-{
-	pthread_mutex_lock(&fh->lock);
-	if (fh->parked) {
-		/* one reader at a time per open file */
-		pthread_mutex_unlock(&fh->lock);
-		fuse_reply_err(req, EBUSY);
-		return;
-	}
-	if (watch_try_reply(fh, req, size)) {
-		pthread_mutex_unlock(&fh->lock);
-		return;
-	}
-	if (fi->flags & O_NONBLOCK) {
-		pthread_mutex_unlock(&fh->lock);
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	fh->parked = req;
-	fh->parked_size = size;
-	watch_stream_set_ready_fn(fh->ws, watch_ready, fh);
-	/* may call watch_interrupted at once (recursive lock) */
-	fuse_req_interrupt_func(req, watch_interrupted, fh);
-	pthread_mutex_unlock(&fh->lock);
-}
-
 void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi)
 {
@@ -630,7 +542,7 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		pthread_mutex_unlock(&fh->lock);
 		return;
 	case FH_WATCH:
-		read_watch(req, fh, size, fi);
+		kfs_watch_read(req, fh, size, fi);
 		return;
 	case FH_NOTIFY:
 		fuse_reply_buf(req, NULL, 0);
@@ -883,7 +795,7 @@ void kfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		if (fh->ph)
 			fuse_pollhandle_destroy(fh->ph);
 		fh->ph = ph;
-		watch_stream_set_ready_fn(fh->ws, watch_ready, fh);
+		watch_stream_set_ready_fn(fh->ws, kfs_watch_ready, fh);
 	}
 	revents = watch_stream_readable(fh->ws) ? POLLIN : 0;
 	pthread_mutex_unlock(&fh->lock);
