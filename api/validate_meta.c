@@ -206,6 +206,7 @@ bool is_c_identifier(const char *s)
 int name_messages(enum name_rule rule, const char *value, bool prefix,
 		  const char *msgs[2], char *buf, size_t size)
 {
+	const char *orig = value;
 	char masked[300];
 	size_t len = strlen(value);
 	int n = 0;
@@ -242,6 +243,17 @@ int name_messages(enum name_rule rule, const char *value, bool prefix,
 				? "must not contain dots"
 				: DNS1123_LABEL_MSG;
 		}
+		break;
+	case NAME_PATH_SEGMENT: /* IsValidPathSegmentName */
+		if (!strcmp(orig, ".") || !strcmp(orig, "..")) {
+			snprintf(buf, size, "may not be '%s'", orig);
+			msgs[n++] = buf;
+			break;
+		}
+		if (strchr(orig, '/'))
+			msgs[n++] = "may not contain '/'";
+		if (strchr(orig, '%'))
+			msgs[n++] = "may not contain '%'";
 		break;
 	}
 	return n;
