@@ -127,7 +127,8 @@ static struct strmap *ns_bindings(const struct rbac_policy *p, const char *ns,
 int rbac_policy_put(struct rbac_policy *p, json_t *obj)
 {
 	const char *av = str(obj, "apiVersion"), *kind = str(obj, "kind");
-	const char *name = meta_str(obj, "name"), *ns = meta_str(obj, "namespace");
+	const char *name = meta_str(obj, "name"),
+		   *ns = meta_str(obj, "namespace");
 	char key[512];
 	struct strmap *m;
 
@@ -345,8 +346,8 @@ static bool visit_rules(struct walk *w, const json_t *role)
 
 static bool selected(const json_t *selectors, const json_t *role)
 {
-	const json_t *labels = json_object_get(json_object_get(role, "metadata"),
-					       "labels");
+	const json_t *labels =
+	    json_object_get(json_object_get(role, "metadata"), "labels");
 	const json_t *sel;
 	size_t i;
 
@@ -598,8 +599,9 @@ int rbac_role_ref_rules(const struct rbac_policy *p, const json_t *role_ref,
 		return -ENOMEM;
 	}
 	if (json_array_size(w.errors)) {
-		r = kf_error_set(err, -ENOENT, "%s",
-				 json_string_value(json_array_get(w.errors, 0)));
+		r = kf_error_set(
+		    err, -ENOENT, "%s",
+		    json_string_value(json_array_get(w.errors, 0)));
 		walk_release(&w);
 		return r;
 	}
@@ -621,7 +623,8 @@ int rbac_forbidden(const struct rbac_user *u, const struct rbac_attrs *a,
 	vquote(u->name ? u->name : "", user, sizeof(user));
 	if (!a->resource_request) {
 		snprintf(body, sizeof(body), "User %s cannot %s path %s", user,
-			 a->verb, vquote(a->path ? a->path : "", q1, sizeof(q1)));
+			 a->verb,
+			 vquote(a->path ? a->path : "", q1, sizeof(q1)));
 		return kf_error_set(err, -EACCES, "forbidden: %s%s%s", body,
 				    sep, reason ? reason : "");
 	}

@@ -59,8 +59,8 @@ struct rbac_attrs {
 	const char *verb; /* get, list, watch, create, update, patch, ... */
 	bool resource_request;
 	/* resource requests; "" (not NULL) when absent */
-	const char *api_group; /* "" for the core group */
-	const char *resource;  /* plural: "pods" */
+	const char *api_group;	 /* "" for the core group */
+	const char *resource;	 /* plural: "pods" */
 	const char *subresource; /* "log", "status", ... or "" */
 	const char *name;	 /* "" for list, watch, create */
 	const char *namespace;	 /* "" at the cluster scope */

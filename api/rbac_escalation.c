@@ -148,22 +148,27 @@ static int breakdown(const json_t *rule, json_t *out)
 	json_array_foreach ((json_t *)groups, gi, g)
 		json_array_foreach ((json_t *)res, ri, r)
 			json_array_foreach ((json_t *)verbs, vi, v) {
-		if (json_array_size(names) == 0) {
-			if (json_array_append_new(
-				out, json_pack("{s:o,s:o,s:o}", "apiGroups",
-					       one(g), "resources", one(r),
-					       "verbs", one(v))) < 0)
-				return -ENOMEM;
-			continue;
-		}
-		json_array_foreach ((json_t *)names, ni, n)
-			if (json_array_append_new(
-				out, json_pack("{s:o,s:o,s:o,s:o}", "apiGroups",
-					       one(g), "resources", one(r),
-					       "verbs", one(v), "resourceNames",
-					       one(n))) < 0)
-				return -ENOMEM;
-	}
+				if (json_array_size(names) == 0) {
+					if (json_array_append_new(
+						out,
+						json_pack("{s:o,s:o,s:o}",
+							  "apiGroups", one(g),
+							  "resources", one(r),
+							  "verbs", one(v))) < 0)
+						return -ENOMEM;
+					continue;
+				}
+				json_array_foreach ((json_t *)names, ni, n)
+					if (json_array_append_new(
+						out,
+						json_pack("{s:o,s:o,s:o,s:o}",
+							  "apiGroups", one(g),
+							  "resources", one(r),
+							  "verbs", one(v),
+							  "resourceNames",
+							  one(n))) < 0)
+						return -ENOMEM;
+			}
 	json_array_foreach ((json_t *)urls, ri, r)
 		json_array_foreach ((json_t *)verbs, vi, v)
 			if (json_array_append_new(
@@ -211,7 +216,8 @@ static int compact(const json_t *atoms, json_t **ret)
 			merged = true;
 			break;
 		}
-		if (!merged && json_array_append_new(out, json_deep_copy(a)) < 0)
+		if (!merged &&
+		    json_array_append_new(out, json_deep_copy(a)) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(out);
@@ -413,8 +419,7 @@ static bool has_aggregation_rule(const json_t *role)
 }
 
 int rbac_check_write(const struct rbac_policy *p, const struct rbac_user *u,
-		     const json_t *obj, const json_t *old,
-		     struct kf_error *err)
+		     const json_t *obj, const json_t *old, struct kf_error *err)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
 	const char *kind = str(obj, "kind"), *name = str(meta, "name");

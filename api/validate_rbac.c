@@ -36,7 +36,8 @@ static void policy_rule(struct validation *v, const json_t *rule,
 	const json_t *urls = strings(v, rule, "nonResourceURLs", "PolicyRule");
 
 	if (json_array_size(verbs) == 0)
-		verr_required(v, "verbs", "verbs must contain at least one value");
+		verr_required(v, "verbs",
+			      "verbs must contain at least one value");
 	if (json_array_size(urls) > 0) {
 		if (namespaced)
 			verr_invalid(v, "nonResourceURLs", urls,
@@ -98,8 +99,8 @@ void validate_cluster_role(struct validation *v, const json_t *obj,
 	if (!agg)
 		return;
 	mark = vpath_child(v, "aggregationRule");
-	sels = vget(v, agg, "clusterRoleSelectors", VT_ARRAY,
-		    "AggregationRule", "[]v1.LabelSelector");
+	sels = vget(v, agg, "clusterRoleSelectors", VT_ARRAY, "AggregationRule",
+		    "[]v1.LabelSelector");
 	if (json_array_size(sels) == 0)
 		verr_required(v, "clusterRoleSelectors",
 			      "at least one clusterRoleSelector required if "
@@ -120,8 +121,8 @@ void validate_cluster_role(struct validation *v, const json_t *obj,
 }
 
 /* ValidateRBACName's messages for a referenced name, as Invalid value. */
-static void rbac_name(struct validation *v, const char *child,
-		      const char *name, enum name_rule rule)
+static void rbac_name(struct validation *v, const char *child, const char *name,
+		      enum name_rule rule)
 {
 	const char *msgs[2];
 	char buf[128];
@@ -207,7 +208,8 @@ static void binding(struct validation *v, const json_t *obj, const json_t *old,
 		const json_t *old_ref = json_object_get(old, "roleRef");
 
 		if (!json_equal((json_t *)ref, (json_t *)old_ref))
-			verr_invalid(v, "roleRef", ref, "cannot change roleRef");
+			verr_invalid(v, "roleRef", ref,
+				     "cannot change roleRef");
 	}
 }
 

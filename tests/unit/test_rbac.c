@@ -131,15 +131,12 @@ static const struct authz_case authz_cases[] = {
      false, ""},
     /* a RoleBinding to a ClusterRole: in its namespace only */
     {"x", G(devs), RES("list", "", "pods", "", "", "default"), true, ""},
-    {"x", G(devs), RES("list", "", "pods", "", "", "kube-system"), false,
-     ""},
+    {"x", G(devs), RES("list", "", "pods", "", "", "kube-system"), false, ""},
     {"x", G(devs), RES("list", "", "pods", "", "", ""), false, ""},
     /* subresources are resources of their own */
     {"x", G(devs), RES("get", "", "pods", "log", "web", "default"), true, ""},
-    {"x", G(devs), RES("get", "", "pods", "exec", "web", "default"), false,
-     ""},
-    {"x", G(devs), RES("get", "apps", "pods", "", "web", "default"), false,
-     ""},
+    {"x", G(devs), RES("get", "", "pods", "exec", "web", "default"), false, ""},
+    {"x", G(devs), RES("get", "apps", "pods", "", "web", "default"), false, ""},
     /* a ClusterRoleBinding: everywhere, and at the cluster scope */
     {"bob", G(no_groups), RES("watch", "", "pods", "", "", "prod"), true, ""},
     {"bob", G(no_groups), RES("list", "", "pods", "", "", ""), true, ""},
@@ -151,8 +148,7 @@ static const struct authz_case authz_cases[] = {
      RES("get", "", "pods", "", "p", "x"), false, ""},
     /* "*\/scale", a service account in the binding's namespace */
     {"system:serviceaccount:default:bot", G(no_groups),
-     RES("update", "apps", "deployments", "scale", "web", "default"), true,
-     ""},
+     RES("update", "apps", "deployments", "scale", "web", "default"), true, ""},
     {"system:serviceaccount:default:bot", G(no_groups),
      RES("update", "apps", "deployments", "", "web", "default"), false, ""},
     {"system:serviceaccount:default:bot", G(no_groups),
@@ -228,8 +224,8 @@ static void test_policy_put_remove(void **state)
 {
 	struct rbac_policy *p = policy();
 	struct rbac_user u = {"alice", no_groups, 1};
-	struct rbac_attrs a = {"get", true, "", "configmaps", "", "cfg",
-			       "default", NULL};
+	struct rbac_attrs a = {"get", true,  "",	"configmaps",
+			       "",    "cfg", "default", NULL};
 	_cleanup_json_ json_t *bad =
 	    json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Pod",
 		      "metadata", "name", "x");
@@ -268,7 +264,8 @@ static void test_forbidden(void **state)
 	     "\"pods/log\" in API group \"\" in the namespace \"default\""},
 	    {{"list", true, "", "nodes", "", "", "", NULL},
 	     "",
-	     "nodes is forbidden: User \"alice\" cannot list resource \"nodes\" "
+	     "nodes is forbidden: User \"alice\" cannot list resource "
+	     "\"nodes\" "
 	     "in API group \"\" at the cluster scope"},
 	    {{"update", true, "apps", "deployments", "scale", "web", "prod",
 	      NULL},
@@ -305,12 +302,12 @@ static json_t *load(const char *s)
 
 static void test_covers(void **state)
 {
-	_cleanup_json_ json_t *owner = load(
-	    "[{\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"*/status\"],"
-	    "\"verbs\":[\"get\",\"list\"]},{\"apiGroups\":[\"*\"],"
-	    "\"resources\":[\"secrets\"],\"resourceNames\":[\"a\",\"b\"],"
-	    "\"verbs\":[\"*\"]},{\"nonResourceURLs\":[\"/api/*\"],"
-	    "\"verbs\":[\"get\"]}]");
+	_cleanup_json_ json_t *owner =
+	    load("[{\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"*/status\"],"
+		 "\"verbs\":[\"get\",\"list\"]},{\"apiGroups\":[\"*\"],"
+		 "\"resources\":[\"secrets\"],\"resourceNames\":[\"a\",\"b\"],"
+		 "\"verbs\":[\"*\"]},{\"nonResourceURLs\":[\"/api/*\"],"
+		 "\"verbs\":[\"get\"]}]");
 	static const struct {
 		const char *req;
 		int want;
@@ -354,25 +351,25 @@ static void test_escalation(void **state)
 	struct rbac_user alice = {"alice", g, 1};
 	struct rbac_user root = {"root", masters, 1};
 	struct kf_error err;
-	_cleanup_json_ json_t *ok = load(
-	    "{" R "\"kind\":\"Role\",\"metadata\":{\"name\":\"r\","
-	    "\"namespace\":\"default\"},\"rules\":[{\"apiGroups\":[\"\"],"
-	    "\"resources\":[\"configmaps\"],\"resourceNames\":[\"cfg\"],"
-	    "\"verbs\":[\"get\"]}]}");
-	_cleanup_json_ json_t *more = load(
-	    "{" R "\"kind\":\"Role\",\"metadata\":{\"name\":\"r\","
-	    "\"namespace\":\"default\"},\"rules\":[{\"apiGroups\":[\"\"],"
-	    "\"resources\":[\"configmaps\",\"pods\"],\"verbs\":[\"get\","
-	    "\"list\"]},{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
-	    "\"verbs\":[\"delete\"]}]}");
-	_cleanup_json_ json_t *agg = load(
-	    "{" R "\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"a\"},"
-	    "\"aggregationRule\":{\"clusterRoleSelectors\":[{}]}}");
-	_cleanup_json_ json_t *bind_missing = load(
-	    "{" R "\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"b\","
-	    "\"namespace\":\"default\"},\"roleRef\":{\"apiGroup\":"
-	    "\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":"
-	    "\"missing\"},\"subjects\":[]}");
+	_cleanup_json_ json_t *ok =
+	    load("{" R "\"kind\":\"Role\",\"metadata\":{\"name\":\"r\","
+		 "\"namespace\":\"default\"},\"rules\":[{\"apiGroups\":[\"\"],"
+		 "\"resources\":[\"configmaps\"],\"resourceNames\":[\"cfg\"],"
+		 "\"verbs\":[\"get\"]}]}");
+	_cleanup_json_ json_t *more =
+	    load("{" R "\"kind\":\"Role\",\"metadata\":{\"name\":\"r\","
+		 "\"namespace\":\"default\"},\"rules\":[{\"apiGroups\":[\"\"],"
+		 "\"resources\":[\"configmaps\",\"pods\"],\"verbs\":[\"get\","
+		 "\"list\"]},{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+		 "\"verbs\":[\"delete\"]}]}");
+	_cleanup_json_ json_t *agg =
+	    load("{" R "\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"a\"},"
+		 "\"aggregationRule\":{\"clusterRoleSelectors\":[{}]}}");
+	_cleanup_json_ json_t *bind_missing =
+	    load("{" R "\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"b\","
+		 "\"namespace\":\"default\"},\"roleRef\":{\"apiGroup\":"
+		 "\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":"
+		 "\"missing\"},\"subjects\":[]}");
 	_cleanup_json_ json_t *bind_own = load(
 	    "{" R "\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"b\","
 	    "\"namespace\":\"default\"},\"roleRef\":{\"apiGroup\":"
@@ -545,22 +542,21 @@ static void test_validate(void **state)
 /* Defaults, and a roleRef that may not change. */
 static void test_binding_defaults_update(void **state)
 {
-	const struct kind_info *k = kinds_by_gvk(
-	    "rbac.authorization.k8s.io/v1", "RoleBinding");
-	_cleanup_json_ json_t *old = load(
-	    "{" R "\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"b\","
-	    "\"namespace\":\"d\"},\"roleRef\":{\"kind\":\"Role\",\"name\":"
-	    "\"x\"},\"subjects\":[{\"kind\":\"User\",\"name\":\"u\"},"
-	    "{\"kind\":\"ServiceAccount\",\"name\":\"s\"}]}");
+	const struct kind_info *k =
+	    kinds_by_gvk("rbac.authorization.k8s.io/v1", "RoleBinding");
+	_cleanup_json_ json_t *old =
+	    load("{" R "\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"b\","
+		 "\"namespace\":\"d\"},\"roleRef\":{\"kind\":\"Role\",\"name\":"
+		 "\"x\"},\"subjects\":[{\"kind\":\"User\",\"name\":\"u\"},"
+		 "{\"kind\":\"ServiceAccount\",\"name\":\"s\"}]}");
 	_cleanup_json_ json_t *upd = NULL;
 	struct kf_error err;
 
 	(void)state;
 	assert_int_equal(kind_admit(k, old, NULL, &err), 0);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(old, "roleRef"),
-					      "apiGroup")),
-	    "rbac.authorization.k8s.io");
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(old, "roleRef"), "apiGroup")),
+			    "rbac.authorization.k8s.io");
 	assert_string_equal(
 	    json_string_value(json_object_get(
 		json_array_get(json_object_get(old, "subjects"), 0),
