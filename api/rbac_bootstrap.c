@@ -55,8 +55,8 @@ static json_t *RN(const char *verbs, const char *groups, const char *res,
 		  const char *names)
 {
 	return json_pack("{s:o,s:o,s:o,s:o}", "apiGroups", words(groups),
-			 "resources", words(res), "resourceNames",
-			 words(names), "verbs", words(verbs));
+			 "resources", words(res), "resourceNames", words(names),
+			 "verbs", words(verbs));
 }
 
 static json_t *U(const char *verbs, const char *urls)
@@ -100,11 +100,11 @@ static json_t *aggregated(const char *name, const char *to,
 	char label[128];
 
 	snprintf(label, sizeof(label), AGG "%s", to);
-	return json_pack(
-	    "{s:s,s:s,s:o,s:{s:[{s:{s:s}}]},s:[]}", "apiVersion",
-	    RBAC_GROUP "/v1", "kind", "ClusterRole", "metadata",
-	    meta(name, agg_label), "aggregationRule", "clusterRoleSelectors",
-	    "matchLabels", label, "true", "rules");
+	return json_pack("{s:s,s:s,s:o,s:{s:[{s:{s:s}}]},s:[]}", "apiVersion",
+			 RBAC_GROUP "/v1", "kind", "ClusterRole", "metadata",
+			 meta(name, agg_label), "aggregationRule",
+			 "clusterRoleSelectors", "matchLabels", label, "true",
+			 "rules");
 }
 
 /* A ClusterRoleBinding of role name to subjects "user Group:group". */

@@ -34,9 +34,9 @@ struct authz {
 	pthread_mutex_t lock;
 	struct store *st;
 	struct rbac_policy *policy;
-	uint64_t rv;		    /* store position the policy reflects */
-	struct strmap decisions;    /* key -> (void *)1 allow, 2 deny */
-	struct strmap identities;   /* "tid/uid/gid" -> cached_identity */
+	uint64_t rv;		  /* store position the policy reflects */
+	struct strmap decisions;  /* key -> (void *)1 allow, 2 deny */
+	struct strmap identities; /* "tid/uid/gid" -> cached_identity */
 	gid_t admin_gid;
 	bool has_admin;
 	bool multi;
@@ -44,8 +44,8 @@ struct authz {
 
 /* ---- the policy, from the store ---- */
 
-static int load_one(void *ud, const char *key, size_t key_len,
-		    const char *data, size_t len, uint64_t rv)
+static int load_one(void *ud, const char *key, size_t key_len, const char *data,
+		    size_t len, uint64_t rv)
 {
 	struct rbac_policy *p = ud;
 	_cleanup_json_ json_t *obj = json_loadb(data, len, 0, NULL);
@@ -152,8 +152,8 @@ static void sync_policy(struct authz *a)
 int authz_new(const struct authz_config *cfg, struct authz **ret)
 {
 	struct authz *a = calloc(1, sizeof(*a));
-	const char *admin = cfg->admin_group ? cfg->admin_group
-					     : AUTHZ_ADMIN_GROUP;
+	const char *admin =
+	    cfg->admin_group ? cfg->admin_group : AUTHZ_ADMIN_GROUP;
 	struct group gr, *res = NULL;
 	char buf[4096];
 	int r;
@@ -296,6 +296,24 @@ static int finish(struct kfs_identity *id)
 	return 0;
 }
 
+/*
+ * Every identity ends in system:authenticated; then its cache key. r: the
+ * building's result so far; id is handed to *ret, or freed on failure.
+ */
+static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
+{
+	if (r == 0)
+		r = add_group(id, RBAC_AUTHENTICATED);
+	if (r == 0)
+		r = finish(id);
+	if (r < 0) {
+		kfs_identity_put(id);
+		return r;
+	}
+	*ret = id;
+	return 0;
+}
+
 /* The value of var (with its '=') in /proc/pid/environ, or NULL. Owned. */
 static char *environ_get(pid_t pid, const char *var)
 {
@@ -343,16 +361,7 @@ static int real_identity(struct authz *a, uid_t uid, gid_t gid,
 	}
 	if (r == 0 && admin)
 		r = add_group(id, RBAC_MASTERS);
-	if (r == 0)
-		r = add_group(id, RBAC_AUTHENTICATED);
-	if (r == 0)
-		r = finish(id);
-	if (r < 0) {
-		kfs_identity_put(id);
-		return r;
-	}
-	*ret = id;
-	return 0;
+	return seal(id, r, ret);
 }
 
 /* May real impersonate name as resource ("users", "groups")? If not,
@@ -372,7 +381,8 @@ static bool may_impersonate(struct authz *a, const struct kfs_identity *real,
 	};
 	struct kf_error err;
 
-	if (real->masters || rbac_authorize(a->policy, &real->user, &at, NULL, 0))
+	if (real->masters ||
+	    rbac_authorize(a->policy, &real->user, &at, NULL, 0))
 		return true;
 	rbac_forbidden(&real->user, &at, NULL, &err);
 	*refusal = strdup(err.msg);
@@ -408,16 +418,8 @@ static int impersonated(struct authz *a, const struct kfs_identity *real,
 			may_impersonate(a, real, "groups", g, &id->refusal);
 		r = add_group(id, g);
 	}
-	if (r == 0)
-		r = add_group(id, RBAC_AUTHENTICATED);
-	if (r == 0)
-		r = finish(id);
-	if (r < 0) {
-		kfs_identity_put(id);
-		return r;
-	}
-	*ret = id;
-	return 1;
+	r = seal(id, r, ret);
+	return r < 0 ? r : 1;
 }
 
 static int make_identity(struct authz *a, uid_t uid, gid_t gid,
@@ -515,12 +517,13 @@ static bool decision_key(const struct kfs_identity *id,
 	int n;
 
 	if (at->resource_request)
-		n = snprintf(buf, size, "%s\x1e%s\x1e%s\x1e%s\x1e%s\x1e%s\x1e%s",
-			     id->key, at->verb, at->api_group, at->resource,
+		n = snprintf(buf, size,
+			     "%s\x1e%s\x1e%s\x1e%s\x1e%s\x1e%s\x1e%s", id->key,
+			     at->verb, at->api_group, at->resource,
 			     at->subresource, at->name, at->namespace);
 	else
-		n = snprintf(buf, size, "%s\x1e%s\x1e\x1d%s", id->key,
-			     at->verb, at->path);
+		n = snprintf(buf, size, "%s\x1e%s\x1e\x1d%s", id->key, at->verb,
+			     at->path);
 	return n > 0 && (size_t)n < size;
 }
 

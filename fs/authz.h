@@ -40,16 +40,16 @@
 #include "api/rbac.h"
 #include "store/store.h"
 
-#define AUTHZ_IDENTITY_TTL 2	    /* seconds */
-#define AUTHZ_IDENTITIES_MAX 4096   /* cached identities */
-#define AUTHZ_DECISIONS_MAX 65536   /* cached decisions */
-#define AUTHZ_GROUPS_MAX 256	    /* supplementary groups read */
+#define AUTHZ_IDENTITY_TTL 2	  /* seconds */
+#define AUTHZ_IDENTITIES_MAX 4096 /* cached identities */
+#define AUTHZ_DECISIONS_MAX 65536 /* cached decisions */
+#define AUTHZ_GROUPS_MAX 256	  /* supplementary groups read */
 #define AUTHZ_ADMIN_GROUP "kubefs-admins"
 
 /* An authenticated caller (refcounted; immutable once made). */
 struct kfs_identity {
-	unsigned refs;	  /* atomic */
-	uid_t uid;	  /* the real caller's uid: its `errors` file */
+	unsigned refs;	       /* atomic */
+	uid_t uid;	       /* the real caller's uid: its `errors` file */
 	struct rbac_user user; /* name and groups (owned strings) */
 	bool masters;	       /* in system:masters */
 	char *key;	       /* name and groups, for the decision cache */

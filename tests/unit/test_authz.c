@@ -84,9 +84,8 @@ static void put(struct fx *f, const char *key, const char *json)
 
 static void del(struct fx *f, const char *key)
 {
-	struct store_op op = {.type = STORE_DELETE,
-			      .key = key,
-			      .expect_rv = STORE_RV_ANY};
+	struct store_op op = {
+	    .type = STORE_DELETE, .key = key, .expect_rv = STORE_RV_ANY};
 
 	assert_int_equal(store_write(f->st, &op, 1, NULL), 0);
 }
@@ -122,8 +121,8 @@ static void test_decisions_follow_store(void **state)
 {
 	struct fx *f = *state;
 	struct kfs_identity *n;
-	struct rbac_attrs get = {"get", true, "", "configmaps", "", "c",
-				 "default", NULL};
+	struct rbac_attrs get = {"get", true, "",	 "configmaps",
+				 "",	"c",  "default", NULL};
 	struct kf_error err;
 
 	assert_int_equal(authz_identity(f->a, NOBODY, NOBODY, NULL, 0, 0, &n),

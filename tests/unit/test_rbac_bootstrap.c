@@ -76,8 +76,7 @@ static const struct can cans[] = {
     {"edit", "update", "apps", "deployments", "scale", true},
     {"edit", "watch", "batch", "jobs", "", true},
     {"edit", "create", "rbac.authorization.k8s.io", "roles", "", false},
-    {"admin", "create", "rbac.authorization.k8s.io", "rolebindings", "",
-     true},
+    {"admin", "create", "rbac.authorization.k8s.io", "rolebindings", "", true},
     {"admin", "delete", "", "configmaps", "", true},
     {"admin", "create", "", "pods", "eviction", true},
     {"admin", "delete", "", "namespaces", "", false},
@@ -86,8 +85,8 @@ static const struct can cans[] = {
     {"system:node", "update", "", "pods", "", false},
     {"system:kube-scheduler", "create", "", "pods", "binding", true},
     {"system:kube-scheduler", "update", "", "pods", "", false},
-    {"system:node-proxier", "watch", "discovery.k8s.io", "endpointslices",
-     "", true},
+    {"system:node-proxier", "watch", "discovery.k8s.io", "endpointslices", "",
+     true},
     {"system:node-proxier", "get", "", "secrets", "", false},
 };
 
@@ -103,9 +102,9 @@ static void test_roles_grant(void **state)
 	for (i = 0; i < sizeof(cans) / sizeof(*cans); i++) {
 		struct rbac_policy *p;
 		struct rbac_user u = {"u", groups, 1};
-		struct rbac_attrs a = {cans[i].verb,	 true,	 cans[i].group,
-				       cans[i].resource, cans[i].sub, "x",
-				       "ns",		 NULL};
+		struct rbac_attrs a = {
+		    cans[i].verb, true, cans[i].group, cans[i].resource,
+		    cans[i].sub,  "x",	"ns",	       NULL};
 		_cleanup_json_ json_t *rb = json_pack(
 		    "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:[{s:s,s:s}]}",
 		    "apiVersion", "rbac.authorization.k8s.io/v1", "kind",
@@ -166,9 +165,9 @@ static void test_reconcile(void **state)
 	json_array_append_new(json_object_get(have, "rules"),
 			      json_pack("{s:[s],s:[s],s:[s]}", "apiGroups", "",
 					"resources", "pods", "verbs", "get"));
-	json_object_del(json_object_get(json_object_get(have, "metadata"),
-					"labels"),
-			"kubernetes.io/bootstrapping");
+	json_object_del(
+	    json_object_get(json_object_get(have, "metadata"), "labels"),
+	    "kubernetes.io/bootstrapping");
 	assert_int_equal(rbac_bootstrap_reconcile(want, have, &out), 1);
 	/* the added rule is kept */
 	assert_true(json_equal(
