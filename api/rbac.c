@@ -553,8 +553,8 @@ static bool visit_collect(struct walk *w, const json_t *rule)
 }
 
 int rbac_rules_for(const struct rbac_policy *p, const struct rbac_user *u,
-		   const char *namespace, json_t **ret_rules, char *reason,
-		   size_t size)
+		   const char *namespace, char *reason, size_t size,
+		   json_t **ret_rules)
 {
 	struct walk w;
 	int r = walk_init(&w, p);
@@ -576,8 +576,8 @@ int rbac_rules_for(const struct rbac_policy *p, const struct rbac_user *u,
 }
 
 int rbac_role_ref_rules(const struct rbac_policy *p, const json_t *role_ref,
-			const char *namespace, json_t **ret_rules,
-			struct kf_error *err)
+			const char *namespace, struct kf_error *err,
+			json_t **ret_rules)
 {
 	const char *kind = str(role_ref, "kind");
 	struct walk w;

@@ -120,8 +120,8 @@ bool rbac_authorize(const struct rbac_policy *p, const struct rbac_user *u,
  * -ENOMEM.
  */
 int rbac_rules_for(const struct rbac_policy *p, const struct rbac_user *u,
-		   const char *namespace, json_t **ret_rules, char *reason,
-		   size_t size);
+		   const char *namespace, char *reason, size_t size,
+		   json_t **ret_rules);
 
 /*
  * The rules of roleRef (a RoleRef object) as seen by a binding in
@@ -131,8 +131,8 @@ int rbac_rules_for(const struct rbac_policy *p, const struct rbac_user *u,
  * ClusterRole.
  */
 int rbac_role_ref_rules(const struct rbac_policy *p, const json_t *role_ref,
-			const char *namespace, json_t **ret_rules,
-			struct kf_error *err);
+			const char *namespace, struct kf_error *err,
+			json_t **ret_rules);
 
 /*
  * Kubernetes' refusal for a (responsewriters.Forbidden): -EACCES with err

@@ -332,7 +332,7 @@ static int confirm(const struct rbac_policy *p, const struct rbac_user *u,
 	size_t n, i;
 	int r;
 
-	r = rbac_rules_for(p, u, ns, &owner, reason, sizeof(reason));
+	r = rbac_rules_for(p, u, ns, reason, sizeof(reason), &owner);
 	if (r < 0)
 		return r;
 	r = rbac_covers(owner, rules, &missing);
@@ -483,7 +483,7 @@ int rbac_check_write(const struct rbac_policy *p, const struct rbac_user *u,
 			 !strcmp(ref_kind, "Role") ? "roles" : "clusterroles",
 			 str(ref, "name"), ns))
 		return 0;
-	r = rbac_role_ref_rules(p, ref, ns, &rules, err);
+	r = rbac_role_ref_rules(p, ref, ns, err, &rules);
 	if (r == -ENOENT || r == -EINVAL) {
 		kf_error_prefix(err, "%s is forbidden: ", what);
 		if (err)

@@ -15,8 +15,8 @@ static const char *const verb_names[] = {
 };
 
 /* A non-resource request for path (copied into buf). */
-static int url(struct rbac_attrs *a, char *buf, const char *fmt,
-	       const char *x, const char *y)
+static int url(struct rbac_attrs *a, char *buf, const char *fmt, const char *x,
+	       const char *y)
 {
 	snprintf(buf, KFS_ACCESS_BUF, fmt, x, y);
 	a->resource_request = false;
@@ -82,8 +82,8 @@ static const char *subresource(enum subres sub, enum kfs_verb *verb)
 	}
 }
 
-int kfs_access_attrs(const struct node *n, enum kfs_verb verb,
-		     const char *name, struct rbac_attrs *ret, char *buf)
+int kfs_access_attrs(const struct node *n, enum kfs_verb verb, const char *name,
+		     struct rbac_attrs *ret, char *buf)
 {
 	struct rbac_attrs a = {
 	    .verb = verb_names[verb],
@@ -151,8 +151,8 @@ int kfs_access_attrs(const struct node *n, enum kfs_verb verb,
 }
 
 int kfs_access_check(struct authz *a, const struct kfs_identity *id,
-		     const struct node *n, enum kfs_verb verb,
-		     const char *name, struct kf_error *err)
+		     const struct node *n, enum kfs_verb verb, const char *name,
+		     struct kf_error *err)
 {
 	struct rbac_attrs at;
 	char buf[KFS_ACCESS_BUF];

@@ -49,15 +49,15 @@ enum kfs_verb {
  * errors file, ghosts, scratch files), 2 for system:masters only
  * (snapshot).
  */
-int kfs_access_attrs(const struct node *n, enum kfs_verb verb,
-		     const char *name, struct rbac_attrs *ret, char *buf);
+int kfs_access_attrs(const struct node *n, enum kfs_verb verb, const char *name,
+		     struct rbac_attrs *ret, char *buf);
 
 /*
  * May id do verb on n? 0, or -EACCES with Kubernetes' sentence in err.
  */
 int kfs_access_check(struct authz *a, const struct kfs_identity *id,
-		     const struct node *n, enum kfs_verb verb,
-		     const char *name, struct kf_error *err);
+		     const struct node *n, enum kfs_verb verb, const char *name,
+		     struct kf_error *err);
 
 /*
  * The caller's view of n's attributes: for callers outside
