@@ -363,11 +363,11 @@ static int confirm(const struct rbac_policy *p, const struct rbac_user *u,
 		    vquote(u->groups[i], line, sizeof(line)));
 	cat(msg, sizeof(msg),
 	    "]) is attempting to grant RBAC permissions not currently held:");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (!i || strcmp(lines[i], lines[i - 1]))
 			cat(msg, sizeof(msg), "\n%s", lines[i]);
+	for (i = 0; i < n; i++)
 		free((char *)lines[i]);
-	}
 	free(lines);
 	if (*reason) /* "RBAC: <errors>" from the walk */
 		cat(msg, sizeof(msg), "; resolution errors: [%s]",
