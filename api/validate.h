@@ -198,6 +198,9 @@ enum name_rule {
 int name_messages(enum name_rule rule, const char *value, bool prefix,
 		  const char *msgs[2], char *buf, size_t size);
 
+/* Is s a valid metadata.name under rule (name_messages() has none)? */
+bool name_valid(enum name_rule rule, const char *s);
+
 bool is_dns1123_label(const char *s);
 bool is_dns1123_subdomain(const char *s);
 bool is_dns1035_label(const char *s);

@@ -267,6 +267,15 @@ struct emit_ctx {
 	const char *value;
 };
 
+bool name_valid(enum name_rule rule, const char *s)
+{
+	const char *msgs[2];
+	char buf[64];
+
+	return s && *s &&
+	       name_messages(rule, s, false, msgs, buf, sizeof(buf)) == 0;
+}
+
 static void emit_invalid(void *ud, const char *msg)
 {
 	struct emit_ctx *c = ud;

@@ -146,7 +146,8 @@ static int whoami(struct cli *cli)
 	review = json_loads(answer, 0, NULL);
 	info = json_object_get(json_object_get(review, "status"), "userInfo");
 	if (!info)
-		return cli_fail("the server's whoami is not a SelfSubjectReview");
+		return cli_fail(
+		    "the server's whoami is not a SelfSubjectReview");
 	printf("ATTRIBUTE   VALUE\nUsername    %s\nGroups      [",
 	       json_string_value(json_object_get(info, "username")));
 	json_array_foreach (json_object_get(info, "groups"), i, g)
@@ -174,7 +175,8 @@ int cmd_auth(struct cli *cli, int argc, char **argv)
 	if (r)
 		return r == FLAGS_HELP ? 0 : 1;
 	if (n < 2)
-		return cli_fail("you must specify a subcommand: can-i or whoami");
+		return cli_fail(
+		    "you must specify a subcommand: can-i or whoami");
 	if (!strcmp(argv[1], "whoami"))
 		return whoami(cli);
 	if (!strcmp(argv[1], "can-i"))

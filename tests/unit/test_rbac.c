@@ -17,6 +17,7 @@
 #include "api/cleanup.h"
 #include "api/kinds.h"
 #include "api/rbac.h"
+#include "api/validate.h"
 
 #define R "\"apiVersion\":\"rbac.authorization.k8s.io/v1\","
 
@@ -576,6 +577,18 @@ static void test_binding_defaults_update(void **state)
 			    "roleRef");
 }
 
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(name_valid(NAME_PATH_SEGMENT, "system:node"));
+	assert_true(name_valid(NAME_PATH_SEGMENT, "Admin_1"));
+	assert_false(name_valid(NAME_PATH_SEGMENT, ".."));
+	assert_false(name_valid(NAME_PATH_SEGMENT, "a%b"));
+	assert_false(name_valid(NAME_PATH_SEGMENT, ""));
+	assert_false(name_valid(NAME_DNS_SUBDOMAIN, "system:node"));
+	assert_true(name_valid(NAME_DNS_SUBDOMAIN, "web-1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +599,7 @@ int main(void)
 	    cmocka_unit_test(test_escalation),
 	    cmocka_unit_test(test_validate),
 	    cmocka_unit_test(test_binding_defaults_update),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
