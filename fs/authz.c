@@ -39,7 +39,6 @@ struct authz {
 	struct strmap identities; /* "tid/uid/gid" -> cached_identity */
 	gid_t admin_gid;
 	bool has_admin;
-	bool multi;
 };
 
 /* ---- the policy, from the store ---- */
@@ -443,8 +442,6 @@ static int make_identity(struct authz *a, uid_t uid, gid_t gid,
 		kfs_identity_put(real);
 		real = as;
 	}
-	if (!real->masters)
-		a->multi = true;
 	*ret = real;
 	return 0;
 }
@@ -585,14 +582,4 @@ int authz_check_rbac_write(struct authz *a, const struct kfs_identity *id,
 	r = rbac_check_write(a->policy, &id->user, obj, old, err);
 	pthread_mutex_unlock(&a->lock);
 	return r;
-}
-
-bool authz_multi_user(struct authz *a)
-{
-	bool m;
-
-	pthread_mutex_lock(&a->lock);
-	m = a->multi;
-	pthread_mutex_unlock(&a->lock);
-	return m;
 }

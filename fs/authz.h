@@ -104,8 +104,4 @@ int authz_check_rbac_write(struct authz *a, const struct kfs_identity *id,
 			   const json_t *obj, const json_t *old,
 			   struct kf_error *err);
 
-/* Has any caller outside system:masters been seen since start? (Their
- * answers differ from root's: attribute caching must stop.) */
-bool authz_multi_user(struct authz *a);
-
 #endif

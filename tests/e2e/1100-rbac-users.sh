@@ -48,7 +48,7 @@ expect_eq "$(as kf-viewer stat -c '%a %U' "$CM/team-a/conf")" \
 as kf-viewer test -w "$CM/team-a/conf" && fail "test -w as viewer"
 out=$(printf 'data: {k: w}\n' | as kf-viewer kfwrite "$CM/team-a/conf" 2>&1) &&
 	fail "viewer wrote a ConfigMap"
-expect_contains "$out" "Permission denied" "viewer's write"
+expect_contains "$out" EACCES "viewer's write"
 expect_contains "$(errors_of kf-viewer)" \
 	'configmaps "conf" is forbidden: User "kf-viewer" cannot update resource "configmaps" in API group "" in the namespace "team-a"'
 as kf-viewer rm "$CM/team-a/conf" 2>/dev/null && fail "viewer deleted"

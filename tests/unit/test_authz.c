@@ -113,7 +113,6 @@ static void test_identities(void **state)
 	assert_string_equal(n->user.groups[0], "gid:54321");
 	assert_string_equal(n->user.groups[1], "root");
 	assert_false(n->masters);
-	assert_true(authz_multi_user(f->a));
 	kfs_identity_put(n);
 }
 
