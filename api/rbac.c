@@ -25,6 +25,14 @@ struct rbac_policy {
 	struct strmap cluster_roles;	/* NAME -> json_t */
 	struct strmap bindings;		/* NS -> struct strmap (NAME -> json) */
 	struct strmap cluster_bindings; /* NAME -> json_t */
+	/*
+	 * The bindings by the user name or group a subject matches:
+	 * "NS\x1fu:USER" / "NS\x1fg:GROUP" (NS "" for ClusterRoleBindings)
+	 * -> json_t array of bindings, so that a request visits the
+	 * bindings that may apply to its user, not every one of the
+	 * namespace.
+	 */
+	struct strmap index;
 	size_t size;
 };
 
@@ -38,6 +46,7 @@ int rbac_policy_new(struct rbac_policy **ret)
 	strmap_init(&p->cluster_roles);
 	strmap_init(&p->bindings);
 	strmap_init(&p->cluster_bindings);
+	strmap_init(&p->index);
 	*ret = p;
 	return 0;
 }
@@ -64,6 +73,7 @@ void rbac_policy_free(struct rbac_policy *p)
 	drop_all(&p->roles);
 	drop_all(&p->cluster_roles);
 	drop_all(&p->cluster_bindings);
+	drop_all(&p->index);
 	while (strmap_next(&p->bindings, &i, &k, &v)) {
 		drop_all(v);
 		free(v);
@@ -124,6 +134,84 @@ static struct strmap *ns_bindings(const struct rbac_policy *p, const char *ns,
 	return m;
 }
 
+/* The index key of subject s of a binding in ns, into buf; false when
+ * s can match nobody. */
+static bool subject_key(const json_t *s, const char *ns, char *buf, size_t size)
+{
+	const char *kind = str(s, "kind"), *name = str(s, "name");
+	const char *sans = str(s, "namespace");
+	int n;
+
+	if (!strcmp(kind, "User"))
+		n = snprintf(buf, size, "%s\x1fu:%s", ns, name);
+	else if (!strcmp(kind, "Group"))
+		n = snprintf(buf, size, "%s\x1fg:%s", ns, name);
+	else if (!strcmp(kind, "ServiceAccount") && (*sans || *ns))
+		n = snprintf(buf, size, "%s\x1fu:system:serviceaccount:%s:%s",
+			     ns, *sans ? sans : ns, name);
+	else
+		return false;
+	return n > 0 && (size_t)n < size;
+}
+
+/* Add (add set) or remove binding b of namespace ns in the index. */
+static int index_binding(struct rbac_policy *p, const char *ns, json_t *b,
+			 bool add)
+{
+	const json_t *s;
+	char key[1024];
+	size_t i, j;
+	int r = 0;
+
+	json_array_foreach (json_object_get(b, "subjects"), i, s) {
+		json_t *arr, *x;
+
+		if (!subject_key(s, ns, key, sizeof(key)))
+			continue;
+		arr = strmap_get(&p->index, key);
+		if (add) {
+			if (!arr) {
+				arr = json_array();
+				if (!arr ||
+				    strmap_put(&p->index, key, arr) < 0) {
+					json_decref(arr);
+					r = -ENOMEM;
+					continue;
+				}
+			}
+			if (json_array_append(arr, b) < 0)
+				r = -ENOMEM;
+			continue;
+		}
+		json_array_foreach (arr, j, x)
+			if (x == b) {
+				json_array_remove(arr, j);
+				break;
+			}
+		if (arr && json_array_size(arr) == 0)
+			json_decref(strmap_remove(&p->index, key));
+	}
+	return r;
+}
+
+/* Store binding obj under name in m (of namespace ns), indexed. */
+static int put_binding(struct rbac_policy *p, struct strmap *m, const char *ns,
+		       const char *name, json_t *obj)
+{
+	json_t *old = strmap_get(m, name);
+	int r;
+
+	if (old)
+		index_binding(p, ns, old, false);
+	r = put(p, m, name, obj);
+	if (r < 0) {
+		if (old)
+			index_binding(p, ns, old, true);
+		return r;
+	}
+	return index_binding(p, ns, obj, true);
+}
+
 int rbac_policy_put(struct rbac_policy *p, json_t *obj)
 {
 	const char *av = str(obj, "apiVersion"), *kind = str(obj, "kind");
@@ -137,7 +225,7 @@ int rbac_policy_put(struct rbac_policy *p, json_t *obj)
 	if (!strcmp(kind, "ClusterRole"))
 		return put(p, &p->cluster_roles, name, obj);
 	if (!strcmp(kind, "ClusterRoleBinding"))
-		return put(p, &p->cluster_bindings, name, obj);
+		return put_binding(p, &p->cluster_bindings, "", name, obj);
 	if (!*ns)
 		return -EINVAL;
 	if (!strcmp(kind, "Role")) {
@@ -151,7 +239,7 @@ int rbac_policy_put(struct rbac_policy *p, json_t *obj)
 	m = ns_bindings(p, ns, true);
 	if (!m)
 		return -ENOMEM;
-	return put(p, m, name, obj);
+	return put_binding(p, m, ns, name, obj);
 }
 
 static int drop(struct rbac_policy *p, struct strmap *m, const char *key)
@@ -165,6 +253,16 @@ static int drop(struct rbac_policy *p, struct strmap *m, const char *key)
 	return 0;
 }
 
+static int drop_binding(struct rbac_policy *p, struct strmap *m, const char *ns,
+			const char *name)
+{
+	json_t *b = strmap_get(m, name);
+
+	if (b)
+		index_binding(p, ns, b, false);
+	return drop(p, m, name);
+}
+
 int rbac_policy_remove(struct rbac_policy *p, const char *kind,
 		       const char *namespace, const char *name)
 {
@@ -174,7 +272,7 @@ int rbac_policy_remove(struct rbac_policy *p, const char *kind,
 	if (!strcmp(kind, "ClusterRole"))
 		return drop(p, &p->cluster_roles, name);
 	if (!strcmp(kind, "ClusterRoleBinding"))
-		return drop(p, &p->cluster_bindings, name);
+		return drop_binding(p, &p->cluster_bindings, "", name);
 	if (!strcmp(kind, "Role")) {
 		snprintf(key, sizeof(key), "%s/%s", namespace, name);
 		return drop(p, &p->roles, key);
@@ -182,7 +280,7 @@ int rbac_policy_remove(struct rbac_policy *p, const char *kind,
 	if (strcmp(kind, "RoleBinding"))
 		return -ENOENT;
 	m = ns_bindings(p, namespace, false);
-	return m ? drop(p, m, name) : -ENOENT;
+	return m ? drop_binding(p, m, namespace, name) : -ENOENT;
 }
 
 size_t rbac_policy_size(const struct rbac_policy *p)
@@ -458,26 +556,43 @@ static bool applies(const json_t *subjects, const struct rbac_user *u,
 	return false;
 }
 
-/* Walk every rule u holds in ns ("" for cluster-wide only). */
-static bool walk(struct walk *w, const struct rbac_user *u, const char *ns)
+/* The bindings of ns ("": cluster) indexed under kind ('u', 'g') and
+ * name, visited when they apply to u; true stops the walk. */
+static bool walk_key(struct walk *w, const struct rbac_user *u, const char *ns,
+		     char kind, const char *name)
 {
-	const char *k;
-	void *b;
-	size_t i = 0;
-	struct strmap *m;
+	char key[1024];
+	const json_t *arr, *b;
+	size_t i;
 
-	while (strmap_next(&w->p->cluster_bindings, &i, &k, &b))
-		if (applies(json_object_get(b, "subjects"), u, "") &&
-		    visit_ref(w, json_object_get(b, "roleRef"), ""))
-			return true;
-	if (!ns || !*ns || !(m = ns_bindings(w->p, ns, false)))
+	if (snprintf(key, sizeof(key), "%s\x1f%c:%s", ns, kind, name) >=
+	    (int)sizeof(key))
 		return false;
-	i = 0;
-	while (strmap_next(m, &i, &k, &b))
+	arr = strmap_get(&w->p->index, key);
+	json_array_foreach ((json_t *)arr, i, b)
 		if (applies(json_object_get(b, "subjects"), u, ns) &&
 		    visit_ref(w, json_object_get(b, "roleRef"), ns))
 			return true;
 	return false;
+}
+
+/* Every binding of ns that may apply to u (by its name or a group). */
+static bool walk_ns(struct walk *w, const struct rbac_user *u, const char *ns)
+{
+	if (walk_key(w, u, ns, 'u', u->name))
+		return true;
+	for (size_t i = 0; i < u->ngroups; i++)
+		if (u->groups[i] && walk_key(w, u, ns, 'g', u->groups[i]))
+			return true;
+	return false;
+}
+
+/* Walk every rule u holds in ns ("" for cluster-wide only). */
+static bool walk(struct walk *w, const struct rbac_user *u, const char *ns)
+{
+	if (walk_ns(w, u, ""))
+		return true;
+	return ns && *ns && walk_ns(w, u, ns);
 }
 
 static int walk_init(struct walk *w, const struct rbac_policy *p)

@@ -85,6 +85,8 @@ static const char *const policy_objects[] = {
     "\"subjects\":[{\"kind\":\"User\",\"name\":\"frank\"}]}",
 };
 
+static json_t *load(const char *s);
+
 static struct rbac_policy *policy(void)
 {
 	struct rbac_policy *p;
@@ -234,6 +236,24 @@ static void test_policy_put_remove(void **state)
 	(void)state;
 	assert_true(rbac_authorize(p, &u, &a, NULL, 0));
 	assert_int_equal(rbac_policy_put(p, bad), -EINVAL);
+	/* a binding replaced by one naming someone else */
+	{
+		struct rbac_user zed = {"zed", no_groups, 1};
+		_cleanup_json_ json_t *rb = load(
+		    "{" R "\"kind\":\"RoleBinding\",\"metadata\":{\"name\":"
+		    "\"rb1\",\"namespace\":\"default\"},\"roleRef\":{"
+		    "\"kind\":\"Role\",\"name\":\"one-cm\"},\"subjects\":"
+		    "[{\"kind\":\"User\",\"name\":\"zed\"}]}");
+		_cleanup_json_ json_t *back = load(policy_objects[9]);
+
+		assert_int_equal(rbac_policy_put(p, rb), 0);
+		assert_false(rbac_authorize(p, &u, &a, NULL, 0));
+		assert_true(rbac_authorize(p, &zed, &a, NULL, 0));
+		assert_int_equal(rbac_policy_put(p, back), 0);
+		assert_false(rbac_authorize(p, &zed, &a, NULL, 0));
+		assert_true(rbac_authorize(p, &u, &a, NULL, 0));
+		assert_int_equal(rbac_policy_size(p), 18);
+	}
 	assert_int_equal(rbac_policy_remove(p, "Role", "default", "one-cm"), 0);
 	assert_int_equal(rbac_policy_remove(p, "Role", "default", "one-cm"),
 			 -ENOENT);
