@@ -378,7 +378,7 @@ bool rbac_rule_allows(const json_t *rule, const struct rbac_attrs *a)
 		return false;
 	names = json_object_get(rule, "resourceNames");
 	return json_array_size(names) == 0 ||
-	       has(names, a->name ? a->name : "", false);
+	       (a->name && has(names, a->name, false));
 }
 
 /* ---- the walk (VisitRulesFor) ---- */

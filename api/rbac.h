@@ -62,8 +62,11 @@ struct rbac_attrs {
 	const char *api_group;	 /* "" for the core group */
 	const char *resource;	 /* plural: "pods" */
 	const char *subresource; /* "log", "status", ... or "" */
-	const char *name;	 /* "" for list, watch, create */
-	const char *namespace;	 /* "" at the cluster scope */
+	/* "" for list, watch, create; NULL: any name (only rules without
+	 * resourceNames count: what they allow, they allow for every
+	 * name) */
+	const char *name;
+	const char *namespace; /* "" at the cluster scope */
 	/* non-resource requests */
 	const char *path; /* "/healthz" */
 };

@@ -517,26 +517,22 @@ static bool decision_key(const struct kfs_identity *id,
 		n = snprintf(buf, size,
 			     "%s\x1e%s\x1e%s\x1e%s\x1e%s\x1e%s\x1e%s", id->key,
 			     at->verb, at->api_group, at->resource,
-			     at->subresource, at->name, at->namespace);
+			     at->subresource, at->name ? at->name : "\x1d",
+			     at->namespace);
 	else
 		n = snprintf(buf, size, "%s\x1e%s\x1e\x1d%s", id->key, at->verb,
 			     at->path);
 	return n > 0 && (size_t)n < size;
 }
 
-bool authz_allowed(struct authz *a, const struct kfs_identity *id,
+/* One decision, cached. */
+static bool decide(struct authz *a, const struct kfs_identity *id,
 		   const struct rbac_attrs *at, char *reason, size_t size)
 {
 	char key[2048];
 	bool cacheable, ok;
 	void *v;
 
-	if (reason && size)
-		reason[0] = '\0';
-	if (id->refusal)
-		return false;
-	if (id->masters)
-		return true;
 	cacheable = decision_key(id, at, key, sizeof(key));
 	pthread_mutex_lock(&a->lock);
 	sync_policy(a);
@@ -553,6 +549,27 @@ bool authz_allowed(struct authz *a, const struct kfs_identity *id,
 	}
 	pthread_mutex_unlock(&a->lock);
 	return ok;
+}
+
+bool authz_allowed(struct authz *a, const struct kfs_identity *id,
+		   const struct rbac_attrs *at, char *reason, size_t size)
+{
+	if (reason && size)
+		reason[0] = '\0';
+	if (id->refusal)
+		return false;
+	if (id->masters)
+		return true;
+	/* What rules without resourceNames allow holds for every object:
+	 * one cached decision for all the names (reads of many objects) */
+	if (at->resource_request && at->name && *at->name) {
+		struct rbac_attrs any = *at;
+
+		any.name = NULL;
+		if (decide(a, id, &any, NULL, 0))
+			return true;
+	}
+	return decide(a, id, at, reason, size);
 }
 
 int authz_check(struct authz *a, const struct kfs_identity *id,

@@ -220,6 +220,17 @@ static void test_authorize(void **state)
 		if (!ok && strcmp(reason, c->reason))
 			fail_msg("case %zu: reason %s", i, reason);
 	}
+	/* name NULL: any name, so only rules without resourceNames count */
+	{
+		struct rbac_user alice = {"alice", no_groups, 1};
+		struct rbac_user bob = {"bob", no_groups, 1};
+		struct rbac_attrs a = {"get", true, "",	       "configmaps",
+				       "",    NULL, "default", NULL};
+
+		assert_false(rbac_authorize(p, &alice, &a, NULL, 0));
+		a.resource = "pods";
+		assert_true(rbac_authorize(p, &bob, &a, NULL, 0));
+	}
 	rbac_policy_free(p);
 }
 
