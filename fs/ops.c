@@ -231,6 +231,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		if (fi && fi->fh)
 			st.st_size = ((struct fh *)(uintptr_t)fi->fh)->w.len;
 	}
+	kfs_authz_stat(fs, req, n, &st);
 	fuse_reply_attr(req, &st, 0.0);
 }
 
