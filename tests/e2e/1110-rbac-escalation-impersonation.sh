@@ -81,4 +81,17 @@ as kf-dev env KUBEFS_AS=root cat "$MNT/core/v1/namespaces/default" >/dev/null 2>
 	fail "a forged impersonation read as root"
 expect_contains "$(as kf-dev cat "$MNT/errors")" \
 	'users "root" is forbidden: User "kf-dev" cannot impersonate resource "users"'
+
+# the admin group's members are system:masters
+getent group kf-e2e-admins >/dev/null || groupadd --system kf-e2e-admins
+gid=$(getent group kf-e2e-admins | cut -d: -f3)
+stop_fs
+start_fs --admin-group kf-e2e-admins
+admin() {
+	setpriv --reuid="$(id -u kf-dev)" --regid="$(id -g kf-dev)" \
+		--groups="$gid" "$@"
+}
+expect_contains "$(admin $KF auth whoami)" "system:masters" "an admin's groups"
+admin head -c 10 "$MNT/snapshot" >/dev/null || fail "an admin cannot read snapshot"
+as kf-dev head -c 10 "$MNT/snapshot" >/dev/null 2>&1 && fail "kf-dev read snapshot"
 echo ok
