@@ -286,7 +286,8 @@ void kfs_dir_changed(const struct kind_info *k, const char *ns);
  * nothing changed in it since the server started). */
 void kfs_dir_time(struct kfs *fs, const struct node *n, struct stat *st);
 void kfs_dir_times_free(void);
-/* Is n readable by root only (Secrets and what holds them, snapshot)? */
+/* Does n get owner-only modes in system:masters' view (Secrets and what
+ * holds them, snapshot)? Who may open it is RBAC's (fs/access.h). */
 bool kfs_root_only(const struct node *n);
 
 /* ---- snapshot.c: the store streamed to a reader of `snapshot` ---- */
