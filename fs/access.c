@@ -251,10 +251,13 @@ int kfs_access_mask(struct authz *a, const struct kfs_identity *id,
 		    const struct node *n, int mask)
 {
 	unsigned bits, want = 0;
+	bool dir = n->type == NODE_ROOT || n->type == NODE_GROUP ||
+		   n->type == NODE_VERSION || n->type == NODE_RESOURCE ||
+		   n->type == NODE_NSDIR;
 
-	if (id->masters && !id->refusal)
-		return 0;
-	if (mask == F_OK)
+	if ((mask & X_OK) && !dir)
+		return -EACCES; /* no file here is a program */
+	if (!id || (id->masters && !id->refusal) || mask == F_OK)
 		return 0;
 	bits = rights(a, id, n);
 	if (n->type == NODE_ROOTFILE && n->rootfile == RF_ERRORS)

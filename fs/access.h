@@ -69,7 +69,9 @@ int kfs_access_check(struct authz *a, const struct kfs_identity *id,
 void kfs_access_stat(struct authz *a, const struct kfs_identity *id,
 		     const struct node *n, struct stat *st);
 
-/* access(2) with mask (R_OK, W_OK, X_OK, F_OK) on n: 0 or -EACCES. */
+/* access(2) with mask (R_OK, W_OK, X_OK, F_OK) on n: 0 or -EACCES. X_OK
+ * holds for directories only; id NULL (nothing checked) or in
+ * system:masters may do the rest. */
 int kfs_access_mask(struct authz *a, const struct kfs_identity *id,
 		    const struct node *n, int mask);
 

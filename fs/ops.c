@@ -188,7 +188,7 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		return;
 	}
 	r = kfs_caller(fs, req, &id);
-	if (r == 0 && id)
+	if (r == 0)
 		r = kfs_access_mask(fs->authz, id, n, mask);
 	kfs_identity_put(id);
 	fuse_reply_err(req, -r);

@@ -42,6 +42,8 @@ done
 expect_eq "$(as kf-viewer yq -r .data.k "$CM/team-a/conf")" v "viewer reads"
 as kf-viewer ls "$CM/team-a" | grep -qx conf || fail "viewer cannot list"
 as kf-viewer test -r "$CM/team-a/conf" || fail "test -r as viewer"
+as kf-viewer test -x "$CM/team-a" || fail "test -x of a directory"
+test -x "$CM/team-a/conf" && fail "an object is executable"
 expect_eq "$(as kf-viewer stat -c '%a %U' "$CM/team-a/conf")" \
 	"400 kf-viewer" "the viewer's mode of a ConfigMap"
 # ... but does not write
