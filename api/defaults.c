@@ -492,3 +492,22 @@ void defaults_endpoint_slice(json_t *obj)
 {
 	each(obj, "ports", defaults_slice_port);
 }
+
+/* ---- rbac.authorization.k8s.io/v1 ---- */
+
+static void defaults_subject(json_t *s)
+{
+	const char *kind = json_string_value(json_object_get(s, "kind"));
+
+	/* SetDefaults_Subject: users and groups are RBAC's, service
+	 * accounts the core group's. */
+	if (kind && (!strcmp(kind, "User") || !strcmp(kind, "Group")))
+		dflt_str(s, "apiGroup", "rbac.authorization.k8s.io");
+}
+
+void defaults_rbac_binding(json_t *obj)
+{
+	dflt_str(dflt_object(obj, "roleRef"), "apiGroup",
+		 "rbac.authorization.k8s.io");
+	each(obj, "subjects", defaults_subject);
+}

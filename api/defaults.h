@@ -38,6 +38,8 @@ void defaults_job(json_t *obj);
 void defaults_cron_job(json_t *obj);
 /* discovery.k8s.io/v1 */
 void defaults_endpoint_slice(json_t *obj);
+/* rbac.authorization.k8s.io/v1: roleRef.apiGroup, subjects[].apiGroup */
+void defaults_rbac_binding(json_t *obj);
 
 /*
  * A PodSpec (SetDefaults_PodSpec, containers, volumes, probes) without

@@ -29,6 +29,10 @@ enum {
 	K_CRONJOB,
 	K_LEASE,
 	K_ENDPOINTSLICE,
+	K_ROLE,
+	K_CLUSTERROLE,
+	K_ROLEBINDING,
+	K_CLUSTERROLEBINDING,
 	K_COUNT,
 };
 
@@ -58,6 +62,10 @@ VALIDATOR(K_JOB)
 VALIDATOR(K_CRONJOB)
 VALIDATOR(K_LEASE)
 VALIDATOR(K_ENDPOINTSLICE)
+VALIDATOR(K_ROLE)
+VALIDATOR(K_CLUSTERROLE)
+VALIDATOR(K_ROLEBINDING)
+VALIDATOR(K_CLUSTERROLEBINDING)
 
 #define CORE(k, res, sing, shortn, ns)                                         \
 	.group = "", .path_group = "core", .version = "v1",                    \
@@ -68,6 +76,13 @@ VALIDATOR(K_ENDPOINTSLICE)
 	.api_version = grp "/v1", .kind = k, .resource = res,                  \
 	.singular = sing, .short_names = shortn, .namespaced = true,           \
 	.qualified = k "." grp
+#define RBAC(k, res, sing, ns)                                                 \
+	.group = "rbac.authorization.k8s.io",                                  \
+	.path_group = "rbac.authorization.k8s.io", .version = "v1",            \
+	.api_version = "rbac.authorization.k8s.io/v1", .kind = k,              \
+	.resource = res, .singular = sing, .short_names = "",                  \
+	.namespaced = ns, .qualified = k ".rbac.authorization.k8s.io",         \
+	.name_rule = NAME_PATH_SEGMENT
 
 static const struct kind_info kinds[K_COUNT] = {
     [K_NAMESPACE] = {CORE("Namespace", "namespaces", "namespace", "ns", false),
@@ -156,6 +171,21 @@ static const struct kind_info kinds[K_COUNT] = {
 			 .validate = validate_K_ENDPOINTSLICE,
 			 .name_rule = NAME_DNS_SUBDOMAIN,
 			 .check = validate_endpoint_slice},
+    [K_ROLE] = {RBAC("Role", "roles", "role", true),
+		.validate = validate_K_ROLE, .check = validate_role},
+    [K_CLUSTERROLE] = {RBAC("ClusterRole", "clusterroles", "clusterrole",
+			    false),
+		       .validate = validate_K_CLUSTERROLE,
+		       .check = validate_cluster_role},
+    [K_ROLEBINDING] = {RBAC("RoleBinding", "rolebindings", "rolebinding", true),
+		       .set_defaults = defaults_rbac_binding,
+		       .validate = validate_K_ROLEBINDING,
+		       .check = validate_role_binding},
+    [K_CLUSTERROLEBINDING] = {RBAC("ClusterRoleBinding", "clusterrolebindings",
+				   "clusterrolebinding", false),
+			      .set_defaults = defaults_rbac_binding,
+			      .validate = validate_K_CLUSTERROLEBINDING,
+			      .check = validate_cluster_role_binding},
 };
 
 size_t kinds_count(void)

@@ -100,6 +100,8 @@ static size_t path_append(struct validation *v, const char *fmt, ...)
 
 size_t vpath_child(struct validation *v, const char *name)
 {
+	if (!name || !*name)
+		return v->len;
 	return path_append(v, "%s%s", v->len ? "." : "", name);
 }
 

@@ -87,6 +87,7 @@ int kind_validate(const struct kind_info *k, const json_t *obj,
 /* ---- field paths ----
  * Each push returns a mark; vpath_pop() restores it. Paths read as
  * Kubernetes prints them: spec.containers[0].resources.limits[cpu].
+ * A NULL or "" child leaves the path as it is.
  */
 size_t vpath_child(struct validation *v, const char *name);
 size_t vpath_index(struct validation *v, size_t i);
@@ -188,6 +189,7 @@ enum name_rule {
 	NAME_DNS_SUBDOMAIN, /* RFC 1123 subdomain, 253 */
 	NAME_DNS_LABEL,	    /* RFC 1123 label, 63 */
 	NAME_DNS1035_LABEL, /* RFC 1035 label, 63 (Service) */
+	NAME_PATH_SEGMENT,  /* not "." or "..", no '/' or '%' (RBAC kinds) */
 };
 
 /* Messages (Kubernetes' wording) for value under rule; prefix: a
@@ -195,6 +197,9 @@ enum name_rule {
  * into msgs (static strings or buf) and returns how many. */
 int name_messages(enum name_rule rule, const char *value, bool prefix,
 		  const char *msgs[2], char *buf, size_t size);
+
+/* Is s a valid metadata.name under rule (name_messages() has none)? */
+bool name_valid(enum name_rule rule, const char *s);
 
 bool is_dns1123_label(const char *s);
 bool is_dns1123_subdomain(const char *s);
@@ -325,6 +330,14 @@ void validate_cron_job(struct validation *v, const json_t *obj,
 void validate_lease(struct validation *v, const json_t *obj, const json_t *old);
 void validate_endpoint_slice(struct validation *v, const json_t *obj,
 			     const json_t *old);
+/* rbac.authorization.k8s.io/v1 (validate_rbac.c) */
+void validate_role(struct validation *v, const json_t *obj, const json_t *old);
+void validate_cluster_role(struct validation *v, const json_t *obj,
+			   const json_t *old);
+void validate_role_binding(struct validation *v, const json_t *obj,
+			   const json_t *old);
+void validate_cluster_role_binding(struct validation *v, const json_t *obj,
+				   const json_t *old);
 
 /*
  * Parse a cron schedule as Kubernetes does (robfig/cron ParseStandard:

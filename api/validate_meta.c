@@ -206,6 +206,7 @@ bool is_c_identifier(const char *s)
 int name_messages(enum name_rule rule, const char *value, bool prefix,
 		  const char *msgs[2], char *buf, size_t size)
 {
+	const char *orig = value;
 	char masked[300];
 	size_t len = strlen(value);
 	int n = 0;
@@ -243,6 +244,17 @@ int name_messages(enum name_rule rule, const char *value, bool prefix,
 				: DNS1123_LABEL_MSG;
 		}
 		break;
+	case NAME_PATH_SEGMENT: /* IsValidPathSegmentName */
+		if (!strcmp(orig, ".") || !strcmp(orig, "..")) {
+			snprintf(buf, size, "may not be '%s'", orig);
+			msgs[n++] = buf;
+			break;
+		}
+		if (strchr(orig, '/'))
+			msgs[n++] = "may not contain '/'";
+		if (strchr(orig, '%'))
+			msgs[n++] = "may not contain '%'";
+		break;
 	}
 	return n;
 }
@@ -254,6 +266,15 @@ struct emit_ctx {
 	const char *child;
 	const char *value;
 };
+
+bool name_valid(enum name_rule rule, const char *s)
+{
+	const char *msgs[2];
+	char buf[64];
+
+	return s && *s &&
+	       name_messages(rule, s, false, msgs, buf, sizeof(buf)) == 0;
+}
 
 static void emit_invalid(void *ud, const char *msg)
 {

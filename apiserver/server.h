@@ -183,6 +183,13 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
  * node agent sends once containers are gone). precondition_rv 0 or the
  * rv the object must have. -ENOENT if absent.
  */
+/*
+ * Create the bootstrap ClusterRoles and ClusterRoleBindings that are
+ * missing and reconcile the others (api/rbac_bootstrap.h): kube-apiserver
+ * does so at every start. 0, or the first failure with err filled.
+ */
+int server_rbac_bootstrap(struct server *srv, struct kf_error *err);
+
 int server_delete(struct server *srv, const struct kind_info *k, const char *ns,
 		  const char *name, long grace_seconds,
 		  uint64_t precondition_rv, struct kf_error *err);

@@ -135,7 +135,7 @@ static int parse_object(const char *text, size_t len, json_t **ret)
 int client_get(struct client *c, const struct kind_info *k, const char *ns,
 	       const char *name, struct kf_error *err, json_t **ret)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ char *path = NULL, *text = NULL, *rel = NULL;
 	size_t len;
 	int r;
 
@@ -144,12 +144,13 @@ int client_get(struct client *c, const struct kind_info *k, const char *ns,
 				    "the server could not find "
 				    "the requested resource");
 	ns = ns_or_default(k, ns);
-	r = paths(c, k, ns, name, "@json", err, &path, NULL);
+	r = paths(c, k, ns, name, "@json", err, &path, &rel);
 	if (r < 0)
 		return r;
 	r = kfc_read_file(path, CLIENT_OBJECT_MAX, false, &text, &len);
-	if (r < 0)
-		return kfc_fail(c, NULL, 0, r, k, name, err);
+	if (r < 0) /* a refusal: RBAC's sentence */
+		return kfc_fail(c, r == -EACCES ? rel : NULL, 0, r, k, name,
+				err);
 	r = parse_object(text, len, ret);
 	if (r < 0)
 		return kf_error_set(err, r,
@@ -195,12 +196,12 @@ struct lister {
 /* Read every object of directory path (namespace ns) into l->items. */
 static int list_dir(struct lister *l, const char *ns, struct kf_error *err)
 {
-	_cleanup_free_ char *dirpath = NULL;
+	_cleanup_free_ char *dirpath = NULL, *rel = NULL;
 	_cleanup_dir_ DIR *d = NULL;
 	struct dirent *de;
 	int r;
 
-	r = paths(l->c, l->k, ns, NULL, NULL, err, &dirpath, NULL);
+	r = paths(l->c, l->k, ns, NULL, NULL, err, &dirpath, &rel);
 	if (r < 0)
 		return r;
 	d = opendir(dirpath);
@@ -209,6 +210,8 @@ static int list_dir(struct lister *l, const char *ns, struct kf_error *err)
 		if (r == -ENOENT && ns)
 			return kf_error_set(err, r,
 					    "namespaces \"%s\" not found", ns);
+		if (r == -EACCES) /* RBAC's sentence */
+			return client_read_error(l->c, rel, r, err);
 		return kf_error_set(err, r, "%s: %s", dirpath, strerror(-r));
 	}
 	while ((errno = 0, de = readdir(d))) {
@@ -255,7 +258,7 @@ static int list_dir(struct lister *l, const char *ns, struct kf_error *err)
 /* Namespaces: the entries of the resource dir of a namespaced kind. */
 static int list_namespaces(struct lister *l, struct kf_error *err, json_t **ret)
 {
-	_cleanup_free_ char *dirpath = NULL;
+	_cleanup_free_ char *dirpath = NULL, *rel = NULL;
 	_cleanup_dir_ DIR *d = NULL;
 	_cleanup_json_ json_t *names = json_array();
 	struct dirent *de;
@@ -263,10 +266,12 @@ static int list_namespaces(struct lister *l, struct kf_error *err, json_t **ret)
 
 	if (!names)
 		return -ENOMEM;
-	r = paths(l->c, l->k, NULL, NULL, NULL, err, &dirpath, NULL);
+	r = paths(l->c, l->k, NULL, NULL, NULL, err, &dirpath, &rel);
 	if (r < 0)
 		return r;
 	d = opendir(dirpath);
+	if (!d && errno == EACCES) /* RBAC's sentence */
+		return client_read_error(l->c, rel, -EACCES, err);
 	if (!d)
 		return kf_error_set(err, -errno, "%s: %s", dirpath,
 				    strerror(errno));

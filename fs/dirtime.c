@@ -9,9 +9,9 @@
  * whose entries are the namespaces, changes when a Namespace is added or
  * deleted. Other directories keep the server's start time.
  *
- * Until authorization exists, Secrets (their files, @json and @watch)
- * and `snapshot` (which holds them) are readable by root only; the mode
- * bits say so and open() enforces it.
+ * kfs_root_only() names what system:masters see with owner-only modes
+ * (Secrets and what holds them, snapshot); who may open them is RBAC's
+ * (fs/access.h), and other callers see their own rights.
  */
 #include "fs/fs_i.h"
 

@@ -29,6 +29,9 @@
 #include "apiserver/server.h"
 #include "store/store.h"
 
+struct authz;
+struct kfs_identity;
+
 #define GHOST_SECONDS 5
 #define SCRATCH_MAX_FILES 256	/* per mount */
 #define WRITES_PER_UID_MAX 1024 /* open write handles per caller uid */
@@ -56,7 +59,9 @@ enum rootfile {
 	RF_ERRORS,
 	RF_METRICS,
 	RF_SNAPSHOT,
+	RF_WHOAMI, /* the caller's identity: a SelfSubjectReview */
 	RF_COUNT,
+	RF_CANI = RF_COUNT, /* can-i?QUERY: unlisted, like @watch?QUERY */
 };
 
 enum subres {
@@ -124,6 +129,8 @@ struct kfs {
 	/* object inode numbers: store key -> ino, for the object's life */
 	json_t *inos; /* object: key -> integer; guarded by lock */
 	uint64_t next_ino;
+	/* RBAC (fs/authz.h); NULL with --authorization-mode=AlwaysAllow */
+	struct authz *authz;
 	struct render_cache *render;
 	struct errlog *errlog;
 	struct notifier *notifier;
@@ -267,6 +274,9 @@ struct kfs_write {
 	bool truncated; /* O_TRUNC or truncate to 0 */
 	bool dirty;	/* bytes were written or truncated */
 	bool too_big;	/* a write was refused with EFBIG: so is the file */
+	/* the writer, checked at the verdict (borrowed from its handle);
+	 * NULL: nothing to check */
+	const struct kfs_identity *id;
 	char *buf;
 	size_t len, cap;
 };
@@ -289,7 +299,8 @@ void kfs_dir_changed(const struct kind_info *k, const char *ns);
  * nothing changed in it since the server started). */
 void kfs_dir_time(struct kfs *fs, const struct node *n, struct stat *st);
 void kfs_dir_times_free(void);
-/* Is n readable by root only (Secrets and what holds them, snapshot)? */
+/* Does n get owner-only modes in system:masters' view (Secrets and what
+ * holds them, snapshot)? Who may open it is RBAC's (fs/access.h). */
 bool kfs_root_only(const struct node *n);
 
 /* ---- snapshot.c: the store streamed to a reader of `snapshot` ---- */
@@ -396,6 +407,7 @@ struct fh {
 	struct fuse_pollhandle *ph;
 	struct kfs *fs;
 	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
+	struct kfs_identity *id; /* the opener (owned); NULL: not checked */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "apiserver/watch.h"
+#include "fs/authz.h"
 #include "api/cleanup.h"
 #include "api/flags.h"
 #include "api/klog.h"
@@ -39,22 +40,28 @@ struct options {
 	bool foreground;
 	double attr_timeout;
 	size_t map_size_max;
+	const char *authorization_mode;
+	const char *admin_group;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kubefs-fs [--store DIR] [--foreground] [--log FILE] "
-		   "MOUNTPOINT\n"
-		   "\n"
-		   "Serve a kubefs cluster as a filesystem at MOUNTPOINT.\n"
-		   "\n"
-		   "  --store DIR         LMDB store directory "
-		   "(default /var/lib/kubefs/store)\n"
-		   "  --foreground, -f    stay in the foreground\n"
-		   "  --log FILE          append diagnostics to FILE\n"
-		   "  --attr-timeout SEC  kernel attribute cache (default 1)\n"
-		   "  --store-max-mb MB   largest the store may grow (default "
-		   "8192)\n");
+	fprintf(f,
+		"usage: kubefs-fs [--store DIR] [--foreground] [--log FILE] "
+		"MOUNTPOINT\n"
+		"\n"
+		"Serve a kubefs cluster as a filesystem at MOUNTPOINT.\n"
+		"\n"
+		"  --store DIR         LMDB store directory "
+		"(default /var/lib/kubefs/store)\n"
+		"  --foreground, -f    stay in the foreground\n"
+		"  --log FILE          append diagnostics to FILE\n"
+		"  --attr-timeout SEC  kernel attribute cache (default 1)\n"
+		"  --store-max-mb MB   largest the store may grow (default "
+		"8192)\n"
+		"  --authorization-mode MODE  RBAC (default) or AlwaysAllow\n"
+		"  --admin-group GROUP  its members are system:masters "
+		"(default kubefs-admins, if it exists)\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -67,6 +74,9 @@ static int parse(int argc, char **argv, struct options *o)
 	    {"log", 0, FLAG_STRING, &o->log_file, "", ""},
 	    {"attr-timeout", 0, FLAG_DOUBLE, &o->attr_timeout, "1", ""},
 	    {"store-max-mb", 0, FLAG_INT, &store_mb, "8192", ""},
+	    {"authorization-mode", 0, FLAG_STRING, &o->authorization_mode,
+	     "RBAC", ""},
+	    {"admin-group", 0, FLAG_STRING, &o->admin_group, "", ""},
 	    {"help", 'h', FLAG_BOOL, &help, "false", ""},
 	    {"version", 0, FLAG_BOOL, &version, "false", ""},
 	    {NULL},
@@ -76,6 +86,7 @@ static int parse(int argc, char **argv, struct options *o)
 
 	o->store_dir = "/var/lib/kubefs/store";
 	o->attr_timeout = 1.0;
+	o->authorization_mode = "RBAC";
 	kf_error_init(&err);
 	r = flags_parse_argv(flags, argc, argv, &err, &nargs);
 	if (r < 0) {
@@ -93,6 +104,15 @@ static int parse(int argc, char **argv, struct options *o)
 	}
 	if (nargs != 2) {
 		usage(stderr);
+		return -1;
+	}
+	if (strcmp(o->authorization_mode, "RBAC") &&
+	    strcmp(o->authorization_mode, "AlwaysAllow")) {
+		fprintf(
+		    stderr,
+		    "kubefs-fs: --authorization-mode: unknown authorization "
+		    "mode %s: RBAC or AlwaysAllow\n",
+		    o->authorization_mode);
 		return -1;
 	}
 	o->map_size_max = store_mb > 0 ? (size_t)store_mb << 20 : 0;
@@ -244,6 +264,7 @@ int main(int argc, char **argv)
 	struct server_config srvc = {0};
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *lc = NULL;
+	struct kf_error err;
 	int ready_fd = -1, r, status = 1;
 	bool sweeping = false;
 	_cleanup_free_ char *mount_abs = NULL;
@@ -285,6 +306,28 @@ int main(int argc, char **argv)
 		klog_info("cannot start the API server: %s", strerror(-r));
 		goto out_store;
 	}
+	kf_error_init(&err);
+	r = server_rbac_bootstrap(fs.srv, &err);
+	if (r < 0) {
+		klog_info("cannot create the bootstrap RBAC objects: %s",
+			  err.msg[0] ? err.msg : strerror(-r));
+		goto out_server;
+	}
+	if (!strcmp(o.authorization_mode, "RBAC")) {
+		struct authz_config ac = {
+		    .store = fs.store,
+		    .admin_group =
+			o.admin_group && *o.admin_group ? o.admin_group : NULL,
+		};
+
+		r = authz_new(&ac, &fs.authz);
+		if (r < 0) {
+			klog_info("cannot start authorization: %s",
+				  r == -EINVAL ? "no such --admin-group"
+					       : strerror(-r));
+			goto out_server;
+		}
+	}
 	r = watch_hub_new(fs.store, 50, &fs.hub);
 	if (r < 0) {
 		klog_info("cannot start the watch hub: %s", strerror(-r));
@@ -308,7 +351,7 @@ int main(int argc, char **argv)
 	if (fuse_opt_add_arg(&args, "kubefs-fs") ||
 	    fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, "fsname=kubefs,subtype=kubefs,"
-				    "allow_other,default_permissions"))
+				    "allow_other"))
 		goto out_hub;
 	fs.se = fuse_session_new(&args, &kfs_ops, sizeof(kfs_ops), &fs);
 	if (!fs.se) {
@@ -377,6 +420,7 @@ out_hub:
 		eph_release(&fs);
 	}
 out_server:
+	authz_free(fs.authz);
 	server_free(fs.srv);
 out_store:
 	store_free(fs.store);

@@ -12,6 +12,7 @@
 
 #include "api/cleanup.h"
 #include "api/validate.h"
+#include "fs/access.h"
 #include "fs/export.h"
 #include "apiserver/watch.h"
 
@@ -31,6 +32,13 @@ static double entry_timeout(const struct kfs *fs, const struct node *n)
 	}
 }
 
+/* Attributes answer per caller under RBAC, but the kernel keeps one copy
+ * per inode: then they are not cached (names still are). */
+static double attr_timeout(const struct kfs *fs, const struct node *n)
+{
+	return kfs_authz_timeout(fs, entry_timeout(fs, n));
+}
+
 void kfs_fill_entry(struct kfs *fs, const struct node *n, const struct stat *st,
 		    struct fuse_entry_param *e)
 {
@@ -38,7 +46,7 @@ void kfs_fill_entry(struct kfs *fs, const struct node *n, const struct stat *st,
 	e->ino = n->ino;
 	e->generation = kfs_export_generation(n);
 	e->attr = *st;
-	e->attr_timeout = entry_timeout(fs, n);
+	e->attr_timeout = attr_timeout(fs, n);
 	e->entry_timeout = entry_timeout(fs, n);
 	if (n->type == NODE_ROOTFILE)
 		e->attr_timeout = e->entry_timeout = 0.0;
@@ -113,6 +121,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	n = kfs_node_add(fs, n);
+	kfs_authz_stat(fs, req, n, &st);
 	kfs_fill_entry(fs, n, &st, &e);
 	if (fuse_reply_entry(req, &e) != 0)
 		kfs_node_forget(fs, n->ino, 1);
@@ -162,7 +171,27 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fuse_reply_attr(req, &st, entry_timeout(fs, n));
+	kfs_authz_stat(fs, req, n, &st);
+	fuse_reply_attr(req, &st, attr_timeout(fs, n));
+}
+
+/* access(2): what the caller may do, as the mode bits show it. */
+static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct kfs *fs = kfs_req_fs(req);
+	struct node *n = kfs_node_get(fs, ino);
+	struct kfs_identity *id;
+	int r;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	r = kfs_caller(fs, req, &id);
+	if (r == 0)
+		r = kfs_access_mask(fs->authz, id, n, mask);
+	kfs_identity_put(id);
+	fuse_reply_err(req, -r);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
@@ -202,6 +231,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		if (fi && fi->fh)
 			st.st_size = ((struct fh *)(uintptr_t)fi->fh)->w.len;
 	}
+	kfs_authz_stat(fs, req, n, &st);
 	fuse_reply_attr(req, &st, 0.0);
 }
 
@@ -219,6 +249,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	const struct kind_info *kind;
 	const char *ns;
 	struct kf_error err;
+	struct kfs_identity *id = NULL;
 	char key[STORE_KEY_MAX + 1] = "";
 	int r;
 
@@ -232,11 +263,25 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	if (!kfs_object_dir(p, &kind, &ns) || strchr(name, '@') ||
-	    !is_dns1123_subdomain(name)) {
+	    !name_valid(kind->name_rule, name)) {
 		fuse_reply_err(req, p->type == NODE_ROOT ? EPERM : ENOENT);
 		return;
 	}
 	kf_error_init(&err);
+	r = kfs_caller(fs, req, &id);
+	if (r == 0)
+		r = kfs_authorize_object(fs, id, kind, ns, name, "", KV_DELETE,
+					 NULL, &err);
+	kfs_identity_put(id);
+	if (r < 0) {
+		_cleanup_free_ char *dir = kfs_node_path(fs, p);
+		_cleanup_free_ char *path = NULL;
+
+		if (asprintf(&path, "%s/%s", dir ? dir : "", name) >= 0)
+			log_error(fs, req, path, &err, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
 	__atomic_add_fetch(&fs->stats.deletes, 1, __ATOMIC_RELAXED);
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
 		notifier_kernel_saw(fs->notifier, key);
@@ -274,6 +319,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	const struct kind_info *nsk = kinds_by_path("core", "v1", "namespaces");
 	_cleanup_json_ json_t *obj = json_object();
 	struct fuse_entry_param e;
+	struct kfs_identity *id = NULL;
 	struct kf_error err;
 	struct stat st;
 	int r;
@@ -285,8 +331,14 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	kf_error_init(&err);
-	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, &err,
-		       NULL);
+	r = kfs_caller(fs, req, &id);
+	if (r == 0)
+		r = kfs_authorize_object(fs, id, nsk, NULL, name, "", KV_CREATE,
+					 obj, &err);
+	kfs_identity_put(id);
+	if (r == 0)
+		r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE,
+			       &err, NULL);
 	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
@@ -320,7 +372,8 @@ static void become_target(struct kfs *fs, fuse_ino_t ino, const struct node *np,
 	size_t len;
 	uint64_t rv;
 
-	if (kfs_object_dir(np, &kind, &ns) && is_dns1123_subdomain(newname) &&
+	if (kfs_object_dir(np, &kind, &ns) &&
+	    name_valid(kind->name_rule, newname) &&
 	    server_key(kind, ns, newname, key, sizeof(key)) == 0 &&
 	    store_get(fs->store, key, &data, &len, &rv) == 0) {
 		free(data);
@@ -342,6 +395,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct kfs *fs = kfs_req_fs(req);
 	struct node *np = kfs_node_get(fs, newparent);
 	struct ephemeral e;
+	struct kfs_identity *id = NULL;
 	struct kfs_write w = {0};
 	struct kf_error err;
 	const struct kind_info *kind = NULL;
@@ -390,7 +444,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	w.buf = data;
 	w.len = len;
 	kf_error_init(&err);
-	r = kfs_write_commit(fs, &w, &err, NULL);
+	r = kfs_caller(fs, req, &id);
+	w.id = id;
+	if (r == 0)
+		r = kfs_write_commit(fs, &w, &err, NULL);
+	kfs_identity_put(id);
 	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
@@ -461,6 +519,7 @@ const struct fuse_lowlevel_ops kfs_ops = {
     .forget = op_forget,
     .forget_multi = op_forget_multi,
     .getattr = op_getattr,
+    .access = op_access,
     .setattr = op_setattr,
     .unlink = op_unlink,
     .rmdir = op_rmdir,

@@ -5,6 +5,7 @@
  * getattr per object.
  */
 #include "fs/fs_i.h"
+#include "fs/access.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -139,6 +140,12 @@ void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
+	/* a directory the caller may not list is not listable */
+	r = kfs_authorize(fs, req, n, KV_LIST, NULL);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
 	dh = calloc(1, sizeof(*dh));
 	if (!dh) {
 		fuse_reply_err(req, ENOMEM);
@@ -194,6 +201,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 			if (kfs_resolve(fs, dir, d->name, &n, &st) < 0)
 				continue; /* gone since opendir */
+			kfs_authz_stat(fs, req, n, &st);
 			kfs_fill_entry(fs, n, &st, &e);
 			need = fuse_add_direntry_plus(
 			    req, buf + used, size - used, d->name, &e, i + 1);

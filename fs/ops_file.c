@@ -4,6 +4,7 @@
  * events arrive (no thread is held while a reader waits).
  */
 #include "fs/fs_i.h"
+#include "fs/access.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,12 @@ static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&fh->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
+	if (kfs_caller(fs, req, &fh->id) < 0) {
+		pthread_mutex_destroy(&fh->lock);
+		free(fh);
+		return NULL;
+	}
+	fh->w.id = fh->id;
 	fh->kind = kind;
 	fh->ino = ino;
 	fh->uid = fuse_req_ctx(req)->uid;
@@ -90,6 +97,7 @@ void kfs_fh_free(struct fh *fh)
 		fuse_pollhandle_destroy(fh->ph);
 	snapstream_free(fh->snap);
 	kfs_write_release(&fh->w);
+	kfs_identity_put(fh->id);
 	free(fh->data);
 	free(fh->key);
 	free(fh->path);
@@ -177,8 +185,27 @@ static int open_rootfile(struct kfs *fs, struct node *n, struct fh *fh)
 		fh->kind = FH_SNAP;
 		return snapstream_open(fs->store, &fh->snap);
 	}
+	if (n->rootfile == RF_WHOAMI) {
+		fh->data = kfs_whoami_text(fh->id, &fh->len);
+		return fh->data ? 0 : -ENOMEM;
+	}
+	if (n->rootfile == RF_CANI) {
+		fh->data = kfs_can_i_text(fs, fh->id, n->query, &fh->len);
+		return fh->data ? 0 : -ENOMEM;
+	}
 	fh->data = kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
 	return fh->data ? 0 : -ENOMEM;
+}
+
+/* What opening n with flags asks of RBAC (fs/access.h maps the
+ * subresources' own verbs). */
+static enum kfs_verb open_verb(const struct node *n, int flags)
+{
+	if (n->type == NODE_WATCH)
+		return KV_WATCH;
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		return KV_GET;
+	return flags & O_APPEND ? KV_PATCH : KV_UPDATE;
 }
 
 /* Set up fh->w for a write to node n (an object, subresource or ghost). */
@@ -247,11 +274,10 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_open(req, fi, fh);
 		return;
 	}
-	if (fh->uid != 0 && kfs_root_only(n)) {
-		/* Secrets and the snapshot: root only, until authorization
-		 * exists (the mode bits say so too) */
+	r = kfs_authorize(fs, req, n, open_verb(n, fi->flags), NULL);
+	if (r < 0) {
 		kfs_fh_free(fh);
-		fuse_reply_err(req, EACCES);
+		fuse_reply_err(req, -r);
 		return;
 	}
 	switch (n->type) {
@@ -336,7 +362,7 @@ static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
 	int r;
 
 	if (!obj || !kfs_object_dir(p, &kind, &ns) ||
-	    !is_dns1123_subdomain(obj))
+	    !name_valid(kind->name_rule, obj))
 		return false;
 	kf_error_init(&err);
 	r = server_get(fs->srv, kind, ns, obj, &err, &cur);
@@ -412,9 +438,20 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	/* A valid name in an object dir may become that object: give it the
 	 * object's inode number from the start. */
-	if (kfs_object_dir(p, &kind, &ns) && is_dns1123_subdomain(name)) {
+	if (kfs_object_dir(p, &kind, &ns) &&
+	    name_valid(kind->name_rule, name)) {
 		char key[STORE_KEY_MAX + 1];
 
+		/* creating NAME here is a create of the directory's kind:
+		 * refused now rather than at close */
+		int ar = kfs_authorize(fs, req, p, KV_CREATE, name);
+
+		if (ar < 0) {
+			kfs_node_free(n);
+			kfs_fh_free(fh);
+			fuse_reply_err(req, -ar);
+			return;
+		}
 		n->ino = server_key(kind, ns, name, key, sizeof(key)) == 0
 			     ? kfs_object_ino(fs, key)
 			     : kfs_new_ino(fs);
@@ -665,7 +702,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 
 	/* the kernel raises this name's inotify event itself */
 	if (fh->w.kind && fh->w.target != NODE_SUB &&
-	    is_dns1123_subdomain(fh->w.entry) &&
+	    name_valid(fh->w.kind->name_rule, fh->w.entry) &&
 	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key, sizeof(key)) ==
 		0)
 		notifier_kernel_saw(fs->notifier, key);

@@ -15,12 +15,12 @@ static const char *const rootfile_names[RF_COUNT] = {
     [RF_README] = "README",	[RF_VERSION] = "version",
     [RF_HEALTHZ] = "healthz",	[RF_RESOURCES] = "resources",
     [RF_ERRORS] = "errors",	[RF_METRICS] = "metrics",
-    [RF_SNAPSHOT] = "snapshot",
+    [RF_SNAPSHOT] = "snapshot", [RF_WHOAMI] = "whoami",
 };
 
 const char *kfs_rootfile_name(enum rootfile rf)
 {
-	return rootfile_names[rf];
+	return rf < RF_COUNT ? rootfile_names[rf] : "can-i";
 }
 
 static bool group_served(const char *group)
@@ -153,7 +153,8 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 			    kfs_rootfile_text(fs, n->rootfile, 0, &len);
 			/* errors differs per caller: size 0 (direct I/O) */
 			if (n->rootfile == RF_ERRORS ||
-			    n->rootfile == RF_METRICS)
+			    n->rootfile == RF_METRICS ||
+			    n->rootfile >= RF_WHOAMI)
 				len = 0;
 		}
 		file_stat(n->ino, kfs_root_only(n) ? 0400 : 0444, len,
@@ -248,7 +249,7 @@ static int resolve_object(struct kfs *fs, const struct node *parent,
 		else
 			return -ENOENT;
 	}
-	if (!is_dns1123_subdomain(obj))
+	if (!name_valid(kind->name_rule, obj))
 		return -ENOENT;
 	r = server_key(kind, ns, obj, key, sizeof(key));
 	if (r < 0)
@@ -358,6 +359,19 @@ int kfs_resolve(struct kfs *fs, const struct node *parent, const char *name,
 				n->rootfile = i;
 				goto found;
 			}
+		if (!strncmp(name, "can-i?", 6)) {
+			/* a question for the authorizer (fs/access.h) */
+			n = dir_node(fs, parent, NODE_ROOTFILE, name);
+			if (!n)
+				return -ENOMEM;
+			n->rootfile = RF_CANI;
+			n->query = strdup(name + 6);
+			if (!n->query) {
+				kfs_node_free(n);
+				return -ENOMEM;
+			}
+			goto found;
+		}
 		if (group_served(name)) {
 			n = dir_node(fs, parent, NODE_GROUP, name);
 			if (!n)

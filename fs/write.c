@@ -12,6 +12,7 @@
  *    its own name — a drop box.
  */
 #include "fs/fs_i.h"
+#include "fs/access.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -131,6 +132,13 @@ static int write_object(struct kfs *fs, struct kfs_write *w, const char *name,
 {
 	int r = check_kind(w->kind, doc, err);
 
+	if (r == 0)
+		r = kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
+					 flags & SERVER_STATUS ? "status" : "",
+					 flags & SERVER_CREATE	 ? KV_CREATE
+					 : flags & SERVER_STATUS ? KV_UPDATE
+								 : KV_APPLY,
+					 doc, err);
 	if (r < 0)
 		return r;
 	return server_put(fs->srv, w->kind, w->ns, name, doc, flags, err, NULL);
@@ -156,11 +164,18 @@ static int write_touch(struct kfs *fs, struct kfs_write *w, const char *name,
 static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 		       json_t *docs, unsigned flags, struct kf_error *err)
 {
+	int r;
+
 	if (json_array_size(docs) != 1)
 		return kf_error_set(err, -EINVAL,
 				    "a merge patch (>>) must be one object, "
 				    "found %zu",
 				    json_array_size(docs));
+	r = kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
+				 flags & SERVER_STATUS ? "status" : "",
+				 KV_PATCH, json_array_get(docs, 0), err);
+	if (r < 0)
+		return r;
 	return server_patch(fs->srv, w->kind, w->ns, name,
 			    json_array_get(docs, 0), flags, err, NULL);
 }
@@ -169,7 +184,12 @@ static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 			 struct kf_error *err)
 {
+	int r;
+
 	codec_flatten_lists(docs);
+	r = kfs_authorize_docs(fs, w->id, docs, w->ns ? w->ns : "default", err);
+	if (r < 0)
+		return r;
 	return server_apply_all(fs->srv, docs, w->ns ? w->ns : "default", err);
 }
 
@@ -203,6 +223,28 @@ static bool is_list(json_t *doc)
 	       json_is_array(json_object_get(doc, "items"));
 }
 
+/* The subresources that are requests of their own (fs/access.h). */
+static int sub_authorize(struct kfs *fs, struct kfs_write *w, const char *name,
+			 struct kf_error *err)
+{
+	switch (w->sub) {
+	case SUB_SCALE:
+		return kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
+					    "scale", KV_UPDATE, NULL, err);
+	case SUB_BINDING:
+		return kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
+					    "binding", KV_CREATE, NULL, err);
+	case SUB_EVICTION:
+		return kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
+					    "eviction", KV_CREATE, NULL, err);
+	case SUB_DELETE:
+		return kfs_authorize_object(fs, w->id, w->kind, w->ns, name, "",
+					    KV_DELETE, NULL, err);
+	default:
+		return 0; /* judged as the object or its status */
+	}
+}
+
 int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
 		     bool *ret_object)
 {
@@ -215,6 +257,9 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
 	if (ret_object)
 		*ret_object = false;
 	if (w->target == NODE_SUB) {
+		r = sub_authorize(fs, w, name, err);
+		if (r < 0)
+			return r;
 		switch (w->sub) {
 		case SUB_SCALE:
 			return write_scale(fs, w, name, err);
@@ -267,7 +312,7 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
 	 * means that object when the manifest names none or the same one:
 	 * the name's validation says what is wrong with it. Dot names are
 	 * scratch files, never objects. */
-	if (w->kind && (is_dns1123_subdomain(name) ||
+	if (w->kind && (name_valid(w->kind->name_rule, name) ||
 			(name[0] != '.' && names_entry(docs, name)))) {
 		if (w->append) {
 			r = write_patch(fs, w, name, docs, 0, err);

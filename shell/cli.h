@@ -74,6 +74,8 @@ int cmd_cordon(struct cli *cli, int argc, char **argv);
 int cmd_uncordon(struct cli *cli, int argc, char **argv);
 int cmd_drain(struct cli *cli, int argc, char **argv);
 int cmd_top(struct cli *cli, int argc, char **argv);
+/* auth.c */
+int cmd_auth(struct cli *cli, int argc, char **argv);
 /* info.c */
 int cmd_explain(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);

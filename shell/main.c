@@ -6,6 +6,7 @@
  * The cluster is found from --mount DIR (accepted before or after the
  * command), else $KUBEFS_MOUNT, else /mnt/cluster.
  */
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ static const struct cli_command commands[] = {
     {"rollout", cmd_rollout, "Manage the rollout of a resource", G_DEPLOY},
     {"scale", cmd_scale,
      "Set a new size for a deployment, replica set, or stateful set", G_DEPLOY},
+    {"auth", cmd_auth, "Inspect authorization", G_CLUSTER},
     {"top", cmd_top, "Display resource (CPU/memory) usage", G_CLUSTER},
     {"cordon", cmd_cordon, "Mark node as unschedulable", G_CLUSTER},
     {"uncordon", cmd_uncordon, "Mark node as schedulable", G_CLUSTER},
@@ -100,6 +102,12 @@ static void usage(FILE *f)
 static void options(void)
 {
 	printf("The following options can be passed to any command:\n\n"
+	       "    --as='':\n\tUsername to impersonate for the operation. "
+	       "User could be a regular user or a service account in a "
+	       "namespace.\n\n"
+	       "    --as-group=[]:\n\tGroup to impersonate for the "
+	       "operation, this flag can be repeated to specify multiple "
+	       "groups.\n\n"
 	       "    --mount='':\n\tThe directory where the cluster is mounted "
 	       "(default $KUBEFS_MOUNT, else /mnt/cluster).\n\n"
 	       "Environment:\n"
@@ -125,6 +133,28 @@ static const char *own_bindir(const char *argv0)
 	return dirname(buf);
 }
 
+/*
+ * --as USER / --as-group G: the server reads an impersonation from the
+ * caller's exec'd environment (docs/security.md), so set it and run this
+ * command again. Returns only if there is nothing to do (or exec fails).
+ */
+static void impersonate(char **argv, const char *as, const char *groups)
+{
+	const char *cur = getenv("KUBEFS_AS");
+	const char *cur_groups = getenv("KUBEFS_AS_GROUPS");
+
+	if (!as && !*groups)
+		return;
+	if (cur && !strcmp(cur, as ? as : "") && cur_groups &&
+	    !strcmp(cur_groups, groups))
+		return; /* already in effect */
+	setenv("KUBEFS_AS", as ? as : "", 1);
+	setenv("KUBEFS_AS_GROUPS", groups, 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "error: cannot impersonate: %s\n", strerror(errno));
+	exit(1);
+}
+
 static const struct cli_command *find(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -138,6 +168,8 @@ int main(int argc, char **argv)
 	struct cli cli = {0};
 	char **args = calloc(argc + 2, sizeof(*args));
 	const struct cli_command *c;
+	const char *as = NULL;
+	char groups[1024] = "";
 	int nargs = 0, r;
 
 	if (!args)
@@ -160,9 +192,22 @@ int main(int argc, char **argv)
 			cli.mount = argv[++i];
 		else if (!strncmp(argv[i], "--mount=", 8))
 			cli.mount = argv[i] + 8;
-		else
+		else if (!strcmp(argv[i], "--as") && i + 1 < argc)
+			as = argv[++i];
+		else if (!strncmp(argv[i], "--as=", 5))
+			as = argv[i] + 5;
+		else if ((!strcmp(argv[i], "--as-group") && i + 1 < argc) ||
+			 !strncmp(argv[i], "--as-group=", 11)) {
+			const char *g =
+			    argv[i][10] == '=' ? argv[i] + 11 : argv[++i];
+			size_t len = strlen(groups);
+
+			snprintf(groups + len, sizeof(groups) - len, "%s%s",
+				 len ? "," : "", g);
+		} else
 			args[nargs++] = argv[i];
 	}
+	impersonate(argv, as, groups);
 	if (nargs == 0 || !strcmp(args[0], "--help") ||
 	    !strcmp(args[0], "-h")) {
 		usage(nargs ? stdout : stderr);

@@ -92,6 +92,7 @@ printf 'a: [1, 2\n' | expect_errno EINVAL "$CM/bad2"
 expect_eq "$(wc -l < "$MNT/errors")" $((n + 2)) "errors lines after two more rejections"
 expect_contains "$(last_error)" "core/v1/configmaps/default/bad2:" "newest line"
 uid=$(ensure_user kubefs-e2e)
+grant_all view # (RBAC: the other user may watch, not write)
 chmod 711 "$T"
 other() { setpriv --reuid="$uid" --regid="$(id -g kubefs-e2e)" --clear-groups "$@"; }
 expect_eq "$(other cat "$MNT/errors")" "" "another user's errors file"

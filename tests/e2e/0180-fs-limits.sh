@@ -82,6 +82,7 @@ wait_for grep -q 'then EAGAIN' "$T/hold.out"
 expect_contains "$(cat "$T/hold.out")" "opened 256" "streams held"
 expect_contains "$(kfhold --read "$CM/@watch" 1)" "then EAGAIN" "root, at its bound"
 rc=0
+grant_all view # (RBAC: the other uid may watch)
 setpriv --reuid="$uid" --regid="$gid" --clear-groups \
 	timeout 10 grep -m 1 -o '"fine"' "$CM/@watch" > "$T/w2" 2>&1 || rc=$?
 expect_eq "$rc" 0 "status of another uid's watch ($(cat "$T/w2"))"

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 start_fs
 chmod 755 "$T" # let other uids reach the mount
+grant_all view # (RBAC: they may watch, so their rejection is the selector)
 CM=$MNT/core/v1/configmaps/default
 printf 'data: [1]\n' | kfwrite "$CM/root-bad" >/dev/null || true
 mine=$(cat "$MNT/errors")

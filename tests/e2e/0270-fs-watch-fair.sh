@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 start_fs
 chmod 755 "$T" # let other uids reach the mount
+grant_all view # (RBAC: users may watch pods)
 O=$T/out
 mkdir -m 1777 "$O" # where they report
 W=$MNT/core/v1/pods/default/@watch

@@ -7,6 +7,7 @@
 command -v diod >/dev/null || PATH=$PATH:/usr/sbin
 command -v diod >/dev/null || skip "diod is not installed"
 start_fs
+grant_all view # (RBAC: remote users read and watch, never write)
 chmod 755 "$T" # diod walks the export's path as the remote user
 A=(-s "127.0.0.1:$PORT9" -a "$MNT")
 

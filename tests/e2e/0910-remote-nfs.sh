@@ -9,6 +9,7 @@
 command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"
 command -v nfs-cat >/dev/null || skip "libnfs-utils is not installed"
 start_fs
+grant_all view # (RBAC: remote users read and watch, never write)
 chmod 755 "$T"
 url() { echo "nfs://127.0.0.1$MNT/$1?version=4&nfsport=$PORTNFS"; }
 export_nfs() {

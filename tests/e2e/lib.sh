@@ -18,6 +18,8 @@
 #   forget_daemon PID      no exit check for it at the end (the test
 #                          killed it on purpose and judged it itself)
 #   ensure_user NAME       create system user NAME if missing; print uid
+#   grant_all ROLE         bind ClusterRole ROLE to every authenticated
+#                          user (RBAC: other uids have no rights otherwise)
 # Assertions (each fails the script with a message):
 #   fail MESSAGE           print MESSAGE and every $T/*.log's tail, exit 1
 #   skip REASON            exit 77 ("SKIP REASON"); see docs/testing.md for
@@ -69,7 +71,9 @@ skip() {
 
 # start_fs [extra kubefs-fs args]: mount a fresh cluster at $MNT.
 start_fs() {
-	mkdir -p "$MNT"
+	# (not mkdir -p: on a crashed server's stale mount it would ask the
+	# dead server for access(2) and fail; kubefs-fs takes the mount over)
+	mkdir "$MNT" 2>/dev/null || true
 	kubefs-fs --foreground --store "$T/store" --log "$T/fs.log" "$@" \
 		"$MNT" >>"$T/fs.log" 2>&1 &
 	FS_PID=$!
@@ -200,6 +204,13 @@ ensure_user() {
 			fail "cannot create user $1 (the test needs it; run as root)"
 	fi
 	id -u "$1"
+}
+
+# grant_all ROLE: a ClusterRoleBinding of ClusterRole ROLE to the group
+# system:authenticated, so that every local user holds ROLE's rights
+grant_all() {
+	printf 'roleRef: {kind: ClusterRole, name: %s}\nsubjects: [{kind: Group, name: "system:authenticated"}]\n' "$1" |
+		kfwrite "$MNT/rbac.authorization.k8s.io/v1/clusterrolebindings/e2e-all-$1" >/dev/null
 }
 
 cleanup() {

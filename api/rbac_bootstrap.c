@@ -1,0 +1,394 @@
+/*
+ * rbac_bootstrap.c — the ClusterRoles and ClusterRoleBindings every
+ * cluster starts with (Kubernetes' bootstrappolicy), trimmed to the
+ * kinds kubefs serves, and their reconciliation on each start: missing
+ * rules, selectors, subjects, labels and annotations are added to what
+ * is stored, never removed, unless the object says
+ * rbac.authorization.kubernetes.io/autoupdate: "false".
+ *
+ * A rule is written R(verbs, groups, resources) with space-separated
+ * lists, "-" for the core group; U(verbs, urls) for non-resource URLs.
+ */
+#include "api/rbac_bootstrap.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/cleanup.h"
+#include "api/rbac.h"
+
+#define READ "get list watch"
+#define WRITE "create update patch delete deletecollection"
+#define RW READ " " WRITE
+#define AUTOUPDATE "rbac.authorization.kubernetes.io/autoupdate"
+#define AGG "rbac.authorization.k8s.io/aggregate-to-"
+
+/* Space-separated words as a JSON array; "-" stands for "". */
+static json_t *words(const char *s)
+{
+	json_t *a = json_array();
+
+	while (a && *s) {
+		size_t n = strcspn(s, " ");
+
+		if (n && json_array_append_new(
+			     a, n == 1 && *s == '-' ? json_string("")
+						    : json_stringn(s, n)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+		s += n;
+		s += strspn(s, " ");
+	}
+	return a;
+}
+
+static json_t *R(const char *verbs, const char *groups, const char *res)
+{
+	return json_pack("{s:o,s:o,s:o}", "apiGroups", words(groups),
+			 "resources", words(res), "verbs", words(verbs));
+}
+
+static json_t *RN(const char *verbs, const char *groups, const char *res,
+		  const char *names)
+{
+	return json_pack("{s:o,s:o,s:o,s:o}", "apiGroups", words(groups),
+			 "resources", words(res), "resourceNames", words(names),
+			 "verbs", words(verbs));
+}
+
+static json_t *U(const char *verbs, const char *urls)
+{
+	return json_pack("{s:o,s:o}", "nonResourceURLs", words(urls), "verbs",
+			 words(verbs));
+}
+
+/* metadata of a bootstrap object; label: an aggregate-to- label or NULL */
+static json_t *meta(const char *name, const char *agg_label)
+{
+	json_t *m = json_pack("{s:s,s:{s:s},s:{s:s}}", "name", name, "labels",
+			      "kubernetes.io/bootstrapping", "rbac-defaults",
+			      "annotations", AUTOUPDATE, "true");
+
+	if (m && agg_label)
+		json_object_set_new(json_object_get(m, "labels"), agg_label,
+				    json_string("true"));
+	return m;
+}
+
+/* A ClusterRole of the rules given (NULL-terminated). */
+static json_t *role(const char *name, const char *agg_label, ...)
+{
+	json_t *rules = json_array(), *r;
+	va_list ap;
+
+	va_start(ap, agg_label);
+	while ((r = va_arg(ap, json_t *)))
+		json_array_append_new(rules, r);
+	va_end(ap);
+	return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", RBAC_GROUP "/v1",
+			 "kind", "ClusterRole", "metadata",
+			 meta(name, agg_label), "rules", rules);
+}
+
+/* An aggregated ClusterRole selecting the aggregate-to-<to> label. */
+static json_t *aggregated(const char *name, const char *to,
+			  const char *agg_label)
+{
+	char label[128];
+
+	snprintf(label, sizeof(label), AGG "%s", to);
+	return json_pack("{s:s,s:s,s:o,s:{s:[{s:{s:s}}]},s:[]}", "apiVersion",
+			 RBAC_GROUP "/v1", "kind", "ClusterRole", "metadata",
+			 meta(name, agg_label), "aggregationRule",
+			 "clusterRoleSelectors", "matchLabels", label, "true",
+			 "rules");
+}
+
+/* A ClusterRoleBinding of role name to subjects "user Group:group". */
+static json_t *binding(const char *name, const char *subjects)
+{
+	static const char group[] = "Group:";
+	json_t *subs = json_array(), *w = words(subjects), *x;
+	size_t i, n = sizeof(group) - 1;
+
+	json_array_foreach (w, i, x) {
+		const char *s = json_string_value(x);
+		bool is_group = !strncmp(s, group, n);
+
+		json_array_append_new(
+		    subs, json_pack("{s:s,s:s,s:s}", "apiGroup", RBAC_GROUP,
+				    "kind", is_group ? "Group" : "User", "name",
+				    is_group ? s + n : s));
+	}
+	json_decref(w);
+	return json_pack("{s:s,s:s,s:o,s:{s:s,s:s,s:s},s:o}", "apiVersion",
+			 RBAC_GROUP "/v1", "kind", "ClusterRoleBinding",
+			 "metadata", meta(name, NULL), "roleRef", "apiGroup",
+			 RBAC_GROUP, "kind", "ClusterRole", "name", name,
+			 "subjects", subs);
+}
+
+static json_t *events_rule(void)
+{
+	return R("create update patch", "- events.k8s.io", "events");
+}
+
+static json_t *roles(void)
+{
+	return json_pack(
+	    "[o,o,o,o,o,o,o,o,o,o,o,o,o,o]",
+	    role("cluster-admin", NULL, R("*", "*", "*"), U("*", "*"), NULL),
+	    role("system:discovery", NULL,
+		 U("get", "/api /api/* /apis /apis/* /healthz /livez /openapi "
+			  "/openapi/* /readyz /version /version/"),
+		 NULL),
+	    role("system:public-info-viewer", NULL,
+		 U("get", "/healthz /livez /readyz /version /version/"), NULL),
+	    role("system:basic-user", NULL,
+		 R("create", "authorization.k8s.io",
+		   "selfsubjectaccessreviews selfsubjectrulesreviews"),
+		 R("create", "authentication.k8s.io", "selfsubjectreviews"),
+		 NULL),
+	    aggregated("admin", "admin", NULL),
+	    aggregated("edit", "edit", AGG "admin"),
+	    aggregated("view", "view", AGG "edit"),
+	    role("system:aggregate-to-admin", AGG "admin",
+		 R("create", "authorization.k8s.io",
+		   "localsubjectaccessreviews"),
+		 R(RW, "rbac.authorization.k8s.io", "rolebindings roles"),
+		 NULL),
+	    role("system:aggregate-to-edit", AGG "edit",
+		 R(READ, "-",
+		   "pods/attach pods/proxy pods/exec pods/portforward secrets "
+		   "services/proxy"),
+		 R("impersonate", "-", "serviceaccounts"),
+		 R(WRITE, "-",
+		   "pods pods/attach pods/proxy pods/exec pods/portforward"),
+		 R("create", "-", "pods/eviction"),
+		 R(WRITE, "-",
+		   "replicationcontrollers replicationcontrollers/scale "
+		   "serviceaccounts services services/proxy "
+		   "persistentvolumeclaims configmaps secrets events"),
+		 R("create", "-", "serviceaccounts/token"),
+		 R(WRITE, "apps",
+		   "statefulsets statefulsets/scale daemonsets deployments "
+		   "deployments/scale deployments/rollback replicasets "
+		   "replicasets/scale"),
+		 R(WRITE, "batch", "jobs cronjobs"),
+		 R(RW, "coordination.k8s.io", "leases"),
+		 R(WRITE, "discovery.k8s.io", "endpointslices"), NULL),
+	    role("system:aggregate-to-view", AGG "view",
+		 R(READ, "-",
+		   "pods replicationcontrollers replicationcontrollers/scale "
+		   "serviceaccounts services services/status endpoints "
+		   "persistentvolumeclaims persistentvolumeclaims/status "
+		   "configmaps"),
+		 R(READ, "-",
+		   "limitranges resourcequotas bindings events pods/status "
+		   "resourcequotas/status namespaces/status "
+		   "replicationcontrollers/status pods/log"),
+		 R(READ, "-", "namespaces"),
+		 R(READ, "discovery.k8s.io", "endpointslices"),
+		 R(READ, "apps",
+		   "controllerrevisions statefulsets statefulsets/status "
+		   "statefulsets/scale daemonsets daemonsets/status "
+		   "deployments deployments/status deployments/scale "
+		   "replicasets replicasets/status replicasets/scale"),
+		 R(READ, "batch", "cronjobs cronjobs/status jobs jobs/status"),
+		 NULL),
+	    role("system:node", NULL,
+		 R("create", "authentication.k8s.io", "tokenreviews"),
+		 R("create", "authorization.k8s.io",
+		   "subjectaccessreviews localsubjectaccessreviews"),
+		 R(READ, "-", "services"),
+		 R("create get list watch", "-", "nodes"),
+		 R("update patch", "-", "nodes/status"),
+		 R("update patch", "-", "nodes"), events_rule(),
+		 R(READ, "-", "pods"), R("create delete", "-", "pods"),
+		 R("update patch", "-", "pods/status"),
+		 R("create", "-", "pods/eviction"),
+		 R("get list watch", "-", "secrets configmaps"),
+		 R("create", "-", "serviceaccounts/token"),
+		 R("get create update patch delete", "coordination.k8s.io",
+		   "leases"),
+		 NULL),
+	    role("system:kube-scheduler", NULL, events_rule(),
+		 R("create", "coordination.k8s.io", "leases"),
+		 RN("get update", "coordination.k8s.io", "leases",
+		    "kube-scheduler"),
+		 R(READ, "-", "nodes"), R("get list watch delete", "-", "pods"),
+		 R("create", "-", "pods/binding bindings"),
+		 R("patch update", "-", "pods/status"),
+		 R(READ, "-", "services replicationcontrollers"),
+		 R(READ, "apps extensions", "replicasets"),
+		 R(READ, "apps", "statefulsets"),
+		 R(READ, "-", "persistentvolumeclaims persistentvolumes"),
+		 R("create", "authentication.k8s.io", "tokenreviews"),
+		 R("create", "authorization.k8s.io", "subjectaccessreviews"),
+		 R(READ, "-", "namespaces"), NULL),
+	    role("system:kube-controller-manager", NULL, events_rule(),
+		 R("create", "coordination.k8s.io", "leases"),
+		 RN("get update", "coordination.k8s.io", "leases",
+		    "kube-controller-manager"),
+		 R("create", "-", "secrets serviceaccounts"),
+		 R("delete", "-", "secrets"),
+		 R("get", "-", "configmaps namespaces secrets serviceaccounts"),
+		 R("update", "-", "secrets serviceaccounts"),
+		 R("create", "authentication.k8s.io", "tokenreviews"),
+		 R("create", "authorization.k8s.io", "subjectaccessreviews"),
+		 R("list watch", "*", "*"),
+		 R("create", "-", "serviceaccounts/token"), NULL),
+	    role("system:node-proxier", NULL,
+		 R("list watch", "-", "services endpoints"),
+		 R("get list watch", "-", "nodes"), events_rule(),
+		 R("list watch", "discovery.k8s.io", "endpointslices"), NULL));
+}
+
+static json_t *bindings(void)
+{
+	return json_pack(
+	    "[o,o,o,o,o,o,o,o]",
+	    binding("cluster-admin", "Group:system:masters"),
+	    binding("system:discovery", "Group:system:authenticated"),
+	    binding("system:basic-user", "Group:system:authenticated"),
+	    binding("system:public-info-viewer",
+		    "Group:system:authenticated Group:system:unauthenticated"),
+	    binding("system:kube-scheduler", "system:kube-scheduler"),
+	    binding("system:kube-controller-manager",
+		    "system:kube-controller-manager"),
+	    binding("system:node-proxier", "system:kube-proxy"),
+	    /* bound by the Node authorizer in Kubernetes: no subjects */
+	    binding("system:node", ""));
+}
+
+int rbac_bootstrap_objects(json_t **ret)
+{
+	_cleanup_json_ json_t *all = json_array();
+	_cleanup_json_ json_t *r = roles();
+	_cleanup_json_ json_t *b = bindings();
+
+	if (!all || !r || !b || json_array_extend(all, r) < 0 ||
+	    json_array_extend(all, b) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(all);
+	return 0;
+}
+
+/* Append to have[key] (an array) the elements of want[key] it lacks. */
+static int add_missing(json_t *have, const json_t *want, const char *key,
+		       bool *changed)
+{
+	json_t *h = json_object_get(have, key), *x;
+	const json_t *w = json_object_get(want, key);
+	size_t i, j;
+
+	if (!json_is_array(h)) {
+		if (json_array_size(w) == 0)
+			return 0;
+		*changed = true;
+		return json_object_set_new(have, key, json_deep_copy(w));
+	}
+	json_array_foreach ((json_t *)w, i, x) {
+		bool found = false;
+		const json_t *y;
+
+		json_array_foreach (h, j, y)
+			if (json_equal(x, (json_t *)y)) {
+				found = true;
+				break;
+			}
+		if (found)
+			continue;
+		if (json_array_append(h, x) < 0)
+			return -ENOMEM;
+		*changed = true;
+	}
+	return 0;
+}
+
+/* Labels and annotations of want that have lacks. */
+static int add_meta(json_t *have, const json_t *want, bool *changed)
+{
+	static const char *const keys[] = {"labels", "annotations"};
+	json_t *hm = json_object_get(have, "metadata");
+	const json_t *wm = json_object_get(want, "metadata");
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *h = json_object_get(hm, keys[i]), *v;
+		const char *k;
+
+		if (!json_is_object(h)) {
+			h = json_object();
+			if (!h || json_object_set_new(hm, keys[i], h) < 0)
+				return -ENOMEM;
+		}
+		json_object_foreach ((json_t *)json_object_get(wm, keys[i]), k,
+				     v)
+			if (!json_object_get(h, k)) {
+				if (json_object_set(h, k, v) < 0)
+					return -ENOMEM;
+				*changed = true;
+			}
+	}
+	return 0;
+}
+
+int rbac_bootstrap_reconcile(const json_t *want, const json_t *have,
+			     json_t **ret)
+{
+	const char *kind = json_string_value(json_object_get(want, "kind"));
+	const char *auto_update = json_string_value(json_object_get(
+	    json_object_get(json_object_get(have, "metadata"), "annotations"),
+	    AUTOUPDATE));
+	_cleanup_json_ json_t *out = NULL, *missing = NULL;
+	bool changed = false;
+	int r;
+
+	if (auto_update && !strcmp(auto_update, "false"))
+		return 0;
+	out = json_deep_copy(have);
+	if (!out)
+		return -ENOMEM;
+	if (!strcmp(kind, "ClusterRoleBinding")) {
+		if (!json_equal(json_object_get(want, "roleRef"),
+				json_object_get(have, "roleRef")))
+			return 2;
+		r = add_missing(out, want, "subjects", &changed);
+	} else {
+		const json_t *agg = json_object_get(want, "aggregationRule");
+
+		r = rbac_covers(json_object_get(have, "rules"),
+				json_object_get(want, "rules"), &missing);
+		if (r == 0) {
+			json_t *rules = json_object_get(out, "rules");
+
+			if (!json_is_array(rules)) {
+				rules = json_array();
+				json_object_set_new(out, "rules", rules);
+			}
+			r = json_array_extend(rules, missing) < 0 ? -ENOMEM : 0;
+			changed = true;
+		}
+		if (r >= 0 && agg) {
+			json_t *h = json_object_get(out, "aggregationRule");
+
+			if (!json_is_object(h)) {
+				h = json_object();
+				json_object_set_new(out, "aggregationRule", h);
+			}
+			r = add_missing(h, agg, "clusterRoleSelectors",
+					&changed);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (add_meta(out, want, &changed) < 0)
+		return -ENOMEM;
+	if (!changed)
+		return 0;
+	*ret = TAKE_PTR(out);
+	return 1;
+}

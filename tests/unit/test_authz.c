@@ -1,0 +1,256 @@
+/*
+ * test_authz.c — kubefs-fs's authentication and authorization over a
+ * real store: identities (root is system:masters, unknown uids are
+ * "uid:N"), decisions following RBAC writes and deletes through the
+ * store's event log, and impersonation read from a process's
+ * environment and checked against the real identity's rights.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api/cleanup.h"
+#include "fs/authz.h"
+
+#define NOBODY 54321 /* a uid and gid with no name */
+
+struct fx {
+	char dir[64];
+	struct store *st;
+	struct authz *a;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct store_config sc = {0};
+	struct authz_config ac = {0};
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kubefs-test-authz.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	sc.path = f->dir;
+	sc.no_sync = true;
+	if (store_open(&sc, &f->st) < 0)
+		return -1;
+	ac.store = f->st;
+	if (authz_new(&ac, &f->a) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	authz_free(f->a);
+	store_free(f->st);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void put(struct fx *f, const char *key, const char *json)
+{
+	struct store_op op = {.type = STORE_PUT,
+			      .key = key,
+			      .data = json,
+			      .len = strlen(json),
+			      .expect_rv = STORE_RV_ANY};
+
+	assert_int_equal(store_write(f->st, &op, 1, NULL), 0);
+}
+
+static void del(struct fx *f, const char *key)
+{
+	struct store_op op = {
+	    .type = STORE_DELETE, .key = key, .expect_rv = STORE_RV_ANY};
+
+	assert_int_equal(store_write(f->st, &op, 1, NULL), 0);
+}
+
+#define R "\"apiVersion\":\"rbac.authorization.k8s.io/v1\","
+#define CR_KEY "rbac.authorization.k8s.io/clusterroles//reader"
+#define CRB_KEY "rbac.authorization.k8s.io/clusterrolebindings//nobody"
+
+static void test_identities(void **state)
+{
+	struct fx *f = *state;
+	struct kfs_identity *root, *n;
+	gid_t extra[] = {0};
+
+	assert_int_equal(authz_identity(f->a, 0, 0, NULL, 0, 0, &root), 0);
+	assert_string_equal(root->user.name, "root");
+	assert_true(root->masters);
+	assert_string_equal(root->user.groups[root->user.ngroups - 1],
+			    "system:authenticated");
+	kfs_identity_put(root);
+	assert_int_equal(authz_identity(f->a, NOBODY, NOBODY, extra, 1, 0, &n),
+			 0);
+	assert_string_equal(n->user.name, "uid:54321");
+	assert_int_equal(n->user.ngroups, 3);
+	assert_string_equal(n->user.groups[0], "gid:54321");
+	assert_string_equal(n->user.groups[1], "root");
+	assert_false(n->masters);
+	kfs_identity_put(n);
+}
+
+static void test_decisions_follow_store(void **state)
+{
+	struct fx *f = *state;
+	struct kfs_identity *n;
+	struct rbac_attrs get = {"get", true, "",	 "configmaps",
+				 "",	"c",  "default", NULL};
+	struct kf_error err;
+
+	assert_int_equal(authz_identity(f->a, NOBODY, NOBODY, NULL, 0, 0, &n),
+			 0);
+	assert_int_equal(authz_check(f->a, n, &get, &err), -EACCES);
+	assert_string_equal(err.msg,
+			    "configmaps \"c\" is forbidden: User \"uid:54321\" "
+			    "cannot get resource \"configmaps\" in API group "
+			    "\"\" in the namespace \"default\"");
+	/* a binding to a missing role: still refused, and why */
+	put(f, CRB_KEY,
+	    "{" R "\"kind\":\"ClusterRoleBinding\",\"metadata\":{\"name\":"
+	    "\"nobody\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io"
+	    "\",\"kind\":\"ClusterRole\",\"name\":\"reader\"},\"subjects\":"
+	    "[{\"kind\":\"User\",\"name\":\"uid:54321\"}]}");
+	assert_int_equal(authz_check(f->a, n, &get, &err), -EACCES);
+	assert_non_null(strstr(err.msg, ": RBAC: clusterrole.rbac."
+					"authorization.k8s.io \"reader\" not "
+					"found"));
+	put(f, CR_KEY,
+	    "{" R "\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"reader\"},"
+	    "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\"],"
+	    "\"verbs\":[\"get\"]}]}");
+	assert_int_equal(authz_check(f->a, n, &get, &err), 0);
+	assert_int_equal(authz_check(f->a, n, &get, &err), 0); /* cached */
+	del(f, CRB_KEY);
+	assert_int_equal(authz_check(f->a, n, &get, &err), -EACCES);
+	kfs_identity_put(n);
+}
+
+/* A child whose exec'd environment asks to act as alice. */
+static pid_t impersonator(const char *groups)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {"sleep", "30", NULL};
+		char as[] = "KUBEFS_AS=alice", g[128];
+		char *envp[] = {as, g, NULL};
+
+		snprintf(g, sizeof(g), "KUBEFS_AS_GROUPS=%s", groups);
+		execve("/bin/sleep", argv, envp);
+		_exit(127);
+	}
+	/* wait until the exec has replaced the environment */
+	for (int i = 0; i < 500; i++) {
+		char path[64], buf[4096];
+		FILE *fp;
+		size_t n = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+		fp = fopen(path, "r");
+		if (fp) {
+			n = fread(buf, 1, sizeof(buf), fp);
+			fclose(fp);
+		}
+		if (n && memmem(buf, n, "KUBEFS_AS=", 10))
+			break;
+		usleep(10000);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_impersonation(void **state)
+{
+	struct fx *f = *state;
+	struct kfs_identity *id;
+	struct rbac_attrs list = {"list", true, "", "pods", "", "", "x", NULL};
+	struct kf_error err;
+	pid_t pid = impersonator("devs");
+
+	/* without the right: refused, naming the right */
+	assert_int_equal(
+	    authz_identity(f->a, NOBODY, NOBODY, NULL, 0, pid, &id), 0);
+	assert_string_equal(id->user.name, "alice");
+	assert_int_equal(authz_check(f->a, id, &list, &err), -EACCES);
+	assert_string_equal(err.msg,
+			    "users \"alice\" is forbidden: User \"uid:54321\" "
+			    "cannot impersonate resource \"users\" in API "
+			    "group \"\" at the cluster scope");
+	kfs_identity_put(id);
+	/* users but not groups */
+	put(f, CR_KEY,
+	    "{" R "\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"reader\"},"
+	    "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"users\"],"
+	    "\"verbs\":[\"impersonate\"]}]}");
+	put(f, CRB_KEY,
+	    "{" R "\"kind\":\"ClusterRoleBinding\",\"metadata\":{\"name\":"
+	    "\"nobody\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io"
+	    "\",\"kind\":\"ClusterRole\",\"name\":\"reader\"},\"subjects\":"
+	    "[{\"kind\":\"User\",\"name\":\"uid:54321\"}]}");
+	assert_int_equal(
+	    authz_identity(f->a, NOBODY, NOBODY, NULL, 0, pid, &id), 0);
+	assert_int_equal(authz_check(f->a, id, &list, &err), -EACCES);
+	assert_string_equal(err.msg,
+			    "groups \"devs\" is forbidden: User \"uid:54321\" "
+			    "cannot impersonate resource \"groups\" in API "
+			    "group \"\" at the cluster scope");
+	kfs_identity_put(id);
+	/* root may impersonate anyone, and then has alice's rights only */
+	assert_int_equal(authz_identity(f->a, 0, 0, NULL, 0, pid, &id), 0);
+	assert_string_equal(id->user.name, "alice");
+	assert_int_equal(id->user.ngroups, 2);
+	assert_string_equal(id->user.groups[0], "devs");
+	assert_false(id->masters);
+	assert_int_equal(authz_check(f->a, id, &list, &err), -EACCES);
+	assert_string_equal(err.msg,
+			    "pods is forbidden: User \"alice\" cannot list "
+			    "resource \"pods\" in API group \"\" in the "
+			    "namespace \"x\"");
+	kfs_identity_put(id);
+	reap(pid);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_identities, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_decisions_follow_store, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_impersonation, setup,
+					    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
