@@ -90,7 +90,8 @@ static void append_list(const json_t *from, json_t *to, bool options)
 
 	json_array_foreach (from, i, v) {
 		const char *s = json_string_value(v);
-		const char *val = json_string_value(json_object_get(v, "value"));
+		const char *val =
+		    json_string_value(json_object_get(v, "value"));
 		char opt[512];
 
 		if (options) {
@@ -108,8 +109,8 @@ static void append_list(const json_t *from, json_t *to, bool options)
 	}
 }
 
-static void print_list(FILE *m, const char *key, const json_t *list,
-		       size_t max, bool one_line)
+static void print_list(FILE *m, const char *key, const json_t *list, size_t max,
+		       bool one_line)
 {
 	size_t i;
 	json_t *v;
@@ -134,8 +135,8 @@ int dnsconfig_render(const json_t *pod, const char *cluster_dns,
 		     const char *host_resolv, char **ret)
 {
 	const char *policy = spec_str(pod, "dnsPolicy");
-	const char *ns = json_string_value(json_object_get(
-	    json_object_get(pod, "metadata"), "namespace"));
+	const char *ns = json_string_value(
+	    json_object_get(json_object_get(pod, "metadata"), "namespace"));
 	const json_t *cfg =
 	    json_object_get(json_object_get(pod, "spec"), "dnsConfig");
 	bool host_net = json_is_true(

@@ -77,6 +77,7 @@ kubefs --mount "$MNT" rollout status deployment/nginx --timeout=60s >"$T/status.
 expect_eq "$(tail -n 1 "$T/status.out")" 'deployment "nginx" successfully rolled out' "rollout status"
 expect_eq "$(jq -r .spec.replicas "$RS/$rs1@json")" 0 "old ReplicaSet after the update"
 wait_for endpoints_match
+expect_eq "$(slice_count)" 1 "EndpointSlices of the Service after the update"
 wait_long 30 serves "http://$cip/"
 
 # rollout undo: back to kubefs-httpd:1, the first ReplicaSet again

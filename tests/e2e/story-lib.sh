@@ -98,6 +98,13 @@ endpoints_match() {
 	want=$(pod_ips)
 	[ -n "$want" ] && [ "$(endpoint_ips)" = "$want" ]
 }
+# the Service's EndpointSlices (one is enough for a few pods)
+slice_count() {
+	local f
+	for f in "$MNT"/discovery.k8s.io/v1/endpointslices/default/*; do
+		[ -e "$f" ] && cat "$f@json"
+	done | jq -s '[.[] | select(.metadata.labels."kubernetes.io/service-name" == "nginx")] | length'
+}
 cluster_ip() { jq -r .spec.clusterIP "$SVC/nginx@json"; }
 # serves URL [curl args]: the page comes back
 serves() {
