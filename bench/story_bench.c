@@ -70,8 +70,7 @@ static void die(const char *what, int r, const struct kf_error *err)
 static bool is_running(const json_t *pod)
 {
 	const json_t *st = json_object_get(pod, "status");
-	const char *phase =
-	    json_string_value(json_object_get(st, "phase"));
+	const char *phase = json_string_value(json_object_get(st, "phase"));
 
 	return phase && !strcmp(phase, "Running");
 }
@@ -226,12 +225,24 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': mount = optarg; break;
-		case 'd': d = (unsigned)atoi(optarg); break;
-		case 'r': reps = (unsigned)atoi(optarg); break;
-		case 'q': rate = atof(optarg); break;
-		case 't': timeout = atof(optarg); break;
-		case 'b': base = (unsigned)atoi(optarg); break;
+		case 'c':
+			mount = optarg;
+			break;
+		case 'd':
+			d = (unsigned)atoi(optarg);
+			break;
+		case 'r':
+			reps = (unsigned)atoi(optarg);
+			break;
+		case 'q':
+			rate = atof(optarg);
+			break;
+		case 't':
+			timeout = atof(optarg);
+			break;
+		case 'b':
+			base = (unsigned)atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: story_bench --cluster MNT "
 					"--deployments D --replicas R --rate "
@@ -285,8 +296,9 @@ int main(int argc, char **argv)
 		if (n >= b.want)
 			break;
 		if (now() - t0 > timeout) {
-			fprintf(stderr, "story_bench: %zu of %zu pods Running "
-					"after %.0f s\n",
+			fprintf(stderr,
+				"story_bench: %zu of %zu pods Running "
+				"after %.0f s\n",
 				n, b.want, timeout);
 			return 1;
 		}

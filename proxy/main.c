@@ -267,6 +267,8 @@ static int cleanup(const struct opts *o)
 	int r;
 
 	kf_error_init(&err);
+	if (o->dns_dir)
+		dns_stop_stale(o->dns_dir);
 	r = proxier_cleanup(&o->rules, &err);
 	if (r < 0) {
 		klog_error("cleanup: %s", err.code ? err.msg : strerror(-r));

@@ -385,20 +385,24 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 /*
  * The proxy leaves its nftables tables in place when stopped (so a
  * restart keeps traffic flowing); a cluster that goes down takes them
- * away: `kubefs-proxy --cleanup`.
+ * away: `kubefs-proxy --cleanup` (which also stops a dnsmasq that a
+ * killed proxy left running).
  */
-static void proxy_cleanup(struct cli *cli)
+static void proxy_cleanup(struct cli *cli, const char *state)
 {
-	char path[4096];
+	char path[4096], dns_dir[4096];
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/%s", cli->bindir, comp_bin[C_PROXY]);
+	snprintf(dns_dir, sizeof(dns_dir), "%s/dns", state);
 	pid = fork();
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
 
 		dup2(fd, 1);
-		execl(path, comp_bin[C_PROXY], "--cleanup", (char *)NULL);
+		/* and a dnsmasq a killed proxy left running */
+		execl(path, comp_bin[C_PROXY], "--cleanup", "--dns-dir",
+		      dns_dir, (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -443,7 +447,7 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 			       killed ? " (killed)" : "");
 			/* only the proxy this cluster ran owned the table */
 			if (c == C_PROXY)
-				proxy_cleanup(cli);
+				proxy_cleanup(cli, state);
 		} else if (daemon_last_death(state, comp_name[c], &death) ==
 			   0) {
 			printf("%-18s was not running (pid %ld died)\n",

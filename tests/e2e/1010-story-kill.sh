@@ -63,9 +63,16 @@ expect_eq "$(uids)" "$pods1" "the pods after the node agent's restart"
 expect_eq "$(runc --root "$ROOT/runc" list -q | grep -c .)" 3 "containers after the node agent's restart"
 
 # the proxy dies: its rules stay; the new one follows a scale down
+old_dns=$(pgrep -x dnsmasq -P "$(pid_of kubefs-proxy)") || fail "no dnsmasq under the proxy"
 kill9 kubefs-proxy
 serves "http://$cip/" || fail "the ClusterIP stopped with the proxy"
 restart kubefs-proxy
+# the new proxy stops the dnsmasq the old one left, and starts its own
+wait_for gone_pid "$old_dns"
+dnsmasqs() { [ "$(pgrep -c -x dnsmasq -P "$(pid_of kubefs-proxy)" 2>/dev/null)" = 1 ]; }
+wait_long 30 dnsmasqs
+story_resolver
+wait_long 30 by_name "http://nginx/"
 echo 2 > "$D/nginx@scale"
 wait_long 60 running kubefs-httpd:2 2
 wait_for endpoints_match
