@@ -75,12 +75,21 @@ empty() { [ -z "$(ls "$P")" ] && [ ! -e "$D/nginx" ]; }
 ) >"$W/samples" &
 SAMPLER=$!
 
+# put FILE DIR: cp, once more if it fails; failures are counted and shown
+errors=0
+put() {
+	cp "$1" "$2" 2>>"$W/errors" && return 0
+	errors=$((errors + 1))
+	echo "round $round: cp $1 failed" >>"$W/errors"
+	cp "$1" "$2"
+}
+
 round=0
 end=$((SECONDS + MIN * 60))
 while [ $SECONDS -lt $end ]; do
 	round=$((round + 1))
-	cp "$W/deployment.yaml" "$D/"
-	cp examples/service.yaml "$M/core/v1/services/"
+	put "$W/deployment.yaml" "$D/"
+	put examples/service.yaml "$M/core/v1/services/"
 	until_ok 60 running kubefs-httpd:1 1
 	until_ok 30 serves
 	echo 3 >"$D/nginx@scale"
@@ -96,6 +105,10 @@ wait "$SAMPLER" 2>/dev/null || true
 SAMPLER=
 
 echo "story soak: $round rounds in $MIN min, samples every $EVERY s ($(nproc) cores, Linux $(uname -r))"
+if [ "$errors" -gt 0 ]; then
+	echo "$errors cp failed once (then succeeded):"
+	sort "$W/errors" | uniq -c | sort -rn | head -5
+fi
 printf '%-14s %12s %12s %7s %9s %9s %7s\n' component "RSS first" "RSS last" ratio "fds first" "fds last" ratio
 for c in $COMPS; do
 	awk -v c="$c" '$2 == c {t[n] = $1; r[n] = $3; f[n] = $4; n++}
