@@ -49,9 +49,10 @@ bin_nodeagent := kubefs-node
 bin_proxy     := kubefs-proxy
 bin_shell     := kubefs
 
-# Libraries: api/, store/, client/, and every component's non-main code
-# (so unit tests can link a component's modules).
-LIBDIRS := api store client $(COMPONENTS)
+# Libraries: api/, store/, client/, apiserver/ (the API server's registry
+# layer: semantics, allocation and watch, nothing of FUSE), and every
+# component's non-main code (so unit tests can link a component's modules).
+LIBDIRS := api store client apiserver $(COMPONENTS)
 lib_src  = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_obj  = $(patsubst %.c,$(O)/%.o,$(call lib_src,$(1)))
 lib_a    = $(O)/lib$(1).a
@@ -59,13 +60,13 @@ lib_a    = $(O)/lib$(1).a
 BINARIES := $(foreach c,$(COMPONENTS),$(BIN)/$(bin_$(c)))
 
 # Which libraries each component links (order matters for static archives).
-libs_fs        := fs api store
+libs_fs        := fs apiserver api store
 libs_sched     := sched client api
 libs_ctrl      := ctrl client api
 libs_nodeagent := nodeagent client api
 libs_proxy     := proxy client api
 libs_shell     := shell client api
-ALL_LIBS := fs sched ctrl nodeagent proxy shell client store api
+ALL_LIBS := fs apiserver sched ctrl nodeagent proxy shell client store api
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))

@@ -73,7 +73,7 @@ static int decode_json_or_flow(const char *buf, size_t len,
 }
 
 int codec_decode(const char *buf, size_t len, const struct codec_limits *limits,
-		 json_t **ret_docs, struct kf_error *err)
+		 struct kf_error *err, json_t **ret_docs)
 {
 	_cleanup_json_ json_t *docs = NULL;
 	int r;
@@ -101,13 +101,13 @@ int codec_decode(const char *buf, size_t len, const struct codec_limits *limits,
 }
 
 int codec_decode_one(const char *buf, size_t len,
-		     const struct codec_limits *limits, json_t **ret_obj,
-		     struct kf_error *err)
+		     const struct codec_limits *limits, struct kf_error *err,
+		     json_t **ret_obj)
 {
 	_cleanup_json_ json_t *docs = NULL;
 	int r;
 
-	r = codec_decode(buf, len, limits, &docs, err);
+	r = codec_decode(buf, len, limits, err, &docs);
 	if (r < 0)
 		return r;
 	if (json_array_size(docs) != 1)

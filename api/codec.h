@@ -85,15 +85,15 @@ extern const struct codec_limits codec_default_limits;
  * and err holds the reason.
  */
 int codec_decode(const char *buf, size_t len, const struct codec_limits *limits,
-		 json_t **ret_docs, struct kf_error *err);
+		 struct kf_error *err, json_t **ret_docs);
 
 /*
  * Decode exactly one document (zero or more than one is -EINVAL with
  * "expected one object, found N"). *ret_obj is owned by the caller.
  */
 int codec_decode_one(const char *buf, size_t len,
-		     const struct codec_limits *limits, json_t **ret_obj,
-		     struct kf_error *err);
+		     const struct codec_limits *limits, struct kf_error *err,
+		     json_t **ret_obj);
 
 /*
  * Canonical YAML of obj (any json_t, normally an object). Returns a

@@ -1,6 +1,6 @@
 /*
  * netaddr.h — IP addresses and CIDR blocks as Kubernetes spells them:
- * the one parser behind Service ClusterIPs (fs/alloc.c), pod CIDRs and
+ * the one parser behind Service ClusterIPs (apiserver/alloc.c), pod CIDRs and
  * pod IPs (nodeagent/ipam.c) and the validation of IP fields.
  *
  * IPv4 addresses are uint32_t in host byte order. Text is strict, as

@@ -21,11 +21,11 @@ int kfs_write_delete(struct kfs *fs, struct kfs_write *w, const char *name,
 	while (b < w->len && strchr(" \t\r\n", w->buf[b]))
 		b++;
 	if (b < w->len) {
-		r = codec_decode_one(w->buf + b, w->len - b, NULL, &doc, err);
+		r = codec_decode_one(w->buf + b, w->len - b, NULL, err, &doc);
 		if (r < 0)
 			return r;
 	}
-	r = server_parse_delete_options(doc, &o, err);
+	r = server_parse_delete_options(doc, err, &o);
 	if (r < 0)
 		return r;
 	return server_delete_with(fs->srv, w->kind, w->ns, name, &o, err);

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 
 #include "api/kinds.h"
-#include "fs/server.h"
+#include "apiserver/server.h"
 #include "store/store.h"
 
 #define GHOST_SECONDS 5
@@ -202,8 +202,6 @@ int kfs_resolve(struct kfs *fs, const struct node *parent, const char *name,
 		struct node **ret, struct stat *ret_st);
 /* Attributes of an existing node (fresh). */
 int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *ret_st);
-/* Is name a syntactically possible object name (DNS subdomain, <= 253)? */
-bool kfs_valid_object_name(const char *name);
 /* The directory a node's objects live in: kind and namespace. Returns
  * false for directories that are not object directories. */
 bool kfs_object_dir(const struct node *dir, const struct kind_info **ret_kind,
@@ -262,8 +260,8 @@ struct kfs_write {
 /* Judge and apply a finished write. Returns 0 or -errno; on failure the
  * reason is in err. *ret_object (may be NULL) tells whether the entry name
  * is now an object (false: it was a drop box). */
-int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
-		     struct kf_error *err);
+int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
+		     bool *ret_object);
 void kfs_write_release(struct kfs_write *w);
 /* delete_options.c: a DeleteOptions document written to NAME@delete. */
 int kfs_write_delete(struct kfs *fs, struct kfs_write *w, const char *name,
@@ -353,7 +351,18 @@ struct fh {
 	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
 };
 
-extern struct kfs *kfs_global; /* the one mount of this process */
+/*
+ * The mount a request is for: the userdata fs/main.c gave
+ * fuse_session_new(), as libfuse's passthrough_ll example does. There
+ * is no process-wide pointer: code without a request (the notifier, the
+ * watch hub's callbacks, the handles' streams) carries its struct kfs,
+ * and the signal handlers are libfuse's own, which need none.
+ */
+static inline struct kfs *kfs_req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
 void kfs_fh_free(struct fh *fh);
 /* Free the handles still open; only once the FUSE session is gone. */
 void kfs_fh_free_all(struct kfs *fs);

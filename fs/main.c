@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 #include "api/cleanup.h"
 #include "api/flags.h"
 #include "api/klog.h"
@@ -296,7 +296,6 @@ int main(int argc, char **argv)
 		klog_info("out of memory");
 		goto out_hub;
 	}
-	kfs_global = &fs;
 
 	if (fuse_opt_add_arg(&args, "kubefs-fs") ||
 	    fuse_opt_add_arg(&args, "-o") ||

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 #define SAW_SECONDS 2	  /* how long a "kernel saw it" mark lives */
 #define QUEUE_MAX 1000000 /* jobs; past it events are dropped */

@@ -11,12 +11,11 @@
 #include <sys/statvfs.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 #include "fs/export.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
-struct kfs *kfs_global;
-
-static double entry_timeout(const struct node *n)
+static double entry_timeout(const struct kfs *fs, const struct node *n)
 {
 	/* Ghosts, scratch files, subresources and watch names are always
 	 * re-resolved; everything else is invalidated by the notifier when
@@ -28,7 +27,7 @@ static double entry_timeout(const struct node *n)
 	case NODE_WATCH:
 		return 0.0;
 	default:
-		return kfs_global->attr_timeout;
+		return fs->attr_timeout;
 	}
 }
 
@@ -39,8 +38,8 @@ void kfs_fill_entry(struct kfs *fs, const struct node *n, const struct stat *st,
 	e->ino = n->ino;
 	e->generation = kfs_export_generation(n);
 	e->attr = *st;
-	e->attr_timeout = entry_timeout(n);
-	e->entry_timeout = entry_timeout(n);
+	e->attr_timeout = entry_timeout(fs, n);
+	e->entry_timeout = entry_timeout(fs, n);
 	if (n->type == NODE_ROOTFILE)
 		e->attr_timeout = e->entry_timeout = 0.0;
 }
@@ -62,7 +61,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *p = kfs_node_get(fs, parent), *n = NULL;
 	struct fuse_entry_param e;
 	struct stat st;
@@ -121,7 +120,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	kfs_node_forget(kfs_global, ino, nlookup);
+	kfs_node_forget(kfs_req_fs(req), ino, nlookup);
 	fuse_reply_none(req);
 }
 
@@ -129,14 +128,15 @@ static void op_forget_multi(fuse_req_t req, size_t count,
 			    struct fuse_forget_data *forgets)
 {
 	for (size_t i = 0; i < count; i++)
-		kfs_node_forget(kfs_global, forgets[i].ino, forgets[i].nlookup);
+		kfs_node_forget(kfs_req_fs(req), forgets[i].ino,
+				forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *n = kfs_node_get(fs, ino);
 	struct stat st;
 	int r;
@@ -162,13 +162,13 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fuse_reply_attr(req, &st, entry_timeout(n));
+	fuse_reply_attr(req, &st, entry_timeout(fs, n));
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *n = kfs_node_get(fs, ino);
 	struct stat st;
 	int r;
@@ -214,7 +214,7 @@ static void log_error(struct kfs *fs, fuse_req_t req, const char *path,
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *p = kfs_node_get(fs, parent);
 	const struct kind_info *kind;
 	const char *ns;
@@ -232,7 +232,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	if (!kfs_object_dir(p, &kind, &ns) || strchr(name, '@') ||
-	    !kfs_valid_object_name(name)) {
+	    !is_dns1123_subdomain(name)) {
 		fuse_reply_err(req, p->type == NODE_ROOT ? EPERM : ENOENT);
 		return;
 	}
@@ -268,7 +268,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *p = kfs_node_get(fs, parent), *n = NULL;
 	const struct kind_info *nsk = kinds_by_path("core", "v1", "namespaces");
 	_cleanup_json_ json_t *obj = json_object();
@@ -284,8 +284,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	kf_error_init(&err);
-	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, NULL,
-		       &err);
+	r = server_put(fs->srv, nsk, NULL, name, obj, SERVER_CREATE, &err,
+		       NULL);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		errlog_add(fs->errlog, fuse_req_ctx(req)->uid, name, err.msg);
@@ -318,7 +318,7 @@ static void become_target(struct kfs *fs, fuse_ino_t ino, const struct node *np,
 	size_t len;
 	uint64_t rv;
 
-	if (kfs_object_dir(np, &kind, &ns) && kfs_valid_object_name(newname) &&
+	if (kfs_object_dir(np, &kind, &ns) && is_dns1123_subdomain(newname) &&
 	    server_key(kind, ns, newname, key, sizeof(key)) == 0 &&
 	    store_get(fs->store, key, &data, &len, &rv) == 0) {
 		free(data);
@@ -337,7 +337,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *np = kfs_node_get(fs, newparent);
 	struct ephemeral e;
 	struct kfs_write w = {0};
@@ -388,7 +388,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	w.buf = data;
 	w.len = len;
 	kf_error_init(&err);
-	r = kfs_write_commit(fs, &w, NULL, &err);
+	r = kfs_write_commit(fs, &w, &err, NULL);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
 		_cleanup_free_ char *dir = kfs_node_path(fs, np);
@@ -411,7 +411,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct statvfs sv;
 
 	(void)ino;
-	store_stat(kfs_global->store, &ss);
+	store_stat(kfs_req_fs(req)->store, &ss);
 	memset(&sv, 0, sizeof(sv));
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_blocks = ss.map_size / 4096;

@@ -130,7 +130,7 @@ static int fill(struct kfs *fs, struct node *n, struct dir_handle *dh)
 
 void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *n = kfs_node_get(fs, ino);
 	struct dir_handle *dh;
 	int r;
@@ -159,7 +159,7 @@ void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
 	struct node *dir = kfs_node_get(fs, ino);
 	_cleanup_free_ char *buf = malloc(size);

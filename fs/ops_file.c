@@ -15,9 +15,10 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 #include "api/codec.h"
 #include "fs/podlog.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 /* A write buffer may hold a little more than the object limit so that the
  * codec, not the buffer, reports the size error with its message. */
@@ -158,8 +159,8 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 	case SUB_SCALE: {
 		long replicas;
 
-		r = server_scale_get(fs->srv, n->kind, n->ns, n->objname,
-				     &replicas, NULL);
+		r = server_scale_get(fs->srv, n->kind, n->ns, n->objname, NULL,
+				     &replicas);
 		if (r < 0)
 			return r;
 		if (asprintf(ret, "%ld\n", replicas) < 0)
@@ -230,7 +231,7 @@ static int setup_write(struct kfs *fs, fuse_req_t req, struct node *n,
 
 void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *n = kfs_node_get(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 	struct kf_error err;
@@ -297,7 +298,7 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fh->kind = FH_WATCH;
 		kf_error_init(&err);
 		r = watch_stream_open(fs->hub, n->kind, n->ns, n->query,
-				      fh->uid, &fh->ws, &err);
+				      fh->uid, &err, &fh->ws);
 		if (r < 0 && err.msg[0])
 			errlog_add(fs->errlog, fh->uid, fh->path, err.msg);
 		__atomic_add_fetch(&fs->stats.watch_opens, 1, __ATOMIC_RELAXED);
@@ -341,10 +342,10 @@ static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
 	int r;
 
 	if (!obj || !kfs_object_dir(p, &kind, &ns) ||
-	    !kfs_valid_object_name(obj))
+	    !is_dns1123_subdomain(obj))
 		return false;
 	kf_error_init(&err);
-	r = server_get(fs->srv, kind, ns, obj, &cur, &err);
+	r = server_get(fs->srv, kind, ns, obj, &err, &cur);
 	json_decref(cur);
 	if (r != -ENOENT)
 		return false;
@@ -360,7 +361,7 @@ static bool missing_object_sub(struct kfs *fs, fuse_req_t req,
 void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		   mode_t mode, struct fuse_file_info *fi)
 {
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	struct node *p = kfs_node_get(fs, parent), *n;
 	struct fuse_entry_param e;
 	struct stat st;
@@ -417,7 +418,7 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	/* A valid name in an object dir may become that object: give it the
 	 * object's inode number from the start. */
-	if (kfs_object_dir(p, &kind, &ns) && kfs_valid_object_name(name)) {
+	if (kfs_object_dir(p, &kind, &ns) && is_dns1123_subdomain(name)) {
 		char key[STORE_KEY_MAX + 1];
 
 		n->ino = server_key(kind, ns, name, key, sizeof(key)) == 0
@@ -585,7 +586,7 @@ void kfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 
 	(void)ino;
 	__atomic_add_fetch(&fs->stats.reads, 1, __ATOMIC_RELAXED);
@@ -678,7 +679,7 @@ void kfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 			w->too_big = true;
 		pthread_mutex_unlock(&fh->lock);
 		if (first && fh->path)
-			errlog_add(kfs_global->errlog, fh->uid, fh->path,
+			errlog_add(kfs_req_fs(req)->errlog, fh->uid, fh->path,
 				   "the object is too large: the limit is "
 				   "1572864 bytes");
 		fuse_reply_err(req, -r);
@@ -741,7 +742,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 
 	/* the kernel raises this name's inotify event itself */
 	if (fh->w.kind && fh->w.target != NODE_SUB &&
-	    kfs_valid_object_name(fh->w.entry) &&
+	    is_dns1123_subdomain(fh->w.entry) &&
 	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key, sizeof(key)) ==
 		0)
 		notifier_kernel_saw(fs->notifier, key);
@@ -749,7 +750,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	if (fh->w.too_big)
 		r = -EFBIG; /* said at write(); the bytes are not judged */
 	else
-		r = kfs_write_commit(fs, &fh->w, &is_object, &err);
+		r = kfs_write_commit(fs, &fh->w, &err, &is_object);
 	/* the hub tails the store: let it look now, not at its next poll */
 	watch_hub_poke(fs->hub);
 	if ((r < 0 || !is_object) && key[0])
@@ -800,7 +801,7 @@ static bool writer_done(struct kfs *fs, struct fh *fh, fuse_req_t req)
 void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
-	struct kfs *fs = kfs_global;
+	struct kfs *fs = kfs_req_fs(req);
 	int r = 0;
 
 	(void)ino;
@@ -848,7 +849,7 @@ void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * raced), or created and closed empty: judge it now; the
 		 * reason goes to `errors`, nobody is left to tell */
 		pthread_mutex_lock(&fh->lock);
-		commit(kfs_global, fh, fh->uid);
+		commit(kfs_req_fs(req), fh, fh->uid);
 		pthread_mutex_unlock(&fh->lock);
 	}
 	if (fh->ws)

@@ -13,7 +13,7 @@
 
 #include "api/cleanup.h"
 #include "api/jsonfield.h"
-#include "fs/server.h"
+#include "apiserver/server.h"
 
 struct body {
 	char *buf;
@@ -103,7 +103,7 @@ static int agent_of(struct kfs *fs, const char *node, char *host, size_t size,
 	size_t i;
 	json_t *a;
 
-	if (!k || server_get(fs->srv, k, NULL, node, &obj, NULL) < 0)
+	if (!k || server_get(fs->srv, k, NULL, node, NULL, &obj) < 0)
 		return -ENOENT;
 	/* a simulated node serves nothing, and its address is made up */
 	if (json_object_get(
@@ -147,7 +147,7 @@ int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
 	CURLcode cr;
 	CURL *c;
 
-	if (!k || server_get(fs->srv, k, n->ns, n->objname, &pod, NULL) < 0)
+	if (!k || server_get(fs->srv, k, n->ns, n->objname, NULL, &pod) < 0)
 		return -ENOENT;
 	node = json_string_value(
 	    json_object_get(json_object_get(pod, "spec"), "nodeName"));

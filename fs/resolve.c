@@ -23,11 +23,6 @@ const char *kfs_rootfile_name(enum rootfile rf)
 	return rootfile_names[rf];
 }
 
-bool kfs_valid_object_name(const char *name)
-{
-	return is_dns1123_subdomain(name);
-}
-
 static bool group_served(const char *group)
 {
 	for (size_t i = 0; i < kinds_count(); i++)
@@ -108,7 +103,7 @@ static int sub_size(struct kfs *fs, const struct node *n, const char *key,
 		long replicas;
 		char buf[32];
 		int r = server_scale_get(fs->srv, n->kind, n->ns, n->objname,
-					 &replicas, NULL);
+					 NULL, &replicas);
 
 		if (r < 0)
 			return r;
@@ -241,7 +236,7 @@ static int resolve_object(struct kfs *fs, const struct node *parent,
 		else
 			return -ENOENT;
 	}
-	if (!kfs_valid_object_name(obj))
+	if (!is_dns1123_subdomain(obj))
 		return -ENOENT;
 	r = server_key(kind, ns, obj, key, sizeof(key));
 	if (r < 0)

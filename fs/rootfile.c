@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "api/version.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 static const char readme[] =
     "kubefs: a Kubernetes cluster as a filesystem.\n"

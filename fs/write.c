@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/validate.h"
 #include "api/codec.h"
 
 void kfs_write_release(struct kfs_write *w)
@@ -64,7 +65,7 @@ static int write_scale(struct kfs *fs, struct kfs_write *w, const char *name,
 	if (*t && !*end && errno == 0)
 		return server_scale_set(fs->srv, w->kind, w->ns, name, n, err);
 	/* a Scale object also works: spec.replicas */
-	if (codec_decode_one(t, strlen(t), NULL, &doc, err) < 0)
+	if (codec_decode_one(t, strlen(t), NULL, err, &doc) < 0)
 		return err ? err->code : -EINVAL;
 	json_t *r = json_object_get(json_object_get(doc, "spec"), "replicas");
 	if (!json_is_integer(r))
@@ -88,7 +89,7 @@ static int write_binding(struct kfs *fs, struct kfs_write *w, const char *name,
 	if (*t && !strpbrk(t, ":{\n \t"))
 		return server_bind(fs->srv, w->ns, name, t, err);
 	/* a Binding object: target.name */
-	if (codec_decode_one(t, strlen(t), NULL, &doc, err) < 0)
+	if (codec_decode_one(t, strlen(t), NULL, err, &doc) < 0)
 		return err ? err->code : -EINVAL;
 	node = json_string_value(
 	    json_object_get(json_object_get(doc, "target"), "name"));
@@ -132,7 +133,7 @@ static int write_object(struct kfs *fs, struct kfs_write *w, const char *name,
 
 	if (r < 0)
 		return r;
-	return server_put(fs->srv, w->kind, w->ns, name, doc, flags, NULL, err);
+	return server_put(fs->srv, w->kind, w->ns, name, doc, flags, err, NULL);
 }
 
 static int write_touch(struct kfs *fs, struct kfs_write *w, const char *name,
@@ -161,7 +162,7 @@ static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 				    "found %zu",
 				    json_array_size(docs));
 	return server_patch(fs->srv, w->kind, w->ns, name,
-			    json_array_get(docs, 0), flags, NULL, err);
+			    json_array_get(docs, 0), flags, err, NULL);
 }
 
 /* Every document or none: a refused manifest changes nothing. */
@@ -202,8 +203,8 @@ static bool is_list(json_t *doc)
 	       json_is_array(json_object_get(doc, "items"));
 }
 
-int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
-		     struct kf_error *err)
+int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
+		     bool *ret_object)
 {
 	_cleanup_json_ json_t *docs = NULL;
 	const char *name = w->entry;
@@ -236,7 +237,7 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 				    "%s \"%s\" cannot be emptied: replace it "
 				    "with its manifest, or delete it with rm",
 				    kind_qualified(w->kind), name);
-	r = codec_decode(w->buf ? w->buf : "", w->len, NULL, &docs, err);
+	r = codec_decode(w->buf ? w->buf : "", w->len, NULL, err, &docs);
 	if (r < 0)
 		return r;
 
@@ -266,7 +267,7 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, bool *ret_object,
 	 * means that object when the manifest names none or the same one:
 	 * the name's validation says what is wrong with it. Dot names are
 	 * scratch files, never objects. */
-	if (w->kind && (kfs_valid_object_name(name) ||
+	if (w->kind && (is_dns1123_subdomain(name) ||
 			(name[0] != '.' && names_entry(docs, name)))) {
 		if (w->append) {
 			r = write_patch(fs, w, name, docs, 0, err);

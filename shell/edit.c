@@ -159,7 +159,7 @@ static int save(struct cli *cli, const struct kind_info *k, const char *ns,
 	_cleanup_json_ json_t *obj = NULL;
 	int r;
 
-	r = codec_decode_one(text, strlen(text), NULL, &obj, err);
+	r = codec_decode_one(text, strlen(text), NULL, err, &obj);
 	if (r < 0)
 		return r;
 	if (!json_is_object(obj))

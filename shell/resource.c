@@ -366,7 +366,7 @@ static int read_one(struct manifests *m, const char *path, int fd)
 	}
 	m->bytes += len;
 	kf_error_init(&err);
-	r = codec_decode(text, len, &lim, &docs, &err);
+	r = codec_decode(text, len, &lim, &err, &docs);
 	if (r < 0) {
 		cli_fail("error parsing %s: %s", source, err.msg);
 		return r;

@@ -204,7 +204,7 @@ int cmd_patch(struct cli *cli, int argc, char **argv)
 				"one of [status]",
 				sub);
 	kf_error_init(&err);
-	if (codec_decode_one(text, strlen(text), NULL, &patch, &err) < 0)
+	if (codec_decode_one(text, strlen(text), NULL, &err, &patch) < 0)
 		return cli_fail("unable to parse \"%s\": %s", text, err.msg);
 	if (!json_is_object(patch))
 		return cli_fail("unable to parse \"%s\": a merge patch must be "

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	kf_error_init(&err);
-	if (codec_decode((const char *)data, size, NULL, &docs, &err) < 0)
+	if (codec_decode((const char *)data, size, NULL, &err, &docs) < 0)
 		return 0;
 	if (codec_flatten_lists(docs) < 0) {
 		json_decref(docs);

@@ -43,7 +43,7 @@ static void round_trip(const json_t *doc, encode_fn encode, const char *name)
 		fail(name, "encoder returned NULL", NULL);
 	if (strlen(text) != len)
 		fail(name, text, "length mismatch");
-	if (codec_decode_one(text, len, &reread_limits, &back, &err) < 0)
+	if (codec_decode_one(text, len, &reread_limits, &err, &back) < 0)
 		fail(name, text, err.msg);
 	if (!json_equal(back, (json_t *)doc))
 		fail(name, text, "decoded tree differs");
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	kf_error_init(&err);
-	r = codec_decode((const char *)data, size, NULL, &docs, &err);
+	r = codec_decode((const char *)data, size, NULL, &err, &docs);
 	if (r < 0) {
 		if (docs != (json_t *)(uintptr_t)1 || err.code != r ||
 		    !err.msg[0])

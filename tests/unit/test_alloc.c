@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "fs/alloc.h"
+#include "apiserver/alloc.h"
 
 static void test_claim_release(void **state)
 {

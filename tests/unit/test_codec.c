@@ -28,7 +28,7 @@ static json_t *decode_ok(const char *text)
 	int r;
 
 	kf_error_init(&err);
-	r = codec_decode(text, strlen(text), NULL, &docs, &err);
+	r = codec_decode(text, strlen(text), NULL, &err, &docs);
 	if (r < 0)
 		fail_msg("decode failed (%d): %s\n--- input:\n%s", r, err.msg,
 			 text);
@@ -52,7 +52,7 @@ static void decode_fails(const char *text, size_t len, int code,
 	int r;
 
 	kf_error_init(&err);
-	r = codec_decode(text, len, NULL, &docs, &err);
+	r = codec_decode(text, len, NULL, &err, &docs);
 	if (r != code || !strstr(err.msg, want))
 		fail_msg("want %d \"%s\", got %d \"%s\"", code, want, r,
 			 err.msg);
@@ -81,7 +81,7 @@ static void assert_round_trip(const json_t *doc)
 		assert_non_null(text);
 		assert_int_equal(strlen(text), len);
 		kf_error_init(&err);
-		if (codec_decode_one(text, len, NULL, &back, &err) < 0)
+		if (codec_decode_one(text, len, NULL, &err, &back) < 0)
 			fail_msg("re-decode failed: %s\n--- text:\n%s", err.msg,
 				 text);
 		if (!json_equal(back, (json_t *)doc))
@@ -598,7 +598,7 @@ static int decode_lim(const char *text, const struct codec_limits *lim,
 		      struct kf_error *err)
 {
 	json_t *docs = NULL;
-	int r = codec_decode(text, strlen(text), lim, &docs, err);
+	int r = codec_decode(text, strlen(text), lim, err, &docs);
 
 	json_decref(docs);
 	return r;
@@ -614,12 +614,12 @@ static void test_custom_limits(void **state)
 	json_t *docs = NULL;
 
 	kf_error_init(&err);
-	assert_int_equal(codec_decode("a: {b: [c]}", 11, &lim, &docs, &err), 0);
+	assert_int_equal(codec_decode("a: {b: [c]}", 11, &lim, &err, &docs), 0);
 	json_decref(docs);
 	docs = NULL;
-	assert_int_equal(codec_decode("a: {b: [[c]]}", 13, &lim, &docs, &err),
+	assert_int_equal(codec_decode("a: {b: [[c]]}", 13, &lim, &err, &docs),
 			 -EFBIG);
-	assert_int_equal(codec_decode("[[[[1]]]]", 9, &lim, &docs, &err),
+	assert_int_equal(codec_decode("[[[[1]]]]", 9, &lim, &err, &docs),
 			 -EFBIG);
 	/* An alias may not lift a subtree over the depth limit. */
 	assert_int_equal(decode_lim("a: &x [[1]]\nb: {c: *x}", &lim, &err),
@@ -627,7 +627,7 @@ static void test_custom_limits(void **state)
 	assert_int_equal(decode_lim("a: &x [[1]]\nb: *x", &lim, &err), 0);
 	/* Node count: 11 scalars. */
 	assert_int_equal(
-	    codec_decode("[1,2,3,4,5,6,7,8,9,10]", 22, &lim, &docs, &err),
+	    codec_decode("[1,2,3,4,5,6,7,8,9,10]", 22, &lim, &err, &docs),
 	    -EFBIG);
 	assert_int_equal(decode_lim("- 1\n- 2\n- 3\n- 4\n- 5\n- 6\n- 7\n"
 				    "- 8\n- 9\n- 10\n",
@@ -636,12 +636,12 @@ static void test_custom_limits(void **state)
 	assert_non_null(strstr(err.msg, "too many nodes"));
 	/* Expansion counts the aliased subtree every time. */
 	assert_int_equal(
-	    codec_decode("a: &a [1,2,3]\nb: *a\nc: *a", 25, &lim, &docs, &err),
+	    codec_decode("a: &a [1,2,3]\nb: *a\nc: *a", 25, &lim, &err, &docs),
 	    -EFBIG);
 	assert_non_null(strstr(err.msg, "excessive aliasing"));
 	assert_null(docs);
 	/* A NULL error struct is fine. */
-	assert_int_equal(codec_decode("a: b: c", 7, NULL, &docs, NULL),
+	assert_int_equal(codec_decode("a: b: c", 7, NULL, NULL, &docs),
 			 -EINVAL);
 	assert_null(docs);
 }
@@ -702,14 +702,14 @@ static void test_multi_document(void **state)
 
 	kf_error_init(&err);
 	assert_int_equal(
-	    codec_decode_one("a: 1\n---\nb: 2\n", 14, NULL, &one, &err),
+	    codec_decode_one("a: 1\n---\nb: 2\n", 14, NULL, &err, &one),
 	    -EINVAL);
 	assert_string_equal(err.msg, "expected one object, found 2");
-	assert_int_equal(codec_decode_one("# x\n", 4, NULL, &one, &err),
+	assert_int_equal(codec_decode_one("# x\n", 4, NULL, &err, &one),
 			 -EINVAL);
 	assert_string_equal(err.msg, "expected one object, found 0");
 	assert_null(one);
-	assert_int_equal(codec_decode_one("a: 1\n", 5, NULL, &one, &err), 0);
+	assert_int_equal(codec_decode_one("a: 1\n", 5, NULL, &err, &one), 0);
 	assert_true(json_is_object(one));
 	json_decref(one);
 }
@@ -864,7 +864,7 @@ static void run_data_case(const char *dir)
 	if (!input || !expected)
 		fail_msg("%s: missing input or expected", dir);
 	kf_error_init(&err);
-	r = codec_decode(input, ilen, NULL, &docs, &err);
+	r = codec_decode(input, ilen, NULL, &err, &docs);
 	if (r < 0)
 		assert_true(asprintf(&got, "error: %s: %s\n", errno_name(r),
 				     err.msg) > 0);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fs/fs_i.h"
+#include "api/validate.h"
 
 static void test_errlog_per_uid(void **state)
 {
@@ -99,19 +100,21 @@ static void test_ephemeral(void **state)
 	pthread_mutex_destroy(&fs.eph_lock);
 }
 
+/* What can be an object's file: api/validate.h's DNS-1123 subdomain, so
+ * editors' and tools' temporaries are never taken for objects. */
 static void test_names(void **state)
 {
 	(void)state;
-	assert_true(kfs_valid_object_name("nginx"));
-	assert_true(kfs_valid_object_name("a.b-c.0"));
-	assert_false(kfs_valid_object_name(""));
-	assert_false(kfs_valid_object_name(".swp"));
-	assert_false(kfs_valid_object_name("Nginx"));
-	assert_false(kfs_valid_object_name("a_b"));
-	assert_false(kfs_valid_object_name("x@json"));
-	assert_false(kfs_valid_object_name("-a"));
-	assert_false(kfs_valid_object_name("a-"));
-	assert_false(kfs_valid_object_name("deployment.yaml~"));
+	assert_true(is_dns1123_subdomain("nginx"));
+	assert_true(is_dns1123_subdomain("a.b-c.0"));
+	assert_false(is_dns1123_subdomain(""));
+	assert_false(is_dns1123_subdomain(".swp"));
+	assert_false(is_dns1123_subdomain("Nginx"));
+	assert_false(is_dns1123_subdomain("a_b"));
+	assert_false(is_dns1123_subdomain("x@json"));
+	assert_false(is_dns1123_subdomain("-a"));
+	assert_false(is_dns1123_subdomain("a-"));
+	assert_false(is_dns1123_subdomain("deployment.yaml~"));
 }
 
 static void test_path_ino(void **state)

@@ -459,7 +459,7 @@ static void set_v(const char *ns, const char *name, const char *value)
 
 /*
  * A watcher too slow to keep up is cut off by the server with 410 (its
- * queue holds at most 64 MiB: fs/watch.h WATCH_MAX_QUEUE_BYTES); the
+ * queue holds at most 64 MiB: apiserver/watch.h WATCH_MAX_QUEUE_BYTES); the
  * informer re-lists and finds, by diffing its cache, an object deleted
  * while its events were lost.
  */

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "api/cleanup.h"
-#include "fs/mergepatch.h"
+#include "apiserver/mergepatch.h"
 
 static json_t *parse(const char *text)
 {

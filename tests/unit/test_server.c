@@ -1,5 +1,5 @@
 /*
- * test_server.c — the API-server semantics (fs/server.h) against a real
+ * test_server.c — the API-server semantics (apiserver/server.h) against a real
  * store in a temporary directory: identity, server-set metadata, status,
  * optimistic concurrency, deletion, namespaces, bindings, scale and
  * Service allocation, with Kubernetes' exact messages and errnos.
@@ -24,8 +24,8 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/kinds.h"
-#include "fs/server.h"
-#include "fs/server_i.h"
+#include "apiserver/server.h"
+#include "apiserver/server_i.h"
 #include "store/store.h"
 
 #define T0 ((time_t)1700000000) /* 2023-11-14T22:13:20Z */
@@ -128,7 +128,7 @@ static json_t *Y(const char *yaml)
 	struct kf_error err;
 	json_t *obj = NULL;
 
-	if (codec_decode_one(yaml, strlen(yaml), NULL, &obj, &err) < 0)
+	if (codec_decode_one(yaml, strlen(yaml), NULL, &err, &obj) < 0)
 		fail_msg("bad test YAML: %s\n%s", err.msg, yaml);
 	return obj;
 }
@@ -143,7 +143,7 @@ static json_t *put_ok(struct fx *f, const struct kind_info *k, const char *ns,
 	int r;
 
 	kf_error_init(&err);
-	r = server_put(f->srv, k, ns, name, in, flags, &out, &err);
+	r = server_put(f->srv, k, ns, name, in, flags, &err, &out);
 	if (r < 0)
 		fail_msg("put %s/%s: %d %s", ns ? ns : "", name ? name : "", r,
 			 err.msg);
@@ -171,7 +171,7 @@ static void put_fails(struct fx *f, const struct kind_info *k, const char *ns,
 	int r;
 
 	kf_error_init(&err);
-	r = server_put(f->srv, k, ns, name, in, flags, &out, &err);
+	r = server_put(f->srv, k, ns, name, in, flags, &err, &out);
 	expect_err(r, &err, code, want);
 	assert_ptr_equal(out, (json_t *)(uintptr_t)1);
 }
@@ -181,7 +181,7 @@ static json_t *get_ok(struct fx *f, const struct kind_info *k, const char *ns,
 {
 	struct kf_error err;
 	json_t *obj = NULL;
-	int r = server_get(f->srv, k, ns, name, &obj, &err);
+	int r = server_get(f->srv, k, ns, name, &err, &obj);
 
 	if (r < 0)
 		fail_msg("get %s/%s: %s", ns ? ns : "", name, err.msg);
@@ -192,7 +192,7 @@ static bool exists(struct fx *f, const struct kind_info *k, const char *ns,
 		   const char *name)
 {
 	json_t *obj = NULL;
-	int r = server_get(f->srv, k, ns, name, &obj, NULL);
+	int r = server_get(f->srv, k, ns, name, NULL, &obj);
 
 	json_decref(obj);
 	if (r < 0 && r != -ENOENT)
@@ -255,7 +255,7 @@ static void patch_ok(struct fx *f, const struct kind_info *k, const char *ns,
 	int r;
 
 	kf_error_init(&err);
-	r = server_patch(f->srv, k, ns, name, p, flags, NULL, &err);
+	r = server_patch(f->srv, k, ns, name, p, flags, &err, NULL);
 	if (r < 0)
 		fail_msg("patch %s: %d %s", name, r, err.msg);
 }
@@ -342,6 +342,18 @@ static void test_keys(void **state)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(server_key(CM, "default", big, key, sizeof(key)),
+			 -ENAMETOOLONG);
+
+	/* prefixes: a key lies under its namespace's and its kind's */
+	assert_int_equal(server_prefix(DEPLOY, "default", key, sizeof(key)), 0);
+	assert_string_equal(key, "apps/deployments/default/");
+	assert_int_equal(server_prefix(DEPLOY, NULL, key, sizeof(key)), 0);
+	assert_string_equal(key, "apps/deployments/");
+	assert_int_equal(server_prefix(NS, "ignored", key, sizeof(key)), 0);
+	assert_string_equal(key, "core/namespaces//");
+	assert_int_equal(server_prefix(CM, "a/b", key, sizeof(key)), -EINVAL);
+	assert_int_equal(server_prefix(CM, "", key, sizeof(key)), -EINVAL);
+	assert_int_equal(server_prefix(CM, big, key, sizeof(key)),
 			 -ENAMETOOLONG);
 
 	/* allocation keys and junk are not objects */
@@ -452,7 +464,7 @@ static void test_create_exists_and_missing(void **state)
 		  "configmaps \"nope\" not found");
 	put_fails(f, CM, "nope", "c", cm_yaml, 0, -ENOENT,
 		  "namespaces \"nope\" not found");
-	r = server_get(f->srv, DEPLOY, "default", "web", &o, &err);
+	r = server_get(f->srv, DEPLOY, "default", "web", &err, &o);
 	expect_err(r, &err, -ENOENT, "deployments.apps \"web\" not found");
 	assert_null(o);
 }
@@ -524,7 +536,7 @@ static void test_too_large(void **state)
 	big[n] = '\0';
 	json_object_set_new(at(in, "spec.containers.0"), "args",
 			    json_pack("[s]", big));
-	r = server_put(f->srv, POD, "default", "big", in, 0, NULL, &err);
+	r = server_put(f->srv, POD, "default", "big", in, 0, &err, NULL);
 	expect_err(r, &err, -EFBIG,
 		   "Request entity too large: limit is 1572864");
 	assert_false(exists(f, POD, "default", "big"));
@@ -688,16 +700,6 @@ static void test_helpers(void **state)
 	assert_int_equal(srv_timestamp_parse(buf, &t), 0);
 	assert_int_equal(t, T0);
 	assert_int_equal(srv_timestamp_parse("2023-11-14", &t), -EINVAL);
-	assert_true(srv_dns_subdomain("node-1.example.com"));
-	assert_true(srv_dns_subdomain("a"));
-	assert_false(srv_dns_subdomain(""));
-	assert_false(srv_dns_subdomain("Node"));
-	assert_false(srv_dns_subdomain("-a"));
-	assert_false(srv_dns_subdomain("a-"));
-	assert_false(srv_dns_subdomain("a..b"));
-	assert_false(srv_dns_subdomain("a.-b"));
-	assert_false(srv_dns_subdomain("a_b"));
-	assert_false(srv_dns_subdomain("a/b"));
 	srv_generate_name(NULL, name, sizeof(name));
 	assert_int_equal(strlen(name), 5);
 }
@@ -802,12 +804,12 @@ static void test_resource_version_precondition(void **state)
 	stale = json_deep_copy(a);
 	json_object_set_new(json_object_get(a, "data"), "a", json_string("c"));
 	/* the current rv: accepted */
-	r = server_put(f->srv, CM, "default", "c", a, 0, &b, &err);
+	r = server_put(f->srv, CM, "default", "c", a, 0, &err, &b);
 	assert_int_equal(r, 0);
 	/* the old rv: 409 */
 	json_object_set_new(json_object_get(stale, "data"), "a",
 			    json_string("d"));
-	r = server_put(f->srv, CM, "default", "c", stale, 0, NULL, &err);
+	r = server_put(f->srv, CM, "default", "c", stale, 0, &err, NULL);
 	expect_err(r, &err, -ESTALE,
 		   "Operation cannot be fulfilled on configmaps \"c\": the "
 		   "object has been modified; please apply your changes to the "
@@ -817,7 +819,7 @@ static void test_resource_version_precondition(void **state)
 	/* no rv: no precondition (cp) */
 	json_object_del(json_object_get(stale, "metadata"), "resourceVersion");
 	assert_int_equal(
-	    server_put(f->srv, CM, "default", "c", stale, 0, NULL, &err), 0);
+	    server_put(f->srv, CM, "default", "c", stale, 0, &err, NULL), 0);
 	/* an rv on a create */
 	put_fails(f, CM, "default", "new",
 		  "metadata: {resourceVersion: \"5\"}\ndata: {a: b}\n", 0,
@@ -848,7 +850,7 @@ static void test_status_subresource(void **state)
 		      "metadata: {labels: {ignored: \"yes\"}}\n");
 
 		r = server_put(f->srv, DEPLOY, "default", "web", in,
-			       SERVER_STATUS | SERVER_UPDATE, &s, &err);
+			       SERVER_STATUS | SERVER_UPDATE, &err, &s);
 		assert_int_equal(r, 0);
 	}
 	assert_int_equal(I(s, "status.replicas"), 7);
@@ -862,7 +864,7 @@ static void test_status_subresource(void **state)
 		      "status: {replicas: 8}\n");
 
 		r = server_put(f->srv, DEPLOY, "default", "web", in,
-			       SERVER_STATUS, NULL, &err);
+			       SERVER_STATUS, &err, NULL);
 		expect_err(r, &err, -ESTALE,
 			   "Operation cannot be fulfilled on deployments.apps "
 			   "\"web\"");
@@ -883,7 +885,7 @@ static void test_status_subresource(void **state)
 		_cleanup_json_ json_t *in = Y("status: {replicas: 1}\n");
 
 		r = server_put(f->srv, DEPLOY, "default", "nope", in,
-			       SERVER_STATUS, NULL, &err);
+			       SERVER_STATUS, &err, NULL);
 		expect_err(r, &err, -ENOENT,
 			   "deployments.apps \"nope\" not found");
 	}
@@ -920,21 +922,21 @@ static void test_patch(void **state)
 	{
 		_cleanup_json_ json_t *p = Y(yaml);
 
-		r = server_patch(f->srv, CM, "default", "c", p, 0, NULL, &err);
+		r = server_patch(f->srv, CM, "default", "c", p, 0, &err, NULL);
 		expect_err(r, &err, -ESTALE,
 			   "Operation cannot be fulfilled on configmaps \"c\"");
 	}
 	{
 		_cleanup_json_ json_t *p = Y("{data: {a: z}}");
 
-		r = server_patch(f->srv, CM, "default", "nope", p, 0, NULL,
-				 &err);
+		r = server_patch(f->srv, CM, "default", "nope", p, 0, &err,
+				 NULL);
 		expect_err(r, &err, -ENOENT, "configmaps \"nope\" not found");
 	}
 	{
 		_cleanup_json_ json_t *p = Y("{metadata: {name: other}}");
 
-		r = server_patch(f->srv, CM, "default", "c", p, 0, NULL, &err);
+		r = server_patch(f->srv, CM, "default", "c", p, 0, &err, NULL);
 		expect_err(r, &err, -EINVAL,
 			   "the name of the object (other) does not match "
 			   "the name on the URL (c)");
@@ -961,7 +963,7 @@ static void *patch_loop(void *ud)
 			 "{metadata: {labels: {%c-%d: \"v\"}}}", p->prefix, i);
 		patch = Y(yaml);
 		if (server_patch(p->f->srv, CM, "default", "shared", patch, 0,
-				 NULL, &err) < 0)
+				 &err, NULL) < 0)
 			p->failures++;
 	}
 	return NULL;
@@ -1012,8 +1014,8 @@ static void *create_loop(void *ud)
 		char name[32];
 
 		snprintf(name, sizeof(name), "c%d-%d", c->id, i);
-		if (server_put(c->f->srv, SVC, "default", name, in, 0, &out,
-			       &err) < 0)
+		if (server_put(c->f->srv, SVC, "default", name, in, 0, &err,
+			       &out) < 0)
 			c->failures++;
 		else
 			json_array_append_new(c->made, out);
@@ -1114,7 +1116,7 @@ static void test_apply(void **state)
 		_cleanup_json_ json_t *d = Y("apiVersion: bar/v1\nkind: Foo\n"
 					     "metadata: {name: x}\n");
 
-		r = server_apply(f->srv, d, "default", NULL, &err);
+		r = server_apply(f->srv, d, "default", &err, NULL);
 		expect_err(r, &err, -EINVAL,
 			   "no matches for kind \"Foo\" in version "
 			   "\"bar/v1\"");
@@ -1123,14 +1125,14 @@ static void test_apply(void **state)
 		_cleanup_json_ json_t *d =
 		    Y("apiVersion: v1\nmetadata: {name: x}\n");
 
-		r = server_apply(f->srv, d, "default", NULL, &err);
+		r = server_apply(f->srv, d, "default", &err, NULL);
 		expect_err(r, &err, -EINVAL, "Object 'Kind' is missing in '");
 	}
 	{
 		_cleanup_json_ json_t *d =
 		    Y("kind: ConfigMap\nmetadata: {name: x}\n");
 
-		r = server_apply(f->srv, d, "default", NULL, &err);
+		r = server_apply(f->srv, d, "default", &err, NULL);
 		expect_err(r, &err, -EINVAL,
 			   "Object 'apiVersion' is missing in '");
 	}
@@ -1140,12 +1142,12 @@ static void test_apply(void **state)
 		      "data: {a: b}\n");
 
 		assert_int_equal(
-		    server_apply(f->srv, d, "kube-system", &o, &err), 0);
+		    server_apply(f->srv, d, "kube-system", &err, &o), 0);
 		assert_string_equal(S(o, "metadata.namespace"), "kube-system");
 		json_object_set_new(json_object_get(d, "data"), "a",
 				    json_string("c"));
 		assert_int_equal(
-		    server_apply(f->srv, d, "kube-system", &o2, &err), 0);
+		    server_apply(f->srv, d, "kube-system", &err, &o2), 0);
 		assert_string_equal(S(o2, "data.a"), "c");
 		assert_string_equal(S(o2, "metadata.uid"),
 				    S(o, "metadata.uid"));
@@ -1155,14 +1157,14 @@ static void test_apply(void **state)
 		    Y("apiVersion: v1\nkind: ConfigMap\n"
 		      "metadata: {name: y, namespace: nope}\n");
 
-		r = server_apply(f->srv, d, "default", NULL, &err);
+		r = server_apply(f->srv, d, "default", &err, NULL);
 		expect_err(r, &err, -ENOENT, "namespaces \"nope\" not found");
 	}
 	{
 		_cleanup_json_ json_t *d = Y("apiVersion: v1\nkind: Namespace\n"
 					     "metadata: {name: applied}\n");
 
-		assert_int_equal(server_apply(f->srv, d, "default", NULL, &err),
+		assert_int_equal(server_apply(f->srv, d, "default", &err, NULL),
 				 0);
 		assert_true(server_namespace_exists(f->srv, "applied"));
 	}
@@ -1347,8 +1349,8 @@ static void test_finalizers(void **state)
 	{
 		_cleanup_json_ json_t *pt =
 		    Y("{metadata: {finalizers: [example.com/hold, b.io/x]}}");
-		int r = server_patch(f->srv, CM, "default", "fin", pt, 0, NULL,
-				     &err);
+		int r = server_patch(f->srv, CM, "default", "fin", pt, 0, &err,
+				     NULL);
 
 		expect_err(r, &err, -EINVAL,
 			   "ConfigMap \"fin\" is invalid: metadata.finalizers: "
@@ -1476,8 +1478,8 @@ static void test_binding(void **state)
 
 		json_object_set_new(json_object_get(in, "spec"), "nodeName",
 				    json_string("node-9"));
-		r = server_put(f->srv, POD, "default", "other", in, 0, NULL,
-			       &err);
+		r = server_put(f->srv, POD, "default", "other", in, 0, &err,
+			       NULL);
 		assert_int_equal(r, -EINVAL);
 	}
 	c = get_ok(f, POD, "default", "other");
@@ -1494,7 +1496,7 @@ static void test_scale(void **state)
 
 	json_decref(put_ok(f, DEPLOY, "default", "web", deploy_yaml, 0));
 	assert_int_equal(
-	    server_scale_get(f->srv, DEPLOY, "default", "web", &n, &err), 0);
+	    server_scale_get(f->srv, DEPLOY, "default", "web", &err, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(
 	    server_scale_set(f->srv, DEPLOY, "default", "web", 5, &err), 0);
@@ -1502,7 +1504,7 @@ static void test_scale(void **state)
 	assert_int_equal(I(d, "spec.replicas"), 5);
 	assert_int_equal(I(d, "metadata.generation"), 2);
 	assert_int_equal(
-	    server_scale_get(f->srv, DEPLOY, "default", "web", &n, &err), 0);
+	    server_scale_get(f->srv, DEPLOY, "default", "web", &err, &n), 0);
 	assert_int_equal(n, 5);
 
 	r = server_scale_set(f->srv, DEPLOY, "default", "web", -1, &err);
@@ -1512,7 +1514,7 @@ static void test_scale(void **state)
 	r = server_scale_set(f->srv, DEPLOY, "default", "nope", 2, &err);
 	expect_err(r, &err, -ENOENT, "deployments.apps \"nope\" not found");
 	json_decref(put_ok(f, CM, "default", "c", cm_yaml, 0));
-	r = server_scale_get(f->srv, CM, "default", "c", &n, &err);
+	r = server_scale_get(f->srv, CM, "default", "c", &err, &n);
 	expect_err(r, &err, -ENOENT,
 		   "the server could not find the requested resource");
 }
@@ -1661,7 +1663,7 @@ static void test_service_node_ports(void **state)
 		struct kf_error err;
 
 		assert_int_equal(
-		    server_put(f->srv, SVC, "default", "a", a2, 0, &a3, &err),
+		    server_put(f->srv, SVC, "default", "a", a2, 0, &err, &a3),
 		    0);
 	}
 	assert_null(at(a3, "spec.ports.0.nodePort"));
@@ -1708,7 +1710,7 @@ static void test_service_exhaustion(void **state)
 		assert_false(seen[ip & 7]);
 		seen[ip & 7] = true;
 	}
-	r = server_put(f->srv, SVC, "default", "full", in, 0, NULL, &err);
+	r = server_put(f->srv, SVC, "default", "full", in, 0, &err, NULL);
 	expect_err(r, &err, -ENOSPC,
 		   "Internal error occurred: failed to allocate a serviceIP: "
 		   "range is full");
@@ -1756,8 +1758,8 @@ static void test_allocation_survives_restart(void **state)
 	{
 		_cleanup_json_ json_t *p = Y(yaml);
 
-		r = server_patch(f->srv, SVC, "default", "s0", p, 0, NULL,
-				 &err);
+		r = server_patch(f->srv, SVC, "default", "s0", p, 0, &err,
+				 NULL);
 		expect_err(r, &err, -EINVAL,
 			   "Service \"s0\" is invalid: spec.ports[0].nodePort: "
 			   "Invalid value: ");
@@ -1767,7 +1769,7 @@ static void test_allocation_survives_restart(void **state)
 	{
 		_cleanup_json_ json_t *in = Y(svc_yaml);
 
-		r = server_put(f->srv, SVC, "default", "b", in, 0, NULL, &err);
+		r = server_put(f->srv, SVC, "default", "b", in, 0, &err, NULL);
 		expect_err(r, &err, -ENOSPC, "range is full");
 	}
 	/* the namespaces are not created twice */
@@ -1792,8 +1794,8 @@ static void test_two_servers_one_store(void **state)
 		_cleanup_json_ json_t *in =
 		    Y("spec:\n  clusterIP: 10.0.0.2\n  ports: [{port: 80}]\n");
 		struct kf_error err;
-		int r = server_put(other, SVC, "default", "theirs", in, 0, NULL,
-				   &err);
+		int r = server_put(other, SVC, "default", "theirs", in, 0, &err,
+				   NULL);
 
 		expect_err(r, &err, -EINVAL,
 			   "failed to allocate IP 10.0.0.2: provided IP is "
@@ -1808,7 +1810,7 @@ static void test_two_servers_one_store(void **state)
 		int r;
 
 		snprintf(name, sizeof(name), "t%d", i);
-		r = server_put(s, SVC, "default", name, in, 0, &out, &err);
+		r = server_put(s, SVC, "default", name, in, 0, &err, &out);
 		if (r == -ENOSPC) {
 			full++;
 			continue;

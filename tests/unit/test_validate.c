@@ -238,6 +238,16 @@ static void test_name_rules(void **state)
 	assert_true(is_dns1123_subdomain("a.b-c.d"));
 	assert_false(is_dns1123_subdomain("a..b"));
 	assert_false(is_dns1123_subdomain("a."));
+	/* node names (a Binding's target) */
+	assert_true(is_dns1123_subdomain("node-1.example.com"));
+	assert_true(is_dns1123_subdomain("a"));
+	assert_false(is_dns1123_subdomain(""));
+	assert_false(is_dns1123_subdomain("Node"));
+	assert_false(is_dns1123_subdomain("-a"));
+	assert_false(is_dns1123_subdomain("a-"));
+	assert_false(is_dns1123_subdomain("a.-b"));
+	assert_false(is_dns1123_subdomain("a_b"));
+	assert_false(is_dns1123_subdomain("a/b"));
 	assert_true(is_dns1035_label("abc-123"));
 	assert_false(is_dns1035_label("1abc"));
 	assert_true(is_qualified_name("example.com/MyName"));

@@ -1,5 +1,5 @@
 /*
- * test_watch.c — the watch hub and @watch streams (fs/watch.h) against a
+ * test_watch.c — the watch hub and @watch streams (apiserver/watch.h) against a
  * real store in a temporary directory.
  *
  * Nothing here measures time: waits for an event are bounded (a stream
@@ -24,9 +24,9 @@
 #include <cmocka.h>
 
 #include "api/kinds.h"
-#include "fs/server.h"
-#include "fs/watch.h"
-#include "fs/watch_i.h" /* the hub's shared lines */
+#include "apiserver/server.h"
+#include "apiserver/watch.h"
+#include "apiserver/watch_i.h" /* the hub's shared lines */
 #include "store/store.h"
 #include "store/store_i.h" /* store_set_clock(), to age the event log */
 
@@ -224,7 +224,7 @@ static struct reader *open_reader(struct fx *fx, const char *ns,
 	struct kf_error err;
 
 	kf_error_init(&err);
-	if (watch_stream_open(fx->hub, fx->pods, ns, query, UID, &ws, &err))
+	if (watch_stream_open(fx->hub, fx->pods, ns, query, UID, &err, &ws))
 		fail_msg("open %s: %s", query, err.msg);
 	return reader_new(ws);
 }
@@ -605,7 +605,7 @@ static void expect_open_error(struct fx *fx, const char *query, int code,
 
 	kf_error_init(&err);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, query, UID, &ws, &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, query, UID, &err, &ws),
 	    code);
 	assert_string_equal(err.msg, msg);
 	assert_ptr_equal(ws, (struct watch_stream *)(uintptr_t)1);
@@ -807,8 +807,8 @@ static void test_ready_fn(void **state)
 	pthread_cond_init(&in->cond, NULL);
 	kf_error_init(&err);
 	assert_int_equal(watch_stream_open(fx->hub, fx->pods, NULL,
-					   "sendInitialEvents=false", UID,
-					   &in->ws, &err),
+					   "sendInitialEvents=false", UID, &err,
+					   &in->ws),
 			 0);
 	/* the reader finds nothing, then data comes, then it asks to be
 	 * told: it is told at once */
@@ -990,13 +990,13 @@ static void test_byte_budget(void **state)
 	/* a list of 40 keys is more than 600 bytes */
 	kf_error_init(&err);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", UID, &ws, &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", UID, &err, &ws),
 	    -EAGAIN);
 	assert_string_equal(err.msg,
 			    "Too many requests, please try again later.");
 	/* root may: its list is in the reserve */
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", 0, &big, &err), 0);
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 0, &err, &big), 0);
 	/* a stream of changes only; unread events fill the uid's budget */
 	r = open_reader(fx, NULL, "sendInitialEvents=false");
 	for (int i = 0; i < 4; i++)
@@ -1033,24 +1033,24 @@ static void test_stream_reserve_and_share(void **state)
 	/* pool: 28; a hog stops at half of it plus what stays free */
 	while (n < 64 && watch_stream_open(fx->hub, fx->pods, NULL,
 					   "sendInitialEvents=false", 2000,
-					   &ws[n], &err) == 0)
+					   &err, &ws[n]) == 0)
 		n++, hog++;
 	assert_int_equal(hog, 14);
 	while (n < 64 && watch_stream_open(fx->hub, fx->pods, NULL,
 					   "sendInitialEvents=false", 2001,
-					   &ws[n], &err) == 0)
+					   &err, &ws[n]) == 0)
 		n++, late++;
 	assert_int_equal(late, 7);
 	assert_int_equal(watch_stream_open(fx->hub, fx->pods, NULL,
 					   "sendInitialEvents=false", 2002,
-					   &ws[n], &err),
+					   &err, &ws[n]),
 			 0);
 	n++;
 	/* root: the reserve and what the users left */
 	for (int i = 0; i < 4; i++, n++)
 		assert_int_equal(watch_stream_open(fx->hub, fx->pods, NULL,
 						   "sendInitialEvents=false", 0,
-						   &ws[n], &err),
+						   &err, &ws[n]),
 				 0);
 	for (size_t i = 0; i < n; i++)
 		watch_stream_free(ws[i]);
@@ -1136,30 +1136,30 @@ static void test_limits(void **state)
 	watch_hub_set_limits(fx->hub, &lim);
 	kf_error_init(&err);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1000, &ws[0], &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1000, &err, &ws[0]),
 	    0);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1000, &ws[1], &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1000, &err, &ws[1]),
 	    0);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1000, &ws[2], &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1000, &err, &ws[2]),
 	    -EAGAIN);
 	assert_string_equal(err.msg,
 			    "Too many requests, please try again later.");
 	assert_null(ws[2]);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->cms, NULL, "", 1001, &ws[2], &err),
+	    watch_stream_open(fx->hub, fx->cms, NULL, "", 1001, &err, &ws[2]),
 	    0);
 	kf_error_init(&err);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1002, &ws[3], &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1002, &err, &ws[3]),
 	    -EAGAIN);
 	assert_string_equal(err.msg,
 			    "Too many requests, please try again later.");
 	/* a closed stream frees its place */
 	watch_stream_free(ws[0]);
 	assert_int_equal(
-	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1002, &ws[0], &err),
+	    watch_stream_open(fx->hub, fx->pods, NULL, "", 1002, &err, &ws[0]),
 	    0);
 	for (int i = 0; i < 4; i++)
 		watch_stream_free(ws[i]);

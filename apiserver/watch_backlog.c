@@ -15,7 +15,7 @@
  * the reader got there ends the stream with 410, as kube-apiserver ends
  * a watch it cannot serve; the client lists again.
  */
-#include "fs/watch_i.h"
+#include "apiserver/watch_i.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
-#include "fs/server.h"
+#include "apiserver/server.h"
 
 #define BACKLOG_BATCH_BYTES ((size_t)256 << 10) /* lines built per fill */
 #define BACKLOG_BATCH_EVENTS 256		/* events read per fill */
@@ -115,21 +115,20 @@ static int list_key(void *ud, const char *key, size_t key_len, const char *data,
 	return 0;
 }
 
-int backlog_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
-		 struct kf_error *err)
+int backlog_list(struct watch_stream *ws, bool end_mark, struct kf_error *err,
+		 uint64_t *ret_rv)
 {
 	char prefix[STORE_KEY_MAX + 1];
 	const struct kind_info *k = ws->kind;
 	struct list_ctx c = {.ws = ws};
 	uint64_t rv = 0;
-	int n, r;
+	int r;
 
-	n = snprintf(prefix, sizeof(prefix), "%s/%s/%s%s", k->path_group,
-		     k->resource, ws->ns ? ws->ns : "",
-		     ws->ns || !k->namespaced ? "/" : "");
-	if (n < 0 || (size_t)n >= sizeof(prefix))
-		return kf_error_set(err, -ENAMETOOLONG,
-				    "namespace name too long");
+	r = server_prefix(k, ws->ns, prefix, sizeof(prefix));
+	if (r == -ENAMETOOLONG)
+		return kf_error_set(err, r, "namespace name too long");
+	if (r < 0)
+		return kf_error_set(err, r, "invalid namespace");
 	if (blog_get(ws, &c.b) < 0)
 		return kf_error_set(err, -ENOMEM, "out of memory");
 	r = store_list(ws->hub->st, prefix, list_key, &c, &rv);

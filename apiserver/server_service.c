@@ -9,7 +9,7 @@
  * processes on one store can never hand out the same value, because the
  * second write fails and is retried with another one.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/netaddr.h"
 
 #define SVC_MAX_ERRORS 8
 /* node ports + healthCheckNodePort of one Service; with the ones given
@@ -368,7 +369,7 @@ static bool held_ip(const struct server *srv, const json_t *svc, uint32_t *ret)
 	    json_object_get(json_object_get(svc, "spec"), "clusterIP"));
 	uint32_t ip, i;
 
-	if (!svc || !needs_cluster_ip(svc) || alloc_ipv4_parse(s, &ip) < 0 ||
+	if (!svc || !needs_cluster_ip(svc) || ipv4_parse(s, &ip) < 0 ||
 	    ip_index(srv, ip, &i) < 0)
 		return false;
 	*ret = ip;
@@ -382,7 +383,7 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 	json_t *spec = json_object_get(svc, "spec");
 	json_t *jip, *jips;
 	const char *cip;
-	char text[ALLOC_IPV4_STRLEN];
+	char text[IPV4_STRLEN];
 	uint32_t ip = 0, old_ip = 0, i;
 	bool had = held_ip(srv, old, &old_ip);
 	bool have = false;
@@ -438,12 +439,12 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 			alloc_range_release(srv->ips, i);
 			return r;
 		}
-		cip = alloc_ipv4_format(ip, text);
+		cip = ipv4_format(ip, text);
 		have = true;
 	} else if (strcmp(cip, "None")) {
 		_cleanup_json_ json_t *asked = json_pack("[s]", cip);
 
-		if (alloc_ipv4_parse(cip, &ip) < 0)
+		if (ipv4_parse(cip, &ip) < 0)
 			return kf_error_set(
 			    err, -EINVAL,
 			    "Service \"%s\" is invalid: "
@@ -465,7 +466,7 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 				return r;
 			}
 		}
-		cip = alloc_ipv4_format(ip, text);
+		cip = ipv4_format(ip, text);
 		have = true;
 	} else {
 		cip = "None"; /* not the spec's string: it is replaced below */
@@ -783,11 +784,11 @@ int svc_plan_build(struct server *srv, json_t *svc, const json_t *old,
 
 static int alloc_key(const struct svc_claim *c, char **ret)
 {
-	char ip[ALLOC_IPV4_STRLEN];
+	char ip[IPV4_STRLEN];
 
 	if (c->res == SVC_IP)
 		return asprintf(ret, SRV_ALLOC_PREFIX "serviceips/%s",
-				alloc_ipv4_format(c->value, ip)) < 0
+				ipv4_format(c->value, ip)) < 0
 			   ? -ENOMEM
 			   : 0;
 	return asprintf(ret, SRV_ALLOC_PREFIX "nodeports/%u", c->value) < 0
@@ -853,9 +854,9 @@ int svc_plan_clash(struct server *srv, struct svc_plan *plan, size_t i,
 	if (!c.user)
 		return SRV_RETRY;
 	if (c.res == SVC_IP) {
-		char ip[ALLOC_IPV4_STRLEN];
+		char ip[IPV4_STRLEN];
 		_cleanup_json_ json_t *asked =
-		    json_pack("[s]", alloc_ipv4_format(c.value, ip));
+		    json_pack("[s]", ipv4_format(c.value, ip));
 
 		return ip_taken_error(name, asked, ip, err);
 	}
@@ -905,7 +906,7 @@ static int rebuild_key(void *ud, const char *key, size_t key_len,
 	memcpy(buf, key, key_len);
 	buf[key_len] = '\0';
 	if (!strncmp(buf, ips, sizeof(ips) - 1)) {
-		if (alloc_ipv4_parse(buf + sizeof(ips) - 1, &v) == 0)
+		if (ipv4_parse(buf + sizeof(ips) - 1, &v) == 0)
 			claim(srv, SVC_IP, v);
 	} else if (!strncmp(buf, ports, sizeof(ports) - 1)) {
 		char *end;
@@ -927,9 +928,11 @@ int svc_rebuild(struct server *srv)
 	alloc_range_claim(srv->ips, 0);
 	alloc_range_reset(srv->ports);
 	if (srv->k_svc) {
-		snprintf(prefix, sizeof(prefix), "%s/%s/",
-			 srv->k_svc->path_group, srv->k_svc->resource);
-		r = store_list(srv->store, prefix, rebuild_service, srv, NULL);
+		/* every namespace's */
+		r = server_prefix(srv->k_svc, NULL, prefix, sizeof(prefix));
+		if (r == 0)
+			r = store_list(srv->store, prefix, rebuild_service, srv,
+				       NULL);
 	}
 	if (r == 0)
 		r = store_list(srv->store, SRV_ALLOC_PREFIX, rebuild_key, srv,

@@ -1,7 +1,7 @@
 /*
  * mergepatch.c — JSON merge patch (RFC 7386).
  */
-#include "fs/mergepatch.h"
+#include "apiserver/mergepatch.h"
 
 #include <errno.h>
 

@@ -12,8 +12,8 @@
 
 #include "api/cleanup.h"
 #include "api/codec.h"
-#include "fs/server.h"
-#include "fs/watch_i.h"
+#include "apiserver/server.h"
+#include "apiserver/watch_i.h"
 
 /* ------------------------------------------------------------- lines */
 

@@ -12,7 +12,7 @@
  * (another writer changed an object meanwhile) runs the whole manifest
  * again, as a single write retries its read-modify-write.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,7 +222,7 @@ static int batch_judge(struct server *srv, const json_t *docs,
 		int r;
 
 		kf_error_init(&one);
-		r = server_apply(srv, doc, default_ns, NULL, &one);
+		r = server_apply(srv, doc, default_ns, &one, NULL);
 		if (r < 0) {
 			err_append(err, &one);
 			if (!first)

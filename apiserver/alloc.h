@@ -10,21 +10,18 @@
  *
  * An alloc_range is not thread-safe: its owner serializes calls.
  *
- * The IPv4 helpers parse and print the addresses and CIDRs the range maps
- * to; kubefs serves single-stack IPv4 Services.
+ * The addresses and CIDRs a range maps to are parsed and printed by
+ * api/netaddr.h; kubefs serves single-stack IPv4 Services.
  */
-#ifndef KUBEFS_FS_ALLOC_H
-#define KUBEFS_FS_ALLOC_H
+#ifndef KUBEFS_APISERVER_ALLOC_H
+#define KUBEFS_APISERVER_ALLOC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/netaddr.h"
-
 /* Largest range: a /12 service CIDR, the largest Kubernetes accepts. */
 #define ALLOC_RANGE_MAX (1u << 20)
-#define ALLOC_IPV4_STRLEN IPV4_STRLEN
 
 struct alloc_range;
 
@@ -63,14 +60,5 @@ uint32_t alloc_range_used(const struct alloc_range *r);
 
 /* Mark every value free. */
 void alloc_range_reset(struct alloc_range *r);
-
-/*
- * Addresses and CIDRs: api/netaddr.h's ipv4_parse(), ipv4_format() and
- * cidr4_parse() under their old names, until the callers in
- * server_service.c switch. Same contracts.
- */
-int alloc_ipv4_parse(const char *s, uint32_t *ret);
-char *alloc_ipv4_format(uint32_t ip, char buf[ALLOC_IPV4_STRLEN]);
-int alloc_cidr4_parse(const char *s, uint32_t *ret_net, unsigned *ret_prefix);
 
 #endif

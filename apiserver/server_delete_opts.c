@@ -22,7 +22,7 @@
  *    and the deletion follows with that write's resourceVersion as its
  *    precondition, so nothing else slips in between.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,9 +50,8 @@ static int invalid(struct kf_error *err, const char *fmt, ...)
 			    detail);
 }
 
-int server_parse_delete_options(const json_t *doc,
-				struct server_delete_options *ret,
-				struct kf_error *err)
+int server_parse_delete_options(const json_t *doc, struct kf_error *err,
+				struct server_delete_options *ret)
 {
 	struct server_delete_options o = {.grace_seconds = -1};
 	json_t *g = json_object_get(doc, "gracePeriodSeconds");
@@ -183,7 +182,7 @@ int server_delete_with(struct server *srv, const struct kind_info *k,
 	if (!srv || !k || !o)
 		return -EINVAL;
 	kf_error_init(err);
-	r = server_get(srv, k, ns, name, &obj, err);
+	r = server_get(srv, k, ns, name, err, &obj);
 	if (r < 0)
 		return r;
 	rv = strtoull(srv_meta_str(obj, "resourceVersion") ?: "0", NULL, 10);
@@ -215,7 +214,7 @@ int server_delete_with(struct server *srv, const struct kind_info *k,
 				  fins, "resourceVersion", rvs);
 		if (!patch)
 			return -ENOMEM;
-		r = server_patch(srv, k, ns, name, patch, 0, &stored, err);
+		r = server_patch(srv, k, ns, name, patch, 0, err, &stored);
 		if (r < 0)
 			return r;
 		rv = strtoull(srv_meta_str(stored, "resourceVersion") ?: "0",

@@ -3,7 +3,7 @@
  * timestamps, generated names, the pod QoS class, and the comparisons
  * that decide generation bumps and no-op writes.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 
 #include "api/clock.h"
 #include "api/quantity.h"
-#include "api/validate.h"
 
 static void random_bytes(void *buf, size_t n)
 {
@@ -200,11 +199,6 @@ bool srv_same_object(const json_t *a, const json_t *b)
 	       equal_except(json_object_get(a, "metadata"),
 			    json_object_get(b, "metadata"), "resourceVersion",
 			    NULL);
-}
-
-bool srv_dns_subdomain(const char *s)
-{
-	return is_dns1123_subdomain(s);
 }
 
 static const char *go_json_type(const json_t *v)

@@ -26,15 +26,15 @@
  * the notifier queue has notify_queued set, and watch_stream_free() waits
  * for that flag and in_callback to clear.
  */
-#ifndef KUBEFS_FS_WATCH_I_H
-#define KUBEFS_FS_WATCH_I_H
+#ifndef KUBEFS_APISERVER_WATCH_I_H
+#define KUBEFS_APISERVER_WATCH_I_H
 
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "api/selector.h"
-#include "fs/watch.h"
+#include "apiserver/watch.h"
 
 #define WATCH_NOTIFIERS 4		    /* notifier threads per hub */
 #define WATCH_DEF_POLL_MS 50		    /* poll period when none is given */
@@ -256,8 +256,8 @@ struct wbacklog;
 /* Owe the reader the current objects of ws (key order), listed now from
  * one snapshot; *ret_rv is the list's rv. end_mark: then a BOOKMARK
  * marking the end of the initial events. -EAGAIN over budget. */
-int backlog_list(struct watch_stream *ws, bool end_mark, uint64_t *ret_rv,
-		 struct kf_error *err);
+int backlog_list(struct watch_stream *ws, bool end_mark, struct kf_error *err,
+		 uint64_t *ret_rv);
 /* Then owe the events in (from, to] (read from the store when the reader
  * gets there; 410 if the log no longer has them). */
 int backlog_events(struct watch_stream *ws, uint64_t from, uint64_t to);

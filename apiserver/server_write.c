@@ -4,7 +4,7 @@
  * (identity → server-set metadata → defaulting and validation → status
  * handling → allocation → one atomic, compare-and-swap store write).
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,12 +15,12 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/validate.h"
-#include "fs/mergepatch.h"
+#include "apiserver/mergepatch.h"
 
 /* ---- the store write ---- */
 
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
-	       uint64_t *ret_rv, struct kf_error *err)
+	       struct kf_error *err, uint64_t *ret_rv)
 {
 	_cleanup_free_ struct store_op *ops = NULL;
 	size_t n = 1, idx = 0;
@@ -329,11 +329,10 @@ static void reset_status(struct server *srv, const struct kind_info *k,
 	}
 }
 
-static int create_obj(struct server *srv, const struct kind_info *k,
-		      const char *ns, const char *name, const char *key,
-		      json_t *w, unsigned flags, json_t **ret_obj,
-		      struct kf_error *err)
+static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
+		      unsigned flags, json_t **ret_obj, struct kf_error *err)
 {
+	const struct kind_info *k = o->k;
 	json_t *meta = srv_meta(w);
 	struct svc_plan plan, *pp = NULL;
 	_cleanup_free_ char *data = NULL;
@@ -346,7 +345,7 @@ static int create_obj(struct server *srv, const struct kind_info *k,
 	int r;
 
 	if (k->namespaced && k != srv->k_ns) {
-		r = check_namespace(srv, k, ns, name, err);
+		r = check_namespace(srv, k, o->ns, o->name, err);
 		if (r < 0)
 			return r;
 	}
@@ -373,14 +372,14 @@ static int create_obj(struct server *srv, const struct kind_info *k,
 				    json_pack("{s:s,s:s}", "phase", "Pending",
 					      "qosClass", srv_pod_qos(w)));
 	if (k == srv->k_svc) {
-		r = svc_plan_build(srv, w, NULL, ns, name, &plan, err);
+		r = svc_plan_build(srv, w, NULL, o->ns, o->name, &plan, err);
 		if (r < 0)
 			return r;
 		pp = &plan;
 	}
 	r = kind_admit(k, w, NULL, err);
 	if (r == 0)
-		r = srv_encode(w, &data, &len, err);
+		r = srv_encode(w, err, &data, &len);
 	if (r < 0 || (flags & SERVER_DRY_RUN)) {
 		if (pp)
 			svc_plan_abort(srv, pp);
@@ -389,11 +388,11 @@ static int create_obj(struct server *srv, const struct kind_info *k,
 		return r;
 	}
 	op.type = STORE_PUT;
-	op.key = key;
+	op.key = o->key;
 	op.data = data;
 	op.len = len;
 	op.expect_rv = STORE_RV_ABSENT;
-	r = srv_commit(srv, &op, pp, &rv, err);
+	r = srv_commit(srv, &op, pp, err, &rv);
 	if (r < 0)
 		return r;
 	srv_set_rv(w, rv);
@@ -447,11 +446,12 @@ static bool update_deletes(struct server *srv, const struct kind_info *k,
 	       json_is_integer(grace) && json_integer_value(grace) == 0;
 }
 
-static int update_obj(struct server *srv, const struct kind_info *k,
-		      const char *ns, const char *name, const char *key,
-		      json_t *w, const json_t *old, uint64_t old_rv,
-		      unsigned flags, json_t **ret_obj, struct kf_error *err)
+static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
+		      const json_t *old, uint64_t old_rv, unsigned flags,
+		      json_t **ret_obj, struct kf_error *err)
 {
+	const struct kind_info *k = o->k;
+	const char *ns = o->ns, *name = o->name;
 	_cleanup_json_ json_t *n = NULL;
 	_cleanup_free_ char *data = NULL;
 	struct svc_plan plan, *pp = NULL;
@@ -523,19 +523,19 @@ static int update_obj(struct server *srv, const struct kind_info *k,
 		return 0;
 	}
 
-	op.key = key;
+	op.key = o->key;
 	op.expect_rv = old_rv;
 	if (deleting) {
 		op.type = STORE_DELETE;
 	} else {
-		r = srv_encode(n, &data, &len, err);
+		r = srv_encode(n, err, &data, &len);
 		if (r < 0)
 			goto out_abort;
 		op.type = STORE_PUT;
 		op.data = data;
 		op.len = len;
 	}
-	r = srv_commit(srv, &op, pp, &rv, err);
+	r = srv_commit(srv, &op, pp, err, &rv);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
 	if (r < 0)
@@ -562,7 +562,8 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		    unsigned flags, json_t **ret_obj, struct kf_error *err)
 {
 	_cleanup_json_ json_t *w = json_deep_copy(in), *old = NULL;
-	char key[STORE_KEY_MAX + 1], own[STORE_KEY_MAX + 1];
+	char own[STORE_KEY_MAX + 1];
+	struct srv_ref o;
 	bool generated = false;
 	uint64_t rv;
 	int r;
@@ -588,14 +589,14 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		name = own;
 		generated = true;
 	}
-	if (server_key(k, ns, name, key, sizeof(key)) < 0)
+	if (srv_ref_init(k, ns, name, &o) < 0)
 		return bad_name(k, w, name, err);
 
-	r = srv_read(srv, key, &old, &rv);
+	r = srv_read(srv, o.key, &old, &rv);
 	if (r == -ENOENT) {
 		if (flags & (SERVER_UPDATE | SERVER_STATUS))
 			return srv_not_found(err, k, name);
-		r = create_obj(srv, k, ns, name, key, w, flags, ret_obj, err);
+		r = create_obj(srv, &o, w, flags, ret_obj, err);
 		if (r == -EEXIST && (generated || !(flags & SERVER_CREATE)))
 			return SRV_RETRY; /* a new name, or now a replace */
 		if (r == -EEXIST)
@@ -608,13 +609,12 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		return SRV_RETRY;
 	if (flags & SERVER_CREATE)
 		return already_exists(err, k, name);
-	return update_obj(srv, k, ns, name, key, w, old, rv, flags, ret_obj,
-			  err);
+	return update_obj(srv, &o, w, old, rv, flags, ret_obj, err);
 }
 
 int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 	       const char *name, const json_t *obj, unsigned flags,
-	       json_t **ret_obj, struct kf_error *err)
+	       struct kf_error *err, json_t **ret_obj)
 {
 	_cleanup_json_ json_t *in = NULL, *out = NULL;
 	int r;
@@ -671,7 +671,7 @@ static void quote_doc(const json_t *doc, char *buf, size_t size)
 }
 
 int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
-		 json_t **ret_obj, struct kf_error *err)
+		 struct kf_error *err, json_t **ret_obj)
 {
 	const char *av, *kind, *ns = NULL, *name;
 	const struct kind_info *k;
@@ -707,13 +707,12 @@ int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
 	name = srv_meta_str(doc, "name");
 	if (name && !*name)
 		name = NULL;
-	return server_put(srv, k, ns, name, doc, 0, ret_obj, err);
+	return server_put(srv, k, ns, name, doc, 0, err, ret_obj);
 }
 
 /* ---- patch ---- */
 
-static int patch_once(struct server *srv, const struct kind_info *k,
-		      const char *ns, const char *name, const char *key,
+static int patch_once(struct server *srv, const struct srv_ref *o,
 		      const json_t *patch, unsigned flags, json_t **ret_obj,
 		      struct kf_error *err)
 {
@@ -721,9 +720,9 @@ static int patch_once(struct server *srv, const struct kind_info *k,
 	uint64_t rv;
 	int r;
 
-	r = srv_read(srv, key, &old, &rv);
+	r = srv_read(srv, o->key, &old, &rv);
 	if (r == -ENOENT)
-		return srv_not_found(err, k, name);
+		return srv_not_found(err, o->k, o->name);
 	if (r < 0)
 		return srv_store_error(r, err);
 	r = mergepatch_apply(old, patch, &merged);
@@ -732,11 +731,11 @@ static int patch_once(struct server *srv, const struct kind_info *k,
 				    "the merge patch is nested too deeply");
 	if (r < 0)
 		return r;
-	r = identity(k, ns, name, merged, &w, err);
+	r = identity(o->k, o->ns, o->name, merged, &w, err);
 	if (r < 0)
 		return r;
-	return update_obj(srv, k, ns, name, key, w, old, rv,
-			  flags | SERVER_UPDATE, ret_obj, err);
+	return update_obj(srv, o, w, old, rv, flags | SERVER_UPDATE, ret_obj,
+			  err);
 }
 
 /*
@@ -753,9 +752,9 @@ static void retry_pause(int attempt)
 
 int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 		 const char *name, const json_t *patch, unsigned flags,
-		 json_t **ret_obj, struct kf_error *err)
+		 struct kf_error *err, json_t **ret_obj)
 {
-	char key[STORE_KEY_MAX + 1];
+	struct srv_ref o;
 	json_t *out = NULL;
 	int r;
 
@@ -769,11 +768,11 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 				    json_is_array(patch) ? "array" : "scalar");
 	if (!k->namespaced)
 		ns = NULL;
-	if (server_key(k, ns, name, key, sizeof(key)) < 0)
+	if (srv_ref_init(k, ns, name, &o) < 0)
 		return srv_not_found(err, k, name);
 	for (int i = 0; i < SRV_RETRIES; i++) {
 		kf_error_init(err);
-		r = patch_once(srv, k, ns, name, key, patch, flags, &out, err);
+		r = patch_once(srv, &o, patch, flags, &out, err);
 		if (r != SRV_RETRY)
 			break;
 		retry_pause(i);
@@ -792,8 +791,8 @@ int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 /* ---- scale ---- */
 
 int server_scale_get(struct server *srv, const struct kind_info *k,
-		     const char *ns, const char *name, long *ret_replicas,
-		     struct kf_error *err)
+		     const char *ns, const char *name, struct kf_error *err,
+		     long *ret_replicas)
 {
 	_cleanup_json_ json_t *obj = NULL;
 	json_t *v;
@@ -803,7 +802,7 @@ int server_scale_get(struct server *srv, const struct kind_info *k,
 		return -EINVAL;
 	if (!(k->subresources & KIND_SUB_SCALE))
 		return no_such_resource(err);
-	r = server_get(srv, k, ns, name, &obj, err);
+	r = server_get(srv, k, ns, name, err, &obj);
 	if (r < 0)
 		return r;
 	v = json_object_get(json_object_get(obj, "spec"), "replicas");
@@ -841,7 +840,7 @@ int server_scale_set(struct server *srv, const struct kind_info *k,
 	    json_pack("{s:{s:I}}", "spec", "replicas", (json_int_t)replicas);
 	if (!patch)
 		return -ENOMEM;
-	return server_patch(srv, k, ns, name, patch, 0, NULL, err);
+	return server_patch(srv, k, ns, name, patch, 0, err, NULL);
 }
 
 /* ---- binding ---- */
@@ -917,7 +916,7 @@ static int bind_once(struct server *srv, const char *key, const char *pod,
 	json_object_set_new(spec, "nodeName", json_string(node));
 	srv_timestamp(srv_now(srv), ts);
 	set_scheduled(n, ts);
-	r = srv_encode(n, &data, &len, err);
+	r = srv_encode(n, err, &data, &len);
 	if (r < 0)
 		return r;
 	op.type = STORE_PUT;
@@ -925,7 +924,7 @@ static int bind_once(struct server *srv, const char *key, const char *pod,
 	op.data = data;
 	op.len = len;
 	op.expect_rv = rv;
-	r = srv_commit(srv, &op, NULL, NULL, err);
+	r = srv_commit(srv, &op, NULL, err, NULL);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
 	return r;
@@ -947,7 +946,7 @@ int server_bind(struct server *srv, const char *ns, const char *pod,
 				    "Binding \"%s\" is invalid: target.name: "
 				    "Required value",
 				    pod ? pod : "");
-	if (!srv_dns_subdomain(node)) {
+	if (!is_dns1123_subdomain(node)) {
 		const char *msgs[2];
 		char buf[64];
 

@@ -52,8 +52,8 @@
  *
  * Thread safety: all functions may be called concurrently.
  */
-#ifndef KUBEFS_FS_SERVER_H
-#define KUBEFS_FS_SERVER_H
+#ifndef KUBEFS_APISERVER_SERVER_H
+#define KUBEFS_APISERVER_SERVER_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -94,6 +94,16 @@ void server_set_clock(struct server *srv, time_t (*now)(void *ud), void *ud);
 int server_key(const struct kind_info *k, const char *ns, const char *name,
 	       char *buf, size_t size);
 
+/* Build the store key prefix under which the objects of kind k lie into
+ * buf (STORE_KEY_MAX + 1 bytes), for store_list(): those of namespace ns,
+ * or of every namespace when ns is NULL; ns is ignored for
+ * cluster-scoped kinds. The one spelling, with server_key(), of the key
+ * layout GROUP/RESOURCE/NAMESPACE/NAME. -ENAMETOOLONG if it does not
+ * fit, -EINVAL if k is NULL or ns (not NULL, namespaced kind) is empty
+ * or contains '/'. */
+int server_prefix(const struct kind_info *k, const char *ns, char *buf,
+		  size_t size);
+
 /* Inverse of server_key(): split a key into its kind, namespace ("" for
  * cluster-scoped) and name. Pointers into buf (modified in place).
  * -EINVAL if the key is not an object key. */
@@ -106,7 +116,7 @@ json_t *server_decode_value(const char *data, size_t len, uint64_t rv);
 
 /* Read one object. -ENOENT: 'pods "x" not found'. */
 int server_get(struct server *srv, const struct kind_info *k, const char *ns,
-	       const char *name, json_t **ret_obj, struct kf_error *err);
+	       const char *name, struct kf_error *err, json_t **ret_obj);
 
 /*
  * List names (cheap: no decoding). ns NULL lists all namespaces. fn gets
@@ -138,7 +148,7 @@ enum server_write_flags {
  */
 int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 	       const char *name, const json_t *obj, unsigned flags,
-	       json_t **ret_obj, struct kf_error *err);
+	       struct kf_error *err, json_t **ret_obj);
 
 /*
  * Drop box: apply one manifest document under its own identity. The kind
@@ -147,7 +157,7 @@ int server_put(struct server *srv, const struct kind_info *k, const char *ns,
  * namespaced kinds). Create if absent, else replace.
  */
 int server_apply(struct server *srv, const json_t *doc, const char *default_ns,
-		 json_t **ret_obj, struct kf_error *err);
+		 struct kf_error *err, json_t **ret_obj);
 
 /*
  * A manifest of several documents (a JSON array), all or nothing: every
@@ -166,7 +176,7 @@ int server_apply_all(struct server *srv, const json_t *docs,
  * patch may carry metadata.resourceVersion as a precondition. */
 int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
 		 const char *name, const json_t *patch, unsigned flags,
-		 json_t **ret_obj, struct kf_error *err);
+		 struct kf_error *err, json_t **ret_obj);
 
 /*
  * Delete. grace_seconds < 0: the kind's default; 0: immediately (what a
@@ -197,9 +207,8 @@ struct server_delete_options {
  * with Kubernetes' sentence for an unknown propagationPolicy, a negative
  * gracePeriodSeconds or a malformed precondition.
  */
-int server_parse_delete_options(const json_t *doc,
-				struct server_delete_options *ret,
-				struct kf_error *err);
+int server_parse_delete_options(const json_t *doc, struct kf_error *err,
+				struct server_delete_options *ret);
 
 /*
  * Delete with options: preconditions (-ESTALE, 409's sentence), the
@@ -222,8 +231,8 @@ int server_evict(struct server *srv, const char *ns, const char *pod,
 
 /* scale subresource: read or set spec.replicas. */
 int server_scale_get(struct server *srv, const struct kind_info *k,
-		     const char *ns, const char *name, long *ret_replicas,
-		     struct kf_error *err);
+		     const char *ns, const char *name, struct kf_error *err,
+		     long *ret_replicas);
 int server_scale_set(struct server *srv, const struct kind_info *k,
 		     const char *ns, const char *name, long replicas,
 		     struct kf_error *err);

@@ -1,22 +1,23 @@
 /*
- * server_i.h — private to the API-server semantics (fs/server*.c).
+ * server_i.h — private to the API-server semantics (apiserver/server*.c).
  *
- *  server.c          lifecycle, keys, reads, lists, shared helpers
+ *  server.c          keys, reads, lists, shared helpers (the bottom)
+ *  server_lifecycle.c  server_new / server_free, ranges, namespaces
  *  server_meta.c     server-set metadata: uid, timestamps, names, QoS
  *  server_write.c    create / replace / patch / apply / bind / scale
  *  server_delete.c   deletion: graceful, finalizers, namespaces
  *  server_service.c  ClusterIP and NodePort allocation for Services
  */
-#ifndef KUBEFS_FS_SERVER_I_H
-#define KUBEFS_FS_SERVER_I_H
+#ifndef KUBEFS_APISERVER_SERVER_I_H
+#define KUBEFS_APISERVER_SERVER_I_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "fs/alloc.h"
-#include "fs/server.h"
+#include "apiserver/alloc.h"
+#include "apiserver/server.h"
 
 /* Bounded retries of a read-modify-write that lost a CAS race. */
 #define SRV_RETRIES 16
@@ -57,6 +58,18 @@ struct server {
 
 /* ---- server.c ---- */
 time_t srv_now(struct server *srv);
+/* One object a write is about: its kind, namespace (NULL for a
+ * cluster-scoped kind), name, and the store key they make. ns and name
+ * are borrowed: they must outlive the struct. */
+struct srv_ref {
+	const struct kind_info *k;
+	const char *ns;
+	const char *name;
+	char key[STORE_KEY_MAX + 1];
+};
+/* Fill *ref and build its key; server_key()'s errors. */
+int srv_ref_init(const struct kind_info *k, const char *ns, const char *name,
+		 struct srv_ref *ret);
 /* Read and decode one object (owned, resourceVersion set). -ENOENT,
  * -EIO on a corrupt value, or the store's error. */
 int srv_read(struct server *srv, const char *key, json_t **ret_obj,
@@ -69,7 +82,7 @@ void srv_set_rv(json_t *obj, uint64_t rv);
 /* Encode obj for the store, without metadata.resourceVersion (removed
  * from obj). -EFBIG with Kubernetes' sentence over CODEC_MAX_BYTES.
  * *ret is owned. */
-int srv_encode(json_t *obj, char **ret, size_t *ret_len, struct kf_error *err);
+int srv_encode(json_t *obj, struct kf_error *err, char **ret, size_t *ret_len);
 /* Map a store_write() failure (other than the expected races) to the
  * user's sentence. */
 int srv_store_error(int r, struct kf_error *err);
@@ -95,8 +108,6 @@ const char *srv_pod_qos(const json_t *pod);
 bool srv_same_spec(const json_t *a, const json_t *b);
 /* Equal apart from metadata.resourceVersion: nothing to write. */
 bool srv_same_object(const json_t *a, const json_t *b);
-/* Is s a lowercase RFC 1123 subdomain (node names)? */
-bool srv_dns_subdomain(const char *s);
 /* "%s in version \"%s\" cannot be handled as a %s: json: cannot
  * unmarshal <type of v> into Go struct field <field> of type <type>". */
 int srv_type_error(struct kf_error *err, const struct kind_info *k,
@@ -109,7 +120,7 @@ int srv_type_error(struct kf_error *err, const struct kind_info *k,
  * returned raw (-EEXIST, -ESTALE, -ENOENT) for the caller to judge. */
 struct svc_plan;
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
-	       uint64_t *ret_rv, struct kf_error *err);
+	       struct kf_error *err, uint64_t *ret_rv);
 
 /* ---- server_batch.c: server_apply_all ---- */
 /* Is a batch open on this thread (srv_commit queues, srv_read looks at

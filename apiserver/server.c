@@ -1,10 +1,15 @@
 /*
- * server.c — the API server's lifecycle, keys, reads and lists.
+ * server.c — the bottom layer of the API server: keys, reads, lists and
+ * the helpers every other server*.c file shares. It calls none of the
+ * write, delete or Service paths: only the batch's read overlay
+ * (srv_batch_read, server_batch.c), so that reads inside a batch see
+ * its earlier writes.
  *
- * The write paths live in server_write.c and server_delete.c, Service
- * allocation in server_service.c; see server_i.h.
+ * The server's lifecycle is in server_lifecycle.c, the write paths in
+ * server_write.c and server_delete.c, Service allocation in
+ * server_service.c; see server_i.h.
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,59 +20,9 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 
-static const char *const builtin_namespaces[] = {
-    "default",
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-};
-
-static time_t clock_system(void *ud)
-{
-	(void)ud;
-	return time(NULL);
-}
-
 time_t srv_now(struct server *srv)
 {
 	return srv->clock(srv->clock_ud);
-}
-
-void server_set_clock(struct server *srv, time_t (*now)(void *ud), void *ud)
-{
-	srv->clock = now ? now : clock_system;
-	srv->clock_ud = ud;
-}
-
-static int setup_ranges(struct server *srv, const struct server_config *cfg)
-{
-	const char *cidr =
-	    cfg->service_cidr ? cfg->service_cidr : "10.96.0.0/12";
-	uint64_t total;
-	int r;
-
-	if (alloc_cidr4_parse(cidr, &srv->svc_net, &srv->svc_prefix) < 0 ||
-	    srv->svc_prefix < 12 || srv->svc_prefix > 30 ||
-	    strlen(cidr) >= sizeof(srv->svc_cidr))
-		return -EINVAL;
-	snprintf(srv->svc_cidr, sizeof(srv->svc_cidr), "%s", cidr);
-	total = (uint64_t)1 << (32 - srv->svc_prefix);
-	/* neither the network address nor the broadcast address */
-	r = alloc_range_new((uint32_t)(total - 2),
-			    alloc_static_band(total, 16, 256, 16), &srv->ips);
-	if (r < 0)
-		return r;
-	/* the first address is the `kubernetes` Service's: never handed out */
-	alloc_range_claim(srv->ips, 0);
-
-	srv->port_min = cfg->node_port_min ? cfg->node_port_min : 30000;
-	srv->port_max = cfg->node_port_max ? cfg->node_port_max : 32767;
-	if (srv->port_min > srv->port_max || srv->port_max > 65535)
-		return -EINVAL;
-	total = srv->port_max - srv->port_min + 1;
-	return alloc_range_new((uint32_t)total,
-			       alloc_static_band(total, 16, 128, 32),
-			       &srv->ports);
 }
 
 /* Is key stored? (store_get without keeping the value) */
@@ -78,76 +33,6 @@ static bool key_exists(struct server *srv, const char *key)
 	uint64_t rv;
 
 	return store_get(srv->store, key, &data, &len, &rv) == 0;
-}
-
-static int ensure_namespaces(struct server *srv)
-{
-	if (!srv->k_ns)
-		return 0;
-	for (size_t i = 0;
-	     i < sizeof(builtin_namespaces) / sizeof(builtin_namespaces[0]);
-	     i++) {
-		_cleanup_json_ json_t *obj = json_object();
-		char key[STORE_KEY_MAX + 1];
-		int r;
-
-		if (!obj)
-			return -ENOMEM;
-		r = server_key(srv->k_ns, NULL, builtin_namespaces[i], key,
-			       sizeof(key));
-		if (r < 0)
-			return r;
-		if (key_exists(srv, key))
-			continue;
-		r = server_put(srv, srv->k_ns, NULL, builtin_namespaces[i], obj,
-			       SERVER_CREATE, NULL, NULL);
-		if (r < 0 && r != -EEXIST)
-			return r;
-	}
-	return 0;
-}
-
-int server_new(const struct server_config *cfg, struct server **ret)
-{
-	struct server *srv;
-	int r;
-
-	if (!cfg || !cfg->store || !ret)
-		return -EINVAL;
-	srv = calloc(1, sizeof(*srv));
-	if (!srv)
-		return -ENOMEM;
-	srv->store = cfg->store;
-	srv->clock = clock_system;
-	srv->k_ns = kinds_by_path("core", "v1", "namespaces");
-	srv->k_pod = kinds_by_path("core", "v1", "pods");
-	srv->k_svc = kinds_by_path("core", "v1", "services");
-	pthread_mutex_init(&srv->alloc_lock, NULL);
-	r = setup_ranges(srv, cfg);
-	if (r < 0)
-		goto out_free;
-	r = svc_rebuild(srv);
-	if (r < 0)
-		goto out_free;
-	r = ensure_namespaces(srv);
-	if (r < 0)
-		goto out_free;
-	*ret = srv;
-	return 0;
-
-out_free:
-	server_free(srv);
-	return r;
-}
-
-void server_free(struct server *srv)
-{
-	if (!srv)
-		return;
-	alloc_range_free(srv->ips);
-	alloc_range_free(srv->ports);
-	pthread_mutex_destroy(&srv->alloc_lock);
-	free(srv);
 }
 
 /* A name or namespace that can be a key segment. */
@@ -168,6 +53,34 @@ int server_key(const struct kind_info *k, const char *ns, const char *name,
 	if (n < 0 || (size_t)n >= size || n > STORE_KEY_MAX)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int server_prefix(const struct kind_info *k, const char *ns, char *buf,
+		  size_t size)
+{
+	int n;
+
+	if (!k || (k->namespaced && ns && !segment_ok(ns)))
+		return -EINVAL;
+	if (!k->namespaced)
+		n = snprintf(buf, size, "%s/%s//", k->path_group, k->resource);
+	else if (ns)
+		n = snprintf(buf, size, "%s/%s/%s/", k->path_group, k->resource,
+			     ns);
+	else
+		n = snprintf(buf, size, "%s/%s/", k->path_group, k->resource);
+	if (n < 0 || (size_t)n >= size || n > STORE_KEY_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int srv_ref_init(const struct kind_info *k, const char *ns, const char *name,
+		 struct srv_ref *ret)
+{
+	ret->k = k;
+	ret->ns = ns;
+	ret->name = name;
+	return server_key(k, ns, name, ret->key, sizeof(ret->key));
 }
 
 /* The kind stored under path_group/resource. */
@@ -280,7 +193,7 @@ const char *srv_meta_str(const json_t *obj, const char *field)
 	return json_string_value(json_object_get(srv_meta(obj), field));
 }
 
-int srv_encode(json_t *obj, char **ret, size_t *ret_len, struct kf_error *err)
+int srv_encode(json_t *obj, struct kf_error *err, char **ret, size_t *ret_len)
 {
 	json_t *meta = srv_meta(obj);
 	size_t len;
@@ -339,7 +252,7 @@ int srv_conflict(struct kf_error *err, const struct kind_info *k,
 }
 
 int server_get(struct server *srv, const struct kind_info *k, const char *ns,
-	       const char *name, json_t **ret_obj, struct kf_error *err)
+	       const char *name, struct kf_error *err, json_t **ret_obj)
 {
 	char key[STORE_KEY_MAX + 1];
 	int r;
@@ -402,28 +315,20 @@ int server_list_names(struct server *srv, const struct kind_info *k,
 {
 	char prefix[STORE_KEY_MAX + 1];
 	struct list_ctx c = {.fn = fn, .ud = ud};
-	int n;
+	int r;
 
 	if (!k || !fn)
 		return -EINVAL;
-	if (!k->namespaced) {
-		n = snprintf(prefix, sizeof(prefix), "%s/%s//", k->path_group,
-			     k->resource);
+	r = server_prefix(k, ns, prefix, sizeof(prefix));
+	if (r < 0)
+		return r;
+	if (!k->namespaced)
 		c.ns = "";
-	} else if (ns) {
-		if (!segment_ok(ns))
-			return -EINVAL;
-		n = snprintf(prefix, sizeof(prefix), "%s/%s/%s/", k->path_group,
-			     k->resource, ns);
+	else if (ns)
 		c.ns = ns;
-	} else {
-		n = snprintf(prefix, sizeof(prefix), "%s/%s/", k->path_group,
-			     k->resource);
+	else
 		c.all_ns = true;
-	}
-	if (n < 0 || (size_t)n >= sizeof(prefix))
-		return -ENAMETOOLONG;
-	c.prefix_len = (size_t)n;
+	c.prefix_len = strlen(prefix);
 	return store_list(srv->store, prefix, list_one, &c, ret_rv);
 }
 
@@ -453,13 +358,10 @@ bool srv_namespace_empty(struct server *srv, const char *ns)
 	for (size_t i = 0; i < kinds_count(); i++) {
 		const struct kind_info *k = kinds_at(i);
 		char prefix[STORE_KEY_MAX + 1];
-		int n;
 
 		if (!k->namespaced)
 			continue;
-		n = snprintf(prefix, sizeof(prefix), "%s/%s/%s/", k->path_group,
-			     k->resource, ns);
-		if (n < 0 || (size_t)n >= sizeof(prefix))
+		if (!ns || server_prefix(k, ns, prefix, sizeof(prefix)) < 0)
 			return false;
 		if (store_list(srv->store, prefix, stop_at_first, NULL, NULL))
 			return false;

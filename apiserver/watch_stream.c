@@ -13,8 +13,8 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/quote.h"
-#include "fs/server.h"
-#include "fs/watch_i.h"
+#include "apiserver/server.h"
+#include "apiserver/watch_i.h"
 
 /* Longest timeoutSeconds honoured (ten years); longer is "that long". */
 #define TIMEOUT_MAX_S ((int64_t)10 * 366 * 24 * 3600)
@@ -434,7 +434,7 @@ stream_alloc(struct watch_hub *hub, const struct kind_info *kind, uid_t uid)
 
 int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		      const char *ns, const char *query, uid_t caller,
-		      struct watch_stream **ret, struct kf_error *err)
+		      struct kf_error *err, struct watch_stream **ret)
 {
 	struct wquery q = {.initial = -1};
 	struct watch_stream *ws = NULL;
@@ -488,7 +488,7 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		goto out;
 
 	if (q.initial == 1 || (q.initial == -1 && !q.has_rv)) {
-		r = backlog_list(ws, q.initial == 1 && q.bookmarks, &from, err);
+		r = backlog_list(ws, q.initial == 1 && q.bookmarks, err, &from);
 		if (r < 0)
 			goto out;
 	} else if (q.has_rv) {

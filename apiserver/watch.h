@@ -44,8 +44,8 @@
  * Thread safety: every function may be called from any thread, except as
  * noted for watch_hub_free() and watch_stream_free().
  */
-#ifndef KUBEFS_FS_WATCH_H
-#define KUBEFS_FS_WATCH_H
+#ifndef KUBEFS_APISERVER_WATCH_H
+#define KUBEFS_APISERVER_WATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -189,7 +189,7 @@ unsigned watch_hub_streams(struct watch_hub *hub);
  */
 int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 		      const char *ns, const char *query, uid_t caller,
-		      struct watch_stream **ret, struct kf_error *err);
+		      struct kf_error *err, struct watch_stream **ret);
 
 /*
  * Copy the next lines into buf without blocking. Only whole lines are

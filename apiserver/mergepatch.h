@@ -7,8 +7,8 @@
  * the target whole. This is what `kubectl patch --type merge` and
  * Content-Type application/merge-patch+json do.
  */
-#ifndef KUBEFS_FS_MERGEPATCH_H
-#define KUBEFS_FS_MERGEPATCH_H
+#ifndef KUBEFS_APISERVER_MERGEPATCH_H
+#define KUBEFS_APISERVER_MERGEPATCH_H
 
 #include <jansson.h>
 

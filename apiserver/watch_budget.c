@@ -20,7 +20,7 @@
  * a stream that would grow gets 410 and ends; the server never grows
  * past the budget for watchers.
  */
-#include "fs/watch_i.h"
+#include "apiserver/watch_i.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * instead of encoding the object again. A line dropped from here lives
  * on while streams still hold it (and counts in their budgets).
  */
-#include "fs/watch_i.h"
+#include "apiserver/watch_i.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  *  - A namespace is marked Terminating, everything in it is deleted, and
  *    it goes when it is empty (now, or when its last object goes).
  */
-#include "fs/server_i.h"
+#include "apiserver/server_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -67,7 +67,7 @@ static int write_marked(struct server *srv, const char *key, json_t *n,
 	size_t len;
 	int r;
 
-	r = srv_encode(n, &data, &len, err);
+	r = srv_encode(n, err, &data, &len);
 	if (r < 0)
 		return r;
 	op.type = STORE_PUT;
@@ -75,7 +75,7 @@ static int write_marked(struct server *srv, const char *key, json_t *n,
 	op.data = data;
 	op.len = len;
 	op.expect_rv = rv;
-	r = srv_commit(srv, &op, NULL, NULL, err);
+	r = srv_commit(srv, &op, NULL, err, NULL);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
 	return r;
@@ -157,7 +157,7 @@ static int delete_once(struct server *srv, const struct kind_info *k,
 	op.type = STORE_DELETE;
 	op.key = key;
 	op.expect_rv = rv;
-	r = srv_commit(srv, &op, pp, NULL, err);
+	r = srv_commit(srv, &op, pp, err, NULL);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
 	if (r < 0)

@@ -1,7 +1,7 @@
 /*
  * alloc.c — bitmap allocators for Service IPs and NodePorts.
  */
-#include "fs/alloc.h"
+#include "apiserver/alloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -157,25 +157,4 @@ void alloc_range_reset(struct alloc_range *r)
 	memset(r->bits, 0,
 	       (r->size + WORD_BITS - 1) / WORD_BITS * sizeof(uint64_t));
 	r->used = 0;
-}
-
-int alloc_ipv4_parse(const char *s, uint32_t *ret)
-{
-	return ipv4_parse(s, ret);
-}
-
-char *alloc_ipv4_format(uint32_t ip, char buf[ALLOC_IPV4_STRLEN])
-{
-	return ipv4_format(ip, buf);
-}
-
-int alloc_cidr4_parse(const char *s, uint32_t *ret_net, unsigned *ret_prefix)
-{
-	struct cidr4 c;
-
-	if (cidr4_parse(s, &c) < 0)
-		return -EINVAL;
-	*ret_net = c.addr;
-	*ret_prefix = c.prefix;
-	return 0;
 }
