@@ -76,7 +76,7 @@ empty() { [ -z "$(ls "$P")" ] && [ ! -e "$D/nginx" ]; }
 SAMPLER=$!
 
 # put FILE DIR: cp, once more if it fails; failures are counted and shown
-errors=0
+errors=0 conflicts=0
 put() {
 	cp "$1" "$2" 2>>"$W/errors" && return 0
 	errors=$((errors + 1))
@@ -94,7 +94,10 @@ while [ $SECONDS -lt $end ]; do
 	until_ok 30 serves
 	echo 3 >"$D/nginx@scale"
 	until_ok 60 running kubefs-httpd:1 3
-	sed -i 's|kubefs-httpd:1|kubefs-httpd:2|' "$D/nginx"
+	until sed -i 's|kubefs-httpd:1|kubefs-httpd:2|' "$D/nginx" 2>>"$W/errors"; do
+		conflicts=$((conflicts + 1)) # a controller wrote it meanwhile
+		sleep 0.2
+	done
 	until_ok 90 running kubefs-httpd:2 3
 	until_ok 30 serves
 	rm "$D/nginx" "$M/core/v1/services/default/nginx"
@@ -105,6 +108,7 @@ wait "$SAMPLER" 2>/dev/null || true
 SAMPLER=
 
 echo "story soak: $round rounds in $MIN min, samples every $EVERY s ($(nproc) cores, Linux $(uname -r))"
+[ "$conflicts" -gt 0 ] && echo "$conflicts sed -i lost a race with a controller (Conflict), done again"
 if [ "$errors" -gt 0 ]; then
 	echo "$errors cp failed once (then succeeded):"
 	sort "$W/errors" | uniq -c | sort -rn | head -5

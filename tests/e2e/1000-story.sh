@@ -68,7 +68,7 @@ done
 wait_long 30 serves "http://$cip/"
 
 # rolling update: sed -i of the image in the tree
-sed -i 's|kubefs-httpd:1|kubefs-httpd:2|' "$D/nginx"
+set_image kubefs-httpd:1 kubefs-httpd:2
 expect_eq "$(jq -r .spec.template.spec.containers[0].image "$D/nginx@json")" kubefs-httpd:2 "image after sed -i"
 wait_for rs_count 2
 wait_long 90 running kubefs-httpd:2 3

@@ -46,7 +46,7 @@ wait_long 60 running kubefs-httpd:1 3
 
 # the scheduler dies; the update's new pods wait for it
 kill9 kubefs-sched
-sed -i 's|kubefs-httpd:1|kubefs-httpd:2|' "$D/nginx"
+set_image kubefs-httpd:1 kubefs-httpd:2
 restart kubefs-sched
 wait_long 90 running kubefs-httpd:2 3
 wait_for endpoints_match

@@ -68,6 +68,20 @@ story_manifests() {
 	sed -i 's|image: .*|image: kubefs-httpd:1|' "$T/deployment.yaml"
 }
 
+# set_image FROM TO: sed -i of the Deployment's image, again if the
+# write lost a race with a controller's status update (sed reads the
+# object with its resourceVersion: a write after a newer change is a
+# Conflict, "Stale file handle", and changes nothing, as in Kubernetes)
+set_image() {
+	local i
+	for i in $(seq 1 20); do
+		sed -i "s|$1|$2|" "$D/nginx" 2>>"$T/sed.err" && break
+		sleep 0.2
+	done
+	[ "$(jq -r .spec.template.spec.containers[0].image "$D/nginx@json")" = "$2" ] ||
+		fail "sed -i of the image: $(cat "$T/sed.err")"
+}
+
 # The nginx pods as JSON, one per line.
 nginx_pods() {
 	local f
