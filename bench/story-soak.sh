@@ -6,7 +6,8 @@
 # the image to the other tag, and deletes both, waiting until no pod is
 # left. Every SOAK_SAMPLE seconds the resident memory and the open file
 # descriptors of every component are sampled. At the end, per component:
-# the first and last quarter's averages and their ratio — a leak shows as
+# the first and last quarter's averages (anonymous and total RSS, fds)
+# and their ratio — a leak shows as
 # a last quarter above the first (the baseline, from the same run); and
 # the rounds done. Run as root, after `make`.
 set -euo pipefail
@@ -66,7 +67,7 @@ empty() { [ -z "$(ls "$P")" ] && [ ! -e "$D/nginx" ]; }
 		t=$SECONDS
 		for c in $COMPS; do
 			pid=$(cat "$S/run/$c.pid" 2>/dev/null) || continue
-			rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
+			rss=$(awk '/^RssAnon/ {a = $2} /^VmRSS/ {v = $2} END {print a, v}' "/proc/$pid/status" 2>/dev/null) || continue
 			fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
 			echo "$t $c $rss $fds"
 		done
@@ -113,14 +114,17 @@ if [ "$errors" -gt 0 ]; then
 	echo "$errors cp failed once (then succeeded):"
 	sort "$W/errors" | uniq -c | sort -rn | head -5
 fi
-printf '%-14s %12s %12s %7s %9s %9s %7s\n' component "RSS first" "RSS last" ratio "fds first" "fds last" ratio
+printf '%-14s %11s %11s %6s %11s %11s %6s %6s %6s %6s\n' component "anon first" "anon last" ratio \
+	"RSS first" "RSS last" ratio "fds 1st" "last" ratio
 for c in $COMPS; do
-	awk -v c="$c" '$2 == c {t[n] = $1; r[n] = $3; f[n] = $4; n++}
+	awk -v c="$c" '$2 == c {a[n] = $3; r[n] = $4; f[n] = $5; n++}
 	END {
 		q = int(n / 4); if (q < 1) q = 1
-		for (i = 0; i < q; i++) { r1 += r[i]; f1 += f[i] }
-		for (i = n - q; i < n; i++) { r2 += r[i]; f2 += f[i] }
-		printf "%-14s %9.1f MB %9.1f MB %7.2f %9.1f %9.1f %7.2f\n", c,
-			r1 / q / 1024, r2 / q / 1024, r2 / r1, f1 / q, f2 / q, f2 / f1
+		for (i = 0; i < q; i++) { a1 += a[i]; r1 += r[i]; f1 += f[i] }
+		for (i = n - q; i < n; i++) { a2 += a[i]; r2 += r[i]; f2 += f[i] }
+		printf "%-14s %8.1f MB %8.1f MB %6.2f %8.1f MB %8.1f MB %6.2f %6.1f %6.1f %6.2f\n", c,
+			a1 / q / 1024, a2 / q / 1024, a2 / a1, r1 / q / 1024,
+			r2 / q / 1024, r2 / r1, f1 / q, f2 / q, f2 / f1
 	}' "$W/samples"
 done
+echo "(anon: RssAnon, the heap; RSS adds file pages, for kubefs-fs mostly the LMDB map; Events stay an hour, so the store grows meanwhile)"
