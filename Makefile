@@ -188,7 +188,9 @@ fuzz: deps
 bench: all $(BENCH_BIN) $(TOOL_BIN)
 	O=$(O) BIN=$(BIN) bench/run.sh
 
+# the offline stand-in for the seed's nginx image (examples/local-image.sh)
 up: deps all
+	examples/local-image.sh $(BIN) >/dev/null
 	$(BIN)/kubefs up
 
 down:

@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,4 +113,35 @@ int cidr_family(const char *s)
 	if (is_ipv4(ip))
 		return prefix <= 32 ? 4 : -EINVAL;
 	return is_ipv6(ip) ? 6 : -EINVAL;
+}
+
+int ipv4_default_route_addr(char buf[IPV4_STRLEN])
+{
+	char line[512], ifname[64] = "", dev[64];
+	unsigned long dst;
+	struct ifaddrs *ifs, *i;
+	FILE *f = fopen("/proc/net/route", "re");
+	int r = -ENOENT;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lx", dev, &dst) == 2 && dst == 0) {
+			snprintf(ifname, sizeof(ifname), "%s", dev);
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (!ifname[0] || getifaddrs(&ifs) < 0)
+		return -ENOENT;
+	for (i = ifs; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, ifname)) {
+			inet_ntop(
+			    AF_INET,
+			    &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf,
+			    IPV4_STRLEN);
+			r = 0;
+			break;
+		}
+	freeifaddrs(ifs);
+	return r;
 }

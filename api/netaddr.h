@@ -10,7 +10,11 @@
  * net.ParseCIDR does. cidr_family() checks either family's CIDR text
  * without converting it (kube-proxy's --cluster-cidr).
  *
- * Thread safety: pure functions; nothing allocates.
+ * ipv4_default_route_addr() reads the machine's routes: a real node's
+ * InternalIP, and where kubefs up has cluster DNS listen.
+ *
+ * Thread safety: pure functions (but ipv4_default_route_addr()); nothing
+ * allocates.
  */
 #ifndef KUBEFS_API_NETADDR_H
 #define KUBEFS_API_NETADDR_H
@@ -59,5 +63,9 @@ bool is_ipv6(const char *s);
  * otherwise. Host bits may be set, as net.ParseCIDR allows.
  */
 int cidr_family(const char *s);
+
+/* The IPv4 address of the interface of this network namespace's default
+ * route, into buf; -ENOENT without one. */
+int ipv4_default_route_addr(char buf[IPV4_STRLEN]);
 
 #endif

@@ -111,9 +111,9 @@ static json_t *existing(struct esc *s, const json_t *svc)
 	json_array_foreach (all, i, sl)
 		if (!strcmp(meta_s(sl, "namespace"),
 			    meta_s(svc, "namespace")) &&
-		    !strcmp(cj_str(json_object_get(cj_get(sl, "metadata"),
-						   "labels"),
-				   LABEL_SERVICE)
+		    /* not cj_str: the label's key has dots in it */
+		    !strcmp(json_string_value(json_object_get(
+				cj_get(sl, "metadata.labels"), LABEL_SERVICE))
 				?: "",
 			    meta_s(svc, "name")) &&
 		    !strcmp(

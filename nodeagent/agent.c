@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/netaddr.h"
 #include "nodeagent/host.h"
 #include "nodeagent/imagecmd.h"
 #include "nodeagent/nodestatus.h"
@@ -110,8 +111,7 @@ static int make_nodes(struct agent *a)
 			host_ids(node->machine_id, node->boot_id,
 				 node->system_uuid);
 			if (!node->internal_ip[0])
-				host_default_ipv4(node->internal_ip,
-						  sizeof(node->internal_ip));
+				ipv4_default_route_addr(node->internal_ip);
 		}
 	}
 	qsort(a->nodes, n, sizeof(*a->nodes), cmp_node);

@@ -70,6 +70,7 @@ static const struct cfg_flag flags[] = {
     {"port", F_UINT, OFF(port), 1, 65535},
     {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
     {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
+    {"cluster-dns", F_ADDR, OFF(cluster_dns), 0, 0},
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
@@ -160,6 +161,10 @@ const char *nodeagent_config_usage(void)
 	       "                              them Failed; 0 keeps them "
 	       "running for the next\n"
 	       "                              start to adopt (default 0)\n"
+	       "      --cluster-dns string    the cluster DNS server pods "
+	       "use (dnsPolicy\n"
+	       "                              ClusterFirst); unset: the "
+	       "host's servers\n"
 	       "  capacity defaults to the machine's: its CPUs, memory and "
 	       "the root dir's disk\n"
 	       "      --version               print the version and exit\n"

@@ -75,6 +75,7 @@ struct nodeagent_config {
 	unsigned port;		    /* 0: NODESTATUS_KUBELET_PORT */
 	unsigned pod_max_pids;	    /* 0: the default */
 	uint64_t shutdown_grace_ms; /* stop the pods on exit; 0: keep them */
+	const char *cluster_dns;    /* pods' name server; NULL: the host's */
 };
 
 /*

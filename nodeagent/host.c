@@ -3,10 +3,7 @@
  */
 #include "nodeagent/host.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -142,35 +139,4 @@ void host_ids(char machine_id[37], char boot_id[37], char system_uuid[37])
 	read_id("/etc/machine-id", machine_id, false);
 	read_id("/proc/sys/kernel/random/boot_id", boot_id, true);
 	read_id("/sys/class/dmi/id/product_uuid", system_uuid, true);
-}
-
-int host_default_ipv4(char *buf, size_t size)
-{
-	char line[512], ifname[64] = "", dev[64];
-	unsigned long dst;
-	struct ifaddrs *ifs, *i;
-	FILE *f = fopen("/proc/net/route", "re");
-	int r = -ENOENT;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lx", dev, &dst) == 2 && dst == 0) {
-			snprintf(ifname, sizeof(ifname), "%s", dev);
-			break;
-		}
-	if (f)
-		fclose(f);
-	if (!ifname[0] || getifaddrs(&ifs) < 0)
-		return -ENOENT;
-	for (i = ifs; i; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    !strcmp(i->ifa_name, ifname)) {
-			inet_ntop(
-			    AF_INET,
-			    &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf,
-			    (socklen_t)size);
-			r = 0;
-			break;
-		}
-	freeifaddrs(ifs);
-	return r;
 }

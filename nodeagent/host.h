@@ -39,8 +39,4 @@ void host_os_image(char *buf, size_t size);
  * DMI product UUID: into 37-byte buffers, left "" when unreadable. */
 void host_ids(char machine_id[37], char boot_id[37], char system_uuid[37]);
 
-/* The IPv4 address of the interface of the default route ("-ENOENT"
- * without one): a real node's InternalIP. */
-int host_default_ipv4(char *buf, size_t size);
-
 #endif

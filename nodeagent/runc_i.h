@@ -45,6 +45,7 @@ struct runc {
 	char seccomp_dir[1024];
 	char cgroup_parent[64]; /* "/kubefs-H/kubepods" */
 	char host_ip[IPV4_STRLEN];
+	char cluster_dns[IPV4_STRLEN]; /* "" : the host's name servers */
 	char net_name[32], bridge[16], subnet[CIDR4_STRLEN];
 	char cni_bin[1024];
 	struct cni_net net;
@@ -102,8 +103,10 @@ static inline struct runc *runc_of(struct runtime *rt)
 const char *runc_pod_str(const json_t *pod, const char *obj, const char *key);
 void runc_ctr_release(struct runc_ctr *c);
 void runc_pod_free(struct runc_pod *p);
-/* /etc/hosts, /etc/hostname, /etc/resolv.conf in p->dir. */
-int runc_pod_write_files(const struct runc_pod *p);
+/* /etc/hosts, /etc/hostname, /etc/resolv.conf (by the pod's dnsPolicy
+ * and dnsConfig) in p->dir. */
+int runc_pod_write_files(const struct runc *rc, const struct runc_pod *p,
+			 const json_t *pod);
 /* p->cgroup from the pod's QoS class. */
 void runc_pod_cgroup(const struct runc *rc, const json_t *pod,
 		     struct runc_pod *p);

@@ -16,6 +16,7 @@
 
 #include "api/cleanup.h"
 #include "api/quantity.h"
+#include "nodeagent/dnsconfig.h"
 #include "nodeagent/fsutil.h"
 
 const char *runc_pod_str(const json_t *pod, const char *obj, const char *key)
@@ -61,13 +62,28 @@ static int write_file(const char *dir, const char *name, const char *text)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
-/* /etc/hosts, /etc/hostname, /etc/resolv.conf as the kubelet writes them */
-int runc_pod_write_files(const struct runc_pod *p)
+/* The host's resolv.conf, NULL if unreadable. */
+static char *read_host_resolv(void)
 {
-	_cleanup_free_ char *hosts = NULL, *resolv = NULL, *line = NULL;
-	char servers[1024] = "";
-	size_t cap = 0, used = 0;
-	FILE *f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen("/etc/resolv.conf", "re");
+
+	if (!f)
+		return NULL;
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+/* /etc/hosts, /etc/hostname, /etc/resolv.conf as the kubelet writes them */
+int runc_pod_write_files(const struct runc *rc, const struct runc_pod *p,
+			 const json_t *pod)
+{
+	_cleanup_free_ char *hosts = NULL, *resolv = NULL, *host_resolv = NULL;
 	int r;
 
 	if (asprintf(&hosts,
@@ -81,25 +97,10 @@ int runc_pod_write_files(const struct runc_pod *p)
 		     "%s\t%s\n",
 		     p->ip[0] ? p->ip : "127.0.1.1", p->name) < 0)
 		return -ENOMEM;
-	/* the host's name servers, loopback ones excepted */
-	f = fopen("/etc/resolv.conf", "re");
-	while (f && getline(&line, &cap, f) > 0) {
-		char ns[256];
-
-		if (sscanf(line, "nameserver %255s", ns) == 1 &&
-		    strncmp(ns, "127.", 4) && strcmp(ns, "::1") &&
-		    used + strlen(ns) + 13 < sizeof(servers))
-			used += (size_t)sprintf(servers + used,
-						"nameserver %s\n", ns);
-	}
-	if (f)
-		fclose(f);
-	if (asprintf(&resolv,
-		     "search %s.svc.cluster.local svc.cluster.local "
-		     "cluster.local\n%soptions ndots:5\n",
-		     p->ns, servers) < 0)
-		return -ENOMEM;
-	r = write_file(p->dir, "hosts", hosts);
+	host_resolv = read_host_resolv();
+	r = dnsconfig_render(pod, rc->cluster_dns, host_resolv, &resolv);
+	if (r == 0)
+		r = write_file(p->dir, "hosts", hosts);
 	if (r == 0)
 		r = write_file(p->dir, "resolv.conf", resolv);
 	if (r == 0) {

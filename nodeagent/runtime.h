@@ -122,6 +122,8 @@ struct runtime_runc_config {
 	const char *cni_bin_dir; /* NULL: RUNTIME_CNI_BIN_DIR */
 	const char *self_exe;	 /* kubefs-node itself (the shim); required */
 	const char *seccomp_dir; /* Localhost seccomp profiles; may be NULL */
+	const char *cluster_dns; /* pods' name server (ClusterFirst); NULL:
+				  * the host's */
 	int64_t pids_limit;	 /* per container; 0: the default */
 	bool allow_host_path;
 	/* ConfigMaps and Secrets for volumes and env (volume.h) */

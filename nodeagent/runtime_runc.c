@@ -187,7 +187,7 @@ static int runc_start_pod(struct runtime *rt, const json_t *pod,
 	r = setup_network(rc, p, err);
 	if (r < 0)
 		goto out_rm;
-	r = runc_pod_write_files(p);
+	r = runc_pod_write_files(rc, p, pod);
 	if (r < 0) {
 		kf_error_set(err, r,
 			     "Failed to create pod sandbox: writing "
@@ -730,6 +730,8 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	snprintf(rc->cni_bin, sizeof(rc->cni_bin), "%s",
 		 cfg->cni_bin_dir ? cfg->cni_bin_dir : RUNTIME_CNI_BIN_DIR);
 	snprintf(rc->host_ip, sizeof(rc->host_ip), "%s", cfg->host_ip);
+	snprintf(rc->cluster_dns, sizeof(rc->cluster_dns), "%s",
+		 cfg->cluster_dns ? cfg->cluster_dns : "");
 	cidr4_format(&cidr, rc->subnet);
 	image_fake_digest(cfg->root_dir, hex);
 	snprintf(h, sizeof(h), "%.8s", hex);

@@ -237,11 +237,68 @@ static int write_file(const char *dir, const char *name, const char *text)
 
 static void stop_dnsmasq(struct dns *d)
 {
+	char path[4200];
+
 	if (d->pid <= 0)
 		return;
 	kill(d->pid, SIGTERM);
 	waitpid(d->pid, NULL, 0);
 	d->pid = 0;
+	snprintf(path, sizeof(path), "%s/dnsmasq.pid", d->cfg.dir);
+	unlink(path);
+}
+
+/* Is pid a live (not zombie) dnsmasq reading dir's dnsmasq.conf? */
+static bool our_dnsmasq(pid_t pid, const char *dir)
+{
+	char path[64], want[4200], buf[8192] = "", state = 0;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*d (dnsmasq) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	if (!state || state == 'Z' || state == 'X')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	snprintf(want, sizeof(want), "--conf-file=%s/dnsmasq.conf", dir);
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+		if (!strcmp(buf + i, want))
+			return true;
+	return false;
+}
+
+int dns_stop_stale(const char *dir)
+{
+	char path[4200];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	unlink(path);
+	if (pid <= 1 || !our_dnsmasq((pid_t)pid, dir))
+		return 0;
+	kill((pid_t)pid, SIGTERM);
+	for (int i = 0; i < 50 && our_dnsmasq((pid_t)pid, dir); i++)
+		usleep(20000);
+	if (our_dnsmasq((pid_t)pid, dir))
+		kill((pid_t)pid, SIGKILL);
+	return 1;
 }
 
 static int start_dnsmasq(struct dns *d)
@@ -268,6 +325,9 @@ static int start_dnsmasq(struct dns *d)
 		_exit(127);
 	}
 	d->pid = pid;
+	/* for dns_stop_stale() after a crash of this process */
+	snprintf(conf, sizeof(conf), "%d\n", (int)pid);
+	write_file(d->cfg.dir, "dnsmasq.pid", conf);
 	return 0;
 }
 
@@ -391,6 +451,9 @@ int dns_new(struct client *c, const struct dns_config *cfg, struct dns **ret)
 	d->cfg = *cfg;
 	if (!d->cfg.domain)
 		d->cfg.domain = DNS_DOMAIN_DEFAULT;
+	if (dns_stop_stale(cfg->dir) > 0)
+		dlog(d, "stopped the dnsmasq a previous kubefs-proxy left "
+			"running");
 	svc = json_pack(
 	    "{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:[{s:s, s:i, "
 	    "s:s}, {s:s, s:i, s:s}]}}",

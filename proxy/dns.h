@@ -12,9 +12,9 @@
  * Everything else in DOMAIN is NXDOMAIN; other names are forwarded to
  * the upstream servers of the node's /etc/resolv.conf.
  *
- * Files in dir: `hosts` (A and PTR, re-read on SIGHUP) and
+ * Files in dir: `hosts` (A and PTR, re-read on SIGHUP),
  * `dnsmasq.conf` (listen address, SRV records; a change restarts
- * dnsmasq). Both are replaced atomically (write a temporary file, then
+ * dnsmasq) and `dnsmasq.pid` (the running dnsmasq). Both are replaced atomically (write a temporary file, then
  * rename()), and only when their content changes.
  *
  * Serving: dnsmasq listens on listen:53 (UDP and TCP); the Service
@@ -75,6 +75,15 @@ void dns_attach(struct dns *d, struct informer *services,
  * hosts changed. For proxier_config.synced.
  */
 void dns_synced(void *ud);
+
+/*
+ * Stop the dnsmasq recorded in dir/dnsmasq.pid if it still runs with
+ * dir's configuration: one a proxy left behind when it was killed
+ * (dnsmasq changes its credentials at start, which clears the
+ * parent-death signal the proxy set for it). Called by dns_new() and by
+ * `kubefs-proxy --cleanup --dns-dir DIR`. 1 if one was stopped, else 0.
+ */
+int dns_stop_stale(const char *dir);
 
 /* Stop dnsmasq and release. NULL is a no-op. */
 void dns_free(struct dns *d);

@@ -8,7 +8,7 @@
  *                [--cluster-dns-ip IP --dns-listen ADDR --dns-dir DIR
  *                 [--cluster-domain D]]
  *                [--pod-network host-gw|vxlan]
- *   kubefs-proxy --cleanup [--table NAME]
+ *   kubefs-proxy --cleanup [--table NAME] [--dns-dir DIR]
  *
  * Watches Services and EndpointSlices through the mounted tree and keeps
  * the nftables tables `ip TABLE` and `ip6 TABLE` of its network namespace
@@ -53,18 +53,20 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kubefs-proxy --cluster MOUNT [--hostname-override "
-		   "NAME]\n"
-		   "                    [--cluster-cidr CIDR[,CIDR]] "
-		   "[--masquerade-all]\n"
-		   "                    [--min-sync-period DURATION] "
-		   "[--sync-period DURATION]\n"
-		   "                    [--metrics-file PATH] [--table NAME]\n"
-		   "                    [--cluster-dns-ip IP --dns-dir DIR "
-		   "[--cluster-domain DOMAIN]]\n"
-		   "                    [--pod-network host-gw|vxlan] "
-		   "[--version]\n"
-		   "       kubefs-proxy --cleanup [--table NAME]\n");
+	fprintf(
+	    f,
+	    "usage: kubefs-proxy --cluster MOUNT [--hostname-override "
+	    "NAME]\n"
+	    "                    [--cluster-cidr CIDR[,CIDR]] "
+	    "[--masquerade-all]\n"
+	    "                    [--min-sync-period DURATION] "
+	    "[--sync-period DURATION]\n"
+	    "                    [--metrics-file PATH] [--table NAME]\n"
+	    "                    [--cluster-dns-ip IP --dns-dir DIR "
+	    "[--cluster-domain DOMAIN]]\n"
+	    "                    [--pod-network host-gw|vxlan] "
+	    "[--version]\n"
+	    "       kubefs-proxy --cleanup [--table NAME] [--dns-dir DIR]\n");
 }
 
 #define DURATION_MAX_MS 86400000LL /* a day */
@@ -267,6 +269,8 @@ static int cleanup(const struct opts *o)
 	int r;
 
 	kf_error_init(&err);
+	if (o->dns_dir)
+		dns_stop_stale(o->dns_dir);
 	r = proxier_cleanup(&o->rules, &err);
 	if (r < 0) {
 		klog_error("cleanup: %s", err.code ? err.msg : strerror(-r));

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "api/clock.h"
+#include "api/netaddr.h"
 #include "shell/cli.h"
 #include "shell/daemon.h"
 #include "shell/flags.h"
@@ -38,9 +39,14 @@ struct up_opts {
 	const char *store;
 	const char *node_name;
 	const char *pod_cidr;
+	const char *pod_network;
+	char dns_listen[IPV4_STRLEN]; /* "" : no cluster DNS */
 	int nodes;
 	int fake_nodes;
 };
+
+/* kubeadm's choice: the tenth address of the default service CIDR. */
+#define CLUSTER_DNS_IP "10.96.0.10"
 
 /* Flip when kubefs-node runs real containers (runc backend). */
 #define REAL_NODE_AGENT_BUILT 1
@@ -109,7 +115,10 @@ static const struct command_help up_help = {
 	    "they are built. Each runs in the background with its log and "
 	    "pid file under the state directory. Running it again starts "
 	    "only what is not running: a component that died (its pid is "
-	    "gone) is started again, and the others are left alone.",
+	    "gone) is started again, and the others are left alone. With a "
+	    "real node, the proxy serves cluster DNS at " CLUSTER_DNS_IP
+	    " (dnsmasq on the address of the default route's interface) "
+	    "and the node's pods use it.",
     .examples = "  # Start a cluster on /mnt/cluster, state in "
 		"/var/lib/kubefs\n"
 		"  kubefs up\n\n"
@@ -163,6 +172,10 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 	    {"pod-cidr", 0, FLAG_STRING, &o->pod_cidr, "allocated",
 	     "The real node's pod CIDR (one no interface of this machine "
 	     "uses)."},
+	    {"pod-network", 0, FLAG_STRING, &o->pod_network, "none",
+	     "Routes to other nodes' pod CIDRs (kubefs-proxy "
+	     "--pod-network): host-gw or vxlan, for nodes on other "
+	     "machines."},
 	    STATE_FLAG(o->state),
 	    {"store", 0, FLAG_STRING, &o->store, "'STATE/store'",
 	     "The API server's store directory."},
@@ -191,8 +204,19 @@ static int parse_up(int argc, char **argv, struct up_opts *o)
 			"between 0 and 100000\n");
 		return -EINVAL;
 	}
+	if (o->pod_network && strcmp(o->pod_network, "host-gw") &&
+	    strcmp(o->pod_network, "vxlan")) {
+		fprintf(stderr,
+			"error: --pod-network must be host-gw or vxlan, not "
+			"\"%s\"\n",
+			o->pod_network);
+		return -EINVAL;
+	}
 	o->nodes = (int)nodes;
 	o->fake_nodes = (int)fake;
+	/* cluster DNS for the real node's pods, on its InternalIP */
+	if (o->nodes > 0 && ipv4_default_route_addr(o->dns_listen) < 0)
+		o->dns_listen[0] = '\0';
 	return 0;
 }
 
@@ -200,7 +224,8 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 			   const char *store)
 {
 	char count[16], found[RFC3339_MAX], path[4096], root[4096];
-	char *argv[20];
+	char dns_dir[4096];
+	char *argv[24];
 	struct daemon_death death;
 	bool died;
 	pid_t pid;
@@ -247,6 +272,32 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 		if (o->pod_cidr) {
 			argv[n++] = "--pod-cidr";
 			argv[n++] = (char *)o->pod_cidr;
+		}
+		if (o->dns_listen[0]) {
+			argv[n++] = "--cluster-dns";
+			argv[n++] = CLUSTER_DNS_IP;
+		}
+		break;
+	case C_PROXY:
+		/* cluster DNS: dnsmasq on the node's address, reached at
+		 * the kube-dns Service's ClusterIP through the proxy's own
+		 * rules */
+		argv[n++] = "--cluster";
+		argv[n++] = (char *)cli->mount;
+		argv[n++] = "--hostname-override";
+		argv[n++] = (char *)o->node_name;
+		if (o->dns_listen[0]) {
+			snprintf(dns_dir, sizeof(dns_dir), "%s/dns", o->state);
+			argv[n++] = "--cluster-dns-ip";
+			argv[n++] = CLUSTER_DNS_IP;
+			argv[n++] = "--dns-listen";
+			argv[n++] = (char *)o->dns_listen;
+			argv[n++] = "--dns-dir";
+			argv[n++] = dns_dir;
+		}
+		if (o->pod_network) {
+			argv[n++] = "--pod-network";
+			argv[n++] = (char *)o->pod_network;
 		}
 		break;
 	case C_FAKE:
@@ -317,6 +368,9 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	    (o.fake_nodes > 0 && start_component(cli, &o, C_FAKE, store) < 0) ||
 	    start_component(cli, &o, C_PROXY, store) < 0)
 		return 1;
+	if (o.dns_listen[0] && comp_pid(o.state, C_PROXY))
+		printf("%-18s %s (dnsmasq on %s:53)\n", "cluster DNS",
+		       CLUSTER_DNS_IP, o.dns_listen);
 	printf("\nThe cluster is up at %s. Try:\n"
 	       "  ls %s\n"
 	       "  cp examples/deployment.yaml %s/apps/v1/deployments/\n"
@@ -331,20 +385,24 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 /*
  * The proxy leaves its nftables tables in place when stopped (so a
  * restart keeps traffic flowing); a cluster that goes down takes them
- * away: `kubefs-proxy --cleanup`.
+ * away: `kubefs-proxy --cleanup` (which also stops a dnsmasq that a
+ * killed proxy left running).
  */
-static void proxy_cleanup(struct cli *cli)
+static void proxy_cleanup(struct cli *cli, const char *state)
 {
-	char path[4096];
+	char path[4096], dns_dir[4096];
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/%s", cli->bindir, comp_bin[C_PROXY]);
+	snprintf(dns_dir, sizeof(dns_dir), "%s/dns", state);
 	pid = fork();
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
 
 		dup2(fd, 1);
-		execl(path, comp_bin[C_PROXY], "--cleanup", (char *)NULL);
+		/* and a dnsmasq a killed proxy left running */
+		execl(path, comp_bin[C_PROXY], "--cleanup", "--dns-dir",
+		      dns_dir, (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -389,7 +447,7 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 			       killed ? " (killed)" : "");
 			/* only the proxy this cluster ran owned the table */
 			if (c == C_PROXY)
-				proxy_cleanup(cli);
+				proxy_cleanup(cli, state);
 		} else if (daemon_last_death(state, comp_name[c], &death) ==
 			   0) {
 			printf("%-18s was not running (pid %ld died)\n",

@@ -3,9 +3,11 @@
 #   build-busybox.sh docker OUT.tar [NAME:TAG]   a `docker save` archive
 #   build-busybox.sh oci OUT.tar [NAME:TAG]      an OCI image layout (tar)
 # The image: /bin/busybox and its applets, /etc/passwd and group (root,
-# nobody), /tmp, /var/www; Cmd ["sh"]. Deterministic: same bytes each run.
+# nobody), /tmp, /var/www; Cmd ["sh"], or $IMAGE_CMD (a JSON array).
+# Deterministic: same bytes each run.
 set -euo pipefail
 kind=$1 out=$2 name=${3:-busybox:latest}
+cmd=${IMAGE_CMD:-'["sh"]'}
 bb=$(command -v busybox || echo /bin/busybox)
 [ -x "$bb" ] || { echo "busybox-static is not installed" >&2; exit 1; }
 w=$(mktemp -d /tmp/kubefs-image.XXXXXX)
@@ -26,10 +28,10 @@ tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
 	-C "$root" -cf "$w/layer.tar" .
 lsha=$(sha256sum "$w/layer.tar" | cut -d' ' -f1)
 lsize=$(stat -c %s "$w/layer.tar")
-jq -cnS --arg d "sha256:$lsha" '{architecture: "amd64", os: "linux",
+jq -cnS --arg d "sha256:$lsha" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
 	created: "1970-01-01T00:00:00Z",
 	config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-		Cmd: ["sh"], WorkingDir: "/"},
+		Cmd: $cmd, WorkingDir: "/"},
 	rootfs: {type: "layers", diff_ids: [$d]}}' | tr -d '\n' >"$w/config.json"
 csha=$(sha256sum "$w/config.json" | cut -d' ' -f1)
 csize=$(stat -c %s "$w/config.json")

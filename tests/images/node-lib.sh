@@ -189,7 +189,12 @@ node_cleanup() {
 	grep -F " $ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	br=$(ip -o -4 addr show | awk -v g="${POD_CIDR%.0/24}.1/24" '$4 == g {print $2}')
-	case "$br" in kfb*) ip link del "$br" 2>/dev/null ;; esac
+	case "$br" in kfb*)
+		# pod cgroups a failed test left (empty once runc let go)
+		find /sys/fs/cgroup/*/"kubefs-${br#kfb}" -depth -type d 2>/dev/null |
+			while read -r d; do rmdir "$d" 2>/dev/null; done
+		ip link del "$br" 2>/dev/null ;;
+	esac
 	(exit "$rc")
 	cleanup
 }
