@@ -1,5 +1,6 @@
 #!/bin/bash
 # kubefs up / status / down: a cluster under a private state dir and mount.
+. "$(dirname "$0")/netns-lib.sh" # its kubefs up meets no other cluster
 . "$(dirname "$0")/lib.sh"
 S=$T/state
 kubefs --mount "$MNT" up --state "$S" > "$T/up.out" || fail "kubefs up: $(cat "$T/up.out")"

@@ -2,6 +2,7 @@
 # kubefs up after a crash: kill -9 of kubefs-fs leaves a dead mount; status
 # says the server died and when; up starts it again and leaves the healthy
 # components alone; the same for another component; down forgets it all.
+. "$(dirname "$0")/netns-lib.sh" # its kubefs up meets no other cluster
 . "$(dirname "$0")/lib.sh"
 S=$T/state
 P=$MNT/core/v1/pods/default

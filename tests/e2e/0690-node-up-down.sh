@@ -2,6 +2,7 @@
 # kubefs up starts a real node agent; a Deployment's pods are scheduled
 # to it and serve at their pod IPs; kubefs down stops them (node
 # shutdown) and leaves nothing on the host.
+. "$(dirname "$0")/netns-lib.sh" # its kubefs up meets no other cluster
 . "$(dirname "$0")/lib.sh"
 S=$T/state
 ROOT=$S/node

@@ -4,6 +4,7 @@
 # write refused, no stale caches, the caller's uid, root squash,
 # read-only, a client outside the allowed addresses, and kubefs down
 # stopping the exports before the server.
+. "$(dirname "$0")/netns-lib.sh" # its kubefs up meets no other cluster
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remote.sh"
 command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"

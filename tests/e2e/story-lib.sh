@@ -1,37 +1,7 @@
-# Sourced first by the story tests (tests/e2e/10xx-story*.sh): the whole
-# script runs again inside a network namespace it creates (nsenter --net:
-# the mount namespace, /sys and cgroups stay the machine's), so the
-# cluster's proxy, nftables table, dnsmasq, bridge and pod routes are its
-# own and never meet another cluster's. The namespace has loopback and a
-# veth pair (both ends inside) with the default route: that address (TEST-NET-1) is
-# the node's InternalIP and where cluster DNS listens. Then lib.sh and
+# Sourced first by the story tests (tests/e2e/10xx-story*.sh): the script
+# runs in its own network namespace (netns-lib.sh), then lib.sh and
 # tests/images/node-lib.sh, a kubefs up cluster under $S, and helpers.
-
-if [ -z "${STORY_NETNS:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP network namespaces need root"; exit 77; }
-	command -v nsenter >/dev/null || { echo "SKIP nsenter is not installed"; exit 77; }
-	STORY_NETNS=kfs$$x$RANDOM
-	ip netns add "$STORY_NETNS" 2>/dev/null ||
-		{ echo "SKIP cannot create network namespaces"; exit 77; }
-	ip -n "$STORY_NETNS" link set lo up
-	ip -n "$STORY_NETNS" link add kfd0 type veth peer name kfd1
-	ip -n "$STORY_NETNS" addr add 192.0.2.2/24 dev kfd0
-	ip -n "$STORY_NETNS" link set kfd1 up
-	ip -n "$STORY_NETNS" link set kfd0 up
-	ip -n "$STORY_NETNS" route add default dev kfd0
-	story_rc=0
-	STORY_NETNS=$STORY_NETNS nsenter --net="/run/netns/$STORY_NETNS" \
-		bash "$0" "$@" &
-	story_child=$!
-	trap 'kill -TERM $story_child 2>/dev/null' TERM INT
-	wait "$story_child" || story_rc=$?
-	if kill -0 "$story_child" 2>/dev/null; then
-		wait "$story_child" || story_rc=$?
-	fi
-	ip netns del "$STORY_NETNS" 2>/dev/null
-	rm -rf "/etc/netns/$STORY_NETNS"
-	exit $story_rc
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/netns-lib.sh"
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 S=$T/state
@@ -127,12 +97,12 @@ serves() {
 # by_name URL: curl with cluster DNS as the resolver (a netns view of
 # this namespace whose /etc/resolv.conf points at it)
 by_name() {
-	[ "$(ip netns exec "$STORY_NETNS" curl -s -m 3 "$1")" = "hello from kubefs" ]
+	[ "$(ip netns exec "$E2E_NETNS" curl -s -m 3 "$1")" = "hello from kubefs" ]
 }
 story_resolver() {
-	mkdir -p "/etc/netns/$STORY_NETNS"
+	mkdir -p "/etc/netns/$E2E_NETNS"
 	printf 'nameserver %s\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n' \
-		"$DNS_IP" >"/etc/netns/$STORY_NETNS/resolv.conf"
+		"$DNS_IP" >"/etc/netns/$E2E_NETNS/resolv.conf"
 }
 
 # What the deployment could leave on the host: "CONTAINERS NETNS CGROUPS
