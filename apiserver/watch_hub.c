@@ -13,6 +13,7 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "apiserver/server.h"
+#include "api/clock.h"
 #include "apiserver/watch_i.h"
 
 /* ------------------------------------------------------------- lines */
@@ -386,7 +387,7 @@ static void hub_tail(struct watch_hub *hub)
 /* Timeouts and bookmarks. */
 static void hub_tick(struct watch_hub *hub)
 {
-	int64_t now = watch_now_ms();
+	int64_t now = (int64_t)mono_ms();
 	uint64_t rv;
 
 	pthread_mutex_lock(&hub->slock);
@@ -412,13 +413,7 @@ static void *hub_main(void *arg)
 		struct timespec ts;
 		bool stop;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += hub->poll_ms / 1000;
-		ts.tv_nsec += (long)(hub->poll_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		mono_deadline(hub->poll_ms, &ts);
 		pthread_mutex_lock(&hub->lock);
 		if (!hub->poked && !hub->stop)
 			pthread_cond_timedwait(&hub->wake, &hub->lock, &ts);

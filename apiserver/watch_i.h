@@ -188,9 +188,6 @@ struct watch_hub {
 	unsigned nnotifiers;
 };
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t watch_now_ms(void);
-
 /* Drop a reference to hub; the last one frees it. */
 void watch_hub_unref(struct watch_hub *hub);
 

@@ -14,6 +14,7 @@
 #include "api/codec.h"
 #include "api/quote.h"
 #include "apiserver/server.h"
+#include "api/clock.h"
 #include "apiserver/watch_i.h"
 
 /* Longest timeoutSeconds honoured (ten years); longer is "that long". */
@@ -376,7 +377,7 @@ static int stream_attach(struct watch_stream *ws, uint64_t from,
 	pthread_mutex_lock(&hub->slock);
 	hub_rv = atomic_load(&hub->rv);
 	ws->start_rv = from > hub_rv ? from : hub_rv;
-	ws->last_bookmark = watch_now_ms();
+	ws->last_bookmark = (int64_t)mono_ms();
 	ws->next = hub->streams;
 	if (hub->streams)
 		hub->streams->prev = ws;
@@ -478,7 +479,7 @@ int watch_stream_open(struct watch_hub *hub, const struct kind_info *kind,
 	if (q.timeout) {
 		int64_t t = q.timeout < 0 ? 0 : q.timeout;
 
-		ws->deadline = watch_now_ms() +
+		ws->deadline = (int64_t)mono_ms() +
 			       (t > TIMEOUT_MAX_S ? TIMEOUT_MAX_S : t) * 1000;
 		if (ws->deadline == 0)
 			ws->deadline = 1;
@@ -513,7 +514,7 @@ out:
 /* Past the timeout? Ends the stream; ws->lock held. */
 static bool timed_out_locked(struct watch_stream *ws)
 {
-	if (ws->deadline && !ws->ended && watch_now_ms() >= ws->deadline)
+	if (ws->deadline && !ws->ended && (int64_t)mono_ms() >= ws->deadline)
 		ws->ended = true;
 	return ws->ended;
 }
