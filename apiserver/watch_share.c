@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/hash.h"
+
 #define SHARE_BUCKETS 1024
 
 struct wshare_entry {
@@ -33,11 +35,9 @@ struct wshare {
 
 static size_t hash(const char *key, uint64_t rv)
 {
-	size_t h = 1469598103934665603ull ^ rv;
+	uint64_t h = fnv1a(FNV1A_OFFSET ^ rv, key, strlen(key));
 
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ull;
-	return h % SHARE_BUCKETS;
+	return (size_t)(h % SHARE_BUCKETS);
 }
 
 struct wshare *wshare_new(void)

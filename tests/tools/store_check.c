@@ -72,11 +72,7 @@ static void fail(const char *fmt, ...)
 
 static uint32_t fnv32(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h;
+	return fnv1a32(FNV1A32_OFFSET, p, n);
 }
 
 static uint64_t fnv64(const char *p, size_t n)
