@@ -35,6 +35,7 @@
 #include "client/client.h"
 #include "client/daemon.h"
 #include "proxy/dns.h"
+#include "proxy/healthcheck.h"
 #include "proxy/netroutes.h"
 #include "proxy/proxier.h"
 
@@ -279,6 +280,21 @@ static int cleanup(const struct opts *o)
 	return 0;
 }
 
+/* After every sync: cluster DNS records, then healthCheckNodePorts. */
+struct synced_hooks {
+	struct dns *dns;
+	struct healthcheck *hc;
+};
+
+static void synced(void *ud)
+{
+	struct synced_hooks *s = ud;
+
+	if (s->dns)
+		dns_synced(s->dns);
+	healthcheck_synced(s->hc);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
@@ -288,6 +304,8 @@ int main(int argc, char **argv)
 	struct kdaemon d;
 	struct proxier_config pc = {0};
 	struct dns *dns = NULL;
+	struct healthcheck *hc = NULL;
+	struct synced_hooks hooks = {0};
 	struct client *c = NULL;
 	int r, lock;
 
@@ -336,9 +354,23 @@ int main(int argc, char **argv)
 			client_free(c);
 			return 1;
 		}
-		pc.synced = dns_synced;
-		pc.synced_ud = dns;
 	}
+	{
+		struct healthcheck_config hcc = {.node_name = o.node,
+						 .log = klog_vlog};
+
+		r = healthcheck_new(&hcc, &hc);
+		if (r < 0) {
+			klog_error("cannot serve health check ports: %s",
+				   strerror(-r));
+			dns_free(dns);
+			client_free(c);
+			return 1;
+		}
+	}
+	hooks = (struct synced_hooks){.dns = dns, .hc = hc};
+	pc.synced = synced;
+	pc.synced_ud = &hooks;
 	pc.rules = o.rules;
 	pc.min_sync_ms = (unsigned)o.min_sync_ms;
 	pc.sync_period_ms = (unsigned)o.sync_period_ms;
@@ -347,12 +379,15 @@ int main(int argc, char **argv)
 	r = proxier_new(c, &pc, &proxier);
 	if (r < 0) {
 		klog_error("cannot start: %s", strerror(-r));
+		healthcheck_free(hc);
 		dns_free(dns);
 		client_free(c);
 		return 1;
 	}
 	if (dns)
 		dns_attach(dns, proxier_services(proxier),
+			   proxier_slices(proxier));
+	healthcheck_attach(hc, proxier_services(proxier),
 			   proxier_slices(proxier));
 	if (o.pod_network) {
 		struct netroutes_config nc = {
@@ -390,6 +425,7 @@ out:
 	kdaemon_set_work(&d, NULL);
 	netroutes_free(routes);
 	proxier_free(proxier);
+	healthcheck_free(hc);
 	dns_free(dns);
 	client_free(c);
 	if (lock >= 0)

@@ -59,6 +59,8 @@
 
 #include "api/error.h"
 
+/* The label that ties an EndpointSlice to its Service. */
+#define SERVICE_NAME_LABEL "kubernetes.io/service-name"
 #define RULES_TABLE_DEFAULT "kubefs"
 /* The masquerade bit in the packet mark, as kube-proxy's default. */
 #define RULES_MASQ_MARK 0x4000
