@@ -67,8 +67,8 @@ static bool wants_hc(const json_t *svc, long *ret_port)
 {
 	const json_t *spec = json_object_get(svc, "spec");
 	const char *type = json_string_value(json_object_get(spec, "type"));
-	const char *etp = json_string_value(
-	    json_object_get(spec, "externalTrafficPolicy"));
+	const char *etp =
+	    json_string_value(json_object_get(spec, "externalTrafficPolicy"));
 	const json_t *hc = json_object_get(spec, "healthCheckNodePort");
 
 	if (!type || strcmp(type, "LoadBalancer") || !etp ||
@@ -187,8 +187,8 @@ static int listen_on(struct healthcheck *h, int port)
 				.sin_port = htons((uint16_t)port)};
 	int one = 1, fd;
 
-	if (h->cfg.address && inet_pton(AF_INET, h->cfg.address,
-					&a.sin_addr) != 1)
+	if (h->cfg.address &&
+	    inet_pton(AF_INET, h->cfg.address, &a.sin_addr) != 1)
 		return -EINVAL;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -234,7 +234,8 @@ static void reconcile(struct healthcheck *h, const json_t *wanted)
 			hlog(h,
 			     "healthCheckNodePort %d of Service %s/%s: cannot "
 			     "listen: %s",
-			     p, json_string_value(json_object_get(v, "namespace")),
+			     p,
+			     json_string_value(json_object_get(v, "namespace")),
 			     json_string_value(json_object_get(v, "name")),
 			     strerror(-fd));
 			continue;
@@ -309,8 +310,8 @@ static void *serve(void *ud)
 		pfd = np;
 		pfd[0] = (struct pollfd){.fd = h->wake[0], .events = POLLIN};
 		for (size_t i = 0; i < h->nls; i++)
-			pfd[i + 1] =
-			    (struct pollfd){.fd = h->ls[i].fd, .events = POLLIN};
+			pfd[i + 1] = (struct pollfd){.fd = h->ls[i].fd,
+						     .events = POLLIN};
 		if (poll(pfd, h->nls + 1, -1) < 0)
 			continue;
 		if (pfd[0].revents)

@@ -44,8 +44,7 @@ int healthcheck_wanted(const json_t *services, const json_t *slices,
 
 /* The HTTP response for one entry of healthcheck_wanted(), malloc'd,
  * with its length in *ret_len. -ENOMEM. */
-int healthcheck_response(const json_t *entry, char **ret,
-			 size_t *ret_len);
+int healthcheck_response(const json_t *entry, char **ret, size_t *ret_len);
 
 /* A server thread with nothing to serve yet. cfg strings are borrowed
  * and must outlive it. -ENOMEM, -errno. */

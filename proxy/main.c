@@ -34,6 +34,7 @@
 #include "api/version.h"
 #include "client/client.h"
 #include "client/daemon.h"
+#include "proxy/conntrack.h"
 #include "proxy/dns.h"
 #include "proxy/healthcheck.h"
 #include "proxy/netroutes.h"
@@ -280,10 +281,12 @@ static int cleanup(const struct opts *o)
 	return 0;
 }
 
-/* After every sync: cluster DNS records, then healthCheckNodePorts. */
+/* After every sync: cluster DNS records, healthCheckNodePorts, stale
+ * UDP conntrack entries. */
 struct synced_hooks {
 	struct dns *dns;
 	struct healthcheck *hc;
+	struct conntrack *ct;
 };
 
 static void synced(void *ud)
@@ -293,6 +296,7 @@ static void synced(void *ud)
 	if (s->dns)
 		dns_synced(s->dns);
 	healthcheck_synced(s->hc);
+	conntrack_synced(s->ct);
 }
 
 int main(int argc, char **argv)
@@ -305,6 +309,7 @@ int main(int argc, char **argv)
 	struct proxier_config pc = {0};
 	struct dns *dns = NULL;
 	struct healthcheck *hc = NULL;
+	struct conntrack *ct = NULL;
 	struct synced_hooks hooks = {0};
 	struct client *c = NULL;
 	int r, lock;
@@ -359,16 +364,21 @@ int main(int argc, char **argv)
 		struct healthcheck_config hcc = {.node_name = o.node,
 						 .log = klog_vlog};
 
+		struct conntrack_config ctc = {.log = klog_vlog};
+
 		r = healthcheck_new(&hcc, &hc);
+		if (r == 0)
+			r = conntrack_new(&ctc, &ct);
 		if (r < 0) {
 			klog_error("cannot serve health check ports: %s",
 				   strerror(-r));
+			healthcheck_free(hc);
 			dns_free(dns);
 			client_free(c);
 			return 1;
 		}
 	}
-	hooks = (struct synced_hooks){.dns = dns, .hc = hc};
+	hooks = (struct synced_hooks){.dns = dns, .hc = hc, .ct = ct};
 	pc.synced = synced;
 	pc.synced_ud = &hooks;
 	pc.rules = o.rules;
@@ -379,6 +389,7 @@ int main(int argc, char **argv)
 	r = proxier_new(c, &pc, &proxier);
 	if (r < 0) {
 		klog_error("cannot start: %s", strerror(-r));
+		conntrack_free(ct);
 		healthcheck_free(hc);
 		dns_free(dns);
 		client_free(c);
@@ -389,6 +400,8 @@ int main(int argc, char **argv)
 			   proxier_slices(proxier));
 	healthcheck_attach(hc, proxier_services(proxier),
 			   proxier_slices(proxier));
+	conntrack_attach(ct, proxier_services(proxier),
+			 proxier_slices(proxier));
 	if (o.pod_network) {
 		struct netroutes_config nc = {
 		    .node_name = o.node,
@@ -426,6 +439,7 @@ out:
 	netroutes_free(routes);
 	proxier_free(proxier);
 	healthcheck_free(hc);
+	conntrack_free(ct);
 	dns_free(dns);
 	client_free(c);
 	if (lock >= 0)
