@@ -57,13 +57,13 @@ static json_t *targets(const char *slices)
 
 static void test_targets(void **state)
 {
-	_cleanup_json_ json_t *t = targets(
-	    "[" SLICE("dns", EP("10.244.1.2", "true", "false") ","
-			     EP("10.244.1.3", "false", "false") ","
-			     EP("10.244.1.4", "false", "true")) "]");
+	_cleanup_json_ json_t *t = targets("[" SLICE(
+	    "dns", EP("10.244.1.2", "true", "false") "," EP(
+		       "10.244.1.3", "false",
+		       "false") "," EP("10.244.1.4", "false", "true")) "]");
 	_cleanup_json_ json_t *term =
-	    targets("[" SLICE("dns", EP("10.244.1.3", "false", "false") ","
-				     EP("10.244.1.4", "false", "true")) "]");
+	    targets("[" SLICE("dns", EP("10.244.1.3", "false", "false") "," EP(
+					 "10.244.1.4", "false", "true")) "]");
 	_cleanup_free_ char *text = NULL, *text2 = NULL;
 
 	text = json_dumps(t, JSON_SORT_KEYS | JSON_COMPACT);
@@ -92,8 +92,8 @@ static void test_stale(void **state)
 {
 	_cleanup_free_ char *gone = NULL, *first = NULL, *same = NULL;
 
-	gone = stale("[" SLICE("dns", EP("10.244.1.2", "true", "false") ","
-				      EP("10.244.1.3", "true", "false")) "]",
+	gone = stale("[" SLICE("dns", EP("10.244.1.2", "true", "false") "," EP(
+					  "10.244.1.3", "true", "false")) "]",
 		     "[" SLICE("dns", EP("10.244.1.3", "true", "false")) "]");
 	assert_non_null(strstr(gone, "[\"-D\",\"-p\",\"udp\",\"--orig-dst\","
 				     "\"10.96.0.53\",\"--orig-port-dst\","
@@ -104,9 +104,10 @@ static void test_stale(void **state)
 	assert_non_null(strstr(gone, "\"192.0.2.9\""));
 	assert_null(strstr(gone, "10.244.1.3"));
 	/* the empty Service gets its first endpoint: all its flows go */
-	first = stale("[" SLICE("dns", EP("10.244.1.3", "true", "false")) "]",
-		      "[" SLICE("dns", EP("10.244.1.3", "true", "false")) ","
-		      SLICE("empty", EP("10.244.1.7", "true", "false")) "]");
+	first =
+	    stale("[" SLICE("dns", EP("10.244.1.3", "true", "false")) "]",
+		  "[" SLICE("dns", EP("10.244.1.3", "true", "false")) "," SLICE(
+		      "empty", EP("10.244.1.7", "true", "false")) "]");
 	assert_string_equal(first, "[[\"-D\",\"-p\",\"udp\",\"--orig-dst\","
 				   "\"10.96.0.54\",\"--orig-port-dst\","
 				   "\"99\"]]");

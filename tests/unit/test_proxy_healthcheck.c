@@ -48,23 +48,32 @@ static json_t *load(const char *text)
 
 static void test_wanted(void **state)
 {
-	_cleanup_json_ json_t *svcs = load(
-	    "[" LB("web", "Local", "31001") "," LB("api", "Cluster", "31002")
-	    "," LB("idle", "Local", "31003") ","
-	    "{\"metadata\":{\"name\":\"np\",\"namespace\":\"shop\"},"
-	    "\"spec\":{\"type\":\"NodePort\",\"externalTrafficPolicy\":"
-	    "\"Local\"}}]");
-	_cleanup_json_ json_t *slices = load(
-	    "[" SLICE("web", "web-4", "IPv4",
-		      EP("a", "10.244.1.2", "node-a", "true") ","
-		      EP("b", "10.244.1.3", "node-a", "false") ","
-		      EP("c", "10.244.2.2", "node-b", "true")) ","
-	    SLICE("web", "web-6", "IPv6",
-		  EP("a", "fd00::2", "node-a", "true")) ","
-	    SLICE("web", "web-x", "IPv4",
-		  EP("d", "10.244.1.9", "node-a", "true")) ","
-	    SLICE("idle", "idle-4", "IPv4",
-		  EP("e", "10.244.2.9", "node-b", "true")) "]");
+	_cleanup_json_ json_t *svcs =
+	    load("[" LB("web", "Local", "31001") "," LB(
+		"api", "Cluster",
+		"31002") "," LB("idle", "Local",
+				"31003") ","
+					 "{\"metadata\":{\"name\":\"np\","
+					 "\"namespace\":\"shop\"},"
+					 "\"spec\":{\"type\":\"NodePort\","
+					 "\"externalTrafficPolicy\":"
+					 "\"Local\"}}]");
+	_cleanup_json_ json_t *slices = load("[" SLICE(
+	    "web", "web-4", "IPv4",
+	    EP("a", "10.244.1.2", "node-a", "true") "," EP("b", "10.244.1.3", "node-a", "false") "," EP(
+		"c", "10.244.2.2", "node-b",
+		"true")) "," SLICE("web", "web-6", "IPv6",
+				   EP("a", "fd00::2", "node-a",
+				      "true")) "," SLICE("web", "web-x", "IPv4",
+							 EP("d", "10.244.1.9",
+							    "node-a",
+							    "true")) "," SLICE("idle",
+									       "idle-4",
+									       "IPv4",
+									       EP("e",
+										  "10.244.2.9",
+										  "node-b",
+										  "true")) "]");
 	_cleanup_json_ json_t *w = NULL;
 
 	assert_int_equal(healthcheck_wanted(svcs, slices, "node-a", &w), 0);
