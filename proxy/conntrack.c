@@ -69,11 +69,13 @@ static int used_endpoints(const json_t *slices, const char *ns,
 		if (!owner || strcmp(owner, name) || strcmp(sns ?: "", ns))
 			continue;
 		json_array_foreach (json_object_get(sl, "ports"), j, sp)
-			has |= !strcmp(json_string_value(json_object_get(
-					   sp, "name")) ?: "",
+			has |= !strcmp(json_string_value(
+					   json_object_get(sp, "name"))
+					   ?: "",
 				       port) &&
-			       !strcmp(json_string_value(json_object_get(
-					   sp, "protocol")) ?: "TCP",
+			       !strcmp(json_string_value(
+					   json_object_get(sp, "protocol"))
+					   ?: "TCP",
 				       "UDP");
 		if (!has)
 			continue;
