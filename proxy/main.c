@@ -7,7 +7,7 @@
  *                [--metrics-file PATH] [--table NAME]
  *                [--cluster-dns-ip IP --dns-listen ADDR --dns-dir DIR
  *                 [--cluster-domain D]]
- *                [--pod-network host-gw|vxlan]
+ *                [--pod-network host-gw|vxlan] [--localhost-nodeports]
  *   kubefs-proxy --cleanup [--table NAME] [--dns-dir DIR]
  *
  * Watches Services and EndpointSlices through the mounted tree and keeps
@@ -15,7 +15,9 @@
  * in step (docs/proxy.md). One proxy per table and network namespace: a
  * second one refuses to start. SIGTERM or SIGINT stops it and leaves the
  * rules in place (traffic keeps flowing across a restart); --cleanup
- * removes them.
+ * removes them. --localhost-nodeports makes IPv4 NodePorts answer on
+ * 127.0.0.1 too and sets net.ipv4.conf.all.route_localnet=1, which that
+ * needs (docs/proxy.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +69,7 @@ static void usage(FILE *f)
 	    "                    [--cluster-dns-ip IP --dns-dir DIR "
 	    "[--cluster-domain DOMAIN]]\n"
 	    "                    [--pod-network host-gw|vxlan] "
-	    "[--version]\n"
+	    "[--localhost-nodeports] [--version]\n"
 	    "       kubefs-proxy --cleanup [--table NAME] [--dns-dir DIR]\n");
 }
 
@@ -172,6 +174,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"dns-dir", 0, FLAG_STRING, &o->dns_dir, "", ""},
 	    {"cluster-domain", 0, FLAG_STRING, &o->domain, "cluster.local", ""},
 	    {"pod-network", 0, FLAG_FUNC, &pod_network, "", ""},
+	    {"localhost-nodeports", 0, FLAG_BOOL, &o->rules.localhost_nodeports,
+	     "false", ""},
 	    {"cleanup", 0, FLAG_BOOL, &o->cleanup, "false", ""},
 	    {"version", 0, FLAG_BOOL, &version, "false", ""},
 	    {NULL},
@@ -265,6 +269,22 @@ static int wait_synced(void *ud, int ms)
 	return proxier_wait_synced(ud, ms);
 }
 
+/* Packets from 127.0.0.1 DNATed to a pod must be routed off the node:
+ * the kernel allows that only with route_localnet (kube-proxy sets it
+ * too when it serves NodePorts on localhost). */
+static int set_route_localnet(void)
+{
+	static const char path[] = "/proc/sys/net/ipv4/conf/all/route_localnet";
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 static int cleanup(const struct opts *o)
 {
 	struct kf_error err;
@@ -331,6 +351,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (o.rules.localhost_nodeports) {
+		r = set_route_localnet();
+		if (r < 0) {
+			klog_error("--localhost-nodeports: cannot set "
+				   "net.ipv4.conf.all.route_localnet=1: %s",
+				   strerror(-r));
+			return 1;
+		}
+		klog_info("NodePorts on 127.0.0.1: "
+			  "net.ipv4.conf.all.route_localnet=1");
+	}
 	kdaemon_init(&d, klog_vlog, NULL);
 	r = kdaemon_handle_signals(&d);
 	if (r < 0) {

@@ -79,6 +79,11 @@ struct rules_config {
 	const char *cluster_cidr4;
 	const char *cluster_cidr6;
 	bool masquerade_all; /* masquerade every service connection */
+	/* IPv4 NodePorts also on 127.0.0.0/8 for connections made on the
+	 * node (kube-proxy's iptables --iptables-localhost-nodeports); needs
+	 * net.ipv4.conf.*.route_localnet=1, and drops packets to 127.0.0.0/8
+	 * that come from elsewhere and were not DNATed (CVE-2020-8558). */
+	bool localhost_nodeports;
 };
 
 enum rules_family { RULES_IP4, RULES_IP6, RULES_FAMILIES };
