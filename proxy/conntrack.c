@@ -47,10 +47,9 @@ static bool cond(const json_t *conds, const char *k, bool dflt)
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-/* The endpoint addresses the rules use for UDP port name of the slices
- * of Service ns/name: ready ones, else serving terminating ones. */
-static int used_endpoints(const json_t *slices, const char *ns,
-			  const char *name, const char *port, json_t *out)
+/* The endpoint addresses the rules use for UDP port name of a Service's
+ * slices: ready ones, else serving terminating ones. */
+static int used_endpoints(const json_t *slices, const char *port, json_t *out)
 {
 	_cleanup_json_ json_t *fallback = json_object();
 	const json_t *sl, *sp, *ep;
@@ -59,15 +58,8 @@ static int used_endpoints(const json_t *slices, const char *ns,
 	if (!fallback)
 		return -ENOMEM;
 	json_array_foreach ((json_t *)slices, i, sl) {
-		const json_t *meta = json_object_get(sl, "metadata");
-		const char *owner = json_string_value(json_object_get(
-		    json_object_get(meta, "labels"), SERVICE_NAME_LABEL));
-		const char *sns =
-		    json_string_value(json_object_get(meta, "namespace"));
 		bool has = false;
 
-		if (!owner || strcmp(owner, name) || strcmp(sns ?: "", ns))
-			continue;
 		json_array_foreach (json_object_get(sl, "ports"), j, sp)
 			has |= !strcmp(json_string_value(
 					   json_object_get(sp, "name"))
@@ -132,12 +124,16 @@ static int service_addresses(const json_t *svc, json_t *out)
 int conntrack_targets(const json_t *services, const json_t *slices,
 		      json_t **ret)
 {
-	_cleanup_json_ json_t *out = json_object();
+	_cleanup_json_ json_t *out = json_object(), *by_svc = NULL;
 	const json_t *svc, *port, *ip;
 	size_t i, j, k;
+	int r;
 
 	if (!out)
 		return -ENOMEM;
+	r = rules_slices_by_service(slices, &by_svc);
+	if (r < 0)
+		return r;
 	json_array_foreach ((json_t *)services, i, svc) {
 		const json_t *meta = json_object_get(svc, "metadata");
 		const char *ns =
@@ -146,9 +142,13 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 		const char *name =
 		    json_string_value(json_object_get(meta, "name")) ?: "";
 		_cleanup_json_ json_t *addrs = json_array();
+		_cleanup_free_ char *key = NULL;
+		const json_t *mine;
 
-		if (!addrs || service_addresses(svc, addrs) < 0)
+		if (!addrs || service_addresses(svc, addrs) < 0 ||
+		    asprintf(&key, "%s/%s", ns, name) < 0)
 			return -ENOMEM;
+		mine = json_object_get(by_svc, key);
 		json_array_foreach (
 		    json_object_get(json_object_get(svc, "spec"), "ports"), j,
 		    port) {
@@ -156,8 +156,7 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 			    json_object_get(port, "protocol"));
 			const json_t *np = json_object_get(port, "nodePort");
 			_cleanup_json_ json_t *eps = json_object();
-			char key[80];
-			int r;
+			char tkey[80];
 
 			if (!pr || strcmp(pr, "UDP") ||
 			    !json_is_integer(json_object_get(port, "port")))
@@ -165,7 +164,7 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 			if (!eps)
 				return -ENOMEM;
 			r = used_endpoints(
-			    slices, ns, name,
+			    mine,
 			    json_string_value(json_object_get(port, "name"))
 				?: "",
 			    eps);
@@ -174,17 +173,17 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 			json_array_foreach (addrs, k, ip) {
 				if (!is_ip(json_string_value(ip)))
 					continue;
-				snprintf(key, sizeof(key), "%s %lld",
+				snprintf(tkey, sizeof(tkey), "%s %lld",
 					 json_string_value(ip),
 					 (long long)json_integer_value(
 					     json_object_get(port, "port")));
-				if (json_object_set(out, key, eps))
+				if (json_object_set(out, tkey, eps))
 					return -ENOMEM;
 			}
 			if (json_is_integer(np) && json_integer_value(np) > 0) {
-				snprintf(key, sizeof(key), "* %lld",
+				snprintf(tkey, sizeof(tkey), "* %lld",
 					 (long long)json_integer_value(np));
-				if (json_object_set(out, key, eps))
+				if (json_object_set(out, tkey, eps))
 					return -ENOMEM;
 			}
 		}

@@ -79,9 +79,8 @@ static bool wants_hc(const json_t *svc, long *ret_port)
 	return true;
 }
 
-/* Ready endpoints on node of the slices of Service ns/name, each once. */
-static int local_endpoints(const json_t *slices, const char *ns,
-			   const char *name, const char *node)
+/* Ready endpoints on node of a Service's slices, each once. */
+static int local_endpoints(const json_t *slices, const char *node)
 {
 	_cleanup_json_ json_t *seen = json_object();
 	const json_t *sl, *ep;
@@ -90,13 +89,6 @@ static int local_endpoints(const json_t *slices, const char *ns,
 	if (!seen)
 		return -ENOMEM;
 	json_array_foreach ((json_t *)slices, i, sl) {
-		const char *sns = str(sl, "metadata", "namespace");
-		const char *owner = json_string_value(json_object_get(
-		    json_object_get(json_object_get(sl, "metadata"), "labels"),
-		    SERVICE_NAME_LABEL));
-
-		if (!owner || strcmp(owner, name) || strcmp(sns ?: "", ns))
-			continue;
 		json_array_foreach (json_object_get(sl, "endpoints"), j, ep) {
 			const json_t *ready = json_object_get(
 			    json_object_get(ep, "conditions"), "ready");
@@ -119,22 +111,28 @@ static int local_endpoints(const json_t *slices, const char *ns,
 int healthcheck_wanted(const json_t *services, const json_t *slices,
 		       const char *node, json_t **ret)
 {
-	_cleanup_json_ json_t *out = json_object();
+	_cleanup_json_ json_t *out = json_object(), *by_svc = NULL;
 	const json_t *svc;
 	size_t i;
+	int r;
 
 	if (!out)
 		return -ENOMEM;
+	r = rules_slices_by_service(slices, &by_svc);
+	if (r < 0)
+		return r;
 	json_array_foreach ((json_t *)services, i, svc) {
 		const char *ns = str(svc, "metadata", "namespace") ?: "default";
 		const char *name = str(svc, "metadata", "name") ?: "";
-		char port[16];
+		char port[16], key[512];
 		long hc;
 		int n;
 
 		if (!wants_hc(svc, &hc))
 			continue;
-		n = local_endpoints(slices, ns, name, node ? node : "");
+		snprintf(key, sizeof(key), "%s/%s", ns, name);
+		n = local_endpoints(json_object_get(by_svc, key),
+				    node ? node : "");
 		if (n < 0)
 			return n;
 		snprintf(port, sizeof(port), "%ld", hc);

@@ -154,6 +154,14 @@ size_t rules_write_diff(FILE *out, const struct rules_config *cfg,
 void rules_write_cleanup(FILE *out, const struct rules_config *cfg,
 			 enum rules_family fam);
 
+/*
+ * Group slices (an array of EndpointSlices) by their Service: *ret is an
+ * object "NAMESPACE/NAME" (from the slice's namespace and its
+ * SERVICE_NAME_LABEL) -> array of those slices; slices without the label
+ * are left out. Owned by the caller. -ENOMEM.
+ */
+int rules_slices_by_service(const json_t *slices, json_t **ret);
+
 /* "ip" or "ip6". */
 const char *rules_family_name(enum rules_family fam);
 
