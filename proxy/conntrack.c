@@ -121,6 +121,22 @@ static int service_addresses(const json_t *svc, json_t *out)
 	return 0;
 }
 
+static bool has_udp(const json_t *svc)
+{
+	const json_t *port;
+	size_t i;
+
+	json_array_foreach (
+	    json_object_get(json_object_get(svc, "spec"), "ports"), i, port) {
+		const char *pr =
+		    json_string_value(json_object_get(port, "protocol"));
+
+		if (pr && !strcmp(pr, "UDP"))
+			return true;
+	}
+	return false;
+}
+
 int conntrack_targets(const json_t *services, const json_t *slices,
 		      json_t **ret)
 {
@@ -131,9 +147,6 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 
 	if (!out)
 		return -ENOMEM;
-	r = rules_slices_by_service(slices, &by_svc);
-	if (r < 0)
-		return r;
 	json_array_foreach ((json_t *)services, i, svc) {
 		const json_t *meta = json_object_get(svc, "metadata");
 		const char *ns =
@@ -145,10 +158,11 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 		_cleanup_free_ char *key = NULL;
 		const json_t *mine;
 
+		if (!has_udp(svc))
+			continue;
 		if (!addrs || service_addresses(svc, addrs) < 0 ||
 		    asprintf(&key, "%s/%s", ns, name) < 0)
 			return -ENOMEM;
-		mine = json_object_get(by_svc, key);
 		json_array_foreach (
 		    json_object_get(json_object_get(svc, "spec"), "ports"), j,
 		    port) {
@@ -163,6 +177,12 @@ int conntrack_targets(const json_t *services, const json_t *slices,
 				continue;
 			if (!eps)
 				return -ENOMEM;
+			/* the index only once some UDP port needs it */
+			r = by_svc ? 0
+				   : rules_slices_by_service(slices, &by_svc);
+			if (r < 0)
+				return r;
+			mine = json_object_get(by_svc, key);
 			r = used_endpoints(
 			    mine,
 			    json_string_value(json_object_get(port, "name"))

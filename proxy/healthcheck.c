@@ -118,9 +118,6 @@ int healthcheck_wanted(const json_t *services, const json_t *slices,
 
 	if (!out)
 		return -ENOMEM;
-	r = rules_slices_by_service(slices, &by_svc);
-	if (r < 0)
-		return r;
 	json_array_foreach ((json_t *)services, i, svc) {
 		const char *ns = str(svc, "metadata", "namespace") ?: "default";
 		const char *name = str(svc, "metadata", "name") ?: "";
@@ -130,6 +127,10 @@ int healthcheck_wanted(const json_t *services, const json_t *slices,
 
 		if (!wants_hc(svc, &hc))
 			continue;
+		/* the index only once some Service needs it */
+		r = by_svc ? 0 : rules_slices_by_service(slices, &by_svc);
+		if (r < 0)
+			return r;
 		snprintf(key, sizeof(key), "%s/%s", ns, name);
 		n = local_endpoints(json_object_get(by_svc, key),
 				    node ? node : "");
