@@ -274,7 +274,9 @@ static void answer(struct healthcheck *h, int lfd, int port)
 	pthread_mutex_unlock(&h->lock);
 	if (len > 0 && entry && healthcheck_response(entry, &resp, &len) == 0)
 		while (off < len) {
-			ssize_t n = write(fd, resp + off, len - off);
+			/* a client gone must not SIGPIPE the proxy */
+			ssize_t n =
+			    send(fd, resp + off, len - off, MSG_NOSIGNAL);
 
 			if (n <= 0)
 				break;
