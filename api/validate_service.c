@@ -315,6 +315,39 @@ static void service_update(struct validation *v, const json_t *spec,
 	json_decref(empty);
 }
 
+/* validateClientIPAffinityConfig: ClientIP affinity needs
+ * sessionAffinityConfig.clientIP.timeoutSeconds in (0, 86400]. */
+static void client_ip_affinity(struct validation *v, const json_t *spec)
+{
+	static const char when[] = "when session affinity type is ClientIP";
+	const json_t *cfg = vget(v, spec, "sessionAffinityConfig", VT_OBJECT,
+				 "ServiceSpec", "v1.SessionAffinityConfig");
+	const json_t *cip;
+	size_t mark;
+	long long t;
+
+	if (!cfg) {
+		verr_required(v, "sessionAffinityConfig", when);
+		return;
+	}
+	mark = vpath_child(v, "sessionAffinityConfig");
+	cip = vget(v, cfg, "clientIP", VT_OBJECT, "SessionAffinityConfig",
+		   "v1.ClientIPConfig");
+	if (!cip) {
+		verr_required(v, "clientIP", when);
+	} else {
+		vpath_child(v, "clientIP");
+		if (!vget_int(v, cip, "timeoutSeconds", VT_INT32,
+			      "ClientIPConfig", &t))
+			verr_required(v, "timeoutSeconds", when);
+		else if (t <= 0 || t > 86400)
+			verr_invalid_int(v, "timeoutSeconds", t,
+					 "must be greater than 0 and less "
+					 "than 86400");
+	}
+	vpath_pop(v, mark);
+}
+
 void validate_service(struct validation *v, const json_t *obj,
 		      const json_t *old)
 {
@@ -381,6 +414,8 @@ void validate_service(struct validation *v, const json_t *obj,
 		 json_object_get(spec, "sessionAffinityConfig"))
 		verr_forbidden(v, "sessionAffinityConfig",
 			       "must not be set when session affinity is None");
+	else if (!strcmp(aff, "ClientIP"))
+		client_ip_affinity(v, spec);
 	if (!(type && !strcmp(type, "ExternalName")))
 		service_cluster_ips(v, spec);
 	eips =

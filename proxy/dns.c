@@ -22,8 +22,7 @@
 
 #include "api/cleanup.h"
 #include "api/netaddr.h"
-
-#define SERVICE_NAME_LABEL "kubernetes.io/service-name"
+#include "proxy/rules.h"
 
 struct dns {
 	struct client *c;

@@ -7,7 +7,7 @@
  *                [--metrics-file PATH] [--table NAME]
  *                [--cluster-dns-ip IP --dns-listen ADDR --dns-dir DIR
  *                 [--cluster-domain D]]
- *                [--pod-network host-gw|vxlan]
+ *                [--pod-network host-gw|vxlan] [--localhost-nodeports]
  *   kubefs-proxy --cleanup [--table NAME] [--dns-dir DIR]
  *
  * Watches Services and EndpointSlices through the mounted tree and keeps
@@ -15,7 +15,9 @@
  * in step (docs/proxy.md). One proxy per table and network namespace: a
  * second one refuses to start. SIGTERM or SIGINT stops it and leaves the
  * rules in place (traffic keeps flowing across a restart); --cleanup
- * removes them.
+ * removes them. --localhost-nodeports makes IPv4 NodePorts answer on
+ * 127.0.0.1 too and sets net.ipv4.conf.all.route_localnet=1, which that
+ * needs (docs/proxy.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +36,9 @@
 #include "api/version.h"
 #include "client/client.h"
 #include "client/daemon.h"
+#include "proxy/conntrack.h"
 #include "proxy/dns.h"
+#include "proxy/healthcheck.h"
 #include "proxy/netroutes.h"
 #include "proxy/proxier.h"
 
@@ -65,7 +69,7 @@ static void usage(FILE *f)
 	    "                    [--cluster-dns-ip IP --dns-dir DIR "
 	    "[--cluster-domain DOMAIN]]\n"
 	    "                    [--pod-network host-gw|vxlan] "
-	    "[--version]\n"
+	    "[--localhost-nodeports] [--version]\n"
 	    "       kubefs-proxy --cleanup [--table NAME] [--dns-dir DIR]\n");
 }
 
@@ -170,6 +174,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"dns-dir", 0, FLAG_STRING, &o->dns_dir, "", ""},
 	    {"cluster-domain", 0, FLAG_STRING, &o->domain, "cluster.local", ""},
 	    {"pod-network", 0, FLAG_FUNC, &pod_network, "", ""},
+	    {"localhost-nodeports", 0, FLAG_BOOL, &o->rules.localhost_nodeports,
+	     "false", ""},
 	    {"cleanup", 0, FLAG_BOOL, &o->cleanup, "false", ""},
 	    {"version", 0, FLAG_BOOL, &version, "false", ""},
 	    {NULL},
@@ -263,6 +269,22 @@ static int wait_synced(void *ud, int ms)
 	return proxier_wait_synced(ud, ms);
 }
 
+/* Packets from 127.0.0.1 DNATed to a pod must be routed off the node:
+ * the kernel allows that only with route_localnet (kube-proxy sets it
+ * too when it serves NodePorts on localhost). */
+static int set_route_localnet(void)
+{
+	static const char path[] = "/proc/sys/net/ipv4/conf/all/route_localnet";
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 static int cleanup(const struct opts *o)
 {
 	struct kf_error err;
@@ -279,6 +301,24 @@ static int cleanup(const struct opts *o)
 	return 0;
 }
 
+/* After every sync: cluster DNS records, healthCheckNodePorts, stale
+ * UDP conntrack entries. */
+struct synced_hooks {
+	struct dns *dns;
+	struct healthcheck *hc;
+	struct conntrack *ct;
+};
+
+static void synced(void *ud)
+{
+	struct synced_hooks *s = ud;
+
+	if (s->dns)
+		dns_synced(s->dns);
+	healthcheck_synced(s->hc);
+	conntrack_synced(s->ct);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
@@ -288,6 +328,9 @@ int main(int argc, char **argv)
 	struct kdaemon d;
 	struct proxier_config pc = {0};
 	struct dns *dns = NULL;
+	struct healthcheck *hc = NULL;
+	struct conntrack *ct = NULL;
+	struct synced_hooks hooks = {0};
 	struct client *c = NULL;
 	int r, lock;
 
@@ -308,6 +351,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (o.rules.localhost_nodeports) {
+		r = set_route_localnet();
+		if (r < 0) {
+			klog_error("--localhost-nodeports: cannot set "
+				   "net.ipv4.conf.all.route_localnet=1: %s",
+				   strerror(-r));
+			return 1;
+		}
+		klog_info("NodePorts on 127.0.0.1: "
+			  "net.ipv4.conf.all.route_localnet=1");
+	}
 	kdaemon_init(&d, klog_vlog, NULL);
 	r = kdaemon_handle_signals(&d);
 	if (r < 0) {
@@ -336,9 +390,28 @@ int main(int argc, char **argv)
 			client_free(c);
 			return 1;
 		}
-		pc.synced = dns_synced;
-		pc.synced_ud = dns;
 	}
+	{
+		struct healthcheck_config hcc = {.node_name = o.node,
+						 .log = klog_vlog};
+
+		struct conntrack_config ctc = {.log = klog_vlog};
+
+		r = healthcheck_new(&hcc, &hc);
+		if (r == 0)
+			r = conntrack_new(&ctc, &ct);
+		if (r < 0) {
+			klog_error("cannot serve health check ports: %s",
+				   strerror(-r));
+			healthcheck_free(hc);
+			dns_free(dns);
+			client_free(c);
+			return 1;
+		}
+	}
+	hooks = (struct synced_hooks){.dns = dns, .hc = hc, .ct = ct};
+	pc.synced = synced;
+	pc.synced_ud = &hooks;
 	pc.rules = o.rules;
 	pc.min_sync_ms = (unsigned)o.min_sync_ms;
 	pc.sync_period_ms = (unsigned)o.sync_period_ms;
@@ -347,6 +420,8 @@ int main(int argc, char **argv)
 	r = proxier_new(c, &pc, &proxier);
 	if (r < 0) {
 		klog_error("cannot start: %s", strerror(-r));
+		conntrack_free(ct);
+		healthcheck_free(hc);
 		dns_free(dns);
 		client_free(c);
 		return 1;
@@ -354,6 +429,10 @@ int main(int argc, char **argv)
 	if (dns)
 		dns_attach(dns, proxier_services(proxier),
 			   proxier_slices(proxier));
+	healthcheck_attach(hc, proxier_services(proxier),
+			   proxier_slices(proxier));
+	conntrack_attach(ct, proxier_services(proxier),
+			 proxier_slices(proxier));
 	if (o.pod_network) {
 		struct netroutes_config nc = {
 		    .node_name = o.node,
@@ -390,6 +469,8 @@ out:
 	kdaemon_set_work(&d, NULL);
 	netroutes_free(routes);
 	proxier_free(proxier);
+	healthcheck_free(hc);
+	conntrack_free(ct);
 	dns_free(dns);
 	client_free(c);
 	if (lock >= 0)

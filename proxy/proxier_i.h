@@ -9,7 +9,6 @@
 #include "client/informer.h"
 #include "proxy/proxier.h"
 
-#define SERVICE_NAME_LABEL "kubernetes.io/service-name"
 #define SYNC_PERIOD_DEFAULT_MS 30000
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000

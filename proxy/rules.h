@@ -59,6 +59,8 @@
 
 #include "api/error.h"
 
+/* The label that ties an EndpointSlice to its Service. */
+#define SERVICE_NAME_LABEL "kubernetes.io/service-name"
 #define RULES_TABLE_DEFAULT "kubefs"
 /* The masquerade bit in the packet mark, as kube-proxy's default. */
 #define RULES_MASQ_MARK 0x4000
@@ -77,6 +79,11 @@ struct rules_config {
 	const char *cluster_cidr4;
 	const char *cluster_cidr6;
 	bool masquerade_all; /* masquerade every service connection */
+	/* IPv4 NodePorts also on 127.0.0.0/8 for connections made on the
+	 * node (kube-proxy's iptables --iptables-localhost-nodeports); needs
+	 * net.ipv4.conf.*.route_localnet=1, and drops packets to 127.0.0.0/8
+	 * that come from elsewhere and were not DNATed (CVE-2020-8558). */
+	bool localhost_nodeports;
 };
 
 enum rules_family { RULES_IP4, RULES_IP6, RULES_FAMILIES };
@@ -146,6 +153,14 @@ size_t rules_write_diff(FILE *out, const struct rules_config *cfg,
  * fails): what --cleanup runs. */
 void rules_write_cleanup(FILE *out, const struct rules_config *cfg,
 			 enum rules_family fam);
+
+/*
+ * Group slices (an array of EndpointSlices) by their Service: *ret is an
+ * object "NAMESPACE/NAME" (from the slice's namespace and its
+ * SERVICE_NAME_LABEL) -> array of those slices; slices without the label
+ * are left out. Owned by the caller. -ENOMEM.
+ */
+int rules_slices_by_service(const json_t *slices, json_t **ret);
 
 /* "ip" or "ip6". */
 const char *rules_family_name(enum rules_family fam);

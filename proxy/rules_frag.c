@@ -134,3 +134,37 @@ int rules_add_rule(struct gen *g, const char *chain, const char *fmt, ...)
 	g->frag->nrules++;
 	return 0;
 }
+
+int rules_slices_by_service(const json_t *slices, json_t **ret)
+{
+	_cleanup_json_ json_t *out = json_object();
+	const json_t *sl;
+	size_t i;
+
+	if (!out)
+		return -ENOMEM;
+	json_array_foreach ((json_t *)slices, i, sl) {
+		const json_t *meta = json_object_get(sl, "metadata");
+		const char *svc = json_string_value(json_object_get(
+		    json_object_get(meta, "labels"), SERVICE_NAME_LABEL));
+		const char *ns =
+		    json_string_value(json_object_get(meta, "namespace"));
+		_cleanup_free_ char *key = NULL;
+		json_t *arr;
+
+		if (!svc)
+			continue;
+		if (asprintf(&key, "%s/%s", ns ? ns : "", svc) < 0)
+			return -ENOMEM;
+		arr = json_object_get(out, key);
+		if (!arr) {
+			arr = json_array();
+			if (json_object_set_new(out, key, arr))
+				return -ENOMEM;
+		}
+		if (json_array_append(arr, (json_t *)sl))
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}

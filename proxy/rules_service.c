@@ -1,8 +1,10 @@
 /*
  * rules_service.c — one Service (plus its EndpointSlices) to its nftables
- * fragment: the Service's type, ClusterIP of the family, external IPs,
- * affinity and traffic policies and ports are read and checked here, and
- * each port is programmed by rules.c.
+ * fragment: the Service is first held to the API's own rules
+ * (api/validate_service.c, on a defaulted copy), then its type, ClusterIP
+ * of the family, external IPs, affinity and traffic policies and ports are
+ * read here, what only the proxy refuses is checked here, and each port is
+ * programmed by rules.c.
  */
 #include "proxy/rules_i.h"
 
@@ -11,12 +13,21 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "api/kinds.h"
+#include "api/validate.h"
 
-static bool is_one_of(const char *s, const char *a, const char *b,
-		      const char *c)
+/*
+ * The API server's checks of a Service, defaulted as the API server
+ * would have: a Service that reached the store some other way (or before
+ * a rule existed) is refused with the API's own sentence.
+ */
+static int api_check(const json_t *svc, struct kf_error *err)
 {
-	return s && ((a && !strcmp(s, a)) || (b && !strcmp(s, b)) ||
-		     (c && !strcmp(s, c)));
+	_cleanup_json_ json_t *copy = json_deep_copy(svc);
+
+	if (!copy)
+		return -ENOMEM;
+	return kind_admit(kinds_by_name("services"), copy, NULL, err);
 }
 
 /* externalIPs, spec.loadBalancerIP and status.loadBalancer.ingress[].ip
@@ -33,14 +44,7 @@ static int external_ips(struct gen *g, const json_t *svc, const char *type,
 	json_array_foreach (json_object_get(spec, "externalIPs"), i, v) {
 		const char *ip = json_string_value(v);
 
-		if (!rules_ip_is(RULES_IP4, ip) && !rules_ip_is(RULES_IP6, ip))
-			return kf_error_set(g->err, -EINVAL,
-					    "Service \"%s/%s\": "
-					    "spec.externalIPs[%zu]: Invalid "
-					    "value: \"%s\": must be a valid IP "
-					    "address",
-					    g->ns, g->name, i, ip ? ip : "");
-		if (!strcmp(ip, g->cluster_ip))
+		if (ip && !strcmp(ip, g->cluster_ip))
 			return kf_error_set(g->err, -EINVAL,
 					    "Service \"%s/%s\": "
 					    "spec.externalIPs[%zu]: Invalid "
@@ -89,7 +93,8 @@ static bool cluster_ip(struct gen *g, const json_t *spec)
 	return false;
 }
 
-static int service_opts(struct gen *g, const json_t *spec)
+/* Affinity and traffic policies; api_check() vouched for the values. */
+static void service_opts(struct gen *g, const json_t *spec)
 {
 	const char *aff =
 	    json_string_value(json_object_get(spec, "sessionAffinity"));
@@ -102,44 +107,17 @@ static int service_opts(struct gen *g, const json_t *spec)
 			    "clientIP"),
 	    "timeoutSeconds");
 
-	if (aff && !is_one_of(aff, "None", "ClientIP", NULL))
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": spec.sessionAffinity: "
-				    "Unsupported value: \"%s\": supported "
-				    "values: \"ClientIP\", \"None\"",
-				    g->ns, g->name, aff);
-	if ((etp && !is_one_of(etp, "Cluster", "Local", NULL)) ||
-	    (itp && !is_one_of(itp, "Cluster", "Local", NULL)))
-		return kf_error_set(
-		    g->err, -EINVAL,
-		    "Service \"%s/%s\": traffic policy "
-		    "\"%s\" is not supported: supported "
-		    "values: \"Cluster\", \"Local\"",
-		    g->ns, g->name,
-		    etp && !is_one_of(etp, "Cluster", "Local", NULL) ? etp
-								     : itp);
 	g->affinity = aff && !strcmp(aff, "ClientIP");
 	g->ext_local = etp && !strcmp(etp, "Local");
 	g->int_local = itp && !strcmp(itp, "Local");
 	g->affinity_timeout = RULES_AFFINITY_TIMEOUT_DEFAULT;
-	if (g->affinity && t) {
-		if (!json_is_integer(t) || json_integer_value(t) < 1 ||
-		    json_integer_value(t) > 86400)
-			return kf_error_set(
-			    g->err, -EINVAL,
-			    "Service \"%s/%s\": "
-			    "spec.sessionAffinityConfig.clientIP."
-			    "timeoutSeconds: Invalid value: must be greater "
-			    "than 0 and less than 86400",
-			    g->ns, g->name);
+	if (g->affinity && json_is_integer(t))
 		g->affinity_timeout = (long)json_integer_value(t);
-	}
-	return 0;
 }
 
 /* Port i of the Service into *p. */
-static int service_port(struct gen *g, const json_t *port, size_t i,
-			bool node_ports, struct svc_port *p)
+static void service_port(struct gen *g, const json_t *port, bool node_ports,
+			 struct svc_port *p)
 {
 	const char *proto =
 	    json_string_value(json_object_get(port, "protocol"));
@@ -149,20 +127,6 @@ static int service_port(struct gen *g, const json_t *port, size_t i,
 	memset(p, 0, sizeof(*p));
 	p->name = json_string_value(json_object_get(port, "name")) ?: "";
 	proto = proto ? proto : "TCP";
-	if (!is_one_of(proto, "TCP", "UDP", "SCTP"))
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": spec.ports[%zu]."
-				    "protocol: Unsupported value: \"%s\": "
-				    "supported values: \"SCTP\", \"TCP\", "
-				    "\"UDP\"",
-				    g->ns, g->name, i, proto);
-	if (!json_is_integer(num) || json_integer_value(num) < 1 ||
-	    json_integer_value(num) > 65535)
-		return kf_error_set(g->err, -EINVAL,
-				    "Service \"%s/%s\": spec.ports[%zu].port: "
-				    "Invalid value: must be between 1 and "
-				    "65535, inclusive",
-				    g->ns, g->name, i);
 	snprintf(p->proto_up, sizeof(p->proto_up), "%s", proto);
 	for (size_t k = 0; proto[k]; k++)
 		p->proto[k] = (char)(proto[k] - 'A' + 'a');
@@ -172,7 +136,6 @@ static int service_port(struct gen *g, const json_t *port, size_t i,
 		p->node_port = (int)json_integer_value(np);
 	snprintf(p->base, sizeof(p->base), "%s/%s/%s/%s", g->ns, g->name,
 		 p->proto, p->name);
-	return 0;
 }
 
 int rules_service(const struct rules_config *cfg, enum rules_family fam,
@@ -197,14 +160,6 @@ int rules_service(const struct rules_config *cfg, enum rules_family fam,
 	type = type ? type : "ClusterIP";
 	if (!xips || !none)
 		return -ENOMEM;
-	if (!is_one_of(type, "ClusterIP", "NodePort", "LoadBalancer") &&
-	    strcmp(type, "ExternalName"))
-		return kf_error_set(err, -EINVAL,
-				    "Service \"%s/%s\": spec.type: Unsupported "
-				    "value: \"%s\": supported values: "
-				    "\"ClusterIP\", \"ExternalName\", "
-				    "\"LoadBalancer\", \"NodePort\"",
-				    g.ns, g.name, type);
 	if (json_array_size(ports) > RULES_PORTS_MAX)
 		return kf_error_set(err, -EINVAL,
 				    "Service \"%s/%s\" has %zu ports; "
@@ -212,6 +167,9 @@ int rules_service(const struct rules_config *cfg, enum rules_family fam,
 				    "per Service",
 				    g.ns, g.name, json_array_size(ports),
 				    RULES_PORTS_MAX);
+	r = api_check(svc, err);
+	if (r < 0)
+		return r;
 	r = rules_frag_new(&f);
 	if (r < 0)
 		return r;
@@ -220,9 +178,8 @@ int rules_service(const struct rules_config *cfg, enum rules_family fam,
 		*ret = f;
 		return 0;
 	}
-	r = service_opts(&g, spec);
-	if (r == 0)
-		r = external_ips(&g, svc, type, xips);
+	service_opts(&g, spec);
+	r = external_ips(&g, svc, type, xips);
 	g.external_ips = xips;
 	node_ports = strcmp(type, "ClusterIP") != 0;
 	if (r == 0 && json_array_size(ports))
@@ -232,9 +189,8 @@ int rules_service(const struct rules_config *cfg, enum rules_family fam,
 
 		if (r < 0)
 			break;
-		r = service_port(&g, port, i, node_ports, &p);
-		if (r == 0)
-			r = rules_program_port(&g, slices ? slices : none, &p);
+		service_port(&g, port, node_ports, &p);
+		r = rules_program_port(&g, slices ? slices : none, &p);
 	}
 	if (r < 0) {
 		rules_frag_free(f);

@@ -23,6 +23,7 @@ struct writer {
 	FILE *out;
 	char prefix[128]; /* "ip kubefs" */
 	size_t count;
+	bool localhost; /* cfg->localhost_nodeports */
 };
 
 static void writer_init(struct writer *w, FILE *out,
@@ -30,6 +31,7 @@ static void writer_init(struct writer *w, FILE *out,
 {
 	w->out = out;
 	w->count = 0;
+	w->localhost = cfg->localhost_nodeports;
 	snprintf(w->prefix, sizeof(w->prefix), "%s %s", rules_family_name(fam),
 		 table_of(cfg));
 }
@@ -121,8 +123,15 @@ static void skeleton(struct writer *w, enum rules_family fam)
 	plain_chain(w, "cluster-ips-check", rule);
 	base_chain(w, "nat-prerouting", "nat", "prerouting", "dstnat",
 		   "jump services", NULL);
-	base_chain(w, "nat-output", "nat", "output", "-100", "jump services",
-		   NULL);
+	if (fam == RULES_IP4 && w->localhost) {
+		base_chain(w, "nat-output", "nat", "output", "-100",
+			   "ip daddr 127.0.0.0/8 meta l4proto . th dport vmap "
+			   "@service-nodeports",
+			   "jump services");
+	} else {
+		base_chain(w, "nat-output", "nat", "output", "-100",
+			   "jump services", NULL);
+	}
 	base_chain(w, "nat-postrouting", "nat", "postrouting", "srcnat",
 		   "jump masquerading", NULL);
 	base_chain(w, "filter-input", "filter", "input", "-110",
@@ -131,8 +140,22 @@ static void skeleton(struct writer *w, enum rules_family fam)
 	base_chain(w, "filter-forward", "filter", "forward", "-110",
 		   "ct state new jump service-endpoints-check",
 		   "ct state new jump cluster-ips-check");
-	base_chain(w, "filter-output", "filter", "output", "-110",
-		   "ct state new jump service-endpoints-check", NULL);
+	if (fam == RULES_IP4 && w->localhost) {
+		base_chain(w, "filter-output", "filter", "output", "-110",
+			   "ct state new jump service-endpoints-check",
+			   "ip daddr 127.0.0.0/8 ct state new meta l4proto . "
+			   "th dport vmap @no-endpoint-nodeports");
+		fprintf(w->out,
+			"add rule %s filter-input ip daddr 127.0.0.0/8 ip "
+			"saddr != 127.0.0.0/8 ct state != { established, "
+			"related } ct status & dnat == 0 drop comment "
+			"\"martian packets to localhost (route_localnet)\"\n",
+			p);
+		w->count++;
+	} else {
+		base_chain(w, "filter-output", "filter", "output", "-110",
+			   "ct state new jump service-endpoints-check", NULL);
+	}
 	base_chain(w, "filter-output-post-dnat", "filter", "output", "-90",
 		   "ct state new jump cluster-ips-check", NULL);
 }

@@ -318,6 +318,89 @@ static void test_refusals(void **state)
 					"ClusterIP"));
 }
 
+/* The API's rules, with the API's sentences (api/validate_service.c). */
+static void test_refusals_api_rules(void **state)
+{
+	static const struct {
+		const char *spec, *msg;
+	} cases[] = {
+	    {"\"type\":\"Ingress\"",
+	     "Service \"web\" is invalid: spec.type: Unsupported value: "
+	     "\"Ingress\": supported values: \"ClusterIP\", "
+	     "\"ExternalName\", \"LoadBalancer\", \"NodePort\""},
+	    {"\"externalIPs\":[\"10.1.2\"]",
+	     "Service \"web\" is invalid: spec.externalIPs[0]: Invalid value: "
+	     "\"10.1.2\": must be a valid IP address, (e.g. 10.9.8.7 or "
+	     "2001:db8::ffff)"},
+	    {"\"sessionAffinity\":\"Sticky\"",
+	     "Service \"web\" is invalid: spec.sessionAffinity: Unsupported "
+	     "value: \"Sticky\": supported values: \"ClientIP\", \"None\""},
+	    {"\"sessionAffinity\":\"ClientIP\",\"sessionAffinityConfig\":"
+	     "{\"clientIP\":{\"timeoutSeconds\":86401}}",
+	     "Service \"web\" is invalid: spec.sessionAffinityConfig.clientIP."
+	     "timeoutSeconds: Invalid value: 86401: must be greater than 0 "
+	     "and less than 86400"},
+	    {"\"internalTrafficPolicy\":\"Nearby\"",
+	     "Service \"web\" is invalid: spec.internalTrafficPolicy: "
+	     "Unsupported value: \"Nearby\": supported values: \"Cluster\", "
+	     "\"Local\""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_json_ json_t *s = svc(cases[i].spec);
+		struct rules_frag *f = NULL;
+		struct kf_error err;
+
+		kf_error_init(&err);
+		assert_int_equal(
+		    rules_service(&cfg, RULES_IP4, s, NULL, &err, &f), -EINVAL);
+		assert_null(f);
+		assert_string_equal(err.msg, cases[i].msg);
+	}
+}
+
+/* --localhost-nodeports: NodePorts on 127.0.0.0/8 from the node itself
+ * (output hook only), martians to 127.0.0.0/8 dropped; IPv4 only. */
+static void test_localhost_nodeports(void **state)
+{
+	struct rules_config lcfg = cfg;
+	_cleanup_free_ char *t = NULL, *t6 = NULL, *plain = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	lcfg.localhost_nodeports = true;
+	m = open_memstream(&t, &len);
+	assert_non_null(m);
+	rules_write_full(m, &lcfg, RULES_IP4, NULL, 0);
+	fclose(m);
+	assert_non_null(strstr(t, "add rule ip kubefs nat-output ip daddr "
+				  "127.0.0.0/8 meta l4proto . th dport vmap "
+				  "@service-nodeports\n"
+				  "add rule ip kubefs nat-output jump "
+				  "services\n"));
+	assert_non_null(strstr(t, "filter-output ip daddr 127.0.0.0/8 ct state "
+				  "new meta l4proto . th dport vmap "
+				  "@no-endpoint-nodeports"));
+	assert_non_null(strstr(t, "filter-input ip daddr 127.0.0.0/8 ip saddr "
+				  "!= 127.0.0.0/8 ct state != { established, "
+				  "related } ct status & dnat == 0 drop"));
+	/* prerouting still never takes 127.0.0.0/8 */
+	assert_non_null(strstr(t, "fib daddr type local ip daddr != "
+				  "127.0.0.0/8 meta l4proto . th dport vmap "
+				  "@service-nodeports"));
+	assert_true(nft_accepts(t));
+	m = open_memstream(&t6, &len);
+	assert_non_null(m);
+	rules_write_full(m, &lcfg, RULES_IP6, NULL, 0);
+	fclose(m);
+	assert_null(strstr(t6, "127.0.0.0/8"));
+	m = open_memstream(&plain, &len);
+	assert_non_null(m);
+	rules_write_full(m, &cfg, RULES_IP4, NULL, 0);
+	fclose(m);
+	assert_null(strstr(plain, "nat-output ip daddr 127.0.0.0/8"));
+}
+
 static void test_headless_and_other_family(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
@@ -399,6 +482,8 @@ int main(void)
 	    cmocka_unit_test(test_affinity),
 	    cmocka_unit_test(test_udp_sctp),
 	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_refusals_api_rules),
+	    cmocka_unit_test(test_localhost_nodeports),
 	    cmocka_unit_test(test_headless_and_other_family),
 	    cmocka_unit_test(test_diff_one_endpoint),
 	    cmocka_unit_test(test_diff_map),
