@@ -325,19 +325,63 @@ static int pod_uid(void *ud, const char *ns, const char *name, char uid[64])
 	return 0;
 }
 
+/* The status of container ctr in pod, or NULL. Borrowed. */
+static const json_t *ctr_status(const json_t *pod, const char *ctr)
+{
+	const json_t *st = json_object_get(pod, "status");
+	const char *lists[] = {"containerStatuses", "initContainerStatuses"};
+	size_t i, j;
+	json_t *c;
+
+	for (j = 0; j < 2; j++)
+		json_array_foreach (json_object_get(st, lists[j]), i, c)
+			if (!strcmp(
+				json_string_value(json_object_get(c, "name"))
+				    ?: "",
+				ctr))
+				return c;
+	return NULL;
+}
+
+/* Is run of the container still going, as far as its status tells? */
+static int ctr_running(void *ud, const char *ns, const char *name,
+		       const char *ctr, long run)
+{
+	struct agent *a = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	_cleanup_free_ char *key = NULL;
+	const json_t *c, *state;
+	long restarts;
+
+	if (asprintf(&key, "%s/%s", ns, name) < 0 ||
+	    informer_get(a->inf, key, &pod) < 0)
+		return 0;
+	c = ctr_status(pod, ctr);
+	if (!c)
+		return 1; /* not reported yet */
+	state = json_object_get(c, "state");
+	restarts = (long)json_integer_value(json_object_get(c, "restartCount"));
+	if (restarts > run)
+		return 0;
+	if (restarts < run || json_object_get(state, "running"))
+		return 1;
+	return !json_object_get(state, "terminated");
+}
+
 /* Serve container logs on --address (else the node's InternalIP):--port. */
 static void start_logserver(struct agent *a)
 {
 	const char *addr =
 	    a->cfg.address ? a->cfg.address : a->nodes[0].internal_ip;
 	unsigned port = a->cfg.port ? a->cfg.port : NODESTATUS_KUBELET_PORT;
+	static const struct logserver_ops ops = {pod_uid, ctr_running};
 	char dir[4096];
 	int r;
 
 	snprintf(dir, sizeof(dir), "%s%s",
 		 a->cfg.log_dir ? a->cfg.log_dir : a->cfg.root_dir,
 		 a->cfg.log_dir ? "" : "/logs");
-	r = logserver_start(addr, port, dir, pod_uid, a, &a->logs);
+	r = logserver_start(addr, port, dir, &ops, a, &a->logs);
 	if (r < 0)
 		agent_logf(a, "cannot serve logs on %s:%u: %s", addr, port,
 			   strerror(-r));

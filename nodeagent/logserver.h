@@ -3,12 +3,15 @@
  * 10250 serves the API server: container logs.
  *
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER[?previous=true]
- *       [&tailLines=N][&timestamps=true]
+ *       [&tailLines=N][&timestamps=true][&sinceSeconds=N][&follow=true]
  *   GET /healthz
  *
  * Logs come from the CRI log files of the container's current run (or
  * the previous one), their lines unwrapped as kubectl shows them. 404
- * with Kubernetes' sentence for an unknown pod or container. Plain
+ * with Kubernetes' sentence for an unknown pod or container. follow=true
+ * answers without a length and keeps streaming complete lines as the
+ * run writes them, until it ends (the pod gone, a newer run, or the
+ * run terminated), the client hangs up or the server stops. Plain
  * HTTP, no authentication: it listens on the node's address (or
  * --address), and serves read-only logs.
  */
@@ -29,13 +32,26 @@ typedef int (*logserver_uid_fn)(void *ud, const char *ns, const char *name,
 				char uid[64]);
 
 /*
+ * Is run (the restart count) of container ctr of pod ns/name still
+ * running: 1, 0 once it has ended. The agent's informer answers.
+ */
+typedef int (*logserver_running_fn)(void *ud, const char *ns, const char *name,
+				    const char *ctr, long run);
+
+struct logserver_ops {
+	logserver_uid_fn uid_of;
+	logserver_running_fn running;
+};
+
+/*
  * Listen on address:port and serve in a thread of its own; log_dir is
  * the node's container log dir. -errno from socket/bind/listen.
  */
 int logserver_start(const char *address, unsigned port, const char *log_dir,
-		    logserver_uid_fn uid_of, void *ud, struct logserver **ret);
+		    const struct logserver_ops *ops, void *ud,
+		    struct logserver **ret);
 
-/* Stop serving and release. NULL is a no-op. */
+/* Stop serving (followers end too) and release. NULL is a no-op. */
 void logserver_stop(struct logserver *s);
 
 /*
