@@ -1,10 +1,11 @@
 /*
  * logs.c — kubefs logs: a container's log read from POD@log /
  * POD@log.CONTAINER, which the API server fetches from the pod's node
- * agent. -f follows by re-reading and printing what was appended, until
- * the container stops or the pod goes away.
+ * agent. -f reads NAME@log?follow=true, which streams until the
+ * container's run ends or the pod goes away.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,6 @@
 #include "shell/flags.h"
 #include "shell/printers.h"
 #include "shell/resource.h"
-
-/* -f re-reads the log this often. */
-#define FOLLOW_INTERVAL_MS 1000
 
 struct logs_opts {
 	const char *ns, *container;
@@ -160,52 +158,42 @@ static void print_tail(const char *text, size_t len, long long n)
 	fwrite(text + start, 1, len - start, stdout);
 }
 
-/* Has the container stopped for good (or the pod gone)? */
-static bool finished(struct cli *cli, const char *ns, const char *name,
-		     const char *uid, const char *container)
+/*
+ * Stream NAME@log[.CONTAINER]?follow=true to stdout: the agent sends
+ * the log so far and then each line the container writes, and the
+ * stream ends with the container's run (or the pod).
+ */
+static int follow(struct cli *cli, const char *ns, const json_t *pod,
+		  const char *container, bool only, long long tail)
 {
 	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
-	_cleanup_json_ json_t *pod = NULL;
-	const char *phase;
+	_cleanup_free_ char *sub = NULL, *path = NULL, *full = NULL;
+	_cleanup_close_ int fd = -1;
+	char buf[65536];
+	size_t total = 0;
+	ssize_t n;
 
-	if (client_get(cli->client, pk, ns, name, NULL, &pod) < 0)
-		return true;
-	if (uid && strcmp(jstr(pod, "metadata.uid") ?: "", uid))
-		return true;
-	phase = jstr(pod, "status.phase") ?: "";
-	if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
-		return true;
-	return jget(container_status(pod, container), "state.terminated") &&
-	       !strcmp(jstr(pod, "spec.restartPolicy") ?: "Always", "Never");
-}
-
-static int follow(struct cli *cli, const char *ns, const json_t *pod,
-		  const char *container, bool only, char *text, size_t len)
-{
-	const char *name = jstr(pod, "metadata.name");
-	const char *uid = jstr(pod, "metadata.uid");
-
-	while (!finished(cli, ns, name, uid, container)) {
-		_cleanup_free_ char *now = NULL;
-		size_t nlen = 0;
-
-		cli_sleep_ms(FOLLOW_INTERVAL_MS);
-		if (client_logs(cli->client, ns, name, only ? NULL : container,
-				NULL, &now, &nlen) < 0)
-			continue;
-		if (nlen >= len && !memcmp(now, text, len)) {
-			fwrite(now + len, 1, nlen - len, stdout);
-		} else {
-			/* rotated or restarted: the new log from its start */
-			fwrite(now, 1, nlen, stdout);
-		}
+	if (asprintf(&sub, "@log%s%s", only ? "" : ".", only ? "" : container) <
+		0 ||
+	    client_path(cli->client, pk, ns, jstr(pod, "metadata.name"), sub,
+			&path) < 0)
+		return cli_fail("cannot follow the log of container %s",
+				container);
+	if (tail >= 0 ? asprintf(&full, "%s?follow=true&tailLines=%lld", path,
+				 tail) < 0
+		      : asprintf(&full, "%s?follow=true", path) < 0)
+		return cli_fail("out of memory");
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return explain_empty(pod, container, true);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
 		fflush(stdout);
-		free(text);
-		text = TAKE_PTR(now);
-		len = nlen;
+		total += (size_t)n;
 	}
-	free(text);
-	return 0;
+	if (n < 0 && errno != EINTR)
+		return cli_fail("reading the log: %s", strerror(errno));
+	return total ? 0 : explain_empty(pod, container, false);
 }
 
 int cmd_logs(struct cli *cli, int argc, char **argv)
@@ -266,6 +254,8 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 		return 1;
 	if (o.container)
 		only = false;
+	if (o.follow)
+		return follow(cli, ns, pod, container, only, o.tail);
 	kf_error_init(&err);
 	r = client_logs(cli->client, ns, name, only ? NULL : container, &err,
 			&text, &len);
@@ -274,16 +264,11 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 	if (r < 0)
 		return cli_error(r, &err, NULL);
 	if (!len) {
-		r = explain_empty(pod, container, false);
-		if (r || !o.follow) {
-			free(text);
-			return r;
-		}
+		free(text);
+		return explain_empty(pod, container, false);
 	}
 	print_tail(text, len, o.tail);
 	fflush(stdout);
-	if (o.follow)
-		return follow(cli, ns, pod, container, only, text, len);
 	free(text);
 	return 0;
 }
