@@ -368,13 +368,43 @@ static int ctr_running(void *ud, const char *ns, const char *name,
 	return !json_object_get(state, "terminated");
 }
 
+/* Where to exec into a running container: its runc id from the status. */
+static int ctr_exec_target(void *ud, const char *ns, const char *name,
+			   const char *ctr, struct logserver_exec *ret)
+{
+	struct agent *a = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	_cleanup_free_ char *key = NULL;
+	const json_t *c;
+	const char *id;
+
+	if (a->cfg.fake || asprintf(&key, "%s/%s", ns, name) < 0 ||
+	    informer_get(a->inf, key, &pod) < 0)
+		return -ENOENT;
+	c = ctr_status(pod, ctr);
+	if (!c)
+		return -ENOENT;
+	id = json_string_value(json_object_get(c, "containerID"));
+	if (!json_object_get(json_object_get(c, "state"), "running") || !id ||
+	    strncmp(id, "runc://", 7) || strlen(id + 7) >= sizeof(ret->id))
+		return -EAGAIN;
+	snprintf(ret->id, sizeof(ret->id), "%s", id + 7);
+	snprintf(ret->runc, sizeof(ret->runc), "%s",
+		 a->cfg.runc ? a->cfg.runc : "runc");
+	snprintf(ret->runc_root, sizeof(ret->runc_root), "%s/runc",
+		 a->cfg.root_dir ? a->cfg.root_dir
+				 : NODEAGENT_DEFAULT_ROOT_DIR);
+	return 0;
+}
+
 /* Serve container logs on --address (else the node's InternalIP):--port. */
 static void start_logserver(struct agent *a)
 {
 	const char *addr =
 	    a->cfg.address ? a->cfg.address : a->nodes[0].internal_ip;
 	unsigned port = a->cfg.port ? a->cfg.port : NODESTATUS_KUBELET_PORT;
-	static const struct logserver_ops ops = {pod_uid, ctr_running};
+	static const struct logserver_ops ops = {pod_uid, ctr_running,
+						 ctr_exec_target};
 	char dir[4096];
 	int r;
 

@@ -4,6 +4,7 @@
  * own that streams the log until the container's run ends.
  */
 #include "nodeagent/logserver.h"
+#include "nodeagent/logserver_i.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -26,19 +27,6 @@
 #define REQUEST_MAX 8192
 #define IO_TIMEOUT_MS 5000
 #define FOLLOW_POLL_MS 200 /* how often a follower looks for more */
-
-struct logserver {
-	int fd;
-	int stop_pipe[2];
-	pthread_t thread;
-	char log_dir[4096];
-	logserver_uid_fn uid_of;
-	logserver_running_fn running;
-	void *ud;
-	pthread_mutex_t lock;
-	pthread_cond_t idle;
-	unsigned followers; /* follow threads still streaming */
-};
 
 /* Keep the last tail lines of out[0..*len). */
 static void keep_tail(char *out, size_t *len, long tail)
@@ -97,7 +85,7 @@ int logserver_cri_text(const char *data, long tail, int timestamps, char **ret,
 	return 0;
 }
 
-static int send_all(int fd, const char *p, size_t n)
+int ls_send_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -123,17 +111,17 @@ static void respond(int fd, int code, const char *reason, const char *body,
 			 "close\r\n\r\n",
 			 code, reason, len);
 
-	send_all(fd, head, (size_t)n);
-	send_all(fd, body, len);
+	ls_send_all(fd, head, (size_t)n);
+	ls_send_all(fd, body, len);
 }
 
-static void respond_text(int fd, int code, const char *reason, const char *text)
+void ls_respond_text(int fd, int code, const char *reason, const char *text)
 {
 	respond(fd, code, reason, text, strlen(text));
 }
 
 /* %XX decoding of one path segment or query value, in place. */
-static void unescape(char *s)
+void ls_unescape(char *s)
 {
 	char *w = s;
 
@@ -160,7 +148,7 @@ static const char *query(char *q, const char *key)
 		if (!strncmp(p, key, kl) && p[kl] == '=') {
 			if (amp)
 				*amp = '\0';
-			unescape(p + kl + 1);
+			ls_unescape(p + kl + 1);
 			return p + kl + 1;
 		}
 		p = amp ? amp + 1 : NULL;
@@ -283,7 +271,7 @@ static int follow_drain(struct follow *f, int lfd)
 		f->off += last + 1 - buf;
 		if (logserver_cri_text(buf, -1, f->timestamps, &text, &len) < 0)
 			return -ENOMEM;
-		if (send_all(f->fd, text, len) < 0)
+		if (ls_send_all(f->fd, text, len) < 0)
 			return -EPIPE;
 	}
 }
@@ -341,18 +329,20 @@ static void *follow_thread(void *arg)
 	if (lfd >= 0)
 		close(lfd);
 	close(f->fd);
+	ls_done(s);
+	return NULL;
+}
+
+void ls_done(struct logserver *s)
+{
 	pthread_mutex_lock(&s->lock);
 	s->followers--;
 	pthread_cond_signal(&s->idle);
 	pthread_mutex_unlock(&s->lock);
-	return NULL;
 }
 
-/* Stream the rest of the log from f->off in a thread; takes f and its
- * fd. */
-static void follow_start(struct follow *f)
+int ls_spawn(struct logserver *s, void *(*fn)(void *), void *arg)
 {
-	struct logserver *s = f->s;
 	pthread_attr_t attr;
 	pthread_t t;
 	int r;
@@ -362,16 +352,22 @@ static void follow_start(struct follow *f)
 	pthread_mutex_unlock(&s->lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&t, &attr, follow_thread, f);
+	r = pthread_create(&t, &attr, fn, arg);
 	pthread_attr_destroy(&attr);
-	if (r) {
-		respond_text(f->fd, 503, "Service Unavailable",
-			     "cannot follow the log now\n");
+	if (r)
+		ls_done(s);
+	return -r;
+}
+
+/* Stream the rest of the log from f->off in a thread; takes f and its
+ * fd. */
+static void follow_start(struct follow *f)
+{
+	if (ls_spawn(f->s, follow_thread, f) < 0) {
+		ls_respond_text(f->fd, 503, "Service Unavailable",
+				"cannot follow the log now\n");
 		close(f->fd);
 		free(f);
-		pthread_mutex_lock(&s->lock);
-		s->followers--;
-		pthread_mutex_unlock(&s->lock);
 	}
 }
 
@@ -384,8 +380,8 @@ static void serve_follow(struct logserver *s, int fd, struct follow *f,
 				   "Connection: close\r\n\r\n";
 	struct follow *t = malloc(sizeof(*t));
 
-	if (!t || send_all(fd, head, sizeof(head) - 1) < 0 ||
-	    send_all(fd, text, len) < 0) {
+	if (!t || ls_send_all(fd, head, sizeof(head) - 1) < 0 ||
+	    ls_send_all(fd, text, len) < 0) {
 		free(t);
 		close(fd);
 		return;
@@ -414,17 +410,17 @@ static void serve_logs(struct logserver *s, int fd, char *path, char *q)
 	pod = strtok_r(NULL, "/", &save);
 	ctr = strtok_r(NULL, "/", &save);
 	if (!f || !ns || !pod || !ctr || strtok_r(NULL, "/", &save)) {
-		respond_text(fd, 400, "Bad Request", "bad path\n");
+		ls_respond_text(fd, 400, "Bad Request", "bad path\n");
 		goto out;
 	}
-	unescape(ns);
-	unescape(pod);
-	unescape(ctr);
+	ls_unescape(ns);
+	ls_unescape(pod);
+	ls_unescape(ctr);
 	if (strstr(ctr, "..") || strlen(ns) >= sizeof(f->ns) ||
 	    strlen(pod) >= sizeof(f->pod) || strlen(ctr) >= sizeof(f->ctr) ||
 	    s->uid_of(s->ud, ns, pod, f->uid) < 0) {
 		snprintf(msg, sizeof(msg), "pods \"%s\" not found", pod);
-		respond_text(fd, 404, "Not Found", msg);
+		ls_respond_text(fd, 404, "Not Found", msg);
 		goto out;
 	}
 	strcpy(f->ns, ns);
@@ -444,7 +440,7 @@ static void serve_logs(struct logserver *s, int fd, char *path, char *q)
 				 "container \"%s\" in pod \"%s\" is waiting "
 				 "to start: ContainerCreating",
 				 ctr, pod);
-		respond_text(fd, 400, "Bad Request", msg);
+		ls_respond_text(fd, 400, "Bad Request", msg);
 		goto out;
 	}
 	snprintf(f->file, sizeof(f->file), "%s/%ld.log", f->dir, f->run);
@@ -461,8 +457,8 @@ static void serve_logs(struct logserver *s, int fd, char *path, char *q)
 	if (!data || logserver_cri_text(from, tail ? atol(tail) : -1,
 					f->timestamps, &text, &len) < 0) {
 		free(data);
-		respond_text(fd, 500, "Internal Server Error",
-			     "cannot read the log\n");
+		ls_respond_text(fd, 500, "Internal Server Error",
+				"cannot read the log\n");
 		goto out;
 	}
 	free(data);
@@ -498,11 +494,14 @@ static void handle(struct logserver *s, int fd)
 			break;
 	}
 	req[n] = '\0';
-	if (strncmp(req, "GET ", 4)) {
-		respond_text(fd, 405, "Method Not Allowed", "GET only\n");
+	if (!strncmp(req, "POST /exec/", 11)) {
+		path = req + 5;
+	} else if (strncmp(req, "GET ", 4)) {
+		ls_respond_text(fd, 405, "Method Not Allowed", "GET only\n");
 		goto out;
+	} else {
+		path = req + 4;
 	}
-	path = req + 4;
 	sp = strchr(path, ' ');
 	if (!sp)
 		goto out;
@@ -514,10 +513,14 @@ static void handle(struct logserver *s, int fd)
 		serve_logs(s, fd, path + 15, q);
 		return;
 	}
+	if (!strncmp(path, "/exec/", 6)) {
+		ls_serve_exec(s, fd, path + 6, q);
+		return;
+	}
 	if (!strcmp(path, "/healthz"))
-		respond_text(fd, 200, "OK", "ok");
+		ls_respond_text(fd, 200, "OK", "ok");
 	else
-		respond_text(fd, 404, "Not Found", "404 page not found\n");
+		ls_respond_text(fd, 404, "Not Found", "404 page not found\n");
 out:
 	close(fd);
 }
@@ -562,6 +565,7 @@ int logserver_start(const char *address, unsigned port, const char *log_dir,
 	snprintf(s->log_dir, sizeof(s->log_dir), "%s", log_dir);
 	s->uid_of = ops->uid_of;
 	s->running = ops->running;
+	s->exec_target = ops->exec_target;
 	s->ud = ud;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);

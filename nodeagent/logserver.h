@@ -4,6 +4,8 @@
  *
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER[?previous=true]
  *       [&tailLines=N][&timestamps=true][&sinceSeconds=N][&follow=true]
+ *   POST /exec/NAMESPACE/POD/CONTAINER?command=C&command=ARG...
+ *       [&stdin=true][&tty=true]   (Upgrade: kubefs-exec)
  *   GET /healthz
  *
  * Logs come from the CRI log files of the container's current run (or
@@ -11,7 +13,10 @@
  * with Kubernetes' sentence for an unknown pod or container. follow=true
  * answers without a length and keeps streaming complete lines as the
  * run writes them, until it ends (the pod gone, a newer run, or the
- * run terminated), the client hangs up or the server stops. Plain
+ * run terminated), the client hangs up or the server stops. exec
+ * answers 101 and then speaks the framed protocol of docs/nodeagent.md
+ * (runc exec into the container, stdin/stdout/stderr, the exit code).
+ * Plain
  * HTTP, no authentication: it listens on the node's address (or
  * --address), and serves read-only logs.
  */
@@ -38,9 +43,24 @@ typedef int (*logserver_uid_fn)(void *ud, const char *ns, const char *name,
 typedef int (*logserver_running_fn)(void *ud, const char *ns, const char *name,
 				    const char *ctr, long run);
 
+/* Where to exec into container ctr of pod ns/name. */
+struct logserver_exec {
+	char runc[4096];      /* the runc binary */
+	char runc_root[4096]; /* its --root */
+	char id[256];	      /* the container's runc id */
+};
+
+/*
+ * Fill ret for a running container: 0; -ENOENT: no such pod or
+ * container; -EAGAIN: it is not running.
+ */
+typedef int (*logserver_exec_fn)(void *ud, const char *ns, const char *name,
+				 const char *ctr, struct logserver_exec *ret);
+
 struct logserver_ops {
 	logserver_uid_fn uid_of;
 	logserver_running_fn running;
+	logserver_exec_fn exec_target;
 };
 
 /*

@@ -51,9 +51,6 @@ static const char *pick_container(const json_t *pod, const char *want,
 {
 	json_t *cs = jget(pod, "spec.containers");
 	json_t *inits = jget(pod, "spec.initContainers");
-	const char *def = json_string_value(
-	    json_object_get(jget(pod, "metadata.annotations"),
-			    "kubectl.kubernetes.io/default-container"));
 	size_t i;
 	json_t *c;
 
@@ -69,9 +66,21 @@ static const char *pick_container(const json_t *pod, const char *want,
 			 jstr(pod, "metadata.name") ?: "");
 		return NULL;
 	}
+	return cli_pod_default_container(pod, false);
+}
+
+const char *cli_pod_default_container(const json_t *pod, bool quiet)
+{
+	json_t *cs = jget(pod, "spec.containers");
+	const char *def = json_string_value(
+	    json_object_get(jget(pod, "metadata.annotations"),
+			    "kubectl.kubernetes.io/default-container"));
+	size_t i;
+	json_t *c;
+
 	if (def)
 		return def;
-	if (json_array_size(cs) > 1) {
+	if (json_array_size(cs) > 1 && !quiet) {
 		fprintf(stderr, "Defaulted container \"%s\" out of: ",
 			jstr(json_array_get(cs, 0), "name") ?: "");
 		json_array_foreach (cs, i, c)
@@ -80,6 +89,30 @@ static const char *pick_container(const json_t *pod, const char *want,
 		fprintf(stderr, "\n");
 	}
 	return jstr(json_array_get(cs, 0), "name");
+}
+
+int cli_pod_arg(struct cli *cli, const char *arg, const char *ns_flag,
+		const char *what, const char **ret_ns, json_t **ret_pod)
+{
+	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	const char *name = arg;
+	struct kf_error err;
+	int r;
+
+	if (!strncmp(name, "pod/", 4) || !strncmp(name, "pods/", 5) ||
+	    !strncmp(name, "po/", 3))
+		name = strchr(name, '/') + 1;
+	else if (strchr(name, '/'))
+		return cli_fail("cannot %s %s: only pods here", what, name);
+	if (!pk)
+		return cli_fail("the server doesn't have a resource type "
+				"\"pods\"");
+	*ret_ns = ref_namespace(ns_flag);
+	if (cli_connect(cli) < 0)
+		return 1;
+	kf_error_init(&err);
+	r = client_get(cli->client, pk, *ret_ns, name, &err, ret_pod);
+	return r < 0 ? cli_error(r, &err, NULL) : 0;
 }
 
 /* The status of container name in pod, or NULL. Borrowed. */
@@ -211,7 +244,6 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 	     "all log lines."},
 	    {NULL},
 	};
-	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
 	_cleanup_json_ json_t *pod = NULL;
 	char *text = NULL, *name;
 	const char *container, *ns;
@@ -229,26 +261,12 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 		flags_see_help(&help);
 		return 1;
 	}
-	name = argv[1];
-	if (!strncmp(name, "pod/", 4) || !strncmp(name, "pods/", 5) ||
-	    !strncmp(name, "po/", 3))
-		name = strchr(name, '/') + 1;
-	else if (strchr(name, '/'))
-		return cli_fail("cannot get the logs of %s: only pods have "
-				"logs here",
-				name);
 	if (n == 3 && !o.container)
 		o.container = argv[2];
-	if (!pk)
-		return cli_fail("the server doesn't have a resource type "
-				"\"pods\"");
-	ns = ref_namespace(o.ns);
-	if (cli_connect(cli) < 0)
-		return 1;
-	kf_error_init(&err);
-	r = client_get(cli->client, pk, ns, name, &err, &pod);
-	if (r < 0)
-		return cli_error(r, &err, NULL);
+	r = cli_pod_arg(cli, argv[1], o.ns, "get the logs of", &ns, &pod);
+	if (r)
+		return r;
+	name = (char *)jstr(pod, "metadata.name");
 	container = pick_container(pod, o.container, &only);
 	if (!container)
 		return 1;
