@@ -21,6 +21,7 @@ struct logstream {
 	pthread_t thread;
 	bool started; /* thread runs */
 	CURL *curl;
+	struct curl_slist *headers;
 	char *buf; /* LOGSTREAM_BUF_MAX bytes; [head, head + len) unread */
 	size_t head, len;
 	long code;   /* the answer's status, once its head has come */
@@ -115,7 +116,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int logstream_open(const char *url, struct logstream **ret)
+int logstream_open(const char *url, const char *header, struct logstream **ret)
 {
 	struct logstream *ls = calloc(1, sizeof(*ls));
 	long code;
@@ -125,16 +126,19 @@ int logstream_open(const char *url, struct logstream **ret)
 		return -ENOMEM;
 	ls->buf = malloc(LOGSTREAM_BUF_MAX);
 	ls->curl = curl_easy_init();
-	if (!ls->buf || !ls->curl) {
+	ls->headers = curl_slist_append(NULL, header);
+	if (!ls->buf || !ls->curl || !ls->headers) {
 		free(ls->buf);
 		if (ls->curl)
 			curl_easy_cleanup(ls->curl);
+		curl_slist_free_all(ls->headers);
 		free(ls);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&ls->lock, NULL);
 	pthread_cond_init(&ls->cond, NULL);
 	curl_easy_setopt(ls->curl, CURLOPT_URL, url);
+	curl_easy_setopt(ls->curl, CURLOPT_HTTPHEADER, ls->headers);
 	curl_easy_setopt(ls->curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)LOGSTREAM_CONNECT_MS);
 	curl_easy_setopt(ls->curl, CURLOPT_NOSIGNAL, 1L);
@@ -216,6 +220,7 @@ void logstream_free(struct logstream *ls)
 	if (ls->started)
 		pthread_join(ls->thread, NULL);
 	curl_easy_cleanup(ls->curl);
+	curl_slist_free_all(ls->headers);
 	pthread_mutex_destroy(&ls->lock);
 	pthread_cond_destroy(&ls->cond);
 	free(ls->buf);

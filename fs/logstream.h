@@ -17,11 +17,12 @@
 struct logstream;
 
 /*
- * GET url and wait for the answer's head: 0 and *ret (the body follows
+ * GET url (with the header line header, e.g. the Authorization) and
+ * wait for the answer's head: 0 and *ret (the body follows
  * through logstream_read), -ENOENT when the answer is 400 or 404,
  * -EHOSTUNREACH when nobody answers, -ENOMEM.
  */
-int logstream_open(const char *url, struct logstream **ret);
+int logstream_open(const char *url, const char *header, struct logstream **ret);
 
 /* Up to size bytes of what has come; 0 at the end; -EAGAIN: none yet. */
 ssize_t logstream_read(struct logstream *ls, char *buf, size_t size);

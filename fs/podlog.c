@@ -16,6 +16,8 @@
 #include "apiserver/server.h"
 #include "fs/logstream.h"
 
+#define LOG_AUTH_MAX 256 /* the Authorization header line */
+
 struct body {
 	char *buf;
 	size_t len;
@@ -96,6 +98,27 @@ static bool has_run(const json_t *pod, const char *ctr)
 	return json_object_get(state, "running") ||
 	       json_object_get(state, "terminated") ||
 	       json_object_get(json_object_get(c, "lastState"), "terminated");
+}
+
+/* "Authorization: Bearer T" for node's agent: T is data.token of the
+ * Secret kube-system/kubefs-node-endpoint-NODE (docs/security.md). */
+static int agent_auth(struct kfs *fs, const char *node, char *header,
+		      size_t size)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", "secrets");
+	_cleanup_json_ json_t *obj = NULL;
+	_cleanup_free_ char *name = NULL;
+	const char *t;
+
+	if (!k || asprintf(&name, "kubefs-node-endpoint-%s", node) < 0 ||
+	    server_get(fs->srv, k, "kube-system", name, NULL, &obj) < 0)
+		return -ENOENT;
+	t = json_string_value(
+	    json_object_get(json_object_get(obj, "data"), "token"));
+	if (!t || strlen(t) + 32 > size)
+		return -ENOENT;
+	snprintf(header, size, "Authorization: Bearer %s", t);
+	return 0;
 }
 
 /* The agent's address: the Node's InternalIP and kubelet port. */
@@ -205,11 +228,12 @@ static int parse_query(const char *query, char *agent, size_t size, char *ctr,
 }
 
 /*
- * The agent's URL of the log entry n names: 0, 1 when there is nothing
- * to ask (no log yet), -ENOENT, -EINVAL (a bad query).
+ * The agent's URL of the log entry n names, and the Authorization
+ * header line for it: 0, 1 when there is nothing to ask (no log yet),
+ * -ENOENT, -EINVAL (a bad query).
  */
 static int log_url(struct kfs *fs, const struct node *n, char *url, size_t size,
-		   bool *ret_follow)
+		   char auth[LOG_AUTH_MAX], bool *ret_follow)
 {
 	const struct kind_info *k = kinds_by_path("core", "v1", "pods");
 	_cleanup_json_ json_t *pod = NULL;
@@ -233,7 +257,8 @@ static int log_url(struct kfs *fs, const struct node *n, char *url, size_t size,
 		return -ENOENT; /* "container zz is not valid for pod p" */
 	/* not on a node, not started, or no agent to ask: no log yet */
 	if (!node || !*node || !ctr || !has_run(pod, ctr) ||
-	    agent_of(fs, node, host, sizeof(host), &port) < 0)
+	    agent_of(fs, node, host, sizeof(host), &port) < 0 ||
+	    agent_auth(fs, node, auth, LOG_AUTH_MAX) < 0)
 		return 1;
 	c = curl_easy_init();
 	if (!c)
@@ -251,15 +276,15 @@ static int log_url(struct kfs *fs, const struct node *n, char *url, size_t size,
 int kfs_pod_log_follow(struct kfs *fs, const struct node *n,
 		       struct logstream **ret)
 {
-	char url[2048];
+	char url[2048], auth[LOG_AUTH_MAX];
 	bool follow;
-	int r = log_url(fs, n, url, sizeof(url), &follow);
+	int r = log_url(fs, n, url, sizeof(url), auth, &follow);
 
 	if (r)
 		return r < 0 ? r : 1;
 	if (!follow)
 		return 1;
-	r = logstream_open(url, ret);
+	r = logstream_open(url, auth, ret);
 	return r == -EHOSTUNREACH ? 1 : r;
 }
 
@@ -267,21 +292,28 @@ int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
 		size_t *ret_len)
 {
 	struct body b = {NULL, 0};
-	char url[2048];
+	char url[2048], auth[LOG_AUTH_MAX];
+	struct curl_slist *hdrs;
 	long code = 0;
 	bool follow;
 	CURLcode cr;
 	CURL *c;
-	int r = log_url(fs, n, url, sizeof(url), &follow);
+	int r = log_url(fs, n, url, sizeof(url), auth, &follow);
 
 	if (r < 0)
 		return r;
 	if (r > 0)
 		return empty(ret, ret_len);
 	c = curl_easy_init();
-	if (!c)
+	hdrs = curl_slist_append(NULL, auth);
+	if (!c || !hdrs) {
+		curl_slist_free_all(hdrs);
+		if (c)
+			curl_easy_cleanup(c);
 		return -ENOMEM;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PODLOG_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -292,6 +324,7 @@ int kfs_pod_log(struct kfs *fs, const struct node *n, char **ret,
 	if (cr == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
 	if (cr != CURLE_OK && cr != CURLE_WRITE_ERROR) {
 		free(b.buf);
 		return empty(ret, ret_len); /* the agent does not answer */

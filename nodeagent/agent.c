@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -397,16 +398,63 @@ static int ctr_exec_target(void *ud, const char *ns, const char *name,
 	return 0;
 }
 
+/*
+ * A fresh token for the endpoint, published as data.token of the Secret
+ * kube-system/kubefs-node-endpoint-NODE: whoever may read that Secret
+ * may read logs and exec (docs/security.md). The token is 64 base64
+ * characters, and the bearer is that stored text itself.
+ */
+static int publish_token(struct agent *a, char token[LOGSERVER_TOKEN_MAX])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				  "qrstuvwxyz0123456789+/";
+	const struct kind_info *k = kinds_by_path("core", "v1", "secrets");
+	_cleanup_json_ json_t *obj = NULL;
+	unsigned char rnd[64];
+	char name[300];
+	struct kf_error err;
+	int r;
+
+	if (!k || getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		token[i] = b64[rnd[i] & 63];
+	token[sizeof(rnd)] = '\0';
+	snprintf(name, sizeof(name), "kubefs-node-endpoint-%s",
+		 a->nodes[0].name);
+	obj = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s}}", "apiVersion",
+			"v1", "kind", "Secret", "metadata", "name", name,
+			"namespace", "kube-system", "type", "Opaque", "data",
+			"token", token);
+	if (!obj)
+		return -ENOMEM;
+	kf_error_init(&err);
+	r = client_create(a->c, k, "kube-system", obj, &err, NULL);
+	if (r == -EEXIST) {
+		kf_error_init(&err);
+		r = client_replace(a->c, k, obj, &err, NULL);
+	}
+	if (r < 0)
+		agent_logf(a,
+			   "cannot publish the endpoint token in secret "
+			   "kube-system/%s: %s",
+			   name, err.msg[0] ? err.msg : strerror(-r));
+	return r;
+}
+
 /* Serve container logs on --address (else the node's InternalIP):--port. */
 static void start_logserver(struct agent *a)
 {
 	const char *addr =
 	    a->cfg.address ? a->cfg.address : a->nodes[0].internal_ip;
 	unsigned port = a->cfg.port ? a->cfg.port : NODESTATUS_KUBELET_PORT;
-	static const struct logserver_ops ops = {pod_uid, ctr_running,
-						 ctr_exec_target};
-	char dir[4096];
+	struct logserver_ops ops = {pod_uid, ctr_running, ctr_exec_target,
+				    NULL};
+	char dir[4096], token[LOGSERVER_TOKEN_MAX];
 	int r;
+
+	if (publish_token(a, token) == 0)
+		ops.token = token; /* else nobody gets in */
 
 	snprintf(dir, sizeof(dir), "%s%s",
 		 a->cfg.log_dir ? a->cfg.log_dir : a->cfg.root_dir,

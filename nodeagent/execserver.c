@@ -117,7 +117,7 @@ static int pump(int from, int to, int ch)
 	if (n < 0 && errno == EINTR)
 		return 0;
 	if (n <= 0)
-		return -1; /* the end of that stream */
+		return -1;		    /* the end of that stream */
 	send_frame(to, ch, buf, (size_t)n); /* a gone client: see poll */
 	return 0;
 }
@@ -199,7 +199,8 @@ static int command_of(struct exec_job *j, char *q, size_t at, bool *ret_tty)
 	size_t n = at;
 
 	*ret_tty = false;
-	for (kv = strtok_r(q, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+	for (kv = strtok_r(q, "&", &save); kv;
+	     kv = strtok_r(NULL, "&", &save)) {
 		char *v = strchr(kv, '=');
 
 		if (!v)
@@ -258,8 +259,8 @@ void ls_serve_exec(struct logserver *s, int fd, char *path, char *q)
 			snprintf(msg, sizeof(msg),
 				 "container %s is not running", ctr);
 		else
-			snprintf(msg, sizeof(msg), "container not found (\"%s\")",
-				 ctr);
+			snprintf(msg, sizeof(msg),
+				 "container not found (\"%s\")", ctr);
 		ls_respond_text(fd, r == -EAGAIN ? 400 : 404,
 				r == -EAGAIN ? "Bad Request" : "Not Found",
 				msg);

@@ -473,6 +473,23 @@ out:
 	close(fd);
 }
 
+/* Does the request's head carry our bearer token? In constant time. */
+static bool authorized(const struct logserver *s, const char *head)
+{
+	const char *h = strcasestr(head, "\r\nAuthorization: Bearer ");
+	size_t n = strlen(s->token), i;
+	unsigned char diff = 0;
+
+	if (!h || !n)
+		return false;
+	h += 24;
+	if (strcspn(h, "\r\n") != n)
+		return false;
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(h[i] ^ s->token[i]);
+	return diff == 0;
+}
+
 /* One request on fd; takes fd. */
 static void handle(struct logserver *s, int fd)
 {
@@ -509,6 +526,10 @@ static void handle(struct logserver *s, int fd)
 	q = strchr(path, '?');
 	if (q)
 		*q++ = '\0';
+	if (strcmp(path, "/healthz") && !authorized(s, sp + 1)) {
+		ls_respond_text(fd, 401, "Unauthorized", "Unauthorized\n");
+		goto out;
+	}
 	if (!strncmp(path, "/containerLogs/", 15)) {
 		serve_logs(s, fd, path + 15, q);
 		return;
@@ -566,6 +587,8 @@ int logserver_start(const char *address, unsigned port, const char *log_dir,
 	s->uid_of = ops->uid_of;
 	s->running = ops->running;
 	s->exec_target = ops->exec_target;
+	snprintf(s->token, sizeof(s->token), "%s",
+		 ops->token ? ops->token : "");
 	s->ud = ud;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);

@@ -16,8 +16,8 @@
  * run terminated), the client hangs up or the server stops. exec
  * answers 101 and then speaks the framed protocol of docs/nodeagent.md
  * (runc exec into the container, stdin/stdout/stderr, the exit code).
- * Plain
- * HTTP, no authentication: it listens on the node's address (or
+ * Every request but /healthz needs the bearer token (ops->token). Plain
+ * HTTP: it listens on the node's address (or
  * --address), and serves read-only logs.
  */
 #ifndef KUBEFS_NODEAGENT_LOGSERVER_H
@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #define LOGSERVER_BODY_MAX (16u << 20) /* bytes of log in one answer */
+#define LOGSERVER_TOKEN_MAX 128	       /* bytes of a token, with its NUL */
 
 struct logserver;
 
@@ -61,6 +62,9 @@ struct logserver_ops {
 	logserver_uid_fn uid_of;
 	logserver_running_fn running;
 	logserver_exec_fn exec_target;
+	/* every request but /healthz carries "Authorization: Bearer
+	 * TOKEN"; else 401 Unauthorized (docs/security.md) */
+	const char *token;
 };
 
 /*

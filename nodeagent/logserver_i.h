@@ -19,6 +19,7 @@ struct logserver {
 	logserver_running_fn running;
 	logserver_exec_fn exec_target;
 	void *ud;
+	char token[LOGSERVER_TOKEN_MAX]; /* the bearer every request needs */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	unsigned followers; /* threads still streaming (logs, exec) */

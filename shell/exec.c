@@ -73,6 +73,29 @@ static int agent_address(struct cli *cli, const char *node,
 	return -ENOENT;
 }
 
+/* The bearer token of node's agent: data.token of the Secret
+ * kube-system/kubefs-node-endpoint-NODE, read with our rights. */
+static int agent_token(struct cli *cli, const char *node, char *buf,
+		       size_t size, struct kf_error *err)
+{
+	const struct kind_info *sk = kinds_by_path("core", "v1", "secrets");
+	_cleanup_json_ json_t *obj = NULL;
+	_cleanup_free_ char *name = NULL;
+	const char *t;
+	int r;
+
+	if (!sk || asprintf(&name, "kubefs-node-endpoint-%s", node) < 0)
+		return -ENOMEM;
+	r = client_get(cli->client, sk, "kube-system", name, err, &obj);
+	if (r < 0)
+		return r;
+	t = jstr(obj, "data.token");
+	if (!t || strlen(t) >= size)
+		return -ENOENT;
+	snprintf(buf, size, "%s", t);
+	return 0;
+}
+
 /* %XX-escape s onto the end of buf (size), as a query value. */
 static void append_escaped(char *buf, size_t size, const char *s)
 {
@@ -222,8 +245,7 @@ static int stream(int fd, bool in, const char *rest, size_t rest_len)
 		return cli_fail("the connection to the node agent ended "
 				"before the command did");
 	if (code)
-		fprintf(stderr, "command terminated with exit code %d\n",
-			code);
+		fprintf(stderr, "command terminated with exit code %d\n", code);
 	return code;
 }
 
@@ -240,15 +262,15 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	     "If present, the namespace scope for this CLI request."},
 	    {"stdin", 'i', FLAG_BOOL, &o.in, "false",
 	     "Pass stdin to the container"},
-	    {"tty", 't', FLAG_BOOL, &o.tty, "false",
-	     "Stdin is a TTY"},
+	    {"tty", 't', FLAG_BOOL, &o.tty, "false", "Stdin is a TTY"},
 	    {"quiet", 'q', FLAG_BOOL, &o.quiet, "false",
 	     "Only print output from the remote session"},
 	    {NULL},
 	};
 	_cleanup_json_ json_t *pod = NULL;
 	_cleanup_close_ int fd = -1;
-	char req[16384], head[8192], *rest, *sp;
+	char req[16384], head[8192], token[256], *rest, *sp;
+	struct kf_error err;
 	const char *container, *ns, *phase, *node, *name;
 	struct sockaddr_in sa;
 	size_t rest_len;
@@ -266,10 +288,11 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (n > 2 || dd + 1 >= argc) {
 		fprintf(stderr, "error: %s\n",
-			n > 2 ? "exec [POD] [COMMAND] is not supported anymore. "
-				"Use exec [POD] -- [COMMAND] instead"
-			      : "you must specify at least one command for "
-				"the container");
+			n > 2
+			    ? "exec [POD] [COMMAND] is not supported anymore. "
+			      "Use exec [POD] -- [COMMAND] instead"
+			    : "you must specify at least one command for "
+			      "the container");
 		flags_see_help(&help);
 		return 1;
 	}
@@ -294,6 +317,10 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	if (!node || !*node || agent_address(cli, node, &sa) < 0)
 		return cli_fail("unable to upgrade connection: pod does not "
 				"exist");
+	kf_error_init(&err);
+	r = agent_token(cli, node, token, sizeof(token), &err);
+	if (r < 0)
+		return cli_error(r, &err, NULL);
 	snprintf(req, sizeof(req), "POST /exec/");
 	append_escaped(req, sizeof(req), ns);
 	strcat(req, "/");
@@ -305,10 +332,13 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		strncat(req, "&command=", sizeof(req) - strlen(req) - 1);
 		append_escaped(req, sizeof(req), argv[i]);
 	}
-	if (strlen(req) + 128 >= sizeof(req))
+	if (strlen(req) + strlen(token) + 160 >= sizeof(req))
 		return cli_fail("the command is too long");
 	strcat(req, " HTTP/1.1\r\nHost: kubelet\r\nConnection: Upgrade\r\n"
-		    "Upgrade: kubefs-exec\r\nContent-Length: 0\r\n\r\n");
+		    "Upgrade: kubefs-exec\r\nContent-Length: 0\r\n"
+		    "Authorization: Bearer ");
+	strcat(req, token);
+	strcat(req, "\r\n\r\n");
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return cli_fail("unable to upgrade connection: %s",

@@ -22,11 +22,11 @@ spec:
 YAML
 wait_long 30 is_phase tick Running
 base=http://$(jq -r '.status.addresses[0].address' "$MNT/core/v1/nodes/n1@json"):$NODE_PORT
-has_tick() { curl -s "$base/containerLogs/default/tick/t" | qgrep "^tick-$1\$"; }
+has_tick() { agent_curl -s "$base/containerLogs/default/tick/t" | qgrep "^tick-$1\$"; }
 wait_long 20 has_tick 1
 
 # the streams: what is there, then what comes, until the pod goes
-curl -sN "$base/containerLogs/default/tick/t?follow=true&tailLines=1" >"$T/follow" &
+agent_curl -sN "$base/containerLogs/default/tick/t?follow=true&tailLines=1" >"$T/follow" &
 CURL=$!
 cat "$P/tick@log.t?follow=true" >"$T/tree" &
 CAT=$!
@@ -44,7 +44,7 @@ for f in follow tree cli; do
 	seq_ok $f || fail "$f skipped or repeated lines: $(cat "$T/$f")"
 done
 first=$(sed -n 1p "$T/follow")
-now=$(curl -s "$base/containerLogs/default/tick/t" | wc -l)
+now=$(agent_curl -s "$base/containerLogs/default/tick/t" | wc -l)
 [ "${first#tick-}" -lt "$now" ] || fail "follow started past the end"
 [ "$first" != tick-0 ] || fail "tailLines=1 with follow sent the whole log"
 expect_eq "$(sed -n 1p "$T/tree")" tick-0 "the tree's follow starts at the start"
@@ -60,11 +60,11 @@ cat "$P/tick@log.t?tailLines=x" 2>/dev/null && fail "a bad tailLines was taken"
 cat "$P/tick@log.t?bogus=1" 2>/dev/null && fail "an unknown parameter was taken"
 
 # sinceSeconds: counted back from now, to between "old" and "new"
-has_new() { curl -s "$base/containerLogs/default/tick/done" | qgrep '^3$'; }
+has_new() { agent_curl -s "$base/containerLogs/default/tick/done" | qgrep '^3$'; }
 wait_long 30 has_new
-old=$(curl -s "$base/containerLogs/default/tick/done?timestamps=true" | sed -n 1p | cut -d' ' -f1)
+old=$(agent_curl -s "$base/containerLogs/default/tick/done?timestamps=true" | sed -n 1p | cut -d' ' -f1)
 since=$(($(date +%s) - $(date -d "$old" +%s) - 2))
-expect_eq "$(curl -s "$base/containerLogs/default/tick/done?sinceSeconds=$since")" "new
+expect_eq "$(agent_curl -s "$base/containerLogs/default/tick/done?sinceSeconds=$since")" "new
 1
 2
 3" "sinceSeconds"
