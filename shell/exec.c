@@ -303,7 +303,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 				"not serve one\n");
 		o.tty = false;
 	}
-	r = cli_pod_arg(cli, argv[1], o.ns, "exec into", &ns, &pod);
+	r = cli_pod_arg(cli, argv[1], o.ns, "exec into", "run commands", &ns,
+			&pod);
 	if (r)
 		return r;
 	name = jstr(pod, "metadata.name") ?: "";

@@ -17,6 +17,9 @@
 #include "shell/printers.h"
 #include "shell/resource.h"
 
+/* -f looks again this often while nothing serves the log. */
+#define FOLLOW_RETRY_MS 1000
+
 struct logs_opts {
 	const char *ns, *container;
 	bool follow;
@@ -92,7 +95,8 @@ const char *cli_pod_default_container(const json_t *pod, bool quiet)
 }
 
 int cli_pod_arg(struct cli *cli, const char *arg, const char *ns_flag,
-		const char *what, const char **ret_ns, json_t **ret_pod)
+		const char *what, const char *why, const char **ret_ns,
+		json_t **ret_pod)
 {
 	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
 	const char *name = arg;
@@ -103,7 +107,8 @@ int cli_pod_arg(struct cli *cli, const char *arg, const char *ns_flag,
 	    !strncmp(name, "po/", 3))
 		name = strchr(name, '/') + 1;
 	else if (strchr(name, '/'))
-		return cli_fail("cannot %s %s: only pods here", what, name);
+		return cli_fail("cannot %s %s: only pods %s here", what, name,
+				why);
 	if (!pk)
 		return cli_fail("the server doesn't have a resource type "
 				"\"pods\"");
@@ -191,42 +196,88 @@ static void print_tail(const char *text, size_t len, long long n)
 	fwrite(text + start, 1, len - start, stdout);
 }
 
+/* Has the container stopped for good (or the pod gone)? */
+static bool finished(struct cli *cli, const char *ns, const char *name,
+		     const char *uid, const char *container)
+{
+	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	_cleanup_json_ json_t *pod = NULL;
+	const char *phase;
+
+	if (client_get(cli->client, pk, ns, name, NULL, &pod) < 0)
+		return true;
+	if (uid && strcmp(jstr(pod, "metadata.uid") ?: "", uid))
+		return true;
+	phase = jstr(pod, "status.phase") ?: "";
+	if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
+		return true;
+	return jget(container_status(pod, container), "state.terminated") &&
+	       !strcmp(jstr(pod, "spec.restartPolicy") ?: "Always", "Never");
+}
+
+/* Copy the followed log at path to stdout: the bytes, -errno. */
+static ssize_t stream_log(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		fflush(stdout);
+		total += n;
+	}
+	return n < 0 && errno != EINTR ? -errno : total;
+}
+
 /*
  * Stream NAME@log[.CONTAINER]?follow=true to stdout: the agent sends
  * the log so far and then each line the container writes, and the
- * stream ends with the container's run (or the pod).
+ * stream ends with the container's run. While there is nothing to
+ * follow yet (no agent serves the pod), say so once and look again
+ * every FOLLOW_RETRY_MS until the pod is done.
  */
 static int follow(struct cli *cli, const char *ns, const json_t *pod,
 		  const char *container, bool only, long long tail)
 {
 	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	const char *name = jstr(pod, "metadata.name");
 	_cleanup_free_ char *sub = NULL, *path = NULL, *full = NULL;
-	_cleanup_close_ int fd = -1;
-	char buf[65536];
-	size_t total = 0;
+	bool explained = false;
 	ssize_t n;
+	int r;
 
 	if (asprintf(&sub, "@log%s%s", only ? "" : ".", only ? "" : container) <
 		0 ||
-	    client_path(cli->client, pk, ns, jstr(pod, "metadata.name"), sub,
-			&path) < 0)
+	    client_path(cli->client, pk, ns, name, sub, &path) < 0)
 		return cli_fail("cannot follow the log of container %s",
 				container);
 	if (tail >= 0 ? asprintf(&full, "%s?follow=true&tailLines=%lld", path,
 				 tail) < 0
 		      : asprintf(&full, "%s?follow=true", path) < 0)
 		return cli_fail("out of memory");
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return explain_empty(pod, container, true);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		fwrite(buf, 1, (size_t)n, stdout);
-		fflush(stdout);
-		total += (size_t)n;
+	for (;;) {
+		n = stream_log(full);
+		if (n == -ENOENT)
+			return explain_empty(pod, container, true);
+		if (n < 0)
+			return cli_fail("reading the log: %s",
+					strerror((int)-n));
+		if (n > 0)
+			return 0;
+		if (!explained) {
+			r = explain_empty(pod, container, false);
+			if (r)
+				return r;
+			explained = true;
+		}
+		if (finished(cli, ns, name, jstr(pod, "metadata.uid"),
+			     container))
+			return 0;
+		cli_sleep_ms(FOLLOW_RETRY_MS);
 	}
-	if (n < 0 && errno != EINTR)
-		return cli_fail("reading the log: %s", strerror(errno));
-	return total ? 0 : explain_empty(pod, container, false);
 }
 
 int cmd_logs(struct cli *cli, int argc, char **argv)
@@ -263,7 +314,8 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 	}
 	if (n == 3 && !o.container)
 		o.container = argv[2];
-	r = cli_pod_arg(cli, argv[1], o.ns, "get the logs of", &ns, &pod);
+	r = cli_pod_arg(cli, argv[1], o.ns, "get the logs of", "have logs", &ns,
+			&pod);
 	if (r)
 		return r;
 	name = (char *)jstr(pod, "metadata.name");
