@@ -168,6 +168,9 @@ static void *exec_thread(void *arg)
 			kill(pid, SIGTERM);
 		} else if (hangup && ++hangup == KILL_AFTER_POLLS) {
 			kill(pid, SIGKILL);
+		} else if (hangup > KILL_AFTER_POLLS + 5) {
+			break; /* what runc left in the container holds the
+				* pipes: stop reading them */
 		}
 	}
 	if (pid > 0) {

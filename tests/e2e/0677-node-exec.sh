@@ -40,6 +40,22 @@ expect_eq "$(k exec box -c a true 2>&1 | sed -n 1p)" \
 k exec box -- true 2>"$T/err" || fail "exec in the default container"
 expect_eq "$(cat "$T/err")" 'Defaulted container "a" out of: a, b' "defaulted container"
 
+# an agent that stops ends its execs (SIGTERM through runc, SIGKILL
+# later): the command is killed and says so
+k exec box -c a -- sleep 301 >/dev/null 2>"$T/err" &
+EX=$!
+WATCH_PIDS="$NODE_PID $EX"
+execing() { pgrep -f 'sleep 301' >/dev/null; }
+wait_long 20 execing
+stop_node
+ended() { ! kill -0 "$EX" 2>/dev/null; }
+wait_long 30 ended
+rc=0
+wait "$EX" || rc=$?
+[ "$rc" -gt 128 ] || fail "exec cut by the agent's stop: exit code $rc"
+expect_eq "$(cat "$T/err")" "command terminated with exit code $rc" "exec cut message"
+start_node
+
 rm "$P/box"
 wait_long 30 gone box
 expect_clean
