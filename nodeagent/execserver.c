@@ -89,6 +89,28 @@ static int from_client(struct exec_job *j, int *in)
 	return 0;
 }
 
+/*
+ * Close the connection without losing the last frames: closing a socket
+ * with unread input resets it, and the peer may drop what it has not
+ * read yet. Say we are done, and read what comes until the peer closes
+ * (bounded).
+ */
+static void linger_close(int fd)
+{
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 20; i++) {
+		struct pollfd p = {fd, POLLIN, 0};
+
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			break;
+		if (p.revents && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+	}
+	close(fd);
+}
+
 /* Start runc exec with stdin from in[1] (or /dev/null), stdout and
  * stderr into out[1] and err[1]. */
 static int spawn(struct exec_job *j, int in, int out, int err, pid_t *ret)
@@ -187,7 +209,7 @@ static void *exec_thread(void *arg)
 		close(out[0]);
 	if (err[0] >= 0)
 		close(err[0]);
-	close(j->fd);
+	linger_close(j->fd);
 	free(j->args);
 	free(j);
 	ls_done(s);
