@@ -42,10 +42,11 @@ expect_eq "$(cat "$T/err")" 'Defaulted container "a" out of: a, b' "defaulted co
 
 # an agent that stops ends its execs (SIGTERM through runc, SIGKILL
 # later): the command is killed and says so
-k exec box -c a -- sleep 301 >/dev/null 2>"$T/err" &
+k exec box -c a -- sh -c 'exec sleep 30$((0 + 1))' >/dev/null 2>"$T/err" &
 EX=$!
 WATCH_PIDS="$NODE_PID $EX"
-execing() { pgrep -f 'sleep 301' >/dev/null; }
+# the command in the container (not this client, whose words differ)
+execing() { pgrep -f '^sleep 301$' >/dev/null; }
 wait_long 20 execing
 stop_node
 ended() { ! kill -0 "$EX" 2>/dev/null; }
