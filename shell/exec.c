@@ -315,13 +315,17 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 				phase);
 	container = o.container ?: cli_pod_default_container(pod, o.quiet);
 	node = jstr(pod, "spec.nodeName");
-	if (!node || !*node || agent_address(cli, node, &sa) < 0)
+	if (!node || !*node)
 		return cli_fail("unable to upgrade connection: pod does not "
 				"exist");
+	/* the right to exec is the right to the node's token */
 	kf_error_init(&err);
 	r = agent_token(cli, node, token, sizeof(token), &err);
 	if (r < 0)
 		return cli_error(r, &err, NULL);
+	if (agent_address(cli, node, &sa) < 0)
+		return cli_fail("unable to upgrade connection: pod does not "
+				"exist");
 	snprintf(req, sizeof(req), "POST /exec/");
 	append_escaped(req, sizeof(req), ns);
 	strcat(req, "/");

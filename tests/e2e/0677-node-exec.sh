@@ -5,7 +5,9 @@
 # kubectl's sentences for what cannot run.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
+ensure_user kf-viewer >/dev/null
 node_setup
+chmod 755 "$T" # let the user reach the mount
 
 cat > "$P/box" <<YAML
 apiVersion: v1
@@ -15,7 +17,7 @@ spec:
   nodeName: n1
   terminationGracePeriodSeconds: 1
   containers:
-  - {name: a, image: busybox, command: [sh, -c, "echo in-a > /tmp/mark; exec sleep 300"]}
+  - {name: a, image: busybox, command: [sh, -c, "echo in-a | tee /tmp/mark; exec sleep 300"]}
   - {name: b, image: busybox, command: [sleep, "300"]}
 YAML
 wait_long 30 is_phase box Running
@@ -39,6 +41,17 @@ expect_eq "$(k exec box -c a true 2>&1 | sed -n 1p)" \
 	"error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead" "no --"
 k exec box -- true 2>"$T/err" || fail "exec in the default container"
 expect_eq "$(cat "$T/err")" 'Defaulted container "a" out of: a, b' "defaulted container"
+
+# who may exec: who may read the node's token (Secret in kube-system);
+# a viewer of the namespace reads logs through the API server, no exec
+printf 'roleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: kf-viewer}]\n' |
+	kfwrite "$MNT/rbac.authorization.k8s.io/v1/rolebindings/default/viewer" >/dev/null
+viewer() { setpriv --reuid="$(id -u kf-viewer)" --regid="$(id -g kf-viewer)" --clear-groups "$@"; }
+expect_eq "$(viewer cat "$P/box@log.a")" in-a "a viewer reads the log"
+rc=0
+viewer kubefs --mount "$MNT" exec box -c a -- true 2>"$T/err" || rc=$?
+expect_eq "$rc" 1 "a viewer cannot exec"
+expect_contains "$(cat "$T/err")" 'secrets "kubefs-node-endpoint-n1" is forbidden' "why a viewer cannot exec"
 
 # an agent that stops ends its execs (SIGTERM through runc, SIGKILL
 # later): the command is killed and says so
