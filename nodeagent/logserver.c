@@ -138,22 +138,30 @@ void ls_unescape(char *s)
 	*w = '\0';
 }
 
-static const char *query(char *q, const char *key)
+/* The value of key in q (split by split_query, up to end), %XX-decoded
+ * in place; NULL if absent. */
+static const char *query(char *q, const char *end, const char *key)
 {
 	size_t kl = strlen(key);
 
-	for (char *p = q; p && *p;) {
-		char *amp = strchr(p, '&');
-
+	for (char *p = q; p && p < end; p += strlen(p) + 1)
 		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			if (amp)
-				*amp = '\0';
 			ls_unescape(p + kl + 1);
 			return p + kl + 1;
 		}
-		p = amp ? amp + 1 : NULL;
-	}
 	return NULL;
+}
+
+/* Split q's pairs at '&' (into NUL-separated ones) for query(); the
+ * end of q. Each key is to be looked up once. */
+static char *split_query(char *q)
+{
+	char *end = q + strlen(q);
+
+	for (char *c = q; *c; c++)
+		if (*c == '&')
+			*c = '\0';
+	return end;
 }
 
 /* The highest (or second highest) N of DIR/N.log; -1 if none. */
@@ -396,11 +404,12 @@ static void serve_follow(struct logserver *s, int fd, struct follow *f,
 static void serve_logs(struct logserver *s, int fd, char *path, char *q)
 {
 	char *ns, *pod, *ctr, *save = NULL, msg[1024], *data, *text;
-	const char *prev = q ? query(q, "previous") : NULL;
-	const char *tail = q ? query(q, "tailLines") : NULL;
-	const char *ts = q ? query(q, "timestamps") : NULL;
-	const char *since = q ? query(q, "sinceSeconds") : NULL;
-	const char *fol = q ? query(q, "follow") : NULL;
+	char *qend = q ? split_query(q) : NULL;
+	const char *prev = q ? query(q, qend, "previous") : NULL;
+	const char *tail = q ? query(q, qend, "tailLines") : NULL;
+	const char *ts = q ? query(q, qend, "timestamps") : NULL;
+	const char *since = q ? query(q, qend, "sinceSeconds") : NULL;
+	const char *fol = q ? query(q, qend, "follow") : NULL;
 	_cleanup_free_ struct follow *f = calloc(1, sizeof(*f));
 	const char *from;
 	char *last;

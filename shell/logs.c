@@ -22,8 +22,8 @@
 
 struct logs_opts {
 	const char *ns, *container;
-	bool follow;
-	long long tail;
+	bool follow, previous, timestamps;
+	long long tail, since_ms;
 };
 
 static const struct command_help help = {
@@ -215,6 +215,19 @@ static bool finished(struct cli *cli, const char *ns, const char *name,
 	       !strcmp(jstr(pod, "spec.restartPolicy") ?: "Always", "Never");
 }
 
+/* Append fmt (with one long long) to *s. */
+static int appendf(char **s, const char *fmt, long long v)
+{
+	_cleanup_free_ char *tail = NULL;
+	char *n = NULL;
+
+	if (asprintf(&tail, fmt, v) < 0 || asprintf(&n, "%s%s", *s, tail) < 0)
+		return -ENOMEM;
+	free(*s);
+	*s = n;
+	return 0;
+}
+
 /* Copy the followed log at path to stdout: the bytes, -errno. */
 static ssize_t stream_log(const char *path)
 {
@@ -233,14 +246,15 @@ static ssize_t stream_log(const char *path)
 }
 
 /*
- * Stream NAME@log[.CONTAINER]?follow=true to stdout: the agent sends
- * the log so far and then each line the container writes, and the
- * stream ends with the container's run. While there is nothing to
- * follow yet (no agent serves the pod), say so once and look again
- * every FOLLOW_RETRY_MS until the pod is done.
+ * Read NAME@log[.CONTAINER]?PARAMS (previous, timestamps, tailLines,
+ * sinceSeconds, follow) to stdout. Following, the agent sends the log
+ * so far and then each line the container writes, and the stream ends
+ * with the container's run; while there is nothing to follow yet (no
+ * agent serves the pod), say so once and look again every
+ * FOLLOW_RETRY_MS until the pod is done.
  */
 static int follow(struct cli *cli, const char *ns, const json_t *pod,
-		  const char *container, bool only, long long tail)
+		  const char *container, bool only, const struct logs_opts *o)
 {
 	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
 	const char *name = jstr(pod, "metadata.name");
@@ -251,15 +265,28 @@ static int follow(struct cli *cli, const char *ns, const json_t *pod,
 
 	if (asprintf(&sub, "@log%s%s", only ? "" : ".", only ? "" : container) <
 		0 ||
-	    client_path(cli->client, pk, ns, name, sub, &path) < 0)
-		return cli_fail("cannot follow the log of container %s",
+	    client_path(cli->client, pk, ns, name, sub, &path) < 0 ||
+	    asprintf(&full, "%s?follow=%s&previous=%s&timestamps=%s", path,
+		     o->follow ? "true" : "false",
+		     o->previous ? "true" : "false",
+		     o->timestamps ? "true" : "false") < 0)
+		return cli_fail("cannot read the log of container %s",
 				container);
-	if (tail >= 0 ? asprintf(&full, "%s?follow=true&tailLines=%lld", path,
-				 tail) < 0
-		      : asprintf(&full, "%s?follow=true", path) < 0)
+	if (o->tail >= 0 && appendf(&full, "&tailLines=%lld", o->tail) < 0)
+		return cli_fail("out of memory");
+	if (o->since_ms > 0 && appendf(&full, "&sinceSeconds=%lld",
+				       (o->since_ms + 999) / 1000) < 0)
 		return cli_fail("out of memory");
 	for (;;) {
 		n = stream_log(full);
+		if (n == -ENOENT && o->previous) {
+			fprintf(stderr,
+				"Error from server (BadRequest): previous "
+				"terminated container \"%s\" in pod \"%s\" not "
+				"found\n",
+				container, name);
+			return 1;
+		}
 		if (n == -ENOENT)
 			return explain_empty(pod, container, true);
 		if (n < 0)
@@ -267,11 +294,13 @@ static int follow(struct cli *cli, const char *ns, const json_t *pod,
 					strerror((int)-n));
 		if (n > 0)
 			return 0;
-		if (!explained) {
+		if (!explained || !o->follow) {
 			r = explain_empty(pod, container, false);
 			if (r)
 				return r;
 			explained = true;
+			if (!o->follow)
+				return 0;
 		}
 		if (finished(cli, ns, name, jstr(pod, "metadata.uid"),
 			     container))
@@ -290,6 +319,14 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 	     "Specify if the logs should be streamed."},
 	    {"namespace", 'n', FLAG_STRING, &o.ns, "''",
 	     "If present, the namespace scope for this CLI request."},
+	    {"previous", 'p', FLAG_BOOL, &o.previous, "false",
+	     "If true, print the logs for the previous instance of the "
+	     "container in a pod if it exists."},
+	    {"since", 0, FLAG_DURATION, &o.since_ms, "0s",
+	     "Only return logs newer than a relative duration like 5s, 2m, "
+	     "or 3h. Defaults to all logs."},
+	    {"timestamps", 0, FLAG_BOOL, &o.timestamps, "false",
+	     "Include timestamps on each line in the log output"},
 	    {"tail", 0, FLAG_INT, &o.tail, "-1",
 	     "Lines of recent log file to display. Defaults to -1, showing "
 	     "all log lines."},
@@ -324,8 +361,8 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 		return 1;
 	if (o.container)
 		only = false;
-	if (o.follow)
-		return follow(cli, ns, pod, container, only, o.tail);
+	if (o.follow || o.previous || o.timestamps || o.since_ms > 0)
+		return follow(cli, ns, pod, container, only, &o);
 	kf_error_init(&err);
 	r = client_logs(cli->client, ns, name, only ? NULL : container, &err,
 			&text, &len);

@@ -47,6 +47,14 @@ expect_eq "$(agent_curl -s "$base/containerLogs/default/nosuch/a")" 'pods "nosuc
 expect_eq "$(agent_curl -s "$base/containerLogs/default/talk/a?previous=true")" \
 	'previous terminated container "a" in pod "talk" not found' "no previous run"
 cat "$P/talk@log.zz" 2>/dev/null && fail "log of an unknown container"
+expect_contains "$(kubefs --mount "$MNT" logs talk -c b --previous)" "run-" "kubefs logs --previous"
+expect_eq "$(kubefs --mount "$MNT" logs talk -c a -p 2>&1)" \
+	'Error from server (BadRequest): previous terminated container "a" in pod "talk" not found' "kubefs logs -p without one"
+kubefs --mount "$MNT" logs talk -c a --timestamps --tail=1 | qgrep '^20[0-9-]*T[0-9:.]*Z three$' ||
+	fail "kubefs logs --timestamps: $(kubefs --mount "$MNT" logs talk -c a --timestamps --tail=1 2>&1)"
+expect_eq "$(kubefs --mount "$MNT" logs talk -c a --since=1h)" "one
+two
+three" "kubefs logs --since"
 
 rm "$P/talk"
 wait_long 30 gone talk
