@@ -104,7 +104,7 @@ struct node {
 	char *objname; /* object name (owned) or NULL */
 	enum rootfile rootfile;
 	enum subres sub;
-	char *query;	    /* NODE_WATCH: text after '?' (owned) */
+	char *query;	    /* NODE_WATCH, POD@log: text after '?' (owned) */
 	struct node *hnext; /* hash chain */
 };
 
@@ -381,7 +381,7 @@ enum fh_kind {
 	FH_SNAP,    /* the store snapshot, streamed */
 	FH_WRITE,   /* object, subresource or drop-box write */
 	FH_SCRATCH, /* a scratch file */
-	FH_WATCH,   /* an @watch stream */
+	FH_WATCH,   /* an @watch stream, or a followed log (ls) */
 	FH_NOTIFY,  /* the notifier's own open: does nothing */
 };
 
@@ -401,7 +401,8 @@ struct fh {
 	bool counted;		 /* counted against the uid's writer limit */
 	bool dead;		 /* FH_SCRATCH target gone */
 	struct watch_stream *ws;
-	fuse_req_t parked; /* a read waiting for watch events */
+	struct logstream *ls; /* FH_WATCH of POD@log?follow=true */
+	fuse_req_t parked;    /* a read waiting for watch events */
 	size_t parked_size;
 	struct fh *parked_prev, *parked_next; /* kfs.parked; parked_lock */
 	struct fuse_pollhandle *ph;

@@ -18,6 +18,7 @@
 #include "api/cleanup.h"
 #include "api/validate.h"
 #include "api/codec.h"
+#include "fs/logstream.h"
 #include "fs/podlog.h"
 #include "apiserver/watch.h"
 
@@ -92,6 +93,7 @@ void kfs_fh_free(struct fh *fh)
 	pthread_mutex_unlock(&fh->fs->lock);
 	if (fh->counted)
 		writer_count(fh->fs, fh->uid, -1);
+	logstream_free(fh->ls); /* waits for its ready call */
 	watch_stream_free(fh->ws);
 	if (fh->ph)
 		fuse_pollhandle_destroy(fh->ph);
@@ -286,6 +288,11 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		break;
 	case NODE_OBJECT:
 	case NODE_SUB:
+		if (!writing && n->type == NODE_SUB && n->sub == SUB_LOG &&
+		    (r = kfs_pod_log_follow(fs, n, &fh->ls)) <= 0) {
+			fh->kind = FH_WATCH; /* a followed log */
+			break;
+		}
 		if (writing)
 			r = setup_write(fs, req, n, fi->flags, fh);
 		else if ((r = sub_text(fs, n, &fh->data, &fh->len)) == 0)
@@ -810,6 +817,8 @@ void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (fh->ws)
 		watch_stream_set_ready_fn(fh->ws, NULL, NULL);
+	if (fh->ls)
+		logstream_set_ready_fn(fh->ls, NULL, NULL);
 	kfs_fh_free(fh);
 	fuse_reply_err(req, 0);
 }
@@ -832,9 +841,15 @@ void kfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		if (fh->ph)
 			fuse_pollhandle_destroy(fh->ph);
 		fh->ph = ph;
-		watch_stream_set_ready_fn(fh->ws, kfs_watch_ready, fh);
+		if (fh->ls)
+			logstream_set_ready_fn(fh->ls, kfs_watch_ready, fh);
+		else
+			watch_stream_set_ready_fn(fh->ws, kfs_watch_ready, fh);
 	}
-	revents = watch_stream_readable(fh->ws) ? POLLIN : 0;
+	revents = (fh->ls ? logstream_readable(fh->ls)
+			  : watch_stream_readable(fh->ws))
+		      ? POLLIN
+		      : 0;
 	pthread_mutex_unlock(&fh->lock);
 	fuse_reply_poll(req, revents);
 }

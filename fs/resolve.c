@@ -206,13 +206,15 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 	return -ENOENT;
 }
 
-/* name is "OBJ" or "OBJ@sub[.container]" in an object dir. */
+/* name is "OBJ" or "OBJ@sub[.container]" (POD@log[.C]?PARAMS) in an
+ * object dir. */
 static int resolve_object(struct kfs *fs, const struct node *parent,
 			  const struct kind_info *kind, const char *ns,
 			  const char *name, struct node **ret)
 {
 	_cleanup_free_ char *obj = strdup(name);
 	char key[STORE_KEY_MAX + 1];
+	const char *query = NULL;
 	char *at;
 	struct node *n;
 	enum subres sub = SUB_JSON;
@@ -223,9 +225,16 @@ static int resolve_object(struct kfs *fs, const struct node *parent,
 		return -ENOMEM;
 	at = strchr(obj, '@');
 	if (at) {
-		const char *s = at + 1;
+		char *s = at + 1, *q = strchr(s, '?');
 
 		*at = '\0';
+		if (q) { /* only POD@log takes parameters */
+			*q++ = '\0';
+			if ((strcmp(s, "log") && strncmp(s, "log.", 4)) ||
+			    !(kind->subresources & KIND_SUB_LOG))
+				return -ENOENT;
+			query = q;
+		}
 		is_sub = true;
 		if (!strcmp(s, "json"))
 			sub = SUB_JSON;
@@ -268,6 +277,7 @@ static int resolve_object(struct kfs *fs, const struct node *parent,
 	n->ns = ns ? strdup(ns) : NULL;
 	n->objname = strdup(obj);
 	n->sub = sub;
+	n->query = query ? strdup(query) : NULL;
 	if (is_sub) {
 		_cleanup_free_ char *path = kfs_node_path(fs, parent);
 		_cleanup_free_ char *full = NULL;

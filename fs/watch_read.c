@@ -1,5 +1,6 @@
 /*
- * Reads of @watch streams. A read finds the stream's next lines, or, on
+ * Reads of @watch streams (and of followed logs, POD@log?follow=true,
+ * the same way through fs/logstream.h). A read finds the stream's next lines, or, on
  * a blocking descriptor, waits for them ("parks"): the request is kept
  * in the handle and answered later by the watch hub's ready callback,
  * or with EINTR when the reader is interrupted (Ctrl-C on `cat @watch`).
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "apiserver/watch.h"
+#include "fs/logstream.h"
 #include "fs/fs_i.h"
 
 /* Link or unlink fh in fs->parked; fh->lock held. */
@@ -76,7 +78,8 @@ static bool try_reply(struct fh *fh, fuse_req_t req, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return true;
 	}
-	n = watch_stream_read(fh->ws, buf, size);
+	n = fh->ls ? logstream_read(fh->ls, buf, size)
+		   : watch_stream_read(fh->ws, buf, size);
 	if (n == -EAGAIN) {
 		free(buf);
 		return false;
@@ -223,7 +226,10 @@ void kfs_watch_read(fuse_req_t req, struct fh *fh, size_t size,
 		return;
 	}
 	park(fh, req, size);
-	watch_stream_set_ready_fn(fh->ws, kfs_watch_ready, fh);
+	if (fh->ls)
+		logstream_set_ready_fn(fh->ls, kfs_watch_ready, fh);
+	else
+		watch_stream_set_ready_fn(fh->ws, kfs_watch_ready, fh);
 	/* may call interrupted() at once */
 	fuse_req_interrupt_func(req, interrupted, fh->fs);
 	pthread_mutex_unlock(&fh->lock);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -325,19 +326,140 @@ static int pod_uid(void *ud, const char *ns, const char *name, char uid[64])
 	return 0;
 }
 
+/* The status of container ctr in pod, or NULL. Borrowed. */
+static const json_t *ctr_status(const json_t *pod, const char *ctr)
+{
+	const json_t *st = json_object_get(pod, "status");
+	const char *lists[] = {"containerStatuses", "initContainerStatuses"};
+	size_t i, j;
+	json_t *c;
+
+	for (j = 0; j < 2; j++)
+		json_array_foreach (json_object_get(st, lists[j]), i, c)
+			if (!strcmp(
+				json_string_value(json_object_get(c, "name"))
+				    ?: "",
+				ctr))
+				return c;
+	return NULL;
+}
+
+/* Is run of the container still going, as far as its status tells? */
+static int ctr_running(void *ud, const char *ns, const char *name,
+		       const char *ctr, long run)
+{
+	struct agent *a = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	_cleanup_free_ char *key = NULL;
+	const json_t *c, *state;
+	long restarts;
+
+	if (asprintf(&key, "%s/%s", ns, name) < 0 ||
+	    informer_get(a->inf, key, &pod) < 0)
+		return 0;
+	c = ctr_status(pod, ctr);
+	if (!c)
+		return 1; /* not reported yet */
+	state = json_object_get(c, "state");
+	restarts = (long)json_integer_value(json_object_get(c, "restartCount"));
+	if (restarts > run)
+		return 0;
+	if (restarts < run || json_object_get(state, "running"))
+		return 1;
+	return !json_object_get(state, "terminated");
+}
+
+/* Where to exec into a running container: its runc id from the status. */
+static int ctr_exec_target(void *ud, const char *ns, const char *name,
+			   const char *ctr, struct logserver_exec *ret)
+{
+	struct agent *a = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	_cleanup_free_ char *key = NULL;
+	const json_t *c;
+	const char *id;
+
+	if (a->cfg.fake || asprintf(&key, "%s/%s", ns, name) < 0 ||
+	    informer_get(a->inf, key, &pod) < 0)
+		return -ENOENT;
+	c = ctr_status(pod, ctr);
+	if (!c)
+		return -ENOENT;
+	id = json_string_value(json_object_get(c, "containerID"));
+	if (!json_object_get(json_object_get(c, "state"), "running") || !id ||
+	    strncmp(id, "runc://", 7) || strlen(id + 7) >= sizeof(ret->id))
+		return -EAGAIN;
+	snprintf(ret->id, sizeof(ret->id), "%s", id + 7);
+	snprintf(ret->runc, sizeof(ret->runc), "%s",
+		 a->cfg.runc ? a->cfg.runc : "runc");
+	snprintf(ret->runc_root, sizeof(ret->runc_root), "%s/runc",
+		 a->cfg.root_dir ? a->cfg.root_dir
+				 : NODEAGENT_DEFAULT_ROOT_DIR);
+	return 0;
+}
+
+/*
+ * A fresh token for the endpoint, published as data.token of the Secret
+ * kube-system/kubefs-node-endpoint-NODE: whoever may read that Secret
+ * may read logs and exec (docs/security.md). The token is 64 base64
+ * characters, and the bearer is that stored text itself.
+ */
+static int publish_token(struct agent *a, char token[LOGSERVER_TOKEN_MAX])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				  "qrstuvwxyz0123456789+/";
+	const struct kind_info *k = kinds_by_path("core", "v1", "secrets");
+	_cleanup_json_ json_t *obj = NULL;
+	unsigned char rnd[64];
+	char name[300];
+	struct kf_error err;
+	int r;
+
+	if (!k || getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		token[i] = b64[rnd[i] & 63];
+	token[sizeof(rnd)] = '\0';
+	snprintf(name, sizeof(name), "kubefs-node-endpoint-%s",
+		 a->nodes[0].name);
+	obj = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s}}", "apiVersion",
+			"v1", "kind", "Secret", "metadata", "name", name,
+			"namespace", "kube-system", "type", "Opaque", "data",
+			"token", token);
+	if (!obj)
+		return -ENOMEM;
+	kf_error_init(&err);
+	r = client_create(a->c, k, "kube-system", obj, &err, NULL);
+	if (r == -EEXIST) {
+		kf_error_init(&err);
+		r = client_replace(a->c, k, obj, &err, NULL);
+	}
+	if (r < 0)
+		agent_logf(a,
+			   "cannot publish the endpoint token in secret "
+			   "kube-system/%s: %s",
+			   name, err.msg[0] ? err.msg : strerror(-r));
+	return r;
+}
+
 /* Serve container logs on --address (else the node's InternalIP):--port. */
 static void start_logserver(struct agent *a)
 {
 	const char *addr =
 	    a->cfg.address ? a->cfg.address : a->nodes[0].internal_ip;
 	unsigned port = a->cfg.port ? a->cfg.port : NODESTATUS_KUBELET_PORT;
-	char dir[4096];
+	struct logserver_ops ops = {pod_uid, ctr_running, ctr_exec_target,
+				    NULL};
+	char dir[4096], token[LOGSERVER_TOKEN_MAX];
 	int r;
+
+	if (publish_token(a, token) == 0)
+		ops.token = token; /* else nobody gets in */
 
 	snprintf(dir, sizeof(dir), "%s%s",
 		 a->cfg.log_dir ? a->cfg.log_dir : a->cfg.root_dir,
 		 a->cfg.log_dir ? "" : "/logs");
-	r = logserver_start(addr, port, dir, pod_uid, a, &a->logs);
+	r = logserver_start(addr, port, dir, &ops, a, &a->logs);
 	if (r < 0)
 		agent_logf(a, "cannot serve logs on %s:%u: %s", addr, port,
 			   strerror(-r));

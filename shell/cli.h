@@ -57,6 +57,22 @@ int cmd_describe(struct cli *cli, int argc, char **argv);
 int cmd_image(struct cli *cli, int argc, char **argv);
 /* logs.c */
 int cmd_logs(struct cli *cli, int argc, char **argv);
+int cmd_exec(struct cli *cli, int argc, char **argv);
+
+/*
+ * The pod arg names (POD or pod/POD) in the namespace of ns_flag (NULL:
+ * the current one), read from the tree: 0 with *ret_ns and *ret_pod
+ * (owned), else 1 after printing why ("cannot WHAT deploy/x: only pods
+ * WHY here").
+ */
+int cli_pod_arg(struct cli *cli, const char *arg, const char *ns_flag,
+		const char *what, const char *why, const char **ret_ns,
+		json_t **ret_pod);
+
+/* The container a pod's commands default to (the default-container
+ * annotation, else the first), saying so on stderr when there are
+ * several, unless quiet. Borrowed from pod. */
+const char *cli_pod_default_container(const json_t *pod, bool quiet);
 /* scale.c */
 int cmd_scale(struct cli *cli, int argc, char **argv);
 int cmd_patch(struct cli *cli, int argc, char **argv);

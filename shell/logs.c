@@ -1,10 +1,11 @@
 /*
  * logs.c — kubefs logs: a container's log read from POD@log /
  * POD@log.CONTAINER, which the API server fetches from the pod's node
- * agent. -f follows by re-reading and printing what was appended, until
- * the container stops or the pod goes away.
+ * agent. -f reads NAME@log?follow=true, which streams until the
+ * container's run ends or the pod goes away.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +17,13 @@
 #include "shell/printers.h"
 #include "shell/resource.h"
 
-/* -f re-reads the log this often. */
-#define FOLLOW_INTERVAL_MS 1000
+/* -f looks again this often while nothing serves the log. */
+#define FOLLOW_RETRY_MS 1000
 
 struct logs_opts {
 	const char *ns, *container;
-	bool follow;
-	long long tail;
+	bool follow, previous, timestamps;
+	long long tail, since_ms;
 };
 
 static const struct command_help help = {
@@ -53,9 +54,6 @@ static const char *pick_container(const json_t *pod, const char *want,
 {
 	json_t *cs = jget(pod, "spec.containers");
 	json_t *inits = jget(pod, "spec.initContainers");
-	const char *def = json_string_value(
-	    json_object_get(jget(pod, "metadata.annotations"),
-			    "kubectl.kubernetes.io/default-container"));
 	size_t i;
 	json_t *c;
 
@@ -71,9 +69,21 @@ static const char *pick_container(const json_t *pod, const char *want,
 			 jstr(pod, "metadata.name") ?: "");
 		return NULL;
 	}
+	return cli_pod_default_container(pod, false);
+}
+
+const char *cli_pod_default_container(const json_t *pod, bool quiet)
+{
+	json_t *cs = jget(pod, "spec.containers");
+	const char *def = json_string_value(
+	    json_object_get(jget(pod, "metadata.annotations"),
+			    "kubectl.kubernetes.io/default-container"));
+	size_t i;
+	json_t *c;
+
 	if (def)
 		return def;
-	if (json_array_size(cs) > 1) {
+	if (json_array_size(cs) > 1 && !quiet) {
 		fprintf(stderr, "Defaulted container \"%s\" out of: ",
 			jstr(json_array_get(cs, 0), "name") ?: "");
 		json_array_foreach (cs, i, c)
@@ -82,6 +92,32 @@ static const char *pick_container(const json_t *pod, const char *want,
 		fprintf(stderr, "\n");
 	}
 	return jstr(json_array_get(cs, 0), "name");
+}
+
+int cli_pod_arg(struct cli *cli, const char *arg, const char *ns_flag,
+		const char *what, const char *why, const char **ret_ns,
+		json_t **ret_pod)
+{
+	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	const char *name = arg;
+	struct kf_error err;
+	int r;
+
+	if (!strncmp(name, "pod/", 4) || !strncmp(name, "pods/", 5) ||
+	    !strncmp(name, "po/", 3))
+		name = strchr(name, '/') + 1;
+	else if (strchr(name, '/'))
+		return cli_fail("cannot %s %s: only pods %s here", what, name,
+				why);
+	if (!pk)
+		return cli_fail("the server doesn't have a resource type "
+				"\"pods\"");
+	*ret_ns = ref_namespace(ns_flag);
+	if (cli_connect(cli) < 0)
+		return 1;
+	kf_error_init(&err);
+	r = client_get(cli->client, pk, *ret_ns, name, &err, ret_pod);
+	return r < 0 ? cli_error(r, &err, NULL) : 0;
 }
 
 /* The status of container name in pod, or NULL. Borrowed. */
@@ -179,33 +215,98 @@ static bool finished(struct cli *cli, const char *ns, const char *name,
 	       !strcmp(jstr(pod, "spec.restartPolicy") ?: "Always", "Never");
 }
 
-static int follow(struct cli *cli, const char *ns, const json_t *pod,
-		  const char *container, bool only, char *text, size_t len)
+/* Append fmt (with one long long) to *s. */
+static int appendf(char **s, const char *fmt, long long v)
 {
-	const char *name = jstr(pod, "metadata.name");
-	const char *uid = jstr(pod, "metadata.uid");
+	_cleanup_free_ char *tail = NULL;
+	char *n = NULL;
 
-	while (!finished(cli, ns, name, uid, container)) {
-		_cleanup_free_ char *now = NULL;
-		size_t nlen = 0;
-
-		cli_sleep_ms(FOLLOW_INTERVAL_MS);
-		if (client_logs(cli->client, ns, name, only ? NULL : container,
-				NULL, &now, &nlen) < 0)
-			continue;
-		if (nlen >= len && !memcmp(now, text, len)) {
-			fwrite(now + len, 1, nlen - len, stdout);
-		} else {
-			/* rotated or restarted: the new log from its start */
-			fwrite(now, 1, nlen, stdout);
-		}
-		fflush(stdout);
-		free(text);
-		text = TAKE_PTR(now);
-		len = nlen;
-	}
-	free(text);
+	if (asprintf(&tail, fmt, v) < 0 || asprintf(&n, "%s%s", *s, tail) < 0)
+		return -ENOMEM;
+	free(*s);
+	*s = n;
 	return 0;
+}
+
+/* Copy the followed log at path to stdout: the bytes, -errno. */
+static ssize_t stream_log(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		fflush(stdout);
+		total += n;
+	}
+	return n < 0 && errno != EINTR ? -errno : total;
+}
+
+/*
+ * Read NAME@log[.CONTAINER]?PARAMS (previous, timestamps, tailLines,
+ * sinceSeconds, follow) to stdout. Following, the agent sends the log
+ * so far and then each line the container writes, and the stream ends
+ * with the container's run; while there is nothing to follow yet (no
+ * agent serves the pod), say so once and look again every
+ * FOLLOW_RETRY_MS until the pod is done.
+ */
+static int follow(struct cli *cli, const char *ns, const json_t *pod,
+		  const char *container, bool only, const struct logs_opts *o)
+{
+	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
+	const char *name = jstr(pod, "metadata.name");
+	_cleanup_free_ char *sub = NULL, *path = NULL, *full = NULL;
+	bool explained = false;
+	ssize_t n;
+	int r;
+
+	if (asprintf(&sub, "@log%s%s", only ? "" : ".", only ? "" : container) <
+		0 ||
+	    client_path(cli->client, pk, ns, name, sub, &path) < 0 ||
+	    asprintf(&full, "%s?follow=%s&previous=%s&timestamps=%s", path,
+		     o->follow ? "true" : "false",
+		     o->previous ? "true" : "false",
+		     o->timestamps ? "true" : "false") < 0)
+		return cli_fail("cannot read the log of container %s",
+				container);
+	if (o->tail >= 0 && appendf(&full, "&tailLines=%lld", o->tail) < 0)
+		return cli_fail("out of memory");
+	if (o->since_ms > 0 && appendf(&full, "&sinceSeconds=%lld",
+				       (o->since_ms + 999) / 1000) < 0)
+		return cli_fail("out of memory");
+	for (;;) {
+		n = stream_log(full);
+		if (n == -ENOENT && o->previous) {
+			fprintf(stderr,
+				"Error from server (BadRequest): previous "
+				"terminated container \"%s\" in pod \"%s\" not "
+				"found\n",
+				container, name);
+			return 1;
+		}
+		if (n == -ENOENT)
+			return explain_empty(pod, container, true);
+		if (n < 0)
+			return cli_fail("reading the log: %s",
+					strerror((int)-n));
+		if (n > 0)
+			return 0;
+		if (!explained || !o->follow) {
+			r = explain_empty(pod, container, false);
+			if (r)
+				return r;
+			explained = true;
+			if (!o->follow)
+				return 0;
+		}
+		if (finished(cli, ns, name, jstr(pod, "metadata.uid"),
+			     container))
+			return 0;
+		cli_sleep_ms(FOLLOW_RETRY_MS);
+	}
 }
 
 int cmd_logs(struct cli *cli, int argc, char **argv)
@@ -218,12 +319,19 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 	     "Specify if the logs should be streamed."},
 	    {"namespace", 'n', FLAG_STRING, &o.ns, "''",
 	     "If present, the namespace scope for this CLI request."},
+	    {"previous", 'p', FLAG_BOOL, &o.previous, "false",
+	     "If true, print the logs for the previous instance of the "
+	     "container in a pod if it exists."},
+	    {"since", 0, FLAG_DURATION, &o.since_ms, "0s",
+	     "Only return logs newer than a relative duration like 5s, 2m, "
+	     "or 3h. Defaults to all logs."},
+	    {"timestamps", 0, FLAG_BOOL, &o.timestamps, "false",
+	     "Include timestamps on each line in the log output"},
 	    {"tail", 0, FLAG_INT, &o.tail, "-1",
 	     "Lines of recent log file to display. Defaults to -1, showing "
 	     "all log lines."},
 	    {NULL},
 	};
-	const struct kind_info *pk = kinds_by_path("core", "v1", "pods");
 	_cleanup_json_ json_t *pod = NULL;
 	char *text = NULL, *name;
 	const char *container, *ns;
@@ -241,31 +349,20 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 		flags_see_help(&help);
 		return 1;
 	}
-	name = argv[1];
-	if (!strncmp(name, "pod/", 4) || !strncmp(name, "pods/", 5) ||
-	    !strncmp(name, "po/", 3))
-		name = strchr(name, '/') + 1;
-	else if (strchr(name, '/'))
-		return cli_fail("cannot get the logs of %s: only pods have "
-				"logs here",
-				name);
 	if (n == 3 && !o.container)
 		o.container = argv[2];
-	if (!pk)
-		return cli_fail("the server doesn't have a resource type "
-				"\"pods\"");
-	ns = ref_namespace(o.ns);
-	if (cli_connect(cli) < 0)
-		return 1;
-	kf_error_init(&err);
-	r = client_get(cli->client, pk, ns, name, &err, &pod);
-	if (r < 0)
-		return cli_error(r, &err, NULL);
+	r = cli_pod_arg(cli, argv[1], o.ns, "get the logs of", "have logs", &ns,
+			&pod);
+	if (r)
+		return r;
+	name = (char *)jstr(pod, "metadata.name");
 	container = pick_container(pod, o.container, &only);
 	if (!container)
 		return 1;
 	if (o.container)
 		only = false;
+	if (o.follow || o.previous || o.timestamps || o.since_ms > 0)
+		return follow(cli, ns, pod, container, only, &o);
 	kf_error_init(&err);
 	r = client_logs(cli->client, ns, name, only ? NULL : container, &err,
 			&text, &len);
@@ -274,16 +371,11 @@ int cmd_logs(struct cli *cli, int argc, char **argv)
 	if (r < 0)
 		return cli_error(r, &err, NULL);
 	if (!len) {
-		r = explain_empty(pod, container, false);
-		if (r || !o.follow) {
-			free(text);
-			return r;
-		}
+		free(text);
+		return explain_empty(pod, container, false);
 	}
 	print_tail(text, len, o.tail);
 	fflush(stdout);
-	if (o.follow)
-		return follow(cli, ns, pod, container, only, text, len);
 	free(text);
 	return 0;
 }

@@ -48,6 +48,7 @@ static const struct cli_command commands[] = {
     {"describe", cmd_describe,
      "Show details of a specific resource or group of resources", G_DEBUG},
     {"logs", cmd_logs, "Print the logs for a container in a pod", G_DEBUG},
+    {"exec", cmd_exec, "Execute a command in a container", G_DEBUG},
     {"image", cmd_image, "Load, list and remove the node's images", G_LOCAL},
     {"apply", cmd_apply,
      "Apply a configuration to a resource by file name or stdin", G_ADV},

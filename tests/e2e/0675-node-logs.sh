@@ -31,17 +31,30 @@ expect_eq "$(kubefs --mount "$MNT" logs talk -c a --tail=1)" "three" "kubefs log
 
 # the endpoint itself: tailLines, previous run, errors
 base=http://$(jq -r '.status.addresses[0].address' "$MNT/core/v1/nodes/n1@json"):$NODE_PORT
-expect_eq "$(curl -s "$base/containerLogs/default/talk/a?tailLines=2")" "two
+# only with the node's token (the Secret kube-system/kubefs-node-endpoint-n1)
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$base/containerLogs/default/talk/a")" 401 "no token"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope' "$base/containerLogs/default/talk/a")" 401 "a wrong token"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/exec/default/talk/a?command=true")" 401 "exec without a token"
+expect_eq "$(curl -s "$base/healthz")" ok "healthz needs none"
+expect_eq "$(agent_curl -s "$base/containerLogs/default/talk/a?tailLines=2")" "two
 three" "tailLines"
 restarted() { [ "$(field talk '.status.containerStatuses[] | select(.name == "b") | .restartCount')" -ge 1 ]; }
 wait_long 30 restarted
-prev=$(curl -s "$base/containerLogs/default/talk/b?previous=true")
+prev=$(agent_curl -s "$base/containerLogs/default/talk/b?previous=true")
 expect_contains "$prev" "run-" "previous run"
-expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$base/containerLogs/default/nosuch/a")" 404 "unknown pod"
-expect_eq "$(curl -s "$base/containerLogs/default/nosuch/a")" 'pods "nosuch" not found' "unknown pod message"
-expect_eq "$(curl -s "$base/containerLogs/default/talk/a?previous=true")" \
+expect_eq "$(agent_curl -s -o /dev/null -w '%{http_code}' "$base/containerLogs/default/nosuch/a")" 404 "unknown pod"
+expect_eq "$(agent_curl -s "$base/containerLogs/default/nosuch/a")" 'pods "nosuch" not found' "unknown pod message"
+expect_eq "$(agent_curl -s "$base/containerLogs/default/talk/a?previous=true")" \
 	'previous terminated container "a" in pod "talk" not found' "no previous run"
 cat "$P/talk@log.zz" 2>/dev/null && fail "log of an unknown container"
+expect_contains "$(kubefs --mount "$MNT" logs talk -c b --previous)" "run-" "kubefs logs --previous"
+expect_eq "$(kubefs --mount "$MNT" logs talk -c a -p 2>&1)" \
+	'Error from server (BadRequest): previous terminated container "a" in pod "talk" not found' "kubefs logs -p without one"
+kubefs --mount "$MNT" logs talk -c a --timestamps --tail=1 | qgrep '^20[0-9-]*T[0-9:.]*Z three$' ||
+	fail "kubefs logs --timestamps: $(kubefs --mount "$MNT" logs talk -c a --timestamps --tail=1 2>&1)"
+expect_eq "$(kubefs --mount "$MNT" logs talk -c a --since=1h)" "one
+two
+three" "kubefs logs --since"
 
 rm "$P/talk"
 wait_long 30 gone talk

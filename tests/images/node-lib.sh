@@ -199,3 +199,12 @@ node_cleanup() {
 	cleanup
 }
 trap node_cleanup EXIT
+
+# agent_curl ARGS...: curl with the node agent's bearer token (data.token
+# of the Secret kube-system/kubefs-node-endpoint-n1).
+agent_curl() {
+	local tok
+	tok=$(jq -r '.data.token' "$MNT/core/v1/secrets/kube-system/kubefs-node-endpoint-n1@json") ||
+		fail "no endpoint token"
+	curl -H "Authorization: Bearer $tok" "$@"
+}
