@@ -27,8 +27,8 @@ enum zone_state zone_state_of(const struct zone_opts *o, size_t ready,
 	return ZONE_NORMAL;
 }
 
-double zone_rate(const struct zone_opts *o, enum zone_state state,
-		 size_t size, bool all_full)
+double zone_rate(const struct zone_opts *o, enum zone_state state, size_t size,
+		 bool all_full)
 {
 	if (all_full)
 		return 0;
@@ -62,7 +62,8 @@ char *zone_key(const json_t *node)
 	    json_object_get(json_object_get(node, "metadata"), "labels");
 	const char *region =
 	    json_string_value(json_object_get(labels, LABEL_REGION));
-	const char *zone = json_string_value(json_object_get(labels, LABEL_ZONE));
+	const char *zone =
+	    json_string_value(json_object_get(labels, LABEL_ZONE));
 	char *key = NULL;
 
 	if (!region && !zone)

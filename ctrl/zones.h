@@ -38,8 +38,8 @@ enum zone_state {
 };
 
 struct zone_opts {
-	double eviction_rate;		/* --node-eviction-rate: 0.1 */
-	double secondary_eviction_rate; /* --secondary-node-eviction-rate */
+	double eviction_rate;		 /* --node-eviction-rate: 0.1 */
+	double secondary_eviction_rate;	 /* --secondary-node-eviction-rate */
 	double unhealthy_zone_threshold; /* --unhealthy-zone-threshold */
 	long large_cluster_size;	 /* --large-cluster-size-threshold */
 };
@@ -50,8 +50,8 @@ enum zone_state zone_state_of(const struct zone_opts *o, size_t ready,
 
 /* The rate (NoExecute taints per second) of a zone of size nodes in
  * state; all_full: every zone is in FullDisruption (rate 0). */
-double zone_rate(const struct zone_opts *o, enum zone_state state,
-		 size_t size, bool all_full);
+double zone_rate(const struct zone_opts *o, enum zone_state state, size_t size,
+		 bool all_full);
 
 /* "Normal", "PartialDisruption", "FullDisruption" */
 const char *zone_state_name(enum zone_state state);

@@ -34,8 +34,7 @@ static void test_state(void **state)
 	assert_int_equal(zone_state_of(&dflt, 1, 2), ZONE_NORMAL);
 	assert_int_equal(zone_state_of(&dflt, 2, 3), ZONE_PARTIAL_DISRUPTION);
 	assert_int_equal(zone_state_of(&dflt, 3, 3), ZONE_NORMAL);
-	assert_int_equal(zone_state_of(&dflt, 45, 55),
-			 ZONE_PARTIAL_DISRUPTION);
+	assert_int_equal(zone_state_of(&dflt, 45, 55), ZONE_PARTIAL_DISRUPTION);
 	assert_int_equal(zone_state_of(&dflt, 46, 54), ZONE_NORMAL);
 	assert_string_equal(zone_state_name(ZONE_PARTIAL_DISRUPTION),
 			    "PartialDisruption");
@@ -53,8 +52,7 @@ static void test_rate(void **state)
 	/* ReducedQPSFunc: the secondary rate above 50 nodes, else none */
 	assert_true(zone_rate(&dflt, ZONE_PARTIAL_DISRUPTION, 51, false) ==
 		    0.01);
-	assert_true(zone_rate(&dflt, ZONE_PARTIAL_DISRUPTION, 50, false) ==
-		    0);
+	assert_true(zone_rate(&dflt, ZONE_PARTIAL_DISRUPTION, 50, false) == 0);
 	/* every zone down: nothing anywhere */
 	assert_true(zone_rate(&dflt, ZONE_FULL_DISRUPTION, 10, true) == 0);
 	assert_true(zone_rate(&dflt, ZONE_NORMAL, 10, true) == 0);
@@ -62,10 +60,10 @@ static void test_rate(void **state)
 
 static void test_key(void **state)
 {
-	_cleanup_json_ json_t *a = json_pack(
-	    "{s:{s:{s:s, s:s}}}", "metadata", "labels",
-	    "topology.kubernetes.io/region", "r1",
-	    "topology.kubernetes.io/zone", "z1");
+	_cleanup_json_ json_t *a =
+	    json_pack("{s:{s:{s:s, s:s}}}", "metadata", "labels",
+		      "topology.kubernetes.io/region", "r1",
+		      "topology.kubernetes.io/zone", "z1");
 	_cleanup_json_ json_t *b =
 	    json_pack("{s:{s:{s:s}}}", "metadata", "labels",
 		      "topology.kubernetes.io/zone", "z1");
