@@ -86,7 +86,7 @@ VALIDATOR(K_CLUSTERROLEBINDING)
 
 static const struct kind_info kinds[K_COUNT] = {
     [K_NAMESPACE] = {CORE("Namespace", "namespaces", "namespace", "ns", false),
-		     .subresources = KIND_SUB_STATUS,
+		     .subresources = KIND_SUB_STATUS | KIND_SUB_FINALIZE,
 		     .keep_status_on_create = true, .touch_creates = true,
 		     .set_defaults = defaults_namespace,
 		     .validate = validate_K_NAMESPACE,

@@ -30,7 +30,12 @@ enum kind_subresource {
 	KIND_SUB_BINDING = 1u << 2,  /* pods: NAME@binding */
 	KIND_SUB_LOG = 1u << 3,	     /* pods: NAME@log[.CONTAINER] */
 	KIND_SUB_EVICTION = 1u << 4, /* pods: NAME@eviction */
+	KIND_SUB_FINALIZE = 1u << 5, /* namespaces: NAME@finalize */
 };
+
+/* The spec finalizer every new namespace gets; the namespace controller
+ * removes it through NAME@finalize once the namespace is empty. */
+#define FINALIZER_KUBERNETES "kubernetes"
 
 struct kind_info {
 	const char *group;	 /* "" for the core group */

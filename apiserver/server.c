@@ -340,31 +340,3 @@ bool server_namespace_exists(struct server *srv, const char *ns)
 		return false;
 	return key_exists(srv, key);
 }
-
-static int stop_at_first(void *ud, const char *key, size_t key_len,
-			 const char *data, size_t len, uint64_t rv)
-{
-	(void)ud;
-	(void)key;
-	(void)key_len;
-	(void)data;
-	(void)len;
-	(void)rv;
-	return 1;
-}
-
-bool srv_namespace_empty(struct server *srv, const char *ns)
-{
-	for (size_t i = 0; i < kinds_count(); i++) {
-		const struct kind_info *k = kinds_at(i);
-		char prefix[STORE_KEY_MAX + 1];
-
-		if (!k->namespaced)
-			continue;
-		if (!ns || server_prefix(k, ns, prefix, sizeof(prefix)) < 0)
-			return false;
-		if (store_list(srv->store, prefix, stop_at_first, NULL, NULL))
-			return false;
-	}
-	return true;
-}

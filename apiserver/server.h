@@ -137,6 +137,9 @@ enum server_write_flags {
 	SERVER_UPDATE = 1u << 1,  /* must exist: -ENOENT */
 	SERVER_STATUS = 1u << 2,  /* status subresource: take only .status */
 	SERVER_DRY_RUN = 1u << 3, /* validate and report, store nothing */
+	/* namespaces' finalize subresource: take only spec.finalizers; the
+	 * namespace goes once it is terminating and has none left */
+	SERVER_FINALIZE = 1u << 4,
 };
 
 /*

@@ -8,8 +8,10 @@
  *    grace. Unbound and finished pods go at once.
  *  - An object with metadata.finalizers gets deletionTimestamp (grace 0)
  *    and stays until an update empties its finalizers.
- *  - A namespace is marked Terminating, everything in it is deleted, and
- *    it goes when it is empty (now, or when its last object goes).
+ *  - A namespace is marked Terminating and everything in it is deleted;
+ *    it goes when it has no finalizers left: at once without spec
+ *    finalizers, else when the namespace controller, having seen it
+ *    empty, removes `kubernetes` through NAME@finalize.
  */
 #include "apiserver/server_i.h"
 
@@ -294,7 +296,8 @@ void srv_namespace_finish(struct server *srv, const char *ns)
 		return;
 	if (!srv_meta_str(obj, "deletionTimestamp") ||
 	    json_array_size(json_object_get(srv_meta(obj), "finalizers")) ||
-	    !srv_namespace_empty(srv, ns))
+	    json_array_size(
+		json_object_get(json_object_get(obj, "spec"), "finalizers")))
 		return;
 	op.type = STORE_DELETE;
 	op.key = key;

@@ -90,8 +90,6 @@ int srv_not_found(struct kf_error *err, const struct kind_info *k,
 		  const char *name);
 int srv_conflict(struct kf_error *err, const struct kind_info *k,
 		 const char *name);
-/* Namespace ns holds no object of any namespaced kind. */
-bool srv_namespace_empty(struct server *srv, const char *ns);
 
 /* ---- server_meta.c ---- */
 void srv_uuid(char buf[SRV_UUID_LEN]);
@@ -137,8 +135,10 @@ int srv_batch_add(struct server *srv, const struct store_op *op,
 void srv_namespace_finish_after(struct server *srv, const char *ns);
 
 /* ---- server_delete.c ---- */
-/* If namespace ns is terminating, has no finalizers and is empty,
- * remove it. Best effort: a lost race leaves it for the next call. */
+/* If namespace ns is terminating and has neither metadata nor spec
+ * finalizers (the namespace controller removes `kubernetes` once it is
+ * empty), remove it. Best effort: a lost race leaves it for the next
+ * call. */
 void srv_namespace_finish(struct server *srv, const char *ns);
 
 /* ---- server_service.c ---- */

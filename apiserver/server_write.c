@@ -329,6 +329,32 @@ static void reset_status(struct server *srv, const struct kind_info *k,
 	}
 }
 
+/*
+ * A new namespace gets the `kubernetes` spec finalizer (Kubernetes'
+ * namespace strategy, PrepareForCreate): not defaulting, which runs on
+ * every update and would put it back after the namespace controller
+ * removed it.
+ */
+static void add_kubernetes_finalizer(json_t *w)
+{
+	json_t *spec = json_object_get(w, "spec"), *f, *v;
+	size_t i;
+
+	if (!json_is_object(spec)) {
+		spec = json_object();
+		json_object_set_new(w, "spec", spec);
+	}
+	f = json_object_get(spec, "finalizers");
+	if (!json_is_array(f)) {
+		f = json_array();
+		json_object_set_new(spec, "finalizers", f);
+	}
+	json_array_foreach (f, i, v)
+		if (!strcmp(json_string_value(v) ?: "", FINALIZER_KUBERNETES))
+			return;
+	json_array_append_new(f, json_string(FINALIZER_KUBERNETES));
+}
+
 static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		      unsigned flags, json_t **ret_obj, struct kf_error *err)
 {
@@ -365,6 +391,8 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	json_object_del(meta, "managedFields");
 	json_object_del(meta, "selfLink");
 	reset_status(srv, k, w);
+	if (k == srv->k_ns)
+		add_kubernetes_finalizer(w);
 	if (k->set_defaults)
 		k->set_defaults(w);
 	if (k == srv->k_pod)
@@ -434,6 +462,41 @@ static void keep_server_meta(json_t *n, const json_t *old)
 	json_object_del(meta, "selfLink");
 }
 
+/* A namespace's spec.finalizers change only through NAME@finalize
+ * (Kubernetes' namespace strategy, PrepareForUpdate). */
+static void keep_spec_finalizers(json_t *n, const json_t *old)
+{
+	json_t *f = json_object_get(json_object_get(old, "spec"), "finalizers");
+	json_t *spec = json_object_get(n, "spec");
+
+	if (!f) {
+		json_object_del(spec, "finalizers");
+		return;
+	}
+	if (!json_is_object(spec)) {
+		spec = json_object();
+		json_object_set_new(n, "spec", spec);
+	}
+	json_object_set(spec, "finalizers", f);
+}
+
+/* NAME@finalize: the old namespace with w's spec.finalizers. */
+static int finalize_update(struct server *srv, const struct kind_info *k,
+			   const json_t *w, const json_t *old,
+			   struct kf_error *err, json_t **ret)
+{
+	_cleanup_json_ json_t *n = NULL;
+
+	if (k != srv->k_ns)
+		return no_such_resource(err);
+	n = json_deep_copy(old);
+	if (!n)
+		return -ENOMEM;
+	keep_spec_finalizers(n, w);
+	*ret = TAKE_PTR(n);
+	return 0;
+}
+
 /* The update leaves a deleted object with nothing to wait for. */
 static bool update_deletes(struct server *srv, const struct kind_info *k,
 			   const json_t *n)
@@ -480,12 +543,18 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		    srv_meta_str(n, "deletionTimestamp"))
 			json_object_set_new(st, "phase",
 					    json_string("Terminating"));
+	} else if (flags & SERVER_FINALIZE) {
+		r = finalize_update(srv, k, w, old, err, &n);
+		if (r < 0)
+			return r;
 	} else {
 		char extra[512];
 
 		n = json_incref(w);
 		copy_field(n, old, "status");
 		keep_server_meta(n, old);
+		if (k == srv->k_ns)
+			keep_spec_finalizers(n, old);
 		if (srv_meta_str(old, "deletionTimestamp") &&
 		    new_finalizers(n, old, extra, sizeof(extra)))
 			return kf_error_set(
@@ -576,7 +645,7 @@ static int put_once(struct server *srv, const struct kind_info *k,
 		name = own;
 	}
 	if (!name || !*name) {
-		if (flags & (SERVER_UPDATE | SERVER_STATUS))
+		if (flags & (SERVER_UPDATE | SERVER_STATUS | SERVER_FINALIZE))
 			return kf_error_set(
 			    err, -EINVAL,
 			    "%s \"\" is invalid: metadata.name: "
@@ -594,7 +663,7 @@ static int put_once(struct server *srv, const struct kind_info *k,
 
 	r = srv_read(srv, o.key, &old, &rv);
 	if (r == -ENOENT) {
-		if (flags & (SERVER_UPDATE | SERVER_STATUS))
+		if (flags & (SERVER_UPDATE | SERVER_STATUS | SERVER_FINALIZE))
 			return srv_not_found(err, k, name);
 		r = create_obj(srv, &o, w, flags, ret_obj, err);
 		if (r == -EEXIST && (generated || !(flags & SERVER_CREATE)))

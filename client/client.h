@@ -181,6 +181,11 @@ int client_replace(struct client *c, const struct kind_info *k,
 int client_update_status(struct client *c, const struct kind_info *k,
 			 const json_t *obj, struct kf_error *err, json_t **ret);
 
+/* Same through a namespace's NAME@finalize: only spec.finalizers is
+ * taken; a terminating namespace left with none is removed. */
+int client_finalize(struct client *c, const struct kind_info *k,
+		    const json_t *obj, struct kf_error *err, json_t **ret);
+
 /*
  * Apply a JSON merge patch (RFC 7386) to NAME: written with O_APPEND to
  * NAME@json. A patch carrying metadata.resourceVersion is conditional

@@ -561,6 +561,12 @@ int client_update_status(struct client *c, const struct kind_info *k,
 	return write_whole(c, k, obj, "@status", err, ret);
 }
 
+int client_finalize(struct client *c, const struct kind_info *k,
+		    const json_t *obj, struct kf_error *err, json_t **ret)
+{
+	return write_whole(c, k, obj, "@finalize", err, ret);
+}
+
 /* Write text to NAME`sub` of a name-addressed object. */
 static int write_sub(struct client *c, const struct kind_info *k,
 		     const char *ns, const char *name, const char *sub,

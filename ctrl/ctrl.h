@@ -50,11 +50,14 @@
 
 /* Tunables, with kube-controller-manager's defaults (ctrl_opts_init()). */
 struct ctrl_opts {
-	unsigned workers;		 /* --concurrent-*-syncs: 5 */
-	unsigned burst_replicas;	 /* pods created per sync: 500 */
-	unsigned node_monitor_grace_ms;	 /* --node-monitor-grace-period */
-	unsigned node_monitor_period_ms; /* --node-monitor-period */
-	double node_eviction_rate;	 /* --node-eviction-rate, nodes/s */
+	unsigned workers;		   /* --concurrent-*-syncs: 5 */
+	unsigned burst_replicas;	   /* pods created per sync: 500 */
+	unsigned node_monitor_grace_ms;	   /* --node-monitor-grace-period */
+	unsigned node_monitor_period_ms;   /* --node-monitor-period */
+	double node_eviction_rate;	   /* --node-eviction-rate, nodes/s */
+	double secondary_eviction_rate;	   /* --secondary-node-eviction-rate */
+	double unhealthy_zone_threshold;   /* --unhealthy-zone-threshold */
+	long large_cluster_size_threshold; /* --large-cluster-size-threshold */
 	long terminated_pod_gc_threshold;
 	unsigned gc_period_ms; /* garbage collector's full scan */
 };

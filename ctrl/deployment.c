@@ -11,7 +11,9 @@
  * Conditions: Available (MinimumReplicasAvailable/Unavailable),
  * Progressing (NewReplicaSetCreated, FoundNewReplicaSet,
  * ReplicaSetUpdated, NewReplicaSetAvailable, ProgressDeadlineExceeded,
- * DeploymentPaused, DeploymentResumed), as Kubernetes words them.
+ * DeploymentPaused, DeploymentResumed), as Kubernetes words them;
+ * ReplicaFailure copied from the new ReplicaSet (else an old one) while
+ * one has it, removed when none has.
  */
 #include "ctrl/deployment_i.h"
 
@@ -331,8 +333,42 @@ static bool timed_out(const json_t *st)
 	return false;
 }
 
+/* ReplicaSetToDeploymentCondition: both times from the ReplicaSet's
+ * lastTransitionTime. NULL when rs has no ReplicaFailure condition. */
+static json_t *rs_failure(const json_t *rs)
+{
+	size_t i;
+	json_t *x, *t;
+
+	json_array_foreach (cj_get(rs, "status.conditions"), i, x) {
+		if (strcmp(cj_str(x, "type") ?: "", "ReplicaFailure"))
+			continue;
+		t = json_object_get(x, "lastTransitionTime");
+		return json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:s}", "type",
+				 "ReplicaFailure", "status",
+				 cj_str(x, "status") ?: "", "lastUpdateTime", t,
+				 "lastTransitionTime", t, "reason",
+				 cj_str(x, "reason") ?: "", "message",
+				 cj_str(x, "message") ?: "");
+	}
+	return NULL;
+}
+
+/* getReplicaFailures: the new ReplicaSet's failure over the old ones'. */
+static json_t *replica_failure(const struct dsync *s)
+{
+	json_t *c = s->nrs ? rs_failure(s->nrs) : NULL, *x;
+	size_t i;
+
+	json_array_foreach (s->rss, i, x)
+		if (!c)
+			c = rs_failure(x);
+	return c;
+}
+
 int dep_sync_rollout_status(struct dsync *s)
 {
+	json_t *failure;
 	_cleanup_json_ json_t *st = calculate_status(s);
 	json_t *old = json_object_get(s->d, "status"), *cur = NULL, *x;
 	const char *name = s->nrs ? meta_s(s->nrs, "name") : "";
@@ -384,6 +420,11 @@ int dep_sync_rollout_status(struct dsync *s)
 					      "ProgressDeadlineExceeded", msg));
 		}
 	}
+	failure = replica_failure(s);
+	if (failure)
+		cond_set(st, failure);
+	else
+		cond_remove(st, "ReplicaFailure");
 	if (json_equal(st, old)) {
 		requeue_stuck(s, st);
 		return 0;

@@ -5,6 +5,9 @@
  *               [--controllers=*,-podgc] [--concurrent-syncs N]
  *               [--node-monitor-grace-period 40s] [--node-monitor-period 5s]
  *               [--node-eviction-rate 0.1] [--terminated-pod-gc-threshold N]
+ *               [--secondary-node-eviction-rate 0.01]
+ *               [--unhealthy-zone-threshold 0.55]
+ *               [--large-cluster-size-threshold 50]
  *               [--leader-elect-resource-namespace NS]
  *               [--leader-elect-resource-name NAME] [--version]
  *
@@ -69,6 +72,9 @@ static void usage(FILE *f)
 		   "[--node-monitor-period 5s]\n"
 		   "                   [--node-eviction-rate 0.1] "
 		   "[--terminated-pod-gc-threshold 12500]\n"
+		   "                   [--secondary-node-eviction-rate 0.01] "
+		   "[--unhealthy-zone-threshold 0.55]\n"
+		   "                   [--large-cluster-size-threshold 50]\n"
 		   "                   [--leader-elect-resource-name NAME] "
 		   "[--version]\n"
 		   "controllers:");
@@ -100,12 +106,22 @@ static int out_of_range(const char *flag, long long v, long long lo,
 			    v, flag, lo, hi);
 }
 
+static int not_negative(const char *flag, double v, struct kf_error *err)
+{
+	if (v >= 0)
+		return 0;
+	return kf_error_set(err, -EINVAL,
+			    "invalid argument \"%g\" for \"--%s\" flag: must "
+			    "be a number >= 0",
+			    v, flag);
+}
+
 /* 0, 1 for --version/--help (exit 0), -EINVAL for a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	struct flag_func controllers = {set_controllers, o, false};
-	long long workers, grace, period, gc_threshold;
-	double rate;
+	long long workers, grace, period, gc_threshold, large;
+	double rate, rate2, unhealthy;
 	bool version = false;
 	const struct flag flags[] = {
 	    {"cluster", 0, FLAG_STRING, &o->mount, "", ""},
@@ -115,6 +131,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"node-monitor-grace-period", 0, FLAG_DURATION, &grace, "40s", ""},
 	    {"node-monitor-period", 0, FLAG_DURATION, &period, "5s", ""},
 	    {"node-eviction-rate", 0, FLAG_DOUBLE, &rate, "0.1", ""},
+	    {"secondary-node-eviction-rate", 0, FLAG_DOUBLE, &rate2, "0.01",
+	     ""},
+	    {"unhealthy-zone-threshold", 0, FLAG_DOUBLE, &unhealthy, "0.55",
+	     ""},
+	    {"large-cluster-size-threshold", 0, FLAG_INT, &large, "50", ""},
 	    {"terminated-pod-gc-threshold", 0, FLAG_INT, &gc_threshold, "12500",
 	     ""},
 	    {"leader-elect-resource-namespace", 0, FLAG_STRING, &o->lease_ns,
@@ -136,6 +157,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	grace = o->ctrl.node_monitor_grace_ms;
 	period = o->ctrl.node_monitor_period_ms;
 	rate = o->ctrl.node_eviction_rate;
+	rate2 = o->ctrl.secondary_eviction_rate;
+	unhealthy = o->ctrl.unhealthy_zone_threshold;
+	large = o->ctrl.large_cluster_size_threshold;
 	gc_threshold = o->ctrl.terminated_pod_gc_threshold;
 	kf_error_init(&err);
 	r = flags_parse_only(flags, argc, argv, "kubefs-ctrl", &err);
@@ -155,12 +179,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (r == 0)
 		r = out_of_range("node-monitor-period", period, 0,
 				 DURATION_MAX_MS, &err);
-	if (r == 0 && !(rate >= 0))
-		r = kf_error_set(&err, -EINVAL,
-				 "invalid argument \"%g\" for "
-				 "\"--node-eviction-rate\" flag: must be a "
-				 "number >= 0",
-				 rate);
+	if (r == 0)
+		r = not_negative("node-eviction-rate", rate, &err);
+	if (r == 0)
+		r = not_negative("secondary-node-eviction-rate", rate2, &err);
+	if (r == 0)
+		r = not_negative("unhealthy-zone-threshold", unhealthy, &err);
+	if (r == 0)
+		r = out_of_range("large-cluster-size-threshold", large, 0,
+				 1000000000, &err);
 	if (r < 0) {
 		fprintf(stderr, "kubefs-ctrl: %s\n", err.msg);
 		return -EINVAL;
@@ -173,6 +200,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->ctrl.node_monitor_grace_ms = (unsigned)grace;
 	o->ctrl.node_monitor_period_ms = period ? (unsigned)period : 1;
 	o->ctrl.node_eviction_rate = rate;
+	o->ctrl.secondary_eviction_rate = rate2;
+	o->ctrl.unhealthy_zone_threshold = unhealthy;
+	o->ctrl.large_cluster_size_threshold = (long)large;
 	o->ctrl.terminated_pod_gc_threshold = (long)gc_threshold;
 	if (kdaemon_cluster("kubefs-ctrl", &o->mount) < 0)
 		return -EINVAL;

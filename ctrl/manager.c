@@ -21,6 +21,9 @@ void ctrl_opts_init(struct ctrl_opts *o)
 	o->node_monitor_grace_ms = 40000;
 	o->node_monitor_period_ms = 5000;
 	o->node_eviction_rate = 0.1;
+	o->secondary_eviction_rate = 0.01;
+	o->unhealthy_zone_threshold = 0.55;
+	o->large_cluster_size_threshold = 50;
 	o->terminated_pod_gc_threshold = 12500;
 	o->gc_period_ms = 30000;
 }

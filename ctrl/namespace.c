@@ -3,11 +3,13 @@
  *
  * `rm core/v1/namespaces/NAME` makes the API server mark the namespace
  * Terminating and delete what is in it; objects with finalizers (or pods
- * still terminating on their nodes) stay until they finish, and the
- * server removes the namespace when it is empty. This controller keeps
- * at it while the namespace is Terminating: it deletes whatever is still
- * there and not yet being deleted (objects created in a race), and
- * reports progress in the namespace's conditions, as Kubernetes does:
+ * still terminating on their nodes) stay until they finish. This
+ * controller keeps at it while the namespace is Terminating: it deletes
+ * whatever is still there and not yet being deleted (objects created in
+ * a race); once nothing is left it removes the `kubernetes` spec
+ * finalizer through NAME@finalize, and the server then removes the
+ * namespace. Progress shows in the namespace's conditions, as Kubernetes
+ * does:
  *
  *   NamespaceDeletionDiscoveryFailure   False  ResourcesDiscovered
  *   NamespaceDeletionGroupVersionParsingFailure False ParsedGroupVersions
@@ -180,6 +182,31 @@ static int write_conditions(struct nsc *s, const json_t *ns,
 	return client_update_status(s->ctx->c, s->k_ns, n, NULL, NULL);
 }
 
+/* finalizeNamespace: the namespace is empty, so `kubernetes` leaves its
+ * spec.finalizers through NAME@finalize; the API server removes the
+ * namespace when none is left. */
+static int finalize(struct nsc *s, const json_t *ns)
+{
+	_cleanup_json_ json_t *n = json_deep_copy(ns);
+	json_t *f = cj_get(n, "spec.finalizers"), *v;
+	bool found = false;
+	size_t i;
+
+	if (!n)
+		return -ENOMEM;
+	for (i = json_array_size(f); i-- > 0;) {
+		v = json_array_get(f, i);
+		if (!strcmp(json_string_value(v) ?: "", FINALIZER_KUBERNETES)) {
+			json_array_remove(f, i);
+			found = true;
+		}
+	}
+	if (!found)
+		return 0; /* finalized already */
+	json_object_del(json_object_get(n, "metadata"), "resourceVersion");
+	return client_finalize(s->ctx->c, s->k_ns, n, NULL, NULL);
+}
+
 static int sync_ns(void *ud, const char *name)
 {
 	struct nsc *s = ud;
@@ -202,6 +229,8 @@ static int sync_ns(void *ud, const char *name)
 			sweep_kind(s, k, name, &ct);
 	}
 	r = write_conditions(s, ns, &ct);
+	if (r == 0 && !json_object_size(ct.remaining) && !ct.failed[0])
+		r = finalize(s, ns);
 	if (r == -ENOENT)
 		r = 0; /* gone meanwhile: done */
 	if (json_object_size(ct.remaining))

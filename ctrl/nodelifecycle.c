@@ -12,9 +12,11 @@
  * Taints follow the Ready condition: False gives
  * node.kubernetes.io/not-ready, Unknown gives node.kubernetes.io/
  * unreachable, each with NoSchedule and NoExecute; True removes them.
- * NoExecute taints are added at most node_eviction_rate per second (a
- * token bucket), and not at all while every node is unhealthy (the
- * controller assumes its own view is broken, not the whole cluster).
+ * NoExecute taints are added at a rate per zone (ctrl/zones.h: Normal,
+ * PartialDisruption, FullDisruption, as kube-controller-manager's
+ * handleDisruption), and not at all while every zone is fully disrupted
+ * (the controller assumes its own view is broken, not the whole
+ * cluster): then the NoExecute taints it added are removed too.
  *
  * Eviction: a pod on a node with NoExecute taints is deleted at once if
  * it does not tolerate one of them, else when the shortest
@@ -34,6 +36,7 @@
 #include "api/strmap.h"
 #include "api/toleration.h"
 #include "ctrl/meta.h"
+#include "ctrl/zones.h"
 
 #define TAINT_NOT_READY "node.kubernetes.io/not-ready"
 #define TAINT_UNREACHABLE "node.kubernetes.io/unreachable"
@@ -45,8 +48,8 @@ struct nlc {
 	const struct kind_info *k_node, *k_pod;
 	pthread_mutex_t lock;
 	struct strmap seen; /* node name -> struct heartbeat * */
-	double tokens;
-	long long tokens_at;
+	struct zone_opts zopts;
+	struct zone_limiter zones; /* under lock */
 };
 
 /* What was last heard from a node: its Lease's renewTime and its Ready
@@ -223,40 +226,94 @@ static int mark_unknown(struct nlc *s, const json_t *node, json_t **ret)
 
 /* ---- taints ---- */
 
-static bool take_token(struct nlc *s)
-{
-	double rate = s->ctx->opts.node_eviction_rate;
-	long long now = mono_ms();
-	bool ok;
+struct zone_count {
+	size_t ready, not_ready;
+};
 
-	pthread_mutex_lock(&s->lock);
-	s->tokens += (double)(now - s->tokens_at) / 1000.0 * rate;
-	if (s->tokens > 1.0)
-		s->tokens = 1.0;
-	s->tokens_at = now;
-	ok = s->tokens >= 1.0;
-	if (ok)
-		s->tokens -= 1.0;
-	pthread_mutex_unlock(&s->lock);
-	return ok;
+static bool node_ready(const json_t *n)
+{
+	json_t *c = ctrl_condition(n, "Ready");
+
+	return c && !strcmp(cj_str(c, "status") ?: "", "True");
 }
 
-/* Every node unhealthy: the controller's own view is suspect. */
-static bool full_disruption(struct nlc *s)
+static void zone_counts_free(struct strmap *m)
+{
+	size_t i = 0;
+	const char *k;
+	void *v;
+
+	while (strmap_next(m, &i, &k, &v))
+		free(v);
+	strmap_release(m);
+}
+
+/*
+ * handleDisruption for node's zone: whether its zone may add a
+ * NoExecute taint now (ComputeZoneState over the informer's nodes, the
+ * zone's rate, and with take a token of its bucket). All zones in
+ * FullDisruption: *ret_all_full, and no zone may.
+ */
+static bool zone_may_taint(struct nlc *s, const json_t *node, bool take,
+			   bool *ret_all_full, double *ret_rate)
 {
 	_cleanup_json_ json_t *all = NULL;
-	size_t i, bad = 0;
+	_cleanup_free_ char *mine = zone_key(node);
+	struct strmap counts;
+	struct zone_count *zc, *own = NULL;
+	bool all_full = true, ok = false;
+	enum zone_state st = ZONE_NORMAL;
+	size_t i = 0;
+	const char *key;
+	void *v;
 	json_t *n;
 
-	if (informer_list(s->nodes, &all) < 0 || !json_array_size(all))
-		return false;
+	*ret_all_full = false;
+	*ret_rate = 0;
+	strmap_init(&counts);
+	if (!mine || informer_list(s->nodes, &all) < 0)
+		goto out;
 	json_array_foreach (all, i, n) {
-		json_t *c = ctrl_condition(n, "Ready");
+		_cleanup_free_ char *z = zone_key(n);
 
-		if (!c || strcmp(cj_str(c, "status") ?: "", "True"))
-			bad++;
+		if (!z)
+			goto out;
+		zc = strmap_get(&counts, z);
+		if (!zc) {
+			zc = calloc(1, sizeof(*zc));
+			if (!zc || strmap_put(&counts, z, zc) < 0) {
+				free(zc);
+				goto out;
+			}
+		}
+		if (node_ready(n))
+			zc->ready++;
+		else
+			zc->not_ready++;
 	}
-	return bad == json_array_size(all) && bad > 1;
+	i = 0;
+	while (strmap_next(&counts, &i, &key, &v)) {
+		zc = v;
+		if (zone_state_of(&s->zopts, zc->ready, zc->not_ready) !=
+		    ZONE_FULL_DISRUPTION)
+			all_full = false;
+		if (!strcmp(key, mine))
+			own = zc;
+	}
+	if (!own)
+		goto out;
+	st = zone_state_of(&s->zopts, own->ready, own->not_ready);
+	*ret_all_full = all_full;
+	*ret_rate =
+	    zone_rate(&s->zopts, st, own->ready + own->not_ready, all_full);
+	if (take) {
+		pthread_mutex_lock(&s->lock);
+		ok = zone_limiter_take(&s->zones, mine, *ret_rate, mono_ms());
+		pthread_mutex_unlock(&s->lock);
+	}
+out:
+	zone_counts_free(&counts);
+	return ok;
 }
 
 static json_t *find_taint(const json_t *taints, const char *key,
@@ -270,6 +327,26 @@ static json_t *find_taint(const json_t *taints, const char *key,
 		    !strcmp(cj_str(t, "effect") ?: "", effect))
 			return t;
 	return NULL;
+}
+
+/* Remove the not-ready and unreachable NoExecute taints from taints. */
+static bool drop_no_execute(json_t *taints)
+{
+	bool dropped = false;
+	size_t i;
+
+	for (i = json_array_size(taints); i-- > 0;) {
+		json_t *t = json_array_get(taints, i);
+		const char *key = cj_str(t, "key") ?: "";
+
+		if ((!strcmp(key, TAINT_NOT_READY) ||
+		     !strcmp(key, TAINT_UNREACHABLE)) &&
+		    !strcmp(cj_str(t, "effect") ?: "", "NoExecute")) {
+			json_array_remove(taints, i);
+			dropped = true;
+		}
+	}
+	return dropped;
 }
 
 /*
@@ -287,7 +364,8 @@ static json_t *wanted_taints(struct nlc *s, const json_t *node,
 			   : !strcmp(st, "Unknown") ? TAINT_UNREACHABLE
 						    : NULL;
 	json_t *out = json_array(), *t;
-	bool changed = false;
+	bool changed = false, all_full = false;
+	double rate = 0;
 	char now[RFC3339_MAX];
 	size_t i;
 
@@ -309,19 +387,23 @@ static json_t *wanted_taints(struct nlc *s, const json_t *node,
 						     "effect", "NoSchedule"));
 		changed = true;
 	}
-	if (want && !find_taint(cur, want, "NoExecute")) {
-		if (full_disruption(s)) {
-			/* no evictions while everything looks down */
-		} else if (take_token(s)) {
+	if (want) {
+		bool has = find_taint(cur, want, "NoExecute");
+
+		if (zone_may_taint(s, node, !has, &all_full, &rate) && !has) {
 			ctrl_now(now);
 			json_array_append_new(
 			    out,
 			    json_pack("{s:s, s:s, s:s}", "key", want, "effect",
 				      "NoExecute", "timeAdded", now));
 			changed = true;
-		} else {
+		} else if (!has && rate > 0) {
 			*ret_wait_ms = 1000;
 		}
+		/* rate 0: the node monitor looks again; all zones down: no
+		 * evictions anywhere (markNodeAsReachable) */
+		if (all_full)
+			changed |= drop_no_execute(out);
 	}
 	if (!changed) {
 		json_decref(out);
@@ -482,6 +564,7 @@ static void nlc_free(void *state)
 		while (strmap_next(&s->seen, &i, &k, &v))
 			heartbeat_free(v);
 		strmap_release(&s->seen);
+		zone_limiter_release(&s->zones);
 	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -502,8 +585,11 @@ int nodelifecycle_setup(struct ctrl_ctx *ctx, struct controller *c)
 	s->k_node = kinds_by_path("core", "v1", "nodes");
 	s->k_pod = kinds_by_path("core", "v1", "pods");
 	strmap_init(&s->seen);
-	s->tokens = 1.0;
-	s->tokens_at = mono_ms();
+	s->zopts.eviction_rate = ctx->opts.node_eviction_rate;
+	s->zopts.secondary_eviction_rate = ctx->opts.secondary_eviction_rate;
+	s->zopts.unhealthy_zone_threshold = ctx->opts.unhealthy_zone_threshold;
+	s->zopts.large_cluster_size = ctx->opts.large_cluster_size_threshold;
+	zone_limiter_init(&s->zones);
 	pthread_mutex_init(&s->lock, NULL);
 	r = ctrl_loop_init(&s->loop, ctx, "nodelifecycle", sync_node, s);
 	if (r == 0)

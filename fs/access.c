@@ -70,6 +70,8 @@ static const char *subresource(enum subres sub, enum kfs_verb *verb)
 		return "status";
 	case SUB_SCALE:
 		return "scale";
+	case SUB_FINALIZE:
+		return "finalize";
 	case SUB_BINDING:
 		*verb = KV_CREATE;
 		return "binding";

@@ -71,7 +71,8 @@ enum subres {
 	SUB_BINDING,
 	SUB_EVICTION,
 	SUB_LOG,
-	SUB_DELETE, /* NAME@delete: DeleteOptions (delete_options.c) */
+	SUB_DELETE,   /* NAME@delete: DeleteOptions (delete_options.c) */
+	SUB_FINALIZE, /* namespaces: NAME@finalize (spec.finalizers) */
 };
 
 /*

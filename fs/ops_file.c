@@ -153,7 +153,8 @@ static int sub_text(struct kfs *fs, const struct node *n, char **ret,
 
 	if (r < 0)
 		return r;
-	if (n->type == NODE_OBJECT || n->sub == SUB_STATUS)
+	if (n->type == NODE_OBJECT || n->sub == SUB_STATUS ||
+	    n->sub == SUB_FINALIZE)
 		return kfs_render(fs, key, RENDER_YAML, ret, ret_len, NULL,
 				  NULL);
 	switch (n->sub) {

@@ -110,6 +110,7 @@ static int sub_size(struct kfs *fs, const struct node *n, const char *key,
 				  ret_mtime);
 	}
 	case SUB_STATUS:
+	case SUB_FINALIZE:
 		return kfs_render_size(fs, key, ret_len, NULL, ret_mtime);
 	case SUB_SCALE: {
 		long replicas;
@@ -250,6 +251,9 @@ static int resolve_object(struct kfs *fs, const struct node *parent,
 		else if (!strcmp(s, "eviction") &&
 			 (kind->subresources & KIND_SUB_EVICTION))
 			sub = SUB_EVICTION;
+		else if (!strcmp(s, "finalize") &&
+			 (kind->subresources & KIND_SUB_FINALIZE))
+			sub = SUB_FINALIZE;
 		else if (!strcmp(s, "delete"))
 			sub = SUB_DELETE;
 		else if ((!strcmp(s, "log") || !strncmp(s, "log.", 4)) &&

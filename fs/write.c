@@ -127,18 +127,26 @@ static int check_kind(const struct kind_info *kind, json_t *doc,
 	return 0;
 }
 
+/* The subresource a write with flags goes to, "" for the object. */
+static const char *flags_subresource(unsigned flags)
+{
+	return flags & SERVER_STATUS	 ? "status"
+	       : flags & SERVER_FINALIZE ? "finalize"
+					 : "";
+}
+
 static int write_object(struct kfs *fs, struct kfs_write *w, const char *name,
 			json_t *doc, unsigned flags, struct kf_error *err)
 {
 	int r = check_kind(w->kind, doc, err);
 
 	if (r == 0)
-		r = kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
-					 flags & SERVER_STATUS ? "status" : "",
-					 flags & SERVER_CREATE	 ? KV_CREATE
-					 : flags & SERVER_STATUS ? KV_UPDATE
-								 : KV_APPLY,
-					 doc, err);
+		r = kfs_authorize_object(
+		    fs, w->id, w->kind, w->ns, name, flags_subresource(flags),
+		    flags & SERVER_CREATE			? KV_CREATE
+		    : flags & (SERVER_STATUS | SERVER_FINALIZE) ? KV_UPDATE
+								: KV_APPLY,
+		    doc, err);
 	if (r < 0)
 		return r;
 	return server_put(fs->srv, w->kind, w->ns, name, doc, flags, err, NULL);
@@ -172,8 +180,8 @@ static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 				    "found %zu",
 				    json_array_size(docs));
 	r = kfs_authorize_object(fs, w->id, w->kind, w->ns, name,
-				 flags & SERVER_STATUS ? "status" : "",
-				 KV_PATCH, json_array_get(docs, 0), err);
+				 flags_subresource(flags), KV_PATCH,
+				 json_array_get(docs, 0), err);
 	if (r < 0)
 		return r;
 	return server_patch(fs->srv, w->kind, w->ns, name,
@@ -287,7 +295,9 @@ int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
 		return r;
 
 	if (w->target == NODE_SUB) {
-		unsigned flags = w->sub == SUB_STATUS ? SERVER_STATUS : 0;
+		unsigned flags = w->sub == SUB_STATUS	  ? SERVER_STATUS
+				 : w->sub == SUB_FINALIZE ? SERVER_FINALIZE
+							  : 0;
 
 		if (w->append)
 			return write_patch(fs, w, name, docs, flags, err);

@@ -221,10 +221,26 @@ static bool readopt(struct agent *a, struct runtime *rt, const json_t *pod,
 }
 
 /*
+ * The kubelet's final delete: NAME@delete with gracePeriodSeconds 0 and
+ * the pod's uid as precondition, so a new pod of the same name is never
+ * taken for this one. -ENOENT and -ESTALE: someone else finished it.
+ */
+static int finish_pod(struct agent *a, const json_t *pod, struct kf_error *err)
+{
+	_cleanup_json_ json_t *opts = NULL;
+
+	opts = json_pack("{s:s, s:s, s:i, s:{s:s}}", "apiVersion", "v1", "kind",
+			 "DeleteOptions", "gracePeriodSeconds", 0,
+			 "preconditions", "uid", meta_str(pod, "uid") ?: "");
+	if (!opts)
+		return -ENOMEM;
+	return client_delete_with(a->c, a->k_pod, meta_str(pod, "namespace"),
+				  meta_str(pod, "name"), opts, err);
+}
+
+/*
  * The pod has a deletionTimestamp: stop it, post its terminal status,
- * then delete it. The API server removes a pod in a terminal phase at
- * once, which is how the agent's `rm` stands for the kubelet's delete
- * with grace period 0.
+ * then finish it with a delete of grace period 0 (finish_pod).
  */
 static int terminate(struct agent *a, const char *key, const json_t *pod,
 		     struct agent_pod *p, struct agent_node *node)
@@ -252,11 +268,10 @@ static int terminate(struct agent *a, const char *key, const json_t *pod,
 		r = report(a, pod, cur, rt, true);
 	if (r == 0) {
 		kf_error_init(&err);
-		r = client_delete(a->c, a->k_pod, meta_str(pod, "namespace"),
-				  meta_str(pod, "name"), &err);
+		r = finish_pod(a, pod, &err);
 		if (r == 0)
 			AGENT_COUNT(a, pods_deleted);
-		else if (r == -ENOENT)
+		else if (r == -ENOENT || r == -ESTALE)
 			r = 0; /* someone else finished it */
 		else
 			agent_logf(a, "error deleting pod %s: %s", key,

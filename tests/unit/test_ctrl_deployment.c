@@ -3,7 +3,7 @@
  * controller, no scheduler: pods stay Pending and unavailable) against a
  * real kubefs-fs: ReplicaSets by template hash, Recreate scaling the old
  * set to 0 before the new one grows, an empty selector refused, and the
- * hash itself.
+ * hash itself, the ReplicaSet's ReplicaFailure condition copied.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -255,6 +255,79 @@ static void test_selecting_all(void **state)
 	test_ctrl_stop(&tc);
 }
 
+static bool has_failure(void *ud)
+{
+	const char *want = ud; /* a reason, or "" for none */
+	_cleanup_json_ json_t *d = NULL;
+	json_t *c;
+
+	if (client_get(fs.c, kinds_by_path("apps", "v1", "deployments"),
+		       "default", "fail", NULL, &d) < 0)
+		return false;
+	c = ctrl_condition(d, "ReplicaFailure");
+	return *want ? c && !strcmp(cj_str(c, "reason") ?: "", want)
+		     : c == NULL;
+}
+
+/* Set (cond non-NULL, stolen) or clear the status conditions of the
+ * Deployment's only ReplicaSet, as the ReplicaSet controller would. */
+static void set_rs_conditions(json_t *cond)
+{
+	_cleanup_json_ json_t *items = sets_of("fail");
+	json_t *rs = json_array_get(items, 0), *st;
+
+	assert_non_null(rs);
+	st = json_object_get(rs, "status");
+	if (!json_is_object(st)) {
+		st = json_object();
+		json_object_set_new(rs, "status", st);
+	}
+	json_object_set_new(st, "conditions",
+			    cond ? json_pack("[o]", cond) : json_array());
+	assert_int_equal(client_update_status(fs.c, k_rs(), rs, NULL, NULL), 0);
+}
+
+/* The ReplicaSet's ReplicaFailure condition shows on the Deployment
+ * (getReplicaFailures), both times from the set's lastTransitionTime,
+ * and goes when the set's goes. Only the Deployment controller runs,
+ * so the set's status is what this test writes. */
+static void test_replica_failure(void **state)
+{
+	struct test_ctrl tc;
+	struct sets_want one = {"fail", "1"};
+	_cleanup_json_ json_t *d = NULL;
+	json_t *c;
+
+	TEST_FS_REQUIRE(&fs);
+	assert_int_equal(test_ctrl_start(&tc, fs.c, "deployment"), 0);
+	put("apps/v1/deployments/default/fail",
+	    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: fail}\n"
+	    "spec:\n  replicas: 1\n  selector: {matchLabels: {app: fail}}\n"
+	    "  template:\n    metadata: {labels: {app: fail}}\n"
+	    "    spec: {containers: [{name: c, image: x}]}\n");
+	assert_true(test_ctrl_wait(sets_reached, &one));
+	set_rs_conditions(json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s}", "type", "ReplicaFailure", "status",
+	    "True", "lastTransitionTime", "2026-01-02T03:04:05Z", "reason",
+	    "FailedCreate", "message", "pods \"fail-x\" is forbidden"));
+	assert_true(test_ctrl_wait(has_failure, "FailedCreate"));
+	assert_int_equal(client_get(fs.c,
+				    kinds_by_path("apps", "v1", "deployments"),
+				    "default", "fail", NULL, &d),
+			 0);
+	c = ctrl_condition(d, "ReplicaFailure");
+	assert_string_equal(cj_str(c, "status"), "True");
+	assert_string_equal(cj_str(c, "lastUpdateTime"),
+			    "2026-01-02T03:04:05Z");
+	assert_string_equal(cj_str(c, "lastTransitionTime"),
+			    "2026-01-02T03:04:05Z");
+	assert_string_equal(cj_str(c, "message"),
+			    "pods \"fail-x\" is forbidden");
+	set_rs_conditions(NULL);
+	assert_true(test_ctrl_wait(has_failure, ""));
+	test_ctrl_stop(&tc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_selecting_all),
 	    cmocka_unit_test(test_proportional),
 	    cmocka_unit_test(test_progress_deadline),
+	    cmocka_unit_test(test_replica_failure),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -2,7 +2,8 @@
  * Unit tests for kubefs-ctrl's node lifecycle, PodGC and ServiceAccount
  * controllers against a real kubefs-fs: a node that stops reporting goes
  * Ready=Unknown and is tainted unreachable, and its pods are evicted by
- * their tolerationSeconds (the default 300 s keeps a pod); a pod bound
+ * their tolerationSeconds (the default 300 s keeps a pod), and no
+ * NoExecute taint stays once every node is down; a pod bound
  * to a node that does not exist is deleted; every namespace gets a
  * "default" ServiceAccount.
  */
@@ -35,6 +36,44 @@ static bool node_unreachable(void *ud)
 	ready = ctrl_condition(n, "Ready");
 	return ready && !strcmp(cj_str(ready, "status") ?: "", "Unknown") &&
 	       json_array_size(cj_get(n, "spec.taints")) == 2;
+}
+
+/* Node "steady" reports Ready with a new heartbeat: one healthy node
+ * keeps the zone out of FullDisruption, where nothing is evicted. */
+static void steady_beat(void)
+{
+	static int beat;
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "{\"status\":{\"conditions\":[{\"type\":\"Ready\","
+		 "\"status\":\"True\",\"reason\":\"KubeletReady\","
+		 "\"lastHeartbeatTime\":\"2026-01-01T00:%02d:%02dZ\","
+		 "\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]}}",
+		 beat / 60 % 60, beat % 60);
+	beat++;
+	put("core/v1/nodes/steady@status", text);
+}
+
+static bool unreachable_beating(void *ud)
+{
+	steady_beat();
+	return node_unreachable(ud);
+}
+
+/* Node ud has Ready Unknown and only the NoSchedule taint. */
+static bool unreachable_no_execute_lifted(void *ud)
+{
+	_cleanup_json_ json_t *n = NULL;
+	json_t *ready, *t;
+
+	if (client_get(fs.c, k("core", "nodes"), NULL, ud, NULL, &n) < 0)
+		return false;
+	ready = ctrl_condition(n, "Ready");
+	t = json_array_get(cj_get(n, "spec.taints"), 0);
+	return ready && !strcmp(cj_str(ready, "status") ?: "", "Unknown") &&
+	       json_array_size(cj_get(n, "spec.taints")) == 1 &&
+	       !strcmp(cj_str(t, "effect") ?: "", "NoSchedule");
 }
 
 /* Is the pod gone or being deleted? */
@@ -75,6 +114,9 @@ static void test_node_lost(void **state)
 		 "\"%s\",\"lastTransitionTime\":\"%s\"}]}}",
 		 now, now);
 	put("core/v1/nodes/quiet@status", text);
+	put("core/v1/nodes/steady",
+	    "apiVersion: v1\nkind: Node\nmetadata: {name: steady}\n");
+	steady_beat();
 	mkpod("brief", "quiet",
 	      "  tolerations: [{key: node.kubernetes.io/unreachable, "
 	      "operator: Exists, effect: NoExecute, tolerationSeconds: 0}]\n");
@@ -85,7 +127,7 @@ static void test_node_lost(void **state)
 	o.node_eviction_rate = 100;
 	assert_int_equal(test_ctrl_start_opts(&tc, fs.c, "nodelifecycle", &o),
 			 0);
-	assert_true(test_ctrl_wait(node_unreachable, "quiet"));
+	assert_true(test_ctrl_wait(unreachable_beating, "quiet"));
 	assert_int_equal(
 	    client_get(fs.c, k("core", "nodes"), NULL, "quiet", NULL, &n), 0);
 	assert_string_equal(cj_str(ctrl_condition(n, "Ready"), "reason"),
@@ -94,11 +136,19 @@ static void test_node_lost(void **state)
 			    "Kubelet stopped posting node status.");
 	assert_true(test_ctrl_wait(evicted, "brief"));
 	/* the default 300 s toleration keeps the other one for now */
-	test_fs_sleep_ms(500);
+	for (int i = 0; i < 10; i++) {
+		steady_beat();
+		test_fs_sleep_ms(50);
+	}
 	assert_int_equal(client_get(fs.c, k("core", "pods"), "default",
 				    "patient", NULL, &kept),
 			 0);
 	assert_false(ctrl_deleting(kept));
+	/* steady goes silent too: every zone is fully disrupted, so the
+	 * controller trusts itself less than the nodes and lifts the
+	 * NoExecute taints (handleDisruption, markNodeAsReachable) */
+	assert_true(test_ctrl_wait(unreachable_no_execute_lifted, "quiet"));
+	assert_true(test_ctrl_wait(unreachable_no_execute_lifted, "steady"));
 	test_ctrl_stop(&tc);
 }
 

@@ -1413,13 +1413,48 @@ static void test_namespace_deletion(void **state)
 	json_decref(ns);
 	ns = get_ok(f, NS, NULL, "team");
 	assert_string_equal(S(ns, "status.phase"), "Terminating");
-	/* the last object goes, and the namespace with it */
+	/* spec.finalizers changes only through finalize */
+	patch_ok(f, NS, NULL, "team", "{spec: {finalizers: []}}", 0);
+	json_decref(ns);
+	ns = get_ok(f, NS, NULL, "team");
+	assert_string_equal(S(ns, "spec.finalizers.0"), "kubernetes");
+	/* the last object goes; the namespace waits for its finalizer */
 	assert_int_equal(server_delete(f->srv, POD, "team", "web", 0, 0, &err),
 			 0);
+	assert_true(server_namespace_exists(f->srv, "team"));
+	/* finalize takes only spec.finalizers; none left: it goes */
+	json_decref(put_ok(f, NS, NULL, "team",
+			   "{metadata: {labels: {c: d}}, spec: {finalizers: "
+			   "[example.com/x]}}",
+			   SERVER_FINALIZE));
+	json_decref(ns);
+	ns = get_ok(f, NS, NULL, "team");
+	assert_string_equal(S(ns, "spec.finalizers.0"), "example.com/x");
+	assert_null(S(ns, "metadata.labels.c"));
+	assert_string_equal(S(ns, "status.phase"), "Terminating");
+	json_decref(put_ok(f, NS, NULL, "team", "{spec: {finalizers: []}}",
+			   SERVER_FINALIZE));
 	assert_false(server_namespace_exists(f->srv, "team"));
+	/* finalize is a namespace's subresource only */
+	json_decref(put_ok(f, CM, "default", "fin", cm_yaml, 0));
+	json_decref(p);
+	p = Y(cm_yaml);
+	r = server_put(f->srv, CM, "default", "fin", p, SERVER_FINALIZE, &err,
+		       NULL);
+	expect_err(r, &err, -ENOENT,
+		   "the server could not find the requested resource");
 
-	/* an empty namespace goes at once */
-	json_decref(put_ok(f, NS, NULL, "solo", "{}", SERVER_CREATE));
+	/* a new namespace has the kubernetes finalizer once, added to its
+	 * own; without spec finalizers a namespace goes at once */
+	json_decref(ns);
+	ns = put_ok(f, NS, NULL, "solo",
+		    "{spec: {finalizers: [example.com/y, kubernetes]}}",
+		    SERVER_CREATE);
+	assert_int_equal(json_array_size(json_object_get(
+			     json_object_get(ns, "spec"), "finalizers")),
+			 2);
+	json_decref(put_ok(f, NS, NULL, "solo", "{spec: {finalizers: []}}",
+			   SERVER_FINALIZE));
 	assert_int_equal(server_delete(f->srv, NS, NULL, "solo", -1, 0, &err),
 			 0);
 	assert_false(server_namespace_exists(f->srv, "solo"));
