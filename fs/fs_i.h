@@ -110,6 +110,8 @@ struct node {
 };
 
 /* The mount: one per kubefs-fs process. */
+struct dir_handle;
+
 struct kfs {
 	struct store *store;
 	struct server *srv;
@@ -143,6 +145,7 @@ struct kfs {
 	/* every open file handle (guarded by lock): those the kernel never
 	 * released are freed when the server stops */
 	struct fh *open_fhs;
+	struct dir_handle *open_dirs; /* ops_dir.c; guarded by lock */
 	/* watch_read.c: handles with a parked read, and their sweeper */
 	pthread_mutex_t parked_lock;
 	pthread_cond_t parked_cond;
@@ -427,6 +430,7 @@ static inline struct kfs *kfs_req_fs(fuse_req_t req)
 void kfs_fh_free(struct fh *fh);
 /* Free the handles still open; only once the FUSE session is gone. */
 void kfs_fh_free_all(struct kfs *fs);
+void kfs_dirs_free_all(struct kfs *fs);
 
 /* ---- watch_read.c: reads of @watch streams, parked until lines come ---- */
 /* The parked list (before any handle exists); then start and stop the

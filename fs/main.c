@@ -408,8 +408,10 @@ out_session:
 	fuse_session_destroy(fs.se);
 out_hub:
 	fuse_opt_free_args(&args);
-	if (fs.buckets) /* the handles' streams belong to the hub */
+	if (fs.buckets) { /* the handles' streams belong to the hub */
 		kfs_fh_free_all(&fs);
+		kfs_dirs_free_all(&fs);
+	}
 	watch_hub_free(fs.hub);
 	render_cache_free(fs.render);
 	errlog_free(fs.errlog);

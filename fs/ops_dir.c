@@ -21,6 +21,8 @@ struct dirent_snap {
 struct dir_handle {
 	struct dirent_snap *ents;
 	size_t n, cap;
+	struct kfs *fs;
+	struct dir_handle *prev, *next; /* kfs.open_dirs; kfs.lock */
 };
 
 static int dh_add(struct dir_handle *dh, const char *name, bool is_dir)
@@ -42,13 +44,46 @@ static int dh_add(struct dir_handle *dh, const char *name, bool is_dir)
 	return 0;
 }
 
+/* A handle on fs's list of open directories (freed at exit if the kernel
+ * never releases it). */
+static struct dir_handle *dh_new(struct kfs *fs)
+{
+	struct dir_handle *dh = calloc(1, sizeof(*dh));
+
+	if (!dh)
+		return NULL;
+	dh->fs = fs;
+	pthread_mutex_lock(&fs->lock);
+	dh->next = fs->open_dirs;
+	if (fs->open_dirs)
+		fs->open_dirs->prev = dh;
+	fs->open_dirs = dh;
+	pthread_mutex_unlock(&fs->lock);
+	return dh;
+}
+
 static void dh_free(struct dir_handle *dh)
 {
-	for (size_t i = 0; dh && i < dh->n; i++)
+	if (!dh)
+		return;
+	pthread_mutex_lock(&dh->fs->lock);
+	if (dh->prev)
+		dh->prev->next = dh->next;
+	else
+		dh->fs->open_dirs = dh->next;
+	if (dh->next)
+		dh->next->prev = dh->prev;
+	pthread_mutex_unlock(&dh->fs->lock);
+	for (size_t i = 0; i < dh->n; i++)
 		free(dh->ents[i].name);
-	if (dh)
-		free(dh->ents);
+	free(dh->ents);
 	free(dh);
+}
+
+void kfs_dirs_free_all(struct kfs *fs)
+{
+	while (fs->open_dirs)
+		dh_free(fs->open_dirs);
 }
 
 static int add_name(void *ud, const char *ns, const char *name, uint64_t rv)
@@ -146,7 +181,7 @@ void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	dh = calloc(1, sizeof(*dh));
+	dh = dh_new(fs);
 	if (!dh) {
 		fuse_reply_err(req, ENOMEM);
 		return;
