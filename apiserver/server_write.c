@@ -15,6 +15,7 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/validate.h"
+#include "apiserver/admission.h"
 #include "apiserver/mergepatch.h"
 
 /* ---- the store write ---- */
@@ -229,38 +230,6 @@ static int bad_name(const struct kind_info *k, json_t *w, const char *name,
 			    kind_qualified(k), name, name);
 }
 
-static int check_namespace(struct server *srv, const struct kind_info *k,
-			   const char *ns, const char *name,
-			   struct kf_error *err)
-{
-	_cleanup_json_ json_t *nsobj = NULL;
-	char key[STORE_KEY_MAX + 1];
-	const char *phase;
-	int r;
-
-	if (!srv->k_ns)
-		return 0;
-	r = server_key(srv->k_ns, NULL, ns, key, sizeof(key));
-	if (r == 0)
-		r = srv_read(srv, key, &nsobj, NULL);
-	if (r == -ENOENT || r == -EINVAL || r == -ENAMETOOLONG)
-		return kf_error_set(err, -ENOENT, "namespaces \"%s\" not found",
-				    ns);
-	if (r < 0)
-		return srv_store_error(r, err);
-	phase = json_string_value(
-	    json_object_get(json_object_get(nsobj, "status"), "phase"));
-	if (srv_meta_str(nsobj, "deletionTimestamp") ||
-	    (phase && !strcmp(phase, "Terminating")))
-		return kf_error_set(err, -EACCES,
-				    SRV_RES_FMT " \"%s\" is forbidden: unable "
-						"to create new content in "
-						"namespace %s because it is "
-						"being terminated",
-				    SRV_RES_ARGS(k), name, ns);
-	return 0;
-}
-
 static void copy_field(json_t *dst, const json_t *src, const char *field)
 {
 	json_t *v = json_object_get(src, field);
@@ -344,11 +313,18 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	size_t len;
 	int r;
 
-	if (k->namespaced && k != srv->k_ns) {
-		r = check_namespace(srv, k, o->ns, o->name, err);
-		if (r < 0)
-			return r;
-	}
+	struct admission_attrs a = {
+	    .op = ADMISSION_CREATE,
+	    .kind = k,
+	    .ns = o->ns,
+	    .name = o->name,
+	    .dry_run = flags & SERVER_DRY_RUN,
+	    .obj = w,
+	};
+
+	r = admission_mutate(srv, &a, err);
+	if (r < 0)
+		return r;
 	if (rvs && *rvs)
 		return kf_error_set(err, -ESTALE,
 				    "resourceVersion should not be set on "
@@ -378,6 +354,8 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		pp = &plan;
 	}
 	r = kind_admit(k, w, NULL, err);
+	if (r == 0)
+		r = admission_validate(srv, &a, err);
 	if (r == 0)
 		r = srv_encode(w, err, &data, &len);
 	if (r < 0 || (flags & SERVER_DRY_RUN)) {
@@ -457,6 +435,15 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	struct svc_plan plan, *pp = NULL;
 	const char *rvs = srv_meta_str(w, "resourceVersion");
 	struct store_op op = {0};
+	struct admission_attrs a = {
+	    .op = ADMISSION_UPDATE,
+	    .kind = k,
+	    .ns = ns,
+	    .name = name,
+	    .status = flags & SERVER_STATUS,
+	    .dry_run = flags & SERVER_DRY_RUN,
+	    .old = old,
+	};
 	bool deleting;
 	uint64_t rv;
 	size_t len = 0;
@@ -508,7 +495,12 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 			return r;
 		pp = &plan;
 	}
-	r = kind_admit(k, n, old, err);
+	a.obj = n;
+	r = admission_mutate(srv, &a, err);
+	if (r == 0)
+		r = kind_admit(k, n, old, err);
+	if (r == 0)
+		r = admission_validate(srv, &a, err);
 	if (r < 0)
 		goto out_abort;
 	if (!(flags & SERVER_STATUS) && !srv_same_spec(n, old))

@@ -1,0 +1,192 @@
+/*
+ * test_admission.c — the admission chain (apiserver/admission.h) on a real
+ * store: each plugin called directly, and through the server's writes,
+ * with Kubernetes' sentences and errnos.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api/cleanup.h"
+#include "api/codec.h"
+#include "apiserver/admission.h"
+#include "apiserver/server.h"
+
+struct fx {
+	char dir[64];
+	struct store *store;
+	struct server *srv;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct store_config sc = {.no_sync = true};
+	struct server_config c = {0};
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kubefs-test-adm.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	sc.path = f->dir;
+	if (store_open(&sc, &f->store) < 0)
+		return -1;
+	c.store = f->store;
+	if (server_new(&c, &f->srv) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	server_free(f->srv);
+	store_free(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static const struct kind_info *K(const char *resource)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", resource);
+
+	assert_non_null(k);
+	return k;
+}
+
+static json_t *Y(const char *yaml)
+{
+	struct kf_error err;
+	json_t *obj = NULL;
+
+	if (codec_decode_one(yaml, strlen(yaml), NULL, &err, &obj) < 0)
+		fail_msg("bad test YAML: %s", err.msg);
+	return obj;
+}
+
+static int put(struct fx *f, const char *resource, const char *ns,
+	       const char *name, const char *yaml, struct kf_error *err)
+{
+	_cleanup_json_ json_t *in = Y(yaml);
+
+	kf_error_init(err);
+	return server_put(f->srv, K(resource), ns, name, in, 0, err, NULL);
+}
+
+static void expect(int r, const struct kf_error *err, int code,
+		   const char *want)
+{
+	if (r != code || strcmp(err->msg, want))
+		fail_msg("want %d \"%s\"\n got %d \"%s\"", code, want, r,
+			 err->msg);
+}
+
+/* ---- NamespaceLifecycle ---- */
+
+static void test_ns_missing(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_json_ json_t *cm = Y("data: {a: b}\n");
+	struct admission_attrs a = {
+	    .op = ADMISSION_CREATE,
+	    .kind = K("configmaps"),
+	    .ns = "nope",
+	    .name = "c",
+	    .obj = cm,
+	};
+	struct kf_error err;
+
+	kf_error_init(&err);
+	expect(admission_mutate(f->srv, &a, &err), &err, -ENOENT,
+	       "namespaces \"nope\" not found");
+	expect(put(f, "configmaps", "nope", "c", "data: {a: b}\n", &err), &err,
+	       -ENOENT, "namespaces \"nope\" not found");
+	/* an update or delete of what is there is not NamespaceLifecycle's */
+	a.op = ADMISSION_UPDATE;
+	a.old = cm;
+	kf_error_init(&err);
+	assert_int_equal(admission_mutate(f->srv, &a, &err), 0);
+	a.op = ADMISSION_DELETE;
+	assert_int_equal(admission_mutate(f->srv, &a, &err), 0);
+}
+
+static void test_ns_terminating(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "namespaces", NULL, "team", "{}\n", &err), 0);
+	assert_int_equal(
+	    put(f, "configmaps", "team", "keep", "data: {a: b}\n", &err), 0);
+	/* a finalizer keeps it Terminating */
+	assert_int_equal(put(f, "configmaps", "team", "held",
+			     "metadata: {finalizers: [x/y]}\n", &err),
+			 0);
+	kf_error_init(&err);
+	assert_int_equal(server_delete(f->srv, K("namespaces"), NULL, "team",
+				       -1, 0, &err),
+			 0);
+	assert_true(server_namespace_exists(f->srv, "team"));
+	expect(put(f, "pods", "team", "p",
+		   "spec: {containers: [{name: c, image: i}]}\n", &err),
+	       &err, -EACCES,
+	       "pods \"p\" is forbidden: unable to create new content in "
+	       "namespace team because it is being terminated");
+	/* removing the finalizer (an update) passes */
+	assert_int_equal(put(f, "configmaps", "team", "held",
+			     "metadata: {finalizers: []}\n", &err),
+			 0);
+}
+
+static void test_ns_immortal(void **state)
+{
+	static const char *const names[] = {"default", "kube-system",
+					    "kube-public"};
+	struct fx *f = *state;
+	struct kf_error err;
+	char want[128];
+
+	for (size_t i = 0; i < 3; i++) {
+		kf_error_init(&err);
+		snprintf(want, sizeof(want),
+			 "namespaces \"%s\" is forbidden: this namespace may "
+			 "not be deleted",
+			 names[i]);
+		expect(server_delete(f->srv, K("namespaces"), NULL, names[i],
+				     -1, 0, &err),
+		       &err, -EACCES, want);
+		assert_true(server_namespace_exists(f->srv, names[i]));
+	}
+	/* kube-node-lease is not immortal */
+	kf_error_init(&err);
+	assert_int_equal(server_delete(f->srv, K("namespaces"), NULL,
+				       "kube-node-lease", -1, 0, &err),
+			 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_ns_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ns_terminating, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ns_immortal, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
