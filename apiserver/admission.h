@@ -13,6 +13,12 @@
  *                       namespace x because it is being terminated');
  *                       the namespaces default, kube-system and
  *                       kube-public cannot be deleted (-EACCES).
+ *   ResourceQuota       a create that takes a resource a quota of its
+ *                       namespace limits past spec.hard is refused
+ *                       (-EACCES, 'pods "p" is forbidden: exceeded
+ *                       quota: q, requested: pods=1, used: pods=2,
+ *                       limited: pods=2'); admission_quota.c lists the
+ *                       resources counted.
  *
  * Plugins read the store through the server (a batch's earlier documents
  * included: server_apply_all() sees a Namespace then objects in it).
@@ -46,8 +52,8 @@ struct admission_attrs {
 	const char *name; /* may be NULL on create (generateName) */
 	bool status;	  /* the status subresource */
 	bool dry_run;
-	json_t *obj;	     /* the new object; NULL on delete */
-	const json_t *old;   /* the stored object; NULL on create */
+	json_t *obj;	   /* the new object; NULL on delete */
+	const json_t *old; /* the stored object; NULL on create */
 };
 
 /* A plugin: either step may be NULL. Each returns 0 (admit) or a
@@ -70,5 +76,6 @@ int admission_validate(struct server *srv, const struct admission_attrs *a,
 
 /* The plugins (admission_*.c). */
 extern const struct admission_plugin admission_namespace_lifecycle;
+extern const struct admission_plugin admission_resource_quota;
 
 #endif

@@ -138,9 +138,9 @@ static void test_ns_terminating(void **state)
 			     "metadata: {finalizers: [x/y]}\n", &err),
 			 0);
 	kf_error_init(&err);
-	assert_int_equal(server_delete(f->srv, K("namespaces"), NULL, "team",
-				       -1, 0, &err),
-			 0);
+	assert_int_equal(
+	    server_delete(f->srv, K("namespaces"), NULL, "team", -1, 0, &err),
+	    0);
 	assert_true(server_namespace_exists(f->srv, "team"));
 	expect(put(f, "pods", "team", "p",
 		   "spec: {containers: [{name: c, image: i}]}\n", &err),
@@ -179,6 +179,95 @@ static void test_ns_immortal(void **state)
 			 0);
 }
 
+/* ---- ResourceQuota ---- */
+
+#define POD_CPU(cpu)                                                           \
+	"spec: {containers: [{name: c, image: i, resources: {requests: "       \
+	"{cpu: " cpu ", memory: 64Mi}, limits: {memory: 128Mi}}}]}\n"
+
+static void test_quota_pods(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "resourcequotas", "default", "q",
+			     "spec: {hard: {pods: \"2\", count/configmaps: "
+			     "\"1\"}}\n",
+			     &err),
+			 0);
+	assert_int_equal(put(f, "pods", "default", "a", POD_CPU("100m"), &err),
+			 0);
+	assert_int_equal(put(f, "pods", "default", "b", POD_CPU("100m"), &err),
+			 0);
+	expect(put(f, "pods", "default", "c", POD_CPU("100m"), &err), &err,
+	       -EACCES,
+	       "pods \"c\" is forbidden: exceeded quota: q, requested: "
+	       "pods=1, used: pods=2, limited: pods=2");
+	/* a replace of an existing pod is not a new pod */
+	assert_int_equal(put(f, "pods", "default", "b",
+			     "metadata: {labels: {x: y}}\n" POD_CPU("100m"),
+			     &err),
+			 0);
+	/* a finished pod no longer counts */
+	{
+		_cleanup_json_ json_t *st = Y("status: {phase: Succeeded}\n");
+
+		kf_error_init(&err);
+		assert_int_equal(server_put(f->srv, K("pods"), "default", "a",
+					    st, SERVER_STATUS, &err, NULL),
+				 0);
+	}
+	assert_int_equal(put(f, "pods", "default", "c", POD_CPU("100m"), &err),
+			 0);
+	assert_int_equal(
+	    put(f, "configmaps", "default", "one", "data: {a: b}\n", &err), 0);
+	expect(put(f, "configmaps", "default", "two", "data: {a: b}\n", &err),
+	       &err, -EACCES,
+	       "configmaps \"two\" is forbidden: exceeded quota: q, "
+	       "requested: count/configmaps=1, used: count/configmaps=1, "
+	       "limited: count/configmaps=1");
+	/* other namespaces are not this quota's */
+	assert_int_equal(
+	    put(f, "configmaps", "kube-public", "two", "data: {a: b}\n", &err),
+	    0);
+}
+
+static void test_quota_compute(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "resourcequotas", "default", "compute",
+			     "spec: {hard: {requests.cpu: 500m, limits.memory: "
+			     "200Mi, pods: \"10\"}}\n",
+			     &err),
+			 0);
+	assert_int_equal(put(f, "pods", "default", "a", POD_CPU("300m"), &err),
+			 0);
+	expect(put(f, "pods", "default", "b", POD_CPU("300m"), &err), &err,
+	       -EACCES,
+	       "pods \"b\" is forbidden: exceeded quota: compute, requested: "
+	       "limits.memory=128Mi,requests.cpu=300m, used: "
+	       "limits.memory=128Mi,requests.cpu=300m, limited: "
+	       "limits.memory=200Mi,requests.cpu=500m");
+	/* nothing stored */
+	kf_error_init(&err);
+	expect(server_get(f->srv, K("pods"), "default", "b", &err, NULL), &err,
+	       -ENOENT, "pods \"b\" not found");
+}
+
+static void test_quota_invalid(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	expect(put(f, "resourcequotas", "default", "q",
+		   "spec: {hard: {pods: \"-1\"}}\n", &err),
+	       &err, -EINVAL,
+	       "ResourceQuota \"q\" is invalid: spec.hard[pods]: Invalid "
+	       "value: \"-1\": must be greater than or equal to 0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +275,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ns_terminating, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ns_immortal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_pods, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_compute, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_invalid, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
