@@ -34,6 +34,7 @@ enum {
 	K_ROLEBINDING,
 	K_CLUSTERROLEBINDING,
 	K_RESOURCEQUOTA,
+	K_LIMITRANGE,
 	K_COUNT,
 };
 
@@ -68,6 +69,7 @@ VALIDATOR(K_CLUSTERROLE)
 VALIDATOR(K_ROLEBINDING)
 VALIDATOR(K_CLUSTERROLEBINDING)
 VALIDATOR(K_RESOURCEQUOTA)
+VALIDATOR(K_LIMITRANGE)
 
 #define CORE(k, res, sing, shortn, ns)                                         \
 	.group = "", .path_group = "core", .version = "v1",                    \
@@ -194,6 +196,12 @@ static const struct kind_info kinds[K_COUNT] = {
 			 .validate = validate_K_RESOURCEQUOTA,
 			 .name_rule = NAME_DNS_SUBDOMAIN,
 			 .check = validate_resource_quota},
+    [K_LIMITRANGE] = {CORE("LimitRange", "limitranges", "limitrange", "limits",
+			   true),
+		      .set_defaults = defaults_limit_range,
+		      .validate = validate_K_LIMITRANGE,
+		      .name_rule = NAME_DNS_SUBDOMAIN,
+		      .check = validate_limit_range},
 };
 
 size_t kinds_count(void)

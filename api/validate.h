@@ -318,6 +318,8 @@ void validate_service_account(struct validation *v, const json_t *obj,
 			      const json_t *old);
 void validate_resource_quota(struct validation *v, const json_t *obj,
 			     const json_t *old);
+void validate_limit_range(struct validation *v, const json_t *obj,
+			  const json_t *old);
 void validate_deployment(struct validation *v, const json_t *obj,
 			 const json_t *old);
 void validate_replica_set(struct validation *v, const json_t *obj,

@@ -10,8 +10,8 @@
 static void resource_list(struct validation *v, const json_t *parent,
 			  const char *field, const char *owner)
 {
-	const json_t *list = vget(v, parent, field, VT_OBJECT, owner,
-				  "v1.ResourceList");
+	const json_t *list =
+	    vget(v, parent, field, VT_OBJECT, owner, "v1.ResourceList");
 	size_t mark = vpath_child(v, field);
 	const char *name;
 	struct quantity q;

@@ -5,6 +5,7 @@
 
 static const struct admission_plugin *const chain[] = {
     &admission_namespace_lifecycle,
+    &admission_limit_ranger,
     &admission_resource_quota,
 };
 

@@ -13,6 +13,11 @@
  *                       namespace x because it is being terminated');
  *                       the namespaces default, kube-system and
  *                       kube-public cannot be deleted (-EACCES).
+ *   LimitRanger         pods get their containers' missing limits and
+ *                       requests from the namespace's LimitRanges
+ *                       (default, defaultRequest) and are refused
+ *                       outside min/max/maxLimitRequestRatio (-EACCES,
+ *                       Kubernetes' sentences; admission_limitrange.c).
  *   ResourceQuota       a create that takes a resource a quota of its
  *                       namespace limits past spec.hard is refused
  *                       (-EACCES, 'pods "p" is forbidden: exceeded
@@ -76,6 +81,7 @@ int admission_validate(struct server *srv, const struct admission_attrs *a,
 
 /* The plugins (admission_*.c). */
 extern const struct admission_plugin admission_namespace_lifecycle;
+extern const struct admission_plugin admission_limit_ranger;
 extern const struct admission_plugin admission_resource_quota;
 
 #endif

@@ -79,8 +79,8 @@ static bool pod_finished(const json_t *pod)
 /* The sum of the containers' limits of resource name, in nano-units. */
 static int pod_limits(const json_t *pod, const char *name, __int128 *ret)
 {
-	json_t *ctrs = json_object_get(json_object_get(pod, "spec"),
-				       "containers");
+	json_t *ctrs =
+	    json_object_get(json_object_get(pod, "spec"), "containers");
 	struct quantity q;
 	__int128 sum = 0;
 	json_t *c;
@@ -132,9 +132,10 @@ static int usage(struct server *srv, const struct kind_info *k,
 		if (r < 0)
 			return r;
 		milli = !strcmp(what, "cpu");
-		*ret = pod_finished(obj) ? 0
-					 : (__int128)pod_resources_get(&pr, what) *
-					       (milli ? 1000000 : NANO_ONE);
+		*ret = pod_finished(obj)
+			   ? 0
+			   : (__int128)pod_resources_get(&pr, what) *
+				 (milli ? 1000000 : NANO_ONE);
 		return 0;
 	}
 	if (!strcmp(res, "limits.cpu") || !strcmp(res, "limits.memory")) {
@@ -220,8 +221,7 @@ static void append(char *buf, size_t size, const char *res, __int128 nano,
 
 /* Judge obj against one quota; the refusal in err. */
 static int check_quota(struct server *srv, const struct admission_attrs *a,
-		       const json_t *quota, json_t **objs,
-		       struct kf_error *err)
+		       const json_t *quota, json_t **objs, struct kf_error *err)
 {
 	json_t *hard = json_object_get(json_object_get(quota, "spec"), "hard");
 	char req[QUOTA_MSG_PART] = "", use[QUOTA_MSG_PART] = "",
@@ -277,8 +277,8 @@ static int check_quota(struct server *srv, const struct admission_attrs *a,
 static int validate(struct server *srv, const struct admission_attrs *a,
 		    struct kf_error *err)
 {
-	const struct kind_info *kq = kinds_by_path("core", "v1",
-						   "resourcequotas");
+	const struct kind_info *kq =
+	    kinds_by_path("core", "v1", "resourcequotas");
 	_cleanup_json_ json_t *quotas = NULL, *objs = NULL;
 	json_t *q;
 	size_t i;

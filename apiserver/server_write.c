@@ -308,11 +308,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	char uid[SRV_UUID_LEN], ts[SRV_TIMESTAMP_LEN];
 	const char *rvs =
 	    json_string_value(json_object_get(meta, "resourceVersion"));
-	struct store_op op = {0};
-	uint64_t rv;
-	size_t len;
-	int r;
-
+	bool has_rv = rvs && *rvs;
 	struct admission_attrs a = {
 	    .op = ADMISSION_CREATE,
 	    .kind = k,
@@ -321,14 +317,10 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	    .dry_run = flags & SERVER_DRY_RUN,
 	    .obj = w,
 	};
-
-	r = admission_mutate(srv, &a, err);
-	if (r < 0)
-		return r;
-	if (rvs && *rvs)
-		return kf_error_set(err, -ESTALE,
-				    "resourceVersion should not be set on "
-				    "objects to be created");
+	struct store_op op = {0};
+	uint64_t rv;
+	size_t len;
+	int r;
 
 	srv_uuid(uid);
 	srv_timestamp(srv_now(srv), ts);
@@ -343,6 +335,15 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	reset_status(srv, k, w);
 	if (k->set_defaults)
 		k->set_defaults(w);
+	/* after the object's defaulting, as Kubernetes decodes before
+	 * admission */
+	r = admission_mutate(srv, &a, err);
+	if (r < 0)
+		return r;
+	if (has_rv)
+		return kf_error_set(err, -ESTALE,
+				    "resourceVersion should not be set on "
+				    "objects to be created");
 	if (k == srv->k_pod)
 		json_object_set_new(w, "status",
 				    json_pack("{s:s,s:s}", "phase", "Pending",

@@ -179,6 +179,103 @@ static void test_ns_immortal(void **state)
 			 0);
 }
 
+/* ---- LimitRanger ---- */
+
+static json_t *get(struct fx *f, const char *resource, const char *ns,
+		   const char *name)
+{
+	struct kf_error err;
+	json_t *o = NULL;
+
+	kf_error_init(&err);
+	if (server_get(f->srv, K(resource), ns, name, &err, &o) < 0)
+		fail_msg("get %s: %s", name, err.msg);
+	return o;
+}
+
+static const char *res(const json_t *pod, const char *list, const char *name)
+{
+	json_t *c = json_array_get(
+	    json_object_get(json_object_get(pod, "spec"), "containers"), 0);
+
+	return json_string_value(json_object_get(
+	    json_object_get(json_object_get(c, "resources"), list), name));
+}
+
+static void test_limitrange_defaults(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_json_ json_t *lr = NULL, *p = NULL, *q = NULL;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "limitranges", "default", "lr",
+			     "spec: {limits: [{type: Container, default: {cpu: "
+			     "500m}, max: {memory: 1Gi}, min: {cpu: 50m}}]}\n",
+			     &err),
+			 0);
+	/* the object's own defaulting: default from max, defaultRequest
+	 * from default, else min */
+	lr = get(f, "limitranges", "default", "lr");
+	q = json_object_get(
+	    json_array_get(
+		json_object_get(json_object_get(lr, "spec"), "limits"), 0),
+	    "defaultRequest");
+	assert_string_equal(json_string_value(json_object_get(q, "cpu")),
+			    "500m");
+	assert_int_equal(put(f, "pods", "default", "p",
+			     "spec: {containers: [{name: c, image: i}]}\n",
+			     &err),
+			 0);
+	p = get(f, "pods", "default", "p");
+	assert_string_equal(res(p, "limits", "cpu"), "500m");
+	assert_string_equal(res(p, "requests", "cpu"), "500m");
+	assert_string_equal(res(p, "limits", "memory"), "1Gi");
+	assert_string_equal(res(p, "requests", "memory"), "1Gi");
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(p, "status"), "qosClass")),
+			    "Guaranteed");
+}
+
+static void test_limitrange_bounds(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "limitranges", "default", "lr",
+			     "spec: {limits: [{type: Container, min: {cpu: "
+			     "100m}, max: {cpu: \"2\"}, "
+			     "maxLimitRequestRatio: {cpu: \"4\"}}]}\n",
+			     &err),
+			 0);
+	expect(put(f, "pods", "default", "small",
+		   "spec: {containers: [{name: c, image: i, resources: "
+		   "{requests: {cpu: 50m}, limits: {cpu: 100m}}}]}\n",
+		   &err),
+	       &err, -EACCES,
+	       "pods \"small\" is forbidden: minimum cpu usage per Container "
+	       "is 100m, but request is 50m");
+	expect(put(f, "pods", "default", "big",
+		   "spec: {containers: [{name: c, image: i, resources: "
+		   "{requests: {cpu: 200m}, limits: {cpu: \"3\"}}}]}\n",
+		   &err),
+	       &err, -EACCES,
+	       "pods \"big\" is forbidden: [maximum cpu usage per Container "
+	       "is 2, but limit is 3, cpu max limit to request ratio per "
+	       "Container is 4, but provided ratio is 15.000000]");
+	assert_int_equal(put(f, "pods", "default", "ok",
+			     "spec: {containers: [{name: c, image: i, "
+			     "resources: {requests: {cpu: 500m}, limits: "
+			     "{cpu: \"1\"}}}]}\n",
+			     &err),
+			 0);
+	expect(put(f, "limitranges", "default", "bad",
+		   "spec: {limits: [{type: Box}]}\n", &err),
+	       &err, -EINVAL,
+	       "LimitRange \"bad\" is invalid: spec.limits[0].type: "
+	       "Unsupported value: \"Box\": supported values: \"Pod\", "
+	       "\"Container\", \"PersistentVolumeClaim\"");
+}
+
 /* ---- ResourceQuota ---- */
 
 #define POD_CPU(cpu)                                                           \
@@ -275,6 +372,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ns_terminating, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_ns_immortal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limitrange_defaults, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_limitrange_bounds, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_quota_pods, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quota_compute, setup,
 					    teardown),
