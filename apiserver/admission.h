@@ -79,6 +79,18 @@ int admission_mutate(struct server *srv, struct admission_attrs *a,
 int admission_validate(struct server *srv, const struct admission_attrs *a,
 		       struct kf_error *err);
 
+/* ---- for plugins ---- */
+
+/* The stored objects of kind k in namespace ns, as server_get() reads
+ * them (owned array; empty when k is NULL). Store errors. */
+int admission_list(struct server *srv, const struct kind_info *k,
+		   const char *ns, json_t **ret);
+
+/* The keys of JSON object obj, sorted (Kubernetes iterates Go maps;
+ * messages listing several take a stable order). *ret is owned (free()),
+ * its strings borrowed from obj; *ret_n entries. -ENOMEM. */
+int admission_sorted_keys(const json_t *obj, const char ***ret, size_t *ret_n);
+
 /* The plugins (admission_*.c). */
 extern const struct admission_plugin admission_namespace_lifecycle;
 extern const struct admission_plugin admission_limit_ranger;

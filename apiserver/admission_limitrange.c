@@ -30,38 +30,24 @@ static bool applies(struct server *srv, const struct admission_attrs *a)
 	       !a->status && a->ns && a->obj;
 }
 
-static int add_name(void *ud, const char *ns, const char *name, uint64_t rv)
-{
-	return json_array_append_new(ud, json_string(name)) < 0 ? -ENOMEM : 0;
-}
-
 /* The Container items of the LimitRanges of ns (owned array). */
 static int container_items(struct server *srv, const char *ns, json_t **ret)
 {
 	const struct kind_info *k = kinds_by_path("core", "v1", "limitranges");
-	_cleanup_json_ json_t *names = json_array(), *items = json_array();
-	json_t *n, *item;
+	_cleanup_json_ json_t *lrs = NULL, *items = json_array();
+	json_t *lr, *item;
 	size_t i, j;
 	int r;
 
-	if (!names || !items)
+	if (!items)
 		return -ENOMEM;
-	if (!k)
-		goto out;
-	r = server_list_names(srv, k, ns, add_name, names, NULL);
+	r = admission_list(srv, k, ns, &lrs);
 	if (r < 0)
 		return r;
-	json_array_foreach (names, i, n) {
-		_cleanup_json_ json_t *lr = NULL;
-
-		r = server_get(srv, k, ns, json_string_value(n), NULL, &lr);
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return r;
-		json_array_foreach (json_object_get(json_object_get(lr, "spec"),
-						    "limits"),
-				    j, item) {
+	json_array_foreach (lrs, i, lr) {
+		json_array_foreach (
+		    json_object_get(json_object_get(lr, "spec"), "limits"), j,
+		    item) {
 			const char *t =
 			    json_string_value(json_object_get(item, "type"));
 
@@ -69,7 +55,6 @@ static int container_items(struct server *srv, const char *ns, json_t **ret)
 				json_array_append(items, item);
 		}
 	}
-out:
 	*ret = TAKE_PTR(items);
 	return 0;
 }
@@ -173,30 +158,6 @@ static bool get_q(const json_t *list, const char *name, struct quantity *ret,
 	return true;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of object o, sorted (Go's map order is random; ours is
- * stable). *ret owned, *ret_n entries. */
-static int sorted_names(const json_t *o, const char ***ret, size_t *ret_n)
-{
-	size_t n = json_object_size(o), i = 0;
-	const char **names, *k;
-	json_t *v;
-
-	names = calloc(n ? n : 1, sizeof(*names));
-	if (!names)
-		return -ENOMEM;
-	json_object_foreach ((json_t *)o, k, v)
-		names[i++] = k;
-	qsort(names, n, sizeof(*names), cmp_str);
-	*ret = names;
-	*ret_n = n;
-	return 0;
-}
-
 enum bound { MIN, MAX, RATIO };
 
 static void check_one(struct msgs *m, enum bound b, const char *res,
@@ -248,19 +209,22 @@ static void check_one(struct msgs *m, enum bound b, const char *res,
 	case RATIO:
 		if (!has_req || quantity_milli(&rq) == 0)
 			say(m,
-			    "%s max limit to request ratio per Container is %s, "
+			    "%s max limit to request ratio per Container is "
+			    "%s, "
 			    "but no request is specified or request is 0",
 			    res, et);
 		else if (!has_lim || quantity_milli(&lq) == 0)
 			say(m,
-			    "%s max limit to request ratio per Container is %s, "
+			    "%s max limit to request ratio per Container is "
+			    "%s, "
 			    "but no limit is specified or limit is 0",
 			    res, et);
 		else if ((double)quantity_milli(&lq) /
 			     (double)quantity_milli(&rq) * 1000.0 >
 			 (double)quantity_milli(&e))
 			say(m,
-			    "%s max limit to request ratio per Container is %s, "
+			    "%s max limit to request ratio per Container is "
+			    "%s, "
 			    "but provided ratio is %f",
 			    res, et,
 			    (double)quantity_milli(&lq) /
@@ -287,7 +251,7 @@ static int check_containers(struct msgs *m, const json_t *ctrs,
 			const char **names;
 			size_t n;
 
-			if (sorted_names(enf, &names, &n) < 0)
+			if (admission_sorted_keys(enf, &names, &n) < 0)
 				return -ENOMEM;
 			for (size_t j = 0; j < n; j++)
 				check_one(m, b, names[j], enf, req, lim);
@@ -327,8 +291,8 @@ static int validate(struct server *srv, const struct admission_attrs *a,
 	if (!m->n)
 		return 0;
 	return kf_error_set(err, -EACCES, "pods \"%s\" is forbidden: %s%s%s",
-			    a->name ? a->name : "", m->n > 1 ? "[" : "",
-			    m->buf, m->n > 1 ? "]" : "");
+			    a->name ? a->name : "", m->n > 1 ? "[" : "", m->buf,
+			    m->n > 1 ? "]" : "");
 }
 
 const struct admission_plugin admission_limit_ranger = {

@@ -28,11 +28,6 @@
 #define QUOTA_MSG_PART 512
 #define NANO_ONE ((__int128)1000000000)
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static bool is_pod(struct server *srv, const struct kind_info *k)
 {
 	return k == srv->k_pod;
@@ -148,39 +143,6 @@ static int usage(struct server *srv, const struct kind_info *k,
 	return 0;
 }
 
-static int add_name(void *ud, const char *ns, const char *name, uint64_t rv)
-{
-	return json_array_append_new(ud, json_string(name)) < 0 ? -ENOMEM : 0;
-}
-
-/* The stored objects of kind k in ns (owned array of objects). */
-static int list_objects(struct server *srv, const struct kind_info *k,
-			const char *ns, json_t **ret)
-{
-	_cleanup_json_ json_t *names = json_array(), *objs = json_array();
-	json_t *n;
-	size_t i;
-	int r;
-
-	if (!names || !objs)
-		return -ENOMEM;
-	r = server_list_names(srv, k, ns, add_name, names, NULL);
-	if (r < 0)
-		return r;
-	json_array_foreach (names, i, n) {
-		json_t *o = NULL;
-
-		r = server_get(srv, k, ns, json_string_value(n), NULL, &o);
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return r;
-		json_array_append_new(objs, o);
-	}
-	*ret = TAKE_PTR(objs);
-	return 0;
-}
-
 /* What the objects in objs (except the one named name) use of res. */
 static int used(struct server *srv, const struct kind_info *k,
 		const json_t *objs, const char *name, const char *res,
@@ -227,19 +189,15 @@ static int check_quota(struct server *srv, const struct admission_attrs *a,
 	char req[QUOTA_MSG_PART] = "", use[QUOTA_MSG_PART] = "",
 	     lim[QUOTA_MSG_PART] = "";
 	const char **keys = NULL;
-	size_t n = json_object_size(hard), i = 0;
 	const char *res;
-	json_t *v;
-	int r = 0;
+	size_t n, i;
+	int r;
 
-	if (!n)
+	if (!json_object_size(hard))
 		return 0;
-	keys = calloc(n, sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	json_object_foreach (hard, res, v)
-		keys[i++] = res;
-	qsort(keys, n, sizeof(*keys), cmp_str);
+	r = admission_sorted_keys(hard, &keys, &n);
+	if (r < 0)
+		return r;
 	for (i = 0; i < n && r == 0; i++) {
 		struct quantity h;
 		__int128 want = 0, have = 0;
@@ -248,11 +206,13 @@ static int check_quota(struct server *srv, const struct admission_attrs *a,
 		res = keys[i];
 		if (quantity_from_json(json_object_get(hard, res), &h) < 0)
 			continue;
-		r = usage(srv, a->kind, a->obj, res, &applies, &want);
-		if (r < 0 || !applies || want == 0)
+		/* the object passed validation: a quantity that does not
+		 * parse here is none of the quota's business */
+		if (usage(srv, a->kind, a->obj, res, &applies, &want) < 0 ||
+		    !applies || want == 0)
 			continue;
 		if (!*objs)
-			r = list_objects(srv, a->kind, a->ns, objs);
+			r = admission_list(srv, a->kind, a->ns, objs);
 		if (r == 0)
 			r = used(srv, a->kind, *objs, a->name, res, &have);
 		if (r < 0 || have + want <= h.nano)
@@ -287,7 +247,7 @@ static int validate(struct server *srv, const struct admission_attrs *a,
 	if (a->op != ADMISSION_CREATE || !kq || !a->kind->namespaced ||
 	    !a->ns || a->status)
 		return 0;
-	r = list_objects(srv, kq, a->ns, &quotas);
+	r = admission_list(srv, kq, a->ns, &quotas);
 	if (r < 0)
 		return srv_store_error(r, err);
 	json_array_foreach (quotas, i, q) {
