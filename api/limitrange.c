@@ -33,8 +33,8 @@ static void fill_from(json_t *item, const char *key, const json_t *src)
 
 void defaults_limit_range(json_t *obj)
 {
-	json_t *limits = json_object_get(json_object_get(obj, "spec"),
-					 "limits");
+	json_t *limits =
+	    json_object_get(json_object_get(obj, "spec"), "limits");
 	json_t *item;
 	size_t i;
 
@@ -74,8 +74,8 @@ void validate_limit_range(struct validation *v, const json_t *obj,
 	static const char *const fields[] = {
 	    "max", "min", "default", "defaultRequest", "maxLimitRequestRatio",
 	};
-	const json_t *spec = vget(v, obj, "spec", VT_OBJECT, "LimitRange",
-				  "v1.LimitRangeSpec");
+	const json_t *spec =
+	    vget(v, obj, "spec", VT_OBJECT, "LimitRange", "v1.LimitRangeSpec");
 	const json_t *limits, *item;
 	size_t mark, i;
 

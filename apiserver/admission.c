@@ -12,6 +12,7 @@
 static const struct admission_plugin *const chain[] = {
     &admission_namespace_lifecycle,
     &admission_limit_ranger,
+    &admission_pod_security,
     &admission_resource_quota,
 };
 

@@ -18,6 +18,12 @@
  *                       (default, defaultRequest) and are refused
  *                       outside min/max/maxLimitRequestRatio (-EACCES,
  *                       Kubernetes' sentences; admission_limitrange.c).
+ *   PodSecurity         pods in a namespace labelled
+ *                       pod-security.kubernetes.io/enforce=baseline or
+ *                       restricted are refused when they violate it
+ *                       (-EACCES, 'pods "p" is forbidden: violates
+ *                       PodSecurity "restricted:latest": ...');
+ *                       warn and audit modes are not served yet.
  *   ResourceQuota       a create that takes a resource a quota of its
  *                       namespace limits past spec.hard is refused
  *                       (-EACCES, 'pods "p" is forbidden: exceeded
@@ -94,6 +100,7 @@ int admission_sorted_keys(const json_t *obj, const char ***ret, size_t *ret_n);
 /* The plugins (admission_*.c). */
 extern const struct admission_plugin admission_namespace_lifecycle;
 extern const struct admission_plugin admission_limit_ranger;
+extern const struct admission_plugin admission_pod_security;
 extern const struct admission_plugin admission_resource_quota;
 
 #endif

@@ -276,6 +276,48 @@ static void test_limitrange_bounds(void **state)
 	       "\"Container\", \"PersistentVolumeClaim\"");
 }
 
+/* ---- PodSecurity ---- */
+
+static void test_pod_security(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(
+	    put(f, "namespaces", NULL, "locked",
+		"metadata: {labels: "
+		"{pod-security.kubernetes.io/enforce: restricted}}\n",
+		&err),
+	    0);
+	expect(put(f, "pods", "locked", "p",
+		   "spec: {securityContext: {runAsNonRoot: true, "
+		   "seccompProfile: {type: RuntimeDefault}}, containers: "
+		   "[{name: c, image: i, securityContext: {privileged: true, "
+		   "capabilities: {drop: [ALL]}}}]}\n",
+		   &err),
+	       &err, -EACCES,
+	       "pods \"p\" is forbidden: violates PodSecurity "
+	       "\"restricted:latest\": privileged (container \"c\" must not "
+	       "set securityContext.privileged=true), allowPrivilegeEscalation "
+	       "!= false (container \"c\" must set "
+	       "securityContext.allowPrivilegeEscalation=false)");
+	assert_int_equal(
+	    put(f, "pods", "locked", "ok",
+		"spec: {securityContext: {runAsNonRoot: true, "
+		"seccompProfile: {type: RuntimeDefault}}, "
+		"containers: [{name: c, image: i, securityContext: "
+		"{allowPrivilegeEscalation: false, capabilities: "
+		"{drop: [ALL]}}}]}\n",
+		&err),
+	    0);
+	/* no label: no checks (the existing tests' pods) */
+	assert_int_equal(put(f, "pods", "default", "p",
+			     "spec: {containers: [{name: c, image: i, "
+			     "securityContext: {privileged: true}}]}\n",
+			     &err),
+			 0);
+}
+
 /* ---- ResourceQuota ---- */
 
 #define POD_CPU(cpu)                                                           \
@@ -376,6 +418,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_limitrange_bounds, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pod_security, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quota_pods, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quota_compute, setup,
 					    teardown),
