@@ -23,7 +23,8 @@
  *                       restricted are refused when they violate it
  *                       (-EACCES, 'pods "p" is forbidden: violates
  *                       PodSecurity "restricted:latest": ...');
- *                       warn and audit modes are not served yet.
+ *                       the warn label's level gives a warning
+ *                       (ADMISSION_WARNING); audit is not served yet.
  *   ResourceQuota       a create that takes a resource a quota of its
  *                       namespace limits past spec.hard is refused
  *                       (-EACCES, 'pods "p" is forbidden: exceeded
@@ -66,6 +67,14 @@ struct admission_attrs {
 	json_t *obj;	   /* the new object; NULL on delete */
 	const json_t *old; /* the stored object; NULL on create */
 };
+
+/*
+ * A warning for the writer (kubectl prints the API's warnings as
+ * "Warning: ..."): an admitted write may leave err with code 0 and a
+ * message starting with ADMISSION_WARNING; kubefs-fs writes it to the
+ * caller's errors file.
+ */
+#define ADMISSION_WARNING "Warning: "
 
 /* A plugin: either step may be NULL. Each returns 0 (admit) or a
  * negative errno with err filled. */
