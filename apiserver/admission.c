@@ -10,9 +10,8 @@
 #include "apiserver/server.h"
 
 static const struct admission_plugin *const chain[] = {
-    &admission_namespace_lifecycle,
-    &admission_limit_ranger,
-    &admission_pod_security,
+    &admission_namespace_lifecycle, &admission_limit_ranger,
+    &admission_service_account,	    &admission_pod_security,
     &admission_resource_quota,
 };
 

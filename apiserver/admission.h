@@ -18,6 +18,8 @@
  *                       (default, defaultRequest) and are refused
  *                       outside min/max/maxLimitRequestRatio (-EACCES,
  *                       Kubernetes' sentences; admission_limitrange.c).
+ *   ServiceAccount      a pod without a service account gets "default"
+ *                       (spec.serviceAccountName).
  *   PodSecurity         pods in a namespace labelled
  *                       pod-security.kubernetes.io/enforce=baseline or
  *                       restricted are refused when they violate it
@@ -109,6 +111,7 @@ int admission_sorted_keys(const json_t *obj, const char ***ret, size_t *ret_n);
 /* The plugins (admission_*.c). */
 extern const struct admission_plugin admission_namespace_lifecycle;
 extern const struct admission_plugin admission_limit_ranger;
+extern const struct admission_plugin admission_service_account;
 extern const struct admission_plugin admission_pod_security;
 extern const struct admission_plugin admission_resource_quota;
 

@@ -89,19 +89,20 @@ static void test_restricted_ok(void **state)
 static void test_baseline(void **state)
 {
 	(void)state;
-	expect("hostNetwork: true\nhostPID: true\n"
-	       "containers: [{name: a, image: i, securityContext: "
-	       "{privileged: true, capabilities: {add: [NET_ADMIN, CHOWN]}}, "
-	       "ports: [{containerPort: 80, hostPort: 80}]}, {name: b, image: "
-	       "i, ports: [{containerPort: 443, hostPort: 8443}]}]\n"
-	       "volumes: [{name: h, hostPath: {path: /}}]\n",
-	       PSA_BASELINE, 5,
-	       "non-default capabilities (container \"a\" must not include "
-	       "\"NET_ADMIN\" in securityContext.capabilities.add), host "
-	       "namespaces (hostNetwork=true, hostPID=true), hostPath volumes "
-	       "(volume \"h\"), hostPort (containers \"a\", \"b\" use hostPorts "
-	       "80, 8443), privileged (container \"a\" must not set "
-	       "securityContext.privileged=true)");
+	expect(
+	    "hostNetwork: true\nhostPID: true\n"
+	    "containers: [{name: a, image: i, securityContext: "
+	    "{privileged: true, capabilities: {add: [NET_ADMIN, CHOWN]}}, "
+	    "ports: [{containerPort: 80, hostPort: 80}]}, {name: b, image: "
+	    "i, ports: [{containerPort: 443, hostPort: 8443}]}]\n"
+	    "volumes: [{name: h, hostPath: {path: /}}]\n",
+	    PSA_BASELINE, 5,
+	    "non-default capabilities (container \"a\" must not include "
+	    "\"NET_ADMIN\" in securityContext.capabilities.add), host "
+	    "namespaces (hostNetwork=true, hostPID=true), hostPath volumes "
+	    "(volume \"h\"), hostPort (containers \"a\", \"b\" use hostPorts "
+	    "80, 8443), privileged (container \"a\" must not set "
+	    "securityContext.privileged=true)");
 }
 
 static void test_restricted_privileged(void **state)
