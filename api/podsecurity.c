@@ -67,8 +67,7 @@ static void names_add_once(struct names *l, const char *name)
 }
 
 /* 'container "a"' or 'containers "a", "b"' */
-static void put_names(struct text *t, const char *noun,
-		      const struct names *l)
+static void put_names(struct text *t, const char *noun, const struct names *l)
 {
 	put(t, "%s%s %s", noun, l->n > 1 ? "s" : "", l->buf);
 }
@@ -130,7 +129,7 @@ static void fail_begin(struct out *o, const char *reason)
 static bool baseline_cap(const char *c)
 {
 	static const char *const ok[] = {
-	    "AUDIT_WRITE", "CHOWN",  "DAC_OVERRIDE", "FOWNER", "FSETID",
+	    "AUDIT_WRITE", "CHOWN",  "DAC_OVERRIDE",	 "FOWNER",  "FSETID",
 	    "KILL",	   "MKNOD",  "NET_BIND_SERVICE", "SETFCAP", "SETGID",
 	    "SETPCAP",	   "SETUID", "SYS_CHROOT",
 	};
@@ -212,8 +211,8 @@ static void check_host_path(const json_t *spec, struct out *o)
 	names_init(&l);
 	json_array_foreach (json_object_get(spec, "volumes"), i, v)
 		if (json_object_get(v, "hostPath"))
-			names_add(&l, json_string_value(
-					  json_object_get(v, "name")));
+			names_add(
+			    &l, json_string_value(json_object_get(v, "name")));
 	if (!l.n)
 		return;
 	fail_begin(o, "hostPath volumes");
@@ -310,7 +309,8 @@ static void drops_all(const json_t *c, const json_t *sc, void *ud)
 	size_t i;
 
 	json_array_foreach (get2(sc, "capabilities", "drop"), i, v)
-		if (json_string_value(v) && !strcmp(json_string_value(v), "ALL"))
+		if (json_string_value(v) &&
+		    !strcmp(json_string_value(v), "ALL"))
 			return;
 	names_add(ud, cname(c));
 }
@@ -343,8 +343,9 @@ static void check_caps_restricted(const json_t *spec, struct out *o)
 static void check_volumes(const json_t *spec, struct out *o)
 {
 	static const char *const ok[] = {
-	    "configMap",	     "csi",	"downwardAPI", "emptyDir",
-	    "ephemeral", "persistentVolumeClaim", "projected", "secret",
+	    "configMap", "csi",	      "downwardAPI",
+	    "emptyDir",	 "ephemeral", "persistentVolumeClaim",
+	    "projected", "secret",
 	};
 	struct names vols, types;
 	const json_t *v;
@@ -423,7 +424,8 @@ static void check_non_root(const json_t *spec, struct out *o)
 		return;
 	fail_begin(o, "runAsNonRoot != true");
 	if (pod_bad && parts++ == 0)
-		put(&o->t, "pod must not set securityContext.runAsNonRoot=false");
+		put(&o->t,
+		    "pod must not set securityContext.runAsNonRoot=false");
 	if (p.bad.n) {
 		put(&o->t, "%s", parts++ ? "; " : "");
 		put_names(&o->t, "container", &p.bad);
@@ -526,7 +528,8 @@ size_t psa_check(const json_t *spec, enum psa_level level, char *buf,
 	if (size)
 		buf[0] = '\0';
 	if (level >= PSA_BASELINE)
-		for (size_t i = 0; i < sizeof(baseline) / sizeof(*baseline); i++)
+		for (size_t i = 0; i < sizeof(baseline) / sizeof(*baseline);
+		     i++)
 			baseline[i](spec, &o);
 	if (level >= PSA_RESTRICTED)
 		for (size_t i = 0; i < sizeof(restricted) / sizeof(*restricted);
