@@ -186,5 +186,6 @@ int podgc_setup(struct ctrl_ctx *ctx, struct controller *c);
 int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c);
 int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c);
 int namespace_setup(struct ctrl_ctx *ctx, struct controller *c);
+int quota_setup(struct ctrl_ctx *ctx, struct controller *c);
 
 #endif

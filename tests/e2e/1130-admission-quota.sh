@@ -1,7 +1,8 @@
 #!/bin/bash
 # End to end: ResourceQuota admission through the tree — the pod over
 # budget is refused with Kubernetes' sentence and not stored, by file and
-# by drop box; another namespace is not limited.
+# by drop box; another namespace is not limited; kubefs-ctrl's quota
+# controller keeps status.used.
 . "$(dirname "$0")/lib.sh"
 start_fs
 PODS=$MNT/core/v1/pods
@@ -26,4 +27,13 @@ pod c 800m > "$PODS/team/c"
 for i in 1 2 3; do
 	pod "d$i" 1 | sed 's/namespace: team/namespace: default/' > "$PODS/default/d$i"
 done
+
+# the quota controller keeps status.used
+start_daemon ctrl kubefs-ctrl --cluster "$MNT" --controllers resourcequota
+Q=$MNT/core/v1/resourcequotas/team/q
+used_is() { [ "$(yq -r '.status.used.pods + " " + .status.used["requests.cpu"]' "$Q")" = "$1" ]; }
+wait_for used_is "2 1" || fail "status.used: $(yq -c .status "$Q")"
+expect_eq "$(yq -r '.status.hard.pods' "$Q")" 2 "status.hard"
+rm "$PODS/team/c"
+wait_for used_is "1 200m" || fail "status.used after a delete: $(yq -c .status "$Q")"
 echo ok
