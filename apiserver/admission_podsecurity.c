@@ -45,6 +45,7 @@ static int validate(struct server *srv, const struct admission_attrs *a,
 {
 	_cleanup_json_ json_t *nsobj = NULL;
 	_cleanup_free_ char *why = NULL;
+	char key[STORE_KEY_MAX + 1];
 	const char *level_s, *version;
 	enum psa_level level;
 	json_t *labels, *spec;
@@ -52,7 +53,9 @@ static int validate(struct server *srv, const struct admission_attrs *a,
 	if (a->op != ADMISSION_CREATE || a->kind != srv->k_pod || a->status ||
 	    !a->ns || !srv->k_ns)
 		return 0;
-	if (server_get(srv, srv->k_ns, NULL, a->ns, NULL, &nsobj) < 0)
+	/* srv_read: a manifest's Namespace is seen by its pods */
+	if (server_key(srv->k_ns, NULL, a->ns, key, sizeof(key)) < 0 ||
+	    srv_read(srv, key, &nsobj, NULL) < 0)
 		return 0; /* NamespaceLifecycle's business */
 	labels = json_object_get(srv_meta(nsobj), "labels");
 	spec = json_object_get(a->obj, "spec");

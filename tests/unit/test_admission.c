@@ -310,6 +310,22 @@ static void test_pod_security(void **state)
 		"{drop: [ALL]}}}]}\n",
 		&err),
 	    0);
+	/* a manifest's Namespace binds its own pods */
+	{
+		_cleanup_json_ json_t *docs = Y(
+		    "- {apiVersion: v1, kind: Namespace, metadata: {name: m, "
+		    "labels: {pod-security.kubernetes.io/enforce: baseline}}}\n"
+		    "- {apiVersion: v1, kind: Pod, metadata: {name: p, "
+		    "namespace: m}, spec: {hostNetwork: true, containers: "
+		    "[{name: c, image: i}]}}\n");
+
+		kf_error_init(&err);
+		expect(server_apply_all(f->srv, docs, "default", &err), &err,
+		       -EACCES,
+		       "pods \"p\" is forbidden: violates PodSecurity "
+		       "\"baseline:latest\": host namespaces "
+		       "(hostNetwork=true)");
+	}
 	/* no label: no checks (the existing tests' pods) */
 	assert_int_equal(put(f, "pods", "default", "p",
 			     "spec: {containers: [{name: c, image: i, "
