@@ -43,10 +43,11 @@ static int used(struct server *srv, const struct kind_info *k,
 
 		if (name && on && !strcmp(on, name))
 			continue;
+		u = 0;
 		r = quota_usage(k, o, res, &applies, &u);
-		if (r < 0)
-			continue; /* a stored object that does not parse */
-		sum += u;
+		if (r == 0 && applies) /* else: a stored value that does not
+					* parse counts nothing */
+			sum += u;
 	}
 	*ret = sum;
 	return 0;
