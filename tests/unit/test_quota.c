@@ -49,8 +49,8 @@ static __int128 take(const struct kind_info *k, const char *yaml,
 }
 
 #define POD                                                                    \
-	"spec: {containers: [{name: a, image: i, resources: {requests: "     \
-	"{cpu: 250m}, limits: {memory: 1Gi}}}, {name: b, image: i, "          \
+	"spec: {containers: [{name: a, image: i, resources: {requests: "       \
+	"{cpu: 250m}, limits: {memory: 1Gi}}}, {name: b, image: i, "           \
 	"resources: {limits: {cpu: 500m, memory: 512Mi}}}]}\n"
 
 static void test_usage(void **state)
@@ -65,8 +65,8 @@ static void test_usage(void **state)
 	assert_true(take(pod, POD, "requests.cpu", true) == 750 * 1000000);
 	assert_true(take(pod, POD, "limits.memory", true) ==
 		    (__int128)1536 * 1024 * 1024 * nano);
-	assert_true(take(pod, "status: {phase: Succeeded}\n" POD, "pods",
-			 true) == 0);
+	assert_true(
+	    take(pod, "status: {phase: Succeeded}\n" POD, "pods", true) == 0);
 	assert_true(take(pod, POD, "limits.cpu", true) == 500 * 1000000);
 	take(pod, POD, "count/configmaps", false);
 	assert_true(take(K("apps", "deployments"), "spec: {}\n",
