@@ -28,6 +28,7 @@ void defaults_pod(json_t *obj);
 void defaults_service(json_t *obj);
 void defaults_endpoints(json_t *obj);
 void defaults_secret(json_t *obj);
+void defaults_limit_range(json_t *obj);
 /* apps/v1 */
 void defaults_deployment(json_t *obj);
 void defaults_replica_set(json_t *obj);

@@ -33,6 +33,8 @@ enum {
 	K_CLUSTERROLE,
 	K_ROLEBINDING,
 	K_CLUSTERROLEBINDING,
+	K_RESOURCEQUOTA,
+	K_LIMITRANGE,
 	K_COUNT,
 };
 
@@ -66,6 +68,8 @@ VALIDATOR(K_ROLE)
 VALIDATOR(K_CLUSTERROLE)
 VALIDATOR(K_ROLEBINDING)
 VALIDATOR(K_CLUSTERROLEBINDING)
+VALIDATOR(K_RESOURCEQUOTA)
+VALIDATOR(K_LIMITRANGE)
 
 #define CORE(k, res, sing, shortn, ns)                                         \
 	.group = "", .path_group = "core", .version = "v1",                    \
@@ -186,6 +190,18 @@ static const struct kind_info kinds[K_COUNT] = {
 			      .set_defaults = defaults_rbac_binding,
 			      .validate = validate_K_CLUSTERROLEBINDING,
 			      .check = validate_cluster_role_binding},
+    [K_RESOURCEQUOTA] = {CORE("ResourceQuota", "resourcequotas",
+			      "resourcequota", "quota", true),
+			 .subresources = KIND_SUB_STATUS,
+			 .validate = validate_K_RESOURCEQUOTA,
+			 .name_rule = NAME_DNS_SUBDOMAIN,
+			 .check = validate_resource_quota},
+    [K_LIMITRANGE] = {CORE("LimitRange", "limitranges", "limitrange", "limits",
+			   true),
+		      .set_defaults = defaults_limit_range,
+		      .validate = validate_K_LIMITRANGE,
+		      .name_rule = NAME_DNS_SUBDOMAIN,
+		      .check = validate_limit_range},
 };
 
 size_t kinds_count(void)

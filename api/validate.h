@@ -316,6 +316,10 @@ void validate_secret(struct validation *v, const json_t *obj,
 void validate_event(struct validation *v, const json_t *obj, const json_t *old);
 void validate_service_account(struct validation *v, const json_t *obj,
 			      const json_t *old);
+void validate_resource_quota(struct validation *v, const json_t *obj,
+			     const json_t *old);
+void validate_limit_range(struct validation *v, const json_t *obj,
+			  const json_t *old);
 void validate_deployment(struct validation *v, const json_t *obj,
 			 const json_t *old);
 void validate_replica_set(struct validation *v, const json_t *obj,

@@ -11,7 +11,10 @@
  *    (RFC 3339, UTC, seconds), resourceVersion (the store rv, as a decimal
  *    string), generation (1 on create, +1 when anything but metadata and
  *    status changes); clients cannot change uid/creationTimestamp;
- *  - defaulting and validation through kind_admit() (api/kinds.h);
+ *  - defaulting and validation through kind_admit() (api/kinds.h), between
+ *    the admission chain's mutate and validate steps
+ *    (apiserver/admission.h: namespace lifecycle, limit ranges, service
+ *    accounts, pod security, quotas);
  *  - spec/status separation: writes through the object ignore .status
  *    (the stored status is kept), writes through the status subresource
  *    take only .status; a create resets status unless the kind keeps it;

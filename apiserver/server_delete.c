@@ -21,12 +21,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
-
-static bool immortal(const char *ns)
-{
-	return !strcmp(ns, "default") || !strcmp(ns, "kube-system") ||
-	       !strcmp(ns, "kube-public");
-}
+#include "apiserver/admission.h"
 
 static int precondition_failed(struct kf_error *err, const struct kind_info *k,
 			       const char *name, uint64_t want, uint64_t have)
@@ -265,11 +260,6 @@ static int delete_namespace(struct server *srv, const char *name,
 
 	if (server_key(srv->k_ns, NULL, name, key, sizeof(key)) < 0)
 		return srv_not_found(err, srv->k_ns, name);
-	if (immortal(name))
-		return kf_error_set(err, -EACCES,
-				    "namespaces \"%s\" is forbidden: this "
-				    "namespace may not be deleted",
-				    name);
 	for (int i = 0; i < SRV_RETRIES && r == SRV_RETRY; i++) {
 		kf_error_init(err);
 		r = mark_namespace(srv, name, key, precondition_rv, err);
@@ -310,11 +300,24 @@ int server_delete(struct server *srv, const struct kind_info *k, const char *ns,
 		  const char *name, long grace_seconds,
 		  uint64_t precondition_rv, struct kf_error *err)
 {
+	struct admission_attrs a = {
+	    .op = ADMISSION_DELETE,
+	    .kind = k,
+	    .name = name,
+	};
+	int r;
+
 	if (!srv || !k)
 		return -EINVAL;
 	kf_error_init(err);
 	if (!k->namespaced)
 		ns = NULL;
+	a.ns = ns;
+	r = admission_mutate(srv, &a, err);
+	if (r == 0)
+		r = admission_validate(srv, &a, err);
+	if (r < 0)
+		return r;
 	if (k == srv->k_ns)
 		return delete_namespace(srv, name, precondition_rv, err);
 	return delete_obj(srv, k, ns, name, grace_seconds, precondition_rv,

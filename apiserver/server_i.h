@@ -7,6 +7,7 @@
  *  server_write.c    create / replace / patch / apply / bind / scale
  *  server_delete.c   deletion: graceful, finalizers, namespaces
  *  server_service.c  ClusterIP and NodePort allocation for Services
+ *  admission*.c      the admission chain (apiserver/admission.h)
  */
 #ifndef KUBEFS_APISERVER_SERVER_I_H
 #define KUBEFS_APISERVER_SERVER_I_H

@@ -15,6 +15,7 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/validate.h"
+#include "apiserver/admission.h"
 #include "apiserver/mergepatch.h"
 
 /* ---- the store write ---- */
@@ -229,38 +230,6 @@ static int bad_name(const struct kind_info *k, json_t *w, const char *name,
 			    kind_qualified(k), name, name);
 }
 
-static int check_namespace(struct server *srv, const struct kind_info *k,
-			   const char *ns, const char *name,
-			   struct kf_error *err)
-{
-	_cleanup_json_ json_t *nsobj = NULL;
-	char key[STORE_KEY_MAX + 1];
-	const char *phase;
-	int r;
-
-	if (!srv->k_ns)
-		return 0;
-	r = server_key(srv->k_ns, NULL, ns, key, sizeof(key));
-	if (r == 0)
-		r = srv_read(srv, key, &nsobj, NULL);
-	if (r == -ENOENT || r == -EINVAL || r == -ENAMETOOLONG)
-		return kf_error_set(err, -ENOENT, "namespaces \"%s\" not found",
-				    ns);
-	if (r < 0)
-		return srv_store_error(r, err);
-	phase = json_string_value(
-	    json_object_get(json_object_get(nsobj, "status"), "phase"));
-	if (srv_meta_str(nsobj, "deletionTimestamp") ||
-	    (phase && !strcmp(phase, "Terminating")))
-		return kf_error_set(err, -EACCES,
-				    SRV_RES_FMT " \"%s\" is forbidden: unable "
-						"to create new content in "
-						"namespace %s because it is "
-						"being terminated",
-				    SRV_RES_ARGS(k), name, ns);
-	return 0;
-}
-
 static void copy_field(json_t *dst, const json_t *src, const char *field)
 {
 	json_t *v = json_object_get(src, field);
@@ -365,20 +334,19 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	char uid[SRV_UUID_LEN], ts[SRV_TIMESTAMP_LEN];
 	const char *rvs =
 	    json_string_value(json_object_get(meta, "resourceVersion"));
+	bool has_rv = rvs && *rvs;
+	struct admission_attrs a = {
+	    .op = ADMISSION_CREATE,
+	    .kind = k,
+	    .ns = o->ns,
+	    .name = o->name,
+	    .dry_run = flags & SERVER_DRY_RUN,
+	    .obj = w,
+	};
 	struct store_op op = {0};
 	uint64_t rv;
 	size_t len;
 	int r;
-
-	if (k->namespaced && k != srv->k_ns) {
-		r = check_namespace(srv, k, o->ns, o->name, err);
-		if (r < 0)
-			return r;
-	}
-	if (rvs && *rvs)
-		return kf_error_set(err, -ESTALE,
-				    "resourceVersion should not be set on "
-				    "objects to be created");
 
 	srv_uuid(uid);
 	srv_timestamp(srv_now(srv), ts);
@@ -395,6 +363,15 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		add_kubernetes_finalizer(w);
 	if (k->set_defaults)
 		k->set_defaults(w);
+	/* after the object's defaulting, as Kubernetes decodes before
+	 * admission */
+	r = admission_mutate(srv, &a, err);
+	if (r < 0)
+		return r;
+	if (has_rv)
+		return kf_error_set(err, -ESTALE,
+				    "resourceVersion should not be set on "
+				    "objects to be created");
 	if (k == srv->k_pod)
 		json_object_set_new(w, "status",
 				    json_pack("{s:s,s:s}", "phase", "Pending",
@@ -406,6 +383,8 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		pp = &plan;
 	}
 	r = kind_admit(k, w, NULL, err);
+	if (r == 0)
+		r = admission_validate(srv, &a, err);
 	if (r == 0)
 		r = srv_encode(w, err, &data, &len);
 	if (r < 0 || (flags & SERVER_DRY_RUN)) {
@@ -520,6 +499,15 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	struct svc_plan plan, *pp = NULL;
 	const char *rvs = srv_meta_str(w, "resourceVersion");
 	struct store_op op = {0};
+	struct admission_attrs a = {
+	    .op = ADMISSION_UPDATE,
+	    .kind = k,
+	    .ns = ns,
+	    .name = name,
+	    .status = flags & SERVER_STATUS,
+	    .dry_run = flags & SERVER_DRY_RUN,
+	    .old = old,
+	};
 	bool deleting;
 	uint64_t rv;
 	size_t len = 0;
@@ -577,7 +565,12 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 			return r;
 		pp = &plan;
 	}
-	r = kind_admit(k, n, old, err);
+	a.obj = n;
+	r = admission_mutate(srv, &a, err);
+	if (r == 0)
+		r = kind_admit(k, n, old, err);
+	if (r == 0)
+		r = admission_validate(srv, &a, err);
 	if (r < 0)
 		goto out_abort;
 	if (!(flags & SERVER_STATUS) && !srv_same_spec(n, old))

@@ -189,5 +189,6 @@ int podgc_setup(struct ctrl_ctx *ctx, struct controller *c);
 int endpoints_setup(struct ctrl_ctx *ctx, struct controller *c);
 int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c);
 int namespace_setup(struct ctrl_ctx *ctx, struct controller *c);
+int quota_setup(struct ctrl_ctx *ctx, struct controller *c);
 
 #endif

@@ -14,5 +14,6 @@ const struct controller_desc ctrl_controllers[] = {
     {"serviceaccount", true, serviceaccount_setup},
     {"nodelifecycle", true, nodelifecycle_setup},
     {"podgc", true, podgc_setup},
+    {"resourcequota", true, quota_setup},
     {NULL, false, NULL},
 };

@@ -16,6 +16,7 @@
 #include "api/codec.h"
 #include "api/validate.h"
 #include "fs/logstream.h"
+#include "apiserver/admission.h"
 #include "apiserver/watch.h"
 
 /* A write buffer may hold a little more than the object limit so that the
@@ -160,6 +161,11 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 				   err.msg[0] ? err.msg : strerror(-r));
 	} else {
 		__atomic_add_fetch(&fs->stats.writes_ok, 1, __ATOMIC_RELAXED);
+		/* an admission plugin's warning (PodSecurity warn mode) */
+		if (!strncmp(err.msg, ADMISSION_WARNING,
+			     strlen(ADMISSION_WARNING)))
+			errlog_add(fs->errlog, uid, fh->path ? fh->path : "?",
+				   err.msg);
 	}
 	fh->w.committed = true;
 	if (r == 0 && is_object && fh->w.kind)

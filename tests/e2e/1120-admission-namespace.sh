@@ -1,0 +1,26 @@
+#!/bin/bash
+# End to end: the NamespaceLifecycle admission plugin through the tree —
+# nothing created in a missing namespace (by file or drop box), the
+# immortal namespaces stay, and a namespace that is not immortal goes.
+. "$(dirname "$0")/lib.sh"
+start_fs
+NS=$MNT/core/v1/namespaces
+
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ghost}\n' |
+	expect_errno ENOENT "$MNT/drop.yaml"
+expect_contains "$(last_error)" 'namespaces "ghost" not found'
+[ ! -e "$NS/ghost" ] || fail "a missing namespace appeared"
+
+for ns in default kube-system kube-public; do
+	rm "$NS/$ns" 2> /dev/null && fail "namespace $ns was deleted"
+	expect_contains "$(last_error)" "namespaces \"$ns\" is forbidden: this namespace may not be deleted"
+	expect_eq "$(yq -r .status.phase "$NS/$ns")" Active "phase of $ns"
+done
+
+mkdir "$MNT/core/v1/configmaps/scratch"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n' \
+	> "$MNT/core/v1/configmaps/scratch/c"
+rm "$NS/scratch"
+ns_gone() { [ ! -e "$NS/scratch" ]; }
+wait_for ns_gone
+echo ok

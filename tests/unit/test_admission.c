@@ -1,0 +1,446 @@
+/*
+ * test_admission.c — the admission chain (apiserver/admission.h) on a real
+ * store: each plugin called directly, and through the server's writes,
+ * with Kubernetes' sentences and errnos.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api/cleanup.h"
+#include "api/codec.h"
+#include "apiserver/admission.h"
+#include "apiserver/server.h"
+
+struct fx {
+	char dir[64];
+	struct store *store;
+	struct server *srv;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct store_config sc = {.no_sync = true};
+	struct server_config c = {0};
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kubefs-test-adm.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	sc.path = f->dir;
+	if (store_open(&sc, &f->store) < 0)
+		return -1;
+	c.store = f->store;
+	if (server_new(&c, &f->srv) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	server_free(f->srv);
+	store_free(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static const struct kind_info *K(const char *resource)
+{
+	const struct kind_info *k = kinds_by_path("core", "v1", resource);
+
+	assert_non_null(k);
+	return k;
+}
+
+static json_t *Y(const char *yaml)
+{
+	struct kf_error err;
+	json_t *obj = NULL;
+
+	if (codec_decode_one(yaml, strlen(yaml), NULL, &err, &obj) < 0)
+		fail_msg("bad test YAML: %s", err.msg);
+	return obj;
+}
+
+static int put(struct fx *f, const char *resource, const char *ns,
+	       const char *name, const char *yaml, struct kf_error *err)
+{
+	_cleanup_json_ json_t *in = Y(yaml);
+
+	kf_error_init(err);
+	return server_put(f->srv, K(resource), ns, name, in, 0, err, NULL);
+}
+
+static void expect(int r, const struct kf_error *err, int code,
+		   const char *want)
+{
+	if (r != code || strcmp(err->msg, want))
+		fail_msg("want %d \"%s\"\n got %d \"%s\"", code, want, r,
+			 err->msg);
+}
+
+/* ---- NamespaceLifecycle ---- */
+
+static void test_ns_missing(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_json_ json_t *cm = Y("data: {a: b}\n");
+	struct admission_attrs a = {
+	    .op = ADMISSION_CREATE,
+	    .kind = K("configmaps"),
+	    .ns = "nope",
+	    .name = "c",
+	    .obj = cm,
+	};
+	struct kf_error err;
+
+	kf_error_init(&err);
+	expect(admission_mutate(f->srv, &a, &err), &err, -ENOENT,
+	       "namespaces \"nope\" not found");
+	expect(put(f, "configmaps", "nope", "c", "data: {a: b}\n", &err), &err,
+	       -ENOENT, "namespaces \"nope\" not found");
+	/* an update or delete of what is there is not NamespaceLifecycle's */
+	a.op = ADMISSION_UPDATE;
+	a.old = cm;
+	kf_error_init(&err);
+	assert_int_equal(admission_mutate(f->srv, &a, &err), 0);
+	a.op = ADMISSION_DELETE;
+	assert_int_equal(admission_mutate(f->srv, &a, &err), 0);
+}
+
+static void test_ns_terminating(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "namespaces", NULL, "team", "{}\n", &err), 0);
+	assert_int_equal(
+	    put(f, "configmaps", "team", "keep", "data: {a: b}\n", &err), 0);
+	/* a finalizer keeps it Terminating */
+	assert_int_equal(put(f, "configmaps", "team", "held",
+			     "metadata: {finalizers: [x/y]}\n", &err),
+			 0);
+	kf_error_init(&err);
+	assert_int_equal(
+	    server_delete(f->srv, K("namespaces"), NULL, "team", -1, 0, &err),
+	    0);
+	assert_true(server_namespace_exists(f->srv, "team"));
+	expect(put(f, "pods", "team", "p",
+		   "spec: {containers: [{name: c, image: i}]}\n", &err),
+	       &err, -EACCES,
+	       "pods \"p\" is forbidden: unable to create new content in "
+	       "namespace team because it is being terminated");
+	/* removing the finalizer (an update) passes */
+	assert_int_equal(put(f, "configmaps", "team", "held",
+			     "metadata: {finalizers: []}\n", &err),
+			 0);
+}
+
+static void test_ns_immortal(void **state)
+{
+	static const char *const names[] = {"default", "kube-system",
+					    "kube-public"};
+	struct fx *f = *state;
+	struct kf_error err;
+	char want[128];
+
+	for (size_t i = 0; i < 3; i++) {
+		kf_error_init(&err);
+		snprintf(want, sizeof(want),
+			 "namespaces \"%s\" is forbidden: this namespace may "
+			 "not be deleted",
+			 names[i]);
+		expect(server_delete(f->srv, K("namespaces"), NULL, names[i],
+				     -1, 0, &err),
+		       &err, -EACCES, want);
+		assert_true(server_namespace_exists(f->srv, names[i]));
+	}
+	/* kube-node-lease is not immortal */
+	kf_error_init(&err);
+	assert_int_equal(server_delete(f->srv, K("namespaces"), NULL,
+				       "kube-node-lease", -1, 0, &err),
+			 0);
+}
+
+/* ---- LimitRanger ---- */
+
+static json_t *get(struct fx *f, const char *resource, const char *ns,
+		   const char *name)
+{
+	struct kf_error err;
+	json_t *o = NULL;
+
+	kf_error_init(&err);
+	if (server_get(f->srv, K(resource), ns, name, &err, &o) < 0)
+		fail_msg("get %s: %s", name, err.msg);
+	return o;
+}
+
+static const char *res(const json_t *pod, const char *list, const char *name)
+{
+	json_t *c = json_array_get(
+	    json_object_get(json_object_get(pod, "spec"), "containers"), 0);
+
+	return json_string_value(json_object_get(
+	    json_object_get(json_object_get(c, "resources"), list), name));
+}
+
+static void test_limitrange_defaults(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_json_ json_t *lr = NULL, *p = NULL, *q = NULL;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "limitranges", "default", "lr",
+			     "spec: {limits: [{type: Container, default: {cpu: "
+			     "500m}, max: {memory: 1Gi}, min: {cpu: 50m}}]}\n",
+			     &err),
+			 0);
+	/* the object's own defaulting: default from max, defaultRequest
+	 * from default, else min */
+	lr = get(f, "limitranges", "default", "lr");
+	q = json_object_get(
+	    json_array_get(
+		json_object_get(json_object_get(lr, "spec"), "limits"), 0),
+	    "defaultRequest");
+	assert_string_equal(json_string_value(json_object_get(q, "cpu")),
+			    "500m");
+	assert_int_equal(put(f, "pods", "default", "p",
+			     "spec: {containers: [{name: c, image: i}]}\n",
+			     &err),
+			 0);
+	p = get(f, "pods", "default", "p");
+	assert_string_equal(res(p, "limits", "cpu"), "500m");
+	assert_string_equal(res(p, "requests", "cpu"), "500m");
+	assert_string_equal(res(p, "limits", "memory"), "1Gi");
+	assert_string_equal(res(p, "requests", "memory"), "1Gi");
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(p, "status"), "qosClass")),
+			    "Guaranteed");
+}
+
+static void test_limitrange_bounds(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "limitranges", "default", "lr",
+			     "spec: {limits: [{type: Container, min: {cpu: "
+			     "100m}, max: {cpu: \"2\"}, "
+			     "maxLimitRequestRatio: {cpu: \"4\"}}]}\n",
+			     &err),
+			 0);
+	expect(put(f, "pods", "default", "small",
+		   "spec: {containers: [{name: c, image: i, resources: "
+		   "{requests: {cpu: 50m}, limits: {cpu: 100m}}}]}\n",
+		   &err),
+	       &err, -EACCES,
+	       "pods \"small\" is forbidden: minimum cpu usage per Container "
+	       "is 100m, but request is 50m");
+	expect(put(f, "pods", "default", "big",
+		   "spec: {containers: [{name: c, image: i, resources: "
+		   "{requests: {cpu: 200m}, limits: {cpu: \"3\"}}}]}\n",
+		   &err),
+	       &err, -EACCES,
+	       "pods \"big\" is forbidden: [maximum cpu usage per Container "
+	       "is 2, but limit is 3, cpu max limit to request ratio per "
+	       "Container is 4, but provided ratio is 15.000000]");
+	assert_int_equal(put(f, "pods", "default", "ok",
+			     "spec: {containers: [{name: c, image: i, "
+			     "resources: {requests: {cpu: 500m}, limits: "
+			     "{cpu: \"1\"}}}]}\n",
+			     &err),
+			 0);
+	expect(put(f, "limitranges", "default", "bad",
+		   "spec: {limits: [{type: Box}]}\n", &err),
+	       &err, -EINVAL,
+	       "LimitRange \"bad\" is invalid: spec.limits[0].type: "
+	       "Unsupported value: \"Box\": supported values: \"Pod\", "
+	       "\"Container\", \"PersistentVolumeClaim\"");
+}
+
+/* ---- PodSecurity ---- */
+
+static void test_pod_security(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(
+	    put(f, "namespaces", NULL, "locked",
+		"metadata: {labels: "
+		"{pod-security.kubernetes.io/enforce: restricted}}\n",
+		&err),
+	    0);
+	expect(put(f, "pods", "locked", "p",
+		   "spec: {securityContext: {runAsNonRoot: true, "
+		   "seccompProfile: {type: RuntimeDefault}}, containers: "
+		   "[{name: c, image: i, securityContext: {privileged: true, "
+		   "capabilities: {drop: [ALL]}}}]}\n",
+		   &err),
+	       &err, -EACCES,
+	       "pods \"p\" is forbidden: violates PodSecurity "
+	       "\"restricted:latest\": privileged (container \"c\" must not "
+	       "set securityContext.privileged=true), allowPrivilegeEscalation "
+	       "!= false (container \"c\" must set "
+	       "securityContext.allowPrivilegeEscalation=false)");
+	assert_int_equal(
+	    put(f, "pods", "locked", "ok",
+		"spec: {securityContext: {runAsNonRoot: true, "
+		"seccompProfile: {type: RuntimeDefault}}, "
+		"containers: [{name: c, image: i, securityContext: "
+		"{allowPrivilegeEscalation: false, capabilities: "
+		"{drop: [ALL]}}}]}\n",
+		&err),
+	    0);
+	/* a manifest's Namespace binds its own pods */
+	{
+		_cleanup_json_ json_t *docs = Y(
+		    "- {apiVersion: v1, kind: Namespace, metadata: {name: m, "
+		    "labels: {pod-security.kubernetes.io/enforce: baseline}}}\n"
+		    "- {apiVersion: v1, kind: Pod, metadata: {name: p, "
+		    "namespace: m}, spec: {hostNetwork: true, containers: "
+		    "[{name: c, image: i}]}}\n");
+
+		kf_error_init(&err);
+		expect(server_apply_all(f->srv, docs, "default", &err), &err,
+		       -EACCES,
+		       "pods \"p\" is forbidden: violates PodSecurity "
+		       "\"baseline:latest\": host namespaces "
+		       "(hostNetwork=true)");
+	}
+	/* no label: no checks (the existing tests' pods) */
+	assert_int_equal(put(f, "pods", "default", "p",
+			     "spec: {containers: [{name: c, image: i, "
+			     "securityContext: {privileged: true}}]}\n",
+			     &err),
+			 0);
+}
+
+/* ---- ResourceQuota ---- */
+
+#define POD_CPU(cpu)                                                           \
+	"spec: {containers: [{name: c, image: i, resources: {requests: "       \
+	"{cpu: " cpu ", memory: 64Mi}, limits: {memory: 128Mi}}}]}\n"
+
+static void test_quota_pods(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "resourcequotas", "default", "q",
+			     "spec: {hard: {pods: \"2\", count/configmaps: "
+			     "\"1\"}}\n",
+			     &err),
+			 0);
+	assert_int_equal(put(f, "pods", "default", "a", POD_CPU("100m"), &err),
+			 0);
+	assert_int_equal(put(f, "pods", "default", "b", POD_CPU("100m"), &err),
+			 0);
+	expect(put(f, "pods", "default", "c", POD_CPU("100m"), &err), &err,
+	       -EACCES,
+	       "pods \"c\" is forbidden: exceeded quota: q, requested: "
+	       "pods=1, used: pods=2, limited: pods=2");
+	/* a replace of an existing pod is not a new pod */
+	assert_int_equal(put(f, "pods", "default", "b",
+			     "metadata: {labels: {x: y}}\n" POD_CPU("100m"),
+			     &err),
+			 0);
+	/* a finished pod no longer counts */
+	{
+		_cleanup_json_ json_t *st = Y("status: {phase: Succeeded}\n");
+
+		kf_error_init(&err);
+		assert_int_equal(server_put(f->srv, K("pods"), "default", "a",
+					    st, SERVER_STATUS, &err, NULL),
+				 0);
+	}
+	assert_int_equal(put(f, "pods", "default", "c", POD_CPU("100m"), &err),
+			 0);
+	assert_int_equal(
+	    put(f, "configmaps", "default", "one", "data: {a: b}\n", &err), 0);
+	expect(put(f, "configmaps", "default", "two", "data: {a: b}\n", &err),
+	       &err, -EACCES,
+	       "configmaps \"two\" is forbidden: exceeded quota: q, "
+	       "requested: count/configmaps=1, used: count/configmaps=1, "
+	       "limited: count/configmaps=1");
+	/* other namespaces are not this quota's */
+	assert_int_equal(
+	    put(f, "configmaps", "kube-public", "two", "data: {a: b}\n", &err),
+	    0);
+}
+
+static void test_quota_compute(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "resourcequotas", "default", "compute",
+			     "spec: {hard: {requests.cpu: 500m, limits.memory: "
+			     "200Mi, pods: \"10\"}}\n",
+			     &err),
+			 0);
+	assert_int_equal(put(f, "pods", "default", "a", POD_CPU("300m"), &err),
+			 0);
+	expect(put(f, "pods", "default", "b", POD_CPU("300m"), &err), &err,
+	       -EACCES,
+	       "pods \"b\" is forbidden: exceeded quota: compute, requested: "
+	       "limits.memory=128Mi,requests.cpu=300m, used: "
+	       "limits.memory=128Mi,requests.cpu=300m, limited: "
+	       "limits.memory=200Mi,requests.cpu=500m");
+	/* nothing stored */
+	kf_error_init(&err);
+	expect(server_get(f->srv, K("pods"), "default", "b", &err, NULL), &err,
+	       -ENOENT, "pods \"b\" not found");
+}
+
+static void test_quota_invalid(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	expect(put(f, "resourcequotas", "default", "q",
+		   "spec: {hard: {pods: \"-1\"}}\n", &err),
+	       &err, -EINVAL,
+	       "ResourceQuota \"q\" is invalid: spec.hard[pods]: Invalid "
+	       "value: \"-1\": must be greater than or equal to 0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_ns_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ns_terminating, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ns_immortal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limitrange_defaults, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_limitrange_bounds, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pod_security, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_pods, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_compute, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_invalid, setup,
+					    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
