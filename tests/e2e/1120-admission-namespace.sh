@@ -21,6 +21,17 @@ mkdir "$MNT/core/v1/configmaps/scratch"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n' \
 	> "$MNT/core/v1/configmaps/scratch/c"
 rm "$NS/scratch"
+# Terminating: nothing new in it
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n' |
+	expect_errno EACCES "$MNT/core/v1/configmaps/scratch/d"
+expect_contains "$(last_error)" \
+	'configmaps "d" is forbidden: unable to create new content in namespace scratch because it is being terminated'
+# emptied, it waits for its own `kubernetes` finalizer (no namespace
+# controller runs here) and goes when NAME@finalize removes it
+emptied() { [ -z "$(ls "$MNT/core/v1/configmaps/scratch" 2> /dev/null)" ]; }
+wait_for emptied
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\nspec: {finalizers: []}\n' \
+	> "$NS/scratch@finalize"
 ns_gone() { [ ! -e "$NS/scratch" ]; }
 wait_for ns_gone
 echo ok
