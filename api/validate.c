@@ -393,7 +393,7 @@ void verr_decode(struct validation *v, const char *fmt, ...)
 
 /* ---- typed reads ---- */
 
-static const char *json_kind(const json_t *x)
+const char *json_type_name(const json_t *x)
 {
 	switch (json_typeof(x)) {
 	case JSON_OBJECT:
@@ -459,7 +459,7 @@ static void type_error(struct validation *v, const json_t *val,
 	verr_decode(v,
 		    "json: cannot unmarshal %s into Go struct field %s of type "
 		    "%s",
-		    json_kind(val), field, gotype);
+		    json_type_name(val), field, gotype);
 }
 
 static bool int_fits(const json_t *x, enum vtype type)
@@ -535,7 +535,7 @@ static bool check(struct validation *v, const json_t *x, const char *key,
 			    v,
 			    "json: cannot unmarshal %s into Go value of "
 			    "type int32",
-			    json_kind(x));
+			    json_type_name(x));
 		}
 		return false;
 	case VT_QUANTITY:

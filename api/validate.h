@@ -81,6 +81,10 @@ int validation_finish(struct validation *v, const char *name,
  * with old, update rules) then k->check. 0 or -EINVAL with the sentence
  * in err (-ENOMEM if out of memory). kind_admit() is defaulting plus this.
  */
+/* A JSON value's type as Go's encoding/json names it in messages
+ * ("object", "array", "string", "number", "bool", "null"). */
+const char *json_type_name(const json_t *x);
+
 int kind_validate(const struct kind_info *k, const json_t *obj,
 		  const json_t *old, struct kf_error *err);
 

@@ -12,6 +12,7 @@
 
 #include "api/clock.h"
 #include "api/quantity.h"
+#include "api/validate.h"
 
 static void random_bytes(void *buf, size_t n)
 {
@@ -201,26 +202,6 @@ bool srv_same_object(const json_t *a, const json_t *b)
 			    NULL);
 }
 
-static const char *go_json_type(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "bool";
-	default:
-		return "null";
-	}
-}
-
 int srv_type_error(struct kf_error *err, const struct kind_info *k,
 		   const json_t *v, const char *field, const char *type)
 {
@@ -228,6 +209,6 @@ int srv_type_error(struct kf_error *err, const struct kind_info *k,
 			    "%s in version \"%s\" cannot be handled as a %s: "
 			    "json: cannot unmarshal %s into Go struct field "
 			    "%s of type %s",
-			    k->kind, k->version, k->kind, go_json_type(v),
+			    k->kind, k->version, k->kind, json_type_name(v),
 			    field, type);
 }
