@@ -56,28 +56,6 @@ static long pod_grace(const json_t *pod, long requested)
 	return g;
 }
 
-static int write_marked(struct server *srv, const char *key, json_t *n,
-			uint64_t rv, struct kf_error *err)
-{
-	_cleanup_free_ char *data = NULL;
-	struct store_op op = {0};
-	size_t len;
-	int r;
-
-	r = srv_encode(n, err, &data, &len);
-	if (r < 0)
-		return r;
-	op.type = STORE_PUT;
-	op.key = key;
-	op.data = data;
-	op.len = len;
-	op.expect_rv = rv;
-	r = srv_commit(srv, &op, NULL, err, NULL);
-	if (r == -ESTALE || r == -ENOENT)
-		return SRV_RETRY;
-	return r;
-}
-
 /*
  * Mark old for deletion in grace seconds (Kubernetes' BeforeDelete):
  * set, or only shorten, deletionTimestamp and deletionGracePeriodSeconds.
@@ -117,7 +95,7 @@ static int mark_deleted(struct server *srv, const char *key, const json_t *old,
 	if (json_is_integer(gen) && json_integer_value(gen) > 0)
 		json_object_set_new(meta, "generation",
 				    json_integer(json_integer_value(gen) + 1));
-	return write_marked(srv, key, n, rv, err);
+	return srv_put_at_rv(srv, key, n, rv, err);
 }
 
 static int delete_once(struct server *srv, const struct kind_info *k,
@@ -249,7 +227,7 @@ static int mark_namespace(struct server *srv, const char *name, const char *key,
 		json_object_set_new(n, "status", st);
 	}
 	json_object_set_new(st, "phase", json_string("Terminating"));
-	return write_marked(srv, key, n, rv, err);
+	return srv_put_at_rv(srv, key, n, rv, err);
 }
 
 static int delete_namespace(struct server *srv, const char *name,

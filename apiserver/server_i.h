@@ -120,6 +120,10 @@ int srv_type_error(struct kf_error *err, const struct kind_info *k,
 struct svc_plan;
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 	       struct kf_error *err, uint64_t *ret_rv);
+/* Replace key with object n if it is still at rv; SRV_RETRY when it
+ * moved or went meanwhile (read again and retry). */
+int srv_put_at_rv(struct server *srv, const char *key, json_t *n, uint64_t rv,
+		  struct kf_error *err);
 
 /* ---- server_batch.c: server_apply_all ---- */
 /* Is a batch open on this thread (srv_commit queues, srv_read looks at

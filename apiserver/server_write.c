@@ -75,6 +75,28 @@ int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 	return r;
 }
 
+int srv_put_at_rv(struct server *srv, const char *key, json_t *n, uint64_t rv,
+		  struct kf_error *err)
+{
+	_cleanup_free_ char *data = NULL;
+	struct store_op op = {0};
+	size_t len;
+	int r;
+
+	r = srv_encode(n, err, &data, &len);
+	if (r < 0)
+		return r;
+	op.type = STORE_PUT;
+	op.key = key;
+	op.data = data;
+	op.len = len;
+	op.expect_rv = rv;
+	r = srv_commit(srv, &op, NULL, err, NULL);
+	if (r == -ESTALE || r == -ENOENT)
+		return SRV_RETRY;
+	return r;
+}
+
 /* ---- identity ---- */
 
 static int kind_mismatch(struct kf_error *err, const struct kind_info *k,
@@ -945,13 +967,10 @@ static int bind_once(struct server *srv, const char *key, const char *pod,
 		     const char *node, struct kf_error *err)
 {
 	_cleanup_json_ json_t *n = NULL;
-	_cleanup_free_ char *data = NULL;
 	char ts[SRV_TIMESTAMP_LEN];
-	struct store_op op = {0};
 	json_t *spec;
 	const char *cur;
 	uint64_t rv;
-	size_t len;
 	int r;
 
 	r = srv_read(srv, key, &n, &rv);
@@ -978,18 +997,7 @@ static int bind_once(struct server *srv, const char *key, const char *pod,
 	json_object_set_new(spec, "nodeName", json_string(node));
 	srv_timestamp(srv_now(srv), ts);
 	set_scheduled(n, ts);
-	r = srv_encode(n, err, &data, &len);
-	if (r < 0)
-		return r;
-	op.type = STORE_PUT;
-	op.key = key;
-	op.data = data;
-	op.len = len;
-	op.expect_rv = rv;
-	r = srv_commit(srv, &op, NULL, err, NULL);
-	if (r == -ESTALE || r == -ENOENT)
-		return SRV_RETRY;
-	return r;
+	return srv_put_at_rv(srv, key, n, rv, err);
 }
 
 int server_bind(struct server *srv, const char *ns, const char *pod,
