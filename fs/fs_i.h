@@ -336,8 +336,11 @@ void notifier_stop(struct notifier *nt);
 bool notifier_is_caller(struct notifier *nt, fuse_req_t req);
 /* Tell the notifier, before making a change through the object's own path,
  * that the kernel raises that change's inotify event itself: the next
- * event for key (within a few seconds) only invalidates caches. */
-void notifier_kernel_saw(struct notifier *nt, const char *key);
+ * event for key (within a few seconds) only invalidates caches, if it is
+ * of the kind the kernel saw (a deletion when deleted, else a create or
+ * change: a write whose result is the object's deletion, as the removal
+ * of its last finalizer, still gets its DELETE event). */
+void notifier_kernel_saw(struct notifier *nt, const char *key, bool deleted);
 /* Take such a mark back (the change failed or went elsewhere). */
 void notifier_unmark(struct notifier *nt, const char *key);
 /* Is the notifier creating path right now (lookup must say ENOENT)? */

@@ -60,7 +60,7 @@ struct notifier {
 	struct job *head, *tail;
 	size_t queued;
 	bool stop;
-	json_t *saw;	  /* key -> expiry (seconds) */
+	json_t *saw;	  /* key -> [expiry (seconds), deleted] */
 	json_t *deleting; /* path -> ino while an unlink is in flight */
 	json_t *creating; /* path -> 1 while an open(O_CREAT) is in flight */
 };
@@ -70,13 +70,14 @@ bool notifier_is_caller(struct notifier *nt, fuse_req_t req)
 	return nt && nt->tid && fuse_req_ctx(req)->pid == nt->tid;
 }
 
-void notifier_kernel_saw(struct notifier *nt, const char *key)
+void notifier_kernel_saw(struct notifier *nt, const char *key, bool deleted)
 {
 	if (!nt)
 		return;
 	pthread_mutex_lock(&nt->lock);
-	json_object_set_new(nt->saw, key,
-			    json_integer(time(NULL) + SAW_SECONDS));
+	json_object_set_new(
+	    nt->saw, key,
+	    json_pack("[Ib]", (json_int_t)time(NULL) + SAW_SECONDS, deleted));
 	pthread_mutex_unlock(&nt->lock);
 }
 
@@ -154,8 +155,10 @@ void notifier_inval_entry(struct notifier *nt, fuse_ino_t dir, const char *name)
 	enqueue(nt, j);
 }
 
-/* Was this change made through its own path? Consumes the mark. */
-static bool consume_saw(struct notifier *nt, const char *key)
+/* Did the kernel see this change made through its own path (an event ev
+ * of the kind it saw)? Consumes the mark. */
+static bool consume_saw(struct notifier *nt, const char *key,
+			enum store_event_type ev)
 {
 	json_t *v;
 	bool r = false;
@@ -163,7 +166,9 @@ static bool consume_saw(struct notifier *nt, const char *key)
 	pthread_mutex_lock(&nt->lock);
 	v = json_object_get(nt->saw, key);
 	if (v) {
-		r = json_integer_value(v) >= time(NULL);
+		r = json_integer_value(json_array_get(v, 0)) >= time(NULL) &&
+		    json_is_true(json_array_get(v, 1)) ==
+			(ev == STORE_EV_DELETED);
 		json_object_del(nt->saw, key);
 	}
 	pthread_mutex_unlock(&nt->lock);
@@ -288,7 +293,7 @@ static void call(struct notifier *nt, enum call_op op, const char *path)
 static void run_event(struct notifier *nt, struct job *j)
 {
 	struct kfs *fs = nt->fs;
-	bool saw = consume_saw(nt, j->key);
+	bool saw = consume_saw(nt, j->key, j->ev);
 
 	if (kfs_node_get(fs, j->ino))
 		fuse_lowlevel_notify_inval_inode(fs->se, j->ino, 0, 0);

@@ -284,7 +284,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	__atomic_add_fetch(&fs->stats.deletes, 1, __ATOMIC_RELAXED);
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
-		notifier_kernel_saw(fs->notifier, key);
+		notifier_kernel_saw(fs->notifier, key, true);
 	r = server_delete(fs->srv, kind, ns, name, -1, 0, &err);
 	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);

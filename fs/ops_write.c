@@ -141,7 +141,7 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	    name_valid(fh->w.kind->name_rule, fh->w.entry) &&
 	    server_key(fh->w.kind, fh->w.ns, fh->w.entry, key, sizeof(key)) ==
 		0)
-		notifier_kernel_saw(fs->notifier, key);
+		notifier_kernel_saw(fs->notifier, key, false);
 	kf_error_init(&err);
 	if (fh->w.too_big)
 		r = -EFBIG; /* said at write(); the bytes are not judged */

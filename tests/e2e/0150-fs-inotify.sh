@@ -59,13 +59,14 @@ watch_dir "$CM" "$T/rm"
 rm "$CM/direct"
 expect_event "$T/rm" "DELETE direct"
 
-# deletion made by the server itself: the namespace goes, and so does
-# everything in it (a change nobody made through this path)
-mkdir "$MNT/core/v1/configmaps/gone"
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: in-gone, namespace: gone}\n' > "$MNT/core/v1/configmaps/gone/in-gone"
-watch_dir "$MNT/core/v1/configmaps/gone" "$T/cascade"
-rm "$MNT/core/v1/namespaces/gone"
-expect_event "$T/cascade" "DELETE in-gone"
+# deletion made by the server itself: an object held by a finalizer goes
+# when its last finalizer is removed (a change nobody made by rm)
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/hold]}\n' > "$CM/held"
+rm "$CM/held"
+test -e "$CM/held"
+watch_dir "$CM" "$T/cascade"
+echo '{"metadata":{"finalizers":null}}' >> "$CM/held"
+expect_event "$T/cascade" "DELETE held"
 
 # another kubefs-fs on the same store: its changes are notified here
 M2=$T/mnt2
