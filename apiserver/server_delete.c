@@ -100,7 +100,7 @@ static int mark_deleted(struct server *srv, const char *key, const json_t *old,
 
 static int delete_once(struct server *srv, const struct kind_info *k,
 		       const char *ns, const char *name, const char *key,
-		       long grace, uint64_t precondition_rv, bool finish,
+		       long grace, uint64_t precondition_rv,
 		       struct kf_error *err)
 {
 	_cleanup_json_ json_t *old = NULL;
@@ -135,17 +135,12 @@ static int delete_once(struct server *srv, const struct kind_info *k,
 	r = srv_commit(srv, &op, pp, err, NULL);
 	if (r == -ESTALE || r == -ENOENT)
 		return SRV_RETRY;
-	if (r < 0)
-		return r;
-	if (finish && k->namespaced)
-		srv_namespace_finish(srv, ns);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int delete_obj(struct server *srv, const struct kind_info *k,
 		      const char *ns, const char *name, long grace,
-		      uint64_t precondition_rv, bool finish,
-		      struct kf_error *err)
+		      uint64_t precondition_rv, struct kf_error *err)
 {
 	char key[STORE_KEY_MAX + 1];
 	int r = SRV_RETRY;
@@ -155,7 +150,7 @@ static int delete_obj(struct server *srv, const struct kind_info *k,
 	for (int i = 0; i < SRV_RETRIES && r == SRV_RETRY; i++) {
 		kf_error_init(err);
 		r = delete_once(srv, k, ns, name, key, grace, precondition_rv,
-				finish, err);
+				err);
 	}
 	if (r == SRV_RETRY)
 		return srv_conflict(err, k, name);
@@ -163,37 +158,6 @@ static int delete_obj(struct server *srv, const struct kind_info *k,
 }
 
 /* ---- namespaces ---- */
-
-static int collect_name(void *ud, const char *ns, const char *name, uint64_t rv)
-{
-	(void)ns;
-	(void)rv;
-	return json_array_append_new(ud, json_string(name)) < 0 ? -ENOMEM : 0;
-}
-
-/* Delete everything in namespace ns, as the namespace controller does. */
-static void sweep(struct server *srv, const char *ns)
-{
-	for (size_t i = 0; i < kinds_count(); i++) {
-		const struct kind_info *k = kinds_at(i);
-		_cleanup_json_ json_t *names = NULL;
-		size_t j;
-		json_t *v;
-
-		if (!k->namespaced)
-			continue;
-		names = json_array();
-		if (!names || server_list_names(srv, k, ns, collect_name, names,
-						NULL) < 0)
-			continue;
-		json_array_foreach (names, j, v) {
-			struct kf_error ignored;
-
-			delete_obj(srv, k, ns, json_string_value(v), -1, 0,
-				   false, &ignored);
-		}
-	}
-}
 
 static int mark_namespace(struct server *srv, const char *name, const char *key,
 			  uint64_t precondition_rv, struct kf_error *err)
@@ -246,7 +210,8 @@ static int delete_namespace(struct server *srv, const char *name,
 		return srv_conflict(err, srv->k_ns, name);
 	if (r < 0)
 		return r;
-	sweep(srv, name);
+	/* the namespace controller deletes what is in it, then removes the
+	 * `kubernetes` finalizer; one without finalizers goes now */
 	srv_namespace_finish(srv, name);
 	return 0;
 }
@@ -299,7 +264,7 @@ int server_delete(struct server *srv, const struct kind_info *k, const char *ns,
 	if (k == srv->k_ns)
 		return delete_namespace(srv, name, precondition_rv, err);
 	return delete_obj(srv, k, ns, name, grace_seconds, precondition_rv,
-			  true, err);
+			  err);
 }
 
 int server_evict(struct server *srv, const char *ns, const char *pod,

@@ -625,8 +625,6 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	if (r < 0)
 		return r;
 	srv_set_rv(n, rv);
-	if (deleting && k->namespaced)
-		srv_namespace_finish_after(srv, ns);
 	if (k == srv->k_ns && srv_meta_str(n, "deletionTimestamp"))
 		srv_namespace_finish_after(srv, name);
 	if (ret_obj)

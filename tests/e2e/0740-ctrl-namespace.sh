@@ -1,9 +1,10 @@
 #!/bin/bash
 # The namespace's `kubernetes` spec finalizer: a new namespace gets it;
 # only NAME@finalize changes spec.finalizers; a deleted namespace stays
-# Terminating (its content deleted) while the finalizer is there, the
-# namespace controller removes it once the namespace is empty, and only
-# then does the API server remove the namespace.
+# Terminating (its content kept until a namespace controller deletes it)
+# while the finalizer is there, the namespace controller empties it and
+# removes the finalizer, and only then does the API server remove the
+# namespace.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctrl-lib.sh"
 NSD=$MNT/core/v1/namespaces
@@ -17,17 +18,18 @@ echo '{"spec":{"finalizers":[]},"metadata":{"labels":{"a":"b"}}}' >> "$NSD/team"
 expect_eq "$(jqf "$NSD/team" '.spec.finalizers | join(",")')" kubernetes "finalizers after an update"
 expect_eq "$(jqf "$NSD/team" .metadata.labels.a)" b "the update itself"
 
-# no controller yet: the content goes, the namespace waits for its
-# finalizer
+# no controller yet: the namespace and its content wait
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n' > "$MNT/core/v1/configmaps/team/c"
 rm "$NSD/team"
-wait_for test ! -e "$MNT/core/v1/configmaps/team/c"
+# the API server only marks it: its content is the namespace controller's
+test -e "$MNT/core/v1/configmaps/team/c"
 expect_eq "$(jqf "$NSD/team" .status.phase)" Terminating "phase while finalizing"
 expect_eq "$(jqf "$NSD/team" '.spec.finalizers | join(",")')" kubernetes "finalizers while terminating"
 
 # the namespace controller finalizes it, and it goes
 start_daemon ctrl kubefs-ctrl --cluster "$MNT" --controllers=namespace
 wait_for test ! -e "$NSD/team"
+test ! -e "$MNT/core/v1/configmaps/team/c"
 
 # another finalizer holds it after the controller's is gone, until it
 # is removed through NAME@finalize too

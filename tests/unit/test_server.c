@@ -1400,8 +1400,14 @@ static void test_namespace_deletion(void **state)
 	ns = get_ok(f, NS, NULL, "team");
 	assert_string_equal(S(ns, "status.phase"), "Terminating");
 	assert_non_null(S(ns, "metadata.deletionTimestamp"));
-	assert_false(exists(f, CM, "team", "c"));
-	assert_false(exists(f, DEPLOY, "team", "web"));
+	/* its content is the namespace controller's to delete, as it does */
+	assert_true(exists(f, CM, "team", "c"));
+	assert_int_equal(server_delete(f->srv, CM, "team", "c", -1, 0, &err),
+			 0);
+	assert_int_equal(
+	    server_delete(f->srv, DEPLOY, "team", "web", -1, 0, &err), 0);
+	assert_int_equal(server_delete(f->srv, POD, "team", "web", -1, 0, &err),
+			 0);
 	p = get_ok(f, POD, "team", "web");
 	assert_non_null(S(p, "metadata.deletionTimestamp"));
 	/* no new content */
