@@ -1,6 +1,7 @@
 #!/bin/bash
 # kubefs delete: by name, TYPE/NAME, -f, -l, --all; NotFound; waiting for
-# graceful termination (a node agent is simulated by writing what it
+# graceful termination and the grace period rm, NAME@delete and
+# --grace-period/--force each give (a node agent is simulated by writing what it
 # would write) and for finalizers.
 . "$(dirname "$0")/lib.sh"
 start_fs
@@ -91,6 +92,30 @@ run kubefs delete pod g --timeout=30s
 expect_eq "$RC:$OUT" '0:pod "g" deleted' "delete waits for the agent"
 [ -e "$P/g" ] && fail "g still there after delete returned"
 wait $WATCH_PIDS
+
+# the grace period: rm of a bound pod takes the pod's own (30 s by
+# default) and leaves it to its node agent; DeleteOptions written to
+# NAME@delete, or --grace-period/--force, choose another; grace 0 removes
+# it at once, with no agent (there is none here)
+grace() { kubefs get pod "$1" -o jsonpath='{.metadata.deletionGracePeriodSeconds}'; }
+for n in r d f s; do
+	pod $n
+	echo node-1 > "$P/$n@binding"
+done
+rm "$P/r"
+expect_eq "$(grace r)" 30 "rm: the pod's grace period"
+echo 'gracePeriodSeconds: 7' > "$P/d@delete"
+expect_eq "$(grace d)" 7 "@delete with gracePeriodSeconds 7"
+echo 'gracePeriodSeconds: 0' > "$P/d@delete"
+[ -e "$P/d" ] && fail "@delete with grace 0 left the pod"
+echo '{"gracePeriodSeconds": 0}' > "$P/r@delete"
+[ -e "$P/r" ] && fail "grace 0 did not end a terminating pod"
+run kubefs delete pod s --grace-period=3 --wait=false
+expect_eq "$(grace s)" 3 "--grace-period=3"
+run kubefs delete pod f --grace-period=0 --force
+expect_eq "$RC" 0 "--force: $ERR"
+expect_contains "$ERR" "Immediate deletion does not wait for confirmation" "--force warning"
+[ -e "$P/f" ] && fail "--force left the pod"
 
 # finalizers hold an object until they are removed
 kubefs apply -f - > /dev/null <<'YAML'
