@@ -34,7 +34,24 @@ W=$(mktemp -d "$src/build/story-soak.XXXXXX")
 M=$W/mnt S=$W/state
 export KUBEFS_MOUNT=$M
 SAMPLER=
-trap '[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null; "$BIN/kubefs" down --state "$S" >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
+# on a failed round, what the cluster looked like and its logs are kept
+# in build/story-soak-failed.* (the path is printed)
+evidence() {
+	local keep
+	keep=$(mktemp -d "$src/build/story-soak-failed.XXXXXX")
+	cp -r "$S/log" "$keep/" 2>/dev/null || true
+	cp "$W/samples" "$W/errors" "$keep/" 2>/dev/null || true
+	{
+		echo "== pods"; "$BIN/kubefs" get pods -o wide
+		echo "== services"; "$BIN/kubefs" get svc -o wide
+		echo "== endpointslices"
+		cat "$M"/discovery.k8s.io/v1/endpointslices/default/*@json
+		echo "== nft"; nft list ruleset
+		echo "== curl"; curl -sv -m 2 "http://$(jq -r .spec.clusterIP "$M/core/v1/services/default/nginx@json")/"
+	} >"$keep/state" 2>&1
+	echo "evidence kept in $keep" >&2
+}
+trap 'rc=$?; [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null; [ $rc = 0 ] || evidence; "$BIN/kubefs" down --state "$S" >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
 COMPS="kubefs-fs kubefs-sched kubefs-ctrl kubefs-node kubefs-proxy"
 D=$M/apps/v1/deployments/default
 P=$M/core/v1/pods/default
