@@ -8,7 +8,7 @@
 
 static bool expired(const struct ephemeral *e, time_t now)
 {
-	return e->type == NODE_GHOST && e->expires <= now;
+	return e->type == NODE_GHOST && !e->holds && e->expires <= now;
 }
 
 static void eph_free(struct ephemeral *e)
@@ -104,6 +104,38 @@ void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name, fuse_ino_t ino)
 		free(e->data);
 		e->data = NULL;
 		e->len = 0;
+	}
+	pthread_mutex_unlock(&fs->eph_lock);
+}
+
+void eph_ghost_hold(struct kfs *fs, fuse_ino_t dir, const char *name,
+		    fuse_ino_t ino)
+{
+	struct ephemeral *e;
+
+	pthread_mutex_lock(&fs->eph_lock);
+	sweep(fs, time(NULL));
+	e = get_or_add(fs, dir, name);
+	if (e && e->type != NODE_SCRATCH) {
+		if (e->type != NODE_GHOST) {
+			e->type = NODE_GHOST;
+			e->ino = ino;
+			e->mtime = time(NULL);
+		}
+		e->holds++;
+	}
+	pthread_mutex_unlock(&fs->eph_lock);
+}
+
+void eph_ghost_unhold(struct kfs *fs, fuse_ino_t dir, const char *name)
+{
+	struct ephemeral **pp;
+
+	pthread_mutex_lock(&fs->eph_lock);
+	pp = find(fs, dir, name);
+	if (pp && (*pp)->type == NODE_GHOST && (*pp)->holds) {
+		(*pp)->holds--;
+		(*pp)->expires = time(NULL) + GHOST_SECONDS;
 	}
 	pthread_mutex_unlock(&fs->eph_lock);
 }

@@ -86,6 +86,7 @@ struct ephemeral {
 	fuse_ino_t ino;
 	enum node_type type; /* NODE_GHOST or NODE_SCRATCH */
 	time_t expires;	     /* ghosts */
+	unsigned holds;	     /* ghosts: write handles open on it */
 	char *data;	     /* scratch content (owned) */
 	size_t len;
 	time_t mtime;
@@ -202,6 +203,13 @@ int eph_lookup(struct kfs *fs, fuse_ino_t dir, const char *name,
 /* Make (dir, name) a ghost for GHOST_SECONDS with inode ino. */
 void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name,
 	       fuse_ino_t ino);
+/* A write handle opens ghost (dir, name) (made one with inode ino if it is
+ * not): it does not expire while held, so fstat(2) of a file being
+ * written keeps working however long the writer takes. */
+void eph_ghost_hold(struct kfs *fs, fuse_ino_t dir, const char *name,
+		    fuse_ino_t ino);
+/* The handle is released: the ghost lives GHOST_SECONDS more. */
+void eph_ghost_unhold(struct kfs *fs, fuse_ino_t dir, const char *name);
 /* Create an empty scratch file; -ENOSPC past SCRATCH_MAX_FILES. */
 int eph_scratch_create(struct kfs *fs, fuse_ino_t dir, const char *name,
 		       fuse_ino_t ino);
@@ -271,13 +279,14 @@ struct kfs_write {
 	char *ns;		      /* object dir's namespace or NULL */
 	enum node_type target;	      /* NODE_OBJECT, NODE_SUB, NODE_ROOT... */
 	enum subres sub;
-	bool created;	/* the file was created by this open */
-	bool committed; /* a verdict was given at least once */
-	bool excl;	/* ... with O_EXCL */
-	bool append;	/* O_APPEND: a merge patch */
-	bool truncated; /* O_TRUNC or truncate to 0 */
-	bool dirty;	/* bytes were written or truncated */
-	bool too_big;	/* a write was refused with EFBIG: so is the file */
+	bool created;	 /* the file was created by this open */
+	bool committed;	 /* a verdict was given at least once */
+	bool excl;	 /* ... with O_EXCL */
+	bool ghost_held; /* holds ghost (dir, entry): eph_ghost_hold() */
+	bool append;	 /* O_APPEND: a merge patch */
+	bool truncated;	 /* O_TRUNC or truncate to 0 */
+	bool dirty;	 /* bytes were written or truncated */
+	bool too_big;	 /* a write was refused with EFBIG: so is the file */
 	/* the writer, checked at the verdict (borrowed from its handle);
 	 * NULL: nothing to check */
 	const struct kfs_identity *id;

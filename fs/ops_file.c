@@ -297,10 +297,15 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			kfs_cached_open(fs, fh, n);
 		break;
 	case NODE_GHOST:
-		if (writing)
-			r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);
-		else
+		if (!writing) {
 			fh->data = strdup("");
+			break;
+		}
+		r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);
+		if (r == 0) {
+			eph_ghost_hold(fs, n->parent, n->name, n->ino);
+			fh->w.ghost_held = true;
+		}
 		break;
 	case NODE_SCRATCH:
 		fh->kind = FH_SCRATCH;
@@ -482,8 +487,9 @@ void kfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	} else {
 		/* resolvable while being written; a ghost after close if it
 		 * turns out to be a drop box */
-		eph_ghost(fs, parent, name, n->ino);
+		eph_ghost_hold(fs, parent, name, n->ino);
 		r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);
+		fh->w.ghost_held = r == 0;
 		fh->w.created = true;
 		fh->w.excl = fi->flags & O_EXCL;
 		/* touch(1) creates without O_TRUNC: its close is a verdict.

@@ -249,6 +249,8 @@ void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		commit(kfs_req_fs(req), fh, fh->uid);
 		pthread_mutex_unlock(&fh->lock);
 	}
+	if (fh->w.ghost_held)
+		eph_ghost_unhold(kfs_req_fs(req), fh->w.dir, fh->w.entry);
 	if (fh->ws)
 		watch_stream_set_ready_fn(fh->ws, NULL, NULL);
 	if (fh->ls)
