@@ -145,6 +145,9 @@ struct kfs {
 	/* every open file handle (guarded by lock): those the kernel never
 	 * released are freed when the server stops */
 	struct fh *open_fhs;
+	/* a handle pinned by an fsync of another handle (fh.pins) is freed
+	 * only once unpinned: signalled with lock */
+	pthread_cond_t unpinned;
 	struct dir_handle *open_dirs; /* ops_dir.c; guarded by lock */
 	/* watch_read.c: handles with a parked read, and their sweeper */
 	pthread_mutex_t parked_lock;
@@ -278,6 +281,8 @@ struct kfs_write {
 	bool truncated; /* O_TRUNC or truncate to 0 */
 	bool dirty;	/* bytes were written or truncated */
 	bool too_big;	/* a write was refused with EFBIG: so is the file */
+	bool synced;	/* the last verdict was given at fsync: ... */
+	int verdict;	/* ... this, which close() returns again */
 	/* the writer, checked at the verdict (borrowed from its handle);
 	 * NULL: nothing to check */
 	const struct kfs_identity *id;
@@ -412,6 +417,7 @@ struct fh {
 	struct fuse_pollhandle *ph;
 	struct kfs *fs;
 	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
+	unsigned pins; /* fsyncs of other handles using it; kfs.lock */
 	struct kfs_identity *id; /* the opener (owned); NULL: not checked */
 };
 

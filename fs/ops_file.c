@@ -87,6 +87,8 @@ void kfs_fh_free(struct fh *fh)
 		fh->fs->open_fhs = fh->next_open;
 	if (fh->next_open)
 		fh->next_open->prev_open = fh->prev_open;
+	while (fh->pins) /* an fsync of another handle commits it */
+		pthread_cond_wait(&fh->fs->unpinned, &fh->fs->lock);
 	pthread_mutex_unlock(&fh->fs->lock);
 	if (fh->counted)
 		writer_count(fh->fs, fh->uid, -1);
