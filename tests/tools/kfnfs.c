@@ -42,8 +42,7 @@ static int failed(const char *call, int r, struct nfs_context *nfs)
 	return 1;
 }
 
-static int put(struct nfs_context *nfs, const char *path, int argc,
-	       char **argv)
+static int put(struct nfs_context *nfs, const char *path, int argc, char **argv)
 {
 	int flags = O_WRONLY | O_CREAT | O_TRUNC, r, rc;
 	struct nfsfh *fh;
