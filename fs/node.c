@@ -18,6 +18,7 @@ int kfs_nodes_init(struct kfs *fs)
 
 	pthread_mutex_init(&fs->lock, NULL);
 	pthread_cond_init(&fs->unpinned, NULL);
+	pthread_mutex_init(&fs->texts_lock, NULL);
 	fs->nbuckets = 1 << 16;
 	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
 	fs->inos = json_object();
@@ -47,6 +48,8 @@ void kfs_nodes_release(struct kfs *fs)
 	json_decref(fs->inos);
 	json_decref(fs->writers);
 	pthread_cond_destroy(&fs->unpinned);
+	kfs_rootfile_texts_free(fs);
+	pthread_mutex_destroy(&fs->texts_lock);
 	pthread_mutex_destroy(&fs->lock);
 }
 

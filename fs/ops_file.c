@@ -195,7 +195,11 @@ static int open_rootfile(struct kfs *fs, struct node *n, struct fh *fh)
 		fh->data = kfs_can_i_text(fs, fh->id, n->query, &fh->len);
 		return fh->data ? 0 : -ENOMEM;
 	}
-	fh->data = kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
+	/* the text whose size the caller's getattr just reported */
+	fh->data = kfs_rootfile_take(fs, n, fh->uid, &fh->len);
+	if (!fh->data)
+		fh->data =
+		    kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
 	return fh->data ? 0 : -ENOMEM;
 }
 
