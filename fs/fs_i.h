@@ -281,10 +281,11 @@ char *kfs_rootfile_text(struct kfs *fs, enum rootfile rf, uid_t uid,
 const char *kfs_rootfile_name(enum rootfile rf);
 /*
  * metrics changes between reads: its size is the size of the text
- * rendered for the caller at getattr, which the caller's next open of the file reads if it comes
- * within ROOTFILE_TEXT_FRESH_NS (see struct kfs; an NFS server stats, then reads up to
- * that size). kfs_rootfile_stat sets st->st_size so (any other node: no
- * change); kfs_rootfile_take returns that text (owned) or NULL.
+ * rendered for the caller at getattr, which the caller's next open of
+ * the file reads if it comes within ROOTFILE_TEXT_FRESH_NS (an NFS
+ * server stats, then reads up to that size). kfs_rootfile_stat sets
+ * st->st_size so (any other node: no change); kfs_rootfile_take returns
+ * that text (owned) or NULL.
  */
 void kfs_rootfile_stat(struct kfs *fs, const struct node *n, uid_t uid,
 		       struct stat *st);
