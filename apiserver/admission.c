@@ -75,6 +75,17 @@ int admission_list(struct server *srv, const struct kind_info *k,
 	return 0;
 }
 
+int admission_also(const struct admission_attrs *a, const char *key,
+		   uint64_t rv, json_t *obj)
+{
+	json_t *e = json_pack("{s:s, s:I, s:o}", "key", key, "rv",
+			      (json_int_t)rv, "obj", obj);
+
+	if (!a->also || !e || json_array_append_new(a->also, e) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);

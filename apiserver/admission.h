@@ -43,6 +43,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "api/error.h"
 #include "api/kinds.h"
@@ -68,6 +69,16 @@ struct admission_attrs {
 	bool dry_run;
 	json_t *obj;	   /* the new object; NULL on delete */
 	const json_t *old; /* the stored object; NULL on create */
+	/*
+	 * Writes that commit in the same store transaction as this one, or
+	 * not at all (ResourceQuota charging status.used, as Kubernetes
+	 * updates the quota with the object): a validate step appends
+	 * {"key": STORE KEY, "rv": RV, "obj": OBJECT}; the server puts
+	 * each obj at key if key is still at rv, else judges the whole
+	 * write again. Owned by the server; NULL when the write takes none
+	 * (dry runs, updates, deletes).
+	 */
+	json_t *also;
 };
 
 /*
@@ -102,6 +113,10 @@ int admission_validate(struct server *srv, const struct admission_attrs *a,
  * them (owned array; empty when k is NULL). Store errors. */
 int admission_list(struct server *srv, const struct kind_info *k,
 		   const char *ns, json_t **ret);
+
+/* Append {key, rv, obj} (obj's reference taken) to a->also. -ENOMEM. */
+int admission_also(const struct admission_attrs *a, const char *key,
+		   uint64_t rv, json_t *obj);
 
 /* The keys of JSON object obj, sorted (Kubernetes iterates Go maps;
  * messages listing several take a stable order). *ret is owned (free()),

@@ -20,38 +20,112 @@
 
 /* ---- the store write ---- */
 
+/* The store ops of a write's companions (admission_attrs.also): each
+ * object encoded, to be put at its key if still at its rv. *ret_ops and
+ * *ret_bufs owned (free the bufs' entries too); *ret_n entries. */
+static int also_ops(const json_t *also, struct kf_error *err,
+		    struct store_op **ret_ops, char ***ret_bufs, size_t *ret_n)
+{
+	size_t n = json_array_size(also), i;
+	struct store_op *ops = calloc(n ? n : 1, sizeof(*ops));
+	char **bufs = calloc(n ? n : 1, sizeof(*bufs));
+	json_t *e;
+	int r = ops && bufs ? 0 : -ENOMEM;
+
+	json_array_foreach (also, i, e) {
+		_cleanup_json_ json_t *obj = NULL;
+		size_t len;
+
+		if (r < 0)
+			break;
+		obj = json_deep_copy(json_object_get(e, "obj"));
+		if (!obj) {
+			r = -ENOMEM;
+			break;
+		}
+		r = srv_encode(obj, err, &bufs[i], &len);
+		ops[i].type = STORE_PUT;
+		ops[i].key = json_string_value(json_object_get(e, "key"));
+		ops[i].data = bufs[i];
+		ops[i].len = len;
+		ops[i].expect_rv =
+		    (uint64_t)json_integer_value(json_object_get(e, "rv"));
+	}
+	if (r < 0) {
+		for (i = 0; bufs && i < n; i++)
+			free(bufs[i]);
+		free(bufs);
+		free(ops);
+		return r;
+	}
+	*ret_ops = ops;
+	*ret_bufs = bufs;
+	*ret_n = n;
+	return 0;
+}
+
+static void also_free(char **bufs, size_t n)
+{
+	for (size_t i = 0; bufs && i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+}
+
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 	       struct kf_error *err, uint64_t *ret_rv)
 {
-	_cleanup_free_ struct store_op *ops = NULL;
-	size_t n = 1, idx = 0;
+	return srv_commit_also(srv, op, NULL, plan, err, ret_rv);
+}
+
+int srv_commit_also(struct server *srv, struct store_op *op, const json_t *also,
+		    struct svc_plan *plan, struct kf_error *err,
+		    uint64_t *ret_rv)
+{
+	_cleanup_free_ struct store_op *ops = NULL, *aops = NULL;
+	char **abufs = NULL;
+	size_t n = 1, na = 0, idx = 0;
 	int r;
 
+	if (json_array_size(also)) {
+		r = also_ops(also, err, &aops, &abufs, &na);
+		if (r < 0) {
+			if (plan)
+				svc_plan_abort(srv, plan);
+			return r;
+		}
+	}
 	if (srv_batching()) {
-		r = srv_batch_add(srv, op, plan, ret_rv);
+		r = srv_batch_add(srv, op, aops, na, plan, ret_rv);
+		also_free(abufs, na);
 		return r < 0 ? srv_store_error(r, err) : 0;
 	}
 	if (plan) {
 		r = svc_plan_ops(srv, plan);
 		if (r < 0) {
 			svc_plan_abort(srv, plan);
+			also_free(abufs, na);
 			return kf_error_set(err, r,
 					    "Internal error occurred: "
 					    "out of memory");
 		}
 		n += plan->nops;
 	}
+	n += na;
 	ops = calloc(n, sizeof(*ops));
 	if (!ops) {
 		if (plan)
 			svc_plan_abort(srv, plan);
+		also_free(abufs, na);
 		return -ENOMEM;
 	}
 	ops[0] = *op;
+	if (na)
+		memcpy(ops + 1, aops, na * sizeof(*ops));
 	if (plan && plan->nops)
-		memcpy(ops + 1, plan->ops, plan->nops * sizeof(*ops));
+		memcpy(ops + 1 + na, plan->ops, plan->nops * sizeof(*ops));
 
 	r = store_write(srv->store, ops, n, &idx);
+	also_free(abufs, na);
 	if (r == 0) {
 		if (plan)
 			svc_plan_commit(srv, plan);
@@ -59,11 +133,15 @@ int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 			*ret_rv = ops[0].ret_rv;
 		return 0;
 	}
-	if (plan && idx >= 1 && idx < n &&
+	if (idx >= 1 && idx < 1 + na &&
 	    (r == -EEXIST || r == -ESTALE || r == -ENOENT)) {
+		/* a companion (a quota) moved: judge the write again */
+		r = SRV_RETRY;
+	} else if (plan && idx >= 1 + na && idx < n &&
+		   (r == -EEXIST || r == -ESTALE || r == -ENOENT)) {
 		const char *slash = strchr(plan->owner, '/');
 
-		r = r == -EEXIST ? svc_plan_clash(srv, plan, idx - 1,
+		r = r == -EEXIST ? svc_plan_clash(srv, plan, idx - 1 - na,
 						  slash ? slash + 1 : "", err)
 				 : SRV_RETRY;
 	} else if (!(idx == 0 &&
@@ -365,6 +443,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	    .dry_run = flags & SERVER_DRY_RUN,
 	    .obj = w,
 	};
+	_cleanup_json_ json_t *also = NULL;
 	struct store_op op = {0};
 	uint64_t rv;
 	size_t len;
@@ -398,6 +477,11 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		json_object_set_new(w, "status",
 				    json_pack("{s:s,s:s}", "phase", "Pending",
 					      "qosClass", srv_pod_qos(w)));
+	if (!(flags & SERVER_DRY_RUN)) {
+		a.also = also = json_array();
+		if (!also)
+			return -ENOMEM;
+	}
 	if (k == srv->k_svc) {
 		r = svc_plan_build(srv, w, NULL, o->ns, o->name, &plan, err);
 		if (r < 0)
@@ -421,7 +505,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	op.data = data;
 	op.len = len;
 	op.expect_rv = STORE_RV_ABSENT;
-	r = srv_commit(srv, &op, pp, err, &rv);
+	r = srv_commit_also(srv, &op, also, pp, err, &rv);
 	if (r < 0)
 		return r;
 	srv_set_rv(w, rv);
@@ -641,6 +725,18 @@ out_abort:
 
 /* ---- put ---- */
 
+/*
+ * A write that lost a race to another writer waits before it tries again,
+ * with jitter, so that one writer cannot keep winning: about 0.1 ms the
+ * first time, doubling up to about 6 ms.
+ */
+static void retry_pause(int attempt)
+{
+	unsigned us = 100u << (attempt < 6 ? attempt : 6);
+
+	usleep(us / 2 + (unsigned)random() % us);
+}
+
 static int put_once(struct server *srv, const struct kind_info *k,
 		    const char *ns, const char *name, const json_t *in,
 		    unsigned flags, json_t **ret_obj, struct kf_error *err)
@@ -718,6 +814,7 @@ int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 		r = put_once(srv, k, ns, name, in, flags, &out, err);
 		if (r != SRV_RETRY)
 			break;
+		retry_pause(i);
 	}
 	if (r == SRV_RETRY) {
 		const char *n = name ? name : srv_meta_str(in, "name");
@@ -820,18 +917,6 @@ static int patch_once(struct server *srv, const struct srv_ref *o,
 		return r;
 	return update_obj(srv, o, w, old, rv, flags | SERVER_UPDATE, ret_obj,
 			  err);
-}
-
-/*
- * A patch that lost a race to another writer waits before it tries again,
- * with jitter, so that one writer cannot keep winning: about 0.1 ms the
- * first time, doubling up to about 6 ms.
- */
-static void retry_pause(int attempt)
-{
-	unsigned us = 100u << (attempt < 6 ? attempt : 6);
-
-	usleep(us / 2 + (unsigned)random() % us);
 }
 
 int server_patch(struct server *srv, const struct kind_info *k, const char *ns,
