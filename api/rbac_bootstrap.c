@@ -260,8 +260,11 @@ static json_t *bindings(void)
 	    binding("system:kube-controller-manager",
 		    "system:kube-controller-manager"),
 	    binding("system:node-proxier", "system:kube-proxy"),
-	    /* bound by the Node authorizer in Kubernetes: no subjects */
-	    binding("system:node", ""));
+	    /* Kubernetes binds nodes through its Node authorizer (and
+	     * leaves this binding without subjects); kubefs has none and
+	     * binds the group, as Kubernetes did before 1.8, with
+	     * NodeRestriction admission limiting each node's writes */
+	    binding("system:node", "Group:system:nodes"));
 }
 
 int rbac_bootstrap_objects(json_t **ret)

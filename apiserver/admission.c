@@ -11,8 +11,8 @@
 
 static const struct admission_plugin *const chain[] = {
     &admission_namespace_lifecycle, &admission_limit_ranger,
-    &admission_service_account,	    &admission_pod_security,
-    &admission_resource_quota,
+    &admission_service_account,	    &admission_node_restriction,
+    &admission_pod_security,	    &admission_resource_quota,
 };
 
 #define CHAIN_LEN (sizeof(chain) / sizeof(chain[0]))

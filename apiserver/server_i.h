@@ -59,6 +59,8 @@ struct server {
 
 /* ---- server.c ---- */
 time_t srv_now(struct server *srv);
+/* The calling thread's request user (server_request_user()), or NULL. */
+const struct rbac_user *srv_request_user(void);
 /* One object a write is about: its kind, namespace (NULL for a
  * cluster-scoped kind), name, and the store key they make. ns and name
  * are borrowed: they must outlive the struct. */

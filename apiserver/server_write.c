@@ -436,6 +436,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	    json_string_value(json_object_get(meta, "resourceVersion"));
 	bool has_rv = rvs && *rvs;
 	struct admission_attrs a = {
+	    .user = srv_request_user(),
 	    .op = ADMISSION_CREATE,
 	    .kind = k,
 	    .ns = o->ns,
@@ -606,6 +607,7 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	const char *rvs = srv_meta_str(w, "resourceVersion");
 	struct store_op op = {0};
 	struct admission_attrs a = {
+	    .user = srv_request_user(),
 	    .op = ADMISSION_UPDATE,
 	    .kind = k,
 	    .ns = ns,

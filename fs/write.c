@@ -253,8 +253,23 @@ static int sub_authorize(struct kfs *fs, struct kfs_write *w, const char *name,
 	}
 }
 
+static int write_commit(struct kfs *fs, struct kfs_write *w,
+			struct kf_error *err, bool *ret_object);
+
+/* The writes of one request are the writer's (admission sees its user). */
 int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
 		     bool *ret_object)
+{
+	int r;
+
+	server_request_user(w->id ? &w->id->user : NULL);
+	r = write_commit(fs, w, err, ret_object);
+	server_request_user(NULL);
+	return r;
+}
+
+static int write_commit(struct kfs *fs, struct kfs_write *w,
+			struct kf_error *err, bool *ret_object)
 {
 	_cleanup_json_ json_t *docs = NULL;
 	const char *name = w->entry;
