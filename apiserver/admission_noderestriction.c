@@ -9,7 +9,9 @@
  *   - update the status of pods bound to it (spec.nodeName), without
  *     changing their labels; delete pods bound to it;
  *   - create only mirror pods (annotation kubernetes.io/config.mirror)
- *     bound to it; no other pod update.
+ *     bound to it; no other pod update;
+ *   - (kubefs's own) write, of all Secrets, only the one holding its
+ *     endpoint's token, kube-system/kubefs-node-endpoint-NAME.
  * Refusals are Kubernetes' (-EACCES), e.g.
  *   nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"
  *   pods "p" is forbidden: node "n1" can only delete pods with
@@ -31,6 +33,8 @@
 #define RESTRICTED_LABELS "node-restriction.kubernetes.io"
 #define MIRROR_ANNOTATION "kubernetes.io/config.mirror"
 #define LABELS_MSG_MAX 1024
+#define NODE_ENDPOINT_NS "kube-system"
+#define NODE_ENDPOINT_SECRET "kubefs-node-endpoint-"
 
 static const char *const op_names[] = {
     [ADMISSION_CREATE] = "CREATE",
@@ -48,9 +52,9 @@ forbidden(const struct admission_attrs *a, struct kf_error *err,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return kf_error_set(err, -EACCES, SRV_RES_FMT " \"%s\" is forbidden: %s",
-			    SRV_RES_ARGS(a->kind), a->name ? a->name : "",
-			    why);
+	return kf_error_set(err, -EACCES,
+			    SRV_RES_FMT " \"%s\" is forbidden: %s",
+			    SRV_RES_ARGS(a->kind), a->name ? a->name : "", why);
 }
 
 /* Equal JSON values, either possibly absent (NULL). */
@@ -100,11 +104,12 @@ static int admit_pod(struct server *srv, const struct admission_attrs *a,
 	case ADMISSION_CREATE:
 		ann = json_object_get(srv_meta(a->obj), "annotations");
 		if (!json_object_get(ann, MIRROR_ANNOTATION))
-			return forbidden(a, err,
-					 "pod does not have \"" MIRROR_ANNOTATION
-					 "\" annotation, node \"%s\" can only "
-					 "create mirror pods",
-					 node);
+			return forbidden(
+			    a, err,
+			    "pod does not have \"" MIRROR_ANNOTATION
+			    "\" annotation, node \"%s\" can only "
+			    "create mirror pods",
+			    node);
 		if (!same_node(a->obj, node))
 			return forbidden(a, err,
 					 "node \"%s\" can only create pods "
@@ -134,7 +139,8 @@ static int admit_pod(struct server *srv, const struct admission_attrs *a,
 static bool restricted(const char *key)
 {
 	const char *slash = strchr(key, '/');
-	size_t n = slash ? (size_t)(slash - key) : 0, m = strlen(RESTRICTED_LABELS);
+	size_t n = slash ? (size_t)(slash - key) : 0,
+	       m = strlen(RESTRICTED_LABELS);
 
 	if (!slash || n < m || strncmp(slash - m, RESTRICTED_LABELS, m))
 		return false;
@@ -156,8 +162,7 @@ static void changed_restricted(const json_t *a, const json_t *b, char *buf,
 	json_t *v;
 
 	json_object_foreach ((json_t *)a, k, v)
-		if (n < 64 && restricted(k) &&
-		    !same(v, json_object_get(b, k)))
+		if (n < 64 && restricted(k) && !same(v, json_object_get(b, k)))
 			keys[n++] = k;
 	json_object_foreach ((json_t *)b, k, v)
 		if (n < 64 && restricted(k) && !json_object_get(a, k))
@@ -204,13 +209,28 @@ static int admit_node(const struct admission_attrs *a, const char *node,
 	return 0;
 }
 
+static int admit_secret(const struct admission_attrs *a, const char *node,
+			struct kf_error *err)
+{
+	char want[300];
+
+	snprintf(want, sizeof(want), NODE_ENDPOINT_SECRET "%s", node);
+	if (a->ns && !strcmp(a->ns, NODE_ENDPOINT_NS) && a->name &&
+	    !strcmp(a->name, want))
+		return 0;
+	return forbidden(
+	    a, err,
+	    "node \"%s\" may only write the secret " NODE_ENDPOINT_NS "/%s",
+	    node, want);
+}
+
 int admission_node_name(const struct rbac_user *u, const char **ret)
 {
 	*ret = NULL;
 	if (!u || !rbac_user_in_group(u, NODES_GROUP))
 		return 0;
-	if (u->name && !strncmp(u->name, NODE_USER_PREFIX,
-				strlen(NODE_USER_PREFIX)))
+	if (u->name &&
+	    !strncmp(u->name, NODE_USER_PREFIX, strlen(NODE_USER_PREFIX)))
 		*ret = u->name + strlen(NODE_USER_PREFIX);
 	return 1;
 }
@@ -233,6 +253,9 @@ static int validate(struct server *srv, const struct admission_attrs *a,
 		return admit_pod(srv, a, node, err);
 	if (!strcmp(a->kind->group, "") && !strcmp(a->kind->resource, "nodes"))
 		return admit_node(a, node, err);
+	if (!strcmp(a->kind->group, "") &&
+	    !strcmp(a->kind->resource, "secrets"))
+		return admit_secret(a, node, err);
 	return 0;
 }
 

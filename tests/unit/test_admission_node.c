@@ -19,8 +19,10 @@ static void objects(struct fx *f)
 	struct kf_error err;
 
 	server_request_user(NULL);
-	assert_int_equal(put(f, "nodes", NULL, "n1", "metadata: {}\n", &err), 0);
-	assert_int_equal(put(f, "nodes", NULL, "n2", "metadata: {}\n", &err), 0);
+	assert_int_equal(put(f, "nodes", NULL, "n1", "metadata: {}\n", &err),
+			 0);
+	assert_int_equal(put(f, "nodes", NULL, "n2", "metadata: {}\n", &err),
+			 0);
 	assert_int_equal(put(f, "pods", "default", "p1", POD("n1"), &err), 0);
 	assert_int_equal(put(f, "pods", "default", "p2", POD("n2"), &err), 0);
 }
@@ -31,8 +33,8 @@ static int status(struct fx *f, const char *pod, const char *yaml,
 	_cleanup_json_ json_t *in = Y(yaml);
 
 	kf_error_init(err);
-	return server_put(f->srv, K("pods"), "default", pod, in,
-			  SERVER_STATUS, err, NULL);
+	return server_put(f->srv, K("pods"), "default", pod, in, SERVER_STATUS,
+			  err, NULL);
 }
 
 static void test_node_pods(void **state)
@@ -58,8 +60,9 @@ static void test_node_pods(void **state)
 	       "\"kubernetes.io/config.mirror\" annotation, node \"n1\" can "
 	       "only create mirror pods");
 	expect(put(f, "pods", "default", "m",
-		   "metadata: {annotations: {kubernetes.io/config.mirror: x}}\n"
-		   POD("n2"), &err),
+		   "metadata: {annotations: {kubernetes.io/config.mirror: "
+		   "x}}\n" POD("n2"),
+		   &err),
 	       &err, -EACCES,
 	       "pods \"m\" is forbidden: node \"n1\" can only create pods with "
 	       "spec.nodeName set to itself");
@@ -91,15 +94,17 @@ static void test_node_nodes(void **state)
 
 	objects(f);
 	server_request_user(&node1);
-	expect(put(f, "nodes", NULL, "n2", "metadata: {labels: {a: b}}\n", &err),
-	       &err, -EACCES,
-	       "nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify "
-	       "node \"n2\"");
+	expect(
+	    put(f, "nodes", NULL, "n2", "metadata: {labels: {a: b}}\n", &err),
+	    &err, -EACCES,
+	    "nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify "
+	    "node \"n2\"");
 	kf_error_init(&err);
-	expect(server_delete(f->srv, K("nodes"), NULL, "n2", 0, 0, &err), &err,
-	       -EACCES,
-	       "nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify "
-	       "node \"n2\"");
+	expect(
+	    server_delete(f->srv, K("nodes"), NULL, "n2", 0, 0, &err), &err,
+	    -EACCES,
+	    "nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify "
+	    "node \"n2\"");
 	assert_int_equal(
 	    put(f, "nodes", NULL, "n1", "metadata: {labels: {a: b}}\n", &err),
 	    0);
@@ -113,27 +118,55 @@ static void test_node_nodes(void **state)
 	       "nodes \"n1\" is forbidden: is not allowed to modify labels: "
 	       "eu.node-restriction.kubernetes.io/y, "
 	       "node-restriction.kubernetes.io/z");
-	expect(put(f, "nodes", NULL, "n1",
-		   "metadata: {labels: {a: b}}\n"
-		   "spec: {taints: [{key: k, effect: NoSchedule}]}\n",
-		   &err),
-	       &err, -EACCES,
-	       "nodes \"n1\" is forbidden: node \"n1\" is not allowed to modify "
-	       "taints");
+	expect(
+	    put(f, "nodes", NULL, "n1",
+		"metadata: {labels: {a: b}}\n"
+		"spec: {taints: [{key: k, effect: NoSchedule}]}\n",
+		&err),
+	    &err, -EACCES,
+	    "nodes \"n1\" is forbidden: node \"n1\" is not allowed to modify "
+	    "taints");
 	server_request_user(NULL);
 	kf_error_init(&err);
 	assert_int_equal(
 	    server_delete(f->srv, K("nodes"), NULL, "n1", 0, 0, &err), 0);
 	server_request_user(&node1);
-	expect(put(f, "nodes", NULL, "n1",
-		   "metadata: {labels: {node-restriction.kubernetes.io/z: x}}\n",
-		   &err),
-	       &err, -EACCES,
-	       "nodes \"n1\" is forbidden: node \"n1\" is not allowed to set "
-	       "the following labels: node-restriction.kubernetes.io/z");
+	expect(
+	    put(f, "nodes", NULL, "n1",
+		"metadata: {labels: {node-restriction.kubernetes.io/z: x}}\n",
+		&err),
+	    &err, -EACCES,
+	    "nodes \"n1\" is forbidden: node \"n1\" is not allowed to set "
+	    "the following labels: node-restriction.kubernetes.io/z");
 	assert_int_equal(
 	    put(f, "nodes", NULL, "n1", "metadata: {labels: {a: b}}\n", &err),
 	    0);
+	server_request_user(NULL);
+}
+
+/* kubefs's own rule: of all Secrets, a node writes its endpoint's. */
+static void test_node_secret(void **state)
+{
+	struct fx *f = *state;
+	struct kf_error err;
+
+	server_request_user(&node1);
+	assert_int_equal(put(f, "secrets", "kube-system",
+			     "kubefs-node-endpoint-n1", "data: {token: eA==}\n",
+			     &err),
+			 0);
+	expect(put(f, "secrets", "kube-system", "kubefs-node-endpoint-n2",
+		   "data: {token: eA==}\n", &err),
+	       &err, -EACCES,
+	       "secrets \"kubefs-node-endpoint-n2\" is forbidden: node \"n1\" "
+	       "may only write the secret "
+	       "kube-system/kubefs-node-endpoint-n1");
+	expect(put(f, "secrets", "default", "kubefs-node-endpoint-n1",
+		   "data: {token: eA==}\n", &err),
+	       &err, -EACCES,
+	       "secrets \"kubefs-node-endpoint-n1\" is forbidden: node \"n1\" "
+	       "may only write the secret "
+	       "kube-system/kubefs-node-endpoint-n1");
 	server_request_user(NULL);
 }
 
@@ -142,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_node_pods, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_node_nodes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_node_secret, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
