@@ -467,19 +467,26 @@ int kfs_authorize_docs(struct kfs *fs, const struct kfs_identity *id,
 	return 0;
 }
 
-char *kfs_whoami_text(const struct kfs_identity *id, size_t *ret_len)
+json_t *kfs_whoami_status(const struct kfs_identity *id)
 {
-	_cleanup_json_ json_t *groups = json_array();
-	_cleanup_json_ json_t *review = NULL;
-	char *text;
+	json_t *groups = json_array();
 
 	for (size_t i = 0; id && groups && i < id->user.ngroups; i++)
 		json_array_append_new(groups, json_string(id->user.groups[i]));
-	review = json_pack(
-	    "{s:s,s:s,s:{},s:{s:{s:s,s:O}}}", "apiVersion",
-	    "authentication.k8s.io/v1", "kind", "SelfSubjectReview", "metadata",
-	    "status", "userInfo", "username",
-	    id ? id->user.name : "system:anonymous", "groups", groups);
+	return json_pack("{s:{s:s,s:o}}", "userInfo", "username",
+			 id ? id->user.name : "system:anonymous", "groups",
+			 groups);
+}
+
+char *kfs_whoami_text(const struct kfs_identity *id, size_t *ret_len)
+{
+	_cleanup_json_ json_t *review = NULL;
+	char *text;
+
+	review =
+	    json_pack("{s:s,s:s,s:{},s:o}", "apiVersion",
+		      "authentication.k8s.io/v1", "kind", "SelfSubjectReview",
+		      "metadata", "status", kfs_whoami_status(id));
 	text = review ? json_dumps(review, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return NULL;

@@ -313,6 +313,31 @@ static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
 	return 0;
 }
 
+int authz_identity_named(const char *name, const char *const *groups,
+			 size_t ngroups, struct kfs_identity **ret)
+{
+	struct kfs_identity *id = calloc(1, sizeof(*id));
+	int r = 0;
+
+	if (!id)
+		return -ENOMEM;
+	id->refs = 1;
+	id->uid = (uid_t)-1;
+	id->user.name = strdup(name ? name : "");
+	if (!id->user.name)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < ngroups; i++)
+		r = add_group(id, groups[i]);
+	if (r == 0)
+		r = finish(id);
+	if (r < 0) {
+		kfs_identity_put(id);
+		return r;
+	}
+	*ret = id;
+	return 0;
+}
+
 /* The value of var (with its '=') in /proc/pid/environ, or NULL. Owned. */
 static char *environ_get(pid_t pid, const char *var)
 {

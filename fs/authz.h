@@ -86,6 +86,14 @@ int authz_caller(struct authz *a, fuse_req_t req, struct kfs_identity **ret);
 int authz_identity(struct authz *a, uid_t uid, gid_t gid, const gid_t *groups,
 		   size_t ngroups, pid_t pid, struct kfs_identity **ret);
 
+/*
+ * The identity of user name in exactly groups (a SubjectAccessReview's
+ * subject: system:authenticated is not added), for authz_allowed(); uid
+ * -1 (no errors file). 0 or -ENOMEM.
+ */
+int authz_identity_named(const char *name, const char *const *groups,
+			 size_t ngroups, struct kfs_identity **ret);
+
 void kfs_identity_put(struct kfs_identity *id);
 
 /* May id do at? Cached. reason (may be NULL) as rbac_authorize(). */
