@@ -35,8 +35,7 @@ static const struct {
 		    false},
     [REVIEW_LOCAL] = {AUTHZ_V1, "LocalSubjectAccessReview",
 		      "localsubjectaccessreviews", true},
-    [REVIEW_SSR] = {AUTHN_V1, "SelfSubjectReview", "selfsubjectreviews",
-		    false},
+    [REVIEW_SSR] = {AUTHN_V1, "SelfSubjectReview", "selfsubjectreviews", false},
 };
 
 static enum review review_of(const json_t *doc)
@@ -84,9 +83,9 @@ static int attrs_of(enum review t, const json_t *spec, const char *ns,
 	const json_t *nra = json_object_get(spec, "nonResourceAttributes");
 
 	if (json_is_object(ra) && json_is_object(nra))
-		return invalid(err, t, "spec.nonResourceAttributes",
-			       "{...}", "cannot be specified in combination "
-				      "with resourceAttributes");
+		return invalid(err, t, "spec.nonResourceAttributes", "{...}",
+			       "cannot be specified in combination "
+			       "with resourceAttributes");
 	if (!json_is_object(ra) && !json_is_object(nra))
 		return invalid(err, t, "spec.resourceAttributes", "\"null\"",
 			       "exactly one of nonResourceAttributes or "
@@ -143,8 +142,8 @@ static json_t *access_status(struct kfs *fs, const struct kfs_identity *id,
 			     const struct rbac_attrs *at)
 {
 	char reason[RBAC_REASON_MAX] = "";
-	bool ok = !id ||
-		  authz_allowed(fs->authz, id, at, reason, sizeof(reason));
+	bool ok =
+	    !id || authz_allowed(fs->authz, id, at, reason, sizeof(reason));
 	json_t *st = json_pack("{s:b}", "allowed", ok);
 
 	if (id && id->refusal)
@@ -174,9 +173,8 @@ static int may_create(struct kfs *fs, const struct kfs_identity *id,
 	return authz_check(fs->authz, id, &at, err);
 }
 
-int kfs_review(struct kfs *fs, const struct kfs_identity *id,
-	       const json_t *doc, const char *default_ns, struct kf_error *err,
-	       json_t **ret)
+int kfs_review(struct kfs *fs, const struct kfs_identity *id, const json_t *doc,
+	       const char *default_ns, struct kf_error *err, json_t **ret)
 {
 	enum review t = review_of(doc);
 	_cleanup_json_ json_t *out = NULL;

@@ -295,14 +295,10 @@ static int finish(struct kfs_identity *id)
 	return 0;
 }
 
-/*
- * Every identity ends in system:authenticated; then its cache key. r: the
- * building's result so far; id is handed to *ret, or freed on failure.
- */
-static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
+/* The cache key, then id is handed to *ret; or freed on failure. r: the
+ * building's result so far. */
+static int hand_over(struct kfs_identity *id, int r, struct kfs_identity **ret)
 {
-	if (r == 0)
-		r = add_group(id, RBAC_AUTHENTICATED);
 	if (r == 0)
 		r = finish(id);
 	if (r < 0) {
@@ -311,6 +307,14 @@ static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
 	}
 	*ret = id;
 	return 0;
+}
+
+/* Every authenticated identity ends in system:authenticated. */
+static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
+{
+	if (r == 0)
+		r = add_group(id, RBAC_AUTHENTICATED);
+	return hand_over(id, r, ret);
 }
 
 int authz_identity_named(const char *name, const char *const *groups,
@@ -328,14 +332,7 @@ int authz_identity_named(const char *name, const char *const *groups,
 		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < ngroups; i++)
 		r = add_group(id, groups[i]);
-	if (r == 0)
-		r = finish(id);
-	if (r < 0) {
-		kfs_identity_put(id);
-		return r;
-	}
-	*ret = id;
-	return 0;
+	return hand_over(id, r, ret);
 }
 
 /* The value of var (with its '=') in /proc/pid/environ, or NULL. Owned. */

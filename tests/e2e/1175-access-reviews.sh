@@ -9,11 +9,6 @@
 ensure_user kf-rev >/dev/null
 start_fs
 chmod 755 "$T"
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups "$@"
-}
 R=$MNT/rbac.authorization.k8s.io/v1
 printf 'roleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: kf-rev}]\n' |
 	kfwrite "$R/rolebindings/default/rev" >/dev/null
