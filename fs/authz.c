@@ -576,12 +576,17 @@ static bool decide(struct authz *a, const struct kfs_identity *id,
 bool authz_allowed(struct authz *a, const struct kfs_identity *id,
 		   const struct rbac_attrs *at, char *reason, size_t size)
 {
+	int r;
+
 	if (reason && size)
 		reason[0] = '\0';
 	if (id->refusal)
 		return false;
 	if (id->masters)
 		return true;
+	r = authz_node_decide(a->st, id, at, reason, size);
+	if (r >= 0)
+		return r;
 	/* What rules without resourceNames allow holds for every object:
 	 * one cached decision for all the names (reads of many objects) */
 	if (at->resource_request && at->name && *at->name) {

@@ -3,7 +3,8 @@
 # system:node:NAME in group system:nodes, here by impersonation) holds
 # RBAC's system:node role and may change only its own Node (not its
 # node-restriction.kubernetes.io/ labels) and the pods bound to it, with
-# Kubernetes' sentences; admission sees the caller's user.
+# Kubernetes' sentences; admission sees the caller's user; the Node
+# authorizer lets it read only the Secrets and ConfigMaps its pods use.
 . "$(dirname "$0")/lib.sh"
 start_fs
 N=$MNT/core/v1/nodes
@@ -48,6 +49,21 @@ expect_contains "$(last_error)" 'pods "p2" is forbidden: node "n1" can only dele
 printf 'gracePeriodSeconds: 0\n' | as_n1 kfwrite "$P/p1@delete" >/dev/null ||
 	fail "n1 cannot delete its pod: $(last_error)"
 [ ! -e "$P/p1" ] || fail "p1 is still there"
+# the Node authorizer: a node reads the Secrets and ConfigMaps its pods
+# use, no others, and lists none
+S=$MNT/core/v1/secrets/default
+printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: used}\nstringData: {k: v}\n' > "$S/used"
+printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: other}\nstringData: {k: v}\n' > "$S/other"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: env}\ndata: {k: v}\n' > "$MNT/core/v1/configmaps/default/env"
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p4}\nspec: {nodeName: n1, volumes: [{name: s, secret: {secretName: used}}], containers: [{name: c, image: busybox, envFrom: [{configMapRef: {name: env}}]}]}\n' > "$P/p4"
+expect_eq "$(as_n1 yq -r .metadata.name "$S/used")" used "n1 reading a Secret its pod uses"
+expect_eq "$(as_n1 yq -r .metadata.name "$MNT/core/v1/configmaps/default/env")" env "n1 reading a ConfigMap its pod uses"
+as_n1 cat "$S/other" >/dev/null 2>&1 && fail "n1 read a Secret no pod of its uses"
+expect_contains "$(last_error)" 'secrets "other" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node '"'n1'"' and this object'
+as_n1 ls "$S" >/dev/null 2>&1 && fail "n1 listed the Secrets"
+expect_eq "$(as_n1 kubefs --mount "$MNT" auth can-i get secrets/other -n default || true)" "no - no relationship found between node 'n1' and this object" "can-i get secrets/other as n1"
+expect_eq "$(as_n1 kubefs --mount "$MNT" auth can-i get secrets/used -n default)" yes "can-i get secrets/used as n1"
+
 # the same writes as root (system:masters) are not a node's
 node n2 'a: b' > "$N/n2"
 echo ok

@@ -347,10 +347,56 @@ static void test_reviews(void **state)
 	kfs_identity_put(n);
 }
 
+/* The Node authorizer: a node reads what its pods use, and no more. */
+static void test_node_authorizer(void **state)
+{
+	static const char *const groups[] = {"system:nodes"};
+	struct fx *f = *state;
+	struct kfs_identity *n1, *n2;
+	struct rbac_attrs at = {"get", true, "",	"secrets",
+				"",    "s",  "default", NULL};
+	char reason[RBAC_REASON_MAX];
+
+	put(f, "core/pods/default/p",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+	    "\"p\",\"namespace\":\"default\"},\"spec\":{\"nodeName\":\"n1\","
+	    "\"volumes\":[{\"name\":\"v\",\"projected\":{\"sources\":[{"
+	    "\"secret\":{\"name\":\"s\"}}]}}],\"containers\":[{\"name\":"
+	    "\"c\",\"env\":[{\"name\":\"E\",\"valueFrom\":{"
+	    "\"configMapKeyRef\":{\"name\":\"cm\",\"key\":\"k\"}}}]}]}}");
+	assert_int_equal(authz_identity_named("system:node:n1", groups, 1, &n1),
+			 0);
+	assert_int_equal(authz_identity_named("system:node:n2", groups, 1, &n2),
+			 0);
+	assert_true(authz_allowed(f->a, n1, &at, reason, sizeof(reason)));
+	assert_false(authz_allowed(f->a, n2, &at, reason, sizeof(reason)));
+	assert_string_equal(reason, "no relationship found between node 'n2' "
+				    "and this object");
+	at.resource = "configmaps";
+	at.name = "cm";
+	assert_true(authz_allowed(f->a, n1, &at, NULL, 0));
+	at.name = "other";
+	assert_false(authz_allowed(f->a, n1, &at, NULL, 0));
+	at.verb = "list";
+	at.name = "";
+	assert_false(authz_allowed(f->a, n1, &at, NULL, 0));
+	/* its endpoint's Secret, in kube-system */
+	at.verb = "get";
+	at.resource = "secrets";
+	at.name = "kubefs-node-endpoint-n1";
+	at.namespace = "kube-system";
+	assert_true(authz_allowed(f->a, n1, &at, NULL, 0));
+	assert_false(authz_allowed(f->a, n2, &at, NULL, 0));
+	kfs_identity_put(n1);
+	kfs_identity_put(n2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_node_authorizer, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_identities, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_decisions_follow_store, setup,
 					    teardown),
