@@ -42,8 +42,8 @@ static bool is(const json_t *v, const char *name)
 /* Does container c refer to l's object (env, envFrom)? */
 static bool container_uses(const json_t *c, const struct lookup *l)
 {
-	const char *key = l->kind == REF_SECRET ? "secretKeyRef"
-						: "configMapKeyRef";
+	const char *key =
+	    l->kind == REF_SECRET ? "secretKeyRef" : "configMapKeyRef";
 	const char *from = l->kind == REF_SECRET ? "secretRef" : "configMapRef";
 	const json_t *e;
 	size_t i;
@@ -79,8 +79,8 @@ static bool volume_uses(const json_t *v, const struct lookup *l)
 			  l->name);
 	}
 	json_array_foreach (GET(GET(v, "projected"), "sources"), i, src)
-		if (is(GET(GET(src, l->kind == REF_SECRET ? "secret"
-							    : "configMap"),
+		if (is(GET(GET(src,
+			       l->kind == REF_SECRET ? "secret" : "configMap"),
 			   "name"),
 		       l->name))
 			return true;
