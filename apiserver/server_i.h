@@ -5,6 +5,7 @@
  *  server_lifecycle.c  server_new / server_free, ranges, namespaces
  *  server_meta.c     server-set metadata: uid, timestamps, names, QoS
  *  server_write.c    create / replace / patch / apply / bind / scale
+ *  server_commit.c   the store write of each (srv_commit)
  *  server_delete.c   deletion: graceful, finalizers, namespaces
  *  server_service.c  ClusterIP and NodePort allocation for Services
  *  admission*.c      the admission chain (apiserver/admission.h)
@@ -114,7 +115,7 @@ bool srv_same_object(const json_t *a, const json_t *b);
 int srv_type_error(struct kf_error *err, const struct kind_info *k,
 		   const json_t *v, const char *field, const char *type);
 
-/* ---- server_write.c ---- */
+/* ---- server_commit.c ---- */
 /* Write or delete ops[0] (an object) together with the allocation ops of
  * plan (may be NULL), atomically. On success the plan is committed and
  * *ret_rv (may be NULL) is ops[0]'s rv. A lost race on ops[0] is
