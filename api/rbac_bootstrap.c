@@ -131,6 +131,25 @@ static json_t *binding(const char *name, const char *subjects)
 			 "subjects", subs);
 }
 
+/* obj (a ClusterRole or its ClusterRoleBinding) as the Role or
+ * RoleBinding of that name in namespace ns. */
+static json_t *in_ns(const char *ns, json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	bool is_binding = kind && !strcmp(kind, "ClusterRoleBinding");
+
+	if (!obj)
+		return NULL;
+	json_object_set_new(obj, "kind",
+			    json_string(is_binding ? "RoleBinding" : "Role"));
+	json_object_set_new(json_object_get(obj, "metadata"), "namespace",
+			    json_string(ns));
+	if (is_binding)
+		json_object_set_new(json_object_get(obj, "roleRef"), "kind",
+				    json_string("Role"));
+	return obj;
+}
+
 static json_t *events_rule(void)
 {
 	return R("create update patch", "- events.k8s.io", "events");
@@ -139,7 +158,7 @@ static json_t *events_rule(void)
 static json_t *roles(void)
 {
 	return json_pack(
-	    "[o,o,o,o,o,o,o,o,o,o,o,o,o,o]",
+	    "[o,o,o,o,o,o,o,o,o,o,o,o,o,o,o,o]",
 	    role("cluster-admin", NULL, R("*", "*", "*"), U("*", "*"), NULL),
 	    role("system:discovery", NULL,
 		 U("get", "/api /api/* /apis /apis/* /healthz /livez /openapi "
@@ -147,6 +166,10 @@ static json_t *roles(void)
 		 NULL),
 	    role("system:public-info-viewer", NULL,
 		 U("get", "/healthz /livez /readyz /version /version/"), NULL),
+	    role("system:monitoring", NULL,
+		 U("get", "/healthz /healthz/* /livez /livez/* /metrics "
+			  "/metrics/slis /readyz /readyz/*"),
+		 NULL),
 	    role("system:basic-user", NULL,
 		 R("create", "authorization.k8s.io",
 		   "selfsubjectaccessreviews selfsubjectrulesreviews"),
@@ -215,6 +238,11 @@ static json_t *roles(void)
 		 R("get create update patch delete", "coordination.k8s.io",
 		   "leases"),
 		 NULL),
+	    /* kubefs's own: a node agent publishes its endpoint's token
+	     * in a Secret (docs/security.md); NodeRestriction limits each
+	     * node to kube-system/kubefs-node-endpoint-NAME */
+	    role("kubefs:node-endpoint", NULL,
+		 R("get create update", "-", "secrets"), NULL),
 	    role("system:kube-scheduler", NULL, events_rule(),
 		 R("create", "coordination.k8s.io", "leases"),
 		 RN("get update", "coordination.k8s.io", "leases",
@@ -250,27 +278,128 @@ static json_t *roles(void)
 static json_t *bindings(void)
 {
 	return json_pack(
-	    "[o,o,o,o,o,o,o,o]",
+	    "[o,o,o,o,o,o,o,o,o,o]",
 	    binding("cluster-admin", "Group:system:masters"),
 	    binding("system:discovery", "Group:system:authenticated"),
 	    binding("system:basic-user", "Group:system:authenticated"),
 	    binding("system:public-info-viewer",
 		    "Group:system:authenticated Group:system:unauthenticated"),
+	    binding("system:monitoring", "Group:system:monitoring"),
+	    binding("kubefs:node-endpoint", "Group:system:nodes"),
 	    binding("system:kube-scheduler", "system:kube-scheduler"),
 	    binding("system:kube-controller-manager",
 		    "system:kube-controller-manager"),
 	    binding("system:node-proxier", "system:kube-proxy"),
-	    /* bound by the Node authorizer in Kubernetes: no subjects */
-	    binding("system:node", ""));
+	    /* Kubernetes binds nodes through its Node authorizer (and
+	     * leaves this binding without subjects); kubefs has none and
+	     * binds the group, as Kubernetes did before 1.8, with
+	     * NodeRestriction admission limiting each node's writes */
+	    binding("system:node", "Group:system:nodes"));
+}
+
+#define CTRL "system:controller:"
+
+/*
+ * The roles of kube-controller-manager's controllers that kubefs-ctrl
+ * runs (Kubernetes' controller policy). Kubernetes binds each to the
+ * controller's service account (kube-system:NAME), which the controller
+ * manager uses with --use-service-account-credentials; kubefs-ctrl runs
+ * every controller under its own identity, so the bindings name the user
+ * system:kube-controller-manager, as Kubernetes asks of a controller
+ * manager without per-controller credentials ("must be granted all the
+ * relevant roles").
+ */
+static json_t *controller_roles(void)
+{
+	return json_pack(
+	    "[o,o,o,o,o,o,o,o,o,o]",
+	    role(CTRL "replicaset-controller", NULL,
+		 R("get list watch update", "apps extensions", "replicasets"),
+		 R("update", "apps extensions",
+		   "replicasets/status replicasets/finalizers"),
+		 R("list watch patch create delete", "-", "pods"),
+		 events_rule(), NULL),
+	    role(CTRL "deployment-controller", NULL,
+		 R("get list watch update", "extensions apps", "deployments"),
+		 R("update", "extensions apps",
+		   "deployments/status deployments/finalizers"),
+		 R("get list watch create update patch delete",
+		   "apps extensions", "replicasets"),
+		 R("get list watch update", "-", "pods"), events_rule(), NULL),
+	    role(CTRL "generic-garbage-collector", NULL,
+		 R("get list watch patch update delete", "*", "*"),
+		 events_rule(), NULL),
+	    role(CTRL "endpoint-controller", NULL,
+		 R("get list watch", "-", "services pods"),
+		 R("get list watch create update delete", "-", "endpoints"),
+		 R("create", "-", "endpoints/restricted"), events_rule(), NULL),
+	    role(CTRL "endpointslice-controller", NULL,
+		 R("get list watch", "-", "services pods nodes"),
+		 R("update", "-", "services/finalizers"),
+		 R("get list watch create update delete", "discovery.k8s.io",
+		   "endpointslices"),
+		 events_rule(), NULL),
+	    role(CTRL "namespace-controller", NULL,
+		 R("get list watch delete", "-", "namespaces"),
+		 R("update", "-", "namespaces/finalize namespaces/status"),
+		 R("get list watch delete deletecollection", "*", "*"), NULL),
+	    role(CTRL "service-account-controller", NULL,
+		 R("create", "-", "serviceaccounts"), events_rule(), NULL),
+	    role(CTRL "node-controller", NULL,
+		 R("get list watch update delete patch", "-", "nodes"),
+		 R("patch update", "-", "nodes/status pods/status"),
+		 R("list watch get delete", "-", "pods"), events_rule(), NULL),
+	    role(CTRL "pod-garbage-collector", NULL,
+		 R("list watch delete", "-", "pods"),
+		 R("get list watch", "-", "nodes"),
+		 R("patch", "-", "pods/status"), NULL),
+	    role(CTRL "resourcequota-controller", NULL,
+		 R("list watch", "*", "*"),
+		 R("update", "-", "resourcequotas/status"), events_rule(),
+		 NULL));
+}
+
+static int controller_bindings(const json_t *roles, json_t *out)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach ((json_t *)roles, i, r) {
+		const char *name = json_string_value(
+		    json_object_get(json_object_get(r, "metadata"), "name"));
+
+		if (json_array_append_new(
+			out, binding(name, "system:kube-controller-manager")) <
+		    0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int rbac_bootstrap_objects(json_t **ret)
 {
 	_cleanup_json_ json_t *all = json_array();
 	_cleanup_json_ json_t *r = roles();
+	_cleanup_json_ json_t *c = controller_roles();
 	_cleanup_json_ json_t *b = bindings();
 
-	if (!all || !r || !b || json_array_extend(all, r) < 0 ||
+	/* kubefs's own, in kube-system: kubefs-proxy serves the cluster's
+	 * DNS and registers its Service and EndpointSlice there (kube-dns
+	 * is an add-on's in Kubernetes) */
+	if (r &&
+	    json_array_append_new(
+		r, in_ns("kube-system", role("kubefs:dns", NULL,
+					     R("get create", "-", "services"),
+					     R("get create", "discovery.k8s.io",
+					       "endpointslices"),
+					     NULL))) < 0)
+		return -ENOMEM;
+	if (b && json_array_append_new(
+		     b, in_ns("kube-system",
+			      binding("kubefs:dns", "system:kube-proxy"))) < 0)
+		return -ENOMEM;
+	if (!all || !r || !c || !b || json_array_extend(all, r) < 0 ||
+	    json_array_extend(all, c) < 0 || controller_bindings(c, b) < 0 ||
 	    json_array_extend(all, b) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(all);
@@ -352,7 +481,8 @@ int rbac_bootstrap_reconcile(const json_t *want, const json_t *have,
 	out = json_deep_copy(have);
 	if (!out)
 		return -ENOMEM;
-	if (!strcmp(kind, "ClusterRoleBinding")) {
+	if (!strcmp(kind, "ClusterRoleBinding") ||
+	    !strcmp(kind, "RoleBinding")) {
 		if (!json_equal(json_object_get(want, "roleRef"),
 				json_object_get(have, "roleRef")))
 			return 2;

@@ -6,7 +6,10 @@
  * admin, edit, view with their aggregate-to-* pieces, system:discovery,
  * system:public-info-viewer, system:basic-user, system:node,
  * system:kube-scheduler, system:kube-controller-manager,
- * system:node-proxier) and their ClusterRoleBindings, with Kubernetes'
+ * system:node-proxier, system:monitoring, the system:controller:* roles
+ * of kubefs-ctrl's controllers) and their ClusterRoleBindings, kubefs's
+ * own kubefs:node-endpoint (ClusterRole) and kubefs:dns (Role and
+ * RoleBinding in kube-system), with Kubernetes'
  * rules for the kinds kubefs serves (rules naming kinds kubefs lacks are
  * kept where Kubernetes has them, so a later kind is covered). Each
  * carries the label kubernetes.io/bootstrapping=rbac-defaults and the
@@ -29,7 +32,7 @@ int rbac_bootstrap_objects(json_t **ret);
  *   - autoupdate "false" on have: left alone (0);
  *   - a ClusterRole gains the rules of want it does not cover, and the
  *     clusterRoleSelectors it lacks;
- *   - a ClusterRoleBinding gains the subjects it lacks; one whose
+ *   - a (Cluster)RoleBinding gains the subjects it lacks; one whose
  *     roleRef differs must be recreated (2: delete have, create want);
  *   - both gain want's labels and annotations they lack.
  * Returns 0 (nothing to do), 1 with *ret the updated object (a new

@@ -11,8 +11,8 @@
 
 static const struct admission_plugin *const chain[] = {
     &admission_namespace_lifecycle, &admission_limit_ranger,
-    &admission_service_account,	    &admission_pod_security,
-    &admission_resource_quota,
+    &admission_service_account,	    &admission_node_restriction,
+    &admission_pod_security,	    &admission_resource_quota,
 };
 
 #define CHAIN_LEN (sizeof(chain) / sizeof(chain[0]))
@@ -72,6 +72,17 @@ int admission_list(struct server *srv, const struct kind_info *k,
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(objs);
+	return 0;
+}
+
+int admission_also(const struct admission_attrs *a, const char *key,
+		   uint64_t rv, json_t *obj)
+{
+	json_t *e = json_pack("{s:s, s:I, s:o}", "key", key, "rv",
+			      (json_int_t)rv, "obj", obj);
+
+	if (!a->also || !e || json_array_append_new(a->also, e) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

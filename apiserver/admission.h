@@ -20,6 +20,13 @@
  *                       Kubernetes' sentences; admission_limitrange.c).
  *   ServiceAccount      a pod without a service account gets "default"
  *                       (spec.serviceAccountName).
+ *   NodeRestriction     a node agent (user system:node:NAME in group
+ *                       system:nodes) changes only its own Node (not
+ *                       its node-restriction.kubernetes.io/ labels nor
+ *                       its taints) and the pods bound to it (status,
+ *                       delete; creates only mirror pods) (-EACCES,
+ *                       Kubernetes' sentences;
+ *                       admission_noderestriction.c).
  *   PodSecurity         pods in a namespace labelled
  *                       pod-security.kubernetes.io/enforce=baseline or
  *                       restricted are refused when they violate it
@@ -43,6 +50,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "api/error.h"
 #include "api/kinds.h"
@@ -59,7 +67,8 @@ enum admission_op {
 /* One request as admission sees it (admission.Attributes). All borrowed
  * except obj, which the mutate step may change in place. */
 struct admission_attrs {
-	const struct rbac_user *user; /* NULL: the server's own write */
+	/* the caller (server_request_user()); NULL: the server's own write */
+	const struct rbac_user *user;
 	enum admission_op op;
 	const struct kind_info *kind;
 	const char *ns;	  /* NULL for a cluster-scoped kind */
@@ -68,6 +77,16 @@ struct admission_attrs {
 	bool dry_run;
 	json_t *obj;	   /* the new object; NULL on delete */
 	const json_t *old; /* the stored object; NULL on create */
+	/*
+	 * Writes that commit in the same store transaction as this one, or
+	 * not at all (ResourceQuota charging status.used, as Kubernetes
+	 * updates the quota with the object): a validate step appends
+	 * {"key": STORE KEY, "rv": RV, "obj": OBJECT}; the server puts
+	 * each obj at key if key is still at rv, else judges the whole
+	 * write again. Owned by the server; NULL when the write takes none
+	 * (dry runs, updates, deletes).
+	 */
+	json_t *also;
 };
 
 /*
@@ -103,15 +122,25 @@ int admission_validate(struct server *srv, const struct admission_attrs *a,
 int admission_list(struct server *srv, const struct kind_info *k,
 		   const char *ns, json_t **ret);
 
+/* Append {key, rv, obj} (obj's reference taken) to a->also. -ENOMEM. */
+int admission_also(const struct admission_attrs *a, const char *key,
+		   uint64_t rv, json_t *obj);
+
 /* The keys of JSON object obj, sorted (Kubernetes iterates Go maps;
  * messages listing several take a stable order). *ret is owned (free()),
  * its strings borrowed from obj; *ret_n entries. -ENOMEM. */
 int admission_sorted_keys(const json_t *obj, const char ***ret, size_t *ret_n);
 
+/* Is u a node agent (in group system:nodes)? 1 with *ret its node's
+ * name (NAME of system:node:NAME; NULL when the user name is not of
+ * that form), else 0. As Kubernetes' NodeIdentifier. */
+int admission_node_name(const struct rbac_user *u, const char **ret);
+
 /* The plugins (admission_*.c). */
 extern const struct admission_plugin admission_namespace_lifecycle;
 extern const struct admission_plugin admission_limit_ranger;
 extern const struct admission_plugin admission_service_account;
+extern const struct admission_plugin admission_node_restriction;
 extern const struct admission_plugin admission_pod_security;
 extern const struct admission_plugin admission_resource_quota;
 

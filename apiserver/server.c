@@ -20,6 +20,18 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 
+static __thread const struct rbac_user *request_user;
+
+void server_request_user(const struct rbac_user *u)
+{
+	request_user = u;
+}
+
+const struct rbac_user *srv_request_user(void)
+{
+	return request_user;
+}
+
 time_t srv_now(struct server *srv)
 {
 	return srv->clock(srv->clock_ud);

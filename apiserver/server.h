@@ -65,6 +65,7 @@
 
 #include "api/error.h"
 #include "api/kinds.h"
+#include "api/rbac.h"
 #include "store/store.h"
 
 struct server;
@@ -84,6 +85,15 @@ struct server_config {
  */
 int server_new(const struct server_config *cfg, struct server **ret);
 void server_free(struct server *srv);
+
+/*
+ * The user on whose behalf the calling thread's server calls are made
+ * (the user.Info of Kubernetes' request context), for admission
+ * (NodeRestriction); NULL, the default, for the server's own writes.
+ * Borrowed until the thread sets another: set it before a request's
+ * writes and NULL after.
+ */
+void server_request_user(const struct rbac_user *u);
 
 /* Replace the clock (default time(NULL)) that stamps creationTimestamp
  * and deletionTimestamp; NULL restores it. For tests. Not thread-safe:

@@ -118,6 +118,7 @@ static int batch_push(struct srv_batch *b, const struct store_op *op, bool copy)
 }
 
 int srv_batch_add(struct server *srv, const struct store_op *op,
+		  const struct store_op *also, size_t nalso,
 		  struct svc_plan *plan, uint64_t *ret_rv)
 {
 	struct srv_batch *b = batch_cur;
@@ -131,7 +132,7 @@ int srv_batch_add(struct server *srv, const struct store_op *op,
 			return r;
 		}
 	}
-	r = batch_grow(b, 1 + (plan ? plan->nops : 0));
+	r = batch_grow(b, 1 + nalso + (plan ? plan->nops : 0));
 	if (r == 0 && plan) {
 		plans = realloc(b->plans, (b->nplans + 1) * sizeof(*plans));
 		if (plans)
@@ -141,6 +142,8 @@ int srv_batch_add(struct server *srv, const struct store_op *op,
 	}
 	if (r == 0)
 		r = batch_push(b, op, true);
+	for (size_t i = 0; r == 0 && i < nalso; i++)
+		r = batch_push(b, &also[i], true);
 	if (r < 0) {
 		if (plan)
 			svc_plan_abort(srv, plan);

@@ -244,6 +244,7 @@ int server_delete(struct server *srv, const struct kind_info *k, const char *ns,
 		  uint64_t precondition_rv, struct kf_error *err)
 {
 	struct admission_attrs a = {
+	    .user = srv_request_user(),
 	    .op = ADMISSION_DELETE,
 	    .kind = k,
 	    .name = name,

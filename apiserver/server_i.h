@@ -5,6 +5,7 @@
  *  server_lifecycle.c  server_new / server_free, ranges, namespaces
  *  server_meta.c     server-set metadata: uid, timestamps, names, QoS
  *  server_write.c    create / replace / patch / apply / bind / scale
+ *  server_commit.c   the store write of each (srv_commit)
  *  server_delete.c   deletion: graceful, finalizers, namespaces
  *  server_service.c  ClusterIP and NodePort allocation for Services
  *  admission*.c      the admission chain (apiserver/admission.h)
@@ -59,6 +60,8 @@ struct server {
 
 /* ---- server.c ---- */
 time_t srv_now(struct server *srv);
+/* The calling thread's request user (server_request_user()), or NULL. */
+const struct rbac_user *srv_request_user(void);
 /* One object a write is about: its kind, namespace (NULL for a
  * cluster-scoped kind), name, and the store key they make. ns and name
  * are borrowed: they must outlive the struct. */
@@ -112,7 +115,7 @@ bool srv_same_object(const json_t *a, const json_t *b);
 int srv_type_error(struct kf_error *err, const struct kind_info *k,
 		   const json_t *v, const char *field, const char *type);
 
-/* ---- server_write.c ---- */
+/* ---- server_commit.c ---- */
 /* Write or delete ops[0] (an object) together with the allocation ops of
  * plan (may be NULL), atomically. On success the plan is committed and
  * *ret_rv (may be NULL) is ops[0]'s rv. A lost race on ops[0] is
@@ -120,6 +123,12 @@ int srv_type_error(struct kf_error *err, const struct kind_info *k,
 struct svc_plan;
 int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
 	       struct kf_error *err, uint64_t *ret_rv);
+/* srv_commit() with the write's companions (admission_attrs.also: each
+ * object put at its key if that is still at its rv) in the same store
+ * transaction; SRV_RETRY when a companion moved meanwhile. */
+int srv_commit_also(struct server *srv, struct store_op *op, const json_t *also,
+		    struct svc_plan *plan, struct kf_error *err,
+		    uint64_t *ret_rv);
 /* Replace key with object n if it is still at rv; SRV_RETRY when it
  * moved or went meanwhile (read again and retry). */
 int srv_put_at_rv(struct server *srv, const char *key, json_t *n, uint64_t rv,
@@ -132,9 +141,11 @@ bool srv_batching(void);
 /* The queued value of key: 0 (*ret_obj owned), -ENOENT (queued delete),
  * -EIO, or 1 when key is not in the batch. */
 int srv_batch_read(const char *key, json_t **ret_obj, uint64_t *ret_rv);
-/* Queue op (copied) and the plan's ops (the plan is kept and ended with
- * the batch); *ret_rv is a placeholder. -ENOMEM (plan aborted). */
+/* Queue op and also[0..nalso) (copied) and the plan's ops (the plan is
+ * kept and ended with the batch); *ret_rv is a placeholder. -ENOMEM
+ * (plan aborted). */
 int srv_batch_add(struct server *srv, const struct store_op *op,
+		  const struct store_op *also, size_t nalso,
 		  struct svc_plan *plan, uint64_t *ret_rv);
 /* srv_namespace_finish(), now or once the batch is stored. */
 void srv_namespace_finish_after(struct server *srv, const char *ns);

@@ -18,85 +18,6 @@
 #include "apiserver/admission.h"
 #include "apiserver/mergepatch.h"
 
-/* ---- the store write ---- */
-
-int srv_commit(struct server *srv, struct store_op *op, struct svc_plan *plan,
-	       struct kf_error *err, uint64_t *ret_rv)
-{
-	_cleanup_free_ struct store_op *ops = NULL;
-	size_t n = 1, idx = 0;
-	int r;
-
-	if (srv_batching()) {
-		r = srv_batch_add(srv, op, plan, ret_rv);
-		return r < 0 ? srv_store_error(r, err) : 0;
-	}
-	if (plan) {
-		r = svc_plan_ops(srv, plan);
-		if (r < 0) {
-			svc_plan_abort(srv, plan);
-			return kf_error_set(err, r,
-					    "Internal error occurred: "
-					    "out of memory");
-		}
-		n += plan->nops;
-	}
-	ops = calloc(n, sizeof(*ops));
-	if (!ops) {
-		if (plan)
-			svc_plan_abort(srv, plan);
-		return -ENOMEM;
-	}
-	ops[0] = *op;
-	if (plan && plan->nops)
-		memcpy(ops + 1, plan->ops, plan->nops * sizeof(*ops));
-
-	r = store_write(srv->store, ops, n, &idx);
-	if (r == 0) {
-		if (plan)
-			svc_plan_commit(srv, plan);
-		if (ret_rv)
-			*ret_rv = ops[0].ret_rv;
-		return 0;
-	}
-	if (plan && idx >= 1 && idx < n &&
-	    (r == -EEXIST || r == -ESTALE || r == -ENOENT)) {
-		const char *slash = strchr(plan->owner, '/');
-
-		r = r == -EEXIST ? svc_plan_clash(srv, plan, idx - 1,
-						  slash ? slash + 1 : "", err)
-				 : SRV_RETRY;
-	} else if (!(idx == 0 &&
-		     (r == -EEXIST || r == -ESTALE || r == -ENOENT))) {
-		r = srv_store_error(r, err);
-	}
-	if (plan)
-		svc_plan_abort(srv, plan);
-	return r;
-}
-
-int srv_put_at_rv(struct server *srv, const char *key, json_t *n, uint64_t rv,
-		  struct kf_error *err)
-{
-	_cleanup_free_ char *data = NULL;
-	struct store_op op = {0};
-	size_t len;
-	int r;
-
-	r = srv_encode(n, err, &data, &len);
-	if (r < 0)
-		return r;
-	op.type = STORE_PUT;
-	op.key = key;
-	op.data = data;
-	op.len = len;
-	op.expect_rv = rv;
-	r = srv_commit(srv, &op, NULL, err, NULL);
-	if (r == -ESTALE || r == -ENOENT)
-		return SRV_RETRY;
-	return r;
-}
-
 /* ---- identity ---- */
 
 static int kind_mismatch(struct kf_error *err, const struct kind_info *k,
@@ -358,6 +279,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	    json_string_value(json_object_get(meta, "resourceVersion"));
 	bool has_rv = rvs && *rvs;
 	struct admission_attrs a = {
+	    .user = srv_request_user(),
 	    .op = ADMISSION_CREATE,
 	    .kind = k,
 	    .ns = o->ns,
@@ -365,6 +287,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	    .dry_run = flags & SERVER_DRY_RUN,
 	    .obj = w,
 	};
+	_cleanup_json_ json_t *also = NULL;
 	struct store_op op = {0};
 	uint64_t rv;
 	size_t len;
@@ -398,6 +321,11 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		json_object_set_new(w, "status",
 				    json_pack("{s:s,s:s}", "phase", "Pending",
 					      "qosClass", srv_pod_qos(w)));
+	if (!(flags & SERVER_DRY_RUN)) {
+		a.also = also = json_array();
+		if (!also)
+			return -ENOMEM;
+	}
 	if (k == srv->k_svc) {
 		r = svc_plan_build(srv, w, NULL, o->ns, o->name, &plan, err);
 		if (r < 0)
@@ -421,7 +349,7 @@ static int create_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	op.data = data;
 	op.len = len;
 	op.expect_rv = STORE_RV_ABSENT;
-	r = srv_commit(srv, &op, pp, err, &rv);
+	r = srv_commit_also(srv, &op, also, pp, err, &rv);
 	if (r < 0)
 		return r;
 	srv_set_rv(w, rv);
@@ -522,6 +450,7 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 	const char *rvs = srv_meta_str(w, "resourceVersion");
 	struct store_op op = {0};
 	struct admission_attrs a = {
+	    .user = srv_request_user(),
 	    .op = ADMISSION_UPDATE,
 	    .kind = k,
 	    .ns = ns,
@@ -639,6 +568,18 @@ out_abort:
 
 /* ---- put ---- */
 
+/*
+ * A write that lost a race to another writer waits before it tries again,
+ * with jitter, so that one writer cannot keep winning: about 0.1 ms the
+ * first time, doubling up to about 6 ms.
+ */
+static void retry_pause(int attempt)
+{
+	unsigned us = 100u << (attempt < 6 ? attempt : 6);
+
+	usleep(us / 2 + (unsigned)random() % us);
+}
+
 static int put_once(struct server *srv, const struct kind_info *k,
 		    const char *ns, const char *name, const json_t *in,
 		    unsigned flags, json_t **ret_obj, struct kf_error *err)
@@ -716,6 +657,7 @@ int server_put(struct server *srv, const struct kind_info *k, const char *ns,
 		r = put_once(srv, k, ns, name, in, flags, &out, err);
 		if (r != SRV_RETRY)
 			break;
+		retry_pause(i);
 	}
 	if (r == SRV_RETRY) {
 		const char *n = name ? name : srv_meta_str(in, "name");
@@ -818,18 +760,6 @@ static int patch_once(struct server *srv, const struct srv_ref *o,
 		return r;
 	return update_obj(srv, o, w, old, rv, flags | SERVER_UPDATE, ret_obj,
 			  err);
-}
-
-/*
- * A patch that lost a race to another writer waits before it tries again,
- * with jitter, so that one writer cannot keep winning: about 0.1 ms the
- * first time, doubling up to about 6 ms.
- */
-static void retry_pause(int attempt)
-{
-	unsigned us = 100u << (attempt < 6 ? attempt : 6);
-
-	usleep(us / 2 + (unsigned)random() % us);
 }
 
 int server_patch(struct server *srv, const struct kind_info *k, const char *ns,

@@ -5,8 +5,9 @@
 # baseline) and into one with a LimitRange, a ResourceQuota and the Pod
 # Security label enforce=restricted, alternating, ADM_BENCH_ROUNDS rounds
 # (2); ADM_BENCH_QUOTA=0 leaves the ResourceQuota out. Prints each one's best rate and the governed one's as a ratio of
-# the baseline's. Quota admission sums the namespace's pods at every
-# create, so its cost grows with the pods already there.
+# the baseline's. Quota admission reads the quota's status.used and
+# charges it in the create's own store write (one more key per write,
+# whatever the pods already there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh

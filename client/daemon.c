@@ -3,6 +3,7 @@
  * the control-plane daemons (see daemon.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,26 @@ int kdaemon_run(struct kdaemon *d, struct client *c,
 	if (lease)
 		return run_elected(d, c, lease);
 	return d->work->run(d->work->ud);
+}
+
+int kdaemon_act_as(char **argv, const char *user, const char *groups)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (geteuid() != 0 || getenv(KDAEMON_ENV_AS))
+		return 0;
+	/* the binary's own path, not /proc/self/exe: the command name
+	 * (comm) that liveness checks compare comes from it */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	self[n] = '\0';
+	if (setenv(KDAEMON_ENV_AS, user, 1) < 0 ||
+	    setenv(KDAEMON_ENV_AS_GROUPS, groups ? groups : "", 1) < 0)
+		return -errno;
+	execv(self, argv);
+	return -errno;
 }
 
 int kdaemon_cluster(const char *prog, const char **mount)

@@ -56,6 +56,35 @@ struct kdaemon {
 	struct leader *leader;
 };
 
+/* The impersonation kubefs-fs reads from a caller's exec'd environment
+ * (docs/security.md). */
+#define KDAEMON_ENV_AS "KUBEFS_AS"
+#define KDAEMON_ENV_AS_GROUPS "KUBEFS_AS_GROUPS"
+
+/* The identities of the daemons, as Kubernetes' components have them. */
+#define KDAEMON_USER_SCHEDULER "system:kube-scheduler"
+#define KDAEMON_USER_CONTROLLERS "system:kube-controller-manager"
+#define KDAEMON_USER_PROXY "system:kube-proxy"
+#define KDAEMON_NODE_USER_PREFIX "system:node:"
+#define KDAEMON_NODES_GROUP "system:nodes"
+/* Kubernetes' group for reading /metrics: kubefs's client reads a list's
+ * resourceVersion there (docs/client.md), so every daemon is in it */
+#define KDAEMON_MONITORING_GROUP "system:monitoring"
+
+/*
+ * Make every request of this process user's (in groups, comma-separated;
+ * NULL for none), as each Kubernetes component calls the API server with
+ * its own credentials: a daemon running as root (which may impersonate
+ * anyone) sets KUBEFS_AS and KUBEFS_AS_GROUPS and executes itself again
+ * (its binary, with argv; the pid stays), since kubefs-fs reads them from the
+ * environment the process was executed with. Call first thing in main().
+ * Returns 0 without doing anything when not running as root (the daemon
+ * is its user's) or when KUBEFS_AS is set already (the re-executed
+ * daemon, or an operator's choice: KUBEFS_AS= keeps root's identity);
+ * else it does not return, or returns -errno when execution failed.
+ */
+int kdaemon_act_as(char **argv, const char *user, const char *groups);
+
 /*
  * The cluster a daemon named prog talks to: *mount as given by --cluster,
  * else $KUBEFS_MOUNT. Returns 0, or -EINVAL after printing

@@ -303,6 +303,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return r > 0 ? 0 : 2;
 	}
+	r = kdaemon_act_as(argv, KDAEMON_USER_CONTROLLERS,
+			   KDAEMON_MONITORING_GROUP);
+	if (r < 0) {
+		klog_error("cannot act as %s: %s", KDAEMON_USER_CONTROLLERS,
+			   strerror(-r));
+		return 1;
+	}
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&a.cond, &ca);

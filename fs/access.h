@@ -117,6 +117,30 @@ int kfs_authorize_docs(struct kfs *fs, const struct kfs_identity *id,
 		       const json_t *docs, const char *default_ns,
 		       struct kf_error *err);
 
+/* A SelfSubjectReview's status for id: {userInfo: {username, groups}}
+ * (owned; NULL on ENOMEM). */
+json_t *kfs_whoami_status(const struct kfs_identity *id);
+
+/*
+ * The review kinds, created and never stored, as in Kubernetes
+ * (access_review.c): SelfSubjectAccessReview, SubjectAccessReview,
+ * LocalSubjectAccessReview (authorization.k8s.io/v1) and
+ * SelfSubjectReview (authentication.k8s.io/v1). Written to a drop box,
+ * their responses are what the writer reads back from the name it wrote.
+ */
+bool kfs_is_review(const json_t *doc);
+
+/*
+ * The response to review doc from id (namespace default_ns for a
+ * LocalSubjectAccessReview that names none): doc with its status filled
+ * ({allowed, reason} as can-i answers it, for id or the review's
+ * subject; a SelfSubjectReview's userInfo), a new object in *ret.
+ * -EACCES when id may not create that review (RBAC's sentence), -EINVAL
+ * for a malformed one (Kubernetes' validation sentence), both in err.
+ */
+int kfs_review(struct kfs *fs, const struct kfs_identity *id, const json_t *doc,
+	       const char *default_ns, struct kf_error *err, json_t **ret);
+
 /* The text of whoami / can-i?QUERY for id (owned). */
 char *kfs_whoami_text(const struct kfs_identity *id, size_t *ret_len);
 char *kfs_can_i_text(struct kfs *fs, const struct kfs_identity *id,

@@ -295,14 +295,10 @@ static int finish(struct kfs_identity *id)
 	return 0;
 }
 
-/*
- * Every identity ends in system:authenticated; then its cache key. r: the
- * building's result so far; id is handed to *ret, or freed on failure.
- */
-static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
+/* The cache key, then id is handed to *ret; or freed on failure. r: the
+ * building's result so far. */
+static int hand_over(struct kfs_identity *id, int r, struct kfs_identity **ret)
 {
-	if (r == 0)
-		r = add_group(id, RBAC_AUTHENTICATED);
 	if (r == 0)
 		r = finish(id);
 	if (r < 0) {
@@ -311,6 +307,32 @@ static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
 	}
 	*ret = id;
 	return 0;
+}
+
+/* Every authenticated identity ends in system:authenticated. */
+static int seal(struct kfs_identity *id, int r, struct kfs_identity **ret)
+{
+	if (r == 0)
+		r = add_group(id, RBAC_AUTHENTICATED);
+	return hand_over(id, r, ret);
+}
+
+int authz_identity_named(const char *name, const char *const *groups,
+			 size_t ngroups, struct kfs_identity **ret)
+{
+	struct kfs_identity *id = calloc(1, sizeof(*id));
+	int r = 0;
+
+	if (!id)
+		return -ENOMEM;
+	id->refs = 1;
+	id->uid = (uid_t)-1;
+	id->user.name = strdup(name ? name : "");
+	if (!id->user.name)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < ngroups; i++)
+		r = add_group(id, groups[i]);
+	return hand_over(id, r, ret);
 }
 
 /* The value of var (with its '=') in /proc/pid/environ, or NULL. Owned. */
@@ -554,12 +576,17 @@ static bool decide(struct authz *a, const struct kfs_identity *id,
 bool authz_allowed(struct authz *a, const struct kfs_identity *id,
 		   const struct rbac_attrs *at, char *reason, size_t size)
 {
+	int r;
+
 	if (reason && size)
 		reason[0] = '\0';
 	if (id->refusal)
 		return false;
 	if (id->masters)
 		return true;
+	r = authz_node_decide(a->st, id, at, reason, size);
+	if (r >= 0)
+		return r;
 	/* What rules without resourceNames allow holds for every object:
 	 * one cached decision for all the names (reads of many objects) */
 	if (at->resource_request && at->name && *at->name) {

@@ -86,7 +86,29 @@ int authz_caller(struct authz *a, fuse_req_t req, struct kfs_identity **ret);
 int authz_identity(struct authz *a, uid_t uid, gid_t gid, const gid_t *groups,
 		   size_t ngroups, pid_t pid, struct kfs_identity **ret);
 
+/*
+ * The identity of user name in exactly groups (a SubjectAccessReview's
+ * subject: system:authenticated is not added), for authz_allowed(); uid
+ * -1 (no errors file). 0 or -ENOMEM.
+ */
+int authz_identity_named(const char *name, const char *const *groups,
+			 size_t ngroups, struct kfs_identity **ret);
+
 void kfs_identity_put(struct kfs_identity *id);
+
+/*
+ * The Node authorizer (authz_node.c): for a node agent (user
+ * system:node:NAME in group system:nodes), reading (get) a Secret,
+ * ConfigMap or PersistentVolumeClaim is allowed only when a pod bound to
+ * NAME in its namespace refers to it (volumes, projections, env,
+ * envFrom, imagePullSecrets; and the node's own endpoint Secret
+ * kube-system/kubefs-node-endpoint-NAME); listing and watching them are
+ * refused. 1 allow, 0 refuse (reason "no relationship found between node
+ * 'NAME' and this object"), -1 for every other request (RBAC decides).
+ * Never cached: the pods are read from st at each call.
+ */
+int authz_node_decide(struct store *st, const struct kfs_identity *id,
+		      const struct rbac_attrs *at, char *reason, size_t size);
 
 /* May id do at? Cached. reason (may be NULL) as rbac_authorize(). */
 bool authz_allowed(struct authz *a, const struct kfs_identity *id,

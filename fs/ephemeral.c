@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/cleanup.h"
+
 static bool expired(const struct ephemeral *e, time_t now)
 {
 	return e->type == NODE_GHOST && !e->holds && e->expires <= now;
@@ -88,6 +90,12 @@ static struct ephemeral *get_or_add(struct kfs *fs, fuse_ino_t dir,
 
 void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name, fuse_ino_t ino)
 {
+	eph_ghost_reply(fs, dir, name, ino, 0, NULL, 0);
+}
+
+void eph_ghost_reply(struct kfs *fs, fuse_ino_t dir, const char *name,
+		     fuse_ino_t ino, uid_t reader, char *reply, size_t len)
+{
 	struct ephemeral *e;
 	time_t now = time(NULL);
 
@@ -102,10 +110,40 @@ void eph_ghost(struct kfs *fs, fuse_ino_t dir, const char *name, fuse_ino_t ino)
 		e->expires = now + GHOST_SECONDS;
 		e->mtime = now;
 		free(e->data);
-		e->data = NULL;
-		e->len = 0;
+		e->data = TAKE_PTR(reply);
+		e->len = e->data ? len : 0;
+		e->reader = reader;
 	}
 	pthread_mutex_unlock(&fs->eph_lock);
+	free(reply);
+}
+
+int eph_ghost_read(struct kfs *fs, fuse_ino_t dir, const char *name, uid_t uid,
+		   char **ret_data, size_t *ret_len)
+{
+	struct ephemeral **pp;
+	char *data = NULL;
+	size_t len = 0;
+
+	pthread_mutex_lock(&fs->eph_lock);
+	pp = find(fs, dir, name);
+	if (pp && (*pp)->type == NODE_GHOST && (*pp)->data &&
+	    (*pp)->reader == uid) {
+		len = (*pp)->len;
+		data = malloc(len + 1);
+		if (data) {
+			memcpy(data, (*pp)->data, len);
+			data[len] = '\0';
+		}
+	} else {
+		data = strdup("");
+	}
+	pthread_mutex_unlock(&fs->eph_lock);
+	if (!data)
+		return -ENOMEM;
+	*ret_data = data;
+	*ret_len = len;
+	return 0;
 }
 
 void eph_ghost_hold(struct kfs *fs, fuse_ino_t dir, const char *name,

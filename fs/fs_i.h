@@ -87,7 +87,8 @@ struct ephemeral {
 	enum node_type type; /* NODE_GHOST or NODE_SCRATCH */
 	time_t expires;	     /* ghosts */
 	unsigned holds;	     /* ghosts: write handles open on it */
-	char *data;	     /* scratch content (owned) */
+	char *data;	     /* scratch content, a ghost's reply (owned) */
+	uid_t reader;	     /* a ghost's reply is this uid's only */
 	size_t len;
 	time_t mtime;
 	struct ephemeral *next;
@@ -227,6 +228,13 @@ void eph_ghost_hold(struct kfs *fs, fuse_ino_t dir, const char *name,
 		    fuse_ino_t ino);
 /* The handle is released: the ghost lives GHOST_SECONDS more. */
 void eph_ghost_unhold(struct kfs *fs, fuse_ino_t dir, const char *name);
+/* The same, reading reply[0..len) (taken; may be NULL) to uid reader
+ * (an access review's response), "" to anyone else. */
+void eph_ghost_reply(struct kfs *fs, fuse_ino_t dir, const char *name,
+		     fuse_ino_t ino, uid_t reader, char *reply, size_t len);
+/* What uid reads from the ghost (dir, name): its reply or "" (owned). */
+int eph_ghost_read(struct kfs *fs, fuse_ino_t dir, const char *name, uid_t uid,
+		   char **ret_data, size_t *ret_len);
 /* Create an empty scratch file; -ENOSPC past SCRATCH_MAX_FILES. */
 int eph_scratch_create(struct kfs *fs, fuse_ino_t dir, const char *name,
 		       fuse_ino_t ino);
@@ -325,6 +333,10 @@ struct kfs_write {
 	const struct kfs_identity *id;
 	char *buf;
 	size_t len, cap;
+	/* the responses to the review kinds written (kfs_review(): YAML,
+	 * owned), which the writer reads back from the name; NULL: none */
+	char *reply;
+	size_t reply_len;
 };
 /* Judge and apply a finished write. Returns 0 or -errno; on failure the
  * reason is in err. *ret_object (may be NULL) tells whether the entry name

@@ -274,8 +274,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (r == 0)
 		r = kfs_authorize_object(fs, id, kind, ns, name, "", KV_DELETE,
 					 NULL, &err);
-	kfs_identity_put(id);
 	if (r < 0) {
+		kfs_identity_put(id);
 		_cleanup_free_ char *dir = kfs_node_path(fs, p);
 		_cleanup_free_ char *path = NULL;
 
@@ -287,7 +287,10 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	__atomic_add_fetch(&fs->stats.deletes, 1, __ATOMIC_RELAXED);
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
 		notifier_kernel_saw(fs->notifier, key, true);
+	server_request_user(&id->user);
 	r = server_delete(fs->srv, kind, ns, name, -1, 0, &err);
+	server_request_user(NULL);
+	kfs_identity_put(id);
 	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {

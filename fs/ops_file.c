@@ -304,7 +304,9 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		break;
 	case NODE_GHOST:
 		if (!writing) {
-			fh->data = strdup("");
+			r = eph_ghost_read(fs, n->parent, n->name,
+					   fuse_req_ctx(req)->uid, &fh->data,
+					   &fh->len);
 			break;
 		}
 		r = setup_write(fs, req, n, fi->flags | O_TRUNC, fh);

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/validate.h"
 #include "fs/logstream.h"
@@ -189,7 +190,9 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		    (r < 0 && fh->w.created))
 			eph_remove(fs, fh->w.dir, fh->w.entry, NULL, NULL);
 		else
-			eph_ghost(fs, fh->w.dir, fh->w.entry, fh->ino);
+			eph_ghost_reply(fs, fh->w.dir, fh->w.entry, fh->ino,
+					uid, TAKE_PTR(fh->w.reply),
+					fh->w.reply_len);
 	}
 	/* the next commit starts from what was written */
 	fh->w.created = false;

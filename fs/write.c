@@ -29,6 +29,7 @@ void kfs_write_release(struct kfs_write *w)
 	free(w->entry);
 	free(w->ns);
 	free(w->buf);
+	free(w->reply);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -188,6 +189,47 @@ static int write_patch(struct kfs *fs, struct kfs_write *w, const char *name,
 			    json_array_get(docs, 0), flags, err, NULL);
 }
 
+/* Answer the review documents of docs (removed from it) into w->reply,
+ * the responses one YAML stream, as `kubectl create -o yaml` prints. */
+static int answer_reviews(struct kfs *fs, struct kfs_write *w, json_t *docs,
+			  struct kf_error *err)
+{
+	_cleanup_free_ char *all = NULL;
+	size_t i = 0, len = 0;
+	int r;
+
+	while (i < json_array_size(docs)) {
+		json_t *doc = json_array_get(docs, i);
+		_cleanup_json_ json_t *resp = NULL;
+		_cleanup_free_ char *text = NULL;
+		size_t n;
+		char *grown;
+
+		if (!kfs_is_review(doc)) {
+			i++;
+			continue;
+		}
+		r = kfs_review(fs, w->id, doc, w->ns ? w->ns : "default", err,
+			       &resp);
+		if (r < 0)
+			return r;
+		text = codec_encode_yaml(resp, &n);
+		grown = text ? realloc(all, len + n + 5) : NULL;
+		if (!grown)
+			return -ENOMEM;
+		all = grown;
+		/* several responses: one YAML stream */
+		len += sprintf(all + len, "%s%s", len ? "---\n" : "", text);
+		json_array_remove(docs, i);
+	}
+	if (!all)
+		return 0;
+	free(w->reply);
+	w->reply = TAKE_PTR(all);
+	w->reply_len = len;
+	return 0;
+}
+
 /* Every document or none: a refused manifest changes nothing. */
 static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 			 struct kf_error *err)
@@ -195,6 +237,9 @@ static int write_dropbox(struct kfs *fs, struct kfs_write *w, json_t *docs,
 	int r;
 
 	codec_flatten_lists(docs);
+	r = answer_reviews(fs, w, docs, err);
+	if (r < 0 || !json_array_size(docs))
+		return r;
 	r = kfs_authorize_docs(fs, w->id, docs, w->ns ? w->ns : "default", err);
 	if (r < 0)
 		return r;
@@ -253,8 +298,23 @@ static int sub_authorize(struct kfs *fs, struct kfs_write *w, const char *name,
 	}
 }
 
+static int write_commit(struct kfs *fs, struct kfs_write *w,
+			struct kf_error *err, bool *ret_object);
+
+/* The writes of one request are the writer's (admission sees its user). */
 int kfs_write_commit(struct kfs *fs, struct kfs_write *w, struct kf_error *err,
 		     bool *ret_object)
+{
+	int r;
+
+	server_request_user(w->id ? &w->id->user : NULL);
+	r = write_commit(fs, w, err, ret_object);
+	server_request_user(NULL);
+	return r;
+}
+
+static int write_commit(struct kfs *fs, struct kfs_write *w,
+			struct kf_error *err, bool *ret_object)
 {
 	_cleanup_json_ json_t *docs = NULL;
 	const char *name = w->entry;

@@ -23,6 +23,7 @@
 #include "api/klog.h"
 #include "client/client.h"
 #include "api/version.h"
+#include "client/daemon.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/config.h"
 #include "nodeagent/host.h"
@@ -144,6 +145,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		cfg.name = host;
+	}
+	if (!cfg.count) {
+		/* one node: its agent is system:node:NAME (a --count set of
+		 * simulated nodes keeps its caller's identity) */
+		char user[256];
+
+		snprintf(user, sizeof(user), KDAEMON_NODE_USER_PREFIX "%s",
+			 cfg.name);
+		r = kdaemon_act_as(argv, user,
+				   KDAEMON_NODES_GROUP
+				   "," KDAEMON_MONITORING_GROUP);
+		if (r < 0) {
+			fprintf(stderr, "kubefs-node: cannot act as %s: %s\n",
+				user, strerror(-r));
+			return 1;
+		}
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */

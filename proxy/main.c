@@ -343,6 +343,12 @@ int main(int argc, char **argv)
 	}
 	if (o.cleanup)
 		return cleanup(&o);
+	r = kdaemon_act_as(argv, KDAEMON_USER_PROXY, KDAEMON_MONITORING_GROUP);
+	if (r < 0) {
+		klog_error("cannot act as %s: %s", KDAEMON_USER_PROXY,
+			   strerror(-r));
+		return 1;
+	}
 	lock = lock_table(o.rules.table);
 	if (lock == -EBUSY) {
 		klog_error("another kubefs-proxy owns table %s in this network "

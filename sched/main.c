@@ -172,6 +172,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return r > 0 ? 0 : 2;
 	}
+	r = kdaemon_act_as(argv, KDAEMON_USER_SCHEDULER,
+			   KDAEMON_MONITORING_GROUP);
+	if (r < 0) {
+		klog_error("cannot act as %s: %s", KDAEMON_USER_SCHEDULER,
+			   strerror(-r));
+		return 1;
+	}
 	o.cfg.log = klog_vlog;
 	kdaemon_init(&d, klog_vlog, NULL);
 	r = kdaemon_handle_signals(&d);

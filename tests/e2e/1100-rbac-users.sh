@@ -9,11 +9,6 @@ ensure_user kf-nsadmin >/dev/null
 ensure_user kf-nobody >/dev/null
 start_fs
 chmod 755 "$T" # let the users reach the mount
-as() { # as USER CMD...: run CMD as USER (its own group only)
-	local u=$1
-	shift
-	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups "$@"
-}
 errors_of() { as "$1" cat "$MNT/errors"; }
 R=$MNT/rbac.authorization.k8s.io/v1
 CM=$MNT/core/v1/configmaps

@@ -9,11 +9,6 @@ ensure_user kf-lead >/dev/null
 ensure_user kf-dev >/dev/null
 start_fs
 chmod 755 "$T"
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups "$@"
-}
 R=$MNT/rbac.authorization.k8s.io/v1
 CM=$MNT/core/v1/configmaps
 kf() { kubefs --mount "$MNT" "$@"; }

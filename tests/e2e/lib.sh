@@ -18,6 +18,7 @@
 #   forget_daemon PID      no exit check for it at the end (the test
 #                          killed it on purpose and judged it itself)
 #   ensure_user NAME       create system user NAME if missing; print uid
+#   as USER CMD...         run CMD as USER, its own group only
 #   grant_all ROLE         bind ClusterRole ROLE to every authenticated
 #                          user (RBAC: other uids have no rights otherwise)
 # Assertions (each fails the script with a message):
@@ -194,6 +195,13 @@ stop_daemon() {
 	forget_daemon "$1"
 	_reap "$1" TERM || fail "daemon $1 did not exit on SIGTERM"
 	[ "$REAP_RC" = 0 ] || fail "daemon $1 exited with $REAP_RC on SIGTERM"
+}
+
+# as USER CMD...: run CMD as USER (its own group only; CMD no function)
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups "$@"
 }
 
 # ensure_user NAME: a system user NAME (created if missing); prints uid

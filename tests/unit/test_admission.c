@@ -3,98 +3,9 @@
  * store: each plugin called directly, and through the server's writes,
  * with Kubernetes' sentences and errnos.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include <pthread.h>
 
-#include <cmocka.h>
-
-#include "api/cleanup.h"
-#include "api/codec.h"
-#include "apiserver/admission.h"
-#include "apiserver/server.h"
-
-struct fx {
-	char dir[64];
-	struct store *store;
-	struct server *srv;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct store_config sc = {.no_sync = true};
-	struct server_config c = {0};
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kubefs-test-adm.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	sc.path = f->dir;
-	if (store_open(&sc, &f->store) < 0)
-		return -1;
-	c.store = f->store;
-	if (server_new(&c, &f->srv) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	server_free(f->srv);
-	store_free(f->store);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-static const struct kind_info *K(const char *resource)
-{
-	const struct kind_info *k = kinds_by_path("core", "v1", resource);
-
-	assert_non_null(k);
-	return k;
-}
-
-static json_t *Y(const char *yaml)
-{
-	struct kf_error err;
-	json_t *obj = NULL;
-
-	if (codec_decode_one(yaml, strlen(yaml), NULL, &err, &obj) < 0)
-		fail_msg("bad test YAML: %s", err.msg);
-	return obj;
-}
-
-static int put(struct fx *f, const char *resource, const char *ns,
-	       const char *name, const char *yaml, struct kf_error *err)
-{
-	_cleanup_json_ json_t *in = Y(yaml);
-
-	kf_error_init(err);
-	return server_put(f->srv, K(resource), ns, name, in, 0, err, NULL);
-}
-
-static void expect(int r, const struct kf_error *err, int code,
-		   const char *want)
-{
-	if (r != code || strcmp(err->msg, want))
-		fail_msg("want %d \"%s\"\n got %d \"%s\"", code, want, r,
-			 err->msg);
-}
+#include "test_admission_fx.h"
 
 /* ---- NamespaceLifecycle ---- */
 
@@ -363,13 +274,24 @@ static void test_quota_pods(void **state)
 			     "metadata: {labels: {x: y}}\n" POD_CPU("100m"),
 			     &err),
 			 0);
-	/* a finished pod no longer counts */
+	/* a finished pod no longer counts, once the quota controller has
+	 * counted status.used again (the create only charges) */
 	{
 		_cleanup_json_ json_t *st = Y("status: {phase: Succeeded}\n");
+		_cleanup_json_ json_t *qs =
+		    Y("status: {hard: {pods: \"2\"}, used: {pods: \"1\"}}\n");
 
 		kf_error_init(&err);
 		assert_int_equal(server_put(f->srv, K("pods"), "default", "a",
 					    st, SERVER_STATUS, &err, NULL),
+				 0);
+		expect(put(f, "pods", "default", "c", POD_CPU("100m"), &err),
+		       &err, -EACCES,
+		       "pods \"c\" is forbidden: exceeded quota: q, requested: "
+		       "pods=1, used: pods=2, limited: pods=2");
+		assert_int_equal(server_put(f->srv, K("resourcequotas"),
+					    "default", "q", qs, SERVER_STATUS,
+					    &err, NULL),
 				 0);
 	}
 	assert_int_equal(put(f, "pods", "default", "c", POD_CPU("100m"), &err),
@@ -411,6 +333,131 @@ static void test_quota_compute(void **state)
 	       -ENOENT, "pods \"b\" not found");
 }
 
+/* status.used of quota name in default, resource res ("" if none). */
+static void expect_used(struct fx *f, const char *name, const char *res,
+			const char *want)
+{
+	_cleanup_json_ json_t *q = NULL;
+	struct kf_error err;
+	const char *got;
+
+	kf_error_init(&err);
+	assert_int_equal(
+	    server_get(f->srv, K("resourcequotas"), "default", name, &err, &q),
+	    0);
+	got = json_string_value(json_object_get(
+	    json_object_get(json_object_get(q, "status"), "used"), res));
+	if (strcmp(got ? got : "", want))
+		fail_msg("status.used[%s]: want \"%s\" got \"%s\"", res, want,
+			 got ? got : "");
+}
+
+/* A create charges status.used in its own store write; a dry run and a
+ * refusal charge nothing; usage is read from status.used, not recounted. */
+static void test_quota_charge(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_json_ json_t *pod = Y(POD_CPU("100m"));
+	_cleanup_json_ json_t *docs = NULL;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "resourcequotas", "default", "q",
+			     "spec: {hard: {pods: \"3\", requests.cpu: "
+			     "\"1\"}}\n",
+			     &err),
+			 0);
+	expect_used(f, "q", "pods", "");
+	assert_int_equal(put(f, "pods", "default", "a", POD_CPU("100m"), &err),
+			 0);
+	expect_used(f, "q", "pods", "1");
+	expect_used(f, "q", "requests.cpu", "100m");
+	kf_error_init(&err);
+	assert_int_equal(server_put(f->srv, K("pods"), "default", "dry", pod,
+				    SERVER_DRY_RUN, &err, NULL),
+			 0);
+	expect_used(f, "q", "pods", "1");
+	expect(put(f, "pods", "default", "big", POD_CPU("950m"), &err), &err,
+	       -EACCES,
+	       "pods \"big\" is forbidden: exceeded quota: q, requested: "
+	       "requests.cpu=950m, used: requests.cpu=100m, limited: "
+	       "requests.cpu=1");
+	expect_used(f, "q", "pods", "1");
+	/* a manifest's pods count against the quota one after the other,
+	 * and charge it once stored */
+	docs = json_pack("[o,o,o]",
+			 Y("apiVersion: v1\nkind: Pod\nmetadata: {name: m1}\n"
+			   "spec: {containers: [{name: c, image: i}]}\n"),
+			 Y("apiVersion: v1\nkind: Pod\nmetadata: {name: m2}\n"
+			   "spec: {containers: [{name: c, image: i}]}\n"),
+			 Y("apiVersion: v1\nkind: Pod\nmetadata: {name: m3}\n"
+			   "spec: {containers: [{name: c, image: i}]}\n"));
+	kf_error_init(&err);
+	expect(server_apply_all(f->srv, docs, "default", &err), &err, -EACCES,
+	       "pods \"m3\" is forbidden: exceeded quota: q, requested: "
+	       "pods=1, used: pods=3, limited: pods=3");
+	expect_used(f, "q", "pods", "1");
+	json_array_remove(docs, 2);
+	kf_error_init(&err);
+	assert_int_equal(server_apply_all(f->srv, docs, "default", &err), 0);
+	expect_used(f, "q", "pods", "3");
+	/* usage is status.used: what the quota controller last counted */
+	assert_int_equal(put(f, "pods", "kube-public", "x", POD_CPU("1"), &err),
+			 0);
+	expect(put(f, "pods", "default", "d", POD_CPU("100m"), &err), &err,
+	       -EACCES,
+	       "pods \"d\" is forbidden: exceeded quota: q, requested: "
+	       "pods=1, used: pods=3, limited: pods=3");
+}
+
+struct racer {
+	struct fx *f;
+	int id, result;
+};
+
+static void *race_create(void *ud)
+{
+	struct racer *r = ud;
+	_cleanup_json_ json_t *pod = NULL;
+	struct kf_error err;
+	char name[32];
+
+	pod = json_pack("{s:{s:[{s:s,s:s}]}}", "spec", "containers", "name",
+			"c", "image", "i");
+	snprintf(name, sizeof(name), "p%d", r->id);
+	kf_error_init(&err);
+	r->result = server_put(r->f->srv, K("pods"), "default", name, pod, 0,
+			       &err, NULL);
+	return NULL;
+}
+
+/* Creates racing for the last units of a quota: exactly hard of them. */
+static void test_quota_race(void **state)
+{
+	enum { RACERS = 12, HARD = 5 };
+	struct fx *f = *state;
+	struct racer r[RACERS];
+	pthread_t t[RACERS];
+	int ok = 0, refused = 0;
+	struct kf_error err;
+
+	assert_int_equal(put(f, "resourcequotas", "default", "q",
+			     "spec: {hard: {pods: \"5\"}}\n", &err),
+			 0);
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){.f = f, .id = i};
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, race_create, &r[i]), 0);
+	}
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(t[i], NULL);
+		ok += r[i].result == 0;
+		refused += r[i].result == -EACCES;
+	}
+	assert_int_equal(ok, HARD);
+	assert_int_equal(refused, RACERS - HARD);
+	expect_used(f, "q", "pods", "5");
+}
+
 static void test_quota_invalid(void **state)
 {
 	struct fx *f = *state;
@@ -438,6 +485,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_quota_pods, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quota_compute, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_charge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quota_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quota_invalid, setup,
 					    teardown),
 	};

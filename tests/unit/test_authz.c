@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "api/cleanup.h"
+#include "fs/access.h"
 #include "fs/authz.h"
 
 #define NOBODY 54321 /* a uid and gid with no name */
@@ -242,9 +243,160 @@ static void test_impersonation(void **state)
 	reap(pid);
 }
 
+static json_t *J(const char *text)
+{
+	json_t *v = json_loads(text, 0, NULL);
+
+	assert_non_null(v);
+	return v;
+}
+
+/* Answer review (JSON) for id: 0 and *ret, or the error's sentence. */
+static int review(struct fx *f, const struct kfs_identity *id, const char *text,
+		  struct kf_error *err, json_t **ret)
+{
+	struct kfs fs;
+	_cleanup_json_ json_t *doc = J(text);
+
+	memset(&fs, 0, sizeof(fs));
+	fs.authz = f->a;
+	kf_error_init(err);
+	return kfs_review(&fs, id, doc, "default", err, ret);
+}
+
+static bool allowed(const json_t *resp)
+{
+	return json_is_true(
+	    json_object_get(json_object_get(resp, "status"), "allowed"));
+}
+
+#define SSAR                                                                   \
+	"{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"                \
+	"\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":"        \
+	"{\"verb\":\"list\",\"resource\":\"pods\",\"namespace\":"              \
+	"\"default\"}}}"
+#define SAR(spec)                                                              \
+	"{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"                \
+	"\"SubjectAccessReview\",\"spec\":{" spec "}}"
+#define NONRES                                                                 \
+	"\"nonResourceAttributes\":{\"verb\":\"get\",\"path\":\"/metrics\"}"
+
+/* The review kinds: created, answered as can-i, never stored. */
+static void test_reviews(void **state)
+{
+	struct fx *f = *state;
+	struct kfs_identity *root, *n;
+	_cleanup_json_ json_t *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	struct kf_error err;
+
+	assert_int_equal(authz_identity(f->a, 0, 0, NULL, 0, 0, &root), 0);
+	assert_int_equal(authz_identity(f->a, NOBODY, NOBODY, NULL, 0, 0, &n),
+			 0);
+	assert_int_equal(review(f, root, SSAR, &err, &a), 0);
+	assert_true(allowed(a));
+	/* creating a review is a right too (system:basic-user's) */
+	assert_int_equal(review(f, n, SSAR, &err, &b), -EACCES);
+	assert_string_equal(
+	    err.msg, "selfsubjectaccessreviews.authorization.k8s.io is "
+		     "forbidden: User \"uid:54321\" cannot create resource "
+		     "\"selfsubjectaccessreviews\" in API group "
+		     "\"authorization.k8s.io\" at the cluster scope");
+	/* a SubjectAccessReview's subject is its user and groups only */
+	assert_int_equal(
+	    review(
+		f, root,
+		SAR("\"user\":\"bob\",\"groups\":[\"system:masters\"]," NONRES),
+		&err, &b),
+	    0);
+	assert_true(allowed(b));
+	assert_int_equal(
+	    review(f, root, SAR("\"user\":\"bob\"," NONRES), &err, &c), 0);
+	assert_false(allowed(c));
+	assert_int_equal(review(f, root, SAR(NONRES), &err, &d), -EINVAL);
+	assert_string_equal(err.msg,
+			    "SubjectAccessReview.authorization.k8s.io \"\" is "
+			    "invalid: spec.user: Invalid value: \"\": at least "
+			    "one of user or group must be specified");
+	assert_int_equal(review(f, root, SAR("\"user\":\"bob\""), &err, &d),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "SubjectAccessReview.authorization.k8s.io \"\" is "
+			    "invalid: spec.resourceAttributes: Invalid value: "
+			    "\"null\": exactly one of nonResourceAttributes or "
+			    "resourceAttributes must be specified");
+	json_decref(a);
+	a = NULL;
+	assert_int_equal(
+	    review(f, n,
+		   "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+		   "\"SelfSubjectReview\"}",
+		   &err, &a),
+	    -EACCES);
+	assert_int_equal(
+	    review(f, root,
+		   "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+		   "\"SelfSubjectReview\"}",
+		   &err, &a),
+	    0);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(a, "status"), "userInfo"),
+		"username")),
+	    "root");
+	kfs_identity_put(root);
+	kfs_identity_put(n);
+}
+
+/* The Node authorizer: a node reads what its pods use, and no more. */
+static void test_node_authorizer(void **state)
+{
+	static const char *const groups[] = {"system:nodes"};
+	struct fx *f = *state;
+	struct kfs_identity *n1, *n2;
+	struct rbac_attrs at = {"get", true, "",	"secrets",
+				"",    "s",  "default", NULL};
+	char reason[RBAC_REASON_MAX];
+
+	put(f, "core/pods/default/p",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+	    "\"p\",\"namespace\":\"default\"},\"spec\":{\"nodeName\":\"n1\","
+	    "\"volumes\":[{\"name\":\"v\",\"projected\":{\"sources\":[{"
+	    "\"secret\":{\"name\":\"s\"}}]}}],\"containers\":[{\"name\":"
+	    "\"c\",\"env\":[{\"name\":\"E\",\"valueFrom\":{"
+	    "\"configMapKeyRef\":{\"name\":\"cm\",\"key\":\"k\"}}}]}]}}");
+	assert_int_equal(authz_identity_named("system:node:n1", groups, 1, &n1),
+			 0);
+	assert_int_equal(authz_identity_named("system:node:n2", groups, 1, &n2),
+			 0);
+	assert_true(authz_allowed(f->a, n1, &at, reason, sizeof(reason)));
+	assert_false(authz_allowed(f->a, n2, &at, reason, sizeof(reason)));
+	assert_string_equal(reason, "no relationship found between node 'n2' "
+				    "and this object");
+	at.resource = "configmaps";
+	at.name = "cm";
+	assert_true(authz_allowed(f->a, n1, &at, NULL, 0));
+	at.name = "other";
+	assert_false(authz_allowed(f->a, n1, &at, NULL, 0));
+	at.verb = "list";
+	at.name = "";
+	assert_false(authz_allowed(f->a, n1, &at, NULL, 0));
+	/* its endpoint's Secret, in kube-system */
+	at.verb = "get";
+	at.resource = "secrets";
+	at.name = "kubefs-node-endpoint-n1";
+	at.namespace = "kube-system";
+	assert_true(authz_allowed(f->a, n1, &at, NULL, 0));
+	assert_false(authz_allowed(f->a, n2, &at, NULL, 0));
+	kfs_identity_put(n1);
+	kfs_identity_put(n2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_reviews, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_node_authorizer, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_identities, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_decisions_follow_store, setup,
 					    teardown),

@@ -40,7 +40,7 @@ static void test_objects_valid(void **state)
 
 	(void)state;
 	assert_int_equal(rbac_bootstrap_objects(&all), 0);
-	assert_int_equal(json_array_size(all), 22);
+	assert_int_equal(json_array_size(all), 48);
 	json_array_foreach (all, i, o) {
 		_cleanup_json_ json_t *copy = json_deep_copy(o);
 		const struct kind_info *k = kinds_by_gvk(
@@ -88,6 +88,13 @@ static const struct can cans[] = {
     {"system:node-proxier", "watch", "discovery.k8s.io", "endpointslices", "",
      true},
     {"system:node-proxier", "get", "", "secrets", "", false},
+    {"system:controller:replicaset-controller", "create", "", "pods", "", true},
+    {"system:controller:namespace-controller", "update", "", "namespaces",
+     "finalize", true},
+    {"system:controller:resourcequota-controller", "update", "",
+     "resourcequotas", "status", true},
+    {"system:controller:resourcequota-controller", "update", "",
+     "resourcequotas", "", false},
 };
 
 static void test_roles_grant(void **state)
@@ -133,6 +140,9 @@ static void test_default_bindings(void **state)
 	struct rbac_policy *p;
 	struct rbac_user u = {"nobody", groups, 1};
 	struct rbac_user sched = {"system:kube-scheduler", groups, 1};
+	struct rbac_user kcm = {"system:kube-controller-manager", groups, 1};
+	struct rbac_attrs rs = {"create", true, "apps", "replicasets",
+				"",	  "",	"ns",	NULL};
 	struct rbac_attrs version = {.verb = "get", .path = "/version"};
 	struct rbac_attrs pods = {"list", true, "", "pods", "", "", "", NULL};
 	json_t *o;
@@ -146,6 +156,9 @@ static void test_default_bindings(void **state)
 	assert_true(rbac_authorize(p, &u, &version, NULL, 0));
 	assert_false(rbac_authorize(p, &u, &pods, NULL, 0));
 	assert_true(rbac_authorize(p, &sched, &pods, NULL, 0));
+	/* kubefs-ctrl's identity holds its controllers' roles */
+	assert_true(rbac_authorize(p, &kcm, &rs, NULL, 0));
+	assert_false(rbac_authorize(p, &sched, &rs, NULL, 0));
 	rbac_policy_free(p);
 }
 
