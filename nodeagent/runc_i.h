@@ -34,6 +34,7 @@
 #define RUNC_BACKOFF_INITIAL_S 10
 #define RUNC_BACKOFF_MAX_S 300
 #define RUNC_KILL_WAIT_MS 10000 /* after SIGKILL, before giving up */
+#define RUNC_HOOK_TIMEOUT_S 60	/* a postStart handler's longest run */
 
 struct runc {
 	char root[2048];
@@ -131,7 +132,8 @@ void runc_load_pods(struct runc *rc);
 /* runc_container.c */
 
 /*
- * Start attempt c->st.restart_count of c: image, rootfs, bundle, shim.
+ * Start attempt c->st.restart_count of c: image, rootfs, bundle, shim,
+ * then its postStart handler (runc_ctr_post_start()).
  * On failure c records why (waiting reason, or terminated StartError)
  * and an Event is emitted; the return value is only for the log.
  */
@@ -153,8 +155,20 @@ void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
 /* Send sig to c's container (runc kill). */
 void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig);
 
+/* runc_hook.c */
+
 /* Run c's preStop exec hook, for at most grace_s seconds. */
 void runc_ctr_prestop(struct runc *rc, struct runc_ctr *c, long grace_s);
+
+/*
+ * Run the postStart handler of c (just started) and wait for it, at most
+ * RUNC_HOOK_TIMEOUT_S. 0 when it passed or c has none. A failure is the
+ * kubelet's: Events FailedPostStartHook and Killing, the container
+ * killed and reaped (EXITED, 137, the handler's words in st.message);
+ * -ECANCELED.
+ */
+int runc_ctr_post_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
+			struct runc_ctr *c);
 
 /* Forget c's runc container and rootfs whatever state it is in. */
 void runc_ctr_destroy(struct runc *rc, struct runc_ctr *c);
