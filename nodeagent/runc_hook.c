@@ -102,18 +102,21 @@ static int post_start_exec(struct runc *rc, struct runc_pod *p,
 		return 0;
 	}
 	if (r < 0)
-		snprintf(msg, size,
-			 "Exec lifecycle hook (%s) for Container \"%.253s\" in Pod "
-			 "\"%.253s_%.63s(%.63s)\" failed - error: %s, message: \"\"",
-			 list, c->st.name, p->name, p->ns, p->uid,
-			 r == -EINVAL ? "no command" : strerror(-r));
+		snprintf(
+		    msg, size,
+		    "Exec lifecycle hook (%s) for Container \"%.253s\" in Pod "
+		    "\"%.253s_%.63s(%.63s)\" failed - error: %s, message: \"\"",
+		    list, c->st.name, p->name, p->ns, p->uid,
+		    r == -EINVAL ? "no command" : strerror(-r));
 	else
-		snprintf(msg, size,
-			 "Exec lifecycle hook (%s) for Container \"%.253s\" in Pod "
-			 "\"%.253s_%.63s(%.63s)\" failed - error: command '%s' exited "
-			 "with %d: %.200s, message: \"%.200s%.200s\"",
-			 list, c->st.name, p->name, p->ns, p->uid, words,
-			 pr.status, pr.err, pr.out, pr.err);
+		snprintf(
+		    msg, size,
+		    "Exec lifecycle hook (%s) for Container \"%.253s\" in Pod "
+		    "\"%.253s_%.63s(%.63s)\" failed - error: command '%s' "
+		    "exited "
+		    "with %d: %.200s, message: \"%.200s%.200s\"",
+		    list, c->st.name, p->name, p->ns, p->uid, words, pr.status,
+		    pr.err, pr.out, pr.err);
 	proc_result_release(&pr);
 	return -1;
 }
@@ -127,8 +130,8 @@ static int post_start_exec(struct runc *rc, struct runc_pod *p,
 static int post_start(struct runc *rc, struct runc_pod *p, struct runc_ctr *c,
 		      char *msg, size_t size)
 {
-	const json_t *h = json_object_get(
-	    json_object_get(c->spec, "lifecycle"), "postStart");
+	const json_t *h =
+	    json_object_get(json_object_get(c->spec, "lifecycle"), "postStart");
 	const json_t *get = json_object_get(h, "httpGet");
 	const json_t *sl = json_object_get(h, "sleep");
 	struct probe_target t = {p->ip,		c->spec, rc->runc_bin,
@@ -140,7 +143,8 @@ static int post_start(struct runc *rc, struct runc_pod *p, struct runc_ctr *c,
 		return post_start_exec(rc, p, c, json_object_get(h, "exec"),
 				       msg, size);
 	if (sl) {
-		json_int_t s = json_integer_value(json_object_get(sl, "seconds"));
+		json_int_t s =
+		    json_integer_value(json_object_get(sl, "seconds"));
 
 		if (s > RUNC_HOOK_TIMEOUT_S)
 			s = RUNC_HOOK_TIMEOUT_S;
@@ -163,8 +167,8 @@ static int post_start(struct runc *rc, struct runc_pod *p, struct runc_ctr *c,
 	return -1;
 }
 
-int runc_ctr_post_start(struct runc *rc, struct runc_pod *p,
-			const json_t *pod, struct runc_ctr *c)
+int runc_ctr_post_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
+			struct runc_ctr *c)
 {
 	char msg[4096];
 	uint64_t deadline = mono_ms() + RUNC_KILL_WAIT_MS;
@@ -172,7 +176,8 @@ int runc_ctr_post_start(struct runc *rc, struct runc_pod *p,
 	if (post_start(rc, p, c, msg, sizeof(msg)) == 0)
 		return 0;
 	/* the message may hold secrets: not in the Event (as the kubelet) */
-	runc_event(rc, pod, true, "FailedPostStartHook", "PostStartHook failed");
+	runc_event(rc, pod, true, "FailedPostStartHook",
+		   "PostStartHook failed");
 	runc_event(rc, pod, false, "Killing", "FailedPostStartHook");
 	runc_ctr_kill(rc, c, "KILL");
 	while (!runc_ctr_reap(rc, p, c) && mono_ms() < deadline)
