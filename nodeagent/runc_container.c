@@ -20,6 +20,7 @@
 #include "nodeagent/image.h"
 #include "nodeagent/ocispec.h"
 #include "nodeagent/proc.h"
+#include "nodeagent/pullsecret.h"
 #include "nodeagent/registry.h"
 
 void runc_event(struct runc *rc, const json_t *pod, bool warning,
@@ -78,15 +79,29 @@ static int pull(struct runc *rc, const json_t *pod, const char *image,
 		struct kf_error *err, struct image_info **ret)
 {
 	_cleanup_free_ char *norm = NULL;
+	struct registry_cred *creds = NULL;
+	char host[256], missing[512];
 	uint64_t t0 = mono_ms();
+	size_t n = 0;
 	int r;
 
 	if (!image || image_normalize(image, &norm) < 0)
 		return kf_error_set(err, -EINVAL, "invalid reference \"%s\"",
 				    image ? image : "");
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(norm, "/"), norm);
+	r = pullsecret_creds(&rc->vol, pod, host, &creds, &n, missing,
+			     sizeof(missing));
+	if (r < 0)
+		return kf_error_set(err, r, "%s", strerror(-r));
+	if (missing[0])
+		runc_event(rc, pod, true, "FailedToRetrieveImagePullSecret",
+			   "Unable to retrieve some image pull secrets (%s); "
+			   "attempting to pull the image may not succeed.",
+			   missing);
 	runc_event(rc, pod, false, "Pulling", "Pulling image \"%s\"", image);
 	kf_error_init(err);
-	r = registry_pull(rc->images, norm, err);
+	r = registry_pull(rc->images, norm, creds, n, err);
+	registry_creds_free(creds, n);
 	if (r < 0)
 		return r;
 	runc_event(rc, pod, false, "Pulled",
