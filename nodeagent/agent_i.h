@@ -49,6 +49,7 @@ struct agent_node {
 	unsigned failures; /* consecutive registration or lease failures */
 	struct host_pressure pressure; /* real nodes: last measured */
 	uint64_t next_measure_ms;
+	uint64_t next_gc_ms;		 /* real nodes: the next image GC */
 	struct admission_resources used; /* under a->lock */
 };
 

@@ -66,8 +66,8 @@ static int secret_creds(const json_t *secret, const char *registry,
 			struct registry_cred **creds, size_t *n)
 {
 	const json_t *data = json_object_get(secret, "data");
-	const char *cfg = json_string_value(
-	    json_object_get(data, ".dockerconfigjson"));
+	const char *cfg =
+	    json_string_value(json_object_get(data, ".dockerconfigjson"));
 	bool legacy = !cfg;
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_t *doc = NULL;

@@ -59,6 +59,7 @@ struct runc {
 	struct imagestore *images;
 	pthread_mutex_t lock;
 	struct strmap pods; /* uid -> struct runc_pod */
+	json_t *image_used; /* image GC: name -> last seen in use (ms) */
 };
 
 struct runc_ctr {
@@ -87,7 +88,9 @@ struct runc_pod {
 	bool stopped;
 	struct timespec created;
 	json_t *port_mappings;
-	json_t *ref; /* {apiVersion, kind, metadata} for Events, or NULL */
+	json_t *ref;	/* {apiVersion, kind, metadata} for Events, or NULL */
+	json_t *images; /* the images it uses (names); under rc->lock once
+			 * the pod is in rc->pods */
 	struct runc_ctr *init;
 	size_t n_init;
 	struct runc_ctr *ctrs;
@@ -128,6 +131,9 @@ int runc_pod_from_record(struct runc *rc, const json_t *rec,
 void runc_pod_attach_specs(struct runc_pod *p, const json_t *pod);
 /* Every ROOT/pods/UID/pod.json into rc->pods. */
 void runc_load_pods(struct runc *rc);
+/* A new array of the images p's containers use (their specs' images,
+ * normalised, and the images they ran). */
+json_t *runc_pod_images(const struct runc_pod *p);
 
 /* runc_container.c */
 
@@ -154,6 +160,12 @@ void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
 
 /* Send sig to c's container (runc kill). */
 void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig);
+
+/* runc_gc.c */
+
+/* The runtime's gc_images operation (runtime_gc_images()). */
+int runc_gc_images(struct runtime *rt, const struct imagegc_policy *p,
+		   char *msg, size_t size);
 
 /* runc_hook.c */
 

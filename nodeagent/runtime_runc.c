@@ -147,6 +147,10 @@ static int new_pod(struct runc *rc, const json_t *pod, struct runc_pod **ret)
 	if (r == 0)
 		r = runc_pod_init_ctrs(json_object_get(spec, "containers"),
 				       false, &p->ctrs, &p->n_ctrs);
+	if (r == 0) {
+		p->images = runc_pod_images(p);
+		r = p->images ? 0 : -ENOMEM;
+	}
 	if (r < 0) {
 		runc_pod_free(p);
 		return r;
@@ -593,6 +597,7 @@ static void runc_free(struct runtime *rt)
 		remove_bridge(rc); /* nothing left on it: leave no trace */
 	strmap_release(&rc->pods);
 	imagestore_free(rc->images);
+	json_decref(rc->image_used);
 	pthread_mutex_destroy(&rc->lock);
 	free(rc);
 }
@@ -604,11 +609,21 @@ static int runc_start_or_attach(struct runtime *rt, const json_t *pod,
 	    get_pod(runc_of(rt), runc_pod_str(pod, "metadata", "uid"));
 
 	if (p) {
+		struct runc *rc = runc_of(rt);
+		json_t *images;
+
 		pthread_mutex_lock(&p->lock);
 		runc_pod_attach_specs(p, pod);
 		if (!p->ref)
 			p->ref = pod_ref(pod);
+		images = runc_pod_images(p);
 		pthread_mutex_unlock(&p->lock);
+		if (images) { /* the image GC reads them under rc->lock */
+			pthread_mutex_lock(&rc->lock);
+			json_decref(p->images);
+			p->images = images;
+			pthread_mutex_unlock(&rc->lock);
+		}
 		return 0;
 	}
 	return runc_start_pod(rt, pod, err);
@@ -622,6 +637,7 @@ static const struct runtime_ops runc_ops = {
     .pod_count = runc_pod_count,
     .sync_pod = runc_sync_pod,
     .list_pods = runc_list_pods,
+    .gc_images = runc_gc_images,
     .free = runc_free,
 };
 
@@ -749,6 +765,7 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	rc->event_ud = cfg->event_ud;
 	pthread_mutex_init(&rc->lock, NULL);
 	strmap_init(&rc->pods);
+	rc->image_used = json_object();
 	rt->ops = &runc_ops;
 	rt->impl = rc;
 	r = runc_version(rc->runc_bin, rt->version, sizeof(rt->version), err);

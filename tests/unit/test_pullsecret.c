@@ -19,13 +19,13 @@
 /* the test configs, in base64 */
 /* {"auths":{"http://127.0.0.1:5000/v2/":{"auth":"a2Y6czNjcmV0"},
  *  "other:1":{"username":"x","password":"y"}}} */
-#define CFG_LOCAL \
-	"eyJhdXRocyI6eyJodHRwOi8vMTI3LjAuMC4xOjUwMDAvdjIvIjp7ImF1dGgiOiJh" \
-	"Mlk2Y3pOamNtVjAifSwib3RoZXI6MSI6eyJ1c2VybmFtZSI6IngiLCJwYXNzd29y" \
+#define CFG_LOCAL                                                              \
+	"eyJhdXRocyI6eyJodHRwOi8vMTI3LjAuMC4xOjUwMDAvdjIvIjp7ImF1dGgiOiJh"     \
+	"Mlk2Y3pOamNtVjAifSwib3RoZXI6MSI6eyJ1c2VybmFtZSI6IngiLCJwYXNzd29y"     \
 	"ZCI6InkifX19"
 /* {"https://index.docker.io/v1/":{"username":"u","password":"p:q"}} */
-#define CFG_HUB \
-	"eyJodHRwczovL2luZGV4LmRvY2tlci5pby92MS8iOnsidXNlcm5hbWUiOiJ1Iiwi" \
+#define CFG_HUB                                                                \
+	"eyJodHRwczovL2luZGV4LmRvY2tlci5pby92MS8iOnsidXNlcm5hbWUiOiJ1Iiwi"     \
 	"cGFzc3dvcmQiOiJwOnEifX0="
 
 /* The Secrets of the test "tree". */
@@ -76,8 +76,8 @@ static void test_match(void **state)
 	assert_string_equal(missing, "nosuch, gone");
 	registry_creds_free(c, n);
 
-	assert_int_equal(pullsecret_creds(&v, pod, "docker.io", &c, &n,
-					  missing, sizeof(missing)),
+	assert_int_equal(pullsecret_creds(&v, pod, "docker.io", &c, &n, missing,
+					  sizeof(missing)),
 			 0);
 	assert_int_equal(n, 1); /* index.docker.io is docker.io */
 	assert_string_equal(c[0].username, "u");
