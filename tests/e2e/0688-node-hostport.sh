@@ -1,0 +1,41 @@
+#!/bin/bash
+# hostPort through the CNI portmap plugin: a pod's hostPort answers on
+# the node's address (DNAT to the pod), in a network namespace of the
+# test's own (portmap's iptables chains are per namespace); the pod's
+# rules go with it.
+. "$(dirname "$0")/netns-lib.sh"
+. "$(dirname "$0")/lib.sh"
+. "$E2E_SRC/tests/images/node-lib.sh"
+[ -x /usr/lib/cni/portmap ] || skip "the CNI portmap plugin is not installed"
+command -v iptables >/dev/null || skip "iptables is not installed"
+node_setup
+nodeip=$(jq -r '.status.addresses[] | select(.type == "InternalIP") | .address' \
+	"$MNT/core/v1/nodes/n1@json")
+HP=$(free_port)
+cat > "$P/hp" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: hp}
+spec:
+  nodeName: n1
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: httpd
+    image: busybox
+    command: [httpd, -f, -p, "80", -h, /var/www]
+    ports: [{containerPort: 80, hostPort: $HP}]
+YAML
+wait_long 30 is_phase hp Running
+answers() { curl -s --max-time 2 "http://$nodeip:$HP/" | qgrep 'hello from kubefs'; }
+wait_long 30 answers
+rules() { iptables -w -t nat -S 2>/dev/null | grep -c -- "--dport $HP" || true; }
+[ "$(rules)" -gt 0 ] || fail "no DNAT rule for the hostPort"
+
+rm "$P/hp"
+wait_long 30 gone hp
+# the sandbox goes after the pod object (as the kubelet's)
+no_rules() { [ "$(rules)" = 0 ]; }
+wait_long 30 no_rules
+curl -s --max-time 2 "http://$nodeip:$HP/" >/dev/null && fail "the hostPort still answers"
+expect_clean
+echo ok
