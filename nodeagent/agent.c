@@ -469,8 +469,8 @@ static void start_logserver(struct agent *a)
 
 int agent_run(struct agent *a)
 {
-	pthread_t node_thread;
-	bool node_started = false;
+	pthread_t node_thread, metrics_thread;
+	bool node_started = false, metrics_started = false;
 	int r;
 
 	r = workqueue_new(NULL, &a->q);
@@ -491,8 +491,12 @@ int agent_run(struct agent *a)
 			goto out_stop;
 		}
 		node_started = true;
-		if (!a->cfg.fake)
+		if (!a->cfg.fake) {
 			start_logserver(a);
+			metrics_started =
+			    pthread_create(&metrics_thread, NULL,
+					   agent_metrics_thread, a) == 0;
+		}
 		if (wait_synced(a) == 0) {
 			adopt(a);
 			agent_logf(a, "watching the pods of %zu node%s",
@@ -519,6 +523,8 @@ out_stop:
 	a->n_workers = 0;
 	if (node_started)
 		pthread_join(node_thread, NULL);
+	if (metrics_started)
+		pthread_join(metrics_thread, NULL);
 	logserver_stop(a->logs);
 	a->logs = NULL;
 	if (a->cfg.shutdown_grace_ms && a->inf)

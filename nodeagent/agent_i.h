@@ -121,6 +121,11 @@ void agent_register_all(struct agent *a);
 /* The node thread: registration retries, leases, node status. */
 void *agent_node_thread(void *arg);
 
+/* agent_metrics.c */
+
+/* Real nodes: PodMetrics and NodeMetrics every --metric-resolution. */
+void *agent_metrics_thread(void *arg);
+
 /* agent_pods.c */
 
 /* Bring pod `key` to what the tree asks. 0, -EAGAIN (its node is not

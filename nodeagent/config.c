@@ -75,6 +75,7 @@ static const struct cfg_flag flags[] = {
     {"image-gc-low-threshold", F_UINT, OFF(image_gc_low), 0, INT_MAX},
     {"minimum-image-ttl-duration", F_DURATION_MS, OFF(image_min_age_ms), 0, 0},
     {"image-gc-period", F_DURATION_MS, OFF(image_gc_period_ms), 0, 0},
+    {"metric-resolution", F_DURATION_MS, OFF(metric_resolution_ms), 0, 0},
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
@@ -183,6 +184,10 @@ const char *nodeagent_config_usage(void)
 	       "      --image-gc-period duration\n"
 	       "                              how often the usage is looked "
 	       "at (default 5m0s)\n"
+	       "      --metric-resolution duration\n"
+	       "                              how often PodMetrics and "
+	       "NodeMetrics are written\n"
+	       "                              (default 15s)\n"
 	       "  capacity defaults to the machine's: its CPUs, memory and "
 	       "the root dir's disk\n"
 	       "      --version               print the version and exit\n"
@@ -341,6 +346,7 @@ static void set_defaults(struct nodeagent_config *c)
 	c->image_gc_low = NODEAGENT_DEFAULT_IMAGE_GC_LOW;
 	c->image_min_age_ms = NODEAGENT_DEFAULT_IMAGE_MIN_AGE_MS;
 	c->image_gc_period_ms = NODEAGENT_DEFAULT_IMAGE_GC_PERIOD_MS;
+	c->metric_resolution_ms = NODEAGENT_DEFAULT_METRIC_RESOLUTION_MS;
 }
 
 /* The flags must make sense together. seen: which flags were given. */
@@ -406,11 +412,13 @@ static int cross_check(const struct nodeagent_config *c, const bool *seen,
 		    "than imageGCHighThresholdPercent "
 		    "(--image-gc-high-threshold) %u",
 		    c->image_gc_low, c->image_gc_high);
-	if (!c->image_gc_period_ms)
+	if (!c->image_gc_period_ms || !c->metric_resolution_ms)
 		return kf_error_set(err, -EINVAL,
-				    "invalid argument \"0s\" for "
-				    "\"--image-gc-period\" flag: must be "
-				    "positive");
+				    "invalid argument \"0s\" for \"--%s\" "
+				    "flag: must be positive",
+				    !c->image_gc_period_ms
+					? "image-gc-period"
+					: "metric-resolution");
 	cidr4_parse(c->cluster_cidr, &cluster);
 	if (c->node_cidr_mask < cluster.prefix)
 		return kf_error_set(err, -EINVAL,

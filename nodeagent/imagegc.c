@@ -32,8 +32,7 @@ static int cmp(const void *a, const void *b)
 
 uint64_t imagegc_plan(const struct imagegc_policy *p, uint64_t capacity,
 		      uint64_t available, int64_t now_ms,
-		      struct imagegc_image *imgs, size_t n,
-		      uint64_t *ret_freed)
+		      struct imagegc_image *imgs, size_t n, uint64_t *ret_freed)
 {
 	uint64_t used, target, to_free, freed = 0;
 	struct sort_key *keys;
@@ -56,7 +55,8 @@ uint64_t imagegc_plan(const struct imagegc_policy *p, uint64_t capacity,
 		return to_free; /* nothing removed: too little freed */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = (struct sort_key){
-		    imgs[i], eligible(&imgs[i], now_ms, (int64_t)p->min_age_ms)};
+		    imgs[i],
+		    eligible(&imgs[i], now_ms, (int64_t)p->min_age_ms)};
 	qsort(keys, n, sizeof(*keys), cmp);
 	for (size_t i = 0; i < n; i++) {
 		imgs[i] = keys[i].im;

@@ -72,13 +72,15 @@ int runc_gc_images(struct runtime *rt, const struct imagegc_policy *p,
 	if (!used || !imgs)
 		return -ENOMEM;
 	json_array_foreach (list, i, e) {
-		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *name =
+		    json_string_value(json_object_get(e, "name"));
 
 		imgs[i] = (struct imagegc_image){
 		    .name = name,
 		    .size = (uint64_t)json_integer_value(
 			json_object_get(e, "size")),
-		    .loaded_ms = json_integer_value(json_object_get(e, "loaded")),
+		    .loaded_ms =
+			json_integer_value(json_object_get(e, "loaded")),
 		    .in_use = json_object_get(used, name) != NULL,
 		};
 		pthread_mutex_lock(&rc->lock);

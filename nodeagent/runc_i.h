@@ -161,6 +161,16 @@ void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
 /* Send sig to c's container (runc kill). */
 void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig);
 
+/* runtime_runc.c */
+
+/* The pod of uid (NULL: none); it stays until runtime_remove_pod(). */
+struct runc_pod *runc_get_pod(struct runc *rc, const char *uid);
+
+/* runc_usage.c */
+
+/* The runtime's pod_usage operation (runtime_pod_usage()). */
+int runc_pod_usage(struct runtime *rt, const char *uid, json_t **ret);
+
 /* runc_gc.c */
 
 /* The runtime's gc_images operation (runtime_gc_images()). */

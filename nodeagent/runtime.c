@@ -147,6 +147,13 @@ int runtime_gc_images(struct runtime *rt, const struct imagegc_policy *p,
 	return rt->ops->gc_images ? rt->ops->gc_images(rt, p, msg, size) : 0;
 }
 
+int runtime_pod_usage(struct runtime *rt, const char *uid, json_t **ret)
+{
+	if (!rt || !uid || !*uid)
+		return -EINVAL;
+	return rt->ops->pod_usage ? rt->ops->pod_usage(rt, uid, ret) : -ENOTSUP;
+}
+
 int runtime_list_pods(struct runtime *rt, json_t **ret)
 {
 	if (!rt)

@@ -219,4 +219,13 @@ size_t runtime_pod_count(struct runtime *rt);
 int runtime_gc_images(struct runtime *rt, const struct imagegc_policy *p,
 		      char *msg, size_t size);
 
+/*
+ * The resource usage of pod uid's running containers, from their
+ * cgroups (cgstats.h): *ret a new array of {name, id, cpu_ns (cumulative),
+ * working_set}. -ENOENT for an unknown uid, -EBUSY when the pod is busy
+ * (a start or a stop under way: ask later); -ENOTSUP for a runtime
+ * without cgroups (fake).
+ */
+int runtime_pod_usage(struct runtime *rt, const char *uid, json_t **ret);
+
 #endif

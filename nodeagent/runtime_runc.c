@@ -350,7 +350,7 @@ static void reap_all(struct runc *rc, struct runc_pod *p)
 		runc_pod_save(p);
 }
 
-static struct runc_pod *get_pod(struct runc *rc, const char *uid)
+struct runc_pod *runc_get_pod(struct runc *rc, const char *uid)
 {
 	struct runc_pod *p;
 
@@ -364,7 +364,8 @@ static int runc_sync_pod(struct runtime *rt, const json_t *pod,
 			 uint64_t *ret_next_ms)
 {
 	struct runc *rc = runc_of(rt);
-	struct runc_pod *p = get_pod(rc, runc_pod_str(pod, "metadata", "uid"));
+	struct runc_pod *p =
+	    runc_get_pod(rc, runc_pod_str(pod, "metadata", "uid"));
 	bool live;
 
 	if (!p)
@@ -432,7 +433,7 @@ static int runc_stop_pod(struct runtime *rt, const char *uid, long grace,
 			 struct kf_error *err)
 {
 	struct runc *rc = runc_of(rt);
-	struct runc_pod *p = get_pod(rc, uid);
+	struct runc_pod *p = runc_get_pod(rc, uid);
 
 	if (!p)
 		return kf_error_set(err, -ENOENT,
@@ -503,7 +504,7 @@ static int runc_pod_status(struct runtime *rt, const char *uid,
 			   struct runtime_pod_status **ret)
 {
 	struct runc *rc = runc_of(rt);
-	struct runc_pod *p = get_pod(rc, uid);
+	struct runc_pod *p = runc_get_pod(rc, uid);
 	struct runtime_pod_status *s;
 	int r = 0;
 
@@ -606,7 +607,7 @@ static int runc_start_or_attach(struct runtime *rt, const json_t *pod,
 				struct kf_error *err)
 {
 	struct runc_pod *p =
-	    get_pod(runc_of(rt), runc_pod_str(pod, "metadata", "uid"));
+	    runc_get_pod(runc_of(rt), runc_pod_str(pod, "metadata", "uid"));
 
 	if (p) {
 		struct runc *rc = runc_of(rt);
@@ -638,6 +639,7 @@ static const struct runtime_ops runc_ops = {
     .sync_pod = runc_sync_pod,
     .list_pods = runc_list_pods,
     .gc_images = runc_gc_images,
+    .pod_usage = runc_pod_usage,
     .free = runc_free,
 };
 

@@ -24,9 +24,9 @@ static void test_below_high(void **state)
 
 	(void)state;
 	/* 84 % used: nothing to do */
-	assert_int_equal(imagegc_plan(&policy, 100 * MB, 16 * MB, 1000000,
-				      &im, 1, &freed),
-			 0);
+	assert_int_equal(
+	    imagegc_plan(&policy, 100 * MB, 16 * MB, 1000000, &im, 1, &freed),
+	    0);
 	assert_int_equal(freed, 0);
 	assert_false(im.victim);
 	/* 100: never */
@@ -52,9 +52,9 @@ static void test_order_and_amount(void **state)
 	(void)state;
 	/* 90 % used: free down to 80 %, 10 MB; old, new, recent (9 MB)
 	 * are all there is */
-	assert_int_equal(imagegc_plan(&policy, 100 * MB, 10 * MB, now, imgs,
-				      n, &freed),
-			 10 * MB);
+	assert_int_equal(
+	    imagegc_plan(&policy, 100 * MB, 10 * MB, now, imgs, n, &freed),
+	    10 * MB);
 	assert_int_equal(freed, 9 * MB);
 	assert_string_equal(imgs[0].name, "old");
 	assert_string_equal(imgs[1].name, "new");
@@ -68,9 +68,9 @@ static void test_order_and_amount(void **state)
 	}
 
 	/* 86 %: 6 MB, the two oldest are enough */
-	assert_int_equal(imagegc_plan(&policy, 100 * MB, 14 * MB, now, imgs,
-				      n, &freed),
-			 6 * MB);
+	assert_int_equal(
+	    imagegc_plan(&policy, 100 * MB, 14 * MB, now, imgs, n, &freed),
+	    6 * MB);
 	assert_int_equal(freed, 6 * MB);
 	assert_true(imgs[0].victim && imgs[1].victim);
 	assert_false(imgs[2].victim);
