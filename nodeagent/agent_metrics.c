@@ -81,9 +81,9 @@ static bool rate(struct metrics *m, const char *key, const char *id,
 	uint64_t pcpu = (uint64_t)json_integer_value(json_array_get(p, 1));
 	uint64_t pt = (uint64_t)json_integer_value(json_array_get(p, 2));
 
-	json_object_set_new(m->next_prev, key,
-			    json_pack("[s, I, I]", id, (json_int_t)cpu,
-				      (json_int_t)now));
+	json_object_set_new(
+	    m->next_prev, key,
+	    json_pack("[s, I, I]", id, (json_int_t)cpu, (json_int_t)now));
 	if (!p || !pid || strcmp(pid, id) || now <= pt)
 		return false;
 	*ret_nanocores = cgstats_nanocores(pcpu, cpu, now - pt);
@@ -114,7 +114,8 @@ static json_t *pod_metrics(struct metrics *m, const char *key, const char *uid,
 	json_t *c;
 
 	json_array_foreach (cs, i, c) {
-		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *name =
+		    json_string_value(json_object_get(c, "name"));
 		uint64_t nc = 0, win = 0;
 
 		snprintf(pk, sizeof(pk), "%s/%s", uid, name);
@@ -127,10 +128,11 @@ static json_t *pod_metrics(struct metrics *m, const char *key, const char *uid,
 		}
 		window = win > window ? win : window;
 		json_array_append_new(
-		    out, json_pack("{s:s, s:o}", "name", name, "usage",
-				   usage(nc, (uint64_t)json_integer_value(
-						 json_object_get(
-						     c, "working_set")))));
+		    out,
+		    json_pack(
+			"{s:s, s:o}", "name", name, "usage",
+			usage(nc, (uint64_t)json_integer_value(
+				      json_object_get(c, "working_set")))));
 	}
 	if (!complete || informer_get(m->a->inf, key, &pod) < 0)
 		return NULL;
@@ -196,9 +198,9 @@ static void write_items(struct metrics *m)
 	size_t n = json_array_size(m->items);
 
 	for (size_t at = 0; at < n; at += METRICS_BATCH) {
-		_cleanup_json_ json_t *list = json_pack(
-		    "{s:s, s:s, s:[]}", "apiVersion", "v1", "kind", "List",
-		    "items");
+		_cleanup_json_ json_t *list =
+		    json_pack("{s:s, s:s, s:[]}", "apiVersion", "v1", "kind",
+			      "List", "items");
 		_cleanup_free_ char *text = NULL;
 		struct kf_error err;
 		int r;
@@ -249,8 +251,7 @@ static void keep_busy(struct metrics *m)
 	json_object_foreach (m->prev, key, v) {
 		char uid[128];
 
-		snprintf(uid, sizeof(uid), "%.*s", (int)strcspn(key, "/"),
-			 key);
+		snprintf(uid, sizeof(uid), "%.*s", (int)strcspn(key, "/"), key);
 		if (json_object_get(m->busy, uid) &&
 		    !json_object_get(m->next_prev, key))
 			json_object_set(m->next_prev, key, v);
@@ -291,7 +292,8 @@ static void pass(struct metrics *m, struct agent_node *n)
 		if (r < 0)
 			continue;
 		json_object_set(m->seen, key, json_true());
-		pm = pod_metrics(m, key, json_string_value(uid), cs, now, stamp);
+		pm =
+		    pod_metrics(m, key, json_string_value(uid), cs, now, stamp);
 		if (pm) {
 			json_array_append_new(m->items, pm);
 			json_object_set(m->published, key, json_true());

@@ -92,8 +92,8 @@ int cgstats_node(struct cgstats *ret)
 	read_num("/proc", "meminfo", "MemTotal:", &kb_total);
 	if (read_num("/proc", "meminfo", "MemAvailable:", &kb_avail) < 0)
 		return -EIO;
-	ret->working_set = kb_total > kb_avail ? (kb_total - kb_avail) * 1024
-					       : 0;
+	ret->working_set =
+	    kb_total > kb_avail ? (kb_total - kb_avail) * 1024 : 0;
 	return 0;
 }
 
@@ -101,5 +101,6 @@ uint64_t cgstats_nanocores(uint64_t cpu0, uint64_t cpu1, uint64_t dt_ns)
 {
 	if (!dt_ns || cpu1 < cpu0)
 		return 0;
-	return (uint64_t)((long double)(cpu1 - cpu0) * 1e9L / (long double)dt_ns);
+	return (uint64_t)((long double)(cpu1 - cpu0) * 1e9L /
+			  (long double)dt_ns);
 }
