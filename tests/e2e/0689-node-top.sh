@@ -6,7 +6,9 @@
 # deleted pod's PodMetrics goes with it.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
+ensure_user kf-viewer >/dev/null
 node_setup --metric-resolution 1s
+chmod 755 "$T" # let the user reach the mount
 # pod NAME CPU-LIMIT COMMAND: a busybox pod with that CPU limit
 pod() {
 	printf '%s\n' "apiVersion: v1" "kind: Pod" "metadata: {name: $1, labels: {app: $1}}" "spec:" \
@@ -39,6 +41,11 @@ expect_eq "$(jq -r '[.kind, .containers[0].name, .metadata.labels.app, .metadata
 	"PodMetrics main burn $(field burn .metadata.uid)" "PodMetrics object"
 jq -r .window "$PM/burn@json" | qgrep -E '^[0-9.]+m?s$' || fail "window: $(jq -r .window "$PM/burn@json")"
 k top node | qgrep -E '^n1 +[0-9]+m +[0-9]+Mi$' || fail "top node: $(k top node 2>&1)"
+# a namespace viewer reads them (view aggregates metrics-server's reader)
+printf 'roleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: kf-viewer}]\n' |
+	kfwrite "$MNT/rbac.authorization.k8s.io/v1/rolebindings/default/viewer" >/dev/null
+setpriv --reuid="$(id -u kf-viewer)" --regid="$(id -g kf-viewer)" --clear-groups \
+	kubefs --mount "$MNT" top pod burn | qgrep -E '^burn +[0-9]+m' || fail "a viewer's top pod"
 
 rm "$P/burn" "$P/idle" "$P/mem"
 for p in burn idle mem; do wait_long 30 gone $p; done
