@@ -491,12 +491,8 @@ int agent_run(struct agent *a)
 			goto out_stop;
 		}
 		node_started = true;
-		if (!a->cfg.fake) {
+		if (!a->cfg.fake)
 			start_logserver(a);
-			metrics_started =
-			    pthread_create(&metrics_thread, NULL,
-					   agent_metrics_thread, a) == 0;
-		}
 		if (wait_synced(a) == 0) {
 			adopt(a);
 			agent_logf(a, "watching the pods of %zu node%s",
@@ -507,6 +503,11 @@ int agent_run(struct agent *a)
 			if (r < 0)
 				goto out_stop;
 		}
+		/* after the sync: it judges its pods by the informer */
+		if (!a->cfg.fake && !agent_stopping(a))
+			metrics_started =
+			    pthread_create(&metrics_thread, NULL,
+					   agent_metrics_thread, a) == 0;
 	}
 	pthread_mutex_lock(&a->lock);
 	while (!a->stopping)

@@ -5,7 +5,7 @@
  * usage (cgstats.h), and writes a PodMetrics per pod (named as the pod)
  * and a NodeMetrics for the node into the tree, in Lists through the
  * root drop box; a pod's PodMetrics is deleted when the pod leaves the
- * node. CPU is a rate: the CPU time between two samples over the time
+ * node (and, at the start, those of pods gone meanwhile). CPU is a rate: the CPU time between two samples over the time
  * between them (the window), so a container is reported from its
  * second sample on.
  */
@@ -27,7 +27,7 @@ struct metrics {
 	struct agent *a;
 	const struct kind_info *k_pm;
 	json_t *prev;	   /* "UID/CONTAINER" or "" (node) -> [id, cpu, t] */
-	json_t *published; /* "NS/NAME" -> true: PodMetrics written */
+	json_t *published; /* "NS/NAME" -> pod uid: PodMetrics written */
 	json_t *next_prev; /* this pass's samples */
 	json_t *items;	   /* this pass's objects */
 	json_t *seen;	   /* "NS/NAME" of pods still running */
@@ -220,18 +220,39 @@ static void write_items(struct metrics *m)
 	}
 }
 
+/* Is the pod of key (uid) still one this node runs or is about to: in
+ * the informer, same uid, not ended or being deleted? */
+static bool pod_alive(struct metrics *m, const char *key, const char *uid)
+{
+	_cleanup_json_ json_t *pod = NULL;
+	const json_t *meta;
+	const char *phase;
+
+	if (informer_get(m->a->inf, key, &pod) < 0)
+		return false;
+	meta = json_object_get(pod, "metadata");
+	phase = json_string_value(
+	    json_object_get(json_object_get(pod, "status"), "phase"));
+	return !strcmp(json_string_value(json_object_get(meta, "uid")) ?: "",
+		       uid) &&
+	       !json_object_get(meta, "deletionTimestamp") &&
+	       (!phase ||
+		(strcmp(phase, "Succeeded") && strcmp(phase, "Failed")));
+}
+
 /* Delete the PodMetrics of pods no longer running here. */
 static void forget_gone(struct metrics *m)
 {
 	const char *key;
-	json_t *v, *tmp;
+	json_t *uid, *tmp;
 
-	json_object_foreach_safe (m->published, tmp, key, v) {
+	json_object_foreach_safe (m->published, tmp, key, uid) {
 		_cleanup_free_ char *ns = strdup(key);
 		char *name = ns ? strchr(ns, '/') : NULL;
 		struct kf_error err;
 
-		if (json_object_get(m->seen, key))
+		if (json_object_get(m->seen, key) ||
+		    pod_alive(m, key, json_string_value(uid)))
 			continue;
 		if (name) {
 			*name++ = '\0';
@@ -296,7 +317,7 @@ static void pass(struct metrics *m, struct agent_node *n)
 		    pod_metrics(m, key, json_string_value(uid), cs, now, stamp);
 		if (pm) {
 			json_array_append_new(m->items, pm);
-			json_object_set(m->published, key, json_true());
+			json_object_set(m->published, key, uid);
 		}
 	}
 	node_metrics(m, n, now, stamp);
@@ -314,6 +335,63 @@ out:
 	m->next_prev = m->items = m->seen = m->busy = NULL;
 }
 
+/*
+ * At the start: PodMetrics of pods gone while the agent was down (the
+ * garbage collector does not watch metrics) are deleted; those of this
+ * node's pods are taken as ours, to be deleted when their pods go.
+ */
+static void sweep(struct metrics *m, const char *node)
+{
+	_cleanup_json_ json_t *items = NULL;
+	struct kf_error err;
+	size_t i;
+	json_t *pm;
+
+	kf_error_init(&err);
+	if (client_list(m->a->c, m->k_pm, NULL, NULL, NULL, &err, &items,
+			NULL) < 0)
+		return;
+	json_array_foreach (items, i, pm) {
+		const json_t *meta = json_object_get(pm, "metadata");
+		const char *ns =
+		    json_string_value(json_object_get(meta, "namespace"));
+		const char *name =
+		    json_string_value(json_object_get(meta, "name"));
+		_cleanup_json_ json_t *pod = NULL;
+		const json_t *pmeta;
+		const char *uid;
+		char key[600];
+		int r;
+
+		if (!ns || !name)
+			continue;
+		kf_error_init(&err);
+		r = client_get(m->a->c, m->a->k_pod, ns, name, &err, &pod);
+		pmeta = json_object_get(pod, "metadata");
+		uid = json_string_value(json_object_get(pmeta, "uid"));
+		if (r == -ENOENT ||
+		    (r == 0 &&
+		     strcmp(
+			 json_string_value(json_object_get(
+			     json_array_get(
+				 json_object_get(meta, "ownerReferences"), 0),
+			     "uid"))
+			     ?: "",
+			 uid ?: ""))) {
+			client_delete(m->a->c, m->k_pm, ns, name, &err);
+			continue;
+		}
+		snprintf(key, sizeof(key), "%s/%s", ns, name);
+		if (r == 0 && uid &&
+		    !strcmp(json_string_value(json_object_get(
+				json_object_get(pod, "spec"), "nodeName"))
+				?: "",
+			    node))
+			json_object_set_new(m->published, key,
+					    json_string(uid));
+	}
+}
+
 void *agent_metrics_thread(void *arg)
 {
 	struct agent *a = arg;
@@ -324,6 +402,8 @@ void *agent_metrics_thread(void *arg)
 	    .published = json_object(),
 	};
 
+	if (m.k_pm && m.published)
+		sweep(&m, a->nodes[0].name);
 	while (m.k_pm && m.prev && m.published && !agent_stopping(a)) {
 		uint64_t until = mono_ms() + a->cfg.metric_resolution_ms;
 		struct timespec ts = {(time_t)(until / 1000),

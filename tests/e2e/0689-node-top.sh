@@ -3,7 +3,7 @@
 # PodMetrics and NodeMetrics (as metrics-server serves them), kubefs top
 # reads them: a busy loop under a CPU limit uses CPU up to its limit, an
 # idle pod next to none, 24 MiB in /dev/shm count in the working set; a
-# deleted pod's PodMetrics goes with it.
+# deleted pod's PodMetrics goes with it, also across an agent restart.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
 ensure_user kf-viewer >/dev/null
@@ -47,8 +47,20 @@ printf 'roleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: 
 setpriv --reuid="$(id -u kf-viewer)" --regid="$(id -g kf-viewer)" --clear-groups \
 	kubefs --mount "$MNT" top pod burn | qgrep -E '^burn +[0-9]+m' || fail "a viewer's top pod"
 
-rm "$P/burn" "$P/idle" "$P/mem"
-for p in burn idle mem; do wait_long 30 gone $p; done
+# across an agent restart: the PodMetrics of a pod deleted meanwhile
+# goes, so does one whose pod does not exist; a running pod's stays
+stop_node
+rm "$P/idle" # graceful: it waits for the agent
+printf '%s\n' "apiVersion: metrics.k8s.io/v1beta1" "kind: PodMetrics" \
+	"metadata: {name: ghost}" "containers: []" >"$PM/ghost"
+start_node --metric-resolution 1s
+wait_long 30 gone idle
+swept() { [ ! -e "$PM/idle" ] && [ ! -e "$PM/ghost" ]; }
+wait_long 30 swept
+[ -e "$PM/burn" ] || fail "a running pod's PodMetrics went at the restart"
+
+rm "$P/burn" "$P/mem"
+for p in burn mem; do wait_long 30 gone $p; done
 no_metrics() { [ -z "$(ls "$PM")" ]; }
 wait_long 30 no_metrics
 expect_clean
