@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/quote.h"
 #include "nodeagent/proc.h"
 
 /*
@@ -90,7 +91,7 @@ static int post_start_exec(struct runc *rc, struct runc_pod *p,
 	const json_t *cmd = json_object_get(ex, "command");
 	_cleanup_free_ char **argv = NULL;
 	struct proc_result pr = {0};
-	char words[512], list[512], secs[32];
+	char words[512], list[512], secs[32], output[1100];
 	int r;
 
 	join_words(cmd, " ", words, sizeof(words));
@@ -101,6 +102,13 @@ static int post_start_exec(struct runc *rc, struct runc_pod *p,
 		proc_result_release(&pr);
 		return 0;
 	}
+	if (r == 0) {
+		/* the command's output, both streams, as Go's %q */
+		char both[512];
+
+		snprintf(both, sizeof(both), "%.250s%.250s", pr.out, pr.err);
+		go_quote(both, strlen(both), output, sizeof(output));
+	}
 	if (r < 0)
 		snprintf(
 		    msg, size,
@@ -109,14 +117,12 @@ static int post_start_exec(struct runc *rc, struct runc_pod *p,
 		    list, c->st.name, p->name, p->ns, p->uid,
 		    r == -EINVAL ? "no command" : strerror(-r));
 	else
-		snprintf(
-		    msg, size,
-		    "Exec lifecycle hook (%s) for Container \"%.253s\" in Pod "
-		    "\"%.253s_%.63s(%.63s)\" failed - error: command '%s' "
-		    "exited "
-		    "with %d: %.200s, message: \"%.200s%.200s\"",
-		    list, c->st.name, p->name, p->ns, p->uid, words, pr.status,
-		    pr.err, pr.out, pr.err);
+		snprintf(msg, size,
+			 "Exec lifecycle hook (%s) for Container \"%.253s\" in "
+			 "Pod \"%.253s_%.63s(%.63s)\" failed - error: command "
+			 "'%s' exited with %d: %.200s, message: %s",
+			 list, c->st.name, p->name, p->ns, p->uid, words,
+			 pr.status, pr.err, output);
 	proc_result_release(&pr);
 	return -1;
 }

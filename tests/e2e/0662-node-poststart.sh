@@ -32,7 +32,7 @@ wait_long 30 is_phase badexec Failed
 uid=$(field badexec .metadata.uid)
 expect_eq "$(field badexec '.status.containerStatuses[0].state.terminated.exitCode')" 137 "killed"
 expect_contains "$(field badexec '.status.containerStatuses[0].state.terminated.message')" \
-	"Exec lifecycle hook ([sh -c echo oops >&2; exit 3]) for Container \"main\" in Pod \"badexec_default($uid)\" failed - error: command 'sh -c echo oops >&2; exit 3' exited with 3: oops" "hook message"
+	"Exec lifecycle hook ([sh -c echo oops >&2; exit 3]) for Container \"main\" in Pod \"badexec_default($uid)\" failed - error: command 'sh -c echo oops >&2; exit 3' exited with 3: oops, message: \"oops\"" "hook message"
 has_event badexec "Warning FailedPostStartHook: PostStartHook failed" || fail "no FailedPostStartHook event"
 has_event badexec "Normal Killing: FailedPostStartHook" || fail "no Killing event"
 
