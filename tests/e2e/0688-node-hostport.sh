@@ -1,8 +1,8 @@
 #!/bin/bash
 # hostPort through the CNI portmap plugin: a pod's hostPort answers on
-# the node's address (DNAT to the pod), in a network namespace of the
-# test's own (portmap's iptables chains are per namespace); the pod's
-# rules go with it.
+# the node's address and on 127.0.0.1 (DNAT to the pod, SNAT for
+# loopback), in a network namespace of the test's own (portmap's
+# iptables chains are per namespace); the pod's rules go with it.
 . "$(dirname "$0")/netns-lib.sh"
 . "$(dirname "$0")/lib.sh"
 . "$E2E_SRC/tests/images/node-lib.sh"
@@ -26,8 +26,9 @@ spec:
     ports: [{containerPort: 80, hostPort: $HP}]
 YAML
 wait_long 30 is_phase hp Running
-answers() { curl -s --max-time 2 "http://$nodeip:$HP/" | qgrep 'hello from kubefs'; }
-wait_long 30 answers
+answers() { curl -s --max-time 2 "http://$1:$HP/" | qgrep 'hello from kubefs'; }
+wait_long 30 answers "$nodeip"
+answers 127.0.0.1 || fail "the hostPort does not answer on 127.0.0.1 (portmap's snat)"
 rules() { iptables -w -t nat -S 2>/dev/null | grep -c -- "--dport $HP" || true; }
 [ "$(rules)" -gt 0 ] || fail "no DNAT rule for the hostPort"
 
