@@ -47,12 +47,14 @@ static json_t *port_mappings(const json_t *pod)
 
 			if (hp <= 0)
 				continue;
+			/* hostIP: only that address of the node answers */
 			json_array_append_new(
-			    pm,
-			    json_pack("{s:I, s:O, s:s}", "hostPort", hp,
-				      "containerPort",
-				      json_object_get(port, "containerPort"),
-				      "protocol", proto ? proto : "TCP"));
+			    pm, json_pack(
+				    "{s:I, s:O, s:s, s:O*}", "hostPort", hp,
+				    "containerPort",
+				    json_object_get(port, "containerPort"),
+				    "protocol", proto ? proto : "TCP", "hostIP",
+				    json_object_get(port, "hostIP")));
 		}
 	if (!json_array_size(pm)) {
 		json_decref(pm);
