@@ -35,6 +35,8 @@ enum {
 	K_CLUSTERROLEBINDING,
 	K_RESOURCEQUOTA,
 	K_LIMITRANGE,
+	K_PODMETRICS,
+	K_NODEMETRICS,
 	K_COUNT,
 };
 
@@ -70,6 +72,8 @@ VALIDATOR(K_ROLEBINDING)
 VALIDATOR(K_CLUSTERROLEBINDING)
 VALIDATOR(K_RESOURCEQUOTA)
 VALIDATOR(K_LIMITRANGE)
+VALIDATOR(K_PODMETRICS)
+VALIDATOR(K_NODEMETRICS)
 
 #define CORE(k, res, sing, shortn, ns)                                         \
 	.group = "", .path_group = "core", .version = "v1",                    \
@@ -80,6 +84,13 @@ VALIDATOR(K_LIMITRANGE)
 	.api_version = grp "/v1", .kind = k, .resource = res,                  \
 	.singular = sing, .short_names = shortn, .namespaced = true,           \
 	.qualified = k "." grp
+/* metrics.k8s.io/v1beta1: what metrics-server serves (docs/nodeagent.md) */
+#define METRICS(k, res, sing, ns)                                              \
+	.group = "metrics.k8s.io", .path_group = "metrics.k8s.io",             \
+	.version = "v1beta1", .api_version = "metrics.k8s.io/v1beta1",         \
+	.kind = k, .resource = res, .singular = sing, .short_names = "",       \
+	.namespaced = ns, .qualified = k ".metrics.k8s.io",                    \
+	.name_rule = NAME_DNS_SUBDOMAIN
 #define RBAC(k, res, sing, ns)                                                 \
 	.group = "rbac.authorization.k8s.io",                                  \
 	.path_group = "rbac.authorization.k8s.io", .version = "v1",            \
@@ -202,6 +213,12 @@ static const struct kind_info kinds[K_COUNT] = {
 		      .validate = validate_K_LIMITRANGE,
 		      .name_rule = NAME_DNS_SUBDOMAIN,
 		      .check = validate_limit_range},
+    [K_PODMETRICS] = {METRICS("PodMetrics", "pods", "podmetrics", true),
+		      .validate = validate_K_PODMETRICS,
+		      .check = validate_pod_metrics},
+    [K_NODEMETRICS] = {METRICS("NodeMetrics", "nodes", "nodemetrics", false),
+		       .validate = validate_K_NODEMETRICS,
+		       .check = validate_node_metrics},
 };
 
 size_t kinds_count(void)

@@ -221,7 +221,8 @@ static json_t *roles(void)
 		   "deployments deployments/status deployments/scale "
 		   "replicasets replicasets/status replicasets/scale"),
 		 R(READ, "batch", "cronjobs cronjobs/status jobs jobs/status"),
-		 NULL),
+		 /* metrics-server's system:aggregated-metrics-reader */
+		 R(READ, "metrics.k8s.io", "pods nodes"), NULL),
 	    role("system:node", NULL,
 		 R("create", "authentication.k8s.io", "tokenreviews"),
 		 R("create", "authorization.k8s.io",

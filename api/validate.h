@@ -336,6 +336,15 @@ void validate_job(struct validation *v, const json_t *obj, const json_t *old);
 void validate_cron_job(struct validation *v, const json_t *obj,
 		       const json_t *old);
 void validate_lease(struct validation *v, const json_t *obj, const json_t *old);
+/* metrics.k8s.io/v1beta1 (validate_metrics.c) */
+void validate_pod_metrics(struct validation *v, const json_t *obj,
+			  const json_t *old);
+void validate_node_metrics(struct validation *v, const json_t *obj,
+			   const json_t *old);
+/* A v1.ResourceList at parent.field of struct owner: quantities, none
+ * negative (validate_quota.c). */
+void validate_resource_list(struct validation *v, const json_t *parent,
+			    const char *field, const char *owner);
 void validate_endpoint_slice(struct validation *v, const json_t *obj,
 			     const json_t *old);
 /* rbac.authorization.k8s.io/v1 (validate_rbac.c) */

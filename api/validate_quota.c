@@ -7,8 +7,8 @@
 
 #include "api/quantity.h"
 
-static void resource_list(struct validation *v, const json_t *parent,
-			  const char *field, const char *owner)
+void validate_resource_list(struct validation *v, const json_t *parent,
+			    const char *field, const char *owner)
 {
 	const json_t *list =
 	    vget(v, parent, field, VT_OBJECT, owner, "v1.ResourceList");
@@ -42,10 +42,10 @@ void validate_resource_quota(struct validation *v, const json_t *obj,
 	size_t mark;
 
 	mark = vpath_child(v, "spec");
-	resource_list(v, spec, "hard", "ResourceQuotaSpec");
+	validate_resource_list(v, spec, "hard", "ResourceQuotaSpec");
 	vpath_pop(v, mark);
 	mark = vpath_child(v, "status");
-	resource_list(v, status, "hard", "ResourceQuotaStatus");
-	resource_list(v, status, "used", "ResourceQuotaStatus");
+	validate_resource_list(v, status, "hard", "ResourceQuotaStatus");
+	validate_resource_list(v, status, "used", "ResourceQuotaStatus");
 	vpath_pop(v, mark);
 }

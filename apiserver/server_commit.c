@@ -165,4 +165,3 @@ int srv_put_at_rv(struct server *srv, const char *key, json_t *n, uint64_t rv,
 		return SRV_RETRY;
 	return r;
 }
-

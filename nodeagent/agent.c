@@ -469,8 +469,8 @@ static void start_logserver(struct agent *a)
 
 int agent_run(struct agent *a)
 {
-	pthread_t node_thread;
-	bool node_started = false;
+	pthread_t node_thread, metrics_thread;
+	bool node_started = false, metrics_started = false;
 	int r;
 
 	r = workqueue_new(NULL, &a->q);
@@ -503,6 +503,11 @@ int agent_run(struct agent *a)
 			if (r < 0)
 				goto out_stop;
 		}
+		/* after the sync: it judges its pods by the informer */
+		if (!a->cfg.fake && !agent_stopping(a))
+			metrics_started =
+			    pthread_create(&metrics_thread, NULL,
+					   agent_metrics_thread, a) == 0;
 	}
 	pthread_mutex_lock(&a->lock);
 	while (!a->stopping)
@@ -519,6 +524,8 @@ out_stop:
 	a->n_workers = 0;
 	if (node_started)
 		pthread_join(node_thread, NULL);
+	if (metrics_started)
+		pthread_join(metrics_thread, NULL);
 	logserver_stop(a->logs);
 	a->logs = NULL;
 	if (a->cfg.shutdown_grace_ms && a->inf)

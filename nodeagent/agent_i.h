@@ -49,6 +49,7 @@ struct agent_node {
 	unsigned failures; /* consecutive registration or lease failures */
 	struct host_pressure pressure; /* real nodes: last measured */
 	uint64_t next_measure_ms;
+	uint64_t next_gc_ms;		 /* real nodes: the next image GC */
 	struct admission_resources used; /* under a->lock */
 };
 
@@ -119,6 +120,11 @@ void agent_register_all(struct agent *a);
 
 /* The node thread: registration retries, leases, node status. */
 void *agent_node_thread(void *arg);
+
+/* agent_metrics.c */
+
+/* Real nodes: PodMetrics and NodeMetrics every --metric-resolution. */
+void *agent_metrics_thread(void *arg);
 
 /* agent_pods.c */
 

@@ -290,15 +290,41 @@ static int post_status(struct agent *a, struct agent_node *n,
 	return 0;
 }
 
-static void record_starting(struct agent *a, const struct agent_node *n)
+/* An Event about node n. */
+static void node_event(struct agent *a, const struct agent_node *n,
+		       const char *type, const char *reason, const char *msg)
 {
 	_cleanup_json_ json_t *ref =
 	    json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
 		      "Node", "metadata", "name", n->name, "uid", n->uid);
 
 	if (ref)
-		event_recorder_eventf(a->rec, ref, EVENT_TYPE_NORMAL,
-				      "Starting", "Starting kubelet.");
+		event_recorder_eventf(a->rec, ref, type, reason, "%s", msg);
+}
+
+static void record_starting(struct agent *a, const struct agent_node *n)
+{
+	node_event(a, n, EVENT_TYPE_NORMAL, "Starting", "Starting kubelet.");
+}
+
+/* The kubelet's image GC pass (imagegc.h) on node n's runtime. */
+static void collect_images(struct agent *a, struct agent_node *n)
+{
+	struct imagegc_policy p = {a->cfg.image_gc_high, a->cfg.image_gc_low,
+				   a->cfg.image_min_age_ms};
+	struct runtime *rt = agent_node_runtime(a, n);
+	char msg[512];
+	int r;
+
+	if (!rt)
+		return;
+	r = runtime_gc_images(rt, &p, msg, sizeof(msg));
+	if (r == 1)
+		node_event(a, n, EVENT_TYPE_WARNING, "FreeDiskSpaceFailed",
+			   msg);
+	else if (r < 0)
+		agent_logf(a, "image garbage collection failed: %s",
+			   strerror(-r));
 }
 
 static int create_node(struct agent *a, struct agent_node *n,
@@ -615,6 +641,10 @@ static void report_statuses(struct agent *a)
 			n->pressure = hp;
 			n->next_measure_ms = now + MEASURE_MS;
 		}
+		if (!a->cfg.fake && registered(a, n) && n->next_gc_ms <= now) {
+			collect_images(a, n);
+			n->next_gc_ms = now + a->cfg.image_gc_period_ms;
+		}
 		if (!registered(a, n) || n->next_status_ms > now)
 			continue;
 		kf_error_init(&err);
@@ -661,6 +691,9 @@ static void nap(struct agent *a)
 			until = next;
 		if (!a->cfg.fake && n->next_measure_ms < until)
 			until = n->next_measure_ms;
+		if (!a->cfg.fake && registered(a, (struct agent_node *)n) &&
+		    n->next_gc_ms < until)
+			until = n->next_gc_ms;
 	}
 	if (until <= now)
 		return;

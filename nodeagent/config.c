@@ -71,6 +71,11 @@ static const struct cfg_flag flags[] = {
     {"pod-max-pids", F_UINT, OFF(pod_max_pids), 16, 4194304},
     {"shutdown-grace-period", F_DURATION_MS, OFF(shutdown_grace_ms), 0, 0},
     {"cluster-dns", F_ADDR, OFF(cluster_dns), 0, 0},
+    {"image-gc-high-threshold", F_UINT, OFF(image_gc_high), 0, INT_MAX},
+    {"image-gc-low-threshold", F_UINT, OFF(image_gc_low), 0, INT_MAX},
+    {"minimum-image-ttl-duration", F_DURATION_MS, OFF(image_min_age_ms), 0, 0},
+    {"image-gc-period", F_DURATION_MS, OFF(image_gc_period_ms), 0, 0},
+    {"metric-resolution", F_DURATION_MS, OFF(metric_resolution_ms), 0, 0},
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
@@ -165,6 +170,24 @@ const char *nodeagent_config_usage(void)
 	       "use (dnsPolicy\n"
 	       "                              ClusterFirst); unset: the "
 	       "host's servers\n"
+	       "      --image-gc-high-threshold int\n"
+	       "                              disk usage (%) of the images' "
+	       "file system that\n"
+	       "                              starts image GC; 100 never "
+	       "(default 85)\n"
+	       "      --image-gc-low-threshold int\n"
+	       "                              the usage (%) image GC frees "
+	       "down to (default 80)\n"
+	       "      --minimum-image-ttl-duration duration\n"
+	       "                              images younger than this are "
+	       "kept (default 2m0s)\n"
+	       "      --image-gc-period duration\n"
+	       "                              how often the usage is looked "
+	       "at (default 5m0s)\n"
+	       "      --metric-resolution duration\n"
+	       "                              how often PodMetrics and "
+	       "NodeMetrics are written\n"
+	       "                              (default 15s)\n"
 	       "  capacity defaults to the machine's: its CPUs, memory and "
 	       "the root dir's disk\n"
 	       "      --version               print the version and exit\n"
@@ -319,6 +342,11 @@ static void set_defaults(struct nodeagent_config *c)
 	c->lease_duration_s = NODEAGENT_DEFAULT_LEASE_S;
 	c->status_report_ms = NODEAGENT_DEFAULT_STATUS_REPORT_MS;
 	c->workers = NODEAGENT_DEFAULT_WORKERS;
+	c->image_gc_high = NODEAGENT_DEFAULT_IMAGE_GC_HIGH;
+	c->image_gc_low = NODEAGENT_DEFAULT_IMAGE_GC_LOW;
+	c->image_min_age_ms = NODEAGENT_DEFAULT_IMAGE_MIN_AGE_MS;
+	c->image_gc_period_ms = NODEAGENT_DEFAULT_IMAGE_GC_PERIOD_MS;
+	c->metric_resolution_ms = NODEAGENT_DEFAULT_METRIC_RESOLUTION_MS;
 }
 
 /* The flags must make sense together. seen: which flags were given. */
@@ -360,6 +388,37 @@ static int cross_check(const struct nodeagent_config *c, const bool *seen,
 		if (nodeagent_check_name(name, err) < 0)
 			return -EINVAL;
 	}
+	/* the kubelet's configuration checks, in its words */
+	if (c->image_gc_high > 100)
+		return kf_error_set(err, -EINVAL,
+				    "invalid configuration: "
+				    "imageGCHighThresholdPercent "
+				    "(--image-gc-high-threshold) %u must be "
+				    "between 0 and 100, inclusive",
+				    c->image_gc_high);
+	if (c->image_gc_low > 100)
+		return kf_error_set(err, -EINVAL,
+				    "invalid configuration: "
+				    "imageGCLowThresholdPercent "
+				    "(--image-gc-low-threshold) %u must be "
+				    "between 0 and 100, inclusive",
+				    c->image_gc_low);
+	if (c->image_gc_low >= c->image_gc_high)
+		return kf_error_set(
+		    err, -EINVAL,
+		    "invalid configuration: "
+		    "imageGCLowThresholdPercent "
+		    "(--image-gc-low-threshold) %u must be less "
+		    "than imageGCHighThresholdPercent "
+		    "(--image-gc-high-threshold) %u",
+		    c->image_gc_low, c->image_gc_high);
+	if (!c->image_gc_period_ms || !c->metric_resolution_ms)
+		return kf_error_set(err, -EINVAL,
+				    "invalid argument \"0s\" for \"--%s\" "
+				    "flag: must be positive",
+				    !c->image_gc_period_ms
+					? "image-gc-period"
+					: "metric-resolution");
 	cidr4_parse(c->cluster_cidr, &cluster);
 	if (c->node_cidr_mask < cluster.prefix)
 		return kf_error_set(err, -EINVAL,

@@ -43,6 +43,11 @@
 #define NODEAGENT_DEFAULT_LEASE_S 40
 #define NODEAGENT_DEFAULT_STATUS_REPORT_MS (5 * 60 * 1000)
 #define NODEAGENT_DEFAULT_WORKERS 16
+#define NODEAGENT_DEFAULT_IMAGE_GC_HIGH 85
+#define NODEAGENT_DEFAULT_IMAGE_GC_LOW 80
+#define NODEAGENT_DEFAULT_IMAGE_MIN_AGE_MS (2 * 60 * 1000)
+#define NODEAGENT_DEFAULT_IMAGE_GC_PERIOD_MS (5 * 60 * 1000)
+#define NODEAGENT_DEFAULT_METRIC_RESOLUTION_MS (15 * 1000)
 
 struct nodeagent_config {
 	const char *cluster;	 /* NULL: $KUBEFS_MOUNT, else /mnt/cluster */
@@ -76,6 +81,11 @@ struct nodeagent_config {
 	unsigned pod_max_pids;	    /* 0: the default */
 	uint64_t shutdown_grace_ms; /* stop the pods on exit; 0: keep them */
 	const char *cluster_dns;    /* pods' name server; NULL: the host's */
+	/* image GC: disk usage % that starts it, % it frees down to */
+	unsigned image_gc_high, image_gc_low;
+	uint64_t image_min_age_ms;     /* younger images are kept */
+	uint64_t image_gc_period_ms;   /* how often usage is looked at */
+	uint64_t metric_resolution_ms; /* PodMetrics/NodeMetrics written */
 };
 
 /*

@@ -550,12 +550,22 @@ int imagestore_list(struct imagestore *s, json_t **ret)
 		const char *id = json_string_value(
 		    json_object_get(json_object_get(m, "config"), "digest"));
 
+		char path[PATH_MAX];
+		struct stat st;
+		json_int_t loaded = 0;
+
+		if (digest_hex(digest)) {
+			blob_path(s, digest_hex(digest), path, sizeof(path));
+			if (stat(path, &st) == 0)
+				loaded = (json_int_t)st.st_mtim.tv_sec * 1000 +
+					 st.st_mtim.tv_nsec / 1000000;
+		}
 		if (json_array_append_new(
-			out,
-			json_pack("{s:s, s:s, s:s, s:I}", "name",
-				  entry_name(e) ? entry_name(e) : "", "digest",
-				  digest ? digest : "", "id", id ? id : "",
-				  "size", manifest_size(m))) < 0)
+			out, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name",
+				       entry_name(e) ? entry_name(e) : "",
+				       "digest", digest ? digest : "", "id",
+				       id ? id : "", "size", manifest_size(m),
+				       "loaded", loaded)) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(out);

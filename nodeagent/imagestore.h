@@ -66,8 +66,9 @@ int imagestore_load(struct imagestore *s, const char *archive,
 		    struct kf_error *err, json_t **ret_names);
 
 /*
- * The images: an array of {name, digest, id, size} (size: the bytes of
- * manifest, config and layers). *ret owned by the caller.
+ * The images: an array of {name, digest, id, size, loaded} (size: the
+ * bytes of manifest, config and layers; loaded: when its manifest
+ * entered the store, ms since the epoch). *ret owned by the caller.
  */
 int imagestore_list(struct imagestore *s, json_t **ret);
 

@@ -5,7 +5,8 @@
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER[?previous=true]
  *       [&tailLines=N][&timestamps=true][&sinceSeconds=N][&follow=true]
  *   POST /exec/NAMESPACE/POD/CONTAINER?command=C&command=ARG...
- *       [&stdin=true][&tty=true]   (Upgrade: kubefs-exec)
+ *       [&stdin=true][&tty=true[&width=W&height=H]]
+ *       (Upgrade: kubefs-exec)
  *   GET /healthz
  *
  * Logs come from the CRI log files of the container's current run (or

@@ -108,7 +108,7 @@ static int http_probe(const json_t *h, const struct probe_target *t,
 		return snprintf(msg, PROBE_MSG_MAX, "Get \"%.300s\": %s", url,
 				curl_easy_strerror(cr)),
 		       -1;
-	if (code < 200 || code >= 400)
+	if (!t->any_status && (code < 200 || code >= 400))
 		return snprintf(msg, PROBE_MSG_MAX,
 				"HTTP probe failed with statuscode: %ld", code),
 		       -1;

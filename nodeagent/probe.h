@@ -37,6 +37,7 @@ struct probe_target {
 	const char *pod_ip;
 	const json_t *container;	   /* its spec: named ports */
 	const char *runc, *runc_root, *id; /* exec probes */
+	bool any_status; /* httpGet: any answer passes (lifecycle hooks) */
 };
 
 /* Begin following a probe for a container that started at now_ms. */

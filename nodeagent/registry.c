@@ -39,7 +39,18 @@ struct fetch {
 	const struct ref *r;
 	char token[4096]; /* Bearer token once obtained */
 	char auth_hdr[4096 + 32];
+	const struct registry_cred *cred; /* NULL: anonymous */
+	bool basic; /* send cred as Basic auth (the registry asked) */
 };
+
+void registry_creds_free(struct registry_cred *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++) {
+		free(c[i].username);
+		free(c[i].password);
+	}
+	free(c);
+}
 
 static int parse_ref(const char *n, struct ref *r)
 {
@@ -119,6 +130,20 @@ static bool challenge_param(const char *www, const char *key, char *buf,
 	return true;
 }
 
+/* Forget what a refused request wrote into m or f. */
+static int rewind_output(struct mem *m, FILE *f)
+{
+	if (m) {
+		free(m->buf);
+		m->buf = NULL;
+		m->len = 0;
+	}
+	if (f &&
+	    (fflush(f) || ftruncate(fileno(f), 0) || fseek(f, 0, SEEK_SET)))
+		return -EIO;
+	return 0;
+}
+
 /*
  * GET url into m (or into file f when f is set); *ret_code the status.
  * A 401 with a Bearer challenge is answered once with a token.
@@ -138,6 +163,12 @@ static int get(struct fetch *fx, const char *url, struct mem *m, FILE *f,
 			snprintf(fx->auth_hdr, sizeof(fx->auth_hdr),
 				 "Authorization: Bearer %s", fx->token);
 			h = curl_slist_append(h, fx->auth_hdr);
+		} else if (fx->basic && fx->cred) {
+			curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+			curl_easy_setopt(c, CURLOPT_USERNAME,
+					 fx->cred->username);
+			curl_easy_setopt(c, CURLOPT_PASSWORD,
+					 fx->cred->password);
 		}
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -162,6 +193,14 @@ static int get(struct fetch *fx, const char *url, struct mem *m, FILE *f,
 		if (cr != CURLE_OK)
 			return kf_error_set(err, -EIO, "GET %s: %s", url,
 					    curl_easy_strerror(cr));
+		if (*ret_code == 401 && fx->cred && !fx->basic &&
+		    !fx->token[0] &&
+		    !strncasecmp(www + strspn(www, " "), "Basic", 5)) {
+			fx->basic = true; /* again, with the credentials */
+			if (rewind_output(m, f) < 0)
+				return -EIO;
+			continue;
+		}
 		if (*ret_code != 401 || fx->token[0] ||
 		    strncasecmp(www + strspn(www, " "), "Bearer", 6))
 			return 0;
@@ -170,7 +209,8 @@ static int get(struct fetch *fx, const char *url, struct mem *m, FILE *f,
 			char turl[2600];
 			_cleanup_json_ json_t *tok = NULL;
 			struct mem tm = {NULL, 0};
-			struct fetch plain = {fx->r, "", ""};
+			/* credentials go to the token service as Basic */
+			struct fetch plain = {fx->r, "", "", fx->cred, true};
 			long tcode;
 			const char *t;
 			int r;
@@ -196,13 +236,7 @@ static int get(struct fetch *fx, const char *url, struct mem *m, FILE *f,
 				return kf_error_set(err, -EIO,
 						    "no token from %s", realm);
 			snprintf(fx->token, sizeof(fx->token), "%s", t);
-			if (m) {
-				free(m->buf);
-				m->buf = NULL;
-				m->len = 0;
-			}
-			if (f && (fflush(f) || ftruncate(fileno(f), 0) ||
-				  fseek(f, 0, SEEK_SET)))
+			if (rewind_output(m, f) < 0)
 				return -EIO;
 		}
 	}
@@ -232,6 +266,20 @@ static int fetch_manifest(struct fetch *fx, const char *ref, int depth,
 	r = get(fx, url, &m, NULL, &code, err);
 	if (r < 0)
 		return r;
+	if (code == 401 && (fx->cred || !fx->token[0])) {
+		/* refused (a token service refusing is "not found" below:
+		 * registries answer so for what does not exist) */
+		_cleanup_json_ json_t *body = json_loads(m.buf ?: "", 0, NULL);
+		const char *why = json_string_value(json_object_get(
+		    json_array_get(json_object_get(body, "errors"), 0),
+		    "message"));
+
+		free(m.buf);
+		return kf_error_set(err, -EACCES,
+				    "unexpected status from GET request to "
+				    "%s: 401 Unauthorized%s%.200s",
+				    url, why ? ": " : "", why ?: "");
+	}
 	if (code == 404 || code == 401) {
 		free(m.buf);
 		return kf_error_set(err, -ENOENT, "%s/%s:%s: not found",
@@ -305,11 +353,11 @@ static int fetch_blob(struct fetch *fx, const char *digest, const char *path,
 	return r;
 }
 
-int registry_pull(struct imagestore *s, const char *normalized,
-		  struct kf_error *err)
+static int pull_as(struct imagestore *s, const char *normalized,
+		   const struct registry_cred *cred, struct kf_error *err)
 {
 	struct ref r;
-	struct fetch fx = {&r, "", ""};
+	struct fetch fx = {&r, "", "", cred, false};
 	struct mem man = {NULL, 0};
 	_cleanup_json_ json_t *m = NULL, *digests = json_array();
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -379,4 +427,20 @@ out:
 	free(hexes);
 	free(man.buf);
 	return rc;
+}
+
+int registry_pull(struct imagestore *s, const char *normalized,
+		  const struct registry_cred *creds, size_t n_creds,
+		  struct kf_error *err)
+{
+	int r = -EACCES;
+
+	if (!n_creds)
+		return pull_as(s, normalized, NULL, err);
+	/* as the kubelet: each credential in turn, the last refusal told */
+	for (size_t i = 0; i < n_creds && r == -EACCES; i++) {
+		kf_error_init(err);
+		r = pull_as(s, normalized, &creds[i], err);
+	}
+	return r;
 }

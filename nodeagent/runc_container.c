@@ -20,6 +20,7 @@
 #include "nodeagent/image.h"
 #include "nodeagent/ocispec.h"
 #include "nodeagent/proc.h"
+#include "nodeagent/pullsecret.h"
 #include "nodeagent/registry.h"
 
 void runc_event(struct runc *rc, const json_t *pod, bool warning,
@@ -78,15 +79,29 @@ static int pull(struct runc *rc, const json_t *pod, const char *image,
 		struct kf_error *err, struct image_info **ret)
 {
 	_cleanup_free_ char *norm = NULL;
+	struct registry_cred *creds = NULL;
+	char host[256], missing[512];
 	uint64_t t0 = mono_ms();
+	size_t n = 0;
 	int r;
 
 	if (!image || image_normalize(image, &norm) < 0)
 		return kf_error_set(err, -EINVAL, "invalid reference \"%s\"",
 				    image ? image : "");
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(norm, "/"), norm);
+	r = pullsecret_creds(&rc->vol, pod, host, &creds, &n, missing,
+			     sizeof(missing));
+	if (r < 0)
+		return kf_error_set(err, r, "%s", strerror(-r));
+	if (missing[0])
+		runc_event(rc, pod, true, "FailedToRetrieveImagePullSecret",
+			   "Unable to retrieve some image pull secrets (%s); "
+			   "attempting to pull the image may not succeed.",
+			   missing);
 	runc_event(rc, pod, false, "Pulling", "Pulling image \"%s\"", image);
 	kf_error_init(err);
-	r = registry_pull(rc->images, norm, err);
+	r = registry_pull(rc->images, norm, creds, n, err);
+	registry_creds_free(creds, n);
 	if (r < 0)
 		return r;
 	runc_event(rc, pod, false, "Pulled",
@@ -391,6 +406,9 @@ int runc_ctr_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
 		   c->st.name);
 	runc_event(rc, pod, false, "Started", "Started container %s",
 		   c->st.name);
+	/* the pod's lock is held: nobody sees it running before its
+	 * postStart handler has returned */
+	r = runc_ctr_post_start(rc, p, pod, c);
 out:
 	proc_result_release(&pr);
 	image_info_free(im);
@@ -435,42 +453,6 @@ void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig)
 		runc_cmd(rc, "kill", c->id, sig, NULL);
 }
 
-void runc_ctr_prestop(struct runc *rc, struct runc_ctr *c, long grace_s)
-{
-	const json_t *cmd = json_object_get(
-	    json_object_get(
-		json_object_get(json_object_get(c->spec, "lifecycle"),
-				"preStop"),
-		"exec"),
-	    "command");
-	size_t n = json_array_size(cmd), i;
-	char **argv, secs[32];
-	struct proc_result pr = {0};
-
-	if (!n || c->st.state != RUNTIME_RUNNING || !c->id[0] || grace_s <= 0)
-		return;
-	argv = calloc(n + 8, sizeof(*argv));
-	if (!argv)
-		return;
-	snprintf(secs, sizeof(secs), "%ld", grace_s);
-	argv[0] = "timeout";
-	argv[1] = secs;
-	argv[2] = rc->runc_bin;
-	argv[3] = "--root";
-	argv[4] = rc->runc_root;
-	argv[5] = "exec";
-	argv[6] = c->id;
-	for (i = 0; i < n; i++)
-		argv[7 + i] = (char *)json_string_value(json_array_get(cmd, i));
-	for (i = 0; i < n; i++)
-		if (!argv[7 + i])
-			goto out;
-	if (proc_run(argv, NULL, NULL, &pr) == 0)
-		proc_result_release(&pr);
-out:
-	free(argv);
-}
-
 void runc_ctr_probes_init(struct runc_ctr *c)
 {
 	uint64_t now = mono_ms();
@@ -496,8 +478,8 @@ void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
 	const json_t *startup = json_object_get(c->spec, "startupProbe");
 	const json_t *live = json_object_get(c->spec, "livenessProbe");
 	const json_t *ready = json_object_get(c->spec, "readinessProbe");
-	struct probe_target t = {p->ip, c->spec, rc->runc_bin, rc->runc_root,
-				 c->id};
+	struct probe_target t = {p->ip,		c->spec, rc->runc_bin,
+				 rc->runc_root, c->id,	 false};
 	uint64_t now = mono_ms();
 	char msg[PROBE_MSG_MAX];
 	const char *kill_why = NULL;

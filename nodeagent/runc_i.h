@@ -34,6 +34,7 @@
 #define RUNC_BACKOFF_INITIAL_S 10
 #define RUNC_BACKOFF_MAX_S 300
 #define RUNC_KILL_WAIT_MS 10000 /* after SIGKILL, before giving up */
+#define RUNC_HOOK_TIMEOUT_S 60	/* a postStart handler's longest run */
 
 struct runc {
 	char root[2048];
@@ -58,6 +59,7 @@ struct runc {
 	struct imagestore *images;
 	pthread_mutex_t lock;
 	struct strmap pods; /* uid -> struct runc_pod */
+	json_t *image_used; /* image GC: name -> last seen in use (ms) */
 };
 
 struct runc_ctr {
@@ -86,7 +88,9 @@ struct runc_pod {
 	bool stopped;
 	struct timespec created;
 	json_t *port_mappings;
-	json_t *ref; /* {apiVersion, kind, metadata} for Events, or NULL */
+	json_t *ref;	/* {apiVersion, kind, metadata} for Events, or NULL */
+	json_t *images; /* the images it uses (names); under rc->lock once
+			 * the pod is in rc->pods */
 	struct runc_ctr *init;
 	size_t n_init;
 	struct runc_ctr *ctrs;
@@ -127,11 +131,15 @@ int runc_pod_from_record(struct runc *rc, const json_t *rec,
 void runc_pod_attach_specs(struct runc_pod *p, const json_t *pod);
 /* Every ROOT/pods/UID/pod.json into rc->pods. */
 void runc_load_pods(struct runc *rc);
+/* A new array of the images p's containers use (their specs' images,
+ * normalised, and the images they ran). */
+json_t *runc_pod_images(const struct runc_pod *p);
 
 /* runc_container.c */
 
 /*
- * Start attempt c->st.restart_count of c: image, rootfs, bundle, shim.
+ * Start attempt c->st.restart_count of c: image, rootfs, bundle, shim,
+ * then its postStart handler (runc_ctr_post_start()).
  * On failure c records why (waiting reason, or terminated StartError)
  * and an Event is emitted; the return value is only for the log.
  */
@@ -153,8 +161,36 @@ void runc_ctr_probe(struct runc *rc, struct runc_pod *p, const json_t *pod,
 /* Send sig to c's container (runc kill). */
 void runc_ctr_kill(struct runc *rc, struct runc_ctr *c, const char *sig);
 
+/* runtime_runc.c */
+
+/* The pod of uid (NULL: none); it stays until runtime_remove_pod(). */
+struct runc_pod *runc_get_pod(struct runc *rc, const char *uid);
+
+/* runc_usage.c */
+
+/* The runtime's pod_usage operation (runtime_pod_usage()). */
+int runc_pod_usage(struct runtime *rt, const char *uid, json_t **ret);
+
+/* runc_gc.c */
+
+/* The runtime's gc_images operation (runtime_gc_images()). */
+int runc_gc_images(struct runtime *rt, const struct imagegc_policy *p,
+		   char *msg, size_t size);
+
+/* runc_hook.c */
+
 /* Run c's preStop exec hook, for at most grace_s seconds. */
 void runc_ctr_prestop(struct runc *rc, struct runc_ctr *c, long grace_s);
+
+/*
+ * Run the postStart handler of c (just started) and wait for it, at most
+ * RUNC_HOOK_TIMEOUT_S. 0 when it passed or c has none. A failure is the
+ * kubelet's: Events FailedPostStartHook and Killing, the container
+ * killed and reaped (EXITED, 137, the handler's words in st.message);
+ * -ECANCELED.
+ */
+int runc_ctr_post_start(struct runc *rc, struct runc_pod *p, const json_t *pod,
+			struct runc_ctr *c);
 
 /* Forget c's runc container and rootfs whatever state it is in. */
 void runc_ctr_destroy(struct runc *rc, struct runc_ctr *c);

@@ -18,6 +18,7 @@
 #include "api/quantity.h"
 #include "nodeagent/dnsconfig.h"
 #include "nodeagent/fsutil.h"
+#include "nodeagent/image.h"
 
 const char *runc_pod_str(const json_t *pod, const char *obj, const char *key)
 {
@@ -43,6 +44,7 @@ void runc_pod_free(struct runc_pod *p)
 	free(p->ctrs);
 	json_decref(p->port_mappings);
 	json_decref(p->ref);
+	json_decref(p->images);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -416,6 +418,38 @@ void runc_pod_attach_specs(struct runc_pod *p, const json_t *pod)
 	}
 }
 
+static void add_images(json_t *set, const struct runc_ctr *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *img =
+		    json_string_value(json_object_get(cs[i].spec, "image"));
+		_cleanup_free_ char *norm = NULL;
+
+		if (img && image_normalize(img, &norm) == 0)
+			json_object_set_new(set, norm, json_true());
+		if (cs[i].st.image && *cs[i].st.image)
+			json_object_set_new(set, cs[i].st.image, json_true());
+	}
+}
+
+json_t *runc_pod_images(const struct runc_pod *p)
+{
+	_cleanup_json_ json_t *set = json_object();
+	json_t *out = json_array();
+	const char *k;
+	json_t *v;
+
+	if (!set || !out) {
+		json_decref(out);
+		return NULL;
+	}
+	add_images(set, p->init, p->n_init);
+	add_images(set, p->ctrs, p->n_ctrs);
+	json_object_foreach (set, k, v)
+		json_array_append_new(out, json_string(k));
+	return out;
+}
+
 /* Pods of an earlier run of the agent: ROOT/pods/UID/pod.json. */
 void runc_load_pods(struct runc *rc)
 {
@@ -437,6 +471,7 @@ void runc_load_pods(struct runc *rc)
 		if (!json_is_object(rec) ||
 		    runc_pod_from_record(rc, rec, &p) < 0)
 			continue;
+		p->images = runc_pod_images(p); /* what its record says */
 		if (strmap_put(&rc->pods, p->uid, p) < 0)
 			runc_pod_free(p);
 	}

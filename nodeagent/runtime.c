@@ -139,6 +139,21 @@ int runtime_sync_pod(struct runtime *rt, const json_t *pod,
 	return rt->ops->sync_pod ? rt->ops->sync_pod(rt, pod, ret_next_ms) : 0;
 }
 
+int runtime_gc_images(struct runtime *rt, const struct imagegc_policy *p,
+		      char *msg, size_t size)
+{
+	if (!rt || !p)
+		return -EINVAL;
+	return rt->ops->gc_images ? rt->ops->gc_images(rt, p, msg, size) : 0;
+}
+
+int runtime_pod_usage(struct runtime *rt, const char *uid, json_t **ret)
+{
+	if (!rt || !uid || !*uid)
+		return -EINVAL;
+	return rt->ops->pod_usage ? rt->ops->pod_usage(rt, uid, ret) : -ENOTSUP;
+}
+
 int runtime_list_pods(struct runtime *rt, json_t **ret)
 {
 	if (!rt)

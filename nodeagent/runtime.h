@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "api/error.h"
+#include "nodeagent/imagegc.h"
 #include "nodeagent/ipam.h"
 
 #define RUNTIME_PODS_MAX 65536 /* pods one runtime holds */
@@ -206,5 +207,25 @@ int runtime_pod_status(struct runtime *rt, const char *uid,
 
 /* Number of pods the runtime holds. */
 size_t runtime_pod_count(struct runtime *rt);
+
+/*
+ * Image GC (imagegc.h): when the images' file system is used at or above
+ * p->high percent, remove the images no pod of the runtime uses, least
+ * recently used first, down to p->low. 0 when nothing had to be done or
+ * enough was freed; 1 when too little was eligible (msg: the kubelet's
+ * FreeDiskSpaceFailed sentence); -errno when the usage cannot be
+ * measured. A runtime without images (fake): 0.
+ */
+int runtime_gc_images(struct runtime *rt, const struct imagegc_policy *p,
+		      char *msg, size_t size);
+
+/*
+ * The resource usage of pod uid's running containers, from their
+ * cgroups (cgstats.h): *ret a new array of {name, id, cpu_ns (cumulative),
+ * working_set}. -ENOENT for an unknown uid, -EBUSY when the pod is busy
+ * (a start or a stop under way: ask later); -ENOTSUP for a runtime
+ * without cgroups (fake).
+ */
+int runtime_pod_usage(struct runtime *rt, const char *uid, json_t **ret);
 
 #endif

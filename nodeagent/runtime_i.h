@@ -23,6 +23,9 @@ struct runtime_ops {
 	int (*sync_pod)(struct runtime *rt, const json_t *pod,
 			uint64_t *ret_next_ms);
 	int (*list_pods)(struct runtime *rt, json_t **ret);
+	int (*gc_images)(struct runtime *rt, const struct imagegc_policy *p,
+			 char *msg, size_t size);
+	int (*pod_usage)(struct runtime *rt, const char *uid, json_t **ret);
 	void (*free)(struct runtime *rt);
 };
 

@@ -47,12 +47,14 @@ static json_t *port_mappings(const json_t *pod)
 
 			if (hp <= 0)
 				continue;
+			/* hostIP: only that address of the node answers */
 			json_array_append_new(
-			    pm,
-			    json_pack("{s:I, s:O, s:s}", "hostPort", hp,
-				      "containerPort",
-				      json_object_get(port, "containerPort"),
-				      "protocol", proto ? proto : "TCP"));
+			    pm, json_pack(
+				    "{s:I, s:O, s:s, s:O*}", "hostPort", hp,
+				    "containerPort",
+				    json_object_get(port, "containerPort"),
+				    "protocol", proto ? proto : "TCP", "hostIP",
+				    json_object_get(port, "hostIP")));
 		}
 	if (!json_array_size(pm)) {
 		json_decref(pm);
@@ -147,6 +149,10 @@ static int new_pod(struct runc *rc, const json_t *pod, struct runc_pod **ret)
 	if (r == 0)
 		r = runc_pod_init_ctrs(json_object_get(spec, "containers"),
 				       false, &p->ctrs, &p->n_ctrs);
+	if (r == 0) {
+		p->images = runc_pod_images(p);
+		r = p->images ? 0 : -ENOMEM;
+	}
 	if (r < 0) {
 		runc_pod_free(p);
 		return r;
@@ -346,7 +352,7 @@ static void reap_all(struct runc *rc, struct runc_pod *p)
 		runc_pod_save(p);
 }
 
-static struct runc_pod *get_pod(struct runc *rc, const char *uid)
+struct runc_pod *runc_get_pod(struct runc *rc, const char *uid)
 {
 	struct runc_pod *p;
 
@@ -360,7 +366,8 @@ static int runc_sync_pod(struct runtime *rt, const json_t *pod,
 			 uint64_t *ret_next_ms)
 {
 	struct runc *rc = runc_of(rt);
-	struct runc_pod *p = get_pod(rc, runc_pod_str(pod, "metadata", "uid"));
+	struct runc_pod *p =
+	    runc_get_pod(rc, runc_pod_str(pod, "metadata", "uid"));
 	bool live;
 
 	if (!p)
@@ -428,7 +435,7 @@ static int runc_stop_pod(struct runtime *rt, const char *uid, long grace,
 			 struct kf_error *err)
 {
 	struct runc *rc = runc_of(rt);
-	struct runc_pod *p = get_pod(rc, uid);
+	struct runc_pod *p = runc_get_pod(rc, uid);
 
 	if (!p)
 		return kf_error_set(err, -ENOENT,
@@ -499,7 +506,7 @@ static int runc_pod_status(struct runtime *rt, const char *uid,
 			   struct runtime_pod_status **ret)
 {
 	struct runc *rc = runc_of(rt);
-	struct runc_pod *p = get_pod(rc, uid);
+	struct runc_pod *p = runc_get_pod(rc, uid);
 	struct runtime_pod_status *s;
 	int r = 0;
 
@@ -593,6 +600,7 @@ static void runc_free(struct runtime *rt)
 		remove_bridge(rc); /* nothing left on it: leave no trace */
 	strmap_release(&rc->pods);
 	imagestore_free(rc->images);
+	json_decref(rc->image_used);
 	pthread_mutex_destroy(&rc->lock);
 	free(rc);
 }
@@ -601,14 +609,24 @@ static int runc_start_or_attach(struct runtime *rt, const json_t *pod,
 				struct kf_error *err)
 {
 	struct runc_pod *p =
-	    get_pod(runc_of(rt), runc_pod_str(pod, "metadata", "uid"));
+	    runc_get_pod(runc_of(rt), runc_pod_str(pod, "metadata", "uid"));
 
 	if (p) {
+		struct runc *rc = runc_of(rt);
+		json_t *images;
+
 		pthread_mutex_lock(&p->lock);
 		runc_pod_attach_specs(p, pod);
 		if (!p->ref)
 			p->ref = pod_ref(pod);
+		images = runc_pod_images(p);
 		pthread_mutex_unlock(&p->lock);
+		if (images) { /* the image GC reads them under rc->lock */
+			pthread_mutex_lock(&rc->lock);
+			json_decref(p->images);
+			p->images = images;
+			pthread_mutex_unlock(&rc->lock);
+		}
 		return 0;
 	}
 	return runc_start_pod(rt, pod, err);
@@ -622,6 +640,8 @@ static const struct runtime_ops runc_ops = {
     .pod_count = runc_pod_count,
     .sync_pod = runc_sync_pod,
     .list_pods = runc_list_pods,
+    .gc_images = runc_gc_images,
+    .pod_usage = runc_pod_usage,
     .free = runc_free,
 };
 
@@ -749,6 +769,7 @@ int runtime_runc_new(const struct runtime_runc_config *cfg,
 	rc->event_ud = cfg->event_ud;
 	pthread_mutex_init(&rc->lock, NULL);
 	strmap_init(&rc->pods);
+	rc->image_used = json_object();
 	rt->ops = &runc_ops;
 	rt->impl = rc;
 	r = runc_version(rc->runc_bin, rt->version, sizeof(rt->version), err);

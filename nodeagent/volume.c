@@ -34,8 +34,7 @@ static const char *pod_ns(const json_t *pod)
 	return ns ? ns : "default";
 }
 
-/* Standard base64 → bytes (NUL-terminated; *ret_len without it). */
-static int b64_decode(const char *in, char **ret, size_t *ret_len)
+int volume_b64_decode(const char *in, char **ret, size_t *ret_len)
 {
 	static const char tbl[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -102,7 +101,7 @@ static int obj_value(const json_t *obj, bool secret, const char *key,
 	if (!s)
 		return -ENOENT;
 	if (secret || !jstr(json_object_get(obj, "data"), key))
-		return b64_decode(s, ret, ret_len);
+		return volume_b64_decode(s, ret, ret_len);
 	*ret = strdup(s);
 	*ret_len = strlen(s);
 	return *ret ? 0 : -ENOMEM;

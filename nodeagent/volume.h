@@ -78,4 +78,10 @@ int volume_env(const struct volume_ctx *v, const json_t *pod,
 int volume_service_env(const struct volume_ctx *v, const json_t *pod,
 		       json_t **ret);
 
+/*
+ * Standard base64 (a Secret's data) to bytes: *ret NUL-terminated and
+ * owned, *ret_len without the NUL. -EINVAL for a bad character, -ENOMEM.
+ */
+int volume_b64_decode(const char *in, char **ret, size_t *ret_len);
+
 #endif

@@ -13,7 +13,7 @@ libfuse3-dev fuse3
 liblmdb-dev lmdb-utils
 libjansson-dev libyaml-dev
 libcurl4-openssl-dev libseccomp-dev
-runc containernetworking-plugins busybox-static iptables docker-registry
+runc containernetworking-plugins busybox-static iptables docker-registry apache2-utils
 libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2

@@ -3,16 +3,22 @@
  * goes through the kubelet: the pod's node agent is reached at its
  * Node's InternalIP and daemonEndpoints port, the connection upgraded
  * to the framed exec stream of docs/nodeagent.md; stdin (-i) goes in,
- * stdout and stderr come out, and the command's exit code is ours.
+ * stdout and stderr come out, and the command's exit code is ours. With
+ * -t and a terminal on stdin the command gets a terminal: ours goes raw,
+ * and its size follows ours (SIGWINCH).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "api/cleanup.h"
@@ -197,29 +203,81 @@ static void take_frames(unsigned char *buf, size_t *len, int *ret_code)
 	}
 }
 
-/* The framed stream: stdin in (when in), output out, until the end. */
-static int stream(int fd, bool in, const char *rest, size_t rest_len)
+static int winch_pipe[2] = {-1, -1};
+
+static void on_winch(int sig)
+{
+	int e = errno;
+	ssize_t w = write(winch_pipe[1], "", 1);
+
+	(void)w; /* full: a resize is already pending */
+	(void)sig;
+	errno = e;
+}
+
+/* Our terminal's size as a resize frame (channel 4), as kubectl's. */
+static void send_size(int fd)
+{
+	struct winsize ws;
+	char b[64];
+	int n;
+
+	if (ioctl(0, TIOCGWINSZ, &ws) < 0 || !ws.ws_col || !ws.ws_row)
+		return;
+	n = snprintf(b, sizeof(b), "{\"Width\":%u,\"Height\":%u}", ws.ws_col,
+		     ws.ws_row);
+	send_frame(fd, 4, b, (size_t)n);
+}
+
+/* Follow our terminal's size: SIGWINCH into a pipe (read end, or -1). */
+static int watch_size(void)
+{
+	struct sigaction sa = {.sa_handler = on_winch, .sa_flags = SA_RESTART};
+
+	if (pipe2(winch_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	return winch_pipe[0];
+}
+
+/* The framed stream: stdin in (when in), output out, until the end;
+ * winch >= 0: a resize is due when it is readable; saved: our terminal's
+ * mode, put back before the last words. */
+static int stream(int fd, bool in, int winch, const struct termios *saved,
+		  const char *rest, size_t rest_len)
 {
 	_cleanup_free_ unsigned char *buf = malloc(EXEC_FRAME_MAX + 5);
 	size_t len = 0;
 	int code = -1;
 
-	if (!buf || rest_len > EXEC_FRAME_MAX + 5)
+	if (!buf || rest_len > EXEC_FRAME_MAX + 5) {
+		if (saved)
+			tcsetattr(0, TCSANOW, saved);
 		return cli_fail("out of memory");
+	}
 	memcpy(buf, rest, rest_len);
 	len = rest_len;
 	take_frames(buf, &len, &code);
 	if (!in)
 		send_frame(fd, 0, NULL, 0); /* nothing to send */
 	for (;;) {
-		struct pollfd p[2] = {{fd, POLLIN, 0},
-				      {in ? 0 : -1, POLLIN, 0}};
+		struct pollfd p[3] = {{fd, POLLIN, 0},
+				      {in ? 0 : -1, POLLIN, 0},
+				      {winch, POLLIN, 0}};
 		ssize_t r;
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (p[2].revents) {
+			char drain[64];
+
+			while (read(winch, drain, sizeof(drain)) > 0)
+				;
+			send_size(fd);
 		}
 		if (p[1].revents) {
 			char ib[16384];
@@ -241,12 +299,29 @@ static int stream(int fd, bool in, const char *rest, size_t rest_len)
 			take_frames(buf, &len, &code);
 		}
 	}
+	if (saved)
+		tcsetattr(0, TCSANOW, saved);
 	if (code < 0)
 		return cli_fail("the connection to the node agent ended "
 				"before the command did");
 	if (code)
 		fprintf(stderr, "command terminated with exit code %d\n", code);
 	return code;
+}
+
+/* The stream with our terminal raw (restored after) and its size sent. */
+static int stream_raw(int fd, const char *rest, size_t rest_len)
+{
+	struct termios saved, raw;
+	bool restore = tcgetattr(0, &saved) == 0;
+
+	if (restore) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	return stream(fd, true, watch_size(), restore ? &saved : NULL, rest,
+		      rest_len);
 }
 
 int cmd_exec(struct cli *cli, int argc, char **argv)
@@ -296,11 +371,13 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		flags_see_help(&help);
 		return 1;
 	}
-	if (o.tty) {
-		/* not served yet by the agent: as kubectl without a
-		 * terminal */
-		fprintf(stderr, "Unable to use a TTY - the node agent does "
-				"not serve one\n");
+	/* kubectl's rules: a terminal needs stdin, and stdin a terminal */
+	if (o.tty && !o.in) {
+		o.tty = false;
+	} else if (o.tty && !isatty(0)) {
+		if (!o.quiet)
+			fprintf(stderr, "Unable to use a TTY - input is not a "
+					"terminal or the right kind of file\n");
 		o.tty = false;
 	}
 	r = cli_pod_arg(cli, argv[1], o.ns, "exec into", "run commands", &ns,
@@ -333,6 +410,15 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	strcat(req, "/");
 	append_escaped(req, sizeof(req), container ?: "");
 	strcat(req, o.in ? "?stdin=true" : "?stdin=false");
+	if (o.tty) {
+		struct winsize ws;
+
+		strcat(req, "&tty=true");
+		/* the size it starts with; then resize frames */
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
+			snprintf(req + strlen(req), sizeof(req) - strlen(req),
+				 "&width=%u&height=%u", ws.ws_col, ws.ws_row);
+	}
 	for (int i = dd + 1; i < argc; i++) {
 		strncat(req, "&command=", sizeof(req) - strlen(req) - 1);
 		append_escaped(req, sizeof(req), argv[i]);
@@ -366,5 +452,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		*sp = '\0';
 		return cli_fail("unable to upgrade connection: %s", body);
 	}
-	return stream(fd, o.in, rest, rest_len);
+	if (!o.tty)
+		return stream(fd, o.in, -1, NULL, rest, rest_len);
+	return stream_raw(fd, rest, rest_len);
 }

@@ -45,7 +45,9 @@ expect_eq "$(echo "$OUT" | jq -r .serverVersion.gitVersion)" "$(cat "$MNT/versio
 run kubefs api-resources
 expect_eq "$(echo "$OUT" | head -1 | tr -s ' ')" "NAME SHORTNAMES APIVERSION NAMESPACED KIND" "api-resources header"
 expect_eq "$(echo "$OUT" | awk '$1 == "deployments" {print $2, $3, $4, $5}')" "deploy apps/v1 true Deployment" "deployments row"
-expect_eq "$(echo "$OUT" | awk '$1 == "pods" {print $2, $3, $4, $5}')" "po v1 true Pod" "pods row"
+expect_eq "$(echo "$OUT" | awk '$1 == "pods" && $NF == "Pod" {print $2, $3, $4, $5}')" "po v1 true Pod" "pods row"
+expect_eq "$(echo "$OUT" | awk '$1 == "pods" && $NF == "PodMetrics" {print $2, $3, $4}')" \
+	"metrics.k8s.io/v1beta1 true PodMetrics" "metrics pods row"
 expect_eq "$(($(echo "$OUT" | wc -l) - 1))" "$(wc -l < "$MNT/resources")" "one row per resource"
 run kubefs api-resources --namespaced=false -o name
 expect_contains "$OUT" "namespaces" "cluster-scoped names"
@@ -54,7 +56,7 @@ run kubefs api-resources --api-group=apps -o name
 expect_contains "$OUT" "deployments.apps" "-o name with group"
 echo "$OUT" | qgrep -vE '\.apps$' && fail "--api-group: $OUT"
 run kubefs api-resources -o wide
-expect_eq "$(echo "$OUT" | awk '$1 == "pods" {print $6}')" "status,binding,log,eviction" "wide subresources"
+expect_eq "$(echo "$OUT" | awk '$1 == "pods" && $5 == "Pod" {print $6}')" "status,binding,log,eviction" "wide subresources"
 run kubefs api-versions
 expect_contains "$OUT" "apps/v1" "api-versions apps"
 echo "$OUT" | qgrep -x v1 || fail "api-versions v1: $OUT"

@@ -345,7 +345,7 @@ static void test_probe_timing(void **state)
 	_cleanup_json_ json_t *probe = yaml_json(
 	    "{\"tcpSocket\": {\"port\": 1}, \"initialDelaySeconds\": 2, "
 	    "\"periodSeconds\": 5, \"failureThreshold\": 2}");
-	struct probe_target t = {"127.0.0.1", NULL, NULL, NULL, NULL};
+	struct probe_target t = {"127.0.0.1", NULL, NULL, NULL, NULL, false};
 	struct probe_state s;
 	char msg[PROBE_MSG_MAX];
 
@@ -366,7 +366,7 @@ static void test_probe_tcp_success(void **state)
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sa);
 	char json[128], msg[PROBE_MSG_MAX];
-	struct probe_target t = {"127.0.0.1", NULL, NULL, NULL, NULL};
+	struct probe_target t = {"127.0.0.1", NULL, NULL, NULL, NULL, false};
 	json_t *probe;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
