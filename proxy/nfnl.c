@@ -1,0 +1,672 @@
+/*
+ * nfnl.c — a difference of rules fragments as one nf_tables netlink
+ * batch (libnftnl + libmnl). See nfnl.h for what it encodes; rule forms
+ * are recognized from the generator's text (rules.c) and encoded with
+ * the expressions nft(8) itself emits for them (`nft --debug=netlink`),
+ * so a listing of the table reads the same whichever wrote it.
+ */
+#include "proxy/nfnl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+
+#include "api/cleanup.h"
+#include "proxy/rules_i.h"
+
+/* Bigger differences go through nft: the acknowledgements of one batch
+ * must fit the socket's receive buffer. */
+#define NFNL_BATCH_BYTES (256 * 1024)
+#define NFNL_BATCH_MSGS 2000
+#define NFNL_RCVBUF (4 * 1024 * 1024)
+#define NFNL_DESC_MAX 160
+
+struct nfnl_batch {
+	char *buf; /* 2 x NFNL_BATCH_BYTES: libmnl detects overflow there */
+	struct mnl_nlmsg_batch *mb;
+	uint32_t seq0, seq;
+	size_t msgs;
+	char (*desc)[NFNL_DESC_MAX]; /* what message i is, for errors */
+	/* the difference being appended */
+	uint16_t family;
+	enum rules_family fam;
+	const char *table;
+	size_t cmds;
+};
+
+int nfnl_batch_new(struct nfnl_batch **ret)
+{
+	struct nfnl_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	b->buf = malloc(2 * NFNL_BATCH_BYTES);
+	b->desc = calloc(NFNL_BATCH_MSGS + 2, sizeof(*b->desc));
+	if (b->buf)
+		b->mb = mnl_nlmsg_batch_start(b->buf, NFNL_BATCH_BYTES);
+	if (!b->buf || !b->desc || !b->mb) {
+		nfnl_batch_free(b);
+		return -ENOMEM;
+	}
+	b->seq0 = b->seq = 1;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b->mb), b->seq++);
+	mnl_nlmsg_batch_next(b->mb);
+	*ret = b;
+	return 0;
+}
+
+void nfnl_batch_free(struct nfnl_batch *b)
+{
+	if (!b)
+		return;
+	if (b->mb)
+		mnl_nlmsg_batch_stop(b->mb);
+	free(b->buf);
+	free(b->desc);
+	free(b);
+}
+
+/* The header of the next message, acknowledged. */
+static struct nlmsghdr *msg(struct nfnl_batch *b, uint16_t type,
+			    uint16_t flags)
+{
+	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->mb), type,
+				     b->family, flags | NLM_F_ACK, b->seq++);
+}
+
+/* The message just built joins the batch, described for errors. */
+static int done(struct nfnl_batch *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int done(struct nfnl_batch *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->msgs >= NFNL_BATCH_MSGS || !mnl_nlmsg_batch_next(b->mb))
+		return -EOPNOTSUPP;
+	va_start(ap, fmt);
+	vsnprintf(b->desc[b->msgs], NFNL_DESC_MAX, fmt, ap);
+	va_end(ap);
+	b->msgs++;
+	b->cmds++;
+	return 0;
+}
+
+/* ---- set elements ---- */
+
+static int proto_num(const char *s)
+{
+	if (!strcmp(s, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(s, "udp"))
+		return IPPROTO_UDP;
+	if (!strcmp(s, "sctp"))
+		return IPPROTO_SCTP;
+	return -1;
+}
+
+/*
+ * "10.96.0.1 . tcp . 80" as the kernel holds it: each field of a
+ * concatenation in 32-bit words (address, protocol byte, port in network
+ * order); index: a lone number is a host-order 32-bit integer (the key
+ * of an `endpoints-` map, numgen's output).
+ */
+static int encode(const struct nfnl_batch *b, const char *text, bool index,
+		  uint8_t *out, size_t size, size_t *ret_len)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	char *save = NULL, *tok;
+	size_t len = 0, fields = 0;
+	bool addr = false;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		char *end;
+		unsigned long v;
+
+		if (!strcmp(tok, "."))
+			continue;
+		if (len + 16 > size)
+			return -EOPNOTSUPP;
+		fields++;
+		addr = inet_pton(b->fam == RULES_IP6 ? AF_INET6 : AF_INET, tok,
+				 out + len) == 1;
+		if (addr) {
+			len += b->fam == RULES_IP6 ? 16 : 4;
+			continue;
+		}
+		memset(out + len, 0, 4);
+		if (proto_num(tok) >= 0) {
+			out[len] = (uint8_t)proto_num(tok);
+		} else {
+			v = strtoul(tok, &end, 10);
+			if (*end || end == tok || v > UINT32_MAX)
+				return -EOPNOTSUPP;
+			if (index) {
+				uint32_t u = (uint32_t)v;
+
+				memcpy(out + len, &u, 4);
+			} else {
+				uint16_t port = htons((uint16_t)v);
+
+				if (v > 65535)
+					return -EOPNOTSUPP;
+				memcpy(out + len, &port, 2);
+			}
+		}
+		len += 4;
+	}
+	/* a lone protocol or port is not padded: no set here has one */
+	if (!fields || (fields == 1 && !index && !addr))
+		return -EOPNOTSUPP;
+	*ret_len = len;
+	return 0;
+}
+
+/* The value of a map element: a verdict, or data. */
+static int element_value(const struct nfnl_batch *b, struct nftnl_set_elem *e,
+			 const char *value)
+{
+	uint8_t data[64];
+	size_t len;
+	int r;
+
+	if (!strncmp(value, "goto ", 5) || !strncmp(value, "jump ", 5)) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT,
+				       value[0] == 'g' ? NFT_GOTO : NFT_JUMP);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, value + 5);
+		return 0;
+	}
+	if (!strcmp(value, "drop") || !strcmp(value, "accept")) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT,
+				       value[0] == 'd' ? NF_DROP : NF_ACCEPT);
+		return 0;
+	}
+	r = encode(b, value, false, data, sizeof(data), &len);
+	if (r == 0)
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, (uint32_t)len);
+	return r;
+}
+
+static int op_element(void *ud, bool add, const char *set, const char *key,
+		      const char *value)
+{
+	struct nfnl_batch *b = ud;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nlmsghdr *nlh;
+	uint8_t k[64];
+	size_t len;
+	int r = -ENOMEM;
+
+	if (!s || !e)
+		goto fail;
+	r = encode(b, key, !strncmp(set, "endpoints-", 10), k, sizeof(k),
+		   &len);
+	if (r == 0)
+		r = nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k, (uint32_t)len);
+	if (r == 0 && add && *value)
+		r = element_value(b, e, value);
+	if (r < 0)
+		goto fail;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elem_add(s, e);
+	e = NULL;
+	nlh = msg(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+		  add ? NLM_F_CREATE : 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return done(b, "%s element %s %s { %s }", add ? "add" : "delete",
+		    b->table, set, key);
+fail:
+	nftnl_set_elem_free(e);
+	nftnl_set_free(s);
+	return r;
+}
+
+/* ---- chains and sets ---- */
+
+static int chain_msg(struct nfnl_batch *b, uint16_t type, uint16_t flags,
+		     const char *what, const char *name)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_nlmsg_build_payload(msg(b, type, flags), c);
+	nftnl_chain_free(c);
+	return done(b, "%s chain %s %s", what, b->table, name);
+}
+
+static int op_add_chain(void *ud, const char *name)
+{
+	return chain_msg(ud, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "add", name);
+}
+
+static int op_del_chain(void *ud, const char *name)
+{
+	return chain_msg(ud, NFT_MSG_DELCHAIN, 0, "delete", name);
+}
+
+static int op_flush_chain(void *ud, const char *name)
+{
+	struct nfnl_batch *b = ud;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
+	nftnl_rule_nlmsg_build_payload(msg(b, NFT_MSG_DELRULE, 0), r);
+	nftnl_rule_free(r);
+	return done(b, "flush chain %s %s", b->table, name);
+}
+
+static int op_add_set(void *ud, const char *name, const char *decl)
+{
+	return -EOPNOTSUPP; /* a set's type and flags: nft's job */
+}
+
+static int op_del_set(void *ud, const char *name)
+{
+	struct nfnl_batch *b = ud;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_nlmsg_build_payload(msg(b, NFT_MSG_DELSET, 0), s);
+	nftnl_set_free(s);
+	return done(b, "delete set %s %s", b->table, name);
+}
+
+/* ---- rules ---- */
+
+static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (e)
+		nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static int e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
+		     uint32_t len)
+{
+	struct nftnl_expr *e = expr(r, "payload");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	return 0;
+}
+
+static int e_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
+		 uint32_t len)
+{
+	struct nftnl_expr *e = expr(r, "cmp");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	return 0;
+}
+
+/* meta l4proto PROTO */
+static int e_l4proto(struct nftnl_rule *r, int proto)
+{
+	struct nftnl_expr *e = expr(r, "meta");
+	uint8_t p = (uint8_t)proto;
+
+	if (!e || proto < 0)
+		return e ? -EOPNOTSUPP : -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	return e_cmp(r, NFT_CMP_EQ, &p, 1);
+}
+
+/* jump|goto CHAIN */
+static int e_verdict(struct nftnl_rule *r, const char *verb,
+		     const char *chain)
+{
+	struct nftnl_expr *e;
+
+	if (strcmp(verb, "jump") && strcmp(verb, "goto"))
+		return -EOPNOTSUPP;
+	e = expr(r, "immediate");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT,
+			   verb[0] == 'j' ? NFT_JUMP : NFT_GOTO);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	return 0;
+}
+
+static int e_lookup(struct nftnl_rule *r, const char *set, bool map)
+{
+	struct nftnl_expr *e = expr(r, "lookup");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	if (map)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
+	return 0;
+}
+
+/* ip daddr ADDR PROTO dport PORT ip saddr != CIDR jump CHAIN */
+static int rule_masq_outside(struct nftnl_rule *r, const char *text)
+{
+	char addr[INET_ADDRSTRLEN], proto[8], cidr[24], verb[8], chain[256];
+	char again[512];
+	int port = 0, bits;
+	struct in_addr a, net;
+	uint16_t p16;
+	uint32_t mask;
+	char *slash;
+
+	if (sscanf(text,
+		   "ip daddr %15s %7s dport %d ip saddr != %23s %7s %255s",
+		   addr, proto, &port, cidr, verb, chain) != 6)
+		return -EOPNOTSUPP;
+	snprintf(again, sizeof(again),
+		 "ip daddr %s %s dport %d ip saddr != %s %s %s", addr, proto,
+		 port, cidr, verb, chain);
+	slash = strchr(cidr, '/');
+	if (strcmp(again, text) || !slash || port < 1 || port > 65535)
+		return -EOPNOTSUPP;
+	*slash = '\0';
+	bits = atoi(slash + 1);
+	if (inet_pton(AF_INET, addr, &a) != 1 ||
+	    inet_pton(AF_INET, cidr, &net) != 1 || bits < 1 || bits > 32)
+		return -EOPNOTSUPP;
+	mask = htonl(bits == 32 ? 0xffffffffu : ~(0xffffffffu >> bits));
+	net.s_addr &= mask;
+	p16 = htons((uint16_t)port);
+	{
+		uint32_t zero = 0;
+		struct nftnl_expr *bw;
+		int e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
+
+		e = e ?: e_cmp(r, NFT_CMP_EQ, &a, 4);
+		e = e ?: e_l4proto(r, proto_num(proto));
+		e = e ?: e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+		e = e ?: e_cmp(r, NFT_CMP_EQ, &p16, 2);
+		e = e ?: e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+		if (e)
+			return e;
+		bw = expr(r, "bitwise");
+		if (!bw)
+			return -ENOMEM;
+		nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_LEN, 4);
+		nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+		nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		e = e_cmp(r, NFT_CMP_NEQ, &net, 4);
+		return e ?: e_verdict(r, verb, chain);
+	}
+}
+
+/* ip saddr @SET jump CHAIN */
+static int rule_saddr_set(struct nftnl_rule *r, const char *text)
+{
+	char set[256], verb[8], chain[256], again[600];
+	int e;
+
+	if (sscanf(text, "ip saddr @%255s %7s %255s", set, verb, chain) != 3)
+		return -EOPNOTSUPP;
+	snprintf(again, sizeof(again), "ip saddr @%s %s %s", set, verb, chain);
+	if (strcmp(again, text))
+		return -EOPNOTSUPP;
+	e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+	e = e ?: e_lookup(r, set, false);
+	return e ?: e_verdict(r, verb, chain);
+}
+
+/* meta l4proto PROTO dnat ip addr . port to numgen random mod N map @SET */
+static int rule_dnat_numgen(struct nftnl_rule *r, const char *text)
+{
+	char proto[8], set[256], again[600];
+	unsigned int mod;
+	struct nftnl_expr *ng, *nat;
+	int e;
+
+	if (sscanf(text,
+		   "meta l4proto %7s dnat ip addr . port to numgen random "
+		   "mod %u map @%255s",
+		   proto, &mod, set) != 3)
+		return -EOPNOTSUPP;
+	snprintf(again, sizeof(again),
+		 "meta l4proto %s dnat ip addr . port to numgen random mod "
+		 "%u map @%s",
+		 proto, mod, set);
+	if (strcmp(again, text) || mod < 1)
+		return -EOPNOTSUPP;
+	e = e_l4proto(r, proto_num(proto));
+	if (e)
+		return e;
+	ng = expr(r, "numgen");
+	if (!ng)
+		return -ENOMEM;
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_MODULUS, mod);
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+	nftnl_expr_set_u32(ng, NFTNL_EXPR_NG_OFFSET, 0);
+	e = e_lookup(r, set, true);
+	if (e)
+		return e;
+	nat = expr(r, "nat");
+	if (!nat)
+		return -ENOMEM;
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG32_01);
+	return 0;
+}
+
+/* jump|goto CHAIN */
+static int rule_verdict(struct nftnl_rule *r, const char *text)
+{
+	char verb[8], chain[256], again[300];
+
+	if (sscanf(text, "%7s %255s", verb, chain) != 2)
+		return -EOPNOTSUPP;
+	snprintf(again, sizeof(again), "%s %s", verb, chain);
+	return strcmp(again, text) ? -EOPNOTSUPP : e_verdict(r, verb, chain);
+}
+
+static int op_add_rule(void *ud, const char *chain, const char *text)
+{
+	struct nfnl_batch *b = ud;
+	struct nftnl_rule *r;
+	int e;
+
+	if (b->fam != RULES_IP4)
+		return -EOPNOTSUPP;
+	r = nftnl_rule_alloc();
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	if (!strncmp(text, "ip daddr ", 9))
+		e = rule_masq_outside(r, text);
+	else if (!strncmp(text, "ip saddr @", 10))
+		e = rule_saddr_set(r, text);
+	else if (!strncmp(text, "meta l4proto ", 13))
+		e = rule_dnat_numgen(r, text);
+	else
+		e = rule_verdict(r, text);
+	if (e == 0)
+		nftnl_rule_nlmsg_build_payload(
+		    msg(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
+	nftnl_rule_free(r);
+	return e ?: done(b, "add rule %s %s %s", b->table, chain, text);
+}
+
+static const struct rules_diff_ops nfnl_ops = {
+    .add_set = op_add_set,
+    .add_chain = op_add_chain,
+    .flush_chain = op_flush_chain,
+    .add_rule = op_add_rule,
+    .element = op_element,
+    .del_chain = op_del_chain,
+    .del_set = op_del_set,
+};
+
+int nfnl_batch_diff(struct nfnl_batch *b, const struct rules_config *cfg,
+		    enum rules_family fam, struct rules_frag *const *olds,
+		    struct rules_frag *const *news, size_t n, size_t *ret_cmds)
+{
+	int r;
+
+	b->fam = fam;
+	b->family = fam == RULES_IP6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	b->table = cfg->table && *cfg->table ? cfg->table : RULES_TABLE_DEFAULT;
+	b->cmds = 0;
+	r = rules_diff(&nfnl_ops, b, olds, news, n);
+	if (r == 0 && ret_cmds)
+		*ret_cmds = b->cmds;
+	return r;
+}
+
+/* ---- sending ---- */
+
+struct nfnl {
+	struct mnl_socket *nl;
+	char *rbuf;
+};
+
+int nfnl_open(struct nfnl **ret)
+{
+	struct nfnl *n = calloc(1, sizeof(*n));
+	int one = 1, size = NFNL_RCVBUF, r, fd;
+
+	if (!n)
+		return -ENOMEM;
+	n->rbuf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	n->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!n->nl || !n->rbuf) {
+		r = n->nl ? -ENOMEM : -errno;
+		nfnl_close(n);
+		return r;
+	}
+	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		nfnl_close(n);
+		return r;
+	}
+	fd = mnl_socket_get_fd(n->nl);
+	/* one (capped) acknowledgement per message, all queued while the
+	 * kernel runs the batch in sendmsg(): room for every one */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	*ret = n;
+	return 0;
+}
+
+void nfnl_close(struct nfnl *n)
+{
+	if (!n)
+		return;
+	if (n->nl)
+		mnl_socket_close(n->nl);
+	free(n->rbuf);
+	free(n);
+}
+
+/* Read every message queued on the socket; count acknowledgements and
+ * keep the first error (and the sequence number it answers). */
+static int drain(struct nfnl *n, size_t *acks, int *first_err,
+		 uint32_t *err_seq)
+{
+	int fd = mnl_socket_get_fd(n->nl);
+	ssize_t got;
+
+	while ((got = recv(fd, n->rbuf, MNL_SOCKET_BUFFER_SIZE,
+			   MSG_DONTWAIT)) > 0) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)n->rbuf;
+		int left = (int)got;
+
+		for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			(*acks)++;
+			if (e->error < 0 && !*first_err) {
+				*first_err = e->error;
+				*err_seq = h->nlmsg_seq;
+			}
+		}
+	}
+	return got < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno
+								  : 0;
+}
+
+int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b,
+		    struct kf_error *err)
+{
+	size_t acks = 0, stale = 0, bad;
+	int first_err = 0, r;
+	uint32_t seq = 0;
+
+	if (!b->msgs)
+		return 0;
+	nftnl_batch_end(mnl_nlmsg_batch_current(b->mb), b->seq++);
+	if (!mnl_nlmsg_batch_next(b->mb))
+		return kf_error_set(err, -EOPNOTSUPP, "netlink batch too big");
+	drain(n, &stale, &first_err, &seq); /* nothing of an earlier batch */
+	first_err = 0;
+	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->mb),
+			      mnl_nlmsg_batch_size(b->mb)) < 0)
+		return kf_error_set(err, -errno, "netlink send: %s",
+				    strerror(errno));
+	r = drain(n, &acks, &first_err, &seq);
+	if (r < 0)
+		return kf_error_set(err, r, "netlink receive: %s",
+				    strerror(-r));
+	if (first_err) {
+		bad = seq - b->seq0 - 1;
+		return kf_error_set(err, first_err, "%s: %s",
+				    bad < b->msgs ? b->desc[bad] : "batch",
+				    strerror(-first_err));
+	}
+	if (acks != b->msgs)
+		return kf_error_set(err, -EPROTO,
+				    "netlink: %zu of %zu messages acknowledged",
+				    acks, b->msgs);
+	return 0;
+}
