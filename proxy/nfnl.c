@@ -83,8 +83,7 @@ void nfnl_batch_free(struct nfnl_batch *b)
 }
 
 /* The header of the next message, acknowledged. */
-static struct nlmsghdr *msg(struct nfnl_batch *b, uint16_t type,
-			    uint16_t flags)
+static struct nlmsghdr *msg(struct nfnl_batch *b, uint16_t type, uint16_t flags)
 {
 	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->mb), type,
 				     b->family, flags | NLM_F_ACK, b->seq++);
@@ -219,8 +218,7 @@ static int op_element(void *ud, bool add, const char *set, const char *key,
 
 	if (!s || !e)
 		goto fail;
-	r = encode(b, key, !strncmp(set, "endpoints-", 10), k, sizeof(k),
-		   &len);
+	r = encode(b, key, !strncmp(set, "endpoints-", 10), k, sizeof(k), &len);
 	if (r == 0)
 		r = nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k, (uint32_t)len);
 	if (r == 0 && add && *value)
@@ -354,8 +352,7 @@ static int e_l4proto(struct nftnl_rule *r, int proto)
 }
 
 /* jump|goto CHAIN */
-static int e_verdict(struct nftnl_rule *r, const char *verb,
-		     const char *chain)
+static int e_verdict(struct nftnl_rule *r, const char *verb, const char *chain)
 {
 	struct nftnl_expr *e;
 
@@ -615,8 +612,8 @@ static int drain(struct nfnl *n, size_t *acks, int *first_err,
 	int fd = mnl_socket_get_fd(n->nl);
 	ssize_t got;
 
-	while ((got = recv(fd, n->rbuf, MNL_SOCKET_BUFFER_SIZE,
-			   MSG_DONTWAIT)) > 0) {
+	while ((got = recv(fd, n->rbuf, MNL_SOCKET_BUFFER_SIZE, MSG_DONTWAIT)) >
+	       0) {
 		const struct nlmsghdr *h = (const struct nlmsghdr *)n->rbuf;
 		int left = (int)got;
 
@@ -632,12 +629,10 @@ static int drain(struct nfnl *n, size_t *acks, int *first_err,
 			}
 		}
 	}
-	return got < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno
-								  : 0;
+	return got < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno : 0;
 }
 
-int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b,
-		    struct kf_error *err)
+int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b, struct kf_error *err)
 {
 	size_t acks = 0, stale = 0, bad;
 	int first_err = 0, r;

@@ -53,8 +53,7 @@ void nfnl_batch_free(struct nfnl_batch *b);
  */
 int nfnl_batch_diff(struct nfnl_batch *b, const struct rules_config *cfg,
 		    enum rules_family fam, struct rules_frag *const *olds,
-		    struct rules_frag *const *news, size_t n,
-		    size_t *ret_cmds);
+		    struct rules_frag *const *news, size_t n, size_t *ret_cmds);
 
 /*
  * Send the batch through n as one transaction and collect the kernel's
@@ -63,7 +62,6 @@ int nfnl_batch_diff(struct nfnl_batch *b, const struct rules_config *cfg,
  * it refused (err says which command), -EPROTO when not every message was
  * acknowledged, -errno of the socket.
  */
-int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b,
-		    struct kf_error *err);
+int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b, struct kf_error *err);
 
 #endif

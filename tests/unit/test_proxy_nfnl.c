@@ -68,8 +68,7 @@ static char *text(FILE *(*open)(char **, size_t *), struct rules_frag *old,
 
 static bool can_netns(void)
 {
-	return getuid() == 0 &&
-	       system("command -v nft >/dev/null 2>&1") == 0 &&
+	return getuid() == 0 && system("command -v nft >/dev/null 2>&1") == 0 &&
 	       system("unshare -n true 2>/dev/null") == 0;
 }
 
@@ -136,8 +135,9 @@ static char *apply_in_netns(const char *base, struct rules_frag *old,
 		if (nl) {
 			r = nfnl_open(&sock);
 			r = r ?: nfnl_batch_new(&b);
-			r = r ?: nfnl_batch_diff(b, &cfg, RULES_IP4, &old, &new,
-						 1, NULL);
+			r = r
+				?: nfnl_batch_diff(b, &cfg, RULES_IP4, &old,
+						   &new, 1, NULL);
 			r = r ?: nfnl_batch_send(sock, b, &err);
 			if (r < 0) {
 				dprintf(fd[1], "netlink: %d %s\n", r, err.msg);
@@ -193,10 +193,8 @@ static int encodes(struct rules_frag *old, struct rules_frag *new)
 	return r < 0 ? r : (int)cmds;
 }
 
-static const char *const three[] = {"10.244.1.2", "10.244.1.3",
-				    "10.244.1.4"};
-static const char *const moved[] = {"10.244.1.2", "10.244.1.3",
-				    "10.244.1.9"};
+static const char *const three[] = {"10.244.1.2", "10.244.1.3", "10.244.1.4"};
+static const char *const moved[] = {"10.244.1.2", "10.244.1.3", "10.244.1.9"};
 
 /* One endpoint replaced: elements only. */
 static void test_endpoint_changed(void **state)
