@@ -4,8 +4,8 @@
 #     changed endpoint, at PROXY_BENCH_SERVICES (default "1000 10000")
 #     Services x 10 endpoints, with the rule count;
 #  2. requests through a ClusterIP vs straight to the pod IP, with
-#     bench/proxy_http.c (one new connection per request, rounds
-#     alternating between targets) against a busybox httpd pod, in
+#     bench/proxy_http.c (one new connection per request, each
+#     connection taking the targets in turn) against a busybox httpd pod, in
 #     network namespaces of the bench's own, from two client pods: one
 #     on another bridge of the node (its traffic to the pod IP is routed
 #     by the node too: the difference is the proxy's own cost) and one
@@ -17,9 +17,8 @@ cd "$(dirname "$0")/.."
 O=${O:-build/obj}
 BIN=${BIN:-bin}
 SERVICES=${PROXY_BENCH_SERVICES:-1000 10000}
-ROUNDS=${PROXY_BENCH_ROUNDS:-10}
-ROUND_SECONDS=${PROXY_BENCH_ROUND_SECONDS:-1}
-CONNS=${PROXY_BENCH_CONNECTIONS:-4}
+SECONDS_=${PROXY_BENCH_SECONDS:-20}
+CONNS=${PROXY_BENCH_CONNECTIONS:-2}
 
 echo "-- rule sync (rules only, private network namespace)"
 for n in $SERVICES; do
@@ -28,7 +27,7 @@ for n in $SERVICES; do
 	"$O/bench/proxy_bench" "$n" 10 "$rounds"
 done
 
-echo "-- requests: ClusterIP vs pod IP ($ROUNDS rounds of ${ROUND_SECONDS}s per target, $CONNS connections)"
+echo "-- requests: ClusterIP vs pod IP (${SECONDS_}s, $CONNS connections, targets taken in turn)"
 W=$(mktemp -d /tmp/kubefs-proxy-bench.XXXXXX)
 ID=$(printf '%x' $(($$ % 65536)))
 NS="kpb$ID"
@@ -61,6 +60,8 @@ for p in pod:1.11 client:1.12 routed:2.12; do
 	ip -n "$NS-node" link add "v-$n" type veth peer name eth0 netns "$NS-$n"
 	ip -n "$NS-node" link set "v-$n" master "kbr${a%%.*}" up
 	ip -n "$NS-$n" addr add "10.244.$a/24" dev eth0
+	# a second address: the source of the ClusterIP requests (see below)
+	ip -n "$NS-$n" addr add "10.244.${a%%.*}.$((${a#*.} + 100))/24" dev eth0
 	ip -n "$NS-$n" link set eth0 up
 	ip -n "$NS-$n" route add default via "10.244.${a%%.*}.1"
 done
@@ -80,9 +81,12 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 
+# Each target from an address of its own: one source port reused for the
+# pod IP and then the ClusterIP within conntrack's TIME_WAIT would make
+# two entries with one reply tuple, and the kernel drops the SYN.
 echo " from a pod on another bridge (both routed by the node; the first line is the baseline):"
-ip netns exec "$NS-routed" "$O/bench/proxy_http" "$ROUNDS" "$ROUND_SECONDS" "$CONNS" \
-	10.244.1.11:8080 "$CIP:80"
+ip netns exec "$NS-routed" "$O/bench/proxy_http" "$SECONDS_" "$CONNS" \
+	10.244.1.11:8080@10.244.2.12 "$CIP:80@10.244.2.112"
 echo " from a pod on the server's bridge (pod IP bridged, ClusterIP routed and DNATed):"
-ip netns exec "$NS-client" "$O/bench/proxy_http" "$ROUNDS" "$ROUND_SECONDS" "$CONNS" \
-	10.244.1.11:8080 "$CIP:80"
+ip netns exec "$NS-client" "$O/bench/proxy_http" "$SECONDS_" "$CONNS" \
+	10.244.1.11:8080@10.244.1.12 "$CIP:80@10.244.1.112"
