@@ -23,7 +23,7 @@ CONNS=${PROXY_BENCH_CONNECTIONS:-2}
 echo "-- rule sync (rules only, private network namespace)"
 for n in $SERVICES; do
 	rounds=20
-	[ "$n" -ge 5000 ] && rounds=5
+	[ "$n" -ge 5000 ] && rounds=10
 	"$O/bench/proxy_bench" "$n" 10 "$rounds"
 done
 

@@ -31,7 +31,7 @@
 
 #define TARGETS_MAX 4
 #define CONNS_MAX 64
-#define SAMPLES_MAX (4 * 1024 * 1024)
+#define SAMPLES_MAX (1024 * 1024) /* per target */
 
 struct target {
 	struct sockaddr_in addr, src; /* src.sin_family 0: any */
@@ -44,7 +44,7 @@ struct target {
 
 struct run {
 	struct target *t;
-	int nt;
+	int nt, conns;
 	double until;
 };
 
@@ -91,7 +91,7 @@ static int request(const struct target *t)
 static void *work(void *arg)
 {
 	struct run *run = arg;
-	size_t cap = SAMPLES_MAX / CONNS_MAX / TARGETS_MAX;
+	size_t cap = SAMPLES_MAX / (size_t)run->conns; /* per target */
 	double *mine = malloc(cap * TARGETS_MAX * sizeof(double));
 	size_t n[TARGETS_MAX] = {0};
 	long errors[TARGETS_MAX] = {0};
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	int nt = argc - 3;
 	struct target t[TARGETS_MAX];
 	pthread_t th[CONNS_MAX];
-	struct run run = {t, nt, 0};
+	struct run run = {t, nt, conns, 0};
 	double mean0 = 0, p500 = 0, p900 = 0;
 
 	if (secs <= 0 || conns < 1 || conns > CONNS_MAX || nt < 1 ||
