@@ -220,27 +220,36 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
  * as a netlink batch of element updates (proxy/nfnl.h); only a new
  * endpoint count rewrites the chain's rules.
  */
-static int balance_map(struct gen *g, const struct svc_port *p,
-		       const char *chain, const struct endpoint *eps, size_t n,
-		       const bool *use, size_t k)
+/* The map and hairpin set of balancing chain `chain` (names into map
+ * and hairpin, RULES_NAME_MAX each), declared in g's fragment. */
+static int balance_sets(struct gen *g, const struct svc_port *p,
+			const char *chain, char *map, char *hairpin)
 {
-	char map[RULES_NAME_MAX], hairpin[RULES_NAME_MAX], key[24], val[80];
 	char decl[160];
-	const char *last = NULL;
-	size_t idx = 0;
 	int r;
 
-	rules_name("endpoints", chain, map, sizeof(map));
-	rules_name("hairpin", chain, hairpin, sizeof(hairpin));
+	rules_name("endpoints", chain, map, RULES_NAME_MAX);
+	rules_name("hairpin", chain, hairpin, RULES_NAME_MAX);
 	snprintf(decl, sizeof(decl),
 		 "map typeof numgen random mod 1 : ip daddr . %s dport; "
 		 "comment \"endpoints by numgen index\";",
 		 p->proto);
 	r = rules_add_set(g, map, decl);
-	if (r == 0)
-		r = rules_add_set(g, hairpin,
-				  "set type ipv4_addr; comment \"endpoint "
-				  "addresses (hairpin)\";");
+	return r
+		   ?: rules_add_set(g, hairpin,
+				    "set type ipv4_addr; comment \"endpoint "
+				    "addresses (hairpin)\";");
+}
+
+static int balance_map(struct gen *g, const struct svc_port *p,
+		       const char *chain, const struct endpoint *eps, size_t n,
+		       const bool *use, size_t k)
+{
+	char map[RULES_NAME_MAX], hairpin[RULES_NAME_MAX], key[24], val[80];
+	const char *last = NULL;
+	size_t idx = 0;
+	int r = balance_sets(g, p, chain, map, hairpin);
+
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (!use[i])
 			continue;
@@ -364,6 +373,14 @@ int rules_program_port(struct gen *g, const json_t *slices,
 			    ipkw(g->fam), cidr);
 		if (r == 0)
 			r = balance_chain(g, p, svc, eps, n, use_a, na);
+	} else if (!g->affinity && g->fam == RULES_IP4) {
+		/* kept, empty, while there is no endpoint: the first one
+		 * to come back adds elements and rules, no new set */
+		char map[RULES_NAME_MAX], hairpin[RULES_NAME_MAX];
+
+		r = rules_add_chain(g, svc);
+		if (r == 0)
+			r = balance_sets(g, p, svc, map, hairpin);
 	}
 	if (r == 0 && nl && (g->int_local || (g->ext_local && has_external)))
 		r = balance_chain(g, p, loc, eps, n, use_l, nl);

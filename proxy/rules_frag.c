@@ -121,6 +121,15 @@ int rules_add_set(struct gen *g, const char *name, const char *decl)
 		   : 0;
 }
 
+int rules_add_chain(struct gen *g, const char *chain)
+{
+	if (json_object_get(g->frag->chains, chain))
+		return 0;
+	return json_object_set_new(g->frag->chains, chain, json_string("")) < 0
+		   ? -ENOMEM
+		   : 0;
+}
+
 int rules_add_rule(struct gen *g, const char *chain, const char *fmt, ...)
 {
 	const char *old =

@@ -54,6 +54,9 @@ int rules_add_elem(struct gen *g, const char *set, const char *key,
  * "map BODY" (BODY as inside nft's braces). -ENOMEM. */
 int rules_add_set(struct gen *g, const char *name, const char *decl);
 
+/* Chain `chain` in g's fragment, without rules if it is new. -ENOMEM. */
+int rules_add_chain(struct gen *g, const char *chain);
+
 /* Append a printf-formatted rule line to chain `chain`. */
 int rules_add_rule(struct gen *g, const char *chain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -134,7 +134,15 @@ static void test_no_endpoints_reject(void **state)
 	assert_non_null(strstr(t, "add element ip kubefs no-endpoint-services "
 				  "{ 10.96.0.20 . tcp . 80 : goto "
 				  "reject-chain }"));
-	assert_null(strstr(t, "numgen"));
+	assert_null(strstr(t, "dnat ip addr"));
+	/* the balancing chain and its sets stay, empty, for the next
+	 * endpoint (elements and rules then, no new set) */
+	assert_non_null(strstr(t, "add chain ip kubefs service-"));
+	assert_int_equal(
+	    count(t, "add rule ip kubefs service-"),
+	    count(t, "add rule ip kubefs service-endpoints-check")); /* none */
+	assert_non_null(strstr(t, "add map ip kubefs endpoints-"));
+	assert_non_null(strstr(t, "add set ip kubefs hairpin-"));
 	assert_true(nft_accepts(t));
 }
 
