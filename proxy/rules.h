@@ -19,10 +19,14 @@
  *
  * and one fragment per Service (struct rules_frag), which alone owns:
  *   service-H-NS/NAME/PROTO/PORT          hairpin mark for its own
- *                                         endpoints, then DNAT through
- *                                         numgen random mod N map (IPv4,
- *                                         no affinity); else numgen
- *                                         random mod N vmap to:
+ *                                         endpoints (set hairpin-H-...),
+ *                                         then DNAT through numgen
+ *                                         random mod N map
+ *                                         @endpoints-H-... (IPv4, no
+ *                                         affinity; chain and sets kept,
+ *                                         empty, without endpoints);
+ *                                         else numgen random mod N vmap
+ *                                         to:
  *   endpoint-H-NS/NAME/PROTO/PORT__IP/TP  hairpin mark, affinity, DNAT
  *   external-H-...                        NodePort/externalIPs entry:
  *                                         masquerade, traffic policy
