@@ -9,7 +9,9 @@
  * Prints, side by side:
  *   full         generate + apply the whole table (what an iptables-mode
  *                proxy does on every change: the baseline)
- *   incremental  rebuild one Service, apply its diff (median of ROUNDS)
+ *   incremental  rebuild one Service, apply its diff (median of ROUNDS),
+ *                as a netlink batch, and again as an nft script
+ *   a Service added (new sets: through nft) and deleted (netlink)
  * and the ratio full / incremental, plus the table's rule and element
  * counts. Run as root (unshare(CLONE_NEWNET)).
  */
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/cleanup.h"
 #include "proxy/nfnl.h"
 #include "proxy/nft.h"
 #include "proxy/rules.h"
@@ -127,7 +130,7 @@ int main(int argc, char **argv)
 	int *gens;
 	json_t **svcs;
 	struct kf_error err;
-	double t0, full_ms, *inc, *inc_nft;
+	double t0, full_ms, *inc, *inc_nft, *added, *removed;
 	size_t rules = 0, elems = 0, len = 0;
 	char *text = NULL;
 	FILE *m;
@@ -150,7 +153,9 @@ int main(int argc, char **argv)
 	gens = calloc((size_t)n, sizeof(*gens));
 	inc = calloc((size_t)rounds, sizeof(*inc));
 	inc_nft = calloc((size_t)rounds, sizeof(*inc_nft));
-	if (!frags || !svcs || !gens || !inc || !inc_nft)
+	added = calloc((size_t)rounds, sizeof(*added));
+	removed = calloc((size_t)rounds, sizeof(*removed));
+	if (!frags || !svcs || !gens || !inc || !inc_nft || !added || !removed)
 		return 1;
 	for (int i = 0; i < n; i++)
 		svcs[i] = service(i);
@@ -204,6 +209,27 @@ int main(int argc, char **argv)
 	}
 	qsort(inc_nft, (size_t)rounds, sizeof(double), cmp_double);
 	qsort(inc, (size_t)rounds, sizeof(double), cmp_double);
+
+	/* a new Service (new sets: nft writes it), then the same deleted
+	 * (a netlink batch), one a round */
+	for (int r = 0; r < rounds; r++) {
+		_cleanup_json_ json_t *svc = service(n + r);
+		_cleanup_json_ json_t *sl = slices(n + r, e, 0);
+		struct rules_frag *nf = NULL, *none = NULL;
+
+		t0 = now_ms();
+		if (rules_service(&cfg, RULES_IP4, svc, sl, &err, &nf) < 0 ||
+		    apply_netlink(sock, &cfg, &none, &nf) < 0)
+			return 1;
+		added[r] = now_ms() - t0;
+		t0 = now_ms();
+		if (apply_netlink(sock, &cfg, &nf, &none) < 0)
+			return 1;
+		removed[r] = now_ms() - t0;
+		rules_frag_free(nf);
+	}
+	qsort(added, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(removed, (size_t)rounds, sizeof(double), cmp_double);
 	{
 		/* the floor: an nft run that changes nothing (cache fetch) */
 		static const char noop[] = "add table ip kubefs\n";
@@ -240,6 +266,10 @@ int main(int argc, char **argv)
 	       "batch / nft script %.3f)\n",
 	       inc_nft[rounds / 2], inc_nft[rounds - 1],
 	       inc[rounds / 2] / inc_nft[rounds / 2]);
+	printf("  a new Service (nft)      %9.1f ms   (max %.1f ms)\n",
+	       added[rounds / 2], added[rounds - 1]);
+	printf("  a Service deleted        %9.1f ms   (max %.1f ms)\n",
+	       removed[rounds / 2], removed[rounds - 1]);
 	for (int i = 0; i < n; i++) {
 		rules_frag_free(frags[i]);
 		json_decref(svcs[i]);
@@ -248,6 +278,8 @@ int main(int argc, char **argv)
 	free(svcs);
 	free(inc);
 	free(inc_nft);
+	free(added);
+	free(removed);
 	free(gens);
 	nfnl_close(sock);
 	return 0;
