@@ -11,7 +11,7 @@
  *                proxy does on every change: the baseline)
  *   incremental  rebuild one Service, apply its diff (median of ROUNDS),
  *                as a netlink batch, and again as an nft script
- *   a Service added (new sets: through nft) and deleted (netlink)
+ *   a Service added and deleted (netlink batches)
  * and the ratio full / incremental, plus the table's rule and element
  * counts. Run as root (unshare(CLONE_NEWNET)).
  */
@@ -210,8 +210,7 @@ int main(int argc, char **argv)
 	qsort(inc_nft, (size_t)rounds, sizeof(double), cmp_double);
 	qsort(inc, (size_t)rounds, sizeof(double), cmp_double);
 
-	/* a new Service (new sets: nft writes it), then the same deleted
-	 * (a netlink batch), one a round */
+	/* a new Service, then the same deleted, one a round */
 	for (int r = 0; r < rounds; r++) {
 		_cleanup_json_ json_t *svc = service(n + r);
 		_cleanup_json_ json_t *sl = slices(n + r, e, 0);
@@ -266,7 +265,7 @@ int main(int argc, char **argv)
 	       "batch / nft script %.3f)\n",
 	       inc_nft[rounds / 2], inc_nft[rounds - 1],
 	       inc[rounds / 2] / inc_nft[rounds / 2]);
-	printf("  a new Service (nft)      %9.1f ms   (max %.1f ms)\n",
+	printf("  a new Service            %9.1f ms   (max %.1f ms)\n",
 	       added[rounds / 2], added[rounds - 1]);
 	printf("  a Service deleted        %9.1f ms   (max %.1f ms)\n",
 	       removed[rounds / 2], removed[rounds - 1]);

@@ -26,6 +26,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
+#include <libnftnl/udata.h>
 
 #include "api/cleanup.h"
 #include "proxy/rules_i.h"
@@ -281,9 +282,146 @@ static int op_flush_chain(void *ud, const char *name)
 	return done(b, "flush chain %s %s", b->table, name);
 }
 
+/*
+ * The user data nft(8) keeps with a set, for its listings only (the
+ * kernel ignores it): byte orders, typeof expressions, comment. Written
+ * as nft 1.0.6 writes it for the two kinds of set declared here.
+ */
+enum {
+	UD_KEYBYTEORDER = 0,
+	UD_DATABYTEORDER = 1,
+	UD_KEY_TYPEOF = 3,
+	UD_DATA_TYPEOF = 4,
+	UD_DATA_INTERVAL = 6,
+	UD_COMMENT = 7,
+	UD_BYTEORDER_HOST = 1,
+	UD_BYTEORDER_BIG = 2,
+	UD_EXPR_PAYLOAD = 7,
+	UD_EXPR_CONCAT = 13,
+	UD_EXPR_NUMGEN = 23,
+	UD_DESC_IP = 12,
+	UD_TMPL_IP_DADDR = 12,
+	UD_TMPL_TH_DPORT = 2,
+	TYPE_INTEGER = 4,
+	TYPE_IPADDR = 7,
+	TYPE_INET_SERVICE = 13,
+};
+
+/* typeof EXPR: {0: expression id, 1: {its fields}} */
+static struct nftnl_udata *ud_expr(struct nftnl_udata_buf *u, uint8_t type,
+				   uint32_t expr)
+{
+	struct nftnl_udata *n = nftnl_udata_nest_start(u, type);
+
+	nftnl_udata_put_u32(u, 0, expr);
+	return n;
+}
+
+/* A payload field (ip daddr, tcp dport, ...) in a typeof. */
+static void ud_payload(struct nftnl_udata_buf *u, uint8_t type, uint32_t desc,
+		       uint32_t tmpl)
+{
+	struct nftnl_udata *n = ud_expr(u, type, UD_EXPR_PAYLOAD), *d;
+
+	d = nftnl_udata_nest_start(u, 1);
+	nftnl_udata_put_u32(u, 0, desc);
+	nftnl_udata_put_u32(u, 1, tmpl);
+	nftnl_udata_nest_end(u, d);
+	nftnl_udata_nest_end(u, n);
+}
+
+/* The endpoints map's user data: typeof numgen random mod 1 : ip daddr
+ * . PROTO dport (desc: nft's protocol description of PROTO). */
+static void ud_endpoints(struct nftnl_udata_buf *u, uint32_t desc)
+{
+	struct nftnl_udata *n, *d;
+
+	nftnl_udata_put_u32(u, UD_KEYBYTEORDER, UD_BYTEORDER_HOST);
+	nftnl_udata_put_u32(u, UD_DATABYTEORDER, 0);
+	n = ud_expr(u, UD_KEY_TYPEOF, UD_EXPR_NUMGEN);
+	d = nftnl_udata_nest_start(u, 1);
+	nftnl_udata_put_u32(u, 0, NFT_NG_RANDOM);
+	nftnl_udata_put_u32(u, 1, 1); /* mod */
+	nftnl_udata_put_u32(u, 2, 0); /* offset */
+	nftnl_udata_nest_end(u, d);
+	nftnl_udata_nest_end(u, n);
+	n = ud_expr(u, UD_DATA_TYPEOF, UD_EXPR_CONCAT);
+	d = nftnl_udata_nest_start(u, 1);
+	ud_payload(u, 0, UD_DESC_IP, UD_TMPL_IP_DADDR);
+	ud_payload(u, 1, desc, UD_TMPL_TH_DPORT);
+	nftnl_udata_nest_end(u, d);
+	nftnl_udata_nest_end(u, n);
+	nftnl_udata_put_u32(u, UD_DATA_INTERVAL, 0);
+}
+
+/*
+ * The two set declarations of the balancing chain (rules.c):
+ *   set type ipv4_addr; comment "C";
+ *   map typeof numgen random mod 1 : ip daddr . PROTO dport; comment "C";
+ * Anything else (affinity's timeout sets, IPv6): nft's.
+ */
 static int op_add_set(void *ud, const char *name, const char *decl)
 {
-	return -EOPNOTSUPP; /* a set's type and flags: nft's job */
+	static const uint32_t descs[] = {8, 6, 10}; /* tcp, udp, sctp */
+	struct nfnl_batch *b = ud;
+	char comment[128] = "", proto[8] = "", again[300];
+	struct nftnl_udata_buf *u;
+	struct nftnl_set *s;
+	bool map;
+	int pi = -1;
+
+	if (b->fam != RULES_IP4)
+		return -EOPNOTSUPP;
+	map = sscanf(decl,
+		     "map typeof numgen random mod 1 : ip daddr . %7s dport; "
+		     "comment \"%127[^\"]\";",
+		     proto, comment) == 2;
+	if (map)
+		snprintf(
+		    again, sizeof(again),
+		    "map typeof numgen random mod 1 : ip daddr . %s dport; "
+		    "comment \"%s\";",
+		    proto, comment);
+	else if (sscanf(decl, "set type ipv4_addr; comment \"%127[^\"]\";",
+			comment) == 1)
+		snprintf(again, sizeof(again),
+			 "set type ipv4_addr; comment \"%s\";", comment);
+	else
+		return -EOPNOTSUPP;
+	pi = !strcmp(proto, "tcp") ? 0 : !strcmp(proto, "udp") ? 1 : 2;
+	if (strcmp(again, decl) || (map && proto_num(proto) < 0))
+		return -EOPNOTSUPP;
+	s = nftnl_set_alloc();
+	u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	if (!s || !u) {
+		nftnl_set_free(s);
+		if (u)
+			nftnl_udata_buf_free(u);
+		return -ENOMEM;
+	}
+	if (map)
+		ud_endpoints(u, descs[pi]);
+	else
+		nftnl_udata_put_u32(u, UD_KEYBYTEORDER, UD_BYTEORDER_BIG);
+	nftnl_udata_put_strz(u, UD_COMMENT, comment);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, map ? NFT_SET_MAP : 0);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
+			  map ? TYPE_INTEGER : TYPE_IPADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	if (map) {
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE,
+				  TYPE_IPADDR << 6 | TYPE_INET_SERVICE);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 8);
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_ID, b->seq);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
+			   nftnl_udata_buf_len(u));
+	nftnl_set_nlmsg_build_payload(msg(b, NFT_MSG_NEWSET, NLM_F_CREATE), s);
+	nftnl_set_free(s);
+	nftnl_udata_buf_free(u);
+	return done(b, "add %s %s %s", map ? "map" : "set", b->table, name);
 }
 
 static int op_del_set(void *ud, const char *name)

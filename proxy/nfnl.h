@@ -10,11 +10,14 @@
  *
  * What it writes: the difference between old and new fragments
  * (rules_diff()): set and map elements added and deleted, chains added,
- * flushed and deleted, sets deleted, and rules of the forms the
- * generator writes into the IPv4 balancing chains of Services without
- * session affinity. Anything else (a new set, a rule of another form, a
- * batch too big) is -EOPNOTSUPP before anything is sent: write that
- * difference with nft instead. Set elements are encoded from the type
+ * flushed and deleted, sets deleted, and the sets and rules of the forms
+ * the generator writes for the IPv4 balancing chains of Services without
+ * session affinity (their `endpoints-` map and `hairpin-` set, with the
+ * user data nft(8) gives them, so its listings read the same) and for
+ * external chains of traffic policy Cluster. Anything else (affinity's
+ * timeout sets, IPv6 rules, the Local policies' rule forms, a batch too
+ * big) is -EOPNOTSUPP before anything is sent: write that difference
+ * with nft instead. Set elements are encoded from the type
  * the table gives each set (proxy/rules.h's skeleton and the
  * per-service `endpoints-` and `hairpin-` sets).
  *

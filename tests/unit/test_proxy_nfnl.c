@@ -248,8 +248,8 @@ static void test_endpoints_gone_and_service_deleted(void **state)
 	rules_frag_free(fnone);
 }
 
-/* New sets (a new Service) and rule forms of other
- * layouts (affinity's endpoint chains) are nft's. */
+/* Rule forms and sets of other layouts (affinity's endpoint chains and
+ * timeout sets) are nft's. */
 static void test_refused(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
@@ -258,12 +258,28 @@ static void test_refused(void **state)
 	struct rules_frag *fa = frag(s, a), *fnone = frag(s, NULL);
 	struct rules_frag *xa = frag(aff, a), *xb = frag(aff, b);
 
-	assert_int_equal(encodes(NULL, fa), -EOPNOTSUPP);
 	assert_int_equal(encodes(xa, xb), -EOPNOTSUPP);
 	rules_frag_free(fa);
 	rules_frag_free(fnone);
 	rules_frag_free(xa);
 	rules_frag_free(xb);
+}
+
+/* A new Service: its sets, chains, rules and elements, then gone. */
+static void test_service_added(void **state)
+{
+	_cleanup_json_ json_t *s = svc("\"type\":\"NodePort\"");
+	_cleanup_json_ json_t *a = slices(three, 3);
+	struct rules_frag *fa;
+
+	json_object_set_new(
+	    json_array_get(json_object_get(json_object_get(s, "spec"), "ports"),
+			   0),
+	    "nodePort", json_integer(30080));
+	fa = frag(s, a);
+	assert_true(encodes(NULL, fa) > 0);
+	same_either_way(NULL, fa);
+	rules_frag_free(fa);
 }
 
 int main(void)
@@ -272,6 +288,7 @@ int main(void)
 	    cmocka_unit_test(test_endpoint_changed),
 	    cmocka_unit_test(test_endpoint_count_changed),
 	    cmocka_unit_test(test_endpoints_gone_and_service_deleted),
+	    cmocka_unit_test(test_service_added),
 	    cmocka_unit_test(test_refused),
 	};
 
