@@ -202,7 +202,7 @@ static void claim(struct proxier *p, struct batch *b, size_t i)
 /*
  * A partial sync as one netlink batch in *ret (NULL when nothing
  * changed). -EOPNOTSUPP: it holds what the netlink writer does not
- * encode (a new Service's sets, IPv6 rules, ...): nft writes it.
+ * encode (affinity's sets, IPv6 rules, ...): nft writes it.
  */
 static int netlink_batch(struct proxier *p, struct batch *b,
 			 struct nfnl_batch **ret, size_t *ret_cmds)
