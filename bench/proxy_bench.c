@@ -240,9 +240,17 @@ int main(int argc, char **argv)
 		static const char jump[] = "add rule ip kubefs x jump "
 					   "mark-for-masquerade\n";
 
+		static const char *const list[] = {"list",   "chain",	 "ip",
+						   "kubefs", "services", NULL};
+		char *out = NULL;
+
 		t0 = now_ms();
 		nft_apply(noop, sizeof(noop) - 1, &err);
 		printf("  nft run changing nothing %9.1f ms\n", now_ms() - t0);
+		t0 = now_ms();
+		nft_query(list, &err, &out);
+		printf("  nft list chain (drift)   %9.1f ms\n", now_ms() - t0);
+		free(out);
 		t0 = now_ms();
 		nft_apply(elem, sizeof(elem) - 1, &err);
 		printf("  nft add set element      %9.1f ms\n", now_ms() - t0);

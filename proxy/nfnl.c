@@ -803,3 +803,74 @@ int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b, struct kf_error *err)
 				    acks, b->msgs);
 	return 0;
 }
+
+/* ---- reading: does a chain still look up a set ---- */
+
+struct lookup_seen {
+	const char *set;
+	bool seen;
+};
+
+static int lookup_expr(struct nftnl_expr *e, void *data)
+{
+	struct lookup_seen *ls = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const char *set;
+
+	if (name && !strcmp(name, "lookup")) {
+		set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+		ls->seen |= set && !strcmp(set, ls->set);
+	}
+	return MNL_CB_OK;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		nftnl_expr_foreach(r, lookup_expr, data);
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int nfnl_chain_looks_up(struct nfnl *n, enum rules_family fam,
+			const char *table, const char *chain, const char *set,
+			bool *ret)
+{
+	struct lookup_seen ls = {set, false};
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	uint32_t seq = 1, portid = mnl_socket_get_portid(n->nl);
+	struct nlmsghdr *nlh;
+	size_t acks = 0;
+	int err = 0, cb;
+	uint32_t eseq;
+	ssize_t got;
+
+	if (!r)
+		return -ENOMEM;
+	drain(n, &acks, &err, &eseq); /* nothing of an earlier batch */
+	nlh = nftnl_nlmsg_build_hdr(
+	    n->rbuf, NFT_MSG_GETRULE,
+	    fam == RULES_IP6 ? NFPROTO_IPV6 : NFPROTO_IPV4, NLM_F_DUMP, seq);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		got =
+		    mnl_socket_recvfrom(n->nl, n->rbuf, MNL_SOCKET_BUFFER_SIZE);
+		if (got < 0)
+			return -errno;
+		cb =
+		    mnl_cb_run(n->rbuf, (size_t)got, seq, portid, rule_cb, &ls);
+	} while (cb > MNL_CB_STOP);
+	if (cb < 0)
+		return errno ? -errno : -EPROTO;
+	*ret = ls.seen;
+	return 0;
+}

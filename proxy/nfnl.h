@@ -26,6 +26,7 @@
 #ifndef KUBEFS_PROXY_NFNL_H
 #define KUBEFS_PROXY_NFNL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "api/error.h"
@@ -66,5 +67,16 @@ int nfnl_batch_diff(struct nfnl_batch *b, const struct rules_config *cfg,
  * acknowledged, -errno of the socket.
  */
 int nfnl_batch_send(struct nfnl *n, struct nfnl_batch *b, struct kf_error *err);
+
+/*
+ * Does chain `chain` of table (fam, table) have a rule that looks up
+ * set `set`? (The proxy's drift check: someone flushed or deleted the
+ * table.) Read through n, one dump of that chain's rules, no cache; a
+ * table or chain that is not there has no rule (false). Errors: -errno
+ * of the socket or of the kernel's answer.
+ */
+int nfnl_chain_looks_up(struct nfnl *n, enum rules_family fam,
+			const char *table, const char *chain, const char *set,
+			bool *ret);
 
 #endif

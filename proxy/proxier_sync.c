@@ -428,22 +428,22 @@ out:
 	return r;
 }
 
-/* Is the table there with its skeleton in every family? */
+/* Is the table there with its skeleton in every family? (Read over
+ * netlink: `nft list chain` fills nft's cache of every set and element
+ * first, seconds at thousands of Services.) */
 static bool intact(struct proxier *p)
 {
 	const char *table =
 	    p->cfg.rules.table ? p->cfg.rules.table : RULES_TABLE_DEFAULT;
+	bool ok = true;
 
-	for (int f = 0; f < RULES_FAMILIES; f++) {
-		const char *args[] = {"list", "chain",	  rules_family_name(f),
-				      table,  "services", NULL};
-		_cleanup_free_ char *out = NULL;
-
-		if (nft_query(args, NULL, &out) < 0 ||
-		    !strstr(out, "vmap @service-ips"))
-			return false;
-	}
-	return true;
+	if (!p->nl && nfnl_open(&p->nl) < 0)
+		return true; /* cannot tell: checked again next period */
+	for (int f = 0; f < RULES_FAMILIES && ok; f++)
+		if (nfnl_chain_looks_up(p->nl, f, table, "services",
+					"service-ips", &ok) < 0)
+			ok = false;
+	return ok;
 }
 
 /* All known Service keys, as a dirty set. Caller holds p->lock. */

@@ -3,8 +3,9 @@
  * (proxy/nfnl.h) against the same difference written as an nft script:
  * in two private network namespaces the same table is loaded with nft,
  * one gets the difference through netlink, the other through nft, and
- * their listings must hold the same words. Needs root and nft (skipped
- * otherwise); what the writer refuses (-EOPNOTSUPP) is checked always.
+ * their listings must hold the same words; and the drift check's read of
+ * a chain. Needs root and nft (skipped otherwise); what the writer
+ * refuses (-EOPNOTSUPP) is checked always.
  */
 #include <errno.h>
 #include <sched.h>
@@ -282,6 +283,56 @@ static void test_service_added(void **state)
 	rules_frag_free(fa);
 }
 
+/* The drift check: the services chain looks up service-ips until
+ * someone flushes the table, or deletes it. */
+static void test_chain_looks_up(void **state)
+{
+	_cleanup_json_ json_t *s = svc(NULL);
+	_cleanup_json_ json_t *a = slices(three, 3);
+	struct rules_frag *fa = frag(s, a);
+	_cleanup_free_ char *base = text(open_memstream, fa, NULL, true);
+	int status;
+	pid_t pid;
+
+	rules_frag_free(fa);
+	if (!can_netns())
+		return;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const char flush[] = "flush table ip kubefs\n";
+		static const char del[] = "delete table ip kubefs\n";
+		struct kf_error err;
+		struct nfnl *n = NULL;
+		bool yes = false, no = true;
+
+		kf_error_init(&err);
+		if (unshare(CLONE_NEWNET) < 0 || nfnl_open(&n) < 0 ||
+		    nft_apply(base, strlen(base), &err) < 0)
+			_exit(2);
+		if (nfnl_chain_looks_up(n, RULES_IP4, "kubefs", "services",
+					"service-ips", &yes) < 0 ||
+		    !yes)
+			_exit(3);
+		if (nft_apply(flush, strlen(flush), &err) < 0 ||
+		    nfnl_chain_looks_up(n, RULES_IP4, "kubefs", "services",
+					"service-ips", &no) < 0 ||
+		    no)
+			_exit(4);
+		no = true;
+		if (nft_apply(del, strlen(del), &err) < 0 ||
+		    nfnl_chain_looks_up(n, RULES_IP4, "kubefs", "services",
+					"service-ips", &no) < 0 ||
+		    no)
+			_exit(5);
+		nfnl_close(n);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_endpoints_gone_and_service_deleted),
 	    cmocka_unit_test(test_service_added),
 	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_chain_looks_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
