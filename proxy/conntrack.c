@@ -16,6 +16,7 @@
 
 #include "api/cleanup.h"
 #include "api/netaddr.h"
+#include "proxy/nft.h"
 #include "proxy/rules.h"
 
 extern char **environ;
@@ -264,6 +265,66 @@ int conntrack_stale(const json_t *old, const json_t *new, json_t **ret)
 	return 0;
 }
 
+/* One flow of a listing: original destination and port, reply source.
+ * false when the line is no UDP flow. */
+static bool flow(const char *line, char *dst, char *dport, char *rsrc)
+{
+	char tok[128];
+	int srcs = 0, n = 0, off = 0;
+
+	*dst = *dport = *rsrc = '\0';
+	if (strncmp(line, "udp ", 4))
+		return false;
+	while (sscanf(line + off, "%127s%n", tok, &n) == 1) {
+		off += n;
+		if (!strncmp(tok, "src=", 4) && ++srcs == 2)
+			snprintf(rsrc, 64, "%.63s", tok + 4);
+		else if (!strncmp(tok, "dst=", 4) && !*dst)
+			snprintf(dst, 64, "%.63s", tok + 4);
+		else if (!strncmp(tok, "dport=", 6) && !*dport)
+			snprintf(dport, 16, "%.15s", tok + 6);
+	}
+	return *dst && *dport && *rsrc;
+}
+
+int conntrack_reconcile(const json_t *targets, const char *listing,
+			json_t **ret)
+{
+	_cleanup_json_ json_t *out = json_array(), *done = json_object();
+	_cleanup_free_ char *copy = strdup(listing ? listing : "");
+	char *save = NULL, dst[64], dport[16], rsrc[64], key[96], seen[200];
+
+	if (!out || !done || !copy)
+		return -ENOMEM;
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (!flow(l, dst, dport, rsrc))
+			continue;
+		for (int nodeport = 0; nodeport < 2; nodeport++) {
+			const json_t *eps;
+			int r;
+
+			snprintf(key, sizeof(key), "%s %s",
+				 nodeport ? "*" : dst, dport);
+			eps = json_object_get(targets, key);
+			if (!json_object_size(eps) ||
+			    json_object_get(eps, rsrc))
+				continue;
+			snprintf(seen, sizeof(seen), "%s %s", key, rsrc);
+			if (json_object_get(done, seen))
+				continue;
+			r = deletion(key, rsrc, out);
+			if (r == 0 &&
+			    json_object_set_new(done, seen, json_true()))
+				r = -ENOMEM;
+			if (r < 0)
+				return r;
+		}
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
 /* conntrack ARGS..., quietly; its status (1: nothing matched) is not
  * an error. -errno when it could not be run. */
 static int run(struct conntrack *ct, const json_t *args)
@@ -295,6 +356,39 @@ static int run(struct conntrack *ct, const json_t *args)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 		return -ENOENT;
 	return 0;
+}
+
+/* The deletions of the first sync: the kernel's UDP flows of both
+ * families against targets. Without conntrack(8): none (logged once). */
+static int reconcile(struct conntrack *ct, const json_t *targets, json_t **ret)
+{
+	const char *prog = ct->cfg.conntrack ? ct->cfg.conntrack : "conntrack";
+	_cleanup_free_ char *listing = NULL;
+	FILE *m;
+	size_t len = 0;
+	struct kf_error err;
+
+	m = open_memstream(&listing, &len);
+	if (!m)
+		return -ENOMEM;
+	for (int v6 = 0; v6 < 2; v6++) {
+		char *argv[] = {(char *)prog,	      "-L", "-p", "udp", "-f",
+				v6 ? "ipv6" : "ipv4", NULL};
+		_cleanup_free_ char *out = NULL;
+		int r;
+
+		kf_error_init(&err);
+		r = cmd_run(argv, NULL, 0, &err, &out);
+		if (r < 0 && !ct->missing)
+			clog_(ct, "cannot list UDP conntrack entries: %s",
+			      err.code ? err.msg : strerror(-r));
+		ct->missing |= r == -ENOENT;
+		if (out)
+			fputs(out, m);
+	}
+	if (fclose(m) != 0)
+		return -ENOMEM;
+	return conntrack_reconcile(targets, listing, ret);
 }
 
 int conntrack_new(const struct conntrack_config *cfg, struct conntrack **ret)
@@ -330,6 +424,8 @@ void conntrack_synced(void *ud)
 	r = conntrack_targets(svcs, slices, &now);
 	if (r == 0 && ct->targets)
 		r = conntrack_stale(ct->targets, now, &stale);
+	else if (r == 0 && json_object_size(now))
+		r = reconcile(ct, now, &stale);
 	if (r < 0) {
 		clog_(ct, "UDP conntrack clean-up: %s", strerror(-r));
 		return;

@@ -11,6 +11,8 @@
  */
 #include "proxy/proxier_i.h"
 
+#include "proxy/nfnl.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -228,6 +230,7 @@ void proxier_free(struct proxier *p)
 {
 	if (!p)
 		return;
+	nfnl_close(p->nl);
 	informer_free(p->svcs);
 	informer_free(p->slices);
 	event_recorder_free(p->events);

@@ -11,7 +11,9 @@
  *    table again (rules_write_full());
  *  - otherwise incremental: only Services whose Service or slices
  *    changed since the last sync are rebuilt, and only their chains and
- *    elements are written (rules_write_diff());
+ *    elements are written: as one netlink batch (proxy/nfnl.h) when it
+ *    holds only what that writer encodes, else as an nft script
+ *    (rules_write_diff());
  *  - at most one per min_sync_ms (kube-proxy's --min-sync-period):
  *    changes arriving meanwhile are batched into the next one.
  * Only the tables `ip TABLE` and `ip6 TABLE` are ever touched.
@@ -52,6 +54,7 @@ struct proxier_config {
 
 struct proxier_stats {
 	uint64_t full_syncs, partial_syncs, failed_syncs, drifts;
+	uint64_t netlink_syncs; /* partial syncs written without nft */
 	uint64_t last_sync_us, max_partial_us, last_full_us;
 	size_t rules, elements, services, skipped;
 };

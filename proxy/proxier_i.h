@@ -38,6 +38,7 @@ struct proxier {
 	json_t *slot_of;	       /* Service key -> slot index */
 	json_t *owner[RULES_FAMILIES]; /* "set key" -> Service key */
 	size_t skeleton_rules;
+	struct nfnl *nl; /* partial syncs' netlink socket, opened at first */
 };
 
 void proxier_log(struct proxier *p, const char *fmt, ...)

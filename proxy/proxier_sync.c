@@ -14,6 +14,7 @@
 
 #include "api/cleanup.h"
 #include "api/clock.h"
+#include "proxy/nfnl.h"
 #include "proxy/nft.h"
 
 /* The slot of key, created when create is set; NULL if none. */
@@ -198,6 +199,36 @@ static void claim(struct proxier *p, struct batch *b, size_t i)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * A partial sync as one netlink batch in *ret (NULL when nothing
+ * changed). -EOPNOTSUPP: it holds what the netlink writer does not
+ * encode (affinity's sets, IPv6 rules, ...): nft writes it.
+ */
+static int netlink_batch(struct proxier *p, struct batch *b,
+			 struct nfnl_batch **ret, size_t *ret_cmds)
+{
+	struct nfnl_batch *nb = NULL;
+	size_t cmds = 0, c;
+	int r;
+
+	*ret = NULL;
+	if (!p->nl && nfnl_open(&p->nl) < 0)
+		return -EOPNOTSUPP;
+	r = nfnl_batch_new(&nb);
+	for (int f = 0; f < RULES_FAMILIES && r == 0; f++) {
+		r = nfnl_batch_diff(nb, &p->cfg.rules, f, b->old[f], b->new[f],
+				    b->n, &c);
+		cmds += c;
+	}
+	if (r < 0 || !cmds) {
+		nfnl_batch_free(nb);
+		nb = NULL;
+	}
+	*ret = nb;
+	*ret_cmds = r < 0 ? 0 : cmds;
+	return r;
+}
+
 /* The script of this sync into *ret_text. */
 static int script(struct proxier *p, struct batch *b, bool full,
 		  char **ret_text, size_t *ret_len, size_t *ret_cmds)
@@ -247,6 +278,7 @@ static void write_metrics(struct proxier *p)
 		"# kubefs-proxy metrics (Prometheus text format)\n"
 		"kubefs_proxy_sync_total{kind=\"full\"} %llu\n"
 		"kubefs_proxy_sync_total{kind=\"partial\"} %llu\n"
+		"kubefs_proxy_netlink_syncs_total %llu\n"
 		"kubefs_proxy_sync_failures_total %llu\n"
 		"kubefs_proxy_drift_total %llu\n"
 		"kubefs_proxy_last_sync_seconds %.6f\n"
@@ -258,6 +290,7 @@ static void write_metrics(struct proxier *p)
 		"kubefs_proxy_services_skipped_total %zu\n",
 		(unsigned long long)s.full_syncs,
 		(unsigned long long)s.partial_syncs,
+		(unsigned long long)s.netlink_syncs,
 		(unsigned long long)s.failed_syncs,
 		(unsigned long long)s.drifts, s.last_sync_us / 1e6,
 		s.last_full_us / 1e6, s.max_partial_us / 1e6, s.rules,
@@ -313,6 +346,7 @@ static void commit(struct proxier *p, struct batch *b)
 static int sync_once(struct proxier *p, json_t *dirty, bool full)
 {
 	_cleanup_free_ char *text = NULL;
+	struct nfnl_batch *nb = NULL;
 	struct batch b = {0};
 	struct kf_error err;
 	const char *key;
@@ -352,13 +386,18 @@ static int sync_once(struct proxier *p, json_t *dirty, bool full)
 		claim(p, &b, i);
 	if (full)
 		commit(p, &b);
-	r = script(p, &b, full, &text, &len, &cmds);
+	r = full ? -EOPNOTSUPP : netlink_batch(p, &b, &nb, &cmds);
+	if (r == -EOPNOTSUPP)
+		r = script(p, &b, full, &text, &len, &cmds);
 	if (r < 0)
 		goto out;
 	if (!full)
 		commit(p, &b);
 	kf_error_init(&err);
-	r = cmds || full ? nft_apply(text, len, &err) : 0;
+	if (nb)
+		r = nfnl_batch_send(p->nl, nb, &err);
+	else
+		r = cmds || full ? nft_apply(text, len, &err) : 0;
 	dt = mono_us() - t0;
 	pthread_mutex_lock(&p->lock);
 	if (r < 0) {
@@ -369,6 +408,7 @@ static int sync_once(struct proxier *p, json_t *dirty, bool full)
 		p->stats.last_full_us = dt;
 	} else {
 		p->stats.partial_syncs++;
+		p->stats.netlink_syncs += nb != NULL;
 		if (dt > p->stats.max_partial_us)
 			p->stats.max_partial_us = dt;
 	}
@@ -382,27 +422,28 @@ static int sync_once(struct proxier *p, json_t *dirty, bool full)
 		proxier_log(p, "full sync: %zu services, %zu rules in %.3f s",
 			    p->stats.services, p->stats.rules, dt / 1e6);
 out:
+	nfnl_batch_free(nb);
 	batch_free(&b);
 	json_decref(dirty);
 	return r;
 }
 
-/* Is the table there with its skeleton in every family? */
+/* Is the table there with its skeleton in every family? (Read over
+ * netlink: `nft list chain` fills nft's cache of every set and element
+ * first, seconds at thousands of Services.) */
 static bool intact(struct proxier *p)
 {
 	const char *table =
 	    p->cfg.rules.table ? p->cfg.rules.table : RULES_TABLE_DEFAULT;
+	bool ok = true;
 
-	for (int f = 0; f < RULES_FAMILIES; f++) {
-		const char *args[] = {"list", "chain",	  rules_family_name(f),
-				      table,  "services", NULL};
-		_cleanup_free_ char *out = NULL;
-
-		if (nft_query(args, NULL, &out) < 0 ||
-		    !strstr(out, "vmap @service-ips"))
-			return false;
-	}
-	return true;
+	if (!p->nl && nfnl_open(&p->nl) < 0)
+		return true; /* cannot tell: checked again next period */
+	for (int f = 0; f < RULES_FAMILIES && ok; f++)
+		if (nfnl_chain_looks_up(p->nl, f, table, "services",
+					"service-ips", &ok) < 0)
+			ok = false;
+	return ok;
 }
 
 /* All known Service keys, as a dirty set. Caller holds p->lock. */

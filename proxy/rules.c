@@ -191,12 +191,13 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
 		return r;
 	if (g->affinity) {
 		snprintf(set, sizeof(set),
-			 "type %s; flags dynamic,timeout; "
+			 "set type %s; flags dynamic,timeout; "
 			 "timeout %lds;",
 			 g->fam == RULES_IP6 ? "ipv6_addr" : "ipv4_addr",
 			 g->affinity_timeout);
-		if (json_object_set_new(g->frag->sets, aff, json_string(set)))
-			return -ENOMEM;
+		r = rules_add_set(g, aff, set);
+		if (r < 0)
+			return r;
 		r = rules_add_rule(g, chain, "update @%s { %s saddr }", aff,
 				   ipk);
 		if (r < 0)
@@ -211,52 +212,64 @@ static int endpoint_chain(struct gen *g, const struct svc_port *p,
 }
 
 /*
- * Without affinity (IPv4): the balancing chain DNATs itself, through an
- * anonymous numgen map, and masquerades connections from any of its own
- * endpoints (hairpin). No chain per endpoint: nft(8) reads every chain
- * into its cache before each transaction, so ten times fewer chains make
- * every incremental sync that much cheaper.
+ * Without affinity (IPv4): the balancing chain DNATs itself, through a
+ * named numgen map of its own, and masquerades connections from any of
+ * its own endpoints (hairpin, a named set). No chain per endpoint and no
+ * anonymous set: an endpoint that changes its address (or readiness,
+ * while the count stays) changes elements only, which the proxy writes
+ * as a netlink batch of element updates (proxy/nfnl.h); only a new
+ * endpoint count rewrites the chain's rules.
  */
+/* The map and hairpin set of balancing chain `chain` (names into map
+ * and hairpin, RULES_NAME_MAX each), declared in g's fragment. */
+static int balance_sets(struct gen *g, const struct svc_port *p,
+			const char *chain, char *map, char *hairpin)
+{
+	char decl[160];
+	int r;
+
+	rules_name("endpoints", chain, map, RULES_NAME_MAX);
+	rules_name("hairpin", chain, hairpin, RULES_NAME_MAX);
+	snprintf(decl, sizeof(decl),
+		 "map typeof numgen random mod 1 : ip daddr . %s dport; "
+		 "comment \"endpoints by numgen index\";",
+		 p->proto);
+	r = rules_add_set(g, map, decl);
+	return r
+		   ?: rules_add_set(g, hairpin,
+				    "set type ipv4_addr; comment \"endpoint "
+				    "addresses (hairpin)\";");
+}
+
 static int balance_map(struct gen *g, const struct svc_port *p,
 		       const char *chain, const struct endpoint *eps, size_t n,
 		       const bool *use, size_t k)
 {
-	_cleanup_free_ char *map = NULL, *srcs = NULL;
-	size_t len = 0, slen = 0, idx = 0;
-	FILE *m = open_memstream(&map, &len);
-	FILE *sm = open_memstream(&srcs, &slen);
+	char map[RULES_NAME_MAX], hairpin[RULES_NAME_MAX], key[24], val[80];
 	const char *last = NULL;
-	int r;
+	size_t idx = 0;
+	int r = balance_sets(g, p, chain, map, hairpin);
 
-	if (!m || !sm) {
-		if (m)
-			fclose(m);
-		if (sm)
-			fclose(sm);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && r == 0; i++) {
 		if (!use[i])
 			continue;
-		fprintf(m, "%s%zu : %s . %d", idx ? ", " : "", idx, eps[i].ip,
-			eps[i].port);
+		snprintf(key, sizeof(key), "%zu", idx++);
+		snprintf(val, sizeof(val), "%s . %d", eps[i].ip, eps[i].port);
+		r = rules_add_elem(g, map, key, val);
 		/* one address may serve on several ports (sorted): once */
-		if (!last || strcmp(eps[i].ip, last))
-			fprintf(sm, "%s%s", last ? ", " : "", eps[i].ip);
+		if (r == 0 && (!last || strcmp(eps[i].ip, last)))
+			r = rules_add_elem(g, hairpin, eps[i].ip, "");
 		last = eps[i].ip;
-		idx++;
 	}
-	if (fclose(m) != 0 || fclose(sm) != 0 || !map || !srcs)
-		return -ENOMEM;
-	r = rules_add_rule(g, chain, "ip saddr { %s } jump mark-for-masquerade",
-			   srcs);
-	if (r < 0)
-		return r;
-	return rules_add_rule(
-	    g, chain,
-	    "meta l4proto %s dnat ip addr . port to numgen random "
-	    "mod %zu map { %s }",
-	    p->proto, k, map);
+	if (r == 0)
+		r = rules_add_rule(
+		    g, chain, "ip saddr @%s jump mark-for-masquerade", hairpin);
+	if (r == 0)
+		r = rules_add_rule(g, chain,
+				   "meta l4proto %s dnat ip addr . port to "
+				   "numgen random mod %zu map @%s",
+				   p->proto, k, map);
+	return r;
 }
 
 /* A balancing chain over the chosen endpoints: affinity first, then
@@ -360,6 +373,14 @@ int rules_program_port(struct gen *g, const json_t *slices,
 			    ipkw(g->fam), cidr);
 		if (r == 0)
 			r = balance_chain(g, p, svc, eps, n, use_a, na);
+	} else if (!g->affinity && g->fam == RULES_IP4) {
+		/* kept, empty, while there is no endpoint: the first one
+		 * to come back adds elements and rules, no new set */
+		char map[RULES_NAME_MAX], hairpin[RULES_NAME_MAX];
+
+		r = rules_add_chain(g, svc);
+		if (r == 0)
+			r = balance_sets(g, p, svc, map, hairpin);
 	}
 	if (r == 0 && nl && (g->int_local || (g->ext_local && has_external)))
 		r = balance_chain(g, p, loc, eps, n, use_l, nl);

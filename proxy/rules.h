@@ -19,10 +19,14 @@
  *
  * and one fragment per Service (struct rules_frag), which alone owns:
  *   service-H-NS/NAME/PROTO/PORT          hairpin mark for its own
- *                                         endpoints, then DNAT through
- *                                         numgen random mod N map (IPv4,
- *                                         no affinity); else numgen
- *                                         random mod N vmap to:
+ *                                         endpoints (set hairpin-H-...),
+ *                                         then DNAT through numgen
+ *                                         random mod N map
+ *                                         @endpoints-H-... (IPv4, no
+ *                                         affinity; chain and sets kept,
+ *                                         empty, without endpoints);
+ *                                         else numgen random mod N vmap
+ *                                         to:
  *   endpoint-H-NS/NAME/PROTO/PORT__IP/TP  hairpin mark, affinity, DNAT
  *   external-H-...                        NodePort/externalIPs entry:
  *                                         masquerade, traffic policy
@@ -148,6 +152,31 @@ size_t rules_write_full(FILE *out, const struct rules_config *cfg,
 size_t rules_write_diff(FILE *out, const struct rules_config *cfg,
 			enum rules_family fam, struct rules_frag *const *olds,
 			struct rules_frag *const *news, size_t n);
+
+/*
+ * The difference between olds[i] and news[i] for each i in [0, n), as
+ * calls of ops in the order of one transaction (what rules_write_diff()
+ * writes as text; proxy/nfnl.h writes it as a netlink batch). Names are
+ * per-service set and chain names; decl is "set BODY" or "map BODY"
+ * (BODY as between nft's braces); rule is one nft rule as text; an
+ * element's value is "" in a set, "goto CHAIN", "drop" or
+ * "ADDR . PORT" in a map. The first negative return of an op stops the
+ * walk and is returned; 0 otherwise.
+ */
+struct rules_diff_ops {
+	int (*add_set)(void *ud, const char *name, const char *decl);
+	int (*add_chain)(void *ud, const char *name);
+	int (*flush_chain)(void *ud, const char *name);
+	int (*add_rule)(void *ud, const char *chain, const char *rule);
+	int (*element)(void *ud, bool add, const char *set, const char *key,
+		       const char *value);
+	int (*del_chain)(void *ud, const char *name);
+	int (*del_set)(void *ud, const char *name);
+};
+
+int rules_diff(const struct rules_diff_ops *ops, void *ud,
+	       struct rules_frag *const *olds, struct rules_frag *const *news,
+	       size_t n);
 
 /* Write `delete table` for fam's table (after `add table`, so it never
  * fails): what --cleanup runs. */

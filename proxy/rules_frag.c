@@ -114,6 +114,22 @@ int rules_add_elem(struct gen *g, const char *set, const char *key,
 	return 0;
 }
 
+int rules_add_set(struct gen *g, const char *name, const char *decl)
+{
+	return json_object_set_new(g->frag->sets, name, json_string(decl)) < 0
+		   ? -ENOMEM
+		   : 0;
+}
+
+int rules_add_chain(struct gen *g, const char *chain)
+{
+	if (json_object_get(g->frag->chains, chain))
+		return 0;
+	return json_object_set_new(g->frag->chains, chain, json_string("")) < 0
+		   ? -ENOMEM
+		   : 0;
+}
+
 int rules_add_rule(struct gen *g, const char *chain, const char *fmt, ...)
 {
 	const char *old =

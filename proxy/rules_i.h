@@ -15,7 +15,7 @@
 
 struct rules_frag {
 	json_t *chains; /* chain name -> its rules, one per line */
-	json_t *sets;	/* set name -> its declaration body */
+	json_t *sets;	/* set name -> "set BODY" or "map BODY" */
 	json_t *elems;	/* map or set name -> {key: value ("" in sets)} */
 	size_t nrules, nelems;
 };
@@ -49,6 +49,13 @@ void rules_name(const char *prefix, const char *rest, char *out, size_t size);
  * g->err set when the key is there already (two Services claim it). */
 int rules_add_elem(struct gen *g, const char *set, const char *key,
 		   const char *value);
+
+/* Declare set or map `name` of g's fragment: decl is "set BODY" or
+ * "map BODY" (BODY as inside nft's braces). -ENOMEM. */
+int rules_add_set(struct gen *g, const char *name, const char *decl);
+
+/* Chain `chain` in g's fragment, without rules if it is new. -ENOMEM. */
+int rules_add_chain(struct gen *g, const char *chain);
 
 /* Append a printf-formatted rule line to chain `chain`. */
 int rules_add_rule(struct gen *g, const char *chain, const char *fmt, ...)

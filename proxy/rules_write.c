@@ -160,6 +160,15 @@ static void skeleton(struct writer *w, enum rules_family fam)
 		   "ct state new jump cluster-ips-check", NULL);
 }
 
+/* "add set|map PREFIX NAME { BODY }" from decl "set BODY" / "map BODY". */
+static void set_decl(struct writer *w, const char *name, const char *decl)
+{
+	const char *body = strchr(decl, ' ');
+
+	fprintf(w->out, "add %.*s %s %s { %s }\n", (int)(body - decl), decl,
+		w->prefix, name, body + 1);
+}
+
 static void chain_rules(struct writer *w, const char *name, const char *body)
 {
 	const char *line = body, *nl;
@@ -176,25 +185,18 @@ static void chain_rules(struct writer *w, const char *name, const char *body)
 	}
 }
 
-/* "add|delete element PREFIX SET { k : v, ... }" for the keys of m that
- * pass keep(other) (other NULL: all). */
-static void elements(struct writer *w, const char *verb, const char *set,
-		     const json_t *m, const json_t *other, bool want_same)
+/* "add element PREFIX SET { k : v, ... }" for every key of m. */
+static void elements(struct writer *w, const char *set, const json_t *m)
 {
 	const char *key;
 	json_t *v;
 	bool first = true;
 
 	json_object_foreach ((json_t *)m, key, v) {
-		const json_t *o = other ? json_object_get(other, key) : NULL;
-		bool same = o && json_equal(o, v);
-
-		if (other && same != want_same)
-			continue;
-		fprintf(w->out, first ? "%s element %s %s { " : ", ", verb,
+		fprintf(w->out, first ? "add element %s %s { " : ", ",
 			w->prefix, set);
 		first = false;
-		if (*json_string_value(v) && strcmp(verb, "delete"))
+		if (*json_string_value(v))
 			fprintf(w->out, "%s : %s", key, json_string_value(v));
 		else
 			fprintf(w->out, "%s", key);
@@ -219,8 +221,7 @@ size_t rules_write_full(FILE *out, const struct rules_config *cfg,
 		if (!frags[i])
 			continue;
 		json_object_foreach (frags[i]->sets, name, v)
-			fprintf(out, "add set %s %s { %s }\n", w.prefix, name,
-				json_string_value(v));
+			set_decl(&w, name, json_string_value(v));
 		json_object_foreach (frags[i]->chains, name, v)
 			fprintf(out, "add chain %s %s\n", w.prefix, name);
 	}
@@ -232,7 +233,7 @@ size_t rules_write_full(FILE *out, const struct rules_config *cfg,
 	for (size_t i = 0; i < n; i++)
 		if (frags[i])
 			json_object_foreach (frags[i]->elems, name, v)
-				elements(&w, "add", name, v, NULL, false);
+				elements(&w, name, v);
 	return rules;
 }
 
@@ -246,90 +247,224 @@ static const json_t *get(const struct rules_frag *f, int what, const char *k)
 			       k);
 }
 
-size_t rules_write_diff(FILE *out, const struct rules_config *cfg,
-			enum rules_family fam, struct rules_frag *const *olds,
-			struct rules_frag *const *news, size_t n)
+/* Each element of m (set name -> {key: value}) whose value differs in
+ * other (NULL entry: absent) to ops->element. */
+static int diff_elements(const struct rules_diff_ops *ops, void *ud, bool add,
+			 const json_t *elems, const struct rules_frag *other)
 {
-	struct writer w;
+	const char *set, *key;
+	json_t *m, *v;
+	int r;
+
+	json_object_foreach ((json_t *)elems, set, m) {
+		const json_t *om = get(other, 2, set);
+
+		json_object_foreach (m, key, v) {
+			const json_t *o = om ? json_object_get(om, key) : NULL;
+
+			if (o && json_equal(o, v))
+				continue;
+			r = ops->element(ud, add, set, key,
+					 json_string_value(v));
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* The rule lines of body to ops->add_rule. */
+static int diff_rules(const struct rules_diff_ops *ops, void *ud,
+		      const char *chain, const char *body)
+{
+	_cleanup_free_ char *copy = strdup(body);
+	char *save = NULL;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *l = strtok_r(copy, "\n", &save); l && r == 0;
+	     l = strtok_r(NULL, "\n", &save))
+		r = ops->add_rule(ud, chain, l);
+	return r;
+}
+
+int rules_diff(const struct rules_diff_ops *ops, void *ud,
+	       struct rules_frag *const *olds, struct rules_frag *const *news,
+	       size_t n)
+{
 	const char *name;
 	json_t *v;
 	size_t i;
+	int r = 0;
 
-	writer_init(&w, out, cfg, fam);
 	/* 1. new sets and chains */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		if (!news[i])
 			continue;
 		json_object_foreach (news[i]->sets, name, v)
-			if (!get(olds[i], 0, name)) {
-				fprintf(out, "add set %s %s { %s }\n", w.prefix,
-					name, json_string_value(v));
-				w.count++;
-			}
+			if (r == 0 && !get(olds[i], 0, name))
+				r = ops->add_set(ud, name,
+						 json_string_value(v));
 		json_object_foreach (news[i]->chains, name, v)
-			if (!get(olds[i], 1, name)) {
-				fprintf(out, "add chain %s %s\n", w.prefix,
-					name);
-				w.count++;
-			}
+			if (r == 0 && !get(olds[i], 1, name))
+				r = ops->add_chain(ud, name);
 	}
 	/* 2. chains rewritten; chains going away emptied (no references
 	 * left when they are deleted in step 5) */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		if (olds[i])
 			json_object_foreach (olds[i]->chains, name, v) {
 				const json_t *nv = get(news[i], 1, name);
 
-				if (!nv || !json_equal(nv, v)) {
-					fprintf(out, "flush chain %s %s\n",
-						w.prefix, name);
-					w.count++;
-				}
+				if (r == 0 && (!nv || !json_equal(nv, v)))
+					r = ops->flush_chain(ud, name);
 			}
 		if (news[i])
 			json_object_foreach (news[i]->chains, name, v) {
 				const json_t *ov = get(olds[i], 1, name);
 
-				if (!ov || !json_equal(ov, v))
-					chain_rules(&w, name,
-						    json_string_value(v));
+				if (r == 0 && (!ov || !json_equal(ov, v)))
+					r = diff_rules(ops, ud, name,
+						       json_string_value(v));
 			}
 	}
 	/* 3. elements gone or changed, then 4. elements new or changed */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && r == 0; i++)
 		if (olds[i])
-			json_object_foreach (olds[i]->elems, name, v)
-				elements(&w, "delete", name, v,
-					 get(news[i], 2, name) ?: json_null(),
-					 false);
-	for (i = 0; i < n; i++)
+			r = diff_elements(ops, ud, false, olds[i]->elems,
+					  news[i]);
+	for (i = 0; i < n && r == 0; i++)
 		if (news[i])
-			json_object_foreach (news[i]->elems, name, v)
-				elements(&w, "add", name, v,
-					 get(olds[i], 2, name) ?: json_null(),
-					 false);
+			r = diff_elements(ops, ud, true, news[i]->elems,
+					  olds[i]);
 	/* 5. chains, then sets, no longer used */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		if (!olds[i])
 			continue;
 		json_object_foreach (olds[i]->chains, name, v)
-			if (!get(news[i], 1, name)) {
-				fprintf(out, "delete chain %s %s\n", w.prefix,
-					name);
-				w.count++;
-			}
+			if (r == 0 && !get(news[i], 1, name))
+				r = ops->del_chain(ud, name);
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		if (!olds[i])
 			continue;
 		json_object_foreach (olds[i]->sets, name, v)
-			if (!get(news[i], 0, name)) {
-				fprintf(out, "delete set %s %s\n", w.prefix,
-					name);
-				w.count++;
-			}
+			if (r == 0 && !get(news[i], 0, name))
+				r = ops->del_set(ud, name);
 	}
-	return w.count;
+	return r;
+}
+
+/* The text writer of a difference: one nft command a line, elements of
+ * one set and verb joined in braces. */
+struct text_diff {
+	struct writer w;
+	const char *open_set; /* elements command being written, or NULL */
+	bool open_add;
+};
+
+static void text_close(struct text_diff *t)
+{
+	if (t->open_set)
+		fputs(" }\n", t->w.out);
+	t->open_set = NULL;
+}
+
+static int text_add_set(void *ud, const char *name, const char *decl)
+{
+	struct text_diff *t = ud;
+
+	text_close(t);
+	set_decl(&t->w, name, decl);
+	t->w.count++;
+	return 0;
+}
+
+/* "VERB PREFIX NAME" (verb: "add chain", "delete set", ...). */
+static int text_cmd(void *ud, const char *verb, const char *name)
+{
+	struct text_diff *t = ud;
+
+	text_close(t);
+	fprintf(t->w.out, "%s %s %s\n", verb, t->w.prefix, name);
+	t->w.count++;
+	return 0;
+}
+
+static int text_add_chain(void *ud, const char *name)
+{
+	return text_cmd(ud, "add chain", name);
+}
+
+static int text_flush_chain(void *ud, const char *name)
+{
+	return text_cmd(ud, "flush chain", name);
+}
+
+static int text_add_rule(void *ud, const char *chain, const char *rule)
+{
+	struct text_diff *t = ud;
+
+	text_close(t);
+	fprintf(t->w.out, "add rule %s %s %s\n", t->w.prefix, chain, rule);
+	t->w.count++;
+	return 0;
+}
+
+static int text_element(void *ud, bool add, const char *set, const char *key,
+			const char *value)
+{
+	struct text_diff *t = ud;
+
+	if (t->open_set && (t->open_add != add || strcmp(t->open_set, set)))
+		text_close(t);
+	if (t->open_set) {
+		fputs(", ", t->w.out);
+	} else {
+		fprintf(t->w.out, "%s element %s %s { ", add ? "add" : "delete",
+			t->w.prefix, set);
+		t->open_set = set;
+		t->open_add = add;
+	}
+	if (add && *value)
+		fprintf(t->w.out, "%s : %s", key, value);
+	else
+		fputs(key, t->w.out);
+	t->w.count++;
+	return 0;
+}
+
+static int text_del_chain(void *ud, const char *name)
+{
+	return text_cmd(ud, "delete chain", name);
+}
+
+static int text_del_set(void *ud, const char *name)
+{
+	return text_cmd(ud, "delete set", name);
+}
+
+static const struct rules_diff_ops text_ops = {
+    .add_set = text_add_set,
+    .add_chain = text_add_chain,
+    .flush_chain = text_flush_chain,
+    .add_rule = text_add_rule,
+    .element = text_element,
+    .del_chain = text_del_chain,
+    .del_set = text_del_set,
+};
+
+size_t rules_write_diff(FILE *out, const struct rules_config *cfg,
+			enum rules_family fam, struct rules_frag *const *olds,
+			struct rules_frag *const *news, size_t n)
+{
+	struct text_diff t = {0};
+
+	writer_init(&t.w, out, cfg, fam);
+	rules_diff(&text_ops, &t, olds, news, n);
+	text_close(&t);
+	return t.w.count;
 }
 
 void rules_write_cleanup(FILE *out, const struct rules_config *cfg,

@@ -18,7 +18,7 @@ libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2
 diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils libnfs-dev
-nftables busybox-static dnsmasq-base wrk conntrack
+nftables libnftnl-dev libmnl-dev busybox-static dnsmasq-base conntrack
 "
 
 # shellcheck disable=SC2086

@@ -101,6 +101,9 @@ seen=$(for _ in $(seq 1 40); do get node "http://$CIP/"; done | sort -u | tr '\n
 expect_eq "$seen" "p1 p3 " "pods reached after p2 turned not ready"
 partial_syncs() { grep -q 'kubefs_proxy_sync_total{kind="partial"} [1-9]' "$T/proxy.metrics"; }
 wait_net 20 partial_syncs
+# (an endpoint change is a netlink batch of its own, no nft run)
+netlink_syncs() { grep -q 'kubefs_proxy_netlink_syncs_total [1-9]' "$T/proxy.metrics"; }
+wait_net 20 netlink_syncs
 
 # someone flushes our table: the proxy notices and writes it again
 in_ns node nft flush table ip kubefs

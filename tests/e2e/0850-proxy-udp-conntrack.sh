@@ -3,7 +3,8 @@
 # source port (one conntrack entry) first reaches pod p1; when p1's
 # endpoint goes (p1 itself still answers), kubefs-proxy deletes the
 # entry and the next datagram reaches p2; when the last endpoint goes and
-# a new one comes, the client reaches the new one.
+# a new one comes, the client reaches the new one; when the endpoint
+# changes while the proxy is down, the next proxy deletes the entry.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/08-netlib.inc"
 command -v conntrack >/dev/null || skip "conntrack is not installed"
@@ -52,5 +53,13 @@ no_answer() { ! reaches p2; }
 wait_net 20 no_answer
 udp_slice "10.244.1.13:true" > "$E/echo-1@json"
 wait_net 20 reaches p3
+
+# the endpoint changes while the proxy is down: the new proxy deletes
+# the client's entry to p3 at start (nothing earlier to compare with)
+stop_proxy
+udp_slice "10.244.1.11:true" > "$E/echo-1@json"
+reaches p3 || fail "the entry to p3 did not outlive the proxy"
+start_proxy node --cluster-cidr 10.244.0.0/16 --min-sync-period 100ms
+wait_net 20 reaches p1
 stop_proxy
 echo ok

@@ -76,7 +76,7 @@ wait_long 30 by_name "http://nginx/"
 echo 2 > "$D/nginx@scale"
 wait_long 60 running kubefs-httpd:2 2
 wait_for endpoints_match
-rule_eps() { nft list table ip kubefs | grep -A3 'default/nginx' | grep -o 'numgen random mod [0-9]*' | head -1; }
+rule_eps() { nft list table ip kubefs | grep -A3 'chain service-.*default/nginx' | grep -o 'numgen random mod [0-9]*' | head -1; }
 two_rules() { [ "$(rule_eps)" = "numgen random mod 2" ]; }
 wait_long 30 two_rules
 wait_long 30 serves "http://$cip/"

@@ -116,11 +116,64 @@ static void test_stale(void **state)
 	assert_string_equal(same, "[]");
 }
 
+/* At start: the kernel's flows against the targets, no earlier state. */
+static void test_reconcile(void **state)
+{
+	_cleanup_json_ json_t *t =
+	    targets("[" SLICE("dns", EP("10.244.1.3", "true", "false")) "]");
+	_cleanup_json_ json_t *d = NULL, *none = NULL;
+	_cleanup_free_ char *text = NULL;
+	static const char listing[] =
+	    /* to a removed endpoint: goes */
+	    "udp      17 28 src=10.244.1.20 dst=10.96.0.53 sport=40000 "
+	    "dport=53 src=10.244.1.2 dst=10.244.1.20 sport=5353 dport=40000 "
+	    "[ASSURED] mark=0 use=1\n"
+	    /* the same endpoint from another client: one deletion */
+	    "udp      17 20 src=10.244.1.21 dst=10.96.0.53 sport=40001 "
+	    "dport=53 src=10.244.1.2 dst=10.244.1.21 sport=5353 dport=40001 "
+	    "mark=0 use=1\n"
+	    /* to the endpoint in use: stays */
+	    "udp      17 28 src=10.244.1.22 dst=10.96.0.53 sport=40002 "
+	    "dport=53 src=10.244.1.3 dst=10.244.1.22 sport=5353 dport=40002 "
+	    "mark=0 use=1\n"
+	    /* the NodePort, to a removed endpoint: goes */
+	    "udp      17 28 src=192.0.2.50 dst=192.0.2.1 sport=40003 "
+	    "dport=30053 src=10.244.1.2 dst=192.0.2.1 sport=5353 "
+	    "dport=40003 mark=0 use=1\n"
+	    /* rejected while the port had no endpoint (never DNATed) */
+	    "udp      17 25 src=10.244.1.23 dst=10.96.0.53 sport=40004 "
+	    "dport=53 [UNREPLIED] src=10.96.0.53 dst=10.244.1.23 sport=53 "
+	    "dport=40004 mark=0 use=1\n"
+	    /* no endpoints at all (a reject), and flows of nobody's */
+	    "udp      17 25 src=10.244.1.23 dst=10.96.0.54 sport=40005 "
+	    "dport=99 [UNREPLIED] src=10.96.0.54 dst=10.244.1.23 sport=99 "
+	    "dport=40005 mark=0 use=1\n"
+	    "udp      17 25 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=53 "
+	    "src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1 mark=0 use=1\n"
+	    "tcp      6 431999 ESTABLISHED src=10.244.1.20 dst=10.96.0.53 "
+	    "sport=1 dport=53 src=10.244.1.2 dst=10.244.1.20 sport=53 "
+	    "dport=1 [ASSURED] mark=0 use=1\n";
+
+	assert_int_equal(conntrack_reconcile(t, listing, &d), 0);
+	text = json_dumps(d, JSON_COMPACT);
+	assert_string_equal(
+	    text, "[[\"-D\",\"-p\",\"udp\",\"--orig-dst\",\"10.96.0.53\","
+		  "\"--orig-port-dst\",\"53\",\"--reply-src\",\"10.244.1.2\"],"
+		  "[\"-D\",\"-p\",\"udp\",\"--orig-port-dst\",\"30053\","
+		  "\"--reply-src\",\"10.244.1.2\"],"
+		  "[\"-D\",\"-p\",\"udp\",\"--orig-dst\",\"10.96.0.53\","
+		  "\"--orig-port-dst\",\"53\",\"--reply-src\","
+		  "\"10.96.0.53\"]]");
+	assert_int_equal(conntrack_reconcile(t, "", &none), 0);
+	assert_int_equal(json_array_size(none), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_targets),
 	    cmocka_unit_test(test_stale),
+	    cmocka_unit_test(test_reconcile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

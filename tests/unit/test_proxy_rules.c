@@ -20,29 +20,7 @@
 
 #include "api/cleanup.h"
 #include "proxy/rules.h"
-
-static const struct rules_config cfg = {
-    .table = "kubefs",
-    .node_name = "node-a",
-    .cluster_cidr4 = "10.244.0.0/16",
-};
-
-static json_t *svc(const char *extra_spec)
-{
-	char buf[4096];
-	json_t *j;
-
-	snprintf(buf, sizeof(buf),
-		 "{\"apiVersion\":\"v1\",\"kind\":\"Service\","
-		 "\"metadata\":{\"name\":\"web\",\"namespace\":\"default\"},"
-		 "\"spec\":{\"clusterIP\":\"10.96.0.20\",\"clusterIPs\":"
-		 "[\"10.96.0.20\"],\"ports\":[{\"name\":\"http\",\"port\":80,"
-		 "\"protocol\":\"TCP\",\"targetPort\":8080}]%s%s}}",
-		 extra_spec ? "," : "", extra_spec ? extra_spec : "");
-	j = json_loads(buf, 0, NULL);
-	assert_non_null(j);
-	return j;
-}
+#include "test_proxy_svc.h"
 
 /* One slice; eps is a JSON array text of endpoints. */
 static json_t *slices(const char *eps)
@@ -130,11 +108,14 @@ static void test_cluster_ip_balances_ready(void **state)
 	assert_non_null(strstr(t, "add element ip kubefs service-ips { "
 				  "10.96.0.20 . tcp . 80 : goto service-"));
 	assert_non_null(strstr(t, "meta l4proto tcp dnat ip addr . port to "
-				  "numgen random mod 2 map { 0 : 10.244.1.2 "
-				  ". 8080, 1 : 10.244.1.3 . 8080 }"));
+				  "numgen random mod 2 map @endpoints-"));
+	assert_non_null(strstr(t, "add map ip kubefs endpoints-"));
+	assert_non_null(strstr(t, "{ 0 : 10.244.1.2 . 8080, 1 : 10.244.1.3 . "
+				  "8080 }"));
 	assert_null(strstr(t, "10.244.1.4")); /* not ready */
-	assert_non_null(strstr(t, "ip saddr { 10.244.1.2, 10.244.1.3 } jump "
-				  "mark-for-masquerade")); /* hairpin */
+	assert_non_null(strstr(t, "ip saddr @hairpin-"));
+	assert_non_null(strstr(t, "{ 10.244.1.2, 10.244.1.3 }")); /* hairpin */
+	assert_null(strstr(t, "map { 0 :")); /* no anonymous map in a rule */
 	assert_null(
 	    strstr(t, "chain ip kubefs endpoint-")); /* none per endpoint */
 	assert_non_null(strstr(t, "ip daddr 10.96.0.20 tcp dport 80 ip saddr "
@@ -153,7 +134,15 @@ static void test_no_endpoints_reject(void **state)
 	assert_non_null(strstr(t, "add element ip kubefs no-endpoint-services "
 				  "{ 10.96.0.20 . tcp . 80 : goto "
 				  "reject-chain }"));
-	assert_null(strstr(t, "numgen"));
+	assert_null(strstr(t, "dnat ip addr"));
+	/* the balancing chain and its sets stay, empty, for the next
+	 * endpoint (elements and rules then, no new set) */
+	assert_non_null(strstr(t, "add chain ip kubefs service-"));
+	assert_int_equal(
+	    count(t, "add rule ip kubefs service-"),
+	    count(t, "add rule ip kubefs service-endpoints-check")); /* none */
+	assert_non_null(strstr(t, "add map ip kubefs endpoints-"));
+	assert_non_null(strstr(t, "add set ip kubefs hairpin-"));
 	assert_true(nft_accepts(t));
 }
 
@@ -169,8 +158,8 @@ static void test_terminating_only_when_none_ready(void **state)
 	_cleanup_free_ char *t2 = full(s, term, NULL);
 
 	assert_null(strstr(t1, "10.244.1.3"));
-	assert_non_null(strstr(t2, "numgen random mod 1 map { 0 : 10.244.1.3 "
-				   ". 8080 }"));
+	assert_non_null(strstr(t2, "numgen random mod 1 map @endpoints-"));
+	assert_non_null(strstr(t2, "{ 0 : 10.244.1.3 . 8080 }"));
 }
 
 static void test_nodeport_local_policy(void **state)
@@ -249,16 +238,16 @@ static void test_udp_sctp(void **state)
 	t = full(s, sl, NULL);
 	assert_non_null(strstr(t, "10.96.0.20 . udp . 53 : goto service-"));
 	assert_non_null(strstr(t, "meta l4proto udp dnat ip addr . port to "
-				  "numgen random mod 1 map { 0 : 10.244.1.2 "
-				  ". 5353 }"));
+				  "numgen random mod 1 map @endpoints-"));
+	assert_non_null(strstr(t, "{ 0 : 10.244.1.2 . 5353 }"));
 	assert_non_null(strstr(t, "10.96.0.20 . sctp . 2905 : goto service-"));
 	assert_non_null(strstr(t, "meta l4proto sctp dnat ip addr . port to "
-				  "numgen random mod 1 map { 0 : 10.244.1.2 "
-				  ". 2905 }"));
+				  "numgen random mod 1 map @endpoints-"));
+	assert_non_null(strstr(t, "{ 0 : 10.244.1.2 . 2905 }"));
 	assert_true(nft_accepts(t));
 }
 
-/* Without affinity one endpoint changed rewrites one chain, nothing else. */
+/* Without affinity one endpoint changed changes elements, nothing else. */
 static void test_diff_map(void **state)
 {
 	_cleanup_json_ json_t *s = svc(NULL);
@@ -276,11 +265,15 @@ static void test_diff_map(void **state)
 	m = open_memstream(&t, &len);
 	assert_int_equal(rules_write_diff(m, &cfg, RULES_IP4, &fa, &fb, 1), 4);
 	fclose(m);
-	assert_int_equal(count(t, "flush chain ip kubefs service-"), 1);
-	assert_int_equal(count(t, "add rule ip kubefs service-"), 3);
-	assert_non_null(strstr(t, "0 : 10.244.1.5 . 8080"));
-	assert_null(strstr(t, "add chain"));
-	assert_null(strstr(t, "delete"));
+	assert_null(strstr(t, "chain"));
+	assert_null(strstr(t, "rule"));
+	assert_non_null(strstr(t, "delete element ip kubefs endpoints-"));
+	assert_non_null(strstr(t, "{ 0 }\ndelete element ip kubefs hairpin-"));
+	assert_non_null(strstr(t, "{ 10.244.1.2 }\nadd element ip kubefs "
+				  "endpoints-"));
+	assert_non_null(strstr(t, "{ 0 : 10.244.1.5 . 8080 }\nadd element ip "
+				  "kubefs hairpin-"));
+	assert_non_null(strstr(t, "{ 10.244.1.5 }\n"));
 	{
 		_cleanup_free_ char *both = NULL;
 
