@@ -21,6 +21,7 @@
 #include "api/codec.h"
 #include "fs/logstream.h"
 #include "fs/podlog.h"
+#include "apiserver/encryption.h"
 #include "apiserver/watch.h"
 
 static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
@@ -330,6 +331,11 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		break;
 	default:
 		r = -EISDIR;
+	}
+	if (r == -EBADMSG) { /* a stored value the keys cannot decrypt */
+		errlog_add(fs->errlog, fh->uid, fh->path,
+			   encryption_last_error());
+		r = -EIO;
 	}
 	if (r < 0) {
 		kfs_fh_free(fh);

@@ -64,6 +64,36 @@
 
 struct store;
 
+/*
+ * A value transformer: encryption at rest (kube-apiserver's storage
+ * value.Transformer). to_storage turns a value a caller writes into the
+ * bytes the store keeps (objects and event log alike); from_storage turns
+ * stored bytes back into the value every read returns (store_get,
+ * store_list, store_events), so nothing above the store sees the stored
+ * form and only store_snapshot() (a raw copy of the file) does.
+ *
+ * Both get the key (AEADs authenticate it) and the input bytes
+ * (borrowed). They return
+ *   0 with *ret_data NULL    the value is kept as it is (keys the
+ *                            transformer does not cover, identity);
+ *   0 with *ret_data set     the transformed bytes: malloc'd, owned by
+ *                            the store, length *ret_len;
+ *   a negative errno         the value cannot be transformed. A
+ *                            from_storage error fails the read with that
+ *                            errno (a list or event walk stops there);
+ *                            a to_storage error fails the store_write()
+ *                            with it, storing nothing.
+ * They run in the caller's thread (from_storage inside the read
+ * transaction), may run concurrently, and must not call into the store.
+ */
+struct store_transformer {
+	int (*to_storage)(void *ud, const char *key, const char *data,
+			  size_t len, char **ret_data, size_t *ret_len);
+	int (*from_storage)(void *ud, const char *key, const char *data,
+			    size_t len, char **ret_data, size_t *ret_len);
+	void *ud;
+};
+
 struct store_config {
 	const char *path;      /* directory; created (0700) if missing */
 	size_t map_size;       /* initial LMDB map size; 0: 64 MiB */
@@ -71,6 +101,9 @@ struct store_config {
 	uint64_t keep_events;  /* event-log retention; 0: 10000 */
 	unsigned keep_seconds; /* event-log retention; 0: 300 */
 	bool no_sync;	       /* benchmarks only: skip the disk sync */
+	/* NULL: values are stored as given. Borrowed: must outlive the
+	 * store. */
+	const struct store_transformer *transformer;
 };
 
 /*
