@@ -21,8 +21,8 @@
 #define CONFIG_MAX (1u << 20) /* bytes of a configuration file */
 #define RESOURCES_MAX 256     /* entries, resources per entry, ... */
 
-static const char *const provider_names[] = {"identity", "secretbox",
-					     "aesgcm", "aescbc"};
+static const char *const provider_names[] = {"identity", "secretbox", "aesgcm",
+					     "aescbc"};
 
 static _Thread_local char last_error[KF_ERROR_MSG_MAX];
 
@@ -69,8 +69,8 @@ static int required(struct kf_error *err, const char *path)
 			    path, path);
 }
 
-static int parse_key(struct enc_provider *p, const json_t *jk,
-		     const char *path, struct kf_error *err)
+static int parse_key(struct enc_provider *p, const json_t *jk, const char *path,
+		     struct kf_error *err)
 {
 	const char *name = json_string_value(json_object_get(jk, "name"));
 	const char *secret = json_string_value(json_object_get(jk, "secret"));
@@ -133,7 +133,7 @@ static int parse_provider(struct enc_provider *p, const json_t *jp,
 				    "contain any of the expected providers: "
 				    "KMS, AESGCM, AESCBC, Secretbox, Identity",
 				    path);
-	json_object_foreach((json_t *)jp, field, v) {
+	json_object_foreach ((json_t *)jp, field, v) {
 		for (i = 0; i < 4 && strcmp(field, provider_names[i]); i++)
 			;
 		if (i == 4)
@@ -167,7 +167,7 @@ static int parse_provider(struct enc_provider *p, const json_t *jp,
 	p->keys = calloc(json_array_size(keys), sizeof(*p->keys));
 	if (!p->keys)
 		return -ENOMEM;
-	json_array_foreach(keys, i, jk) {
+	json_array_foreach (keys, i, jk) {
 		char path_i[300];
 		int r;
 
@@ -180,8 +180,8 @@ static int parse_provider(struct enc_provider *p, const json_t *jp,
 }
 
 /* Split "deployments.apps", "secrets", "*.apps", "*.", "*.*". */
-static int parse_resource(struct enc_rule *ru, const char *s,
-			  const char *path, struct kf_error *err)
+static int parse_resource(struct enc_rule *ru, const char *s, const char *path,
+			  struct kf_error *err)
 {
 	const char *dot = strchr(s, '.');
 
@@ -231,7 +231,7 @@ static int parse_rule(struct enc_rule *ru, const json_t *jr, size_t idx,
 	ru->providers = calloc(json_array_size(prov), sizeof(*ru->providers));
 	if (!ru->groups || !ru->names || !ru->providers)
 		return -ENOMEM;
-	json_array_foreach(res, i, v) {
+	json_array_foreach (res, i, v) {
 		snprintf(p2, sizeof(p2), "%s[%zu]", path, i);
 		if (!json_is_string(v))
 			return kf_error_set(err, -EINVAL,
@@ -242,7 +242,7 @@ static int parse_rule(struct enc_rule *ru, const json_t *jr, size_t idx,
 		if (r < 0)
 			return r;
 	}
-	json_array_foreach(prov, i, v) {
+	json_array_foreach (prov, i, v) {
 		snprintf(p2, sizeof(p2), "resources[%zu].providers[%zu]", idx,
 			 i);
 		r = parse_provider(&ru->providers[ru->nprov++], v, p2, err);
@@ -267,8 +267,7 @@ static int parse_config(struct encryption *enc, const json_t *cfg,
 				    "Object 'Kind' is missing in '%s'",
 				    kind ? "apiVersion" : "kind");
 	if (strcmp(kind, "EncryptionConfiguration") ||
-	    (strcmp(av, "apiserver.config.k8s.io/v1") &&
-	     strcmp(av, "v1")))
+	    (strcmp(av, "apiserver.config.k8s.io/v1") && strcmp(av, "v1")))
 		return kf_error_set(err, -EINVAL,
 				    "no kind \"%s\" is registered for version "
 				    "\"%s\"",
@@ -281,7 +280,7 @@ static int parse_config(struct encryption *enc, const json_t *cfg,
 	enc->rules = calloc(json_array_size(rules), sizeof(*enc->rules));
 	if (!enc->rules)
 		return -ENOMEM;
-	json_array_foreach(rules, i, jr) {
+	json_array_foreach (rules, i, jr) {
 		r = parse_rule(&enc->rules[enc->nrules++], jr, i, err);
 		if (r < 0)
 			return r;
@@ -341,8 +340,8 @@ static const struct enc_rule *rule_of(const struct encryption *enc,
 
 /* ---- the store hook ---- */
 
-static int to_storage(void *ud, const char *key, const char *data,
-		      size_t len, char **ret_data, size_t *ret_len)
+static int to_storage(void *ud, const char *key, const char *data, size_t len,
+		      char **ret_data, size_t *ret_len)
 {
 	const struct enc_rule *ru = rule_of(ud, key);
 	const struct enc_provider *p;
@@ -365,14 +364,13 @@ static int transform_failed(const char *key, const char *reason)
 	return -EBADMSG;
 }
 
-static bool has_prefix(const char *data, size_t len, const char *p,
-		       size_t plen)
+static bool has_prefix(const char *data, size_t len, const char *p, size_t plen)
 {
 	return len >= plen && !memcmp(data, p, plen);
 }
 
-static int from_storage(void *ud, const char *key, const char *data,
-			size_t len, char **ret_data, size_t *ret_len)
+static int from_storage(void *ud, const char *key, const char *data, size_t len,
+			char **ret_data, size_t *ret_len)
 {
 	static const size_t enc_len = sizeof(ENCRYPTION_PREFIX) - 1;
 	const struct enc_rule *ru = rule_of(ud, key);
@@ -402,18 +400,33 @@ static int from_storage(void *ud, const char *key, const char *data,
 
 			if (!has_prefix(data, len, k->prefix, k->prefix_len))
 				continue;
-			r = enc_open(p->type, k, key,
-				     (const unsigned char *)data +
-					 k->prefix_len,
-				     len - k->prefix_len, ret_data, ret_len,
-				     &reason);
+			r = enc_open(
+			    p->type, k, key,
+			    (const unsigned char *)data + k->prefix_len,
+			    len - k->prefix_len, ret_data, ret_len, &reason);
 			if (r == -EBADMSG)
 				return transform_failed(key, reason);
 			return r;
 		}
 	}
-	return transform_failed(key, reason ? reason
-					    : "no matching prefix found");
+	return transform_failed(key,
+				reason ? reason : "no matching prefix found");
+}
+
+/* Not what to_storage writes now: another key or provider. */
+static bool stale(void *ud, const char *key, const char *data, size_t len)
+{
+	const struct enc_rule *ru = rule_of(ud, key);
+	bool encrypted = has_prefix(data, len, ENCRYPTION_PREFIX,
+				    sizeof(ENCRYPTION_PREFIX) - 1);
+	const struct enc_provider *p;
+
+	if (!ru)
+		return encrypted;
+	p = &ru->providers[0];
+	if (p->type == ENC_IDENTITY)
+		return encrypted;
+	return !has_prefix(data, len, p->keys[0].prefix, p->keys[0].prefix_len);
 }
 
 const struct store_transformer *encryption_transformer(struct encryption *enc)
@@ -438,6 +451,7 @@ int encryption_new(const char *text, size_t len, struct kf_error *err,
 		return -ENOMEM;
 	enc->xf.to_storage = to_storage;
 	enc->xf.from_storage = from_storage;
+	enc->xf.stale = stale;
 	enc->xf.ud = enc;
 	r = parse_config(enc, cfg, err);
 	if (r < 0) {
@@ -468,7 +482,8 @@ int encryption_load(const char *path, struct kf_error *err,
 		return kf_error_set(err, n < 0 ? -errno : -EFBIG,
 				    "error reading encryption provider "
 				    "configuration file \"%s\": %s",
-				    path, n < 0 ? strerror(errno) : "too large");
+				    path,
+				    n < 0 ? strerror(errno) : "too large");
 	r = encryption_new(buf, len, err, ret);
 	if (r < 0)
 		kf_error_prefix(err, "error while parsing file: ");
@@ -501,34 +516,4 @@ int encryption_check_store(struct encryption *enc, struct store *st,
 		return kf_error_set(err, r, "reading the store: %s",
 				    strerror(-r));
 	return 0;
-}
-
-int encryption_generate(char **ret)
-{
-	unsigned char key[crypto_secretbox_KEYBYTES];
-	char b64[sodium_base64_ENCODED_LEN(sizeof(key),
-					   sodium_base64_VARIANT_ORIGINAL)];
-	int n;
-
-	if (sodium_init() < 0)
-		return -EIO;
-	randombytes_buf(key, sizeof(key));
-	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key),
-			  sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(key, sizeof(key));
-	n = asprintf(ret,
-		     "apiVersion: apiserver.config.k8s.io/v1\n"
-		     "kind: EncryptionConfiguration\n"
-		     "resources:\n"
-		     "- resources:\n"
-		     "  - secrets\n"
-		     "  providers:\n"
-		     "  - secretbox:\n"
-		     "      keys:\n"
-		     "      - name: key1\n"
-		     "        secret: %s\n"
-		     "  - identity: {}\n",
-		     b64);
-	sodium_memzero(b64, sizeof(b64));
-	return n < 0 ? -ENOMEM : 0;
 }

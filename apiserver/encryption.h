@@ -19,7 +19,9 @@
  * the first `*.*` holds the providers. The first provider (its first
  * key) encrypts every write; all of them decrypt, each reading the
  * values that carry its prefix, so adding a key is: put it first,
- * restart, rewrite every object of the resource. Stored values are
+ * restart, rewrite every object of the resource. A value stored under
+ * another key or provider is stale (store_stale()), so rewriting an
+ * object unchanged stores it again, re-encrypted, as Kubernetes does. Stored values are
  * Kubernetes':
  *
  *   secretbox  "k8s:enc:secretbox:v1:NAME:" nonce(24) box(16 + n)
@@ -90,12 +92,5 @@ const char *encryption_last_error(void);
  */
 int encryption_check_store(struct encryption *enc, struct store *st,
 			   struct kf_error *err);
-
-/*
- * A new configuration for a fresh cluster: Secrets with secretbox under
- * key "key1" (32 bytes from the kernel's random source), then identity.
- * *ret is a malloc'd NUL-terminated YAML text owned by the caller.
- */
-int encryption_generate(char **ret);
 
 #endif

@@ -198,12 +198,11 @@ static int cbc_open(const struct enc_key *k, const unsigned char *in,
 }
 
 int enc_open(enum enc_type t, const struct enc_key *k, const char *aad,
-	     const unsigned char *in, size_t inlen, char **ret,
-	     size_t *ret_len, const char **ret_reason)
+	     const unsigned char *in, size_t inlen, char **ret, size_t *ret_len,
+	     const char **ret_reason)
 {
-	size_t min = t == ENC_SECRETBOX
-			 ? crypto_secretbox_NONCEBYTES +
-			       crypto_secretbox_MACBYTES
+	size_t min = t == ENC_SECRETBOX ? crypto_secretbox_NONCEBYTES +
+					      crypto_secretbox_MACBYTES
 		     : t == ENC_AESGCM ? GCM_NONCE + GCM_TAG
 				       : CBC_BLOCK;
 	_cleanup_free_ unsigned char *out = NULL;

@@ -68,7 +68,7 @@ int enc_seal(enum enc_type t, const struct enc_key *k, const char *aad,
  * *ret_reason is the cause as Kubernetes words it (static text).
  */
 int enc_open(enum enc_type t, const struct enc_key *k, const char *aad,
-	     const unsigned char *in, size_t inlen, char **ret,
-	     size_t *ret_len, const char **ret_reason);
+	     const unsigned char *in, size_t inlen, char **ret, size_t *ret_len,
+	     const char **ret_reason);
 
 #endif

@@ -4,6 +4,8 @@
  * state directory (default /var/lib/kubefs):
  *
  *   STATE/store/          the API server's LMDB store
+ *   STATE/encryption-config.yaml  its EncryptionConfiguration (0600;
+ *                         a fresh key for Secrets, up_config.h)
  *   STATE/log/NAME.log    each component's log
  *   STATE/run/NAME.pid    each component's pid (daemon.h)
  *   STATE/run/NAME.died   when one was last found dead
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "api/clock.h"
+#include "shell/up_config.h"
 #include "api/netaddr.h"
 #include "shell/cli.h"
 #include "shell/daemon.h"
@@ -224,12 +227,12 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 			   const char *store)
 {
 	char count[16], found[RFC3339_MAX], path[4096], root[4096];
-	char dns_dir[4096];
+	char dns_dir[4096], enc[4096];
 	char *argv[24];
 	struct daemon_death death;
 	bool died;
 	pid_t pid;
-	int n = 0;
+	int n = 0, r;
 
 	if (comp_pid(o->state, c)) {
 		printf("%-18s already running\n", comp_name[c]);
@@ -252,9 +255,17 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 	argv[n++] = path;
 	switch (c) {
 	case C_FS:
+		r = up_encryption_config(o->state, enc, sizeof(enc));
+		if (r < 0) {
+			fprintf(stderr, "error: cannot write %s: %s\n", enc,
+				strerror(-r));
+			return -1;
+		}
 		argv[n++] = "--foreground";
 		argv[n++] = "--store";
 		argv[n++] = (char *)store;
+		argv[n++] = "--encryption-provider-config";
+		argv[n++] = enc;
 		argv[n++] = (char *)cli->mount;
 		break;
 	case C_NODE:

@@ -120,6 +120,26 @@ static int list_one(struct store *s, store_list_fn fn, void *ud,
 	return r;
 }
 
+bool store_stale(struct store *s, const char *key)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	bool stale = false;
+
+	if (!s->xf || !s->xf->stale || !key_ok(key, &k.mv_size))
+		return false;
+	k.mv_data = (void *)key;
+	if (store_read_begin(s, &txn) < 0)
+		return false;
+	if (mdb_get(txn, s->dbi_objects, &k, &v) == 0 &&
+	    v.mv_size >= OBJ_HDR_SIZE)
+		stale = s->xf->stale(s->xf->ud, key,
+				     (const char *)v.mv_data + OBJ_HDR_SIZE,
+				     v.mv_size - OBJ_HDR_SIZE);
+	store_read_end(s, txn);
+	return stale;
+}
+
 int store_list(struct store *s, const char *prefix, store_list_fn fn, void *ud,
 	       uint64_t *ret_rv)
 {

@@ -83,6 +83,9 @@ struct store;
  *                            errno (a list or event walk stops there);
  *                            a to_storage error fails the store_write()
  *                            with it, storing nothing.
+ * stale (may be NULL) says whether stored bytes are not in the form
+ * to_storage makes now (another key or provider: a rewrite re-encrypts
+ * them), for store_stale().
  * They run in the caller's thread (from_storage inside the read
  * transaction), may run concurrently, and must not call into the store.
  */
@@ -91,6 +94,7 @@ struct store_transformer {
 			  size_t len, char **ret_data, size_t *ret_len);
 	int (*from_storage)(void *ud, const char *key, const char *data,
 			    size_t len, char **ret_data, size_t *ret_len);
+	bool (*stale)(void *ud, const char *key, const char *data, size_t len);
 	void *ud;
 };
 
@@ -133,6 +137,11 @@ uint64_t store_current_rv(struct store *s);
  */
 int store_get(struct store *s, const char *key, char **ret_data,
 	      size_t *ret_len, uint64_t *ret_rv);
+
+/* Is key's stored value stale for the transformer (written with an older
+ * key or provider), so that a write of the same value must still be
+ * stored? false without a transformer or when key is absent. */
+bool store_stale(struct store *s, const char *key);
 
 /*
  * Called for each key with the given prefix, in key order, all from one

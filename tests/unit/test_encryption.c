@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apiserver/encryption.h"
+#include "shell/up_config.h"
 #include "store/store.h"
 
 #define KEY32A "c2VjcmV0IGlzIHNlY3VyZSwgaSB0aGluayBzbyEhISE="
@@ -165,8 +166,7 @@ static void test_uncovered_and_identity(void **state)
 
 	/* identity alone meets encrypted data: Kubernetes' sentence */
 	enc = make("  - identity: {}\n");
-	assert_int_equal(unseal(enc, SKEY, sealed, slen, &out, &len),
-			 -EBADMSG);
+	assert_int_equal(unseal(enc, SKEY, sealed, slen, &out, &len), -EBADMSG);
 	assert_string_equal(encryption_last_error(),
 			    "Internal error occurred: unable to transform key "
 			    "\"" SKEY "\": identity transformer tried to read "
@@ -188,7 +188,12 @@ static void test_rotation_and_wrong_key(void **state)
 		   "      - {name: key2, secret: " KEY32B "}\n"
 		   "      - {name: key1, secret: " KEY32A "}\n");
 	assert_int_equal(unseal(rot, SKEY, sealed, len, &out, &olen), 0);
+	assert_true(encryption_transformer(rot)->stale(rot, SKEY, sealed, len));
+	assert_false(
+	    encryption_transformer(old)->stale(old, SKEY, sealed, len));
 	seal(rot, SKEY, out, &resealed, &rlen);
+	assert_false(
+	    encryption_transformer(rot)->stale(rot, SKEY, resealed, rlen));
 	free(out);
 	assert_memory_equal(resealed, "k8s:enc:secretbox:v1:key2:", 26);
 	/* the old configuration cannot read the rewritten value */
@@ -261,13 +266,13 @@ static void test_validation(void **state)
 	expect_invalid("  - rot13: {}\n",
 		       "resources[0].providers[0]: unknown field \"rot13\"");
 	kf_error_init(&err);
-	assert_int_equal(encryption_new("kind: Pod\napiVersion: v1\n", 25,
-					&err, &enc),
-			 -EINVAL);
+	assert_int_equal(
+	    encryption_new("kind: Pod\napiVersion: v1\n", 25, &err, &enc),
+	    -EINVAL);
 	assert_string_equal(err.msg, "no kind \"Pod\" is registered for "
 				     "version \"v1\"");
-	assert_int_equal(
-	    encryption_load("/nonexistent/enc.yaml", &err, &enc), -ENOENT);
+	assert_int_equal(encryption_load("/nonexistent/enc.yaml", &err, &enc),
+			 -ENOENT);
 	assert_null(enc);
 }
 
@@ -288,8 +293,8 @@ struct seen {
 	bool plain;
 };
 
-static int list_fn(void *ud, const char *key, size_t key_len,
-		   const char *data, size_t len, uint64_t rv)
+static int list_fn(void *ud, const char *key, size_t key_len, const char *data,
+		   size_t len, uint64_t rv)
 {
 	struct seen *s = ud;
 
@@ -340,7 +345,9 @@ static void test_store_hook(void **state)
 	struct encryption *enc = make(secretbox_a), *wrong;
 	char dir[] = "/tmp/kubefs-enc-test.XXXXXX";
 	struct store_config cfg = {.path = dir, .no_sync = true};
-	struct store_op op = {.type = STORE_PUT, .key = SKEY, .data = PLAIN,
+	struct store_op op = {.type = STORE_PUT,
+			      .key = SKEY,
+			      .data = PLAIN,
 			      .len = strlen(PLAIN),
 			      .expect_rv = STORE_RV_ANY};
 	struct kf_error err;
@@ -403,8 +410,10 @@ static void test_generate(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(encryption_generate(&a), 0);
-	assert_int_equal(encryption_generate(&b), 0);
+	a = up_encryption_config_text();
+	b = up_encryption_config_text();
+	assert_non_null(a);
+	assert_non_null(b);
 	assert_string_not_equal(a, b); /* fresh keys */
 	kf_error_init(&err);
 	assert_int_equal(encryption_new(a, strlen(a), &err, &enc), 0);
