@@ -30,6 +30,7 @@
 #include "fs/authz.h"
 #include "api/cleanup.h"
 #include "api/flags.h"
+#include "apiserver/audit.h"
 #include "apiserver/encryption.h"
 #include "api/klog.h"
 #include "api/version.h"
@@ -44,6 +45,9 @@ struct options {
 	const char *authorization_mode;
 	const char *admin_group;
 	const char *encryption_config;
+	const char *audit_log;
+	const char *audit_policy;
+	long long audit_maxsize, audit_maxbackup;
 };
 
 static void usage(FILE *f)
@@ -66,7 +70,15 @@ static void usage(FILE *f)
 		"(default kubefs-admins, if it exists)\n"
 		"  --encryption-provider-config FILE  encrypt resources at "
 		"rest as FILE (an\n"
-		"                      EncryptionConfiguration) says\n");
+		"                      EncryptionConfiguration) says\n"
+		"  --audit-policy-file FILE  audit requests as the Policy in "
+		"FILE says\n"
+		"  --audit-log-path FILE  ... into FILE (\"-\": standard "
+		"output)\n"
+		"  --audit-log-maxsize MB  rotate the audit log at MB "
+		"(default 0: never)\n"
+		"  --audit-log-maxbackup N  keep N rotated audit logs "
+		"(default 0: all)\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -84,6 +96,10 @@ static int parse(int argc, char **argv, struct options *o)
 	    {"admin-group", 0, FLAG_STRING, &o->admin_group, "", ""},
 	    {"encryption-provider-config", 0, FLAG_STRING,
 	     &o->encryption_config, "", ""},
+	    {"audit-log-path", 0, FLAG_STRING, &o->audit_log, "", ""},
+	    {"audit-policy-file", 0, FLAG_STRING, &o->audit_policy, "", ""},
+	    {"audit-log-maxsize", 0, FLAG_INT, &o->audit_maxsize, "0", ""},
+	    {"audit-log-maxbackup", 0, FLAG_INT, &o->audit_maxbackup, "0", ""},
 	    {"help", 'h', FLAG_BOOL, &help, "false", ""},
 	    {"version", 0, FLAG_BOOL, &version, "false", ""},
 	    {NULL},
@@ -120,6 +136,12 @@ static int parse(int argc, char **argv, struct options *o)
 		    "kubefs-fs: --authorization-mode: unknown authorization "
 		    "mode %s: RBAC or AlwaysAllow\n",
 		    o->authorization_mode);
+		return -1;
+	}
+	if (o->audit_maxsize < 0 || o->audit_maxsize > 1 << 20 ||
+	    o->audit_maxbackup < 0 || o->audit_maxbackup > 1 << 20) {
+		fprintf(stderr, "kubefs-fs: --audit-log-maxsize and "
+				"--audit-log-maxbackup must be >= 0\n");
 		return -1;
 	}
 	o->map_size_max = store_mb > 0 ? (size_t)store_mb << 20 : 0;
@@ -300,6 +322,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* as kube-apiserver: no policy file, no audit log */
+	if (o.audit_policy && *o.audit_policy && o.audit_log && *o.audit_log) {
+		struct audit_config ac = {
+		    .log_path = o.audit_log,
+		    .max_size_mb = (unsigned)o.audit_maxsize,
+		    .max_backups = (unsigned)o.audit_maxbackup,
+		};
+
+		kf_error_init(&err);
+		if (audit_load(o.audit_policy, &ac, &err, &fs.audit) < 0) {
+			fprintf(stderr, "kubefs-fs: %s\n", err.msg);
+			goto out_enc;
+		}
+	}
 	if (prepare_mountpoint(o.mountpoint) < 0)
 		goto out_enc;
 	if (!o.foreground && daemonize(&ready_fd) < 0) {
@@ -452,6 +488,7 @@ out_store:
 out:
 	report(ready_fd, status);
 out_enc:
+	audit_free(fs.audit);
 	encryption_free(enc);
 	return status;
 }

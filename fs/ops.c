@@ -13,6 +13,7 @@
 #include "api/cleanup.h"
 #include "api/validate.h"
 #include "fs/access.h"
+#include "fs/audit_hook.h"
 #include "fs/export.h"
 #include "apiserver/watch.h"
 
@@ -251,6 +252,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct kf_error err;
 	struct kfs_identity *id = NULL;
 	char key[STORE_KEY_MAX + 1] = "";
+	struct timespec received;
 	int r;
 
 	if (!p) {
@@ -268,12 +270,16 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	kf_error_init(&err);
+	kfs_audit_received(&received);
 	r = kfs_caller(fs, req, &id);
 	if (r == 0)
 		r = kfs_authorize_object(fs, id, kind, ns, name, "", KV_DELETE,
 					 NULL, &err);
-	kfs_identity_put(id);
+	if (r < 0)
+		kfs_audit_object(fs, id, kind, ns, name, "", KV_DELETE, r,
+				 &received, NULL, 0);
 	if (r < 0) {
+		kfs_identity_put(id);
 		_cleanup_free_ char *dir = kfs_node_path(fs, p);
 		_cleanup_free_ char *path = NULL;
 
@@ -286,6 +292,9 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
 		notifier_kernel_saw(fs->notifier, key);
 	r = server_delete(fs->srv, kind, ns, name, -1, 0, &err);
+	kfs_audit_object(fs, id, kind, ns, name, "", KV_DELETE, r, &received,
+			 NULL, 0);
+	kfs_identity_put(id);
 	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);
 	if (r < 0) {
