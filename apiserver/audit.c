@@ -98,7 +98,8 @@ int audit_new(const struct audit_config *cfg, struct kf_error *err,
 	a->max_backups = cfg->max_backups;
 	if (getrandom(&a->id_prefix, sizeof(a->id_prefix), 0) !=
 	    sizeof(a->id_prefix))
-		a->id_prefix = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+		a->id_prefix =
+		    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	r = open_log(a);
 	if (r < 0) {
 		kf_error_set(err, r, "cannot open audit log %s: %s", a->path,
@@ -126,17 +127,16 @@ int audit_load(const char *policy_file, const struct audit_config *cfg,
 		while ((n = read(fd, buf + len, POLICY_FILE_MAX + 1 - len)) > 0)
 			len += (size_t)n;
 	if (fd < 0 || !buf || n < 0 || len > POLICY_FILE_MAX)
-		return kf_error_set(err, fd < 0 || n < 0 ? -errno : -EFBIG,
-				    "failed to read file path \"%s\": %s",
-				    policy_file,
-				    fd < 0 || n < 0 ? strerror(errno)
-						    : "too large");
+		return kf_error_set(
+		    err, fd < 0 || n < 0 ? -errno : -EFBIG,
+		    "failed to read file path \"%s\": %s", policy_file,
+		    fd < 0 || n < 0 ? strerror(errno) : "too large");
 	c.policy_text = buf;
 	c.policy_len = len;
 	r = audit_new(&c, err, ret);
 	if (r == -EINVAL)
-		kf_error_prefix(err, "loading audit policy file %s: ",
-				policy_file);
+		kf_error_prefix(err,
+				"loading audit policy file %s: ", policy_file);
 	return r;
 }
 
@@ -161,7 +161,8 @@ static void micro_time(const struct timespec *ts, char buf[64])
 	gmtime_r(&ts->tv_sec, &tm);
 	snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned)(ts->tv_nsec / 1000) % 1000000);
+		 tm.tm_min, tm.tm_sec,
+		 (unsigned)(ts->tv_nsec / 1000) % 1000000);
 }
 
 static int set_str(json_t *o, const char *k, const char *v)
@@ -170,8 +171,7 @@ static int set_str(json_t *o, const char *k, const char *v)
 }
 
 /* The URI kube-apiserver would have served the request at. */
-static void request_uri(const struct audit_request *req, char *buf,
-			size_t size)
+static void request_uri(const struct audit_request *req, char *buf, size_t size)
 {
 	const char *g = req->api_group ? req->api_group : "";
 	const char *v = req->api_version ? req->api_version : "v1";
@@ -257,9 +257,9 @@ static json_t *event_new(struct audit *a, const struct audit_request *req,
 	if (req->resource)
 		json_object_set_new(e, "objectRef", object_ref(req));
 	if (stage != AUDIT_STAGE_RECEIVED)
-		json_object_set_new(e, "responseStatus",
-				    json_pack("{s:{},s:i}", "metadata", "code",
-					      req->code));
+		json_object_set_new(
+		    e, "responseStatus",
+		    json_pack("{s:{},s:i}", "metadata", "code", req->code));
 	if (level >= AUDIT_REQUEST && req->request_object)
 		json_object_set(e, "requestObject",
 				(json_t *)req->request_object);
@@ -279,7 +279,9 @@ static json_t *event_new(struct audit *a, const struct audit_request *req,
 
 /* ---- the file ---- */
 
-/* NAME-2006-01-02T15-04-05.000.EXT next to the log (lumberjack's). */
+/* NAME-2006-01-02T15-04-05.000.EXT next to the log (lumberjack's); a
+ * name taken already (two rotations in one millisecond) moves on by a
+ * millisecond, so no backup is overwritten and names keep their order. */
 static void backup_name(const char *path, char *buf, size_t size)
 {
 	const char *slash = strrchr(path, '/');
@@ -290,12 +292,21 @@ static void backup_name(const char *path, char *buf, size_t size)
 	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, size, "%.*s-%04d-%02d-%02dT%02d-%02d-%02d.%03u%s",
-		 (int)stem, path, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ts.tv_nsec / 1000000) % 1000,
-		 stem < strlen(path) ? path + stem : "");
+	for (int i = 0; i < 1000; i++) {
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(buf, size, "%.*s-%04d-%02d-%02dT%02d-%02d-%02d.%03u%s",
+			 (int)stem, path, tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (unsigned)(ts.tv_nsec / 1000000) % 1000,
+			 stem < strlen(path) ? path + stem : "");
+		if (access(buf, F_OK) < 0)
+			return;
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+	}
 }
 
 static int cmp_str(const void *x, const void *y)
