@@ -86,3 +86,19 @@ int up_encryption_config(const char *state, char *buf, size_t size)
 		return -ENOMEM;
 	return write_once(buf, text);
 }
+
+int up_audit_policy(const char *state, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/audit-policy.yaml", state);
+	return write_once(
+	    buf, "apiVersion: audit.k8s.io/v1\n"
+		 "kind: Policy\n"
+		 "# Who did what to which object, and the answer; no "
+		 "bodies (no Secret data).\n"
+		 "# kubefs up writes this file once: edit it at will.\n"
+		 "omitStages: [RequestReceived]\n"
+		 "rules:\n"
+		 "- level: None\n"
+		 "  nonResourceURLs: [/healthz, /readyz, /livez]\n"
+		 "- level: Metadata\n");
+}

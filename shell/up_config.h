@@ -21,4 +21,18 @@ int up_encryption_config(const char *state, char *buf, size_t size);
  * malloc'd, owned by the caller; NULL on failure. */
 char *up_encryption_config_text(void);
 
+/*
+ * STATE/audit-policy.yaml: every request at the Metadata level (who did
+ * what to which object, and the answer; no bodies, so no Secret data),
+ * but the health probes; RequestReceived omitted (one line a request).
+ * Its path goes into buf. 0 or -errno.
+ */
+int up_audit_policy(const char *state, char *buf, size_t size);
+
+/* Where `kubefs up` has kubefs-fs write the audit log, and how it
+ * rotates it. */
+#define UP_AUDIT_LOG "log/audit.log"
+#define UP_AUDIT_MAXSIZE "100" /* MB */
+#define UP_AUDIT_MAXBACKUP "5"
+
 #endif

@@ -3,7 +3,7 @@
 # file and the snapshot hold no plaintext, reads show it; a bad
 # configuration and a missing key are refused at start with Kubernetes'
 # sentences; rotation (new key first, restart, rewrite) re-encrypts;
-# `kubefs up` writes a fresh key for a new cluster.
+# `kubefs up` writes a fresh key for a new cluster (and an audit policy).
 . "$(dirname "$0")/netns-lib.sh" # its kubefs up meets no other cluster
 . "$(dirname "$0")/lib.sh"
 
@@ -93,5 +93,12 @@ printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: up}\nstringData: {passwor
 strings "$T/up/store/data.mdb" | qgrep -F -e "$MARK64" && fail "kubefs up stored a Secret in plaintext"
 strings "$T/up/store/data.mdb" | qgrep -F 'k8s:enc:secretbox:v1:key1:' ||
 	fail "kubefs up's Secret is not encrypted"
+# ... and an audit log at Metadata, without the Secret's data
+has_event() { jq -c "select($1)" "$2" | qgrep .; }
+wait_for has_event '.verb == "create" and .objectRef.resource == "secrets" and .objectRef.name == "up"' \
+	"$T/up/log/audit.log"
+expect_eq "$(jq -r 'select(.objectRef.name == "up") | .level' "$T/up/log/audit.log" | sort -u)" Metadata \
+	"level of kubefs up's audit policy"
+qgrep -F -e "$MARK64" "$T/up/log/audit.log" && fail "the audit log holds the Secret's data"
 kubefs --mount "$MNT" down --state "$T/up" >/dev/null 2>&1 || fail "kubefs down"
 echo ok
