@@ -165,11 +165,6 @@ static void micro_time(const struct timespec *ts, char buf[64])
 		 (unsigned)(ts->tv_nsec / 1000) % 1000000);
 }
 
-static int set_str(json_t *o, const char *k, const char *v)
-{
-	return v && *v ? json_object_set_new(o, k, json_string(v)) : 0;
-}
-
 /* The URI kube-apiserver would have served the request at. */
 static void request_uri(const struct audit_request *req, char *buf, size_t size)
 {
@@ -196,85 +191,155 @@ static void request_uri(const struct audit_request *req, char *buf, size_t size)
 		snprintf(buf + n, size - (size_t)n, "?watch=true");
 }
 
-static json_t *user_info(const struct audit_request *req)
-{
-	json_t *u = json_object(), *g = json_array();
+/*
+ * An event line, built by hand: jansson's tree and its allocations cost
+ * more than the rest of a request's audit. Starts in a caller's buffer,
+ * moves to the heap when it outgrows it.
+ */
+struct line {
+	char *p;
+	size_t len, cap;
+	bool heap, oom;
+};
 
-	if (!u || !g) {
-		json_decref(u);
-		json_decref(g);
-		return NULL;
+static void put(struct line *l, const char *s, size_t n)
+{
+	if (l->oom)
+		return;
+	if (l->len + n + 2 > l->cap) { /* room for "\n" and a NUL */
+		size_t cap = (l->len + n + 2) * 2;
+		char *q = l->heap ? realloc(l->p, cap) : malloc(cap);
+
+		if (!q) {
+			l->oom = true;
+			return;
+		}
+		if (!l->heap)
+			memcpy(q, l->p, l->len);
+		l->p = q;
+		l->cap = cap;
+		l->heap = true;
 	}
-	json_object_set_new(u, "username",
-			    json_string(req->user ? req->user : ""));
-	for (size_t i = 0; i < req->ngroups; i++)
-		json_array_append_new(g, json_string(req->groups[i]));
-	json_object_set_new(u, "groups", g);
-	return u;
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
 }
 
-static json_t *object_ref(const struct audit_request *req)
+static void put_s(struct line *l, const char *s)
 {
-	json_t *o = json_object();
-
-	if (!o)
-		return NULL;
-	set_str(o, "resource", req->resource);
-	if (strcmp(req->resource, "namespaces"))
-		set_str(o, "namespace", req->ns);
-	else if (req->name && *req->name)
-		set_str(o, "namespace", req->name);
-	set_str(o, "name", req->name);
-	set_str(o, "apiGroup", req->api_group);
-	set_str(o, "apiVersion", req->api_version);
-	set_str(o, "subresource", req->subresource);
-	return o;
+	put(l, s, strlen(s));
 }
 
-/* The event of req at stage: a new reference, NULL on out-of-memory. */
-static json_t *event_new(struct audit *a, const struct audit_request *req,
-			 enum audit_level level, enum audit_stage stage,
-			 const char *id, const struct timespec *stage_ts)
+/* s as a JSON string. */
+static void put_q(struct line *l, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	put(l, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(l, run, (size_t)(s - run));
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			put(l, esc, 2);
+		} else {
+			put(l, esc, 6);
+		}
+		run = s + 1;
+	}
+	put(l, run, (size_t)(s - run));
+	put(l, "\"", 1);
+}
+
+/* ,"key":"value" when value is set and not empty. */
+static void put_kv(struct line *l, const char *key, const char *v)
+{
+	if (!v || !*v)
+		return;
+	put(l, ",\"", 2);
+	put_s(l, key);
+	put(l, "\":", 2);
+	put_q(l, v);
+}
+
+/* ,"key":<the object as compact JSON> */
+static void put_obj(struct line *l, const char *key, const json_t *obj)
+{
+	_cleanup_free_ char *text = json_dumps(obj, JSON_COMPACT);
+
+	if (!text) {
+		l->oom = true;
+		return;
+	}
+	put(l, ",\"", 2);
+	put_s(l, key);
+	put(l, "\":", 2);
+	put_s(l, text);
+}
+
+static void put_object_ref(struct line *l, const struct audit_request *req)
+{
+	bool ns_obj = !strcmp(req->resource, "namespaces");
+
+	put_s(l, ",\"objectRef\":{\"resource\":");
+	put_q(l, req->resource);
+	/* a Namespace's own requests are in that namespace */
+	put_kv(l, "namespace", ns_obj ? req->name : req->ns);
+	put_kv(l, "name", req->name);
+	put_kv(l, "apiGroup", req->api_group);
+	put_kv(l, "apiVersion", req->api_version);
+	put_kv(l, "subresource", req->subresource);
+	put(l, "}", 1);
+}
+
+/* The event of req at stage into l. */
+static void event_line(struct line *l, const struct audit_request *req,
+		       enum audit_level level, enum audit_stage stage,
+		       const char *id, const struct timespec *stage_ts)
 {
 	static const char *const stage_name[] = {
 	    "RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"};
 	char uri[1024], t[64];
-	json_t *e = json_object(), *ann;
 
-	(void)a;
-	if (!e)
-		return NULL;
 	request_uri(req, uri, sizeof(uri));
-	json_object_set_new(e, "kind", json_string("Event"));
-	json_object_set_new(e, "apiVersion", json_string("audit.k8s.io/v1"));
-	json_object_set_new(e, "level", json_string(audit_level_name(level)));
-	json_object_set_new(e, "auditID", json_string(id));
-	json_object_set_new(e, "stage", json_string(stage_name[stage]));
-	json_object_set_new(e, "requestURI", json_string(uri));
-	json_object_set_new(e, "verb", json_string(req->verb));
-	json_object_set_new(e, "user", user_info(req));
-	json_object_set_new(e, "sourceIPs", json_pack("[s]", "127.0.0.1"));
+	put_s(l, "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\"");
+	put_kv(l, "level", audit_level_name(level));
+	put_kv(l, "auditID", id);
+	put_kv(l, "stage", stage_name[stage]);
+	put_kv(l, "requestURI", uri);
+	put_kv(l, "verb", req->verb);
+	put_s(l, ",\"user\":{\"username\":");
+	put_q(l, req->user ? req->user : "");
+	put_s(l, ",\"groups\":[");
+	for (size_t i = 0; i < req->ngroups; i++) {
+		if (i)
+			put(l, ",", 1);
+		put_q(l, req->groups[i]);
+	}
+	put_s(l, "]},\"sourceIPs\":[\"127.0.0.1\"]");
 	if (req->resource)
-		json_object_set_new(e, "objectRef", object_ref(req));
-	if (stage != AUDIT_STAGE_RECEIVED)
-		json_object_set_new(
-		    e, "responseStatus",
-		    json_pack("{s:{},s:i}", "metadata", "code", req->code));
+		put_object_ref(l, req);
+	if (stage != AUDIT_STAGE_RECEIVED) {
+		snprintf(t, sizeof(t), "%d", req->code);
+		put_s(l, ",\"responseStatus\":{\"metadata\":{},\"code\":");
+		put_s(l, t);
+		put(l, "}", 1);
+	}
 	if (level >= AUDIT_REQUEST && req->request_object)
-		json_object_set(e, "requestObject",
-				(json_t *)req->request_object);
+		put_obj(l, "requestObject", req->request_object);
 	if (level >= AUDIT_REQUEST_RESPONSE && req->response_object &&
 	    stage != AUDIT_STAGE_RECEIVED)
-		json_object_set(e, "responseObject",
-				(json_t *)req->response_object);
+		put_obj(l, "responseObject", req->response_object);
 	micro_time(&req->received, t);
-	json_object_set_new(e, "requestReceivedTimestamp", json_string(t));
+	put_kv(l, "requestReceivedTimestamp", t);
 	micro_time(stage_ts, t);
-	json_object_set_new(e, "stageTimestamp", json_string(t));
-	ann = json_pack("{s:s}", "authorization.k8s.io/decision",
-			req->allowed ? "allow" : "forbid");
-	json_object_set_new(e, "annotations", ann);
-	return e;
+	put_kv(l, "stageTimestamp", t);
+	put_s(l, ",\"annotations\":{\"authorization.k8s.io/decision\":");
+	put_s(l, req->allowed ? "\"allow\"}}\n" : "\"forbid\"}}\n");
 }
 
 /* ---- the file ---- */
@@ -392,18 +457,15 @@ static int log_stage(struct audit *a, const struct audit_request *req,
 		     enum audit_level level, enum audit_stage stage,
 		     const char *id, const struct timespec *ts)
 {
-	_cleanup_json_ json_t *e = event_new(a, req, level, stage, id, ts);
-	_cleanup_free_ char *line = NULL;
-	size_t len;
+	char buf[2048];
+	struct line l = {.p = buf, .cap = sizeof(buf)};
+	int r;
 
-	if (!e)
-		return -ENOMEM;
-	line = json_dumps(e, JSON_COMPACT);
-	if (!line)
-		return -ENOMEM;
-	len = strlen(line);
-	line[len] = '\n'; /* the NUL becomes the line's end */
-	return write_line(a, line, len + 1);
+	event_line(&l, req, level, stage, id, ts);
+	r = l.oom ? -ENOMEM : write_line(a, l.p, l.len);
+	if (l.heap)
+		free(l.p);
+	return r;
 }
 
 int audit_log(struct audit *a, const struct audit_request *req,

@@ -41,8 +41,8 @@ static struct audit_request request(const char *verb, const char *resource,
 	return r;
 }
 
-static struct audit *make(const char *policy, const char *log,
-			  unsigned max_mb, unsigned backups)
+static struct audit *make(const char *policy, const char *log, unsigned max_mb,
+			  unsigned backups)
 {
 	struct audit_config cfg = {.policy_text = policy,
 				   .policy_len = strlen(policy),
@@ -180,8 +180,8 @@ static void test_events(void **state)
 	char dir[] = "/tmp/kubefs-audit-test.XXXXXX", path[64];
 	struct audit *a;
 	struct audit_request r;
-	json_t *lines, *e, *body = json_pack("{s:{s:s}}", "data", "password",
-					     "aHVudGVyMg==");
+	json_t *lines, *e,
+	    *body = json_pack("{s:{s:s}}", "data", "password", "aHVudGVyMg==");
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -199,6 +199,7 @@ static void test_events(void **state)
 	assert_int_equal(audit_log(a, &r, audit_decide(a, &r)), 0);
 	/* a refused get of a ConfigMap at RequestResponse */
 	r = request("get", "configmaps", "default", "c");
+	r.user = "ev\"il\\\x01"; /* escaped in the line */
 	r.code = audit_code("get", -EACCES);
 	r.allowed = false;
 	r.response_object = body;
@@ -240,12 +241,13 @@ static void test_events(void **state)
 	e = json_array_get(lines, 2);
 	assert_string_equal(str_at(e, "stage", NULL), "ResponseComplete");
 	assert_string_equal(str_at(e, "level", NULL), "RequestResponse");
+	assert_string_equal(str_at(e, "user", "username"), "ev\"il\\\x01");
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_object_get(e, "responseStatus"), "code")),
 			 403);
-	assert_string_equal(str_at(e, "annotations",
-				   "authorization.k8s.io/decision"),
-			    "forbid");
+	assert_string_equal(
+	    str_at(e, "annotations", "authorization.k8s.io/decision"),
+	    "forbid");
 	assert_non_null(json_object_get(e, "responseObject"));
 	assert_string_not_equal(
 	    str_at(e, "auditID", NULL),
