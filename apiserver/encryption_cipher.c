@@ -238,6 +238,7 @@ int enc_open(enum enc_type t, const struct enc_key *k, const char *aad,
 	}
 	if (r < 0)
 		return r;
+	out[len] = '\0'; /* for convenience, as store_get()'s values */
 	*ret = (char *)TAKE_PTR(out);
 	*ret_len = len;
 	return 0;

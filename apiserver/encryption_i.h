@@ -64,7 +64,8 @@ int enc_seal(enum enc_type t, const struct enc_key *k, const char *aad,
 	     const char *data, size_t len, char **ret, size_t *ret_len);
 
 /*
- * Decrypt in (the stored value after k->prefix). On failure -EBADMSG and
+ * Decrypt in (the stored value after k->prefix): *ret malloc'd, owned by
+ * the caller, NUL-terminated after *ret_len bytes. On failure -EBADMSG and
  * *ret_reason is the cause as Kubernetes words it (static text).
  */
 int enc_open(enum enc_type t, const struct enc_key *k, const char *aad,
