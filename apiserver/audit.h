@@ -57,10 +57,10 @@ enum audit_level {
 
 /* One request, as the tree served it. Everything borrowed. */
 struct audit_request {
-	const char *user;		 /* user name; NULL: unknown */
-	const char *const *groups;	 /* its groups */
+	const char *user;	   /* user name; NULL: unknown */
+	const char *const *groups; /* its groups */
 	size_t ngroups;
-	const char *verb;		 /* get, list, watch, create, ... */
+	const char *verb; /* get, list, watch, create, ... */
 	/* a resource request (resource != NULL) ... */
 	const char *api_group;	 /* "" for the core group */
 	const char *api_version; /* "v1" */
@@ -69,9 +69,9 @@ struct audit_request {
 	const char *ns;		 /* "" or NULL at the cluster scope */
 	const char *name;	 /* "" or NULL for none (list, a POST) */
 	/* ... or a non-resource one */
-	const char *path; /* "/healthz" */
-	int code;	  /* the HTTP status Kubernetes would answer */
-	bool allowed;	  /* authorization's decision */
+	const char *path;	  /* "/healthz" */
+	int code;		  /* the HTTP status Kubernetes would answer */
+	bool allowed;		  /* authorization's decision */
 	struct timespec received; /* CLOCK_REALTIME when it came */
 	/* bodies, at the levels that log them (NULL: none) */
 	const json_t *request_object;
@@ -81,9 +81,9 @@ struct audit_request {
 struct audit_config {
 	const char *policy_text; /* the policy file's bytes */
 	size_t policy_len;
-	const char *log_path;	/* "-": standard output */
-	unsigned max_size_mb;	/* 0: never rotate */
-	unsigned max_backups;	/* 0: keep every backup */
+	const char *log_path; /* "-": standard output */
+	unsigned max_size_mb; /* 0: never rotate */
+	unsigned max_backups; /* 0: keep every backup */
 };
 
 struct audit;

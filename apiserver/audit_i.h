@@ -13,10 +13,10 @@
 #include "apiserver/audit.h"
 
 enum audit_stage {
-	AUDIT_STAGE_RECEIVED,  /* RequestReceived */
-	AUDIT_STAGE_STARTED,   /* ResponseStarted (long requests) */
-	AUDIT_STAGE_COMPLETE,  /* ResponseComplete */
-	AUDIT_STAGE_PANIC,     /* Panic */
+	AUDIT_STAGE_RECEIVED, /* RequestReceived */
+	AUDIT_STAGE_STARTED,  /* ResponseStarted (long requests) */
+	AUDIT_STAGE_COMPLETE, /* ResponseComplete */
+	AUDIT_STAGE_PANIC,    /* Panic */
 };
 
 /* Strings borrowed from the policy document. */

@@ -64,7 +64,7 @@ static int strs_get(const json_t *obj, const char *field, const char *path,
 	ret->v = calloc(json_array_size(a) + 1, sizeof(char *));
 	if (!ret->v)
 		return -ENOMEM;
-	json_array_foreach(a, i, v) {
+	json_array_foreach (a, i, v) {
 		if (!json_is_string(v))
 			return kf_error_set(err, -EINVAL,
 					    "%s.%s[%zu]: Invalid value: must "
@@ -119,7 +119,7 @@ static int parse_resources(struct audit_rule *ru, const json_t *jr,
 	ru->res = calloc(json_array_size(a) + 1, sizeof(*ru->res));
 	if (!ru->res)
 		return -ENOMEM;
-	json_array_foreach(a, i, g) {
+	json_array_foreach (a, i, g) {
 		struct audit_group_res *gr = &ru->res[ru->nres++];
 		const json_t *grp = json_object_get(g, "group");
 
@@ -145,9 +145,8 @@ static int parse_rule(struct audit_rule *ru, const json_t *jr, size_t idx,
 
 	snprintf(path, sizeof(path), "rules[%zu]", idx);
 	if (!json_is_object(jr))
-		return kf_error_set(err, -EINVAL,
-				    "%s: Invalid value: must be an object",
-				    path);
+		return kf_error_set(
+		    err, -EINVAL, "%s: Invalid value: must be an object", path);
 	if (!level || !*level)
 		return kf_error_set(err, -EINVAL, "%s.level: Required value",
 				    path);
@@ -221,7 +220,7 @@ int audit_policy_parse(struct audit_policy *p, const char *text, size_t len,
 	p->rules = calloc(json_array_size(rules), sizeof(*p->rules));
 	if (!p->rules)
 		return -ENOMEM;
-	json_array_foreach(rules, i, jr) {
+	json_array_foreach (rules, i, jr) {
 		r = parse_rule(&p->rules[p->nrules++], jr, i, err);
 		if (r < 0)
 			return r;

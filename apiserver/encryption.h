@@ -86,7 +86,8 @@ const struct store_transformer *encryption_transformer(struct encryption *enc);
 const char *encryption_last_error(void);
 
 /*
- * Read every value of the store through enc: 0 when all decrypt, else
+ * Read every value of st, a store opened with encryption_transformer(enc)
+ * as its transformer: 0 when all decrypt, else
  * -EBADMSG with the first failing key's sentence in err (a wrong or
  * missing key, found at start rather than at a read), or a store error.
  */

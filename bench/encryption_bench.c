@@ -42,7 +42,8 @@ static double now(void)
 
 static struct encryption *config(const char *provider)
 {
-	static const char key[] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+	static const char key[] =
+	    "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 	struct encryption *enc = NULL;
 	struct kf_error err;
 	char text[1024];
@@ -94,8 +95,8 @@ static void remove_store(const char *dir)
 	rmdir(dir);
 }
 
-static void run(const char *dir, const char *provider, int n,
-		const char *value, bool sync, struct result *res)
+static void run(const char *dir, const char *provider, int n, const char *value,
+		bool sync, struct result *res)
 {
 	struct encryption *enc = config(provider);
 	struct store_config cfg = {.path = dir, .no_sync = !sync};
@@ -171,8 +172,9 @@ int main(int argc, char **argv)
 	if (!value)
 		return 1;
 	/* a Secret's JSON: a base64 payload inside */
-	snprintf(value, (size_t)bytes + 1,
-		 "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{\"k\":\"");
+	snprintf(
+	    value, (size_t)bytes + 1,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{\"k\":\"");
 	for (size_t i = strlen(value); i < (size_t)bytes - 3; i++)
 		value[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"[i % 32];
 	memcpy(value + bytes - 3, "\"}}", 4);
@@ -190,7 +192,8 @@ int main(int argc, char **argv)
 	       "listed/s");
 	for (int p = 0; p < 4; p++) {
 		double w = n * ROUNDS / res[p].write_s;
-		double g = (double)n * READS_PER_SECRET * ROUNDS / res[p].read_s;
+		double g =
+		    (double)n * READS_PER_SECRET * ROUNDS / res[p].read_s;
 		double l = (double)n * LISTS * ROUNDS / res[p].list_s;
 		double w0 = n * ROUNDS / res[0].write_s;
 		double g0 =

@@ -31,8 +31,8 @@ static void fill_user(struct audit_request *a, const struct kfs_identity *id)
 }
 
 /* The object as the store has it now (JSON), or NULL. Owned. */
-static json_t *stored(struct kfs *fs, const struct kind_info *k,
-		      const char *ns, const char *name)
+static json_t *stored(struct kfs *fs, const struct kind_info *k, const char *ns,
+		      const char *name)
 {
 	char key[STORE_KEY_MAX + 1];
 	_cleanup_free_ char *text = NULL;

@@ -60,16 +60,29 @@ static void round_trip(struct encryption *enc, const char *key)
 static void policy(const char *text, size_t len)
 {
 	static const char *const groups[] = {"system:authenticated"};
-	struct audit_config cfg = {.policy_text = text,
-				   .policy_len = len,
-				   .log_path = "/dev/null"};
+	struct audit_config cfg = {
+	    .policy_text = text, .policy_len = len, .log_path = "/dev/null"};
 	struct audit_request reqs[] = {
-	    {.user = "alice", .groups = groups, .ngroups = 1, .verb = "get",
-	     .api_group = "", .api_version = "v1", .resource = "secrets",
-	     .ns = "default", .name = "db", .code = 200, .allowed = true},
-	    {.user = "bob", .verb = "update", .api_group = "apps",
-	     .api_version = "v1", .resource = "deployments",
-	     .subresource = "scale", .ns = "x", .name = "d", .code = 409},
+	    {.user = "alice",
+	     .groups = groups,
+	     .ngroups = 1,
+	     .verb = "get",
+	     .api_group = "",
+	     .api_version = "v1",
+	     .resource = "secrets",
+	     .ns = "default",
+	     .name = "db",
+	     .code = 200,
+	     .allowed = true},
+	    {.user = "bob",
+	     .verb = "update",
+	     .api_group = "apps",
+	     .api_version = "v1",
+	     .resource = "deployments",
+	     .subresource = "scale",
+	     .ns = "x",
+	     .name = "d",
+	     .code = 409},
 	    {.user = "", .verb = "get", .path = "/healthz", .code = 200},
 	};
 	struct audit *a = NULL;
