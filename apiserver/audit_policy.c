@@ -88,12 +88,12 @@ static int stages_get(const json_t *obj, const char *path, unsigned *ret,
 			;
 		if (j == 4)
 			r = kf_error_set(err, -EINVAL,
-					 "%s.omitStages[%zu]: Unsupported "
+					 "%s%somitStages[%zu]: Unsupported "
 					 "value: \"%s\": supported values: "
 					 "\"RequestReceived\", "
 					 "\"ResponseStarted\", "
 					 "\"ResponseComplete\", \"Panic\"",
-					 path, i, s.v[i]);
+					 path, *path ? "." : "", i, s.v[i]);
 		else
 			*ret |= 1u << j;
 	}

@@ -87,6 +87,10 @@ static void test_validation(void **state)
 		       "rules[0].omitStages[0]: Unsupported value: \"Later\": "
 		       "supported values: \"RequestReceived\", "
 		       "\"ResponseStarted\", \"ResponseComplete\", \"Panic\"");
+	expect_invalid(HEAD "omitStages: [Never]\nrules: [{level: None}]\n",
+		       "omitStages[0]: Unsupported value: \"Never\": "
+		       "supported values: \"RequestReceived\", "
+		       "\"ResponseStarted\", \"ResponseComplete\", \"Panic\"");
 	expect_invalid(HEAD "rules: []\n",
 		       "loaded illegal policy with 0 rules");
 	expect_invalid(HEAD "rules: [{level: None, nonResourceURLs: [/x], "
