@@ -275,14 +275,13 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (r == 0)
 		r = kfs_authorize_object(fs, id, kind, ns, name, "", KV_DELETE,
 					 NULL, &err);
-	if (r < 0)
-		kfs_audit_object(fs, id, kind, ns, name, "", KV_DELETE, r,
-				 &received, NULL, 0);
 	if (r < 0) {
-		kfs_identity_put(id);
 		_cleanup_free_ char *dir = kfs_node_path(fs, p);
 		_cleanup_free_ char *path = NULL;
 
+		kfs_audit_object(fs, id, kind, ns, name, "", KV_DELETE, r,
+				 &received, NULL, 0);
+		kfs_identity_put(id);
 		if (asprintf(&path, "%s/%s", dir ? dir : "", name) >= 0)
 			log_error(fs, req, path, &err, r);
 		fuse_reply_err(req, -r);
