@@ -84,7 +84,9 @@ start_fs --encryption-provider-config "$T/enc3.yaml"
 expect_eq "$(yq -r .data.password "$S/db" | base64 -d)" "$MARK" "the Secret after dropping key1"
 stop_fs
 
-# kubefs up: a fresh key, 0600, used for Secrets
+# kubefs up: a fresh key, 0600, used for Secrets (its cluster is stopped
+# even when a check fails)
+trap 'rc=$?; kubefs --mount "$MNT" down --state "$T/up" >/dev/null 2>&1 || true; (exit $rc); cleanup' EXIT
 kubefs --mount "$MNT" up --state "$T/up" --nodes 0 >"$T/up.out" 2>&1 ||
 	fail "kubefs up: $(cat "$T/up.out")"
 expect_eq "$(stat -c %a "$T/up/encryption-config.yaml")" 600 "mode of the generated config"
