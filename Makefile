@@ -14,7 +14,7 @@
 # missing), so each works on its first run on a fresh machine.
 
 CC      ?= cc
-PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl libseccomp libnftnl libmnl
+PKGS    := fuse3 lmdb jansson yaml-0.1 libcurl libseccomp libnftnl libmnl libsodium libcrypto
 # Asked of pkg-config when first used, in a recipe that runs after deps
 # installed the packages (not when make reads this file), then kept.
 pkgconf = $(eval $(1) := $$(shell pkg-config $(2) 2>/dev/null))$($(1))

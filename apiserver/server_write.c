@@ -528,7 +528,10 @@ static int update_obj(struct server *srv, const struct srv_ref *o, json_t *w,
 		json_object_set_new(
 		    srv_meta(n), "generation",
 		    json_integer(meta_int(old, "generation") + 1));
-	if (srv_same_object(n, old) || (flags & SERVER_DRY_RUN)) {
+	/* an unchanged object is not stored again, unless its stored form
+	 * is stale: a rewrite re-encrypts it with the current key */
+	if ((srv_same_object(n, old) && !store_stale(srv->store, o->key)) ||
+	    (flags & SERVER_DRY_RUN)) {
 		if (pp)
 			svc_plan_abort(srv, pp);
 		if (ret_obj)

@@ -29,6 +29,7 @@
 #include "apiserver/server.h"
 #include "store/store.h"
 
+struct audit;
 struct authz;
 struct kfs_identity;
 
@@ -147,6 +148,7 @@ struct kfs {
 	uint64_t next_ino;
 	/* RBAC (fs/authz.h); NULL with --authorization-mode=AlwaysAllow */
 	struct authz *authz;
+	struct audit *audit; /* NULL: no --audit-policy-file */
 	struct render_cache *render;
 	struct errlog *errlog;
 	struct notifier *notifier;

@@ -30,6 +30,8 @@
 #include "fs/authz.h"
 #include "api/cleanup.h"
 #include "api/flags.h"
+#include "apiserver/audit.h"
+#include "apiserver/encryption.h"
 #include "api/klog.h"
 #include "api/version.h"
 
@@ -42,6 +44,10 @@ struct options {
 	size_t map_size_max;
 	const char *authorization_mode;
 	const char *admin_group;
+	const char *encryption_config;
+	const char *audit_log;
+	const char *audit_policy;
+	long long audit_maxsize, audit_maxbackup;
 };
 
 static void usage(FILE *f)
@@ -61,7 +67,18 @@ static void usage(FILE *f)
 		"8192)\n"
 		"  --authorization-mode MODE  RBAC (default) or AlwaysAllow\n"
 		"  --admin-group GROUP  its members are system:masters "
-		"(default kubefs-admins, if it exists)\n");
+		"(default kubefs-admins, if it exists)\n"
+		"  --encryption-provider-config FILE  encrypt resources at "
+		"rest as FILE (an\n"
+		"                      EncryptionConfiguration) says\n"
+		"  --audit-policy-file FILE  audit requests as the Policy in "
+		"FILE says\n"
+		"  --audit-log-path FILE  ... into FILE (\"-\": standard "
+		"output)\n"
+		"  --audit-log-maxsize MB  rotate the audit log at MB "
+		"(default 0: never)\n"
+		"  --audit-log-maxbackup N  keep N rotated audit logs "
+		"(default 0: all)\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -77,6 +94,12 @@ static int parse(int argc, char **argv, struct options *o)
 	    {"authorization-mode", 0, FLAG_STRING, &o->authorization_mode,
 	     "RBAC", ""},
 	    {"admin-group", 0, FLAG_STRING, &o->admin_group, "", ""},
+	    {"encryption-provider-config", 0, FLAG_STRING,
+	     &o->encryption_config, "", ""},
+	    {"audit-log-path", 0, FLAG_STRING, &o->audit_log, "", ""},
+	    {"audit-policy-file", 0, FLAG_STRING, &o->audit_policy, "", ""},
+	    {"audit-log-maxsize", 0, FLAG_INT, &o->audit_maxsize, "0", ""},
+	    {"audit-log-maxbackup", 0, FLAG_INT, &o->audit_maxbackup, "0", ""},
 	    {"help", 'h', FLAG_BOOL, &help, "false", ""},
 	    {"version", 0, FLAG_BOOL, &version, "false", ""},
 	    {NULL},
@@ -113,6 +136,12 @@ static int parse(int argc, char **argv, struct options *o)
 		    "kubefs-fs: --authorization-mode: unknown authorization "
 		    "mode %s: RBAC or AlwaysAllow\n",
 		    o->authorization_mode);
+		return -1;
+	}
+	if (o->audit_maxsize < 0 || o->audit_maxsize > 1 << 20 ||
+	    o->audit_maxbackup < 0 || o->audit_maxbackup > 1 << 20) {
+		fprintf(stderr, "kubefs-fs: --audit-log-maxsize and "
+				"--audit-log-maxbackup must be >= 0\n");
 		return -1;
 	}
 	o->map_size_max = store_mb > 0 ? (size_t)store_mb << 20 : 0;
@@ -265,6 +294,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *lc = NULL;
 	struct kf_error err;
+	struct encryption *enc = NULL;
 	int ready_fd = -1, r, status = 1;
 	bool sweeping = false;
 	_cleanup_free_ char *mount_abs = NULL;
@@ -285,20 +315,49 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	if (o.log_file && o.foreground && redirect_log(o.log_file) < 0)
 		return 1;
+	if (o.encryption_config && *o.encryption_config) {
+		kf_error_init(&err);
+		if (encryption_load(o.encryption_config, &err, &enc) < 0) {
+			fprintf(stderr, "kubefs-fs: %s\n", err.msg);
+			return 1;
+		}
+	}
+	/* as kube-apiserver: no policy file, no audit log */
+	if (o.audit_policy && *o.audit_policy && o.audit_log && *o.audit_log) {
+		struct audit_config ac = {
+		    .log_path = o.audit_log,
+		    .max_size_mb = (unsigned)o.audit_maxsize,
+		    .max_backups = (unsigned)o.audit_maxbackup,
+		};
+
+		kf_error_init(&err);
+		if (audit_load(o.audit_policy, &ac, &err, &fs.audit) < 0) {
+			fprintf(stderr, "kubefs-fs: %s\n", err.msg);
+			goto out_enc;
+		}
+	}
 	if (prepare_mountpoint(o.mountpoint) < 0)
-		return 1;
+		goto out_enc;
 	if (!o.foreground && daemonize(&ready_fd) < 0) {
 		perror("kubefs-fs: fork");
-		return 1;
+		goto out_enc;
 	}
 
 	sc.path = o.store_dir;
 	sc.map_size_max = o.map_size_max;
+	sc.transformer = enc ? encryption_transformer(enc) : NULL;
 	r = store_open(&sc, &fs.store);
 	if (r < 0) {
 		klog_info("cannot open store %s: %s", o.store_dir,
 			  strerror(-r));
 		goto out;
+	}
+	/* a key missing from the configuration is found now, not at a
+	 * read: every stored value must decrypt */
+	kf_error_init(&err);
+	if (enc && encryption_check_store(enc, fs.store, &err) < 0) {
+		klog_info("%s", err.msg);
+		goto out_store;
 	}
 	srvc.store = fs.store;
 	r = server_new(&srvc, &fs.srv);
@@ -428,5 +487,8 @@ out_store:
 	store_free(fs.store);
 out:
 	report(ready_fd, status);
+out_enc:
+	audit_free(fs.audit);
+	encryption_free(enc);
 	return status;
 }

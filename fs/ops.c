@@ -13,6 +13,7 @@
 #include "api/cleanup.h"
 #include "api/validate.h"
 #include "fs/access.h"
+#include "fs/audit_hook.h"
 #include "fs/export.h"
 #include "apiserver/watch.h"
 
@@ -253,6 +254,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct kf_error err;
 	struct kfs_identity *id = NULL;
 	char key[STORE_KEY_MAX + 1] = "";
+	struct timespec received;
 	int r;
 
 	if (!p) {
@@ -270,15 +272,18 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	kf_error_init(&err);
+	kfs_audit_received(&received);
 	r = kfs_caller(fs, req, &id);
 	if (r == 0)
 		r = kfs_authorize_object(fs, id, kind, ns, name, "", KV_DELETE,
 					 NULL, &err);
 	if (r < 0) {
-		kfs_identity_put(id);
 		_cleanup_free_ char *dir = kfs_node_path(fs, p);
 		_cleanup_free_ char *path = NULL;
 
+		kfs_audit_object(fs, id, kind, ns, name, "", KV_DELETE, r,
+				 &received, NULL, 0);
+		kfs_identity_put(id);
 		if (asprintf(&path, "%s/%s", dir ? dir : "", name) >= 0)
 			log_error(fs, req, path, &err, r);
 		fuse_reply_err(req, -r);
@@ -287,9 +292,11 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	__atomic_add_fetch(&fs->stats.deletes, 1, __ATOMIC_RELAXED);
 	if (server_key(kind, ns, name, key, sizeof(key)) == 0)
 		notifier_kernel_saw(fs->notifier, key, true);
-	server_request_user(&id->user);
+	server_request_user(id ? &id->user : NULL);
 	r = server_delete(fs->srv, kind, ns, name, -1, 0, &err);
 	server_request_user(NULL);
+	kfs_audit_object(fs, id, kind, ns, name, "", KV_DELETE, r, &received,
+			 NULL, 0);
 	kfs_identity_put(id);
 	kfs_caches_sync(fs);
 	watch_hub_poke(fs->hub);

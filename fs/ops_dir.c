@@ -6,6 +6,7 @@
  */
 #include "fs/fs_i.h"
 #include "fs/access.h"
+#include "fs/audit_hook.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -164,20 +165,34 @@ static int fill(struct kfs *fs, struct node *n, struct dir_handle *dh)
 	}
 }
 
+static void audit_list(struct kfs *fs, fuse_req_t req, const struct node *n,
+		       int r, const struct timespec *received)
+{
+	struct kfs_identity *id = NULL;
+
+	if (fs->audit && kfs_caller(fs, req, &id) == 0 && id) {
+		kfs_audit_node(fs, id, n, KV_LIST, NULL, r, received);
+		kfs_identity_put(id);
+	}
+}
+
 void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct kfs *fs = kfs_req_fs(req);
 	struct node *n = kfs_node_get(fs, ino);
 	struct dir_handle *dh;
+	struct timespec received;
 	int r;
 
 	if (!n) {
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
+	kfs_audit_received(&received);
 	/* a directory the caller may not list is not listable */
 	r = kfs_authorize(fs, req, n, KV_LIST, NULL);
 	if (r < 0) {
+		audit_list(fs, req, n, r, &received);
 		fuse_reply_err(req, -r);
 		return;
 	}
@@ -187,6 +202,7 @@ void kfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	r = fill(fs, n, dh);
+	audit_list(fs, req, n, r, &received);
 	if (r < 0) {
 		dh_free(dh);
 		fuse_reply_err(req, -r);

@@ -6,6 +6,7 @@
  */
 #include "fs/fs_i.h"
 #include "fs/access.h"
+#include "fs/audit_hook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "api/codec.h"
 #include "fs/logstream.h"
 #include "fs/podlog.h"
+#include "apiserver/encryption.h"
 #include "apiserver/watch.h"
 
 static struct fh *fh_new(struct kfs *fs, enum fh_kind kind, fuse_ino_t ino,
@@ -262,8 +264,11 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node *n = kfs_node_get(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 	struct kf_error err;
+	struct timespec received;
 	struct fh *fh;
 	int r = 0;
+
+	kfs_audit_received(&received);
 
 	if (!n) {
 		fuse_reply_err(req, ESTALE);
@@ -282,6 +287,8 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	r = kfs_authorize(fs, req, n, open_verb(n, fi->flags), NULL);
 	if (r < 0) {
+		kfs_audit_node(fs, fh->id, n, open_verb(n, fi->flags), NULL, r,
+			       &received);
 		kfs_fh_free(fh);
 		fuse_reply_err(req, -r);
 		return;
@@ -344,6 +351,14 @@ void kfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	default:
 		r = -EISDIR;
 	}
+	if (r == -EBADMSG) { /* a stored value the keys cannot decrypt */
+		errlog_add(fs->errlog, fh->uid, fh->path,
+			   encryption_last_error());
+		r = -EIO;
+	}
+	if (!writing || r < 0) /* a write is audited at its verdict */
+		kfs_audit_node(fs, fh->id, n, open_verb(n, fi->flags), NULL, r,
+			       &received);
 	if (r < 0) {
 		kfs_fh_free(fh);
 		fuse_reply_err(req, -r);

@@ -26,6 +26,7 @@
 #include "api/cleanup.h"
 #include "api/codec.h"
 #include "api/validate.h"
+#include "fs/audit_hook.h"
 #include "fs/logstream.h"
 #include "apiserver/admission.h"
 #include "apiserver/watch.h"
@@ -142,7 +143,8 @@ static bool object_exists(struct kfs *fs, const char *key)
 static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 {
 	struct kf_error err;
-	bool is_object = false;
+	struct timespec received;
+	bool is_object = false, existed;
 	int r;
 
 	char key[STORE_KEY_MAX + 1] = "";
@@ -154,10 +156,13 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 		0)
 		notifier_kernel_saw(fs->notifier, key, false);
 	kf_error_init(&err);
+	kfs_audit_received(&received);
+	existed = fs->audit && key[0] && object_exists(fs, key);
 	if (fh->w.too_big)
 		r = -EFBIG; /* said at write(); the bytes are not judged */
 	else
 		r = kfs_write_commit(fs, &fh->w, &err, &is_object);
+	kfs_audit_write(fs, &fh->w, existed, r, &received);
 	kfs_caches_sync(fs); /* before close() returns */
 	/* the hub tails the store: let it look now, not at its next poll */
 	watch_hub_poke(fs->hub);

@@ -10,7 +10,7 @@ build-essential pkg-config clang clang-format
 libclang-rt-dev
 attr
 libfuse3-dev fuse3
-liblmdb-dev lmdb-utils
+liblmdb-dev lmdb-utils libsodium-dev libssl-dev
 libjansson-dev libyaml-dev
 libcurl4-openssl-dev libseccomp-dev
 runc containernetworking-plugins busybox-static iptables docker-registry apache2-utils

@@ -4,6 +4,10 @@
  * state directory (default /var/lib/kubefs):
  *
  *   STATE/store/          the API server's LMDB store
+ *   STATE/encryption-config.yaml  its EncryptionConfiguration (0600;
+ *                         a fresh key for Secrets, up_config.h)
+ *   STATE/audit-policy.yaml  its audit Policy (Metadata for all)
+ *   STATE/log/audit.log   the audit log (rotated at 100 MB, 5 kept)
  *   STATE/log/NAME.log    each component's log
  *   STATE/run/NAME.pid    each component's pid (daemon.h)
  *   STATE/run/NAME.died   when one was last found dead
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "api/clock.h"
+#include "shell/up_config.h"
 #include "api/netaddr.h"
 #include "shell/cli.h"
 #include "shell/daemon.h"
@@ -224,12 +229,12 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 			   const char *store)
 {
 	char count[16], found[RFC3339_MAX], path[4096], root[4096];
-	char dns_dir[4096];
-	char *argv[24];
+	char dns_dir[4096], enc[4096], policy[4096] = "", audit_log[4096];
+	char *argv[32];
 	struct daemon_death death;
 	bool died;
 	pid_t pid;
-	int n = 0;
+	int n = 0, r;
 
 	if (comp_pid(o->state, c)) {
 		printf("%-18s already running\n", comp_name[c]);
@@ -252,9 +257,29 @@ static int start_component(struct cli *cli, const struct up_opts *o, int c,
 	argv[n++] = path;
 	switch (c) {
 	case C_FS:
+		r = up_encryption_config(o->state, enc, sizeof(enc));
+		if (r == 0)
+			r = up_audit_policy(o->state, policy, sizeof(policy));
+		if (r < 0) {
+			fprintf(stderr, "error: cannot write %s: %s\n",
+				policy[0] ? policy : enc, strerror(-r));
+			return -1;
+		}
+		snprintf(audit_log, sizeof(audit_log), "%s/" UP_AUDIT_LOG,
+			 o->state);
 		argv[n++] = "--foreground";
 		argv[n++] = "--store";
 		argv[n++] = (char *)store;
+		argv[n++] = "--encryption-provider-config";
+		argv[n++] = enc;
+		argv[n++] = "--audit-policy-file";
+		argv[n++] = policy;
+		argv[n++] = "--audit-log-path";
+		argv[n++] = audit_log;
+		argv[n++] = "--audit-log-maxsize";
+		argv[n++] = UP_AUDIT_MAXSIZE;
+		argv[n++] = "--audit-log-maxbackup";
+		argv[n++] = UP_AUDIT_MAXBACKUP;
 		argv[n++] = (char *)cli->mount;
 		break;
 	case C_NODE:

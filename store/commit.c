@@ -15,6 +15,7 @@
 #include "store/store_i.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* try_group() results besides 0 and -errno. */
@@ -366,6 +367,63 @@ static int check_ops(const struct store_op *ops, size_t n, size_t *ret_bytes,
 	return 0;
 }
 
+/* Free the ops transform_ops() made (their transformed values too). */
+static void free_transformed(const struct store_op *orig, struct store_op *ops,
+			     size_t n)
+{
+	if (!ops || ops == orig)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].data != orig[i].data)
+			free((char *)ops[i].data);
+	free(ops);
+}
+
+/*
+ * The ops as the store keeps them: ops itself when the transformer
+ * changes no value, else a copy (owned by the caller, freed with
+ * free_transformed()) whose PUTs carry the transformed values.
+ */
+static int transform_ops(struct store *s, struct store_op *ops, size_t n,
+			 struct store_op **ret_ops, size_t *ret_index)
+{
+	struct store_op *t = ops;
+	char *buf;
+	size_t len;
+	int r;
+
+	for (size_t i = 0; s->xf && s->xf->to_storage && i < n; i++) {
+		if (ops[i].type != STORE_PUT)
+			continue;
+		buf = NULL;
+		r = s->xf->to_storage(s->xf->ud, ops[i].key, ops[i].data,
+				      ops[i].len, &buf, &len);
+		if (r == 0 && buf && len > STORE_VALUE_MAX) {
+			free(buf);
+			r = -EFBIG;
+		}
+		if (r == 0 && buf && t == ops) {
+			t = malloc(n * sizeof(*t));
+			if (t)
+				memcpy(t, ops, n * sizeof(*t));
+			else
+				free(buf);
+			r = t ? 0 : -ENOMEM;
+		}
+		if (r < 0) {
+			free_transformed(ops, t, n);
+			*ret_index = i;
+			return r;
+		}
+		if (buf) {
+			t[i].data = buf;
+			t[i].len = len;
+		}
+	}
+	*ret_ops = t;
+	return 0;
+}
+
 int store_write(struct store *s, struct store_op *ops, size_t n,
 		size_t *ret_index)
 {
@@ -375,12 +433,15 @@ int store_write(struct store *s, struct store_op *ops, size_t n,
 	int r;
 
 	r = check_ops(ops, n, &req.bytes, &index);
+	if (r == 0)
+		r = transform_ops(s, ops, n, &req.ops, &index);
 	if (r < 0) {
 		if (ret_index)
 			*ret_index = index;
 		return r;
 	}
 	if (atomic_load(&s->broken)) {
+		free_transformed(ops, req.ops, n);
 		if (ret_index)
 			*ret_index = 0;
 		return -EIO;
@@ -415,6 +476,7 @@ int store_write(struct store *s, struct store_op *ops, size_t n,
 	}
 	pthread_mutex_unlock(&s->lock);
 	pthread_cond_destroy(&req.cond);
+	free_transformed(ops, req.ops, n);
 
 	if (req.result < 0) {
 		if (ret_index)

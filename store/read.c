@@ -22,6 +22,25 @@ static bool key_ok(const char *key, size_t *ret_len)
 	return true;
 }
 
+int store_from_storage(struct store *s, const char *key, const char *data,
+		       size_t len, char **ret_buf, size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	int r;
+
+	if (!s->xf || !s->xf->from_storage) {
+		*ret_buf = NULL;
+		return 0;
+	}
+	r = s->xf->from_storage(s->xf->ud, key, data, len, &buf, &blen);
+	if (r < 0)
+		return r;
+	*ret_buf = buf;
+	*ret_len = blen;
+	return 0;
+}
+
 static void note_rv(struct store *s, uint64_t rv)
 {
 	uint64_t seen = atomic_load(&s->last_rv);
@@ -37,8 +56,8 @@ int store_get(struct store *s, const char *key, char **ret_data,
 	MDB_txn *txn;
 	MDB_val k, v;
 	uint64_t rv;
-	size_t len;
-	char *data;
+	size_t len, plen = 0;
+	char *data, *plain = NULL;
 	int r;
 
 	if (!key_ok(key, &k.mv_size))
@@ -55,13 +74,24 @@ int store_get(struct store *s, const char *key, char **ret_data,
 		goto out;
 	}
 	len = v.mv_size - OBJ_HDR_SIZE;
-	data = malloc(len + 1);
+	memcpy(&rv, v.mv_data, sizeof(rv));
+	r = store_from_storage(s, key, (char *)v.mv_data + OBJ_HDR_SIZE, len,
+			       &plain, &plen);
+	if (r < 0)
+		goto out;
+	if (plain) {
+		data = realloc(plain, plen + 1);
+		len = plen;
+	} else {
+		data = malloc(len + 1);
+	}
 	if (!data) {
+		free(plain);
 		r = -ENOMEM;
 		goto out;
 	}
-	memcpy(&rv, v.mv_data, sizeof(rv));
-	memcpy(data, (char *)v.mv_data + OBJ_HDR_SIZE, len);
+	if (!plain)
+		memcpy(data, (char *)v.mv_data + OBJ_HDR_SIZE, len);
 	data[len] = '\0';
 	*ret_data = data;
 	*ret_len = len;
@@ -69,6 +99,45 @@ int store_get(struct store *s, const char *key, char **ret_data,
 out:
 	store_read_end(s, txn);
 	return r;
+}
+
+/* Hand one stored object to a store_list() callback, transformed. */
+static int list_one(struct store *s, store_list_fn fn, void *ud,
+		    const char *key, size_t key_len, const char *data,
+		    size_t len, uint64_t rv)
+{
+	char *plain = NULL;
+	size_t plen = 0;
+	int r;
+
+	r = store_from_storage(s, key, data, len, &plain, &plen);
+	if (r < 0)
+		return r;
+	if (!plain)
+		return fn(ud, key, key_len, data, len, rv);
+	r = fn(ud, key, key_len, plain, plen, rv);
+	free(plain);
+	return r;
+}
+
+bool store_stale(struct store *s, const char *key)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	bool stale = false;
+
+	if (!s->xf || !s->xf->stale || !key_ok(key, &k.mv_size))
+		return false;
+	k.mv_data = (void *)key;
+	if (store_read_begin(s, &txn) < 0)
+		return false;
+	if (mdb_get(txn, s->dbi_objects, &k, &v) == 0 &&
+	    v.mv_size >= OBJ_HDR_SIZE)
+		stale = s->xf->stale(s->xf->ud, key,
+				     (const char *)v.mv_data + OBJ_HDR_SIZE,
+				     v.mv_size - OBJ_HDR_SIZE);
+	store_read_end(s, txn);
+	return stale;
 }
 
 int store_list(struct store *s, const char *prefix, store_list_fn fn, void *ud,
@@ -111,9 +180,9 @@ int store_list(struct store *s, const char *prefix, store_list_fn fn, void *ud,
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
 		memcpy(&rv, v.mv_data, sizeof(rv));
-		r = fn(ud, key, k.mv_size,
-		       (const char *)v.mv_data + OBJ_HDR_SIZE,
-		       v.mv_size - OBJ_HDR_SIZE, rv);
+		r = list_one(s, fn, ud, key, k.mv_size,
+			     (const char *)v.mv_data + OBJ_HDR_SIZE,
+			     v.mv_size - OBJ_HDR_SIZE, rv);
 		if (r)
 			goto out_cursor;
 	}
@@ -128,6 +197,50 @@ out:
 		if (ret_rv)
 			*ret_rv = snap_rv;
 	}
+	return r;
+}
+
+/* Hand one logged event to a store_events() callback, its values
+ * transformed. */
+static int event_one(struct store *s, store_event_fn fn, void *ud,
+		     struct store_event *ev)
+{
+	char key[STORE_KEY_MAX + 1];
+	char *data = NULL, *old = NULL;
+	size_t dlen = 0, olen = 0;
+	int r;
+
+	if (!s->xf)
+		return fn(ud, ev);
+	if (ev->key_len > STORE_KEY_MAX)
+		return -EIO;
+	memcpy(key, ev->key, ev->key_len);
+	key[ev->key_len] = '\0';
+	r = ev->data
+		? store_from_storage(s, key, ev->data, ev->len, &data, &dlen)
+		: 0;
+	/* a DELETED event's value is its old value: transformed once */
+	if (r == 0 && ev->old && ev->old != ev->data)
+		r = store_from_storage(s, key, ev->old, ev->old_len, &old,
+				       &olen);
+	if (r < 0)
+		goto out;
+	if (data && ev->old == ev->data) {
+		ev->old = data;
+		ev->old_len = dlen;
+	}
+	if (data) {
+		ev->data = data;
+		ev->len = dlen;
+	}
+	if (old) {
+		ev->old = old;
+		ev->old_len = olen;
+	}
+	r = fn(ud, ev);
+out:
+	free(data);
+	free(old);
 	return r;
 }
 
@@ -177,7 +290,7 @@ int store_events(struct store *s, uint64_t after_rv, size_t max,
 			r = -EIO;
 			goto out_cursor;
 		}
-		r = fn(ud, &ev);
+		r = event_one(s, fn, ud, &ev);
 		if (r)
 			goto out_cursor;
 		if (max && ++sent == max)

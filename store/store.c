@@ -388,6 +388,7 @@ int store_open(const struct store_config *cfg, struct store **ret)
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->pid = getpid();
+	s->xf = cfg->transformer;
 	s->keep_events =
 	    cfg->keep_events ? cfg->keep_events : STORE_DEF_KEEP_EVENTS;
 	s->keep_seconds =

@@ -64,6 +64,40 @@
 
 struct store;
 
+/*
+ * A value transformer: encryption at rest (kube-apiserver's storage
+ * value.Transformer). to_storage turns a value a caller writes into the
+ * bytes the store keeps (objects and event log alike); from_storage turns
+ * stored bytes back into the value every read returns (store_get,
+ * store_list, store_events), so nothing above the store sees the stored
+ * form and only store_snapshot() (a raw copy of the file) does.
+ *
+ * Both get the key (AEADs authenticate it) and the input bytes
+ * (borrowed). They return
+ *   0 with *ret_data NULL    the value is kept as it is (keys the
+ *                            transformer does not cover, identity);
+ *   0 with *ret_data set     the transformed bytes: malloc'd, owned by
+ *                            the store, length *ret_len;
+ *   a negative errno         the value cannot be transformed. A
+ *                            from_storage error fails the read with that
+ *                            errno (a list or event walk stops there);
+ *                            a to_storage error fails the store_write()
+ *                            with it, storing nothing.
+ * stale (may be NULL) says whether stored bytes are not in the form
+ * to_storage makes now (another key or provider: a rewrite re-encrypts
+ * them), for store_stale().
+ * They run in the caller's thread (from_storage inside the read
+ * transaction), may run concurrently, and must not call into the store.
+ */
+struct store_transformer {
+	int (*to_storage)(void *ud, const char *key, const char *data,
+			  size_t len, char **ret_data, size_t *ret_len);
+	int (*from_storage)(void *ud, const char *key, const char *data,
+			    size_t len, char **ret_data, size_t *ret_len);
+	bool (*stale)(void *ud, const char *key, const char *data, size_t len);
+	void *ud;
+};
+
 struct store_config {
 	const char *path;      /* directory; created (0700) if missing */
 	size_t map_size;       /* initial LMDB map size; 0: 64 MiB */
@@ -71,6 +105,9 @@ struct store_config {
 	uint64_t keep_events;  /* event-log retention; 0: 10000 */
 	unsigned keep_seconds; /* event-log retention; 0: 300 */
 	bool no_sync;	       /* benchmarks only: skip the disk sync */
+	/* NULL: values are stored as given. Borrowed: must outlive the
+	 * store. */
+	const struct store_transformer *transformer;
 };
 
 /*
@@ -100,6 +137,11 @@ uint64_t store_current_rv(struct store *s);
  */
 int store_get(struct store *s, const char *key, char **ret_data,
 	      size_t *ret_len, uint64_t *ret_rv);
+
+/* Is key's stored value stale for the transformer (written with an older
+ * key or provider), so that a write of the same value must still be
+ * stored? false without a transformer or when key is absent. */
+bool store_stale(struct store *s, const char *key);
 
 /*
  * Called for each key with the given prefix, in key order, all from one

@@ -107,6 +107,8 @@ struct store {
 	store_clock_fn clock;
 	void *clock_ud;
 
+	const struct store_transformer *xf; /* NULL: values as given */
+
 	_Atomic uint64_t last_rv; /* last rv seen, for store_current_rv */
 	_Atomic uint64_t commits;
 	_Atomic uint64_t writes;
@@ -147,6 +149,12 @@ uint64_t store_now(struct store *s);
 /* Replace the clock used to timestamp events (tests). NULL: the real
  * CLOCK_REALTIME clock. Not thread-safe against concurrent writes. */
 void store_set_clock(struct store *s, store_clock_fn fn, void *ud);
+
+/* Transform a stored value for reading (from_storage). 0 with *ret_buf
+ * NULL: use data as it is; 0 with *ret_buf set: the value is *ret_buf
+ * (owned by the caller) of *ret_len bytes; or the transformer's errno. */
+int store_from_storage(struct store *s, const char *key, const char *data,
+		       size_t len, char **ret_buf, size_t *ret_len);
 
 /* ---- eventlog.c ---- */
 
