@@ -78,6 +78,31 @@ static json_t *meta(const char *name, const char *agg_label)
 	return m;
 }
 
+/* The end of an all() list (NULL is what a failed builder returns). */
+static json_t end_marker;
+#define END (&end_marker)
+
+/* An array of the objects given (taken), up to END; NULL if any is NULL
+ * (out of memory). */
+static json_t *all(json_t *first, ...)
+{
+	json_t *a = json_array(), *o = first;
+	bool failed = !a;
+	va_list ap;
+
+	va_start(ap, first);
+	for (; o != END; o = va_arg(ap, json_t *)) {
+		if (!o || failed || json_array_append_new(a, o) < 0)
+			failed = true;
+	}
+	va_end(ap);
+	if (failed) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* A ClusterRole of the rules given (NULL-terminated). */
 static json_t *role(const char *name, const char *agg_label, ...)
 {
@@ -157,8 +182,7 @@ static json_t *events_rule(void)
 
 static json_t *roles(void)
 {
-	return json_pack(
-	    "[o,o,o,o,o,o,o,o,o,o,o,o,o,o,o,o]",
+	return all(
 	    role("cluster-admin", NULL, R("*", "*", "*"), U("*", "*"), NULL),
 	    role("system:discovery", NULL,
 		 U("get", "/api /api/* /apis /apis/* /healthz /livez /openapi "
@@ -244,6 +268,13 @@ static json_t *roles(void)
 	     * node to kube-system/kubefs-node-endpoint-NAME */
 	    role("kubefs:node-endpoint", NULL,
 		 R("get create update", "-", "secrets"), NULL),
+	    /* kubefs's own: a node agent publishes its pods' and its
+	     * node's resource usage (metrics.k8s.io), as metrics-server
+	     * does under its own role (docs/nodeagent.md) */
+	    role("kubefs:node-metrics", NULL,
+		 R("get list watch create update delete", "metrics.k8s.io",
+		   "pods nodes"),
+		 NULL),
 	    role("system:kube-scheduler", NULL, events_rule(),
 		 R("create", "coordination.k8s.io", "leases"),
 		 RN("get update", "coordination.k8s.io", "leases",
@@ -273,13 +304,13 @@ static json_t *roles(void)
 	    role("system:node-proxier", NULL,
 		 R("list watch", "-", "services endpoints"),
 		 R("get list watch", "-", "nodes"), events_rule(),
-		 R("list watch", "discovery.k8s.io", "endpointslices"), NULL));
+		 R("list watch", "discovery.k8s.io", "endpointslices"), NULL),
+	    END);
 }
 
 static json_t *bindings(void)
 {
-	return json_pack(
-	    "[o,o,o,o,o,o,o,o,o,o]",
+	return all(
 	    binding("cluster-admin", "Group:system:masters"),
 	    binding("system:discovery", "Group:system:authenticated"),
 	    binding("system:basic-user", "Group:system:authenticated"),
@@ -287,6 +318,7 @@ static json_t *bindings(void)
 		    "Group:system:authenticated Group:system:unauthenticated"),
 	    binding("system:monitoring", "Group:system:monitoring"),
 	    binding("kubefs:node-endpoint", "Group:system:nodes"),
+	    binding("kubefs:node-metrics", "Group:system:nodes"),
 	    binding("system:kube-scheduler", "system:kube-scheduler"),
 	    binding("system:kube-controller-manager",
 		    "system:kube-controller-manager"),
@@ -295,7 +327,7 @@ static json_t *bindings(void)
 	     * leaves this binding without subjects); kubefs has none and
 	     * binds the group, as Kubernetes did before 1.8, with
 	     * NodeRestriction admission limiting each node's writes */
-	    binding("system:node", "Group:system:nodes"));
+	    binding("system:node", "Group:system:nodes"), END);
 }
 
 #define CTRL "system:controller:"
@@ -312,8 +344,7 @@ static json_t *bindings(void)
  */
 static json_t *controller_roles(void)
 {
-	return json_pack(
-	    "[o,o,o,o,o,o,o,o,o,o]",
+	return all(
 	    role(CTRL "replicaset-controller", NULL,
 		 R("get list watch update", "apps extensions", "replicasets"),
 		 R("update", "apps extensions",
@@ -357,7 +388,8 @@ static json_t *controller_roles(void)
 	    role(CTRL "resourcequota-controller", NULL,
 		 R("list watch", "*", "*"),
 		 R("update", "-", "resourcequotas/status"), events_rule(),
-		 NULL));
+		 NULL),
+	    END);
 }
 
 static int controller_bindings(const json_t *roles, json_t *out)

@@ -17,11 +17,14 @@ run() {
 	ERR=$(cat "$T/err")
 }
 
-# fake_agent NAME: what the node agent of a pod's node does once the pod is
-# marked for deletion: report it finished, then delete it for good.
+# fake_agent NAME [GRACE]: what the node agent of a pod's node does once
+# the pod is marked for deletion (with GRACE seconds, when given: a later
+# delete that shortened it): report it finished, then delete it for good.
 fake_agent() {
+	local want=${2:-}
 	for _ in $(seq 1 600); do
-		if [ -n "$(kubefs get pod "$1" -o jsonpath='{.metadata.deletionTimestamp}' 2>/dev/null)" ]; then
+		if [ -n "$(kubefs get pod "$1" -o jsonpath='{.metadata.deletionTimestamp}' 2>/dev/null)" ] &&
+			{ [ -z "$want" ] || [ "$(kubefs get pod "$1" -o jsonpath='{.metadata.deletionGracePeriodSeconds}' 2>/dev/null)" = "$want" ]; }; then
 			echo '{"status":{"phase":"Succeeded"}}' >> "$P/$1@status"
 			rm -f "$P/$1"
 			return 0
@@ -86,9 +89,11 @@ expect_eq "$(kubefs get pod g --no-headers | awk '{print $3}')" Terminating "mar
 run kubefs delete pod g --timeout=300ms
 expect_eq "$RC" 1 "timeout while the agent does nothing"
 expect_eq "$ERR" "error: timed out waiting for the condition on pods/g" "timeout message"
-fake_agent g &
+# (g is marked already: the agent waits for this delete's shorter grace
+# period, so that it cannot finish g before the delete is made)
+fake_agent g 20 &
 WATCH_PIDS=$!
-run kubefs delete pod g --timeout=30s
+run kubefs delete pod g --grace-period=20 --timeout=30s
 expect_eq "$RC:$OUT" '0:pod "g" deleted' "delete waits for the agent"
 [ -e "$P/g" ] && fail "g still there after delete returned"
 wait $WATCH_PIDS

@@ -40,7 +40,7 @@ static void test_objects_valid(void **state)
 
 	(void)state;
 	assert_int_equal(rbac_bootstrap_objects(&all), 0);
-	assert_int_equal(json_array_size(all), 48);
+	assert_int_equal(json_array_size(all), 50);
 	json_array_foreach (all, i, o) {
 		_cleanup_json_ json_t *copy = json_deep_copy(o);
 		const struct kind_info *k = kinds_by_gvk(
