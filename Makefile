@@ -124,6 +124,10 @@ $(TOOL_BIN): $(O)/tests/tools/%: $(O)/tests/tools/%.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 
+# the NFS test client links libnfs (libnfs-dev), nothing else does
+NFS_LIBS = $(call pkgconf,NFS_LIBS,--libs libnfs)
+$(O)/tests/tools/kfnfs: LDLIBS += $(NFS_LIBS)
+
 $(BENCH_BIN): $(O)/bench/%: $(O)/bench/%.o $(ALL_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)

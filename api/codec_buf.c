@@ -75,6 +75,14 @@ char *codec_buf_finish(struct codec_buf *b, size_t *ret_len)
 	if (ret_len)
 		*ret_len = b->len;
 	p = b->data;
+	/* callers keep the text (render cache, watch backlog): not the 4 KiB
+	 * or more the buffer grew to */
+	if (b->cap - b->len > 64) {
+		char *q = realloc(p, b->len + 1);
+
+		if (q)
+			p = q;
+	}
 	codec_buf_init(b);
 	return p;
 }

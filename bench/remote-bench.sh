@@ -1,7 +1,9 @@
 #!/bin/bash
 # Reads and creates per second over the 9P and NFS exports vs the local
 # mount, side by side in one run, with the user-space clients of the
-# e2e tests (diodcat, kf9p; nfs-cat, nfs-cp). Prints ratios to local.
+# e2e tests (diodcat, kf9p; nfs-cat, nfs-cp, kfnfs). Prints ratios to
+# local. NFS creates twice: nfs-cp (WRITE, CLOSE: no verdict) and kfnfs
+# (WRITE, COMMIT, CLOSE, as a kernel client closes: the verdict).
 #
 #   bench/remote-bench.sh [N]     N operations per measurement (300)
 #
@@ -78,8 +80,10 @@ t0=$(now); for i in $(seq "$N"); do nfs-cat "$(nfs "$CMD/target")" > /dev/null; 
 nfs_read=$(rate "$t0" "$(now)")
 t0=$(now); for i in $(seq "$N"); do nfs-cp "$W/cm.yaml" "$(nfs "$CMD/n-$i")" > /dev/null; done
 nfs_create=$(rate "$t0" "$(now)")
+t0=$(now); for i in $(seq "$N"); do kfnfs "$(nfs "$CMD/c-$i")" put < "$W/cm.yaml"; done
+nfs_commit=$(rate "$t0" "$(now)")
 
-for f in l p n q; do
+for f in l p n q c; do
 	[ "$(ls "$MNT/$CMD" | grep -c "^$f-")" = "$N" ] ||
 		{ echo "bench: not every $f- object was created" >&2; exit 1; }
 done
@@ -89,5 +93,6 @@ row read "NFSv4, a process per op" "$local_read" "$nfs_read"
 row read "9P, one connection" "$local_read1" "$p9_read1"
 row create "9P, a process per op" "$local_create" "$p9_create"
 row create "NFSv4, a process per op" "$local_create" "$nfs_create"
+row create "NFSv4 + COMMIT, a process" "$local_create" "$nfs_commit"
 row create "9P, one connection" "$local_create" "$p9_create1"
 echo "($N operations each; local: cat/cp per op, one cat of N files for the one-connection read row)"

@@ -37,7 +37,8 @@ SAMPLER=
 # on a failed round, what the cluster looked like and its logs are kept
 # in build/story-soak-failed.* (the path is printed)
 evidence() {
-	local keep
+	local keep f
+	set +e
 	keep=$(mktemp -d "$src/build/story-soak-failed.XXXXXX")
 	cp -r "$S/log" "$keep/" 2>/dev/null || true
 	cp "$W/samples" "$W/errors" "$keep/" 2>/dev/null || true
@@ -45,7 +46,11 @@ evidence() {
 		echo "== pods"; "$BIN/kubefs" get pods -o wide
 		echo "== services"; "$BIN/kubefs" get svc -o wide
 		echo "== endpointslices"
-		cat "$M"/discovery.k8s.io/v1/endpointslices/default/*@json
+		for f in "$M"/discovery.k8s.io/v1/endpointslices/default/*; do
+			cat "$f@json"
+		done
+		echo "== endpoints"
+		cat "$M/core/v1/endpoints/default/nginx@json"
 		echo "== nft"; nft list ruleset
 		echo "== curl"; curl -sv -m 2 "http://$(jq -r .spec.clusterIP "$M/core/v1/services/default/nginx@json")/"
 	} >"$keep/state" 2>&1

@@ -113,6 +113,17 @@ struct node {
 /* The mount: one per kubefs-fs process. */
 struct dir_handle;
 
+/* rootfile.c: a text rendered at getattr, for the caller's next open */
+#define ROOTFILE_TEXT_FRESH_NS 1000000000ll
+#define ROOTFILE_TEXT_SLOTS 8
+struct rootfile_text {
+	fuse_ino_t ino;
+	uid_t uid;
+	int64_t at; /* CLOCK_MONOTONIC ns */
+	char *text;
+	size_t len;
+};
+
 struct kfs {
 	struct store *store;
 	struct server *srv;
@@ -146,6 +157,12 @@ struct kfs {
 	/* every open file handle (guarded by lock): those the kernel never
 	 * released are freed when the server stops */
 	struct fh *open_fhs;
+	/* rootfile.c: texts rendered at getattr for the next open */
+	pthread_mutex_t texts_lock;
+	struct rootfile_text texts[ROOTFILE_TEXT_SLOTS];
+	/* a handle pinned by an fsync of another handle (fh.pins) is freed
+	 * only once unpinned: signalled with lock */
+	pthread_cond_t unpinned;
 	struct dir_handle *open_dirs; /* ops_dir.c; guarded by lock */
 	/* watch_read.c: handles with a parked read, and their sweeper */
 	pthread_mutex_t parked_lock;
@@ -265,10 +282,24 @@ void errlog_add(struct errlog *el, uid_t uid, const char *path,
 char *errlog_text(struct errlog *el, uid_t uid, size_t *ret_len);
 
 /* ---- rootfile.c: README, version, healthz, resources, metrics ---- */
-/* Content of a generated root file (not errors/snapshot). Owned. */
+/* Content of a generated root file (not snapshot, whoami, can-i).
+ * Owned. */
 char *kfs_rootfile_text(struct kfs *fs, enum rootfile rf, uid_t uid,
 			size_t *ret_len);
 const char *kfs_rootfile_name(enum rootfile rf);
+/*
+ * metrics changes between reads: its size is the size of the text
+ * rendered for the caller at getattr, which the caller's next open of
+ * the file reads if it comes within ROOTFILE_TEXT_FRESH_NS (an NFS
+ * server stats, then reads up to that size). kfs_rootfile_stat sets
+ * st->st_size so (any other node: no change); kfs_rootfile_take returns
+ * that text (owned) or NULL.
+ */
+void kfs_rootfile_stat(struct kfs *fs, const struct node *n, uid_t uid,
+		       struct stat *st);
+char *kfs_rootfile_take(struct kfs *fs, const struct node *n, uid_t uid,
+			size_t *ret_len);
+void kfs_rootfile_texts_free(struct kfs *fs);
 
 /* ---- write.c: the verdict at close ---- */
 struct kfs_write {
@@ -287,6 +318,8 @@ struct kfs_write {
 	bool truncated;	 /* O_TRUNC or truncate to 0 */
 	bool dirty;	 /* bytes were written or truncated */
 	bool too_big;	 /* a write was refused with EFBIG: so is the file */
+	bool synced;	 /* the last verdict was given at fsync: ... */
+	int verdict;	 /* ... this, which close() returns again */
 	/* the writer, checked at the verdict (borrowed from its handle);
 	 * NULL: nothing to check */
 	const struct kfs_identity *id;
@@ -424,6 +457,7 @@ struct fh {
 	struct fuse_pollhandle *ph;
 	struct kfs *fs;
 	struct fh *prev_open, *next_open; /* kfs.open_fhs; kfs.lock */
+	unsigned pins; /* fsyncs of other handles using it; kfs.lock */
 	struct kfs_identity *id; /* the opener (owned); NULL: not checked */
 };
 

@@ -17,6 +17,8 @@ int kfs_nodes_init(struct kfs *fs)
 	struct node *root;
 
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_cond_init(&fs->unpinned, NULL);
+	pthread_mutex_init(&fs->texts_lock, NULL);
 	fs->nbuckets = 1 << 16;
 	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
 	fs->inos = json_object();
@@ -45,6 +47,9 @@ void kfs_nodes_release(struct kfs *fs)
 	free(fs->buckets);
 	json_decref(fs->inos);
 	json_decref(fs->writers);
+	pthread_cond_destroy(&fs->unpinned);
+	kfs_rootfile_texts_free(fs);
+	pthread_mutex_destroy(&fs->texts_lock);
 	pthread_mutex_destroy(&fs->lock);
 }
 

@@ -121,6 +121,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	n = kfs_node_add(fs, n);
+	kfs_rootfile_stat(fs, n, fuse_req_ctx(req)->uid, &st);
 	kfs_authz_stat(fs, req, n, &st);
 	kfs_fill_entry(fs, n, &st, &e);
 	if (fuse_reply_entry(req, &e) != 0)
@@ -171,6 +172,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, -r);
 		return;
 	}
+	kfs_rootfile_stat(fs, n, fuse_req_ctx(req)->uid, &st);
 	kfs_authz_stat(fs, req, n, &st);
 	fuse_reply_attr(req, &st, attr_timeout(fs, n));
 }

@@ -87,6 +87,8 @@ void kfs_fh_free(struct fh *fh)
 		fh->fs->open_fhs = fh->next_open;
 	if (fh->next_open)
 		fh->next_open->prev_open = fh->prev_open;
+	while (fh->pins) /* an fsync of another handle commits it */
+		pthread_cond_wait(&fh->fs->unpinned, &fh->fs->lock);
 	pthread_mutex_unlock(&fh->fs->lock);
 	if (fh->counted)
 		writer_count(fh->fs, fh->uid, -1);
@@ -193,7 +195,11 @@ static int open_rootfile(struct kfs *fs, struct node *n, struct fh *fh)
 		fh->data = kfs_can_i_text(fs, fh->id, n->query, &fh->len);
 		return fh->data ? 0 : -ENOMEM;
 	}
-	fh->data = kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
+	/* the text whose size the caller's getattr just reported */
+	fh->data = kfs_rootfile_take(fs, n, fh->uid, &fh->len);
+	if (!fh->data)
+		fh->data =
+		    kfs_rootfile_text(fs, n->rootfile, fh->uid, &fh->len);
 	return fh->data ? 0 : -ENOMEM;
 }
 

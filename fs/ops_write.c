@@ -3,6 +3,16 @@
  * file description, judged and committed when the opener's last writing
  * descriptor is closed (flush), or at release for what came after (mmap,
  * a racing close); truncate of an open write; fsync.
+ *
+ * fsync(2) is a verdict too. As on any Unix file it is about the file,
+ * not the descriptor: it judges and commits what every open description
+ * of the file holds written and not yet judged, and returns the first
+ * failure. A close() after it with nothing written since commits nothing
+ * again and returns the same verdict. File servers need this: an NFS
+ * COMMIT (what a kernel NFS client sends at close(), its error being
+ * close()'s) reaches us as an fsync, which nfs-ganesha makes on another
+ * descriptor of the file than the one it wrote through; a FILE_SYNC WRITE
+ * as a write and an fsync of the same descriptor.
  */
 #include "fs/fs_i.h"
 
@@ -184,6 +194,8 @@ static int commit(struct kfs *fs, struct fh *fh, uid_t uid)
 	/* the next commit starts from what was written */
 	fh->w.created = false;
 	fh->w.excl = false;
+	fh->w.synced = false;
+	fh->w.verdict = r;
 	return r;
 }
 
@@ -205,6 +217,8 @@ void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pthread_mutex_lock(&fh->lock);
 	if (fh->kind == FH_WRITE && fh->w.dirty && writer_done(fs, fh, req)) {
 		r = commit(fs, fh, fuse_req_ctx(req)->uid);
+	} else if (fh->kind == FH_WRITE && !fh->w.dirty && fh->w.synced) {
+		r = fh->w.verdict; /* judged at fsync: say it again */
 	} else if (fh->kind == FH_SCRATCH && fh->w.dirty) {
 		char *copy = malloc(fh->w.len + 1);
 
@@ -224,15 +238,80 @@ void kfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, -r);
 }
 
+/* fsync's verdict on what fh holds: commit it if written since the last
+ * verdict, else the last fsync's verdict again. */
+static int sync_fh(struct kfs *fs, struct fh *fh, uid_t uid)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->w.dirty) {
+		r = commit(fs, fh, uid);
+		fh->w.synced = true;
+	} else if (fh->w.synced) {
+		r = fh->w.verdict;
+	}
+	pthread_mutex_unlock(&fh->lock);
+	return r;
+}
+
+#define SYNC_OTHERS_MAX 16
+
+/* The other open descriptions of fh's file that hold writes: commit
+ * them. Each is pinned (fs->lock) while it is used, so a release waits
+ * for it (kfs_fh_free); their locks are taken without fs->lock, which a
+ * commit takes. */
+static int sync_others(struct kfs *fs, struct fh *fh)
+{
+	struct fh *other[SYNC_OTHERS_MAX];
+	size_t n = 0;
+	int r = 0, r2;
+
+	pthread_mutex_lock(&fs->lock);
+	for (struct fh *p = fs->open_fhs; p && n < SYNC_OTHERS_MAX;
+	     p = p->next_open)
+		if (p != fh && p->kind == FH_WRITE && p->ino == fh->ino) {
+			p->pins++;
+			other[n++] = p;
+		}
+	pthread_mutex_unlock(&fs->lock);
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&other[i]->lock);
+		if (other[i]->w.dirty) {
+			r2 = commit(fs, other[i], other[i]->uid);
+			other[i]->w.synced = true;
+			if (r == 0)
+				r = r2;
+		}
+		pthread_mutex_unlock(&other[i]->lock);
+	}
+	pthread_mutex_lock(&fs->lock);
+	for (size_t i = 0; i < n; i++)
+		other[i]->pins--;
+	if (n)
+		pthread_cond_broadcast(&fs->unpinned);
+	pthread_mutex_unlock(&fs->lock);
+	return r;
+}
+
 void kfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		  struct fuse_file_info *fi)
 {
-	(void)datasync;
-	/* Commits are durable when close() returns; an fsync before close
-	 * has nothing durable to add (vim fsyncs its swap file). */
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+	struct kfs *fs = kfs_req_fs(req);
+	int r = 0, r2;
+
 	(void)ino;
-	(void)fi;
-	fuse_reply_err(req, 0);
+	(void)datasync; /* the data is the object: there is no metadata */
+	/* A scratch file (vim's swap file) is kept as it is written: an
+	 * fsync has nothing to add. */
+	if (fh->kind == FH_WRITE) {
+		r = sync_fh(fs, fh, fuse_req_ctx(req)->uid);
+		r2 = sync_others(fs, fh);
+		if (r == 0)
+			r = r2;
+	}
+	fuse_reply_err(req, -r);
 }
 
 void kfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

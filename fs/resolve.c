@@ -149,14 +149,13 @@ int kfs_getattr(struct kfs *fs, const struct node *n, struct stat *st)
 		kfs_dir_time(fs, n, st);
 		return 0;
 	case NODE_ROOTFILE:
-		if (n->rootfile != RF_SNAPSHOT) {
+		/* metrics: sized by kfs_rootfile_stat; errors, whoami,
+		 * can-i (per caller) and the snapshot stream: size 0
+		 * (direct I/O reads them whole) */
+		if (n->rootfile != RF_SNAPSHOT && n->rootfile != RF_ERRORS &&
+		    n->rootfile != RF_METRICS && n->rootfile < RF_WHOAMI) {
 			_cleanup_free_ char *t =
 			    kfs_rootfile_text(fs, n->rootfile, 0, &len);
-			/* errors differs per caller: size 0 (direct I/O) */
-			if (n->rootfile == RF_ERRORS ||
-			    n->rootfile == RF_METRICS ||
-			    n->rootfile >= RF_WHOAMI)
-				len = 0;
 		}
 		file_stat(n->ino, kfs_root_only(n) ? 0400 : 0444, len,
 			  time(NULL), st);

@@ -147,3 +147,88 @@ char *kfs_rootfile_text(struct kfs *fs, enum rootfile rf, uid_t uid,
 		return strdup("");
 	}
 }
+
+/* Sized at getattr: metrics. Not errors: an NFS server (ganesha) opens
+ * existing files as itself, root, so a size would let any NFS user read
+ * root's errors; it stays 0 and reads empty over NFS. */
+static bool text_changes(const struct node *n)
+{
+	return n->type == NODE_ROOTFILE && n->rootfile == RF_METRICS;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+void kfs_rootfile_stat(struct kfs *fs, const struct node *n, uid_t uid,
+		       struct stat *st)
+{
+	struct rootfile_text *slot = NULL;
+	size_t len;
+	char *text;
+
+	if (!text_changes(n))
+		return;
+	text = kfs_rootfile_text(fs, n->rootfile, uid, &len);
+	if (!text)
+		return;
+	st->st_size = len;
+	pthread_mutex_lock(&fs->texts_lock);
+	/* this caller's slot for the file, else the oldest */
+	for (size_t i = 0; i < ROOTFILE_TEXT_SLOTS; i++) {
+		struct rootfile_text *t = &fs->texts[i];
+
+		if (t->text && t->ino == n->ino && t->uid == uid) {
+			slot = t;
+			break;
+		}
+		if (!slot || !t->text || (slot->text && t->at < slot->at))
+			slot = t;
+	}
+	free(slot->text);
+	*slot = (struct rootfile_text){.ino = n->ino,
+				       .uid = uid,
+				       .at = now_ns(),
+				       .text = text,
+				       .len = len};
+	pthread_mutex_unlock(&fs->texts_lock);
+}
+
+char *kfs_rootfile_take(struct kfs *fs, const struct node *n, uid_t uid,
+			size_t *ret_len)
+{
+	int64_t now = now_ns();
+	char *text = NULL;
+
+	if (!text_changes(n))
+		return NULL;
+	pthread_mutex_lock(&fs->texts_lock);
+	for (size_t i = 0; i < ROOTFILE_TEXT_SLOTS; i++) {
+		struct rootfile_text *t = &fs->texts[i];
+
+		if (t->text && t->ino == n->ino && t->uid == uid) {
+			if (now - t->at < ROOTFILE_TEXT_FRESH_NS) {
+				text = t->text;
+				*ret_len = t->len;
+			} else {
+				free(t->text);
+			}
+			t->text = NULL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fs->texts_lock);
+	return text;
+}
+
+void kfs_rootfile_texts_free(struct kfs *fs)
+{
+	for (size_t i = 0; i < ROOTFILE_TEXT_SLOTS; i++) {
+		free(fs->texts[i].text);
+		fs->texts[i].text = NULL;
+	}
+}

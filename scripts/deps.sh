@@ -17,7 +17,7 @@ runc containernetworking-plugins busybox-static iptables docker-registry
 libcmocka-dev
 inotify-tools jq yq vim rsync tar procps psmisc util-linux
 curl iproute2
-diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils
+diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils libnfs-dev
 nftables busybox-static dnsmasq-base wrk conntrack
 "
 

@@ -221,6 +221,14 @@ static int start(struct cli *cli, const char *proto, struct export_opts *o,
 	       strchr(o->host, ':') ? "[" : "", o->host,
 	       strchr(o->host, ':') ? "]" : "", o->port,
 	       o->read_only ? " (read-only)" : "");
+	if (!p9)
+		/* ganesha opens and reads existing files as itself: see
+		 * docs/remote.md, "Security model" of NFS */
+		fprintf(stderr,
+			"Warning: NFS reads are made as the file server, root: "
+			"every user of an allowed client reads what root may "
+			"(Secrets aside), whatever RBAC grants them; use 9p "
+			"for per-user access\n");
 	return 0;
 }
 

@@ -111,4 +111,21 @@ ls "$MNT/core/v1/configmaps/default" | qgrep '^gen-.....$' ||
 
 # reading the same object twice gives the same bytes
 cmp <(cat "$D/nginx") <(cat "$D/nginx") || fail "unstable rendering"
+
+# fsync(2) is a verdict: it judges and commits what was written, and
+# close() after it, with nothing new written, says the same and commits
+# nothing again (one line in errors)
+CM=$MNT/core/v1/configmaps/default
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: synced}\ndata: {a: "1"}\n' |
+	kfwrite --fsync "$CM/synced" || fail "an fsynced create"
+expect_contains "$(cat "$CM/synced")" 'a: "1"' "an fsynced create"
+rv=$(sed -n 's/^  resourceVersion: "\(.*\)"$/\1/p' "$CM/synced")
+n=$(wc -l < "$MNT/errors")
+out=$(printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: synced}\ndata: [1]\n' |
+	kfwrite --fsync "$CM/synced") && fail "a bad fsynced replace succeeded"
+expect_eq "$out" "fsync: EINVAL
+close: EINVAL" "the verdict at fsync, again at close"
+expect_eq "$(wc -l < "$MNT/errors")" $((n + 1)) "one errors line for fsync and close"
+expect_contains "$(last_error)" 'core/v1/configmaps/default/synced:' "the fsync's reason"
+qgrep "resourceVersion: \"$rv\"" < "$CM/synced" || fail "a refused fsync changed the object"
 echo ok

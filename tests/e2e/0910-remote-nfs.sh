@@ -63,6 +63,15 @@ nfs-cp "$T/bad.yaml" "$(url core/v1/pods/default/bad)" > /dev/null 2>&1 || true
 wait_for grep -q 'Pod "bad" is invalid' "$MNT/errors"
 [ -e "$MNT/core/v1/pods/default/bad" ] && fail "a bad pod was created"
 expect_contains "$(last_error)" 'Pod "bad" is invalid' "root's errors"
+# metrics has its true size (NFS clients read up to it) and reads whole
+# to its last line; errors keeps size 0: ganesha opens existing files as
+# root, and nobody may read root's errors
+expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	nfs-cat "$(url errors)")" "" "nobody's errors over NFS"
+nfs-cat "$(url metrics)" > "$T/metrics"
+expect_contains "$(sed -n 1p "$T/metrics")" '# HELP kubefs_store_objects' "metrics over NFS"
+tail -n 1 "$T/metrics" | qgrep '^kubefs_fs_inodes [0-9][0-9]*$' ||
+	fail "metrics over NFS cut short: $(tail -n 2 "$T/metrics")"
 nobody=$(setpriv --reuid=65534 --regid=65534 --clear-groups cat "$MNT/errors")
 case $nobody in *'Pod "bad"'*) fail "root's NFS error shown to nobody" ;; esac
 # another uid reads as itself

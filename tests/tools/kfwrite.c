@@ -3,13 +3,16 @@
  * print the errno *name* of the first failing call (open, write or close),
  * so end-to-end tests can check the exact errno a write is judged with.
  *
- *   kfwrite [--excl] [--append] [--no-trunc] PATH < DATA
+ *   kfwrite [--excl] [--append] [--no-trunc] [--fsync] PATH < DATA
  *
  * Exit 0 and prints nothing on success; exit 1 and prints e.g.
- * "close: EINVAL" on failure.
+ * "close: EINVAL" on failure. With --fsync, fsync(2) before close(2),
+ * and both are made whatever the first returns ("fsync: EINVAL" and
+ * "close: EINVAL" on two lines).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +52,8 @@ static const char *errname(int e)
 
 int main(int argc, char **argv)
 {
-	int flags = O_WRONLY | O_CREAT | O_TRUNC, fd, i;
+	int flags = O_WRONLY | O_CREAT | O_TRUNC, fd, i, rc = 0;
+	bool sync = false;
 	char buf[65536];
 	ssize_t n;
 
@@ -60,10 +64,12 @@ int main(int argc, char **argv)
 			flags = (flags & ~O_TRUNC) | O_APPEND;
 		else if (!strcmp(argv[i], "--no-trunc"))
 			flags &= ~O_TRUNC;
+		else if (!strcmp(argv[i], "--fsync"))
+			sync = true;
 	}
 	if (i != argc - 1) {
 		fprintf(stderr, "usage: kfwrite [--excl] [--append] "
-				"[--no-trunc] PATH < DATA\n");
+				"[--no-trunc] [--fsync] PATH < DATA\n");
 		return 2;
 	}
 	fd = open(argv[i], flags, 0644);
@@ -83,9 +89,13 @@ int main(int argc, char **argv)
 			off += w;
 		}
 	}
+	if (sync && fsync(fd) < 0) {
+		printf("fsync: %s\n", errname(errno));
+		rc = 1;
+	}
 	if (close(fd) < 0) {
 		printf("close: %s\n", errname(errno));
-		return 1;
+		rc = 1;
 	}
-	return 0;
+	return rc;
 }
