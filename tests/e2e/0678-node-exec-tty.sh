@@ -16,7 +16,9 @@ in_tty() {
 	printf '%s' "${2:-}" | script -qec "bash $T/tty.sh" /dev/null | tr -d '\r\0'
 }
 
-out=$(in_tty "$k exec -it box -- sh -c 'tty; stty size; echo \$TERM'")
+# (runc sizes the container's terminal just after the command starts:
+# a command that asks at once can see no size yet, as under runc alone)
+out=$(in_tty "$k exec -it box -- sh -c 'tty; for _ in 1 2 3 4 5 6 7 8 9 10; do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.2; done; echo \$s; echo \$TERM'")
 expect_contains "$out" "/dev/pts/" "a terminal in the container"
 expect_contains "$out" "40 100" "its size is ours"
 expect_contains "$out" "xterm" "TERM"
