@@ -21,6 +21,7 @@
 
 #include "api/clock.h"
 #include "api/flags.h"
+#include "api/pidfile.h"
 
 struct logfile {
 	int fd;
@@ -186,17 +187,10 @@ static void write_exit(const char *state, int code, bool oom)
 static pid_t read_pid(const char *state)
 {
 	char path[4096];
-	long pid = 0;
-	FILE *f;
+	pid_t pid = 0;
 
 	snprintf(path, sizeof(path), "%s/pid", state);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return (pid_t)pid;
+	return pidfile_read(path, &pid, NULL) == 0 ? pid : 0;
 }
 
 /* The daemon: run runc, report to the waiting parent on rep, then

@@ -22,6 +22,7 @@
 
 #include "api/cleanup.h"
 #include "api/netaddr.h"
+#include "api/pidfile.h"
 #include "proxy/rules.h"
 
 struct dns {
@@ -279,16 +280,13 @@ static bool our_dnsmasq(pid_t pid, const char *dir)
 int dns_stop_stale(const char *dir)
 {
 	char path[4200];
-	long pid = 0;
-	FILE *f;
+	pid_t pid = 0;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
+	r = pidfile_read(path, &pid, NULL);
+	if (r < 0 && r != -EINVAL)
+		return 0; /* none (a file without a pid goes below) */
 	unlink(path);
 	if (pid <= 1 || !our_dnsmasq((pid_t)pid, dir))
 		return 0;

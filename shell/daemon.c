@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "api/cleanup.h"
+#include "api/pidfile.h"
 #include "shell/daemon.h"
 
 #define COMM_MAX 15 /* TASK_COMM_LEN - 1 */
@@ -101,23 +102,9 @@ static int read_pid_file(const char *state, const char *name, pid_t *ret_pid,
 			 time_t *ret_started)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	long pid = 0;
-	FILE *f;
-	int ok;
 
 	daemon_path(path, sizeof(path), state, "run", name, ".pid");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%ld", &pid) == 1 && pid > 0;
-	if (ok && fstat(fileno(f), &st) == 0)
-		*ret_started = st.st_mtime;
-	fclose(f);
-	if (!ok)
-		return -EINVAL;
-	*ret_pid = (pid_t)pid;
-	return 0;
+	return pidfile_read(path, ret_pid, ret_started);
 }
 
 /* Write path.tmp and rename it over path: never a half-written file. */
