@@ -28,6 +28,8 @@
 #                 (default /var/cache/kubefs/fresh)
 #   FRESH_ROOTS   where the roots are unpacked (default FRESH_CACHE/roots)
 #   FRESH_KEEP=1  keep the unpacked roots afterwards for a look inside
+#   E2E_FILTER    passed to a make target (e.g. FRESH_STEPS=e2e
+#                 E2E_FILTER='067*': some e2e scripts in a fresh root)
 set -euo pipefail
 
 # --- inside the private namespaces: mount what the root needs, run ---
@@ -49,6 +51,11 @@ if [ "${1:-}" = --inside ]; then
 		mount "$@" "$dst"
 		mounted+=("$dst")
 	}
+	# the root is a mount point of its own, as a machine's / is: runc,
+	# `ip netns exec` and diod remount / (e.g. rslave), which fails on a
+	# plain directory
+	mount --bind "$root" "$root"
+	mounted+=("$root")
 	mnt /proc -t proc proc
 	mnt /sys --rbind /sys
 	mnt /dev --rbind /dev
@@ -163,7 +170,7 @@ main() {
 		case $1 in
 		up) grep -vx 'make test' "$readme" ;;
 		*[!a-z0-9_-]* | '') die "not a scenario: '$1' (up, test, a make target)" ;;
-		*) echo "make $1" ;;
+		*) echo "make $1${E2E_FILTER:+ E2E_FILTER='$E2E_FILTER'}" ;;
 		esac
 	}
 
