@@ -546,8 +546,17 @@ static int watch_once(struct informer *inf, struct kf_error *why)
 				break;
 			continue;
 		}
-		if (r == -EBADMSG)
+		if (r == -EBADMSG) {
+			/* the line is lost to the cache: say so */
+			pthread_mutex_lock(&inf->lock);
+			inf->st.bad_events++;
+			pthread_mutex_unlock(&inf->lock);
+			notice(inf,
+			       "skipped a watch event that is not JSON "
+			       "after resourceVersion %" PRIu64,
+			       watch_last_rv(w));
 			continue;
+		}
 		if (r < 0)
 			break;
 		events++;

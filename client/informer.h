@@ -235,6 +235,7 @@ struct informer_stats {
 	uint64_t events;     /* watch events read (bookmarks included) */
 	uint64_t watch_ends; /* streams that ended or failed to open */
 	uint64_t backoffs;   /* pauses before a retry */
+	uint64_t bad_events; /* lines skipped: not a JSON event */
 	uint64_t rv;	     /* resourceVersion the cache is complete up to */
 	uint64_t last_event; /* monotonic ms of the last event read, 0 */
 	bool watching;	     /* a watch stream is open now */
