@@ -528,6 +528,7 @@ static int watch_once(struct informer *inf, struct kf_error *why)
 		if (!why->msg[0])
 			kf_error_set(why, r, "%s", strerror(-r));
 		set_error(inf, r, why);
+		kf_error_prefix(why, "opening the watch: ");
 		watch_state(inf, NULL);
 		return -EAGAIN;
 	}
@@ -599,6 +600,16 @@ static int watch_once(struct informer *inf, struct kf_error *why)
 	return -EAGAIN;
 }
 
+/* A reason without its full stop, to go on in one sentence. */
+static const char *reason(struct kf_error *why)
+{
+	size_t n = strlen(why->msg);
+
+	if (n && why->msg[n - 1] == '.')
+		why->msg[n - 1] = '\0';
+	return why->msg;
+}
+
 static void *informer_main(void *arg)
 {
 	struct informer *inf = arg;
@@ -614,11 +625,9 @@ static void *informer_main(void *arg)
 		if (need_list) {
 			if (do_list(inf, &why) < 0) {
 				ms = next_backoff(inf);
-				notice(
-				    inf,
-				    "listing failed: %s; retrying in %" PRIu64
-				    " ms",
-				    why.msg, ms);
+				notice(inf,
+				       "listing: %s; again in %" PRIu64 " ms",
+				       reason(&why), ms);
 				if (!pause_ms(inf, ms))
 					break;
 				continue;
@@ -630,16 +639,16 @@ static void *informer_main(void *arg)
 		if (stopping(inf))
 			break;
 		if (r == -ESTALE) {
-			notice(inf, "%s; listing again", why.msg);
+			notice(inf, "%s; listing again", reason(&why));
 			need_list = true;
 		} else if (r == -EAGAIN) {
 			ms = next_backoff(inf);
 			notice(inf, "%s; watching again in %" PRIu64 " ms",
-			       why.msg, ms);
+			       reason(&why), ms);
 			if (!pause_ms(inf, ms))
 				break;
 		} else {
-			notice(inf, "%s; watching again", why.msg);
+			notice(inf, "%s; watching again", reason(&why));
 		}
 	}
 	pthread_mutex_lock(&inf->lock);
