@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,8 @@ struct informer {
 	unsigned resync_ms;
 	void (*transform)(json_t *obj);
 	bool ignore_old;
+	void (*notice)(void *ud, const char *msg);
+	void *notice_ud;
 	struct informer_handlers handlers[INFORMER_HANDLERS_MAX];
 	size_t nhandlers;
 
@@ -123,6 +127,8 @@ int informer_new(struct client *c, const struct informer_opts *o,
 	inf->resync_ms = o->resync_ms;
 	inf->transform = o->transform;
 	inf->ignore_old = o->ignore_old;
+	inf->notice = o->notice;
+	inf->notice_ud = o->notice_ud;
 	inf_store_init(&inf->cache, o->compact);
 	inf->wake[0] = inf->wake[1] = -1;
 	if (failed || pipe2(inf->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -216,6 +222,37 @@ static void set_error(struct informer *inf, int code,
 	else
 		kf_error_init(&inf->err);
 	pthread_mutex_unlock(&inf->lock);
+}
+
+/* Tell the component, through its notice function, what happened to the
+ * informer's watch: "pods (fieldSelector spec.nodeName=n1): MSG". */
+__attribute__((format(printf, 2, 3))) static void notice(struct informer *inf,
+							 const char *fmt, ...)
+{
+	char msg[KF_ERROR_MSG_MAX + 256];
+	size_t n;
+	va_list ap;
+
+	if (!inf->notice)
+		return;
+	n = (size_t)snprintf(msg, sizeof(msg), "%s", inf->kind->resource);
+	if (inf->ns && n < sizeof(msg))
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n,
+				      " in namespace %s", inf->ns);
+	if ((inf->labels || inf->fields) && n < sizeof(msg))
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, " (%s%s%s%s%s)",
+				      inf->labels ? "labelSelector " : "",
+				      inf->labels ? inf->labels : "",
+				      inf->labels && inf->fields ? ", " : "",
+				      inf->fields ? "fieldSelector " : "",
+				      inf->fields ? inf->fields : "");
+	if (n + 2 < sizeof(msg)) {
+		memcpy(msg + n, ": ", 3);
+		va_start(ap, fmt);
+		vsnprintf(msg + n + 2, sizeof(msg) - n - 2, fmt, ap);
+		va_end(ap);
+	}
+	inf->notice(inf->notice_ud, msg);
 }
 
 /* ---- the cache: only the informer's thread calls these ---- */
@@ -355,33 +392,37 @@ static bool pause_ms(struct informer *inf, uint64_t ms)
 	}
 }
 
-/* Wait after a failure: 1 s doubling to 30 s. */
-static bool backoff(struct informer *inf)
+/* The pause after a failure: 1 s doubling to 30 s. */
+static uint64_t next_backoff(struct informer *inf)
 {
 	uint64_t ms = inf->backoff_ms ? inf->backoff_ms : BACKOFF_FIRST_MS;
 
 	inf->backoff_ms = ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
-	return pause_ms(inf, ms);
+	pthread_mutex_lock(&inf->lock);
+	inf->st.backoffs++;
+	pthread_mutex_unlock(&inf->lock);
+	return ms;
 }
 
-static int do_list(struct informer *inf)
+static int do_list(struct informer *inf, struct kf_error *err)
 {
 	_cleanup_json_ json_t *items = NULL;
-	struct kf_error err;
 	uint64_t rv = 0;
 	int r;
 
-	kf_error_init(&err);
 	r = client_list(inf->c, inf->kind, inf->ns, inf->labels, inf->fields,
-			&err, &items, &rv);
+			err, &items, &rv);
 	if (r < 0) {
-		set_error(inf, r, &err);
+		if (!err->msg[0])
+			kf_error_set(err, r, "%s", strerror(-r));
+		set_error(inf, r, err);
 		return r;
 	}
 	cache_replace(inf, items);
 	inf->rv = rv;
 	pthread_mutex_lock(&inf->lock);
 	inf->st.lists++;
+	inf->st.rv = rv;
 	inf->synced = true;
 	if (inf->error != -E2BIG) {
 		inf->error = 0;
@@ -442,11 +483,26 @@ static int wait_readable(struct informer *inf, struct watch *w)
 	return 0;
 }
 
+/* The watch is open (w) or closed (NULL); note where the cache stands. */
+static void watch_state(struct informer *inf, const struct watch *w)
+{
+	pthread_mutex_lock(&inf->lock);
+	inf->st.watching = w != NULL;
+	if (w) {
+		inf->st.watches++;
+	} else {
+		inf->st.watch_ends++;
+		inf->st.rv = inf->rv;
+	}
+	pthread_mutex_unlock(&inf->lock);
+}
+
 /*
  * Watch from inf->rv until the stream breaks. Returns 0 to reopen at
- * once, -EAGAIN to reopen after a back-off, -ESTALE to re-list.
+ * once, -EAGAIN to reopen after a back-off, -ESTALE to re-list; why gets
+ * the reason the stream ended (not when stopping).
  */
-static int watch_once(struct informer *inf)
+static int watch_once(struct informer *inf, struct kf_error *why)
 {
 	struct watch_opts o = {
 	    .resource_version = inf->rv,
@@ -455,21 +511,28 @@ static int watch_once(struct informer *inf)
 	    .allow_bookmarks = true,
 	};
 	struct watch *w = NULL;
-	struct kf_error err;
 	unsigned events = 0;
 	int r;
 
-	kf_error_init(&err);
-	r = watch_open(inf->c, inf->kind, inf->ns, &o, &err, &w);
-	if (r == -ENOENT && inf->rv)
-		return -ESTALE; /* the window expired (or the namespace went) */
+	r = watch_open(inf->c, inf->kind, inf->ns, &o, why, &w);
+	if (r == -ENOENT && inf->rv) {
+		/* the window expired (or the namespace went) */
+		kf_error_set(why, r,
+			     "the watch from resourceVersion %" PRIu64
+			     " cannot be opened: %s",
+			     inf->rv, why->msg);
+		watch_state(inf, NULL);
+		return -ESTALE;
+	}
 	if (r < 0) {
-		set_error(inf, r, &err);
+		if (!why->msg[0])
+			kf_error_set(why, r, "%s", strerror(-r));
+		set_error(inf, r, why);
+		kf_error_prefix(why, "opening the watch: ");
+		watch_state(inf, NULL);
 		return -EAGAIN;
 	}
-	pthread_mutex_lock(&inf->lock);
-	inf->st.watches++;
-	pthread_mutex_unlock(&inf->lock);
+	watch_state(inf, w);
 	for (;;) {
 		struct watch_event ev = {0};
 
@@ -484,18 +547,33 @@ static int watch_once(struct informer *inf)
 				break;
 			continue;
 		}
-		if (r == -EBADMSG)
+		if (r == -EBADMSG) {
+			/* the line is lost to the cache: say so */
+			pthread_mutex_lock(&inf->lock);
+			inf->st.bad_events++;
+			pthread_mutex_unlock(&inf->lock);
+			notice(inf,
+			       "skipped a watch event that is not JSON "
+			       "after resourceVersion %" PRIu64,
+			       watch_last_rv(w));
 			continue;
+		}
 		if (r < 0)
 			break;
 		events++;
 		inf->backoff_ms = 0;
 		pthread_mutex_lock(&inf->lock);
 		inf->st.events++;
+		inf->st.last_event = mono_ms();
 		pthread_mutex_unlock(&inf->lock);
 		if (ev.type == WATCH_ERROR) {
+			const char *m = json_string_value(
+			    json_object_get(ev.object, "message"));
+
 			r = watch_event_status_code(&ev) == 410 ? -ESTALE
 								: -EAGAIN;
+			kf_error_set(why, r, "the server ended the watch: %s",
+				     m ? m : "an ERROR event");
 			watch_event_release(&ev);
 			break;
 		}
@@ -505,14 +583,31 @@ static int watch_once(struct informer *inf)
 	if (watch_last_rv(w) > inf->rv)
 		inf->rv = watch_last_rv(w);
 	watch_close(w);
-	if (r == -EPIPE)
+	watch_state(inf, NULL);
+	if (r == -EPIPE) {
 		/* the server ended the stream: reopen, at once if it gave
 		 * us something, else after a pause */
+		kf_error_set(why, r,
+			     "the watch ended after %u events at "
+			     "resourceVersion %" PRIu64,
+			     events, inf->rv);
 		return events ? 0 : -EAGAIN;
+	}
 	if (r == -ESTALE || r == -EAGAIN || r == 0)
 		return r;
-	set_error(inf, r, NULL);
+	kf_error_set(why, r, "reading the watch: %s", strerror(-r));
+	set_error(inf, r, why);
 	return -EAGAIN;
+}
+
+/* A reason without its full stop, to go on in one sentence. */
+static const char *reason(struct kf_error *why)
+{
+	size_t n = strlen(why->msg);
+
+	if (n && why->msg[n - 1] == '.')
+		why->msg[n - 1] = '\0';
+	return why->msg;
 }
 
 static void *informer_main(void *arg)
@@ -522,22 +617,39 @@ static void *informer_main(void *arg)
 
 	inf->next_resync = mono_ms() + inf->resync_ms;
 	while (!stopping(inf)) {
+		struct kf_error why;
+		uint64_t ms;
 		int r;
 
+		kf_error_init(&why);
 		if (need_list) {
-			if (do_list(inf) < 0) {
-				if (!backoff(inf))
+			if (do_list(inf, &why) < 0) {
+				ms = next_backoff(inf);
+				notice(inf,
+				       "listing: %s; again in %" PRIu64 " ms",
+				       reason(&why), ms);
+				if (!pause_ms(inf, ms))
 					break;
 				continue;
 			}
 			need_list = false;
 			inf->backoff_ms = 0;
 		}
-		r = watch_once(inf);
-		if (r == -ESTALE)
-			need_list = true;
-		else if (r == -EAGAIN && !backoff(inf))
+		r = watch_once(inf, &why);
+		if (stopping(inf))
 			break;
+		if (r == -ESTALE) {
+			notice(inf, "%s; listing again", reason(&why));
+			need_list = true;
+		} else if (r == -EAGAIN) {
+			ms = next_backoff(inf);
+			notice(inf, "%s; watching again in %" PRIu64 " ms",
+			       reason(&why), ms);
+			if (!pause_ms(inf, ms))
+				break;
+		} else {
+			notice(inf, "%s; watching again", reason(&why));
+		}
 	}
 	pthread_mutex_lock(&inf->lock);
 	pthread_cond_broadcast(&inf->cond);

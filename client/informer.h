@@ -135,6 +135,14 @@ struct informer_opts {
 	/* No update handler reads old_obj: they get NULL (the compact form
 	 * then saves a parse per update). */
 	bool ignore_old;
+	/*
+	 * May be NULL: called from the informer's thread with a sentence for
+	 * the component's log (borrowed for the call) when the watch ends or
+	 * cannot be opened, when the informer lists again, and when it waits
+	 * before a retry. A healthy informer calls it only at those breaks.
+	 */
+	void (*notice)(void *ud, const char *msg);
+	void *notice_ud;
 };
 
 /* Every handler may be NULL. Objects are borrowed for the call. */
@@ -222,9 +230,15 @@ size_t informer_len(struct informer *inf);
 int informer_error(struct informer *inf, struct kf_error *err);
 
 struct informer_stats {
-	uint64_t lists;	  /* successful lists: 1, plus one per re-list */
-	uint64_t watches; /* watch streams opened */
-	uint64_t events;  /* watch events read (bookmarks included) */
+	uint64_t lists;	     /* successful lists: 1, plus one per re-list */
+	uint64_t watches;    /* watch streams opened */
+	uint64_t events;     /* watch events read (bookmarks included) */
+	uint64_t watch_ends; /* streams that ended or failed to open */
+	uint64_t backoffs;   /* pauses before a retry */
+	uint64_t bad_events; /* lines skipped: not a JSON event */
+	uint64_t rv;	     /* resourceVersion the cache is complete up to */
+	uint64_t last_event; /* monotonic ms of the last event read, 0 */
+	bool watching;	     /* a watch stream is open now */
 };
 
 /* Counters of the informer's loop, for metrics and tests. */

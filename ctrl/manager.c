@@ -51,6 +51,12 @@ void ctrl_ctx_release(struct ctrl_ctx *ctx)
 	pthread_mutex_destroy(&ctx->lock);
 }
 
+/* An informer's notices (its watch broke, a re-list) to the log. */
+static void informer_notice(void *ud, const char *msg)
+{
+	ctrl_logf(ud, "%s", msg);
+}
+
 int ctrl_informer(struct ctrl_ctx *ctx, const char *group, const char *version,
 		  const char *resource, struct informer **ret)
 {
@@ -73,6 +79,8 @@ int ctrl_informer(struct ctrl_ctx *ctx, const char *group, const char *version,
 		goto out;
 	}
 	io.kind = k;
+	io.notice = informer_notice;
+	io.notice_ud = ctx;
 	/* pods are most of what is cached: keep what controllers read,
 	 * sharing what pods repeat, indexed by namespace and node. (Not
 	 * compact: the ReplicaSet controller reads every pod of a set on

@@ -207,6 +207,12 @@ static void on_delete(void *ud, const json_t *obj)
 	enqueue(ud, obj);
 }
 
+/* The informer's notices (its watch broke, it lists again) to the log. */
+static void informer_notice(void *ud, const char *msg)
+{
+	agent_logf(ud, "%s", msg);
+}
+
 static int start_informer(struct agent *a)
 {
 	char selector[NODEAGENT_NAME_MAX + 32];
@@ -214,7 +220,12 @@ static int start_informer(struct agent *a)
 	 * informer_get() per sync, so a parse per read is cheap, while
 	 * thousands of parsed pods are not */
 	struct informer_opts o = {
-	    .kind = a->k_pod, .compact = true, .ignore_old = true};
+	    .kind = a->k_pod,
+	    .compact = true,
+	    .ignore_old = true,
+	    .notice = informer_notice,
+	    .notice_ud = a,
+	};
 	struct informer_handlers h = {on_add, on_update, on_delete, a};
 	int r;
 

@@ -261,11 +261,21 @@ static void updated(void *ud, const json_t *old, const json_t *obj)
 	changed(ud, obj);
 }
 
+/* The informer's notices (its watch broke, a re-list) to the log. */
+static void informer_notice(void *ud, const char *msg)
+{
+	nlog(ud, "%s", msg);
+}
+
 int netroutes_new(struct client *c, const struct netroutes_config *cfg,
 		  struct netroutes **ret)
 {
 	struct netroutes *n = calloc(1, sizeof(*n));
-	struct informer_opts o = {.kind = kinds_by_path("core", "v1", "nodes")};
+	struct informer_opts o = {
+	    .kind = kinds_by_path("core", "v1", "nodes"),
+	    .notice = informer_notice,
+	    .notice_ud = n,
+	};
 	struct informer_handlers h = {changed, updated, changed, n};
 	int r;
 

@@ -130,14 +130,26 @@ static void slice_delete(void *ud, const json_t *obj)
 	slice_set(ud, obj, true);
 }
 
+/* The informers' notices (a watch broke, a re-list) to the log. */
+static void informer_notice(void *ud, const char *msg)
+{
+	proxier_log(ud, "%s", msg);
+}
+
 int proxier_new(struct client *c, const struct proxier_config *cfg,
 		struct proxier **ret)
 {
 	struct proxier *p = calloc(1, sizeof(*p));
-	struct informer_opts so = {.kind =
-				       kinds_by_path("core", "v1", "services")};
+	struct informer_opts so = {
+	    .kind = kinds_by_path("core", "v1", "services"),
+	    .notice = informer_notice,
+	    .notice_ud = p,
+	};
 	struct informer_opts eo = {
-	    .kind = kinds_by_path("discovery.k8s.io", "v1", "endpointslices")};
+	    .kind = kinds_by_path("discovery.k8s.io", "v1", "endpointslices"),
+	    .notice = informer_notice,
+	    .notice_ud = p,
+	};
 	struct informer_handlers sh = {svc_event, svc_update, svc_event, p};
 	struct informer_handlers eh = {slice_add, slice_update, slice_delete,
 				       p};

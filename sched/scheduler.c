@@ -79,6 +79,12 @@ static void logf_(struct scheduler *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An informer's notices (its watch broke, a re-list) to the log. */
+static void informer_notice(void *ud, const char *msg)
+{
+	logf_(ud, "%s", msg);
+}
+
 static void job_free(struct job *j)
 {
 	if (!j)
@@ -635,6 +641,8 @@ int scheduler_new(struct client *c, const struct scheduler_config *cfg,
 	po.ignore_old = true; /* on_pod_update reads the new pod only */
 	no.kind = s->node_kind;
 	no.transform = sched_node_slim;
+	po.notice = no.notice = informer_notice;
+	po.notice_ud = no.notice_ud = s;
 	ph.ud = nh.ud = s;
 	if ((r = informer_new(c, &po, &s->pods)) < 0 ||
 	    (r = informer_new(c, &no, &s->nodes)) < 0 ||

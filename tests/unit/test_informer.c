@@ -491,9 +491,30 @@ static void set_v(const char *ns, const char *name, const char *value)
  * informer re-lists and finds, by diffing its cache, an object deleted
  * while its events were lost.
  */
+/* The informer's notices, kept for the test to read. */
+struct notes {
+	pthread_mutex_t lock;
+	char text[8192];
+	size_t len;
+};
+
+static void note(void *ud, const char *msg)
+{
+	struct notes *n = ud;
+	int w;
+
+	pthread_mutex_lock(&n->lock);
+	w = snprintf(n->text + n->len, sizeof(n->text) - n->len, "%s\n", msg);
+	if (w > 0 && (size_t)w < sizeof(n->text) - n->len)
+		n->len += (size_t)w;
+	pthread_mutex_unlock(&n->lock);
+}
+
 static void test_live_relist_after_410(void **state)
 {
-	struct informer_opts o = {.ns = "inf5"};
+	struct notes notes = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct informer_opts o = {
+	    .ns = "inf5", .notice = note, .notice_ud = &notes};
 	struct informer *inf = NULL;
 	struct informer_stats st;
 	struct gate g = {.closed = true};
@@ -566,7 +587,15 @@ static void test_live_relist_after_410(void **state)
 		test_fs_sleep_ms(20);
 		informer_stats(inf, &st);
 	}
+	assert_true(st.watch_ends >= 1);
+	assert_true(st.rv > 0);
 	informer_free(inf);
+	/* the component was told why, in a sentence for its log */
+	if (!strstr(notes.text,
+		    "configmaps in namespace inf5: the server "
+		    "ended the watch: too old resource version: ") ||
+	    !strstr(notes.text, "; listing again\n"))
+		fail_msg("notices: %s", notes.text);
 	pthread_cond_destroy(&g.cond);
 	pthread_mutex_destroy(&g.lock);
 	seen_release(&g.seen);
