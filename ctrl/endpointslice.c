@@ -9,6 +9,10 @@
  * terminating, nodeName and targetRef. Endpoints serving the same
  * resolved ports share slices of at most ENDPOINTS_PER_SLICE, in pod IP
  * order; existing slices are reused in name order, extra ones deleted.
+ * The slices it creates are expected (ctrl/expectations.h): until the
+ * informer shows them, the Service is not synced again, so a second sync
+ * can never create the same slices twice (Kubernetes' EndpointSliceTracker
+ * keeps it from acting on a stale cache the same way).
  */
 #include "ctrl/ctrl.h"
 
@@ -17,6 +21,7 @@
 #include <string.h>
 
 #include "api/cleanup.h"
+#include "ctrl/expectations.h"
 #include "ctrl/meta.h"
 #include "ctrl/svcpods.h"
 
@@ -31,6 +36,7 @@ struct esc {
 	struct ctrl_loop loop;
 	struct svc_watch w;
 	const struct kind_info *k_slice;
+	struct expectations *exp; /* slices created, by Service key */
 };
 
 static json_t *endpoint(const json_t *svc, const json_t *pod)
@@ -158,8 +164,12 @@ static int sync_svc(void *ud, const char *key)
 	size_t i;
 	int r = 0;
 
-	if (informer_get(s->svcs, key, &svc) < 0)
+	if (informer_get(s->svcs, key, &svc) < 0) {
+		expectations_delete(s->exp, key);
 		return 0; /* the garbage collector takes its slices */
+	}
+	if (!expectations_satisfied(s->exp, key))
+		return 0; /* its new slices' add events sync it again */
 	r = svc_pods(s->pods, svc, true, &pods);
 	if (r == -ENOENT)
 		return 0;
@@ -169,12 +179,24 @@ static int sync_svc(void *ud, const char *key)
 	have = existing(s, svc);
 	if (!want || !have)
 		return -ENOMEM;
+	if (json_array_size(want) > json_array_size(have)) {
+		r = expectations_set(
+		    s->exp, key,
+		    (long)(json_array_size(want) - json_array_size(have)),
+		    NULL);
+		if (r < 0)
+			return r;
+	}
 	for (i = 0; i < json_array_size(want) && r == 0; i++) {
 		json_t *cur = json_array_get(have, i);
 		_cleanup_json_ json_t *obj =
 		    slice_object(svc, json_array_get(want, i), cur);
 
 		r = obj ? svc_write(s->ctx, s->k_slice, cur, obj) : -ENOMEM;
+		if (!cur && r < 0)
+			/* not made: none of the rest either */
+			expectations_lower_adds(
+			    s->exp, key, (long)(json_array_size(want) - i));
 	}
 	for (; i < json_array_size(have) && r == 0; i++) {
 		json_t *sl = json_array_get(have, i);
@@ -188,15 +210,39 @@ static int sync_svc(void *ud, const char *key)
 	return r;
 }
 
+/* The key of the Service a slice belongs to (by its label), or NULL;
+ * *ret malloc'd. */
+static char *slice_svc_key(const json_t *sl)
+{
+	const char *svc = json_string_value(
+	    json_object_get(cj_get(sl, "metadata.labels"), LABEL_SERVICE));
+	char *key;
+
+	if (!svc || asprintf(&key, "%s/%s", meta_s(sl, "namespace"), svc) < 0)
+		return NULL;
+	return key;
+}
+
 static void slice_changed(void *ud, const json_t *sl)
 {
 	struct esc *s = ud;
-	const char *svc = json_string_value(
-	    json_object_get(cj_get(sl, "metadata.labels"), LABEL_SERVICE));
-	_cleanup_free_ char *key = NULL;
+	_cleanup_free_ char *key = slice_svc_key(sl);
 
-	if (svc && asprintf(&key, "%s/%s", meta_s(sl, "namespace"), svc) >= 0)
+	if (key)
 		ctrl_loop_add(&s->loop, key, 0);
+}
+
+/* A slice seen: one expected creation less (a slice made by someone
+ * else lowers nothing below zero), and its Service synced again. */
+static void slice_added(void *ud, const json_t *sl)
+{
+	struct esc *s = ud;
+	_cleanup_free_ char *key = slice_svc_key(sl);
+
+	if (!key)
+		return;
+	expectations_lower_adds(s->exp, key, 1);
+	ctrl_loop_add(&s->loop, key, 0);
 }
 
 static void slice_updated(void *ud, const json_t *old, const json_t *sl)
@@ -211,20 +257,24 @@ static void esc_free(void *state)
 	if (!s)
 		return;
 	ctrl_loop_release(&s->loop);
+	expectations_free(s->exp);
 	free(s);
 }
 
 int endpointslice_setup(struct ctrl_ctx *ctx, struct controller *c)
 {
 	struct esc *s = calloc(1, sizeof(*s));
-	struct informer_handlers lh = {NULL, slice_updated, slice_changed, s};
+	struct informer_handlers lh = {slice_added, slice_updated,
+				       slice_changed, s};
 	int r;
 
 	if (!s)
 		return -ENOMEM;
 	s->ctx = ctx;
 	s->k_slice = kinds_by_path("discovery.k8s.io", "v1", "endpointslices");
-	r = ctrl_loop_init(&s->loop, ctx, "endpointslice", sync_svc, s);
+	r = expectations_new(&s->exp);
+	if (r == 0)
+		r = ctrl_loop_init(&s->loop, ctx, "endpointslice", sync_svc, s);
 	if (r == 0)
 		r = ctrl_informer(ctx, "core", "v1", "pods", &s->pods);
 	if (r == 0)
