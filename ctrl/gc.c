@@ -299,22 +299,31 @@ static int rewrite_refs(struct gc *gc, const struct gc_kind *gk,
 	return patch_meta(gc, gk, obj, "ownerReferences", out);
 }
 
+/* Delete obj as the collector saw it: the uid and resourceVersion are
+ * preconditions, so an object changed since (its owner references
+ * dropped by an orphaning, say) is left to be judged again on its next
+ * event rather than deleted on a stale view (Kubernetes' collector reads
+ * the object again before it deletes, for the same reason). */
 static int delete_item(struct gc *gc, const struct gc_kind *gk,
 		       const json_t *obj, const char *policy)
 {
 	_cleanup_json_ json_t *opts =
 	    json_pack("{s:s, s:{s:s}}", "propagationPolicy", policy,
 		      "preconditions", "uid", meta_s(obj, "uid"));
+	const char *rv = meta_s(obj, "resourceVersion");
 	struct kf_error err;
 	int r;
 
 	if (!opts)
 		return -ENOMEM;
+	if (*rv)
+		json_object_set_new(json_object_get(opts, "preconditions"),
+				    "resourceVersion", json_string(rv));
 	kf_error_init(&err);
 	r = client_delete_with(gc->ctx->c, gk->k, meta_s(obj, "namespace"),
 			       meta_s(obj, "name"), opts, &err);
 	if (r == -ENOENT || r == -ESTALE)
-		return 0; /* gone, or replaced by a new object */
+		return 0; /* gone, or changed: its next event says */
 	if (r < 0)
 		ctrl_logf(gc->ctx, "garbagecollector: deleting %s %s/%s: %s",
 			  gk->k->resource, meta_s(obj, "namespace"),
