@@ -258,13 +258,30 @@ static unsigned rights(struct authz *a, const struct kfs_identity *id,
 	}
 }
 
+/* The rights shown to everybody but the owner: what any authenticated
+ * user may do. */
+static unsigned anyones_rights(struct authz *a, const struct node *n)
+{
+	if (n->type == NODE_ROOTFILE && n->rootfile == RF_ERRORS)
+		return 4;
+	return rights(a, authz_anyone(a), n);
+}
+
 void kfs_access_stat(struct authz *a, const struct kfs_identity *id,
 		     const struct node *n, struct stat *st)
 {
 	unsigned bits;
 
-	if (id->masters && !id->refusal)
+	if (id->masters && !id->refusal) {
+		if (id->file_server) {
+			bits = anyones_rights(a, n);
+			st->st_uid = 0;
+			st->st_gid = 0;
+			st->st_mode = (st->st_mode & (S_IFMT | 0700)) |
+				      (bits << 3) | bits;
+		}
 		return;
+	}
 	bits = rights(a, id, n);
 	if (n->type == NODE_ROOTFILE && n->rootfile == RF_ERRORS)
 		bits = 4;

@@ -64,7 +64,9 @@ int kfs_access_check(struct authz *a, const struct kfs_identity *id,
  * The caller's view of n's attributes: for callers outside
  * system:masters the file belongs to them and its owner bits say what
  * they may do (r: get/list/watch, w: update/create/delete, x: enter);
- * group and other bits are clear. system:masters see st unchanged.
+ * group and other bits are clear. system:masters see st unchanged, but
+ * for a file server (authz.h): owner root with root's bits, and as group
+ * and other bits what any authenticated user may do (authz_anyone()).
  */
 void kfs_access_stat(struct authz *a, const struct kfs_identity *id,
 		     const struct node *n, struct stat *st);

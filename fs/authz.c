@@ -23,6 +23,9 @@
 #define RBAC_PREFIX RBAC_GROUP "/"
 #define ENV_AS "KUBEFS_AS="
 #define ENV_AS_GROUPS "KUBEFS_AS_GROUPS="
+#define ENV_FILE_SERVER "KUBEFS_FILE_SERVER="
+/* the name of authz_anyone(): no binding should name it */
+#define ANYONE_NAME "system:kubefs:any-user"
 #define ENVIRON_MAX (256u << 10)
 
 struct cached_identity {
@@ -34,9 +37,10 @@ struct authz {
 	pthread_mutex_t lock;
 	struct store *st;
 	struct rbac_policy *policy;
-	uint64_t rv;		  /* store position the policy reflects */
-	struct strmap decisions;  /* key -> (void *)1 allow, 2 deny */
-	struct strmap identities; /* "tid/uid/gid" -> cached_identity */
+	uint64_t rv;		     /* store position the policy reflects */
+	struct strmap decisions;     /* key -> (void *)1 allow, 2 deny */
+	struct strmap identities;    /* "tid/uid/gid" -> cached_identity */
+	struct kfs_identity *anyone; /* authz_anyone() */
 	gid_t admin_gid;
 	bool has_admin;
 };
@@ -170,13 +174,22 @@ int authz_new(const struct authz_config *cfg, struct authz **ret)
 		authz_free(a);
 		return -EINVAL;
 	}
-	r = reload(a);
+	r = authz_identity_named(ANYONE_NAME,
+				 (const char *const[]){RBAC_AUTHENTICATED}, 1,
+				 &a->anyone);
+	if (r == 0)
+		r = reload(a);
 	if (r < 0) {
 		authz_free(a);
 		return r;
 	}
 	*ret = a;
 	return 0;
+}
+
+const struct kfs_identity *authz_anyone(struct authz *a)
+{
+	return a->anyone;
 }
 
 static void drop_identities(struct authz *a)
@@ -197,6 +210,7 @@ void authz_free(struct authz *a)
 	if (!a)
 		return;
 	drop_identities(a);
+	kfs_identity_put(a->anyone);
 	drop_decisions(a);
 	rbac_policy_free(a->policy);
 	pthread_mutex_destroy(&a->lock);
@@ -463,6 +477,10 @@ static int make_identity(struct authz *a, uid_t uid, gid_t gid,
 	if (as) {
 		kfs_identity_put(real);
 		real = as;
+	} else if (pid > 0 && real->masters) {
+		_cleanup_free_ char *fsrv = environ_get(pid, ENV_FILE_SERVER);
+
+		real->file_server = fsrv && !strcmp(fsrv, "1");
 	}
 	*ret = real;
 	return 0;

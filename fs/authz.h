@@ -20,6 +20,15 @@
  * refused with the sentence of the missing right. Forging the variable
  * grants nothing the real identity could not grant itself.
  *
+ * File servers. A system:masters process whose environment holds
+ * KUBEFS_FILE_SERVER=1 is a file server exporting the tree (nfs-ganesha,
+ * started so by `kubefs export nfs`): it makes its callers' reads and
+ * writes as itself and decides from the mode bits it sees whether they
+ * may. Its identity is marked file_server; kfs_access_stat() then shows
+ * it, besides root's own rights, only what every authenticated user may
+ * do (authz_anyone()) as the group and other bits, so that the server
+ * refuses its callers whatever RBAC grants them alone (fail closed).
+ *
  * Authorization. The RBAC objects are read from the store at start and
  * followed through the store's event log (so writes by any kubefs-fs on
  * the store count); decisions are cached per (identity, attributes) and
@@ -56,6 +65,8 @@ struct kfs_identity {
 	/* an impersonation the real identity may not do: every request
 	 * is refused with this sentence (owned, NULL when none) */
 	char *refusal;
+	bool file_server; /* in system:masters, exporting the tree for
+			   * callers it cannot name (see "File servers") */
 };
 
 struct authz;
@@ -95,6 +106,13 @@ int authz_identity_named(const char *name, const char *const *groups,
 			 size_t ngroups, struct kfs_identity **ret);
 
 void kfs_identity_put(struct kfs_identity *id);
+
+/*
+ * Any authenticated user: a user no binding names, in the group
+ * system:authenticated only (what a file server's callers get). Borrowed:
+ * lives as long as a.
+ */
+const struct kfs_identity *authz_anyone(struct authz *a);
 
 /*
  * The Node authorizer (authz_node.c): for a node agent (user

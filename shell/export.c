@@ -225,9 +225,9 @@ static int start(struct cli *cli, const char *proto, struct export_opts *o,
 		/* ganesha opens and reads existing files as itself: see
 		 * docs/remote.md, "Security model" of NFS */
 		fprintf(stderr,
-			"Warning: NFS reads are made as the file server, root: "
-			"every user of an allowed client reads what root may "
-			"(Secrets aside), whatever RBAC grants them; use 9p "
+			"Warning: over NFS, users other than root get only "
+			"what every authenticated user may do: what RBAC "
+			"grants one user or group does not cross NFS; use 9p "
 			"for per-user access\n");
 	return 0;
 }

@@ -9,12 +9,17 @@
  * loopback by default), root is squashed to nobody unless
  * --no-root-squash, and --read-only exports read-only. Every other caller
  * keeps its uid (AUTH_SYS): NFS trusts the client machine to tell it.
+ * ganesha makes most calls as root and judges its callers by the mode
+ * bits: it runs as a file server (fs/authz.h), shown only what any
+ * authenticated user may do as the others' bits, so that RBAC grants to
+ * one user or group never cross NFS (fail closed).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -99,6 +104,16 @@ static int write_conf(const struct export_opts *o, const char *path,
 	return 0;
 }
 
+/* In ganesha's child, before exec: kubefs-fs shows a file server what
+ * any user may do as the others' bits (fs/authz.h, "File servers"), so
+ * that ganesha, which reads and writes existing files as root, refuses
+ * its callers what RBAC grants them alone. */
+static int as_file_server(void *arg)
+{
+	(void)arg;
+	return setenv("KUBEFS_FILE_SERVER", "1", 1) < 0 ? -errno : 0;
+}
+
 int export_nfs_start(const struct export_opts *o)
 {
 	char ganesha[PATH_MAX], dir[PATH_MAX / 2 + 16], conf[PATH_MAX],
@@ -129,7 +144,7 @@ int export_nfs_start(const struct export_opts *o)
 				     : strerror(-r));
 		return r;
 	}
-	r = daemon_spawn(o->state, EXPORT_NFS, argv, NULL, NULL);
+	r = daemon_spawn(o->state, EXPORT_NFS, argv, as_file_server, NULL);
 	if (r < 0) {
 		fprintf(stderr, "error: cannot start ganesha.nfsd: %s\n",
 			strerror(-r));

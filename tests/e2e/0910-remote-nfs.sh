@@ -1,7 +1,8 @@
 #!/bin/bash
 # kubefs export nfs: nfs-ganesha (VFS FSAL) serving the FUSE mount over
 # NFSv4, reached with libnfs' user-space clients: reads, a create, a bad
-# write refused, no stale caches, the caller's uid, root squash,
+# write refused, no stale caches, the caller's uid, a grant to one user
+# not crossing NFS, root squash,
 # read-only, a client outside the allowed addresses, and kubefs down
 # stopping the exports before the server.
 . "$(dirname "$0")/netns-lib.sh" # its kubefs up meets no other cluster
@@ -78,6 +79,24 @@ case $nobody in *'Pod "bad"'*) fail "root's NFS error shown to nobody" ;; esac
 expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups \
 	nfs-cat "$(url core/v1/configmaps/default/remote)")" "$(cat "$CM/remote")" \
 	"a read as nobody"
+# what RBAC grants one user alone does not cross NFS: ganesha reads as
+# root and judges by the bits it is shown, which give everybody but root
+# only what every authenticated user may do. nobody may read ClusterRoles
+# locally (root's view shows them 0644), not over NFS; root still may.
+R=$MNT/rbac.authorization.k8s.io/v1
+printf 'rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [get, list]}]\n' |
+	kfwrite "$R/clusterroles/e2e-roles" >/dev/null
+printf 'roleRef: {kind: ClusterRole, name: e2e-roles}\nsubjects: [{kind: User, name: nobody}]\n' |
+	kfwrite "$R/clusterrolebindings/e2e-nobody-roles" >/dev/null
+expect_contains "$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	cat "$R/clusterroles/e2e-roles")" "name: e2e-roles" \
+	"nobody's ClusterRole read, locally"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	nfs-cat "$(url rbac.authorization.k8s.io/v1/clusterroles/e2e-roles)" 2>&1) &&
+	fail "a grant to one user crossed NFS: $out"
+expect_contains "$out" "ACCESS"
+expect_contains "$(nfs-cat "$(url rbac.authorization.k8s.io/v1/clusterroles/e2e-roles)")" \
+	"name: e2e-roles" "root's read over NFS"
 
 # root squash (the default): remote root is nobody, who may not write
 export_nfs

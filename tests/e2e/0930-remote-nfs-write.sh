@@ -14,7 +14,7 @@ url() { echo "nfs://127.0.0.1$MNT/$1?version=4&nfsport=$PORTNFS"; }
 kubefs --mount "$MNT" export nfs --listen "127.0.0.1:$PORTNFS" --state "$S" \
 	--no-root-squash > "$T/out" 2> "$T/err" || fail "export nfs: $(cat "$T/out" "$T/err")"
 # ganesha reads existing files as root: the export says what that means
-expect_contains "$(cat "$T/err")" "Warning: NFS reads are made as the file server, root"
+expect_contains "$(cat "$T/err")" "Warning: over NFS, users other than root get only"
 CM=$MNT/core/v1/configmaps/default
 cm() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: %s\n' "$1" "$2"; }
 

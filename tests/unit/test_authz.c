@@ -3,7 +3,8 @@
  * real store: identities (root is system:masters, unknown uids are
  * "uid:N"), decisions following RBAC writes and deletes through the
  * store's event log, and impersonation read from a process's
- * environment and checked against the real identity's rights.
+ * environment and checked against the real identity's rights, and the
+ * mode bits a file server (an NFS export) is shown.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -83,6 +84,26 @@ static void put(struct fx *f, const char *key, const char *json)
 	assert_int_equal(store_write(f->st, &op, 1, NULL), 0);
 }
 
+#define R "\"apiVersion\":\"rbac.authorization.k8s.io/v1\","
+#define CR_KEY "rbac.authorization.k8s.io/clusterroles//reader"
+#define CRB_KEY "rbac.authorization.k8s.io/clusterrolebindings//nobody"
+
+/* The ClusterRoleBinding CRB_KEY of ClusterRole "reader" to one subject
+ * (kind User or Group). */
+static void bind_reader(struct fx *f, const char *kind, const char *name)
+{
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{" R "\"kind\":\"ClusterRoleBinding\",\"metadata\":{"
+		 "\"name\":\"nobody\"},\"roleRef\":{\"apiGroup\":"
+		 "\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\","
+		 "\"name\":\"reader\"},\"subjects\":[{\"kind\":\"%s\","
+		 "\"name\":\"%s\"}]}",
+		 kind, name);
+	put(f, CRB_KEY, json);
+}
+
 static void del(struct fx *f, const char *key)
 {
 	struct store_op op = {
@@ -90,10 +111,6 @@ static void del(struct fx *f, const char *key)
 
 	assert_int_equal(store_write(f->st, &op, 1, NULL), 0);
 }
-
-#define R "\"apiVersion\":\"rbac.authorization.k8s.io/v1\","
-#define CR_KEY "rbac.authorization.k8s.io/clusterroles//reader"
-#define CRB_KEY "rbac.authorization.k8s.io/clusterrolebindings//nobody"
 
 static void test_identities(void **state)
 {
@@ -133,11 +150,7 @@ static void test_decisions_follow_store(void **state)
 			    "cannot get resource \"configmaps\" in API group "
 			    "\"\" in the namespace \"default\"");
 	/* a binding to a missing role: still refused, and why */
-	put(f, CRB_KEY,
-	    "{" R "\"kind\":\"ClusterRoleBinding\",\"metadata\":{\"name\":"
-	    "\"nobody\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io"
-	    "\",\"kind\":\"ClusterRole\",\"name\":\"reader\"},\"subjects\":"
-	    "[{\"kind\":\"User\",\"name\":\"uid:54321\"}]}");
+	bind_reader(f, "User", "uid:54321");
 	assert_int_equal(authz_check(f->a, n, &get, &err), -EACCES);
 	assert_non_null(strstr(err.msg, ": RBAC: clusterrole.rbac."
 					"authorization.k8s.io \"reader\" not "
@@ -153,17 +166,15 @@ static void test_decisions_follow_store(void **state)
 	kfs_identity_put(n);
 }
 
-/* A child whose exec'd environment asks to act as alice. */
-static pid_t impersonator(const char *groups)
+/* A child whose exec'd environment is var and var2 (may be NULL). */
+static pid_t child_with(const char *var, const char *var2)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		char *argv[] = {"sleep", "30", NULL};
-		char as[] = "KUBEFS_AS=alice", g[128];
-		char *envp[] = {as, g, NULL};
+		char *envp[] = {(char *)var, (char *)var2, NULL};
 
-		snprintf(g, sizeof(g), "KUBEFS_AS_GROUPS=%s", groups);
 		execve("/bin/sleep", argv, envp);
 		_exit(127);
 	}
@@ -179,11 +190,20 @@ static pid_t impersonator(const char *groups)
 			n = fread(buf, 1, sizeof(buf), fp);
 			fclose(fp);
 		}
-		if (n && memmem(buf, n, "KUBEFS_AS=", 10))
+		if (n && memmem(buf, n, var, strlen(var)))
 			break;
 		usleep(10000);
 	}
 	return pid;
+}
+
+/* A child whose exec'd environment asks to act as alice. */
+static pid_t impersonator(const char *groups)
+{
+	char g[128];
+
+	snprintf(g, sizeof(g), "KUBEFS_AS_GROUPS=%s", groups);
+	return child_with("KUBEFS_AS=alice", g);
 }
 
 static void reap(pid_t pid)
@@ -215,11 +235,7 @@ static void test_impersonation(void **state)
 	    "{" R "\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"reader\"},"
 	    "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"users\"],"
 	    "\"verbs\":[\"impersonate\"]}]}");
-	put(f, CRB_KEY,
-	    "{" R "\"kind\":\"ClusterRoleBinding\",\"metadata\":{\"name\":"
-	    "\"nobody\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io"
-	    "\",\"kind\":\"ClusterRole\",\"name\":\"reader\"},\"subjects\":"
-	    "[{\"kind\":\"User\",\"name\":\"uid:54321\"}]}");
+	bind_reader(f, "User", "uid:54321");
 	assert_int_equal(
 	    authz_identity(f->a, NOBODY, NOBODY, NULL, 0, pid, &id), 0);
 	assert_int_equal(authz_check(f->a, id, &list, &err), -EACCES);
@@ -239,6 +255,64 @@ static void test_impersonation(void **state)
 			    "pods is forbidden: User \"alice\" cannot list "
 			    "resource \"pods\" in API group \"\" in the "
 			    "namespace \"x\"");
+	kfs_identity_put(id);
+	reap(pid);
+}
+
+/* The mode a file server sees on configmaps/default/c (root's 0644). */
+static mode_t server_mode(struct fx *f, const struct kfs_identity *id)
+{
+	struct node *n = kfs_node_new(NODE_OBJECT, 1, "c");
+	struct stat st = {.st_mode = S_IFREG | 0644, .st_uid = 0};
+
+	assert_non_null(n);
+	n->kind = kinds_by_path("core", "v1", "configmaps");
+	n->ns = strdup("default");
+	n->objname = strdup("c");
+	kfs_access_stat(f->a, id, n, &st);
+	kfs_node_free(n);
+	assert_int_equal(st.st_uid, 0);
+	return st.st_mode & 07777;
+}
+
+/* A file server (KUBEFS_FILE_SERVER=1, root) sees root's rights as the
+ * owner's and any authenticated user's as everybody else's: what RBAC
+ * grants one user alone does not show. */
+static void test_file_server(void **state)
+{
+	struct fx *f = *state;
+	struct kfs_identity *id, *user;
+	pid_t pid = child_with("KUBEFS_FILE_SERVER=1", NULL);
+	struct rbac_attrs get = {"get", true, "",	 "configmaps",
+				 "",	"c",  "default", NULL};
+	struct kf_error err;
+
+	assert_int_equal(authz_identity(f->a, 0, 0, NULL, 0, pid, &id), 0);
+	assert_true(id->masters);
+	assert_true(id->file_server);
+	assert_int_equal(server_mode(f, id), 0600);
+	/* a grant to one user: that user may read, the server shows none */
+	put(f, CR_KEY,
+	    "{" R "\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"reader\"},"
+	    "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\"],"
+	    "\"verbs\":[\"get\"]}]}");
+	bind_reader(f, "User", "uid:54321");
+	assert_int_equal(
+	    authz_identity(f->a, NOBODY, NOBODY, NULL, 0, 0, &user), 0);
+	assert_int_equal(authz_check(f->a, user, &get, &err), 0);
+	kfs_identity_put(user);
+	assert_int_equal(server_mode(f, id), 0600);
+	/* granted to every authenticated user: shown to all */
+	bind_reader(f, "Group", "system:authenticated");
+	assert_int_equal(server_mode(f, id), 0644);
+	kfs_identity_put(id);
+	/* root without the variable, or another user with it: no server */
+	assert_int_equal(authz_identity(f->a, 0, 0, NULL, 0, 0, &id), 0);
+	assert_false(id->file_server);
+	kfs_identity_put(id);
+	assert_int_equal(
+	    authz_identity(f->a, NOBODY, NOBODY, NULL, 0, pid, &id), 0);
+	assert_false(id->file_server);
 	kfs_identity_put(id);
 	reap(pid);
 }
@@ -398,6 +472,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_node_authorizer, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_identities, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_server, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_decisions_follow_store, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_impersonation, setup,
