@@ -21,8 +21,12 @@ cleanup() {
 		sleep 0.2
 	done
 	[ -n "$NODE_PID" ] && kill "$NODE_PID" && wait "$NODE_PID"
-	for c in "$ROOT"/bench-runc/*; do
-		[ -d "$c" ] && runc --root "$ROOT/bench-runc" delete -f "$(basename "$c")" >/dev/null 2>&1
+	# the baseline's containers, and any pod the agent did not stop in
+	# time (its shim ends with its container)
+	for r in bench-runc runc; do
+		for c in "$ROOT/$r"/*; do
+			[ -d "$c" ] && runc --root "$ROOT/$r" delete -f "$(basename "$c")" >/dev/null 2>&1
+		done
 	done
 	grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
 		while read -r m; do umount -l "$m"; done

@@ -200,13 +200,17 @@ e2e_done() {
 # Scripts run concurrently (E2E_JOBS, default the number of CPUs), each in
 # its own temp dir with its own log, and are reported as they finish.
 run_e2e() {
-	local t
+	local t u
+	# the system users the scripts create (ensure_user), removed at the end
+	export KUBEFS_E2E_USERS=$logdir/e2e-users
 	for t in "$E2E_DIR"/${E2E_FILTER:-[0-9]*}.sh; do
 		[ -f "$t" ] || continue
 		pool_run "${E2E_JOBS:-$(nproc)}" e2e_done "$t" \
 			"$logdir/e2e-$(basename "$t" .sh).log" timeout 900 bash "$t"
 	done
 	pool_drain
+	[ -f "$KUBEFS_E2E_USERS" ] && sort -u "$KUBEFS_E2E_USERS" |
+		while read -r u; do userdel "$u" >/dev/null 2>&1; done
 }
 
 # The harness self-test: deliberately broken tests must each turn a run

@@ -207,9 +207,14 @@ as() {
 # ensure_user NAME: a system user NAME (created if missing); prints uid
 ensure_user() {
 	if ! id -u "$1" >/dev/null 2>&1; then
-		useradd --system --no-create-home --shell /usr/sbin/nologin \
-			"$1" >/dev/null 2>&1 || id -u "$1" >/dev/null 2>&1 ||
-			fail "cannot create user $1 (the test needs it; run as root)"
+		if useradd --system --no-create-home --shell /usr/sbin/nologin \
+			"$1" >/dev/null 2>&1; then
+			# tests/run.sh removes it once every script has ended
+			[ -n "${KUBEFS_E2E_USERS:-}" ] && echo "$1" >>"$KUBEFS_E2E_USERS"
+		else
+			id -u "$1" >/dev/null 2>&1 ||
+				fail "cannot create user $1 (the test needs it; run as root)"
+		fi
 	fi
 	id -u "$1"
 }
