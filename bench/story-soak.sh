@@ -150,3 +150,20 @@ for c in $COMPS; do
 	}' "$W/samples"
 done
 echo "(anon: RssAnon, the heap; RSS adds file pages, for kubefs-fs mostly the LMDB map; Events stay an hour, so the store grows meanwhile)"
+# the heap's course: a leak keeps climbing, a cache that fills levels off
+echo "anon (MB), average of each sixth of the run:"
+for c in $COMPS; do
+	awk -v c="$c" '$2 == c {a[n++] = $3}
+	END {
+		printf "%-14s", c
+		for (k = 0; k < 6; k++) {
+			lo = int(n * k / 6); hi = int(n * (k + 1) / 6); s = 0
+			for (i = lo; i < hi; i++) s += a[i]
+			printf " %7.1f", (hi > lo ? s / (hi - lo) / 1024 : 0)
+		}
+		printf "\n"
+	}' "$W/samples"
+done
+mkdir -p "$src/build/bench"
+cp "$W/samples" "$src/build/bench/story-soak.samples"
+echo "(every sample: build/bench/story-soak.samples: seconds, component, anon KiB, RSS KiB, fds)"

@@ -4,9 +4,13 @@
 #include "nodeagent/host.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A "Key:  N kB" line of /proc/meminfo, in bytes; 0 if absent. */
@@ -139,4 +143,41 @@ void host_ids(char machine_id[37], char boot_id[37], char system_uuid[37])
 	read_id("/etc/machine-id", machine_id, false);
 	read_id("/proc/sys/kernel/random/boot_id", boot_id, true);
 	read_id("/sys/class/dmi/id/product_uuid", system_uuid, true);
+}
+
+int host_chrooted(void)
+{
+	struct stat ours;
+	int fd, status;
+	pid_t pid;
+
+	if (stat("/", &ours) < 0)
+		return -errno;
+	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	if (pid == 0) {
+		struct stat root;
+
+		/* exit 0: same root, 1: another, 2: cannot tell */
+		if (setns(fd, CLONE_NEWNS) < 0 || stat("/", &root) < 0)
+			_exit(2);
+		_exit(root.st_dev == ours.st_dev && root.st_ino == ours.st_ino
+			  ? 0
+			  : 1);
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		return -EPERM;
+	return WEXITSTATUS(status);
 }

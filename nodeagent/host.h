@@ -39,4 +39,17 @@ void host_os_image(char *buf, size_t size);
  * DMI product UUID: into 37-byte buffers, left "" when unreadable. */
 void host_ids(char machine_id[37], char boot_id[37], char system_uuid[37]);
 
+/*
+ * Is this process chrooted below its mount namespace's root? runc joins
+ * a container's mount namespace for `runc exec`, which puts the process
+ * at that namespace's root: when runc ran under a chroot, pivot_root
+ * moved the chroot's mount, the namespace's root stayed the machine's /,
+ * and an exec would see the machine's files instead of the container's.
+ * Found by a child that enters its own mount namespace again (setns
+ * resets its root to the namespace's) and compares "/" with ours.
+ * 1 chrooted, 0 not, -errno when it cannot tell (no /proc, no
+ * CAP_SYS_ADMIN). Call before starting threads or not: it forks.
+ */
+int host_chrooted(void);
+
 #endif

@@ -78,6 +78,15 @@ static int real_node(struct nodeagent_config *cfg, struct host_capacity *cap)
 				"(or run simulated nodes with --fake)\n");
 		return -1;
 	}
+	if (host_chrooted() == 1) {
+		fprintf(stderr,
+			"kubefs-node: running in a chroot: an exec into a "
+			"container would see this machine's files instead of "
+			"the container's (runc enters the mount namespace's "
+			"root); run it where / is the mount namespace's root "
+			"(pivot_root, as a container or unshare does)\n");
+		return -1;
+	}
 	snprintf(buf, sizeof(buf), "%s", root);
 	for (char *p = buf + 1; *p; p++)
 		if (*p == '/') {

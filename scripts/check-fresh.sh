@@ -61,7 +61,20 @@ if [ "${1:-}" = --inside ]; then
 	mnt /dev --rbind /dev
 	mnt /var/cache/apt/archives --bind "$cache/archives"
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-	chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+	# The root becomes the root of a mount namespace of its own
+	# (pivot_root), not a chroot: runc joins a container's mount
+	# namespace for `runc exec`, which puts the process at that
+	# namespace's root; under a chroot that is the machine's / and the
+	# exec would not see the container's files (nor ganesha its export).
+	mkdir -p "$root/.oldroot"
+	unshare --mount --propagation private /bin/sh -ec '
+		cd "$1"; shift
+		pivot_root . .oldroot
+		umount -l /.oldroot
+		rmdir /.oldroot
+		cd /
+		exec "$@"' sh "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+		TERM=dumb \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		/bin/bash -ec "cd /src; $cmds"
 	exit

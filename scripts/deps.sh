@@ -21,6 +21,13 @@ diod munge nfs-ganesha nfs-ganesha-vfs libnfs-utils libnfs-dev
 nftables libnftnl-dev libmnl-dev busybox-static dnsmasq-base conntrack
 "
 
+# nfs-ganesha finds the filesystem it exports in /etc/mtab, which a booted
+# Debian has (systemd links it to /proc/self/mounts) and a bare root (a
+# container image, a chroot) may lack: link it as systemd would
+if [ ! -e /etc/mtab ] && [ ! -L /etc/mtab ] && [ "$(id -u)" = 0 ]; then
+	ln -s ../proc/self/mounts /etc/mtab
+fi
+
 # shellcheck disable=SC2086
 installed=" $(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
 	awk '$NF == "installed" && $(NF-1) == "ok" { printf "%s ", $1 }')"

@@ -99,10 +99,16 @@ static int start_munged(const struct export_opts *o, const char *dir)
 		return 0;
 	{
 		char a_key[PATH_MAX + 16], a_sock[PATH_MAX + 16],
-		    a_pid[PATH_MAX + 16], a_seed[PATH_MAX + 16];
-		char *const argv[] = {munged, "--foreground", "--force", a_key,
-				      a_sock, a_pid,	      a_seed,	 NULL};
+		    a_pid[PATH_MAX + 16], a_seed[PATH_MAX + 16], a_origin[128];
+		char *const argv[] = {munged, "--foreground", "--force",
+				      a_key,  a_sock,	      a_pid,
+				      a_seed, a_origin,	      NULL};
 
+		/* the credentials' origin: the (numeric) listen address.
+		 * Left to munged, it looks this machine's name up, which
+		 * can block on DNS for longer than we wait (seen where the
+		 * name is not in /etc/hosts and no DNS server answers) */
+		snprintf(a_origin, sizeof(a_origin), "--origin=%s", o->host);
 		snprintf(a_key, sizeof(a_key), "--key-file=%s", key);
 		snprintf(a_sock, sizeof(a_sock), "--socket=%s", sock);
 		snprintf(a_pid, sizeof(a_pid), "--pid-file=%s", pidf);

@@ -125,6 +125,15 @@ int export_nfs_start(const struct export_opts *o)
 	if (export_find_prog(EXPORT_NFS_BIN, "nfs-ganesha, nfs-ganesha-vfs",
 			     ganesha) < 0)
 		return -ENOENT;
+	if (access("/etc/mtab", R_OK) < 0) {
+		/* without it ganesha finds no filesystem to export, starts
+		 * anyway, and answers NFS4ERR_NOENT for the export */
+		fprintf(stderr,
+			"error: nfs-ganesha needs /etc/mtab to find the mount: "
+			"link it to the kernel's list (ln -s "
+			"../proc/self/mounts /etc/mtab)\n");
+		return -ENOENT;
+	}
 	snprintf(dir, sizeof(dir), "%s/nfs", o->dir);
 	snprintf(rec, sizeof(rec), "%s/recovery", dir);
 	snprintf(conf, sizeof(conf), "%s/ganesha.conf", dir);

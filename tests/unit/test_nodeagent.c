@@ -1,7 +1,8 @@
 /*
  * Unit tests for the pure parts of nodeagent/: flags and durations, IPv4
  * pools, image references, the name map, admission, the Node and Lease
- * objects, pod statuses, and the fake runtime. Objects built here are
+ * objects, pod statuses, the fake runtime, and telling a chroot from a
+ * mount namespace's root. Objects built here are
  * also run through the API server's own admission (kind_admit()), so
  * what the agent writes is what kubefs-fs accepts.
  */
@@ -13,6 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -22,6 +28,7 @@
 #include "client/client.h"
 #include "nodeagent/admission.h"
 #include "nodeagent/config.h"
+#include "nodeagent/host.h"
 #include "nodeagent/image.h"
 #include "nodeagent/ipam.h"
 #include "api/strmap.h"
@@ -1193,10 +1200,43 @@ static void test_pod_status_rejected(void **state)
 			 -EINVAL);
 }
 
+/* Not chrooted here; chrooted (with /proc inside) in a child. */
+static void test_host_chrooted(void **state)
+{
+	char dir[] = "/tmp/kubefs-test-chroot.XXXXXX", proc[64];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* setns needs CAP_SYS_ADMIN */
+	assert_int_equal(host_chrooted(), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	assert_int_equal(mkdir(proc, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the bind mount lives in the child's namespace only */
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("/proc", proc, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    chroot(dir) < 0 || chdir("/") < 0)
+			_exit(3);
+		_exit(host_chrooted() == 1 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(proc);
+	rmdir(dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config_defaults),
+	    cmocka_unit_test(test_host_chrooted),
 	    cmocka_unit_test(test_config_flags),
 	    cmocka_unit_test(test_config_errors),
 	    cmocka_unit_test(test_node_names),
