@@ -138,7 +138,10 @@ int client_get(struct client *c, const struct kind_info *k, const char *ns,
  *
  * *ret_items: a new JSON array of the objects, sorted by namespace then
  * name. *ret_rv (may be NULL): the list's resourceVersion — the store's
- * resourceVersion (from `metrics`) read BEFORE the directory was listed.
+ * resourceVersion read BEFORE the directory was listed: from `metrics`,
+ * or, for a caller who may not read it, from the bookmark that ends a
+ * streaming list of the kind (a watch); else the newest listed object's
+ * (then a watch from it can miss an object created during the list).
  *
  * A list built this way is NOT a consistent snapshot: each object is read
  * at its own moment, so some may be newer than *ret_rv. What holds is

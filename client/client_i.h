@@ -67,4 +67,13 @@ const char *kfc_meta_str(const json_t *obj, const char *key);
 /* Uniform random number in [0, n) from a per-thread generator. */
 uint64_t kfc_random(uint64_t n);
 
+/*
+ * The store's resourceVersion as a watch of kind k (namespace ns, NULL:
+ * all) tells it: the bookmark ending the initial objects of a streaming
+ * list whose selector no object matches. For callers who may watch but
+ * not read `metrics`. 0 when it cannot be had.
+ */
+uint64_t kfc_streamed_rv(struct client *c, const struct kind_info *k,
+			 const char *ns);
+
 #endif

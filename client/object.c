@@ -15,6 +15,7 @@
 
 #include "api/cleanup.h"
 #include "api/selector.h"
+#include "client/watch.h"
 
 /* Attempts at a free generated name before giving up with -EEXIST. */
 #define GENERATE_TRIES 8
@@ -160,6 +161,8 @@ int client_get(struct client *c, const struct kind_info *k, const char *ns,
 	return 0;
 }
 
+#define CLIENT_STREAMED_RV_WAIT_MS 5000
+
 /* The store's resourceVersion from the `metrics` file, 0 if unknown. */
 static uint64_t store_rv(struct client *c)
 {
@@ -181,6 +184,31 @@ static uint64_t store_rv(struct client *c)
 		v = v * 10 + (*p - '0');
 	}
 	return v;
+}
+
+uint64_t kfc_streamed_rv(struct client *c, const struct kind_info *k,
+			 const char *ns)
+{
+	/* "a and not a": valid, and true of no object */
+	struct watch_opts wo = {.label_selector = "kubefs.io/none,"
+						  "!kubefs.io/none",
+				.allow_bookmarks = true,
+				.send_initial_events = true};
+	struct watch *w = NULL;
+	struct watch_event ev = {0};
+	struct kf_error err;
+	uint64_t rv = 0;
+
+	kf_error_init(&err);
+	if (watch_open(c, k, ns, &wo, &err, &w) < 0)
+		return 0;
+	/* the first event is that bookmark; the server sends it at once */
+	if (watch_next(w, CLIENT_STREAMED_RV_WAIT_MS, &ev) == 0 &&
+	    ev.type == WATCH_BOOKMARK)
+		rv = ev.rv;
+	watch_event_release(&ev);
+	watch_close(w);
+	return rv;
 }
 
 struct lister {
@@ -358,6 +386,8 @@ int client_list(struct client *c, const struct kind_info *k, const char *ns,
 	l.items = items;
 	/* read before listing: a watch from here misses nothing */
 	rv = store_rv(c);
+	if (!rv) /* `metrics` not readable by this caller */
+		rv = kfc_streamed_rv(c, k, k->namespaced ? ns : NULL);
 	if (!k->namespaced || (ns && *ns)) {
 		r = list_dir(&l, k->namespaced ? ns : NULL, err);
 	} else {

@@ -80,6 +80,8 @@ static int build_query(const struct watch_opts *o, char *q, size_t size)
 			      o->field_selector);
 	if (r == 0 && o->allow_bookmarks)
 		r = query_add(q, size, &used, "allowWatchBookmarks", "true");
+	if (r == 0 && o->send_initial_events)
+		r = query_add(q, size, &used, "sendInitialEvents", "true");
 	return r;
 }
 

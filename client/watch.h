@@ -45,6 +45,9 @@ struct watch_opts {
 	const char *label_selector; /* NULL or "": everything */
 	const char *field_selector; /* NULL or "": everything */
 	bool allow_bookmarks;	    /* allowWatchBookmarks=true */
+	/* sendInitialEvents=true: with allow_bookmarks, the initial objects
+	 * end with a bookmark annotated k8s.io/initial-events-end */
+	bool send_initial_events;
 };
 
 enum watch_event_type {

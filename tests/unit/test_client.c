@@ -18,6 +18,7 @@
 
 #include "api/cleanup.h"
 #include "client/client.h"
+#include "client/client_i.h"
 #include "client/watch.h"
 #include "test_client_fs.h"
 
@@ -605,6 +606,31 @@ static void test_live_list_selectors(void **state)
 				     "\"metadata.namespace\"");
 }
 
+/* Without `metrics`: the store's resourceVersion from a watch's bookmark
+ * — newer than a change in another namespace, which the newest listed
+ * object's would not be. */
+static void test_live_streamed_rv(void **state)
+{
+	const struct kind_info *cm;
+	_cleanup_json_ json_t *a = configmap(NULL, "sa", "x", "1");
+	_cleanup_json_ json_t *b = configmap(NULL, "sb", "x", "1");
+	_cleanup_json_ json_t *made_a = NULL, *made_b = NULL;
+	uint64_t rv;
+
+	(void)state;
+	TEST_FS_REQUIRE(&fs);
+	cm = kind("core", "configmaps");
+	make_namespace("srv-a");
+	make_namespace("srv-b");
+	assert_int_equal(client_create(fs.c, cm, "srv-a", a, NULL, &made_a), 0);
+	assert_int_equal(client_create(fs.c, cm, "srv-b", b, NULL, &made_b), 0);
+	assert_true(client_object_rv(made_b) > client_object_rv(made_a));
+	rv = kfc_streamed_rv(fs.c, cm, "srv-a");
+	assert_true(rv >= client_object_rv(made_b));
+	rv = kfc_streamed_rv(fs.c, cm, NULL);
+	assert_true(rv >= client_object_rv(made_b));
+}
+
 static void test_live_list_rv_then_watch(void **state)
 {
 	const struct kind_info *cm;
@@ -902,6 +928,7 @@ int main(void)
 	    cmocka_unit_test(test_live_list),
 	    cmocka_unit_test(test_live_list_selectors),
 	    cmocka_unit_test(test_live_list_rv_then_watch),
+	    cmocka_unit_test(test_live_streamed_rv),
 	    cmocka_unit_test(test_live_watch),
 	    cmocka_unit_test(test_live_apply),
 	    cmocka_unit_test(test_live_scale_status_bind),
