@@ -64,6 +64,17 @@ const char *kfc_str(const json_t *obj, const char *key);
 /* metadata.<key> of obj as a string, or NULL. Borrowed. */
 const char *kfc_meta_str(const json_t *obj, const char *key);
 
+/* Absolute and relative (may be NULL) path of (k, ns, name, sub) under
+ * the mount, owned by the caller; -EINVAL worded in err for a bad name
+ * or subresource. */
+int kfc_paths(struct client *c, const struct kind_info *k, const char *ns,
+	      const char *name, const char *sub, struct kf_error *err,
+	      char **ret_abs, char **ret_rel);
+
+/* An object's JSON text parsed (duplicate keys refused); -EBADMSG when
+ * it is not an object. */
+int kfc_parse_object(const char *text, size_t len, json_t **ret);
+
 /* Uniform random number in [0, n) from a per-thread generator. */
 uint64_t kfc_random(uint64_t n);
 
