@@ -252,6 +252,13 @@ int srv_not_found(struct kf_error *err, const struct kind_info *k,
 			    SRV_RES_ARGS(k), name ? name : "");
 }
 
+int srv_no_such_resource(struct kf_error *err)
+{
+	return kf_error_set(err, -ENOENT,
+			    "the server could not find the requested "
+			    "resource");
+}
+
 int srv_conflict(struct kf_error *err, const struct kind_info *k,
 		 const char *name)
 {

@@ -275,9 +275,7 @@ int server_evict(struct server *srv, const char *ns, const char *pod,
 		return -EINVAL;
 	if (!srv->k_pod) {
 		kf_error_init(err);
-		return kf_error_set(err, -ENOENT,
-				    "the server could not find the requested "
-				    "resource");
+		return srv_no_such_resource(err);
 	}
 	return server_delete(srv, srv->k_pod, ns, pod, -1, 0, err);
 }

@@ -92,6 +92,9 @@ int srv_encode(json_t *obj, struct kf_error *err, char **ret, size_t *ret_len);
 int srv_store_error(int r, struct kf_error *err);
 int srv_not_found(struct kf_error *err, const struct kind_info *k,
 		  const char *name);
+/* "the server could not find the requested resource" (-ENOENT): a kind
+ * or subresource this server does not serve. */
+int srv_no_such_resource(struct kf_error *err);
 int srv_conflict(struct kf_error *err, const struct kind_info *k,
 		 const char *name);
 
