@@ -75,6 +75,28 @@ static void each(json_t *obj, const char *key, void (*fn)(json_t *))
 
 /* ---- containers ---- */
 
+void defaults_object_meta(json_t *obj)
+{
+	static const char *const maps[] = {"labels", "annotations"};
+	static const char *const lists[] = {"finalizers", "ownerReferences"};
+	json_t *meta = json_object_get(obj, "metadata"), *v;
+
+	if (!json_is_object(meta))
+		return;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(*maps); i++) {
+		v = json_object_get(meta, maps[i]);
+		if (json_is_null(v) ||
+		    (json_is_object(v) && !json_object_size(v)))
+			json_object_del(meta, maps[i]);
+	}
+	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
+		v = json_object_get(meta, lists[i]);
+		if (json_is_null(v) ||
+		    (json_is_array(v) && !json_array_size(v)))
+			json_object_del(meta, lists[i]);
+	}
+}
+
 const char *defaults_pull_policy(const char *image)
 {
 	const char *at = strchr(image, '@');

@@ -21,6 +21,12 @@
 
 #include <jansson.h>
 
+/* Every kind (kind_admit() runs it before the kind's own): ObjectMeta's
+ * omitempty fields — an empty labels or annotations map, an empty
+ * finalizers or ownerReferences list — are dropped, as Kubernetes never
+ * serialises them (removing the last label leaves no "labels: {}"). */
+void defaults_object_meta(json_t *obj);
+
 /* core/v1 */
 void defaults_namespace(json_t *obj);
 void defaults_node(json_t *obj);

@@ -351,6 +351,8 @@ int kind_admit(const struct kind_info *k, json_t *obj, const json_t *old,
 {
 	if (!k || !obj)
 		return -EINVAL;
+	if (json_is_object(obj))
+		defaults_object_meta(obj);
 	if (k->set_defaults && json_is_object(obj))
 		k->set_defaults(obj);
 	return kind_validate(k, obj, old, err);

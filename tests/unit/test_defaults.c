@@ -72,6 +72,29 @@ static void idempotent(void (*fn)(json_t *), json_t *obj)
 	assert_true(json_equal(again, obj));
 }
 
+/* Empty omitempty ObjectMeta fields are dropped; others stay. */
+static void test_object_meta(void **state)
+{
+	_cleanup_json_ json_t *o = json_loads(
+	    "{\"metadata\":{\"name\":\"x\",\"labels\":{},\"annotations\":"
+	    "null,\"finalizers\":[],\"ownerReferences\":[]}}",
+	    0, NULL);
+	_cleanup_json_ json_t *kept =
+	    json_loads("{\"metadata\":{\"name\":\"x\",\"labels\":{\"a\":\"b\"},"
+		       "\"finalizers\":[\"f\"]}}",
+		       0, NULL);
+	_cleanup_json_ json_t *want = NULL;
+
+	(void)state;
+	assert_non_null(o);
+	defaults_object_meta(o);
+	assert_int_equal(json_object_size(json_object_get(o, "metadata")), 1);
+	idempotent(defaults_object_meta, o);
+	want = json_deep_copy(kept);
+	defaults_object_meta(kept);
+	assert_true(json_equal(kept, want));
+}
+
 static void test_pod(void **state)
 {
 	_cleanup_json_ json_t *p = parse(
@@ -391,6 +414,7 @@ static void test_wrong_types_survive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_object_meta),
 	    cmocka_unit_test(test_pod),
 	    cmocka_unit_test(test_pod_keeps_values),
 	    cmocka_unit_test(test_pod_host_network),
