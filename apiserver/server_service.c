@@ -9,7 +9,7 @@
  * processes on one store can never hand out the same value, because the
  * second write fails and is retried with another one.
  */
-#include "apiserver/server_i.h"
+#include "apiserver/service_i.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,115 +19,9 @@
 #include "api/cleanup.h"
 #include "api/netaddr.h"
 
-#define SVC_MAX_ERRORS 8
 /* node ports + healthCheckNodePort of one Service; with the ones given
  * back, a write stays well within STORE_OPS_MAX */
 #define SVC_MAX_VALUES 256
-
-/* ---- Service shape ---- */
-
-static const char *svc_type(const json_t *svc)
-{
-	const char *t = json_string_value(
-	    json_object_get(json_object_get(svc, "spec"), "type"));
-
-	return t && *t ? t : "ClusterIP";
-}
-
-static bool needs_cluster_ip(const json_t *svc)
-{
-	return strcmp(svc_type(svc), "ExternalName") != 0;
-}
-
-static bool needs_node_ports(const json_t *svc)
-{
-	const char *t = svc_type(svc);
-
-	return !strcmp(t, "NodePort") || !strcmp(t, "LoadBalancer");
-}
-
-/* Ports without a nodePort get one (LoadBalancers may opt out). */
-static bool allocates_node_ports(const json_t *svc)
-{
-	json_t *spec = json_object_get(svc, "spec");
-
-	if (!strcmp(svc_type(svc), "NodePort"))
-		return true;
-	return !strcmp(svc_type(svc), "LoadBalancer") &&
-	       !json_is_false(
-		   json_object_get(spec, "allocateLoadBalancerNodePorts"));
-}
-
-static bool needs_hc_port(const json_t *svc)
-{
-	const char *p = json_string_value(json_object_get(
-	    json_object_get(svc, "spec"), "externalTrafficPolicy"));
-
-	return !strcmp(svc_type(svc), "LoadBalancer") && p &&
-	       !strcmp(p, "Local");
-}
-
-static long node_port_of(const json_t *port)
-{
-	json_t *v = json_object_get(port, "nodePort");
-
-	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
-}
-
-static long hc_port_of(const json_t *svc)
-{
-	json_t *v = json_object_get(json_object_get(svc, "spec"),
-				    "healthCheckNodePort");
-
-	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
-}
-
-static const char *str_or_empty(const json_t *v)
-{
-	const char *s = json_string_value(v);
-
-	return s ? s : "";
-}
-
-static bool is_lb(const json_t *svc)
-{
-	return !strcmp(svc_type(svc), "LoadBalancer");
-}
-
-/* Drop field of spec if the user left it as old had it. */
-static void drop_same(json_t *spec, const json_t *ospec, const char *field)
-{
-	json_t *v = json_object_get(spec, field);
-
-	if (v && json_equal(v, json_object_get(ospec, field)))
-		json_object_del(spec, field);
-}
-
-/*
- * Kubernetes' dropTypeDependentFields: when the type changes, fields only
- * the old type uses go, unless the user changed them in this very write
- * (then validation tells them). Node ports and cluster IPs are handled
- * with their allocation.
- */
-static void drop_type_fields(json_t *svc, const json_t *old)
-{
-	json_t *spec = json_object_get(svc, "spec");
-	json_t *ospec = json_object_get(old, "spec");
-	json_t *st = json_object_get(svc, "status");
-
-	if (needs_node_ports(old) && !needs_node_ports(svc))
-		drop_same(spec, ospec, "externalTrafficPolicy");
-	if (is_lb(old) && !is_lb(svc)) {
-		drop_same(spec, ospec, "allocateLoadBalancerNodePorts");
-		drop_same(spec, ospec, "loadBalancerClass");
-		if (json_is_object(st))
-			json_object_set_new(st, "loadBalancer", json_object());
-	}
-	if (needs_cluster_ip(old) && !needs_cluster_ip(svc)) {
-		drop_same(spec, ospec, "ipFamilies");
-		drop_same(spec, ospec, "ipFamilyPolicy");
-	}
-}
 
 /* ---- index mapping ---- */
 
@@ -239,100 +133,6 @@ static bool plan_has(const struct svc_claim *arr, size_t n, enum svc_res res,
 	return false;
 }
 
-/* ---- messages ---- */
-
-/* Field errors gathered for one "Service "x" is invalid: ..." sentence. */
-struct field_errors {
-	char buf[KF_ERROR_MSG_MAX];
-	size_t len;
-	unsigned n;
-};
-
-static void fe_add(struct field_errors *fe, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void fe_add(struct field_errors *fe, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (fe->n >= SVC_MAX_ERRORS || fe->len >= sizeof(fe->buf) - 1) {
-		fe->n++;
-		return;
-	}
-	if (fe->n > 0) {
-		w = snprintf(fe->buf + fe->len, sizeof(fe->buf) - fe->len,
-			     ", ");
-		fe->len += (size_t)w < sizeof(fe->buf) - fe->len
-			       ? (size_t)w
-			       : sizeof(fe->buf) - fe->len - 1;
-	}
-	va_start(ap, fmt);
-	w = vsnprintf(fe->buf + fe->len, sizeof(fe->buf) - fe->len, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		fe->len += (size_t)w < sizeof(fe->buf) - fe->len
-			       ? (size_t)w
-			       : sizeof(fe->buf) - fe->len - 1;
-	fe->n++;
-}
-
-static int fe_report(const struct field_errors *fe, const char *name,
-		     struct kf_error *err)
-{
-	if (fe->n == 1)
-		return kf_error_set(err, -EINVAL,
-				    "Service \"%s\" is invalid: %s", name,
-				    fe->buf);
-	return kf_error_set(err, -EINVAL, "Service \"%s\" is invalid: [%s]",
-			    name, fe->buf);
-}
-
-/* Go's %#v of a []string, as Kubernetes prints field values. */
-static void go_strings(const json_t *arr, char *buf, size_t size)
-{
-	size_t len, i;
-	json_t *v;
-
-	len = (size_t)snprintf(buf, size, "[]string{");
-	json_array_foreach ((json_t *)arr, i, v) {
-		if (len >= size)
-			break;
-		len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"",
-					i ? ", " : "", str_or_empty(v));
-	}
-	if (len < size)
-		snprintf(buf + len, size - len, "}");
-}
-
-static int ip_range_error(struct server *srv, const char *name,
-			  const json_t *ips, const char *ip,
-			  struct kf_error *err)
-{
-	char v[256];
-
-	go_strings(ips, v, sizeof(v));
-	return kf_error_set(err, -EINVAL,
-			    "Service \"%s\" is invalid: spec.clusterIPs: "
-			    "Invalid value: %s: failed to allocate IP %s: "
-			    "provided IP is not in the valid range. The range "
-			    "of valid IPs is %s",
-			    name, v, ip, srv->svc_cidr);
-}
-
-static int ip_taken_error(const char *name, const json_t *ips, const char *ip,
-			  struct kf_error *err)
-{
-	char v[256];
-
-	go_strings(ips, v, sizeof(v));
-	return kf_error_set(err, -EINVAL,
-			    "Service \"%s\" is invalid: spec.clusterIPs: "
-			    "Invalid value: %s: failed to allocate IP %s: "
-			    "provided IP is already allocated",
-			    name, v, ip);
-}
-
 /* ---- cluster IP ---- */
 
 /* Kubernetes' patchAllocatedValues + dropTypeDependentFields for IPs. */
@@ -342,10 +142,10 @@ static void carry_cluster_ip(json_t *spec, const json_t *svc, const json_t *old)
 	json_t *oip = json_object_get(ospec, "clusterIP");
 	json_t *oips = json_object_get(ospec, "clusterIPs");
 
-	if (!needs_cluster_ip(old))
+	if (!svc_needs_cluster_ip(old))
 		return;
-	if (needs_cluster_ip(svc)) {
-		if (!*str_or_empty(json_object_get(spec, "clusterIP")) &&
+	if (svc_needs_cluster_ip(svc)) {
+		if (!*svc_str(json_object_get(spec, "clusterIP")) &&
 		    json_is_string(oip))
 			json_object_set_new(spec, "clusterIP",
 					    json_deep_copy(oip));
@@ -369,7 +169,7 @@ static bool held_ip(const struct server *srv, const json_t *svc, uint32_t *ret)
 	    json_object_get(json_object_get(svc, "spec"), "clusterIP"));
 	uint32_t ip, i;
 
-	if (!svc || !needs_cluster_ip(svc) || ipv4_parse(s, &ip) < 0 ||
+	if (!svc || !svc_needs_cluster_ip(svc) || ipv4_parse(s, &ip) < 0 ||
 	    ip_index(srv, ip, &i) < 0)
 		return false;
 	*ret = ip;
@@ -391,7 +191,7 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 
 	if (old)
 		carry_cluster_ip(spec, svc, old);
-	if (!needs_cluster_ip(svc))
+	if (!svc_needs_cluster_ip(svc))
 		goto out;
 
 	jip = json_object_get(spec, "clusterIP");
@@ -403,14 +203,14 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 		return srv_type_error(err, srv->k_svc, jips,
 				      "ServiceSpec.spec.clusterIPs",
 				      "[]string");
-	cip = str_or_empty(jip);
+	cip = svc_str(jip);
 	if (!*cip && json_array_size(jips) > 0)
-		cip = str_or_empty(json_array_get(jips, 0));
+		cip = svc_str(json_array_get(jips, 0));
 	if (json_array_size(jips) > 0 &&
-	    strcmp(str_or_empty(json_array_get(jips, 0)), cip)) {
+	    strcmp(svc_str(json_array_get(jips, 0)), cip)) {
 		char v[256];
 
-		go_strings(jips, v, sizeof(v));
+		svc_go_strings(jips, v, sizeof(v));
 		return kf_error_set(err, -EINVAL,
 				    "Service \"%s\" is invalid: "
 				    "spec.clusterIPs: Invalid value: %s: first "
@@ -455,10 +255,11 @@ static int plan_cluster_ip(struct server *srv, json_t *svc, const json_t *old,
 		if (!had || ip != old_ip) {
 			r = claim(srv, SVC_IP, ip);
 			if (r == -ERANGE)
-				return ip_range_error(srv, name, asked, cip,
-						      err);
+				return svc_ip_range_error(srv, name, asked, cip,
+							  err);
 			if (r < 0)
-				return ip_taken_error(name, asked, cip, err);
+				return svc_ip_taken_error(name, asked, cip,
+							  err);
 			r = plan_push(&plan->add, &plan->nadd, SVC_IP, ip, true,
 				      "spec.clusterIPs");
 			if (r < 0) {
@@ -498,15 +299,15 @@ static size_t held_ports(const struct server *srv, const json_t *svc,
 	uint32_t idx;
 	long v;
 
-	if (!svc || !needs_node_ports(svc))
+	if (!svc || !svc_needs_node_ports(svc))
 		return 0;
 	json_array_foreach (ports, i, p) {
-		v = node_port_of(p);
+		v = svc_node_port_of(p);
 		if (n < max && port_index(srv, v, &idx) == 0)
 			out[n++] = (uint32_t)v;
 	}
-	v = hc_port_of(svc);
-	if (n < max && needs_hc_port(svc) && port_index(srv, v, &idx) == 0)
+	v = svc_hc_port_of(svc);
+	if (n < max && svc_needs_hc_port(svc) && port_index(srv, v, &idx) == 0)
 		out[n++] = (uint32_t)v;
 	return n;
 }
@@ -529,25 +330,24 @@ static void carry_node_ports(json_t *svc, const json_t *old,
 	size_t i, j;
 	json_t *p, *op;
 
-	if (needs_node_ports(old) && needs_node_ports(svc)) {
+	if (svc_needs_node_ports(old) && svc_needs_node_ports(svc)) {
 		json_array_foreach (ports, i, p) {
-			if (node_port_of(p) != 0)
+			if (svc_node_port_of(p) != 0)
 				continue;
 			json_array_foreach (oports, j, op) {
-				long v = node_port_of(op);
+				long v = svc_node_port_of(op);
 				bool used = false;
 				size_t k;
 				json_t *q;
 
-				if (strcmp(str_or_empty(
-					       json_object_get(p, "name")),
-					   str_or_empty(
-					       json_object_get(op, "name"))) ||
+				if (strcmp(
+					svc_str(json_object_get(p, "name")),
+					svc_str(json_object_get(op, "name"))) ||
 				    v == 0)
 					continue;
 				/* not if the new spec gives it another port */
 				json_array_foreach (ports, k, q)
-					if (node_port_of(q) == v)
+					if (svc_node_port_of(q) == v)
 						used = true;
 				if (!used)
 					json_object_set_new(p, "nodePort",
@@ -555,17 +355,17 @@ static void carry_node_ports(json_t *svc, const json_t *old,
 				break;
 			}
 		}
-	} else if (needs_node_ports(old)) {
+	} else if (svc_needs_node_ports(old)) {
 		json_array_foreach (ports, i, p)
-			if (in_set(oldset, nold, node_port_of(p)))
+			if (in_set(oldset, nold, svc_node_port_of(p)))
 				json_object_del(p, "nodePort");
 	}
-	if (needs_hc_port(old) && needs_hc_port(svc) && hc_port_of(svc) == 0 &&
-	    hc_port_of(old) != 0)
+	if (svc_needs_hc_port(old) && svc_needs_hc_port(svc) &&
+	    svc_hc_port_of(svc) == 0 && svc_hc_port_of(old) != 0)
 		json_object_set_new(spec, "healthCheckNodePort",
-				    json_integer(hc_port_of(old)));
-	else if (needs_hc_port(old) && !needs_hc_port(svc) &&
-		 hc_port_of(svc) == hc_port_of(old))
+				    json_integer(svc_hc_port_of(old)));
+	else if (svc_needs_hc_port(old) && !svc_needs_hc_port(svc) &&
+		 svc_hc_port_of(svc) == svc_hc_port_of(old))
 		json_object_del(spec, "healthCheckNodePort");
 }
 
@@ -581,17 +381,18 @@ static int take_port(struct server *srv, struct svc_plan *plan, long v,
 		return 0;
 	r = claim(srv, SVC_PORT, (uint32_t)v);
 	if (r == -ERANGE) {
-		fe_add(fe,
-		       "%s: Invalid value: %ld: provided port is not in the "
-		       "valid range. The range of valid ports is %u-%u",
-		       field, v, srv->port_min, srv->port_max);
+		svc_fe_add(
+		    fe,
+		    "%s: Invalid value: %ld: provided port is not in the "
+		    "valid range. The range of valid ports is %u-%u",
+		    field, v, srv->port_min, srv->port_max);
 		return 0;
 	}
 	if (r < 0) {
-		fe_add(fe,
-		       "%s: Invalid value: %ld: provided port is already "
-		       "allocated",
-		       field, v);
+		svc_fe_add(fe,
+			   "%s: Invalid value: %ld: provided port is already "
+			   "allocated",
+			   field, v);
 		return 0;
 	}
 	r = plan_push(&plan->add, &plan->nadd, SVC_PORT, (uint32_t)v, true,
@@ -631,8 +432,8 @@ static long sibling_node_port(const json_t *ports, size_t self)
 
 	json_array_foreach ((json_t *)ports, i, p) {
 		if (i != self && json_equal(json_object_get(p, "port"), num) &&
-		    node_port_of(p) != 0)
-			return node_port_of(p);
+		    svc_node_port_of(p) != 0)
+			return svc_node_port_of(p);
 	}
 	return 0;
 }
@@ -653,27 +454,28 @@ static int plan_node_ports(struct server *srv, json_t *svc, const json_t *old,
 
 	if (old)
 		carry_node_ports(svc, old, oldset, nold);
-	if (!needs_node_ports(svc)) {
+	if (!svc_needs_node_ports(svc)) {
 		json_array_foreach (ports, i, p)
-			if (node_port_of(p) != 0)
-				fe_add(&fe,
-				       "spec.ports[%zu].nodePort: Forbidden: "
-				       "may not be used when `type` is '%s'",
-				       i, svc_type(svc));
+			if (svc_node_port_of(p) != 0)
+				svc_fe_add(
+				    &fe,
+				    "spec.ports[%zu].nodePort: Forbidden: "
+				    "may not be used when `type` is '%s'",
+				    i, svc_type(svc));
 		if (fe.n)
-			return fe_report(&fe, name, err);
+			return svc_fe_report(&fe, name, err);
 		goto release_old;
 	}
 
 	json_array_foreach (ports, i, p) {
-		long v = node_port_of(p);
+		long v = svc_node_port_of(p);
 
 		if (!json_is_object(p))
 			continue;
 		snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", i);
 		if (v != 0) {
 			r = take_port(srv, plan, v, field, oldset, nold, &fe);
-		} else if (allocates_node_ports(svc)) {
+		} else if (svc_allocates_node_ports(svc)) {
 			v = sibling_node_port(ports, i);
 			if (v != 0)
 				r = take_port(srv, plan, v, field, oldset, nold,
@@ -694,8 +496,8 @@ static int plan_node_ports(struct server *srv, json_t *svc, const json_t *old,
 		if (r < 0)
 			return r;
 	}
-	if (needs_hc_port(svc)) {
-		long v = hc_port_of(svc);
+	if (svc_needs_hc_port(svc)) {
+		long v = svc_hc_port_of(svc);
 
 		if (v != 0) {
 			r = take_port(srv, plan, v, "spec.healthCheckNodePort",
@@ -716,7 +518,7 @@ static int plan_node_ports(struct server *srv, json_t *svc, const json_t *old,
 			return r;
 	}
 	if (fe.n)
-		return fe_report(&fe, name, err);
+		return svc_fe_report(&fe, name, err);
 
 release_old:
 	nnew = held_ports(srv, svc, newset, SVC_MAX_VALUES);
@@ -758,7 +560,7 @@ int svc_plan_build(struct server *srv, json_t *svc, const json_t *old,
 					      ports[i], false, NULL);
 	} else {
 		if (old)
-			drop_type_fields(svc, old);
+			svc_drop_type_fields(svc, old);
 		r = plan_cluster_ip(srv, svc, old, name, plan, err);
 		if (r == 0)
 			r = plan_node_ports(srv, svc, old, name, plan, err);
@@ -858,7 +660,7 @@ int svc_plan_clash(struct server *srv, struct svc_plan *plan, size_t i,
 		_cleanup_json_ json_t *asked =
 		    json_pack("[s]", ipv4_format(c.value, ip));
 
-		return ip_taken_error(name, asked, ip, err);
+		return svc_ip_taken_error(name, asked, ip, err);
 	}
 	(void)srv;
 	return kf_error_set(err, -EINVAL,
