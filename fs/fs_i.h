@@ -280,7 +280,11 @@ int kfs_render(struct kfs *fs, const char *key, enum render_format fmt,
 /* Size only (cheap when cached). */
 int kfs_render_size(struct kfs *fs, const char *key, size_t *ret_len,
 		    uint64_t *ret_rv, time_t *ret_mtime);
+/* Drop key's rendering (the object was deleted). rc may be NULL. */
 void render_cache_forget(struct render_cache *rc, const char *key);
+/* Renderings held and their bytes (for metrics). */
+void render_cache_stats(struct render_cache *rc, size_t *ret_objects,
+			size_t *ret_bytes);
 
 /* ---- errlog.c: the `errors` file, per caller uid ---- */
 struct errlog;

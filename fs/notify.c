@@ -201,6 +201,10 @@ static void on_event(void *ud, const struct watch_event_info *ev)
 			   k->resource, ev->name) < 0)
 		j->path = NULL;
 	if (ev->type == STORE_EV_DELETED) {
+		/* its rendering would only wait for the LRU's end: a cluster
+		 * that keeps making new names (pods, events) filled the
+		 * whole cache with the dead */
+		render_cache_forget(fs->render, key);
 		j->ino = kfs_object_ino(fs, key);
 		/* else kfs_caches_sync() still needs it, and drops it */
 		if (kfs_caches_passed(fs, ev->rv))

@@ -32,6 +32,7 @@ struct render_cache {
 	struct render_entry **buckets;
 	size_t nbuckets;
 	size_t bytes, max_bytes;
+	size_t count; /* entries */
 	struct render_entry *head, *tail;
 };
 
@@ -102,6 +103,7 @@ static void entry_drop(struct render_cache *rc, struct render_entry *e)
 		}
 	lru_unlink(rc, e);
 	rc->bytes -= entry_bytes(e);
+	rc->count--;
 	entry_free(e);
 }
 
@@ -120,10 +122,24 @@ void render_cache_forget(struct render_cache *rc, const char *key)
 {
 	struct render_entry *e;
 
+	if (!rc)
+		return;
 	pthread_mutex_lock(&rc->lock);
 	e = entry_find(rc, key);
 	if (e)
 		entry_drop(rc, e);
+	pthread_mutex_unlock(&rc->lock);
+}
+
+void render_cache_stats(struct render_cache *rc, size_t *ret_objects,
+			size_t *ret_bytes)
+{
+	*ret_objects = *ret_bytes = 0;
+	if (!rc)
+		return;
+	pthread_mutex_lock(&rc->lock);
+	*ret_objects = rc->count;
+	*ret_bytes = rc->bytes;
 	pthread_mutex_unlock(&rc->lock);
 }
 
@@ -206,6 +222,7 @@ static void cache_store(struct render_cache *rc, const char *key, uint64_t rv,
 		rc->buckets[b] = e;
 		lru_push(rc, e);
 		rc->bytes += entry_bytes(e);
+		rc->count++;
 	}
 	rc->bytes -= entry_bytes(e);
 	if (fmt == RENDER_YAML) {

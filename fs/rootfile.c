@@ -62,12 +62,13 @@ static char *text_metrics(struct kfs *fs, size_t *ret_len)
 {
 	struct store_stats st = {0};
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, rc_objects, rc_bytes;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
 	store_stat(fs->store, &st);
+	render_cache_stats(fs->render, &rc_objects, &rc_bytes);
 	fprintf(f,
 		"# HELP kubefs_store_objects Objects in the store.\n"
 		"# TYPE kubefs_store_objects gauge\n"
@@ -108,6 +109,14 @@ static char *text_metrics(struct kfs *fs, size_t *ret_len)
 		"# HELP kubefs_fs_watch_streams Watch streams open now.\n"
 		"# TYPE kubefs_fs_watch_streams gauge\n"
 		"kubefs_fs_watch_streams %u\n"
+		"# HELP kubefs_fs_render_cache_objects Objects whose text is "
+		"cached.\n"
+		"# TYPE kubefs_fs_render_cache_objects gauge\n"
+		"kubefs_fs_render_cache_objects %zu\n"
+		"# HELP kubefs_fs_render_cache_bytes Bytes of cached object "
+		"text.\n"
+		"# TYPE kubefs_fs_render_cache_bytes gauge\n"
+		"kubefs_fs_render_cache_bytes %zu\n"
 		"# HELP kubefs_fs_inodes Inodes the kernel holds.\n"
 		"# TYPE kubefs_fs_inodes gauge\n"
 		"kubefs_fs_inodes %zu\n",
@@ -117,7 +126,7 @@ static char *text_metrics(struct kfs *fs, size_t *ret_len)
 		(unsigned long long)fs->stats.writes_failed,
 		(unsigned long long)fs->stats.deletes,
 		(unsigned long long)fs->stats.watch_opens,
-		watch_hub_streams(fs->hub), fs->nnodes);
+		watch_hub_streams(fs->hub), rc_objects, rc_bytes, fs->nnodes);
 	fclose(f);
 	*ret_len = len;
 	return buf;

@@ -1,9 +1,25 @@
 #!/bin/bash
 # Hostile input and greedy callers: bounded memory, EAGAIN past the
-# per-caller limits, and other callers keep working.
+# per-caller limits, and other callers keep working; deleted objects
+# leave nothing in the render cache.
 . "$(dirname "$0")/lib.sh"
 start_fs
 CM=$MNT/core/v1/configmaps/default
+# the text of a deleted object is not kept: a cluster that keeps making
+# new names (pods, events) would fill the render cache with the dead
+cached() { awk '/^kubefs_fs_render_cache_objects / {print $2}' "$MNT/metrics"; }
+before=$(cached)
+for i in $(seq 1 40); do
+	printf 'data: {a: "%s"}\n' "$i" | kfwrite "$CM/rc-$i" > /dev/null
+	cat "$CM/rc-$i" > /dev/null
+done
+[ "$(cached)" -ge $((before + 40)) ] ||
+	fail "render cache: $(cached) objects after 40 reads (was $before)"
+rm "$CM"/rc-*
+back() { [ "$(cached)" -le "$before" ]; }
+for _ in $(seq 1 100); do back && break; sleep 0.1; done
+back || fail "render cache: $(cached) objects after the deletes (was $before)"
+
 # anonymous memory only: the store's mapped pages are the kernel's cache
 rss() { awk '/^RssAnon:/ {print $2}' "/proc/$FS_PID/status"; }
 
@@ -90,4 +106,5 @@ expect_eq "$(cat "$T/w2")" '"fine"' "another uid's watch while root is at its bo
 kill -0 "$hold" || fail "kfhold let go of its streams early"
 exec 9>&-
 wait "$hold" || fail "kfhold failed"
+
 echo ok
