@@ -349,28 +349,40 @@ int authz_identity_named(const char *name, const char *const *groups,
 	return hand_over(id, r, ret);
 }
 
-/* The value of var (with its '=') in /proc/pid/environ, or NULL. Owned. */
-static char *environ_get(pid_t pid, const char *var)
+/* A process's environment as exec'd (/proc/PID/environ): NUL-separated
+ * VAR=value strings, read once per identity made. */
+struct proc_env {
+	char *data; /* NULL when unreadable */
+	size_t len;
+};
+
+static void env_read(pid_t pid, struct proc_env *e)
 {
-	_cleanup_free_ char *data = NULL;
 	char path[64];
-	size_t len = 0, n = strlen(var);
 	FILE *f;
 
+	e->data = NULL;
+	e->len = 0;
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return NULL;
-	data = malloc(ENVIRON_MAX);
-	if (data)
-		len = fread(data, 1, ENVIRON_MAX - 1, f);
+		return;
+	e->data = malloc(ENVIRON_MAX);
+	if (e->data) {
+		e->len = fread(e->data, 1, ENVIRON_MAX - 1, f);
+		e->data[e->len] = '\0';
+	}
 	fclose(f);
-	if (!data)
-		return NULL;
-	data[len] = '\0';
-	for (size_t i = 0; i < len; i += strlen(data + i) + 1)
-		if (!strncmp(data + i, var, n))
-			return strdup(data + i + n);
+}
+
+/* The value of var (with its '=') in e, or NULL. Borrowed from e. */
+static const char *env_get(const struct proc_env *e, const char *var)
+{
+	size_t n = strlen(var);
+
+	for (size_t i = 0; e->data && i < e->len; i += strlen(e->data + i) + 1)
+		if (!strncmp(e->data + i, var, n))
+			return e->data + i + n;
 	return NULL;
 }
 
@@ -427,9 +439,9 @@ static bool may_impersonate(struct authz *a, const struct kfs_identity *real,
 /* The identity a process impersonates, or NULL (*ret untouched) when its
  * environment asks for none. a->lock held. */
 static int impersonated(struct authz *a, const struct kfs_identity *real,
-			pid_t pid, struct kfs_identity **ret)
+			const struct proc_env *env, struct kfs_identity **ret)
 {
-	_cleanup_free_ char *as = environ_get(pid, ENV_AS);
+	const char *as = env_get(env, ENV_AS), *groups;
 	_cleanup_free_ char *as_groups = NULL;
 	struct kfs_identity *id;
 	char *save = NULL, *g;
@@ -437,7 +449,9 @@ static int impersonated(struct authz *a, const struct kfs_identity *real,
 
 	if (!as || !*as)
 		return 0;
-	as_groups = environ_get(pid, ENV_AS_GROUPS);
+	groups = env_get(env, ENV_AS_GROUPS);
+	if (groups && !(as_groups = strdup(groups)))
+		return -ENOMEM;
 	id = calloc(1, sizeof(*id));
 	if (!id)
 		return -ENOMEM;
@@ -467,8 +481,16 @@ static int make_identity(struct authz *a, uid_t uid, gid_t gid,
 	if (r < 0)
 		return r;
 	if (pid > 0) {
+		struct proc_env env;
+		const char *fsrv;
+
 		sync_policy(a);
-		r = impersonated(a, real, pid, &as);
+		env_read(pid, &env);
+		r = impersonated(a, real, &env, &as);
+		fsrv = env_get(&env, ENV_FILE_SERVER);
+		if (r == 0 && !as && real->masters)
+			real->file_server = fsrv && !strcmp(fsrv, "1");
+		free(env.data);
 		if (r < 0) {
 			kfs_identity_put(real);
 			return r;
@@ -477,10 +499,6 @@ static int make_identity(struct authz *a, uid_t uid, gid_t gid,
 	if (as) {
 		kfs_identity_put(real);
 		real = as;
-	} else if (pid > 0 && real->masters) {
-		_cleanup_free_ char *fsrv = environ_get(pid, ENV_FILE_SERVER);
-
-		real->file_server = fsrv && !strcmp(fsrv, "1");
 	}
 	*ret = real;
 	return 0;
