@@ -12,16 +12,7 @@ cd "$(dirname "$0")/.."
 O=${O:-build/obj}
 BIN=${BIN:-bin}
 N=${AUDIT_BENCH_OBJECTS:-2000}
-W=$(mktemp -d "$PWD/build/audit-bench.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	umount "$W/tmpfs" 2>/dev/null || true
-	rm -rf "$W"
-}
-trap cleanup EXIT
-mkdir -p "$W/tmpfs"
-mount -t tmpfs -o size=256m tmpfs "$W/tmpfs"
+bench_workdir audit-bench
 policy() { # policy NAME OMIT
 	printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [%s]\n' "$2"
 	printf 'rules:\n- level: None\n  nonResourceURLs: [/healthz]\n- level: Metadata\n'

@@ -16,3 +16,20 @@ wait_healthy() {
 	tail -n 20 "$3" >&2
 	exit 1
 }
+
+# bench_workdir NAME [TMPFS_OPTIONS]: W, a fresh work directory under
+# build/ with a private tmpfs mounted at W/tmpfs (the baseline's disk);
+# at exit the kubefs-fs whose pid the script keeps in $pid is stopped, the
+# tmpfs unmounted and W removed.
+bench_workdir() {
+	W=$(mktemp -d "$PWD/build/$1.XXXXXX")
+	pid=
+	trap bench_cleanup EXIT
+	mkdir -p "$W/tmpfs"
+	mount -t tmpfs -o "${2:-size=256m}" tmpfs "$W/tmpfs"
+}
+bench_cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	umount "$W/tmpfs" 2>/dev/null || true
+	rm -rf "$W"
+}

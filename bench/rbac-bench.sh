@@ -15,19 +15,10 @@ O=${O:-build/obj}
 BIN=${BIN:-bin}
 B=${RBAC_BENCH_BINDINGS:-1000}
 N=${RBAC_BENCH_OBJECTS:-2000}
-W=$(mktemp -d "$PWD/build/rbac-bench.XXXXXX")
+bench_workdir rbac-bench size=256m,mode=1777
 chmod 755 "$W"
 id -u kf-bench >/dev/null 2>&1 ||
 	useradd --system --no-create-home --shell /usr/sbin/nologin kf-bench
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	umount "$W/tmpfs" 2>/dev/null || true
-	rm -rf "$W"
-}
-trap cleanup EXIT
-mkdir -p "$W/tmpfs"
-mount -t tmpfs -o size=256m,mode=1777 tmpfs "$W/tmpfs"
 
 # run MODE: a fresh kubefs-fs in MODE, the bindings, fs_bench as kf-bench
 run() {
